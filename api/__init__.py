@@ -1,0 +1,19 @@
+"""The HTTP API: thin Flask blueprints over the ``socialgraph`` services.
+
+Each module defines one ``flask_smorest.Blueprint`` (so it appears in the
+OpenAPI document); :func:`register` mounts them all under ``/api/v1``.
+"""
+from __future__ import annotations
+
+from flask import Flask
+
+from . import auth, feeds, me, meta, posts, users
+
+BLUEPRINTS = (meta.blp, auth.blp, me.blp, users.blp, posts.blp, feeds.blp)
+
+
+def register(app: Flask) -> None:
+    api = app.extensions["openapi"]
+    for blp in BLUEPRINTS:
+        api.register_blueprint(blp)
+    meta.register_root(app)

@@ -1,0 +1,52 @@
+"""Health, problem-type documentation and the API root."""
+from __future__ import annotations
+
+from flask import Flask, jsonify, redirect
+from flask_smorest import Blueprint
+
+from socialgraph import errors, extensions
+
+blp = Blueprint("meta", __name__, url_prefix="/api/v1", description="Service status")
+
+
+@blp.route("/health", methods=["GET"])
+def health():
+    """Liveness and the reachability of each store: 200 when all answer, else 503.
+
+    Body: ``{"status": "ok"|"degraded", "stores": {"graph": bool, ...}}``.
+    """
+    checks = {
+        "graph": lambda: extensions.graph().driver.verify_connectivity(),
+        "documents": lambda: extensions.mongo().command("ping"),
+        "objects": lambda: extensions.objects().list_buckets(),
+        "cache": lambda: extensions.cache().ping(),
+    }
+    stores = {}
+    for name, check in checks.items():
+        try:
+            check()
+            stores[name] = True
+        except Exception:
+            stores[name] = False
+    ok = all(stores.values())
+    return jsonify({"status": "ok" if ok else "degraded", "stores": stores}), 200 if ok else 503
+
+
+@blp.route("/problems/<string:slug>", methods=["GET"])
+def problem_type(slug):
+    """What a problem ``type`` means (the ``type`` URIs of error responses)."""
+    cls = errors.PROBLEM_TYPES.get(slug)
+    if cls is None:
+        raise errors.NotFound("unknown problem type")
+    return jsonify({"type": errors.PROBLEM_BASE + slug, "title": cls.title, "status": cls.status,
+                    "description": (cls.__doc__ or cls.title).strip()})
+
+
+def register_root(app: Flask) -> None:
+    @app.get("/")
+    def root():
+        return redirect("/api/v1/docs")
+
+    @app.get("/problems/<string:slug>")
+    def problem_alias(slug):
+        return redirect(f"/api/v1/problems/{slug}")

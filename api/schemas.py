@@ -1,0 +1,193 @@
+"""Request and response schemas (marshmallow), which also feed the OpenAPI document.
+
+Request bodies reject unknown fields (marshmallow's ``RAISE``), so a typo
+is a 422 rather than silently ignored.
+"""
+from __future__ import annotations
+
+from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
+
+
+class Strict(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+class QueryArgs(Schema):
+    class Meta:
+        unknown = EXCLUDE
+
+
+# -- requests ---------------------------------------------------------------
+class RegisterIn(Strict):
+    username = fields.String(required=True, validate=validate.Regexp(
+        r"^[A-Za-z0-9_]{3,30}$", error="3 to 30 characters of letters, digits and _"))
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+    password = fields.String(required=True, load_only=True, validate=validate.Length(min=10, max=256))
+    display_name = fields.String(validate=validate.Length(min=1, max=80))
+
+
+class LoginIn(Strict):
+    login = fields.String(required=True, validate=validate.Length(min=1, max=254),
+                          metadata={"description": "username or email"})
+    password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=256))
+
+
+class TokenIn(Strict):
+    token = fields.String(required=True, validate=validate.Length(min=10, max=2000))
+
+
+class TokenQuery(QueryArgs):
+    token = fields.String(required=True, validate=validate.Length(min=10, max=2000))
+
+
+class EmailIn(Strict):
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+
+
+class ResetConfirmIn(Strict):
+    token = fields.String(required=True, validate=validate.Length(min=10, max=2000))
+    password = fields.String(required=True, load_only=True, validate=validate.Length(min=10, max=256))
+
+
+class ProfilePatch(Strict):
+    display_name = fields.String(validate=validate.Length(min=1, max=80))
+    bio = fields.String(validate=validate.Length(max=500))
+
+
+class PageArgs(QueryArgs):
+    cursor = fields.String(validate=validate.Length(max=500),
+                           metadata={"description": "opaque cursor from a previous page's next_cursor"})
+    limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+
+class CommentPageArgs(PageArgs):
+    parent_id = fields.String(validate=validate.Length(max=40),
+                              metadata={"description": "list the replies of this comment"})
+
+
+class PostIn(Strict):
+    text = fields.String(required=True, validate=validate.Length(min=1, max=5000))
+
+
+class CommentIn(Strict):
+    text = fields.String(required=True, validate=validate.Length(min=1, max=2000))
+    parent_id = fields.String(allow_none=True, validate=validate.Length(max=40),
+                              metadata={"description": "reply to this comment"})
+
+
+class ReactionIn(Strict):
+    type = fields.String(load_default="like", validate=validate.OneOf(
+        ["like", "love", "laugh", "angry", "sad"]))
+
+
+# -- responses --------------------------------------------------------------
+class TokensOut(Schema):
+    access_token = fields.String()
+    refresh_token = fields.String()
+    token_type = fields.String()
+    expires_in = fields.Integer(metadata={"description": "seconds until the access token expires"})
+
+
+class AccountOut(Schema):
+    uid = fields.String()
+    username = fields.String()
+    email = fields.String()
+    email_verified = fields.Boolean()
+    role = fields.String()
+    display_name = fields.String(allow_none=True)
+    bio = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+    followers_count = fields.Integer()
+    following_count = fields.Integer()
+
+
+class UserShort(Schema):
+    uid = fields.String()
+    username = fields.String(allow_none=True)
+    display_name = fields.String(allow_none=True)
+
+
+class FollowEntry(UserShort):
+    followed_at = fields.DateTime(allow_none=True)
+
+
+class ProfileOut(Schema):
+    uid = fields.String()
+    username = fields.String()
+    display_name = fields.String(allow_none=True)
+    bio = fields.String(allow_none=True)
+    created_at = fields.DateTime(allow_none=True)
+    followers_count = fields.Integer()
+    following_count = fields.Integer()
+    followed_by_viewer = fields.Boolean()
+    follows_viewer = fields.Boolean()
+
+
+class FollowOut(Schema):
+    following = fields.Boolean()
+    created = fields.Boolean()
+    deleted = fields.Boolean()
+
+
+class Counts(Schema):
+    comments = fields.Integer()
+    reactions = fields.Dict(keys=fields.String(), values=fields.Integer())
+    reactions_total = fields.Integer()
+
+
+class PostOut(Schema):
+    id = fields.String()
+    author = fields.Nested(UserShort)
+    text = fields.String()
+    hashtags = fields.List(fields.String())
+    mentions = fields.List(fields.String())
+    created_at = fields.DateTime()
+    edited_at = fields.DateTime(allow_none=True)
+    counts = fields.Nested(Counts)
+    viewer_reaction = fields.String(allow_none=True)
+
+
+class CommentOut(Schema):
+    id = fields.String()
+    post_id = fields.String()
+    parent_id = fields.String(allow_none=True)
+    depth = fields.Integer()
+    author = fields.Nested(UserShort, allow_none=True)
+    text = fields.String(allow_none=True)
+    deleted = fields.Boolean()
+    created_at = fields.DateTime()
+    edited_at = fields.DateTime(allow_none=True)
+    reply_count = fields.Integer()
+    reactions = fields.Dict(keys=fields.String(), values=fields.Integer())
+    replies = fields.List(fields.Nested(lambda: CommentOut()))
+
+
+class ReactionOut(Schema):
+    reaction = fields.String(allow_none=True)
+    counts = fields.Dict(keys=fields.String(), values=fields.Integer())
+
+
+class PostPage(Schema):
+    items = fields.List(fields.Nested(PostOut))
+    next_cursor = fields.String(allow_none=True)
+
+
+class CommentPage(Schema):
+    items = fields.List(fields.Nested(CommentOut))
+    next_cursor = fields.String(allow_none=True)
+
+
+class FollowPage(Schema):
+    items = fields.List(fields.Nested(FollowEntry))
+    next_cursor = fields.String(allow_none=True)
+
+
+class MessageOut(Schema):
+    status = fields.String()
+    detail = fields.String()
+
+
+class VerifiedOut(Schema):
+    uid = fields.String()
+    email_verified = fields.Boolean()

@@ -1,0 +1,67 @@
+"""``/api/v1/users``: profiles, follows, a user's posts."""
+from __future__ import annotations
+
+from flask_smorest import Blueprint
+
+from socialgraph import posts, users
+
+from .schemas import FollowOut, FollowPage, PageArgs, PostPage, ProfileOut
+from .security import auth_required, current_uid
+
+blp = Blueprint("users", __name__, url_prefix="/api/v1/users", description="Profiles and follows")
+
+
+def _page(page):
+    return {"items": page.items, "next_cursor": page.next_cursor}
+
+
+@blp.route("/<string:username>", methods=["GET"])
+@auth_required(blp, optional=True)
+@blp.response(200, ProfileOut)
+def get_user(username):
+    """A profile with follower and following counts (and, signed in, follow state)."""
+    return users.get_profile(username, viewer=current_uid())
+
+
+@blp.route("/<string:username>/follow", methods=["PUT"])
+@auth_required(blp)
+@blp.response(200, FollowOut)
+def follow(username):
+    """Follow ``username`` (idempotent: ``created`` tells whether it is new).
+
+    404 for an unknown user, 422 for oneself.
+    """
+    return users.follow(current_uid(), username)
+
+
+@blp.route("/<string:username>/follow", methods=["DELETE"])
+@auth_required(blp)
+@blp.response(200, FollowOut)
+def unfollow(username):
+    """Stop following ``username`` (idempotent)."""
+    return users.unfollow(current_uid(), username)
+
+
+@blp.route("/<string:username>/followers", methods=["GET"])
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, FollowPage)
+def followers(args, username):
+    """Who follows ``username``, newest first; cursor pagination."""
+    return _page(users.list_followers(username, args.get("cursor"), args["limit"]))
+
+
+@blp.route("/<string:username>/following", methods=["GET"])
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, FollowPage)
+def following(args, username):
+    """Whom ``username`` follows, newest first; cursor pagination."""
+    return _page(users.list_following(username, args.get("cursor"), args["limit"]))
+
+
+@blp.route("/<string:username>/posts", methods=["GET"])
+@auth_required(blp, optional=True)
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, PostPage)
+def user_posts(args, username):
+    """The user's posts (their timeline), newest first; cursor pagination."""
+    return _page(posts.user_posts(username, args.get("cursor"), args["limit"], viewer=current_uid()))

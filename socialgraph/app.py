@@ -1,0 +1,65 @@
+"""The application factory.
+
+``create_app(config)`` reads like a table of contents: extensions,
+blueprints, error handlers, commands. Nothing here connects to a store;
+clients are made on first use (:mod:`socialgraph.extensions`).
+"""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+
+from . import extensions
+from .config import check_production, load_config
+
+log = logging.getLogger(__name__)
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app from the environment, with ``config`` overriding any key.
+
+    Raises :class:`~socialgraph.config.ConfigError` in production mode with
+    development secrets.
+    """
+    app = Flask("socialgraph")
+    app.config.update(load_config())
+    if config:
+        app.config.update(config)
+    check_production(app.config)
+
+    register_extensions(app)
+    register_blueprints(app)
+    register_error_handlers(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    """Store clients (lazy), JWT, OpenAPI, WebSockets."""
+    from .web import init_web
+
+    extensions.init_app(app)
+    init_web(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    """Every blueprint of ``api`` under ``/api/v1`` (listed in ``api.BLUEPRINTS``)."""
+    import importlib
+
+    api_package = importlib.import_module(app.config.get("API_PACKAGE", "api"))
+    api_package.register(app)
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Domain, HTTP and store errors -> ``application/problem+json`` (RFC 9457)."""
+    from .web import register_problem_handlers
+
+    register_problem_handlers(app)
+
+
+def register_commands(app: Flask) -> None:
+    """``flask``/``socialgraph`` CLI commands: db init, import, worker, outbox."""
+    from .cli import register_cli
+
+    register_cli(app)

@@ -1,0 +1,174 @@
+"""The ``socialgraph`` command line (also ``flask --app wsgi``).
+
+- ``socialgraph dev``: start the local real servers and the API (local default);
+- ``socialgraph db init``: create graph schema, Mongo indexes, media bucket;
+- ``socialgraph import snap-facebook PATH`` / ``import stackexchange DIR``;
+- ``socialgraph worker``: an RQ worker for the configured queue;
+- ``socialgraph outbox drain``: re-queue jobs kept while Redis was away.
+"""
+from __future__ import annotations
+
+import sys
+import time
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+
+def register_cli(app: Flask) -> None:
+    db = AppGroup("db", help="Database schema.")
+
+    @db.command("init")
+    def db_init():
+        """Create constraints, indexes and the bucket (idempotent)."""
+        from .schema import ensure_all
+
+        t = time.perf_counter()
+        ensure_all()
+        click.echo(f"schema ready on graph, documents and objects in {time.perf_counter() - t:.2f}s")
+
+    imp = AppGroup("import", help="Load real public data sets.")
+
+    @imp.command("snap-facebook")
+    @click.argument("path", type=click.Path(exists=True))
+    @click.option("--batch", default=5000, show_default=True, help="Rows per UNWIND batch.")
+    def import_snap(path, batch):
+        """Load SNAP ego-Facebook (facebook_combined.txt or its folder)."""
+        from .importers.snap import import_snap_facebook
+
+        stats = import_snap_facebook(path, batch=batch, progress=_progress)
+        click.echo(f"\nsnap-facebook: {stats}")
+
+    @imp.command("stackexchange")
+    @click.argument("directory", type=click.Path(exists=True, file_okay=False))
+    @click.option("--site", default=None, help="Site name (default: folder name).")
+    @click.option("--onto", default="snap-facebook", show_default=True,
+                  help="Import source whose users become the authors.")
+    def import_se(directory, site, onto):
+        """Load a Stack Exchange dump (posts, answers, comments, tags, up-votes)."""
+        from .importers.stackexchange import import_stackexchange
+
+        stats = import_stackexchange(directory, site=site, onto=onto, progress=_progress)
+        click.echo(f"\nstackexchange: {stats}")
+
+    outbox = AppGroup("outbox", help="Jobs kept while Redis was away.")
+
+    @outbox.command("drain")
+    def outbox_drain():
+        from . import extensions
+
+        click.echo(f"re-queued {extensions.tasks().drain_outbox()} job(s)")
+
+    @app.cli.command("worker")
+    @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+    def worker(burst):
+        """Run an RQ worker on the configured queue (jobs run inside the app)."""
+        from rq import Worker
+
+        from . import extensions
+
+        try:
+            extensions.tasks().drain_outbox()
+        except Exception as exc:  # the worker still starts; the next drain retries
+            click.echo(f"outbox drain skipped: {exc}", err=True)
+        w = Worker([app.config["RQ_QUEUE"]], connection=extensions.cache())
+        w.work(burst=burst, with_scheduler=True)
+
+    app.cli.add_command(db)
+    app.cli.add_command(imp)
+    app.cli.add_command(outbox)
+
+
+def _progress(label: str, done: int, total: int | None = None) -> None:
+    if total:
+        sys.stderr.write(f"\r  {label}: {done:,}/{total:,} ({100 * done // max(total, 1)}%)   ")
+    else:
+        sys.stderr.write(f"\r  {label}: {done:,}   ")
+    sys.stderr.flush()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the ``socialgraph`` console command."""
+    from flask.cli import FlaskGroup
+
+    from .app import create_app
+
+    group = FlaskGroup(create_app=lambda: create_app(), help="socialgraph: manage the API and its stores.")
+    group.add_command(dev)
+    group.main(args=argv, prog_name="socialgraph")
+
+
+@click.command("dev")
+@click.option("--data-dir", default=".localdata", show_default=True, envvar="SG_LOCAL_DIR",
+              help="Where the local servers keep their data, logs and the mail outbox.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--workers", default=2, show_default=True, type=int, help="gunicorn worker processes.")
+def dev(data_dir, host, port, workers):
+    """Start the local real servers, an RQ worker and the API; Ctrl-C stops all.
+
+    The servers (ArcadeDB over Bolt, SecantusDB, SeaweedFS S3, Valkey) listen
+    on the standard ports of the services they stand in for, so that other
+    commands (``socialgraph import ...``) reach them with the default settings.
+    """
+    import os
+    import signal
+    import subprocess
+    from pathlib import Path
+
+    from .config import DEV_BOLT_PASSWORD, DEV_S3_SECRET, LOCAL_PORTS
+    from .localstack import LocalStack, _port_open
+
+    busy = [f"{name}:{p}" for name, p in LOCAL_PORTS.items() if _port_open(p)]
+    if busy or _port_open(port):
+        raise click.ClickException(
+            "ports already in use: " + ", ".join(busy + ([f"api:{port}"] if _port_open(port) else []))
+            + " (is another `socialgraph dev` running?)")
+    root = Path(data_dir).absolute()
+    stack = LocalStack(root=root, bolt_port=LOCAL_PORTS["bolt"], arcade_http_port=LOCAL_PORTS["arcade_http"],
+                       mongo_port=LOCAL_PORTS["mongo"], s3_port=LOCAL_PORTS["s3"], redis_port=LOCAL_PORTS["redis"],
+                       graph_password=DEV_BOLT_PASSWORD, s3_secret_key=DEV_S3_SECRET)
+    click.echo(f"starting local servers in {root} ...")
+    t = time.perf_counter()
+    stack.start()
+    children: list[subprocess.Popen] = []
+    stopping = False
+
+    def stop(*_):
+        nonlocal stopping
+        if stopping:
+            return
+        stopping = True
+        click.echo("\nstopping ...")
+        for child in children:
+            if child.poll() is None:
+                child.terminate()
+        for child in children:
+            try:
+                child.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                child.kill()
+        stack.stop()
+        click.echo("stopped.")
+
+    signal.signal(signal.SIGTERM, lambda *a: (stop(), sys.exit(0)))
+    try:
+        env = {**os.environ, **stack.env(), "SG_MAIL_OUTBOX_DIR": str(root / "outbox"),
+               "SG_PUBLIC_BASE_URL": os.environ.get("SG_PUBLIC_BASE_URL", f"http://{host}:{port}")}
+        click.echo(f"servers ready in {time.perf_counter() - t:.1f}s; creating schema ...")
+        subprocess.run([sys.executable, "-m", "socialgraph", "db", "init"], env=env, check=True)
+        children.append(subprocess.Popen([sys.executable, "-m", "socialgraph", "worker"], env=env))
+        children.append(subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "--worker-class", "gthread", "--threads", "16",
+             "--workers", str(workers), "--bind", f"{host}:{port}", "--graceful-timeout", "5",
+             "--access-logfile", "-", "socialgraph.app:create_app()"], env=env))
+        click.echo(f"API on http://{host}:{port}/api/v1  (docs: /api/v1/docs, mail outbox: {root / 'outbox'})")
+        click.echo("Ctrl-C stops the API, the worker and the servers.")
+        while all(c.poll() is None for c in children):
+            time.sleep(0.5)
+        raise click.ClickException("a child process exited; see its output above")
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop()

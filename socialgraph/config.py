@@ -1,0 +1,120 @@
+"""Configuration, read from environment variables only.
+
+Every setting has an ``SG_`` environment variable (see the table in the
+README). :func:`load_config` returns a plain dict that ``create_app`` puts
+into ``app.config``; tests pass overrides as a dict.
+"""
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+
+#: Secrets that ship with the code; production refuses to start with them.
+DEV_JWT_SECRET = "dev-only-jwt-secret-change-me-please-0123456789"
+DEV_SECRET_KEY = "dev-only-secret-key-change-me-please-0123456789"
+#: Passwords of the local stand-in servers started by ``socialgraph dev``.
+DEV_BOLT_PASSWORD = "socialgraph-dev"
+DEV_S3_SECRET = "socialgraph-dev-secret"
+
+#: Standard ports; ``socialgraph dev`` starts its local servers on these.
+LOCAL_PORTS = {"bolt": 7687, "arcade_http": 2480, "mongo": 27017, "s3": 9000, "redis": 6379}
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot run in the requested mode."""
+
+
+def _bool(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(env: dict, name: str, default: int) -> int:
+    raw = env.get(name)
+    return int(raw) if raw not in (None, "") else default
+
+
+def load_config(env: dict | None = None) -> dict:
+    """Build the settings dict from ``env`` (default ``os.environ``).
+
+    Raises :class:`ConfigError` when ``SG_ENV=production`` and a secret is
+    left at its development default.
+    """
+    env = dict(os.environ if env is None else env)
+    mode = env.get("SG_ENV", "development")
+    cfg = {
+        "ENV_MODE": mode,
+        "SECRET_KEY": env.get("SG_SECRET_KEY", DEV_SECRET_KEY),
+        "JWT_SECRET_KEY": env.get("SG_JWT_SECRET", DEV_JWT_SECRET),
+        "JWT_ACCESS_TOKEN_EXPIRES": timedelta(seconds=_int(env, "SG_JWT_ACCESS_SECONDS", 900)),
+        "JWT_REFRESH_TOKEN_EXPIRES": timedelta(seconds=_int(env, "SG_JWT_REFRESH_SECONDS", 30 * 86400)),
+        "PUBLIC_BASE_URL": env.get("SG_PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        # graph (Bolt)
+        "BOLT_URI": env.get("SG_BOLT_URI", "bolt://127.0.0.1:7687"),
+        "BOLT_USER": env.get("SG_BOLT_USER", "root"),
+        "BOLT_PASSWORD": env.get("SG_BOLT_PASSWORD", DEV_BOLT_PASSWORD),
+        "BOLT_DATABASE": env.get("SG_BOLT_DATABASE", "social"),
+        # documents
+        "MONGO_URI": env.get("SG_MONGO_URI", "mongodb://127.0.0.1:27017/?directConnection=true"),
+        "MONGO_DATABASE": env.get("SG_MONGO_DATABASE", "socialgraph"),
+        # objects
+        "S3_ENDPOINT": env.get("SG_S3_ENDPOINT", "http://127.0.0.1:9000"),
+        "S3_ACCESS_KEY": env.get("SG_S3_ACCESS_KEY", "socialgraph"),
+        "S3_SECRET_KEY": env.get("SG_S3_SECRET_KEY", DEV_S3_SECRET),
+        "S3_BUCKET": env.get("SG_S3_BUCKET", "socialgraph-media"),
+        "S3_REGION": env.get("SG_S3_REGION", "us-east-1"),
+        # cache and queues
+        "REDIS_URL": env.get("SG_REDIS_URL", "redis://127.0.0.1:6379/0"),
+        "RQ_QUEUE": env.get("SG_RQ_QUEUE", "default"),
+        "RQ_ASYNC": _bool(env.get("SG_RQ_ASYNC"), True),
+        # mail
+        "MAIL_BACKEND": env.get("SG_MAIL_BACKEND", "outbox"),  # outbox | smtp
+        "MAIL_OUTBOX_DIR": env.get("SG_MAIL_OUTBOX_DIR", ".localdata/outbox"),
+        "MAIL_FROM": env.get("SG_MAIL_FROM", "socialgraph <no-reply@localhost>"),
+        "SMTP_HOST": env.get("SG_SMTP_HOST", "127.0.0.1"),
+        "SMTP_PORT": _int(env, "SG_SMTP_PORT", 25),
+        "SMTP_USER": env.get("SG_SMTP_USER", ""),
+        "SMTP_PASSWORD": env.get("SG_SMTP_PASSWORD", ""),
+        "SMTP_STARTTLS": _bool(env.get("SG_SMTP_STARTTLS"), False),
+        # behaviour
+        "EMAIL_TOKEN_MAX_AGE": _int(env, "SG_EMAIL_TOKEN_SECONDS", 2 * 86400),
+        "RESET_TOKEN_MAX_AGE": _int(env, "SG_RESET_TOKEN_SECONDS", 3600),
+        "REQUIRE_VERIFIED_EMAIL_TO_POST": _bool(env.get("SG_REQUIRE_VERIFIED_EMAIL"), False),
+        "STORE_TIMEOUT_SECONDS": float(env.get("SG_STORE_TIMEOUT_SECONDS", "3")),
+        "FOLLOWING_CACHE_SECONDS": _int(env, "SG_FOLLOWING_CACHE_SECONDS", 60),
+        # OpenAPI (flask-smorest)
+        "API_TITLE": "socialgraph",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/api/v1",
+        "OPENAPI_JSON_PATH": "openapi.json",
+        "OPENAPI_SWAGGER_UI_PATH": "docs",
+        "OPENAPI_SWAGGER_UI_URL": env.get(
+            "SG_SWAGGER_UI_URL", "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/"),
+        "JSON_SORT_KEYS": False,
+        "MAX_CONTENT_LENGTH": _int(env, "SG_MAX_REQUEST_BYTES", 1024 * 1024),
+    }
+    return cfg
+
+
+def check_production(cfg: dict) -> None:
+    """Refuse production settings that keep development secrets.
+
+    Raises :class:`ConfigError` naming the offending variables.
+    """
+    if cfg.get("ENV_MODE") != "production":
+        return
+    bad = []
+    if cfg["JWT_SECRET_KEY"] == DEV_JWT_SECRET or len(cfg["JWT_SECRET_KEY"]) < 32:
+        bad.append("SG_JWT_SECRET")
+    if cfg["SECRET_KEY"] == DEV_SECRET_KEY or len(cfg["SECRET_KEY"]) < 32:
+        bad.append("SG_SECRET_KEY")
+    if cfg["BOLT_PASSWORD"] in ("", DEV_BOLT_PASSWORD):
+        bad.append("SG_BOLT_PASSWORD")
+    if cfg["S3_SECRET_KEY"] in ("", DEV_S3_SECRET):
+        bad.append("SG_S3_SECRET_KEY")
+    if bad:
+        raise ConfigError(
+            "refusing to start in production with default or weak secrets: " + ", ".join(bad)
+            + " (set each to a random value of at least 32 characters)")

@@ -1,0 +1,23 @@
+"""Home feed and discovery feed.
+
+This slice builds the home feed on read: the posts of the user and of
+everyone they follow (following set from the graph, cached in Redis),
+newest first, keyset-paginated on (created_at, _id) with one indexed
+MongoDB query. Discovery lists recent public posts of everyone.
+"""
+from __future__ import annotations
+
+from .pagination import Page
+from .posts import page_posts
+from .users import following_uids
+
+
+def home_feed(uid: str, cursor: str | None = None, limit: int | None = None) -> Page:
+    """The home feed of ``uid``: own and followed users' posts, newest first."""
+    authors = following_uids(uid) + [uid]
+    return page_posts({"author_id": {"$in": authors}}, cursor, limit, viewer=uid)
+
+
+def discovery_feed(cursor: str | None = None, limit: int | None = None, viewer: str | None = None) -> Page:
+    """Recent public posts of everyone, newest first."""
+    return page_posts({"visibility": "public"}, cursor, limit, viewer)

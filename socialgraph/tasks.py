@@ -1,0 +1,68 @@
+"""Queueing side effects as RQ jobs, without losing them when Redis is away.
+
+Services never import ``jobs``: they name a job by its dotted path
+(``"jobs.mail.send_verification_email"``) and pass ids, never objects.
+If Redis does not answer, the job is written to the MongoDB ``outbox``
+collection instead and re-enqueued by :meth:`TaskQueue.drain_outbox`
+(run by every worker at start and by ``socialgraph outbox drain``), so an
+accepted request never loses its side effects. Jobs must be idempotent.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timezone
+from typing import Any, Callable
+
+log = logging.getLogger(__name__)
+
+#: Jobs are kept this long after they finish (seconds), for inspection.
+RESULT_TTL = 3600
+FAILURE_TTL = 7 * 86400
+
+
+class TaskQueue:
+    """Enqueue jobs by dotted name; falls back to a MongoDB outbox."""
+
+    def __init__(self, redis_factory: Callable, mongo_factory: Callable, name: str, is_async: bool):
+        self._redis = redis_factory
+        self._mongo = mongo_factory
+        self.name = name
+        self.is_async = is_async
+
+    def queue(self):
+        from rq import Queue
+
+        return Queue(self.name, connection=self._redis(), is_async=self.is_async)
+
+    def enqueue(self, func: str, *args: Any, job_id: str | None = None, **kwargs: Any) -> str:
+        """Queue ``func(*args, **kwargs)``; return ``"queued"`` or ``"outbox"``.
+
+        ``args`` must be JSON-like ids and values. With ``RQ_ASYNC`` off (tests)
+        the job runs at once in this process, against the real stores.
+        """
+        from redis.exceptions import RedisError
+        from rq import Retry
+
+        try:
+            self.queue().enqueue(func, args=args, kwargs=kwargs or None, job_id=job_id,
+                                 retry=Retry(max=5, interval=[1, 5, 30, 120, 600]),
+                                 result_ttl=RESULT_TTL, failure_ttl=FAILURE_TTL)
+            return "queued"
+        except RedisError as exc:
+            log.warning("redis unavailable, job %s kept in outbox: %s", func, exc)
+            self._mongo().outbox.insert_one({
+                "func": func, "args": list(args), "kwargs": kwargs, "job_id": job_id,
+                "created_at": datetime.now(timezone.utc),
+            })
+            return "outbox"
+
+    def drain_outbox(self, limit: int = 1000) -> int:
+        """Move jobs kept in the outbox onto the queue; return how many moved."""
+        moved = 0
+        outbox = self._mongo().outbox
+        for doc in outbox.find({}, sort=[("_id", 1)], limit=limit):
+            self.queue().enqueue(doc["func"], args=tuple(doc["args"]), kwargs=doc.get("kwargs") or None,
+                                 job_id=doc.get("job_id"), result_ttl=RESULT_TTL, failure_ttl=FAILURE_TTL)
+            outbox.delete_one({"_id": doc["_id"]})
+            moved += 1
+        return moved

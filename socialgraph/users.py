@@ -1,0 +1,130 @@
+"""Profiles and the follow graph (Neo4j through the Cypher catalog).
+
+Following is directed: ``(a)-[:FOLLOWS]->(b)`` means a sees b's posts in
+the home feed. Lists are keyset-paginated on (follow time, uid), newest
+first. A change to who a user follows drops that user's cached following
+set (used by the home feed).
+"""
+from __future__ import annotations
+
+import logging
+
+from . import clock, extensions
+from .errors import Conflict, NotFound, ValidationFailed
+from .pagination import Page, as_utc, clamp_limit, datetime_to_ms, decode_cursor, encode_cursor, ms_to_datetime
+from .text import normalise_username
+
+log = logging.getLogger(__name__)
+
+FOLLOWING_KEY = "sg:following:{uid}"
+
+
+def resolve_uid(username: str) -> str:
+    """uid of ``username``. Raises :class:`NotFound`."""
+    rows = extensions.graph().read("users/get_uid_by_username", username=normalise_username(username))
+    if not rows:
+        raise NotFound(f"no user named {username!r}")
+    return rows[0]["uid"]
+
+
+def get_profile(username: str, viewer: str | None = None) -> dict:
+    """Public profile: ``{uid, username, display_name, bio, created_at,
+    followers_count, following_count, followed_by_viewer, follows_viewer}``.
+    Raises :class:`NotFound`."""
+    rows = extensions.graph().read("users/get_profile", username=normalise_username(username), viewer=viewer)
+    if not rows:
+        raise NotFound(f"no user named {username!r}")
+    row = rows[0]
+    return {**row["user"], "created_at": as_utc(row["user"].get("created_at")),
+            "followers_count": row["followers_count"],
+            "following_count": row["following_count"],
+            "followed_by_viewer": bool(viewer) and row["followed_by_viewer"],
+            "follows_viewer": bool(viewer) and row["follows_viewer"]}
+
+
+def follow(follower: str, username: str) -> dict:
+    """``follower`` (uid) follows ``username``. Idempotent.
+
+    Returns ``{"following": True, "created": bool}``. Raises
+    :class:`NotFound` (unknown user) and :class:`ValidationFailed` (oneself).
+    """
+    followee = resolve_uid(username)
+    if followee == follower:
+        raise ValidationFailed("you cannot follow yourself",
+                               errors=[{"field": "username", "message": "is yourself"}])
+    rows = extensions.graph().write("follows/create_follow", follower=follower, followee=followee,
+                                    created_at=clock.now())
+    if not rows:
+        raise NotFound(f"no user named {username!r}")
+    _forget_following(follower)
+    return {"following": True, "created": bool(rows[0]["created"])}
+
+
+def unfollow(follower: str, username: str) -> dict:
+    """Stop following. Idempotent: ``{"following": False, "deleted": bool}``."""
+    followee = resolve_uid(username)
+    rows = extensions.graph().write("follows/delete_follow", follower=follower, followee=followee)
+    _forget_following(follower)
+    return {"following": False, "deleted": bool(rows and rows[0]["deleted"])}
+
+
+def _list(query: str, username: str, cursor: str | None, limit: int | None) -> Page:
+    uid = resolve_uid(username)
+    limit = clamp_limit(limit)
+    key = decode_cursor(cursor, "at", "uid")
+    rows = extensions.graph().read(
+        query, uid=uid, limit=limit + 1,
+        after_at=ms_to_datetime(key["at"]) if key else None,
+        after_uid=str(key["uid"]) if key else None)
+    items = [{"uid": r["uid"], "username": r["username"], "display_name": r["display_name"],
+              "followed_at": as_utc(r["followed_at"])} for r in rows[:limit]]
+    next_cursor = None
+    if len(rows) > limit:
+        last = rows[limit - 1]
+        next_cursor = encode_cursor({"at": datetime_to_ms(last["followed_at"]), "uid": last["uid"]})
+    return Page(items, next_cursor)
+
+
+def list_followers(username: str, cursor: str | None = None, limit: int | None = None) -> Page:
+    """Who follows ``username``, newest first. Raises :class:`NotFound`."""
+    return _list("follows/list_followers", username, cursor, limit)
+
+
+def list_following(username: str, cursor: str | None = None, limit: int | None = None) -> Page:
+    """Whom ``username`` follows, newest first. Raises :class:`NotFound`."""
+    return _list("follows/list_following", username, cursor, limit)
+
+
+def following_uids(uid: str) -> list[str]:
+    """All uids ``uid`` follows, cached in Redis for ``FOLLOWING_CACHE_SECONDS``."""
+    from flask import current_app
+
+    r = extensions.cache()
+    key = FOLLOWING_KEY.format(uid=uid)
+    cached = r.smembers(key)
+    if cached:
+        return [m.decode() for m in cached if m != b"-"]
+    uids = [row["uid"] for row in extensions.graph().read("follows/list_following_uids", uid=uid)]
+    pipe = r.pipeline()
+    pipe.sadd(key, *(uids or ["-"]))  # "-" marks a cached empty set
+    pipe.expire(key, current_app.config["FOLLOWING_CACHE_SECONDS"])
+    pipe.execute()
+    return uids
+
+
+def _forget_following(uid: str) -> None:
+    """Drop the cached following set; if Redis is away its TTL bounds the staleness."""
+    from redis.exceptions import RedisError
+
+    try:
+        extensions.cache().delete(FOLLOWING_KEY.format(uid=uid))
+    except RedisError:
+        log.warning("could not drop following cache of %s; expires in its TTL", uid)
+
+
+def short_profiles(uids: list[str]) -> dict[str, dict]:
+    """``uid -> {uid, username, display_name}`` for the given uids (one graph query)."""
+    if not uids:
+        return {}
+    rows = extensions.graph().read("users/get_users_by_uid", uids=list(set(uids)))
+    return {r["uid"]: r for r in rows}

@@ -1,0 +1,170 @@
+"""Test fixtures: real local servers, started once per test session.
+
+``tests/unit`` needs no server. ``tests/integration`` and ``tests/api`` use
+the session's :class:`~socialgraph.localstack.LocalStack` (ArcadeDB over
+Bolt, SecantusDB, SeaweedFS S3, Valkey) on free ports in a temp dir; no
+store is mocked. Tests make their own uniquely named users, so they do not
+need to wipe the stores between them.
+"""
+from __future__ import annotations
+
+import email
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+
+SERVER_DIRS = ("integration", "api")
+
+
+def _needs_servers(item) -> bool:
+    return any(f"{os.sep}{d}{os.sep}" in str(item.fspath) for d in SERVER_DIRS)
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory):
+    """The four local servers, for the whole session."""
+    from socialgraph.localstack import LocalStack
+
+    root = Path(os.environ.get("SG_TEST_DATA_DIR") or tmp_path_factory.mktemp("stores"))
+    s = LocalStack(root=root, graph_heap="1g")
+    s.start()
+    yield s
+    s.stop()
+
+
+@pytest.fixture(scope="session")
+def outbox_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("outbox")
+
+
+@pytest.fixture(scope="session")
+def app_config(stack, outbox_dir):
+    env = stack.env()
+    return {
+        "TESTING": True,
+        "BOLT_URI": env["SG_BOLT_URI"], "BOLT_USER": env["SG_BOLT_USER"],
+        "BOLT_PASSWORD": env["SG_BOLT_PASSWORD"], "BOLT_DATABASE": env["SG_BOLT_DATABASE"],
+        "MONGO_URI": env["SG_MONGO_URI"], "MONGO_DATABASE": "socialgraph_test",
+        "S3_ENDPOINT": env["SG_S3_ENDPOINT"], "S3_ACCESS_KEY": env["SG_S3_ACCESS_KEY"],
+        "S3_SECRET_KEY": env["SG_S3_SECRET_KEY"], "S3_BUCKET": "socialgraph-test",
+        "REDIS_URL": env["SG_REDIS_URL"],
+        "RQ_ASYNC": False,  # jobs run at once, in-process, against the real stores
+        "MAIL_BACKEND": "outbox", "MAIL_OUTBOX_DIR": str(outbox_dir),
+        "PUBLIC_BASE_URL": "http://testserver",
+    }
+
+
+@pytest.fixture(scope="session")
+def app(app_config):
+    from socialgraph.app import create_app
+    from socialgraph.schema import ensure_all
+
+    application = create_app(app_config)
+    with application.app_context():
+        ensure_all()
+    yield application
+    application.extensions["socialgraph"].close()
+
+
+@pytest.fixture()
+def ctx(app):
+    """An app context for calling services directly."""
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture()
+def client(app):
+    return app.test_client()
+
+
+def unique(prefix: str = "u") -> str:
+    return f"{prefix}_{uuid.uuid4().hex[:10]}"
+
+
+class Mailbox:
+    """Reads the ``.eml`` files the outbox mail backend wrote."""
+
+    def __init__(self, directory: Path):
+        self.directory = Path(directory)
+
+    def messages_to(self, address: str) -> list[email.message.EmailMessage]:
+        out = []
+        for path in sorted(self.directory.glob("*.eml")):
+            msg = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+            if msg["To"] == address:
+                out.append(msg)
+        return out
+
+    def last_token(self, address: str, subject_word: str) -> str:
+        msgs = [m for m in self.messages_to(address) if subject_word.lower() in m["Subject"].lower()]
+        assert msgs, f"no {subject_word!r} mail to {address}"
+        body = msgs[-1].get_content()
+        lines = [l.strip() for l in body.splitlines() if l.strip()]
+        # the token stands alone on a line after the instruction that names the endpoint
+        for i, line in enumerate(lines):
+            if "POST /api/v1/" in line and i + 1 < len(lines):
+                return lines[i + 1]
+        raise AssertionError("no token in mail:\n" + body)
+
+
+@pytest.fixture(scope="session")
+def mailbox(outbox_dir):
+    return Mailbox(outbox_dir)
+
+
+class ApiUser:
+    """A registered, logged-in user driving the API through the test client."""
+
+    def __init__(self, client, username, email, password, tokens, uid):
+        self.client = client
+        self.username = username
+        self.email = email
+        self.password = password
+        self.tokens = tokens
+        self.uid = uid
+
+    @property
+    def headers(self):
+        return {"Authorization": f"Bearer {self.tokens['access_token']}"}
+
+    def get(self, url, **kw):
+        return self.client.get(url, headers=self.headers, **kw)
+
+    def post(self, url, **kw):
+        return self.client.post(url, headers=self.headers, **kw)
+
+    def put(self, url, **kw):
+        return self.client.put(url, headers=self.headers, **kw)
+
+    def patch(self, url, **kw):
+        return self.client.patch(url, headers=self.headers, **kw)
+
+    def delete(self, url, **kw):
+        return self.client.delete(url, headers=self.headers, **kw)
+
+
+@pytest.fixture()
+def make_user(client):
+    """Register and log in a new user: ``make_user()`` -> :class:`ApiUser`."""
+
+    def make(prefix: str = "u", password: str = "correct horse battery"):
+        username = unique(prefix)
+        email_addr = f"{username}@example.test"
+        r = client.post("/api/v1/auth/register", json={"username": username, "email": email_addr,
+                                                       "password": password})
+        assert r.status_code == 201, r.get_json()
+        uid = r.get_json()["uid"]
+        r = client.post("/api/v1/auth/login", json={"login": username, "password": password})
+        assert r.status_code == 200, r.get_json()
+        return ApiUser(client, username, email_addr, password, r.get_json(), uid)
+
+    return make
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if _needs_servers(item):
+            item.add_marker(pytest.mark.servers)
