@@ -45,6 +45,34 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def _port_free(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+            return True
+        except OSError:
+            return False
+
+
+def free_weed_ports(count: int, exclude: set[int] = frozenset()) -> list[int]:
+    """Ports for SeaweedFS, which also takes ``port + 10000`` for gRPC: each
+    chosen port and its +10000 twin are free and collide with no other."""
+    import random
+
+    chosen: list[int] = []
+    taken: set[int] = set(exclude)
+    for _ in range(10000):
+        p = random.randint(20000, 30000)
+        if {p, p + 10000} & taken:
+            continue
+        if _port_free(p) and _port_free(p + 10000):
+            chosen.append(p)
+            taken |= {p, p + 10000}
+            if len(chosen) == count:
+                return chosen
+    raise LocalStackError("no free ports for SeaweedFS")
+
+
 def _port_open(port: int) -> bool:
     with socket.socket() as s:
         s.settimeout(0.2)
@@ -92,9 +120,13 @@ class LocalStack:
 
     def __post_init__(self) -> None:
         self.root = Path(self.root).absolute()
-        for name in ("bolt_port", "arcade_http_port", "mongo_port", "s3_port", "redis_port"):
+        for name in ("bolt_port", "arcade_http_port", "mongo_port", "redis_port"):
             if not getattr(self, name):
                 setattr(self, name, free_port())
+        others = {self.bolt_port, self.arcade_http_port, self.mongo_port, self.redis_port}
+        if not self.s3_port:
+            self.s3_port = free_weed_ports(1, others)[0]
+        self._weed_ports = free_weed_ports(3, others | {self.s3_port, self.s3_port + 10000})
 
     # -- settings ---------------------------------------------------------
     def env(self) -> dict[str, str]:
@@ -272,8 +304,6 @@ class LocalStack:
                 "actions": ["Admin", "Read", "List", "Tagging", "Write"],
             }]
         }))
-        if not hasattr(self, "_weed_ports"):
-            self._weed_ports = [free_port() for _ in range(3)]
         master, volume, filer = self._weed_ports
         exe = shutil.which("weed") or str(Path(sys.executable).parent / "weed")
         self._spawn(

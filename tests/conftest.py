@@ -168,3 +168,33 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if _needs_servers(item):
             item.add_marker(pytest.mark.servers)
+
+
+SHARED_DATA = Path(os.environ.get("SG_SHARED_DATA") or Path(__file__).resolve().parents[2] / "shared" / "data")
+
+
+@pytest.fixture(scope="session")
+def shared_data():
+    if not (SHARED_DATA / "snap_ego_facebook").exists():
+        pytest.skip(f"real data sets not found at {SHARED_DATA} (set SG_SHARED_DATA)")
+    return SHARED_DATA
+
+
+#: ego-Facebook edges loaded by the ``imported`` fixture (the first N lines:
+#: the ego networks of nodes 0 and 107's neighbourhood, ~750 users).
+SNAP_SUBSET_EDGES = 6000
+
+
+@pytest.fixture(scope="session")
+def imported(app, shared_data, tmp_path_factory):
+    """A real subgraph of ego-Facebook and the whole beer Stack Exchange dump,
+    loaded through the ``socialgraph import`` commands."""
+    subset = tmp_path_factory.mktemp("snap") / "facebook_combined.txt"
+    lines = (shared_data / "snap_ego_facebook" / "facebook_combined.txt").read_text().splitlines()
+    subset.write_text("\n".join(lines[:SNAP_SUBSET_EDGES]) + "\n")
+    runner = app.test_cli_runner()
+    snap = runner.invoke(args=["import", "snap-facebook", str(subset)])
+    assert snap.exit_code == 0, snap.output
+    se = runner.invoke(args=["import", "stackexchange", str(shared_data / "stackexchange_beer")])
+    assert se.exit_code == 0, se.output
+    return {"snap_file": subset, "snap_output": snap.output, "se_output": se.output}
