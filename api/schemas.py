@@ -130,6 +130,18 @@ class FollowOut(Schema):
     deleted = fields.Boolean()
 
 
+class BlockOut(Schema):
+    blocking = fields.Boolean()
+    created = fields.Boolean()
+    deleted = fields.Boolean()
+
+
+class MuteOut(Schema):
+    muting = fields.Boolean()
+    created = fields.Boolean()
+    deleted = fields.Boolean()
+
+
 class Counts(Schema):
     comments = fields.Integer()
     reactions = fields.Dict(keys=fields.String(), values=fields.Integer())

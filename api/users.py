@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
-from socialgraph import posts, users
+from socialgraph import posts, relations, users
 
-from .schemas import FollowOut, FollowPage, PageArgs, PostPage, ProfileOut
+from .schemas import BlockOut, FollowOut, FollowPage, MuteOut, PageArgs, PostPage, ProfileOut
 from .security import auth_required, current_uid
 
 blp = Blueprint("users", __name__, url_prefix="/api/v1/users", description="Profiles and follows")
@@ -65,3 +65,36 @@ def following(args, username):
 def user_posts(args, username):
     """The user's posts (their timeline), newest first; cursor pagination."""
     return _page(posts.user_posts(username, args.get("cursor"), args["limit"], viewer=current_uid()))
+
+
+@blp.route("/<string:username>/block", methods=["PUT"])
+@auth_required(blp)
+@blp.response(200, BlockOut)
+def block(username):
+    """Block ``username``: follows, friendship and pending requests both ways are removed,
+    and each disappears for the other (404 everywhere). Idempotent."""
+    return relations.block(current_uid(), username)
+
+
+@blp.route("/<string:username>/block", methods=["DELETE"])
+@auth_required(blp)
+@blp.response(200, BlockOut)
+def unblock(username):
+    """Remove a block; nothing that the block removed is restored."""
+    return relations.unblock(current_uid(), username)
+
+
+@blp.route("/<string:username>/mute", methods=["PUT"])
+@auth_required(blp)
+@blp.response(200, MuteOut)
+def mute(username):
+    """Mute ``username``: their posts leave your feeds and notifications; they are not told."""
+    return relations.mute(current_uid(), username)
+
+
+@blp.route("/<string:username>/mute", methods=["DELETE"])
+@auth_required(blp)
+@blp.response(200, MuteOut)
+def unmute(username):
+    """Unmute ``username``."""
+    return relations.unmute(current_uid(), username)

@@ -10,3 +10,9 @@ from . import in_app
 def purge_post(post_id: str) -> dict:
     """Remove the comments and reactions of deleted post ``post_id`` (idempotent)."""
     return posts.purge_post(post_id)
+
+
+@in_app
+def purge_post_event(event: str, post_id: str, author_id: str) -> dict:
+    """Subscriber of ``post.deleted``."""
+    return posts.purge_post(post_id)

@@ -14,10 +14,19 @@ from .users import following_uids
 
 def home_feed(uid: str, cursor: str | None = None, limit: int | None = None) -> Page:
     """The home feed of ``uid``: own and followed users' posts, newest first."""
-    authors = following_uids(uid) + [uid]
+    from .relations import hidden_authors
+
+    hidden = hidden_authors(uid)
+    authors = [a for a in following_uids(uid) if a not in hidden] + [uid]
     return page_posts({"author_id": {"$in": authors}}, cursor, limit, viewer=uid)
 
 
 def discovery_feed(cursor: str | None = None, limit: int | None = None, viewer: str | None = None) -> Page:
-    """Recent public posts of everyone, newest first."""
-    return page_posts({"visibility": "public"}, cursor, limit, viewer)
+    """Recent public posts of everyone but users hidden from the viewer, newest first."""
+    from .relations import hidden_authors
+
+    query: dict = {"visibility": "public"}
+    hidden = hidden_authors(viewer)
+    if hidden:
+        query["author_id"] = {"$nin": sorted(hidden)}
+    return page_posts(query, cursor, limit, viewer)

@@ -108,8 +108,10 @@ def delete_post(post_id: str, actor: str) -> None:
     doc = _get_doc(post_id)
     if doc["author_id"] != actor:
         raise Forbidden("only the author can delete this post")
+    from . import events
+
     _db().posts.delete_one({"_id": doc["_id"]})
-    extensions.tasks().enqueue("jobs.posts.purge_post", str(doc["_id"]))
+    events.publish("post.deleted", post_id=str(doc["_id"]), author_id=actor)
 
 
 def purge_post(post_id: str) -> dict:

@@ -31,8 +31,10 @@ def get_profile(username: str, viewer: str | None = None) -> dict:
     """Public profile: ``{uid, username, display_name, bio, created_at,
     followers_count, following_count, followed_by_viewer, follows_viewer}``.
     Raises :class:`NotFound`."""
+    from .relations import blocked_either_way
+
     rows = extensions.graph().read("users/get_profile", username=normalise_username(username), viewer=viewer)
-    if not rows:
+    if not rows or rows[0]["user"]["uid"] in blocked_either_way(viewer):
         raise NotFound(f"no user named {username!r}")
     row = rows[0]
     return {**row["user"], "created_at": as_utc(row["user"].get("created_at")),
@@ -48,15 +50,22 @@ def follow(follower: str, username: str) -> dict:
     Returns ``{"following": True, "created": bool}``. Raises
     :class:`NotFound` (unknown user) and :class:`ValidationFailed` (oneself).
     """
+    from . import events
+    from .relations import blocked_either_way
+
     followee = resolve_uid(username)
     if followee == follower:
         raise ValidationFailed("you cannot follow yourself",
                                errors=[{"field": "username", "message": "is yourself"}])
+    if followee in blocked_either_way(follower):
+        raise NotFound(f"no user named {username!r}")
     rows = extensions.graph().write("follows/create_follow", follower=follower, followee=followee,
                                     created_at=clock.now())
     if not rows:
         raise NotFound(f"no user named {username!r}")
-    _forget_following(follower)
+    forget_following(follower)
+    if rows[0]["created"]:
+        events.publish("user.followed", follower=follower, followee=followee)
     return {"following": True, "created": bool(rows[0]["created"])}
 
 
@@ -64,7 +73,7 @@ def unfollow(follower: str, username: str) -> dict:
     """Stop following. Idempotent: ``{"following": False, "deleted": bool}``."""
     followee = resolve_uid(username)
     rows = extensions.graph().write("follows/delete_follow", follower=follower, followee=followee)
-    _forget_following(follower)
+    forget_following(follower)
     return {"following": False, "deleted": bool(rows and rows[0]["deleted"])}
 
 
@@ -112,14 +121,14 @@ def following_uids(uid: str) -> list[str]:
     return uids
 
 
-def _forget_following(uid: str) -> None:
-    """Drop the cached following set; if Redis is away its TTL bounds the staleness."""
+def forget_following(*uids: str) -> None:
+    """Drop cached following sets; if Redis is away their TTL bounds the staleness."""
     from redis.exceptions import RedisError
 
     try:
-        extensions.cache().delete(FOLLOWING_KEY.format(uid=uid))
+        extensions.cache().delete(*[FOLLOWING_KEY.format(uid=uid) for uid in uids])
     except RedisError:
-        log.warning("could not drop following cache of %s; expires in its TTL", uid)
+        log.warning("could not drop following cache of %s; expires in its TTL", uids)
 
 
 def short_profiles(uids: list[str]) -> dict[str, dict]:
