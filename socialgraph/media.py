@@ -162,8 +162,8 @@ def start_upload(owner: str, size: int, declared_type: str | None = None) -> dic
     seconds = _cfg("MEDIA_UPLOAD_URL_SECONDS")
     now = clock.now()
     doc["upload_expires_at"] = now + timedelta(seconds=seconds)
-    url = extensions.objects().presigned_put_object(_bucket(), doc["key"], expires=timedelta(seconds=seconds),
-                                                    request_date=now)
+    url = extensions.objects().get_presigned_url("PUT", _bucket(), doc["key"], expires=timedelta(seconds=seconds),
+                                                 request_date=now)
     _db().media.insert_one(doc)
     return {"media": present([doc], owner)[0], "upload_url": url, "method": "PUT",
             "expires_at": doc["upload_expires_at"]}
@@ -429,7 +429,9 @@ def _process_image(src: str, tmp: str):
         files[name] = (path, mime, v.width, v.height)
     small = im.copy()
     small.thumbnail((64, 64))
-    bh = blurhash.encode(small.convert("RGB"), x_components=4, y_components=3)
+    with warnings.catch_warnings():  # blurhash-python uses Pillow's deprecated getdata()
+        warnings.simplefilter("ignore", DeprecationWarning)
+        bh = blurhash.encode(small.convert("RGB"), x_components=4, y_components=3)
     return {"width": im.width, "height": im.height, "blurhash": bh}, files
 
 
