@@ -483,7 +483,8 @@ def edit_comment(comment_id: str, editor: str, text: str) -> dict:
 def delete_comment(comment_id: str, actor: str, *, moderator: bool = False) -> None:
     """Delete a comment (its author, the post's author or a moderator). One
     with replies stays as a placeholder (``deleted: true``, no text or
-    author). Raises :class:`NotFound`, :class:`Forbidden`."""
+    author) until its last reply is deleted. Raises :class:`NotFound`,
+    :class:`Forbidden`."""
     db = _db()
     doc = db.comments.find_one({"_id": parse_id(comment_id, "comment")})
     if doc is None or doc.get("deleted"):
@@ -495,8 +496,14 @@ def delete_comment(comment_id: str, actor: str, *, moderator: bool = False) -> N
         db.comments.update_one({"_id": doc["_id"]}, {"$set": {"deleted": True, "text": ""}})
     else:
         db.comments.delete_one({"_id": doc["_id"]})
-        if doc.get("parent_id"):
-            db.comments.update_one({"_id": doc["parent_id"]}, {"$inc": {"reply_count": -1}})
+        parent_id = doc.get("parent_id")
+        while parent_id:  # a placeholder whose last reply goes is removed too (already uncounted)
+            parent = db.comments.find_one_and_update({"_id": parent_id}, {"$inc": {"reply_count": -1}},
+                                                     return_document=ReturnDocument.AFTER)
+            if not parent or not parent.get("deleted") or parent.get("reply_count", 0) > 0:
+                break
+            db.comments.delete_one({"_id": parent["_id"], "deleted": True, "reply_count": {"$lte": 0}})
+            parent_id = parent.get("parent_id")
     db.reactions.delete_many({"target": f"comment:{doc['_id']}"})
     db.posts.update_one({"_id": doc["post_id"]}, {"$inc": {"counts.comments": -1}})
 

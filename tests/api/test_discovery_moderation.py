@@ -120,3 +120,7 @@ def test_moderator_removes_a_comment_with_replies_as_placeholder(make_user, clie
     assert admin.post(f"/api/v1/moderation/reports/{rid}/actions", json={"action": "remove_content"}).status_code == 200
     top = client.get(f"/api/v1/posts/{pid}/comments").get_json()["items"][0]
     assert top["deleted"] and top["text"] is None and top["replies"][0]["text"] == "reply"
+    # when its last reply goes, the placeholder goes too
+    assert a.delete(f"/api/v1/comments/{top['replies'][0]['id']}").status_code == 204
+    assert client.get(f"/api/v1/posts/{pid}/comments").get_json()["items"] == []
+    assert client.get(f"/api/v1/posts/{pid}").get_json()["counts"]["comments"] == 0

@@ -152,6 +152,11 @@ def test_presigned_upload_of_a_mislabelled_file_is_deleted_on_complete(make_user
     assert requests.put(start["upload_url"], data=b"plain text, not a picture " * 2, timeout=10).status_code == 200
     r = a.post(f"/api/v1/media/{start['media']['id']}/complete")
     assert r.status_code == 415
+    # a zero-byte PUT is refused on completion
+    start = a.post("/api/v1/media/uploads", json={"size": 10}).get_json()
+    assert requests.put(start["upload_url"], data=b"", timeout=10).status_code == 200
+    assert a.post(f"/api/v1/media/{start['media']['id']}/complete").status_code == 422
+    assert a.post("/api/v1/media/uploads", json={"size": 0}).status_code == 422
     assert _media_docs(a.uid) == [] and _objects(app, a.uid) == []
 
 
