@@ -59,6 +59,8 @@ SNIFF_BYTES = 8192
 IMAGE_VARIANTS = {"large": 1280, "small": 320}
 POSTER_MAX = 1280
 MAX_ATTACHMENTS = 10
+#: seconds an RQ worker may spend on one upload (a 100 MB video transcode is slow)
+PROCESS_TIMEOUT = 1800
 
 
 def _cfg(name: str):
@@ -140,7 +142,7 @@ def upload(owner: str, stream, size: int | None = None) -> dict:
     except Exception:
         extensions.objects().remove_object(_bucket(), doc["key"])
         raise
-    extensions.tasks().enqueue("jobs.media.process_media", str(doc["_id"]))
+    extensions.tasks().enqueue("jobs.media.process_media", str(doc["_id"]), job_timeout=PROCESS_TIMEOUT)
     return get_media(str(doc["_id"]), owner)
 
 
@@ -205,7 +207,7 @@ def complete_upload(media_id: str, owner: str) -> dict:
                                            "size": stat.size}})
     if not res.modified_count:
         raise Conflict("this upload is already complete")
-    extensions.tasks().enqueue("jobs.media.process_media", media_id)
+    extensions.tasks().enqueue("jobs.media.process_media", media_id, job_timeout=PROCESS_TIMEOUT)
     return get_media(media_id, owner)
 
 
