@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import auth, feeds, me, meta, posts, users
+from . import auth, discovery, feeds, me, media, meta, moderation, posts, users
 
-BLUEPRINTS = (meta.blp, auth.blp, me.blp, users.blp, posts.blp, feeds.blp)
+BLUEPRINTS = (meta.blp, auth.blp, me.blp, users.blp, posts.blp, feeds.blp,
+              media.blp, discovery.blp, moderation.blp)
 
 
 def register(app: Flask) -> None:

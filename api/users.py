@@ -5,7 +5,8 @@ from flask_smorest import Blueprint
 
 from socialgraph import posts, relations, users
 
-from .schemas import BlockOut, FollowOut, FollowPage, MuteOut, PageArgs, PostPage, ProfileOut
+from .content_schemas import FullPostPage
+from .schemas import BlockOut, FollowOut, FollowPage, MuteOut, PageArgs, ProfileOut
 from .security import auth_required, current_uid
 
 blp = Blueprint("users", __name__, url_prefix="/api/v1/users", description="Profiles and follows")
@@ -61,7 +62,7 @@ def following(args, username):
 @blp.route("/<string:username>/posts", methods=["GET"])
 @auth_required(blp, optional=True)
 @blp.arguments(PageArgs, location="query")
-@blp.response(200, PostPage)
+@blp.response(200, FullPostPage)
 def user_posts(args, username):
     """The user's posts (their timeline), newest first; cursor pagination."""
     return _page(posts.user_posts(username, args.get("cursor"), args["limit"], viewer=current_uid()))

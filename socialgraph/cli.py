@@ -4,7 +4,8 @@
 - ``socialgraph db init``: create graph schema, Mongo indexes, media bucket;
 - ``socialgraph import snap-facebook PATH`` / ``import stackexchange DIR``;
 - ``socialgraph worker``: an RQ worker for the configured queue;
-- ``socialgraph outbox drain``: re-queue jobs kept while Redis was away.
+- ``socialgraph outbox drain``: re-queue jobs kept while Redis was away;
+- ``socialgraph media cleanup``: delete orphaned uploads (schedule hourly).
 """
 from __future__ import annotations
 
@@ -75,6 +76,18 @@ def register_cli(app: Flask) -> None:
         w = Worker([app.config["RQ_QUEUE"]], connection=extensions.cache())
         w.work(burst=burst, with_scheduler=True)
 
+    med = AppGroup("media", help="Media in object storage.")
+
+    @med.command("cleanup")
+    @click.option("--older-than", type=int, default=None,
+                  help="Seconds an unattached upload may live (default SG_MEDIA_ORPHAN_SECONDS).")
+    def media_cleanup(older_than):
+        """Delete uploads never attached to a post (run hourly from cron)."""
+        from .media import cleanup_orphans
+
+        click.echo(f"media cleanup: {cleanup_orphans(older_than)}")
+
+    app.cli.add_command(med)
     app.cli.add_command(db)
     app.cli.add_command(imp)
     app.cli.add_command(outbox)

@@ -83,6 +83,14 @@ def load_config(env: dict | None = None) -> dict:
         "REQUIRE_VERIFIED_EMAIL_TO_POST": _bool(env.get("SG_REQUIRE_VERIFIED_EMAIL"), False),
         "STORE_TIMEOUT_SECONDS": float(env.get("SG_STORE_TIMEOUT_SECONDS", "3")),
         "FOLLOWING_CACHE_SECONDS": _int(env, "SG_FOLLOWING_CACHE_SECONDS", 60),
+        # media (socialgraph.media)
+        "MEDIA_MAX_IMAGE_BYTES": _int(env, "SG_MEDIA_MAX_IMAGE_BYTES", 16 * 1024 * 1024),
+        "MEDIA_MAX_VIDEO_BYTES": _int(env, "SG_MEDIA_MAX_VIDEO_BYTES", 100 * 1024 * 1024),
+        "MEDIA_MAX_IMAGE_PIXELS": _int(env, "SG_MEDIA_MAX_IMAGE_PIXELS", 50_000_000),
+        "MEDIA_MAX_VIDEO_SECONDS": _int(env, "SG_MEDIA_MAX_VIDEO_SECONDS", 600),
+        "MEDIA_URL_SECONDS": _int(env, "SG_MEDIA_URL_SECONDS", 3600),
+        "MEDIA_UPLOAD_URL_SECONDS": _int(env, "SG_MEDIA_UPLOAD_URL_SECONDS", 900),
+        "MEDIA_ORPHAN_SECONDS": _int(env, "SG_MEDIA_ORPHAN_SECONDS", 86400),
         # OpenAPI (flask-smorest)
         "API_TITLE": "socialgraph",
         "API_VERSION": "v1",

@@ -19,7 +19,12 @@ log = logging.getLogger(__name__)
 
 #: event -> job paths. Payloads (all ids are strings):
 #:   post.created        post_id, author_id
+#:   post.updated        post_id, author_id
 #:   post.deleted        post_id, author_id
+#:   post.shared         post_id, share_id, user_id, owner_id
+#:   comment.created     comment_id, post_id, author_id, post_author_id, parent_author_id ("" for top level)
+#:   reaction.created    target ("post:<id>"|"comment:<id>"), user_id, owner_id, type
+#:   user.mentioned      mentioned_uid, by_uid, post_id, comment_id ("" for a post)
 #:   user.followed       follower, followee
 #:   user.unfollowed     follower, followee
 #:   user.blocked        blocker, blocked

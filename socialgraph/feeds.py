@@ -4,6 +4,11 @@ This slice builds the home feed on read: the posts of the user and of
 everyone they follow (following set from the graph, cached in Redis),
 newest first, keyset-paginated on (created_at, _id) with one indexed
 MongoDB query. Discovery lists recent public posts of everyone.
+
+Both go through :func:`socialgraph.posts.page_posts`, which adds the
+visibility prefilter (:func:`socialgraph.visibility.prefilter`: audiences,
+blocks both ways) to the query, so posts the reader may not see never reach
+a page, and reposts of posts that became hidden are dropped.
 """
 from __future__ import annotations
 

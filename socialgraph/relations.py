@@ -145,3 +145,16 @@ def unmute(actor: str, username: str) -> dict:
     rows = extensions.graph().write("relations/delete_mute", muter=actor, muted=other)
     forget(actor)
     return {"muting": False, "deleted": bool(rows and rows[0]["deleted"])}
+
+
+def audience_sets(viewer: str | None) -> dict[str, set[str]]:
+    """``{"following", "friends", "close_friend_of"}`` uid sets of ``viewer``
+    (empty sets for anonymous), for checking many authors' audiences at once
+    in lists and feeds. One graph round trip, not cached (follows change often)."""
+    empty = {"following": set(), "friends": set(), "close_friend_of": set()}
+    if not viewer:
+        return empty
+    rows = extensions.graph().read("relations/list_audience_uids", uid=viewer)
+    if not rows:
+        return empty
+    return {k: set(rows[0].get(k) or []) for k in empty}

@@ -24,6 +24,10 @@ MONGO_INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("created_at", DESCENDING), ("_id", DESCENDING)], name="recent"),
         IndexModel([("hashtags", ASCENDING), ("created_at", DESCENDING)], name="hashtag_timeline"),
         IndexModel([("source_key", ASCENDING)], unique=True, sparse=True, name="source_key_unique"),
+        # issue 5: search keywords, shares of a post
+        IndexModel([("keywords", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)],
+                   name="keyword_timeline"),
+        IndexModel([("share_of", ASCENDING), ("author_id", ASCENDING)], sparse=True, name="shares"),
     ],
     "comments": [
         IndexModel([("post_id", ASCENDING), ("parent_id", ASCENDING), ("created_at", ASCENDING),
@@ -34,7 +38,23 @@ MONGO_INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("target", ASCENDING), ("user_id", ASCENDING)], unique=True,
                    name="one_per_user_and_target"),
         IndexModel([("user_id", ASCENDING), ("created_at", DESCENDING)], name="by_user"),
+        IndexModel([("target", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)],
+                   name="who_reacted"),
     ],
+    # issue 5: media, reports, moderation audit log
+    "media": [
+        IndexModel([("post_id", ASCENDING)], name="by_post"),
+        IndexModel([("owner_id", ASCENDING), ("created_at", DESCENDING)], name="by_owner"),
+        IndexModel([("post_id", ASCENDING), ("created_at", ASCENDING)], name="orphans"),
+    ],
+    "reports": [
+        IndexModel([("status", ASCENDING), ("created_at", ASCENDING), ("_id", ASCENDING)], name="queue"),
+        IndexModel([("reporter_id", ASCENDING), ("target_type", ASCENDING), ("target_id", ASCENDING),
+                    ("status", ASCENDING)], name="by_reporter_target"),
+        IndexModel([("target_type", ASCENDING), ("target_id", ASCENDING), ("status", ASCENDING)],
+                   name="by_target"),
+    ],
+    "moderation_log": [IndexModel([("at", DESCENDING), ("_id", DESCENDING)], name="recent")],
     "outbox": [IndexModel([("created_at", ASCENDING)], name="created_at")],
 }
 

@@ -34,17 +34,19 @@ class TaskQueue:
 
         return Queue(self.name, connection=self._redis(), is_async=self.is_async)
 
-    def enqueue(self, func: str, *args: Any, job_id: str | None = None, **kwargs: Any) -> str:
+    def enqueue(self, func: str, *args: Any, job_id: str | None = None, job_timeout: int | None = None,
+                **kwargs: Any) -> str:
         """Queue ``func(*args, **kwargs)``; return ``"queued"`` or ``"outbox"``.
 
         ``args`` must be JSON-like ids and values. With ``RQ_ASYNC`` off (tests)
         the job runs at once in this process, against the real stores.
+        ``job_timeout``: seconds before RQ kills the job (RQ's default, 180 s, when ``None``).
         """
         from redis.exceptions import RedisError
         from rq import Retry
 
         try:
-            self.queue().enqueue(func, args=args, kwargs=kwargs or None, job_id=job_id,
+            self.queue().enqueue(func, args=args, kwargs=kwargs or None, job_id=job_id, job_timeout=job_timeout,
                                  retry=Retry(max=5, interval=[1, 5, 30, 120, 600]),
                                  result_ttl=RESULT_TTL, failure_ttl=FAILURE_TTL)
             return "queued"

@@ -1,0 +1,72 @@
+"""Who may see a post: the one rule, for single reads and for lists.
+
+Audiences (``visibility`` field of a post):
+
+===================  ==========================================================
+``public``           everyone, signed in or not
+``followers``        users who follow the author
+``friends``          the author's friends (``FRIENDS_WITH``)
+``close_friends``    users the author put on their close-friends list
+                     (``(author)-[:CLOSE_FRIEND]->(viewer)``)
+``only_me``          the author
+===================  ==========================================================
+
+On top of the audience, a block in either direction hides the post, and the
+author always sees their own posts. A post with a ``group_id`` is governed by
+its group (``groups.can_read_group_content``).
+
+:func:`can_view_post` answers for one post; :func:`prefilter` gives a MongoDB
+filter with the same answer for lists, so pages are filtered by the database
+and not emptied afterwards. Both are tested to agree.
+"""
+from __future__ import annotations
+
+from . import relations
+
+AUDIENCES = ("public", "followers", "friends", "close_friends", "only_me")
+
+
+def can_view_post(viewer: str | None, post: dict) -> bool:
+    """True when ``viewer`` (uid or ``None`` for anonymous) may see ``post`` (a Mongo doc)."""
+    author = post.get("author_id")
+    if viewer and viewer == author:
+        return True
+    if viewer and author in relations.blocked_either_way(viewer):
+        return False
+    if post.get("group_id"):
+        from . import groups  # provided by the groups feature
+
+        return groups.can_read_group_content(viewer, post["group_id"])
+    audience = post.get("visibility") or "public"
+    if audience == "public":
+        return True
+    if not viewer or audience == "only_me":
+        return False
+    rel = relations.relationship(viewer, author)
+    if audience == "followers":
+        return rel.following
+    if audience == "friends":
+        return rel.friends
+    if audience == "close_friends":
+        return rel.close_friend_of
+    return False
+
+
+def prefilter(viewer: str | None, *, audience: dict[str, set[str]] | None = None) -> dict:
+    """A MongoDB filter matching exactly the (non-group) posts ``viewer`` may see.
+
+    ``audience``: a precomputed :func:`relations.audience_sets` result. Group
+    posts are left out of general lists (their group's pages show them).
+    """
+    if not viewer:
+        return {"visibility": "public", "group_id": None}
+    aud = audience if audience is not None else relations.audience_sets(viewer)
+    ors: list[dict] = [{"author_id": viewer}, {"visibility": "public"}]
+    for name, key in (("followers", "following"), ("friends", "friends"), ("close_friends", "close_friend_of")):
+        if aud[key]:
+            ors.append({"visibility": name, "author_id": {"$in": sorted(aud[key])}})
+    flt: dict = {"$or": ors, "group_id": None}
+    blocked = relations.blocked_either_way(viewer)
+    if blocked:
+        flt["author_id"] = {"$nin": sorted(blocked)}
+    return flt

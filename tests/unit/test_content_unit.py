@@ -1,0 +1,44 @@
+"""Content helpers that need no server: search keywords, type sniffing, the anonymous prefilter."""
+from __future__ import annotations
+
+import pytest
+
+from socialgraph import media, search, visibility
+from socialgraph.errors import UnsupportedMediaType, ValidationFailed
+from tests import mediafiles
+
+
+def test_keywords_are_normalised_unique_and_include_hashtags():
+    kw = search.keywords("Ｈｅｌｌｏ hello WORLD, #Beer-tasting a 12 día ÉTÉ")
+    assert kw == ["hello", "world", "beer", "tasting", "12", "día", "été"]
+    assert "a" not in kw  # one-letter words are not indexed
+    assert len(search.keywords(" ".join(f"w{i}" for i in range(500)))) == search.MAX_KEYWORDS
+
+
+def test_query_terms_need_a_real_word():
+    with pytest.raises(ValidationFailed):
+        search._query_terms("! ? a")
+    assert search._query_terms("#IPA stout " + "x " * 3) == ["ipa", "stout"]
+
+
+def test_sniffing_trusts_bytes_only():
+    assert media.sniff(mediafiles.png()) == ("image", "image/png")
+    assert media.sniff(mediafiles.jpeg_with_gps(40, 30)[:8192]) == ("image", "image/jpeg")
+    assert media.sniff(mediafiles.video("webm")[:8192]) == ("video", "video/webm")
+    with pytest.raises(ValidationFailed):
+        media.sniff(b"")
+    with pytest.raises(UnsupportedMediaType):
+        media.sniff(b"%PDF-1.7\n" + b"0" * 100)  # a real type, but not an accepted one
+    with pytest.raises(UnsupportedMediaType):
+        media.sniff(b"<svg xmlns=\"http://www.w3.org/2000/svg\"></svg>")  # SVG is refused
+
+
+def test_anonymous_prefilter_is_public_non_group_only():
+    assert visibility.prefilter(None) == {"visibility": "public", "group_id": None}
+
+
+def test_can_view_post_without_graph_for_trivial_cases():
+    post = {"author_id": "a", "visibility": "only_me"}
+    assert visibility.can_view_post(None, {"author_id": "a", "visibility": "public"})
+    assert not visibility.can_view_post(None, post)
+    assert not visibility.can_view_post(None, {"author_id": "a", "visibility": "followers"})
