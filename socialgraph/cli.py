@@ -75,9 +75,19 @@ def register_cli(app: Flask) -> None:
         w = Worker([app.config["RQ_QUEUE"]], connection=extensions.cache())
         w.work(burst=burst, with_scheduler=True)
 
+    stories_cli = AppGroup("stories", help="Stories.")
+
+    @stories_cli.command("purge-expired")
+    def stories_purge():
+        """Remove media and documents of expired stories not kept in a highlight (cron)."""
+        from .stories import purge_expired
+
+        click.echo(f"purged {purge_expired()}")
+
     app.cli.add_command(db)
     app.cli.add_command(imp)
     app.cli.add_command(outbox)
+    app.cli.add_command(stories_cli)
 
 
 def _progress(label: str, done: int, total: int | None = None) -> None:

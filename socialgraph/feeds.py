@@ -18,7 +18,18 @@ def home_feed(uid: str, cursor: str | None = None, limit: int | None = None) -> 
 
     hidden = hidden_authors(uid)
     authors = [a for a in following_uids(uid) if a not in hidden] + [uid]
-    return page_posts({"author_id": {"$in": authors}}, cursor, limit, viewer=uid)
+    query = _with_group_posts(uid, {"author_id": {"$in": authors}, "group_id": None}, hidden)
+    return page_posts(query, cursor, limit, viewer=uid)
+
+
+def _with_group_posts(uid: str, query: dict, hidden: set[str]) -> dict:
+    """``query`` widened to the posts of the groups ``uid`` belongs to (group
+    posts of followed users in other groups stay out: ``group_id: None``
+    above). Kept separate so a fan-out-on-write feed can take it over."""
+    from .groups import group_post_filter
+
+    groups = group_post_filter(uid, hidden)
+    return {"$or": [query, groups]} if groups else query
 
 
 def discovery_feed(cursor: str | None = None, limit: int | None = None, viewer: str | None = None) -> Page:

@@ -57,10 +57,12 @@ def _check_text(text: str, limit: int, field: str = "text") -> str:
 
 
 # -- posts ------------------------------------------------------------------
-def create_post(author_id: str, text: str) -> dict:
+def create_post(author_id: str, text: str, group_id: str | None = None) -> dict:
     """Create a post; returns it in :func:`present_posts` shape.
 
     ``text``: 1..5,000 characters; hashtags and @mentions are parsed and stored.
+    ``group_id``: a group post (``visibility: "group"``); the caller
+    (:func:`socialgraph.groups.create_group_post`) has checked membership.
     Raises :class:`ValidationFailed`.
     """
     text = _check_text(text, MAX_TEXT)
@@ -70,6 +72,8 @@ def create_post(author_id: str, text: str) -> dict:
         "mentions": extract_mentions(text), "created_at": now, "edited_at": None,
         "visibility": "public", "counts": {"comments": 0, "reactions": {}},
     }
+    if group_id:
+        doc.update(group_id=group_id, visibility="group")
     doc["_id"] = _db().posts.insert_one(doc).inserted_id
     return present_posts([doc], viewer=author_id)[0]
 
@@ -81,9 +85,23 @@ def _get_doc(post_id: str) -> dict:
     return doc
 
 
+def _check_readable(doc: dict | None, viewer: str | None) -> dict:
+    """Group posts are readable only where the group's content is
+    (:func:`socialgraph.groups.can_read_group_content`); otherwise, and for
+    a missing post, :class:`NotFound`. (Merge point with ``visibility``.)"""
+    if doc is None:
+        raise NotFound("post not found")
+    if doc.get("group_id"):
+        from .groups import can_read_group_content
+
+        if not can_read_group_content(viewer, doc["group_id"]):
+            raise NotFound("post not found")
+    return doc
+
+
 def get_post(post_id: str, viewer: str | None = None) -> dict:
     """One post. Raises :class:`NotFound`."""
-    return present_posts([_get_doc(post_id)], viewer)[0]
+    return present_posts([_check_readable(_get_doc(post_id), viewer)], viewer)[0]
 
 
 def edit_post(post_id: str, editor: str, text: str) -> dict:
@@ -149,6 +167,7 @@ def present_posts(docs: list[dict], viewer: str | None = None) -> list[dict]:
             "counts": {"comments": d.get("counts", {}).get("comments", 0), "reactions": reactions,
                        "reactions_total": sum(reactions.values())},
             "viewer_reaction": mine.get(f"post:{d['_id']}"),
+            "group_id": d.get("group_id"),
         })
     return out
 
@@ -184,7 +203,7 @@ def user_posts(username: str, cursor: str | None = None, limit: int | None = Non
     """A user's posts, newest first. Raises :class:`NotFound` for unknown users."""
     from .users import resolve_uid
 
-    return page_posts({"author_id": resolve_uid(username)}, cursor, limit, viewer)
+    return page_posts({"author_id": resolve_uid(username), "group_id": None}, cursor, limit, viewer)
 
 
 # -- comments ---------------------------------------------------------------
@@ -195,7 +214,7 @@ def add_comment(post_id: str, author_id: str, text: str, parent_id: str | None =
     parent belongs to another post) and :class:`ValidationFailed`.
     """
     text = _check_text(text, MAX_COMMENT)
-    post = _get_doc(post_id)
+    post = _check_readable(_get_doc(post_id), author_id)
     db = _db()
     parent = None
     if parent_id:
@@ -210,6 +229,8 @@ def add_comment(post_id: str, author_id: str, text: str, parent_id: str | None =
         "author_id": author_id, "text": text, "created_at": now, "edited_at": None,
         "reply_count": 0, "deleted": False, "counts": {"reactions": {}},
     }
+    if post.get("group_id"):
+        doc["group_id"] = post["group_id"]  # group activity figures
     doc["_id"] = db.comments.insert_one(doc).inserted_id
     if parent:
         db.comments.update_one({"_id": parent["_id"]}, {"$inc": {"reply_count": 1}})
@@ -240,12 +261,12 @@ def _present_comments(docs: list[dict]) -> list[dict]:
 
 
 def list_comments(post_id: str, parent_id: str | None = None, cursor: str | None = None,
-                  limit: int | None = None) -> Page:
+                  limit: int | None = None, viewer: str | None = None) -> Page:
     """One level of a thread, oldest first, each comment with up to
     ``INLINE_REPLIES`` replies nested ``INLINE_DEPTH`` levels deep (``replies``)
     and its ``reply_count``; fetch more of a level with ``parent_id`` + cursor.
     Raises :class:`NotFound`."""
-    post = _get_doc(post_id)
+    post = _check_readable(_get_doc(post_id), viewer)
     db = _db()
     parent_oid = None
     if parent_id:
@@ -323,11 +344,16 @@ def delete_comment(comment_id: str, actor: str) -> None:
 
 
 # -- reactions --------------------------------------------------------------
-def _target(kind: str, target_id: str) -> tuple[str, dict, str]:
+def _target(kind: str, target_id: str, viewer: str | None = None) -> tuple[str, dict, str]:
     coll = "posts" if kind == "post" else "comments"
-    doc = _db()[coll].find_one({"_id": parse_id(target_id, kind)}, {"_id": 1, "deleted": 1})
+    doc = _db()[coll].find_one({"_id": parse_id(target_id, kind)}, {"_id": 1, "deleted": 1, "group_id": 1})
     if doc is None or doc.get("deleted"):
         raise NotFound(f"{kind} not found")
+    if doc.get("group_id"):
+        try:
+            _check_readable(doc, viewer)
+        except NotFound:
+            raise NotFound(f"{kind} not found")
     return coll, doc, f"{kind}:{doc['_id']}"
 
 
@@ -340,7 +366,7 @@ def react(kind: str, target_id: str, user_id: str, reaction: str = "like") -> di
     if reaction not in REACTION_TYPES:
         raise ValidationFailed("unknown reaction type", errors=[
             {"field": "type", "message": "one of " + ", ".join(REACTION_TYPES)}])
-    coll, doc, target = _target(kind, target_id)
+    coll, doc, target = _target(kind, target_id, user_id)
     db = _db()
     old = db.reactions.find_one_and_update(
         {"target": target, "user_id": user_id},
@@ -358,7 +384,7 @@ def react(kind: str, target_id: str, user_id: str, reaction: str = "like") -> di
 
 def unreact(kind: str, target_id: str, user_id: str) -> dict:
     """Remove the user's reaction, if any. Returns ``{"reaction": None, "counts"}``."""
-    coll, doc, target = _target(kind, target_id)
+    coll, doc, target = _target(kind, target_id, user_id)
     db = _db()
     old = db.reactions.find_one_and_delete({"target": target, "user_id": user_id})
     if old is not None:
