@@ -72,6 +72,7 @@ def register_cli(app: Flask) -> None:
             extensions.tasks().drain_outbox()
         except Exception as exc:  # the worker still starts; the next drain retries
             click.echo(f"outbox drain skipped: {exc}", err=True)
+        extensions.tasks().enqueue("jobs.stories.purge_expired", reschedule=True)  # then every 10 min
         w = Worker([app.config["RQ_QUEUE"]], connection=extensions.cache())
         w.work(burst=burst, with_scheduler=True)
 

@@ -13,7 +13,8 @@ from .users import following_uids
 
 
 def home_feed(uid: str, cursor: str | None = None, limit: int | None = None) -> Page:
-    """The home feed of ``uid``: own and followed users' posts, newest first."""
+    """The home feed of ``uid``: own and followed users' posts (not their
+    group posts) and the posts of ``uid``'s groups, newest first."""
     from .relations import hidden_authors
 
     hidden = hidden_authors(uid)
