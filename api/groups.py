@@ -89,6 +89,8 @@ def update_group(body, group_id):
 
 @blp.route("/groups/<string:group_id>/cover", methods=["PUT"])
 @auth_required(blp)
+@blp.doc(requestBody={"required": True, "content": {"multipart/form-data": {"schema": {
+    "type": "object", "required": ["image"], "properties": {"image": {"type": "string", "format": "binary"}}}}}})
 @blp.response(200, GroupOut)
 def set_cover(group_id):
     """Upload the cover image (admins; multipart field ``image``; re-encoded as JPEG, EXIF removed)."""

@@ -51,8 +51,18 @@ def create_text_story(body):
                                      body["stickers"], body["audience"], body["custom_audience"])
 
 
+IMAGE_FORM = {"requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+    "type": "object", "required": ["image"],
+    "properties": {"image": {"type": "string", "format": "binary"},
+                   "audience": {"type": "string", "enum": list(stories.AUDIENCES)},
+                   "overlays": {"type": "string", "description": "JSON list of overlays"},
+                   "stickers": {"type": "string", "description": "JSON list of stickers"},
+                   "custom_audience": {"type": "string", "description": "JSON list of user uids"}}}}}}}
+
+
 @blp.route("/stories/image", methods=["POST"])
 @auth_required(blp)
+@blp.doc(**IMAGE_FORM)
 @blp.response(201, StoryOut)
 def create_image_story():
     """Post an image story: multipart ``image`` (JPEG/PNG/WebP/...; re-encoded as JPEG, EXIF

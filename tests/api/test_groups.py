@@ -280,3 +280,26 @@ def test_events_published(app, make_user, monkeypatch):
     assert ("group.join_approved", {"group_id": g["id"], "user_id": u.uid, "approver": owner.uid}) in names
     assert ("group.post_created", {"group_id": g["id"], "post_id": p["id"], "author_id": u.uid}) in names
     assert ("group.invited", {"group_id": g["id"], "inviter": owner.uid, "invitee": v.uid}) in names
+
+
+def test_cover_image_admins_only(make_user):
+    import io
+
+    import requests
+    from PIL import Image
+
+    owner, member = make_user("co"), make_user("cm")
+    g = make_group(owner)
+    member.post(f"{G}/{g['id']}/join")
+    buf = io.BytesIO()
+    Image.new("RGB", (3000, 1000), (10, 120, 200)).save(buf, format="PNG")
+    png = buf.getvalue()
+    form = lambda data: {"image": (io.BytesIO(data), "cover.png")}
+    assert member.put(f"{G}/{g['id']}/cover", data=form(png), content_type="multipart/form-data").status_code == 403
+    r = owner.put(f"{G}/{g['id']}/cover", data=form(b"GIF89a nope"), content_type="multipart/form-data")
+    assert r.status_code == 422 and r.get_json()["errors"][0]["field"] == "cover"
+    r = owner.put(f"{G}/{g['id']}/cover", data=form(png), content_type="multipart/form-data")
+    assert r.status_code == 200
+    got = requests.get(member.get(f"{G}/{g['id']}").get_json()["cover_url"], timeout=10)
+    assert got.status_code == 200 and Image.open(io.BytesIO(got.content)).format == "JPEG"
+    assert Image.open(io.BytesIO(got.content)).size == (1080, 360)
