@@ -68,7 +68,7 @@ def _load(group_id: str, viewer: str | None) -> dict:
     if not rows:
         raise NotFound("group not found")
     row = rows[0]
-    if row["group"]["privacy"] == "secret" and not row["role"] and not row["invited"]:
+    if row["grp"]["privacy"] == "secret" and not row["role"] and not row["invited"]:
         raise NotFound("group not found")
     return row
 
@@ -76,7 +76,7 @@ def _load(group_id: str, viewer: str | None) -> dict:
 def _present(row: dict) -> dict:
     from .images import presigned_url
 
-    g = row["group"]
+    g = row["grp"]
     out = {"id": g["uid"], "name": g["name"], "description": g.get("description") or "",
            "privacy": g["privacy"], "created_at": as_utc(g.get("created_at")),
            "cover_url": presigned_url(g.get("cover_key")), "member_count": row.get("member_count", 0)}
@@ -99,13 +99,13 @@ def can_read_group_content(viewer: str | None, group_id: str) -> bool:
     if not rows:
         return False
     row = rows[0]
-    return row["group"]["privacy"] == "public" or bool(row["role"])
+    return row["grp"]["privacy"] == "public" or bool(row["role"])
 
 
 def _readable(group_id: str, viewer: str | None) -> dict:
     """The group row if ``viewer`` may read its content, else :class:`NotFound`."""
     row = _load(group_id, viewer)
-    if row["group"]["privacy"] != "public" and not row["role"]:
+    if row["grp"]["privacy"] != "public" and not row["role"]:
         raise NotFound("group not found")
     return row
 
@@ -119,7 +119,7 @@ def _member(group_id: str, actor: str, min_role: str = "member") -> dict:
     """
     row = _load(group_id, actor)
     if not row["role"]:
-        if row["group"]["privacy"] != "public":
+        if row["grp"]["privacy"] != "public":
             raise NotFound("group not found")
         raise Forbidden("only members of this group can do this")
     if RANK[row["role"]] < RANK[min_role]:
@@ -225,7 +225,7 @@ def search_groups(viewer: str | None, q: str | None = None, cursor: str | None =
     next_cursor = None
     if len(rows) > limit:
         last = rows[limit - 1]
-        next_cursor = encode_cursor({"name": last["name_lower"], "uid": last["group"]["uid"]})
+        next_cursor = encode_cursor({"name": last["name_lower"], "uid": last["grp"]["uid"]})
     return Page(items, next_cursor)
 
 
@@ -254,7 +254,7 @@ def join(group_id: str, actor: str) -> dict:
         raise Forbidden("you are banned from this group")
     if row["role"]:
         return {"status": "member", "role": row["role"]}
-    if row["group"]["privacy"] == "public" or row["invited"]:
+    if row["grp"]["privacy"] == "public" or row["invited"]:
         _graph().write("groups/create_membership", group_id=group_id, user=actor, role="member",
                        since=clock.now())
         return {"status": "member", "role": "member"}
@@ -466,7 +466,7 @@ def transfer_ownership(group_id: str, actor: str, username: str) -> dict:
     uid = _user(username)
     if uid == actor:
         raise ValidationFailed("you already own this group", errors=[{"field": "username", "message": "is yourself"}])
-    rows = _graph().write("groups/transfer_ownership", group_id=group_id, **{"from": actor, "to": uid})
+    rows = _graph().write("groups/transfer_ownership", group_id=group_id, from_uid=actor, to_uid=uid)
     if not rows:
         raise NotFound(f"{username!r} is not a member")
     return get_group(group_id, actor)

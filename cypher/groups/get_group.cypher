@@ -3,7 +3,7 @@
 // request, ban. No row for an unknown group. $group_id, $viewer
 MATCH (g:Group {uid: $group_id})
 OPTIONAL MATCH (:User {uid: $viewer})-[m:MEMBER_OF]->(g)
-RETURN g {.uid, .name, .description, .privacy, .cover_key, .created_at} AS group,
+RETURN g {.uid, .name, .description, .privacy, .cover_key, .created_at} AS grp,
        m.role AS role, coalesce(m.owner, false) AS owner,
        COUNT { (:User)-[:MEMBER_OF]->(g) } AS member_count,
        EXISTS { (:User {uid: $viewer})-[:INVITED_TO]->(g) } AS invited,

@@ -7,7 +7,7 @@ WHERE g.privacy <> 'secret'
   AND NOT EXISTS { (me)-[:BANNED_FROM]->(g) }
   AND NOT EXISTS { (me)-[:BLOCKS]-(f) }
 WITH g, count(DISTINCT f) AS friends
-RETURN g {.uid, .name, .description, .privacy, .cover_key, .created_at} AS group,
+RETURN g {.uid, .name, .description, .privacy, .cover_key, .created_at} AS grp,
        friends, COUNT { (:User)-[:MEMBER_OF]->(g) } AS member_count
 ORDER BY friends DESC, g.uid
 LIMIT $limit

@@ -303,3 +303,24 @@ def test_cover_image_admins_only(make_user):
     got = requests.get(member.get(f"{G}/{g['id']}").get_json()["cover_url"], timeout=10)
     assert got.status_code == 200 and Image.open(io.BytesIO(got.content)).format == "JPEG"
     assert Image.open(io.BytesIO(got.content)).size == (1080, 360)
+
+
+def test_search_pages_by_name(client, make_user):
+    from tests.conftest import unique
+
+    owner = make_user("sp")
+    tag = unique("zz")
+    ids = [make_group(owner, privacy, f"{tag} {n}")["id"]
+           for n, privacy in (("c", "public"), ("a", "private"), ("b", "public"), ("d", "secret"))]
+    seen, cursor = [], None
+    while True:
+        r = client.get(G, query_string={"q": tag.upper(), "limit": 2, **({"cursor": cursor} if cursor else {})})
+        assert r.status_code == 200
+        page = r.get_json()
+        seen += [g["name"] for g in page["items"]]
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert seen == [f"{tag} a", f"{tag} b", f"{tag} c"]  # by name; the secret one absent for the anonymous
+    assert [g["id"] for g in owner.get(G, query_string={"q": tag, "limit": 10}).get_json()["items"]][-1] == ids[3]
+    assert client.get(G, query_string={"cursor": "garbage!"}).status_code == 400
