@@ -14,6 +14,7 @@ from socialgraph.errors import ValidationFailed
 from .groups_schemas import (ActivityArgs, ActivityOut, EventArgs, EventIn, EventList, EventOut, FlagOut, GroupIn,
                              GroupList, GroupOut, GroupPage, GroupPatch, GroupPostIn, GroupPostList, GroupPostOut,
                              GroupSearchArgs, JoinOut, JoinRequestPage, LimitArgs, MemberArgs, MemberOut, MemberPage,
+                             NotificationsIn, NotificationsOut,
                              PersonSuggestionList, RoleIn, RsvpIn, UsernameIn)
 from .schemas import PageArgs, PostOut, PostPage
 from .security import auth_required, current_uid
@@ -122,6 +123,15 @@ def cancel_join_request(group_id):
 def leave(group_id):
     """Leave the group. 409 for the owner (transfer ownership first) and the last admin."""
     groups.leave(group_id, current_uid())
+
+
+@blp.route("/groups/<string:group_id>/notifications", methods=["PUT"])
+@auth_required(blp)
+@blp.arguments(NotificationsIn)
+@blp.response(200, NotificationsOut)
+def set_notifications(body, group_id):
+    """Follow the group closely (``all``: notified of every new post), ``highlights`` or ``off`` (members)."""
+    return groups.set_notifications(group_id, current_uid(), body["level"])
 
 
 @blp.route("/groups/<string:group_id>/invitations", methods=["POST"])

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from socialgraph.groups import MAX_DESCRIPTION, MAX_NAME, PRIVACY, ROLES, RSVP
+from socialgraph.groups import MAX_DESCRIPTION, MAX_NAME, NOTIFY_LEVELS, PRIVACY, ROLES, RSVP
 
 from .schemas import PageArgs, PostOut, QueryArgs, Schema, Strict, UserShort
 
@@ -61,6 +61,15 @@ class RsvpIn(Strict):
                            metadata={"description": "going, interested, not_going; null clears"})
 
 
+class NotificationsIn(Strict):
+    level = fields.String(required=True, validate=validate.OneOf(NOTIFY_LEVELS),
+                          metadata={"description": "all: every new post; highlights (default); off"})
+
+
+class NotificationsOut(Schema):
+    notifications = fields.String()
+
+
 class ActivityArgs(QueryArgs):
     weeks = fields.Integer(load_default=4, validate=validate.Range(min=1, max=52))
 
@@ -76,6 +85,7 @@ class ViewerStanding(Schema):
     invited = fields.Boolean()
     requested = fields.Boolean()
     banned = fields.Boolean()
+    notifications = fields.String(allow_none=True, metadata={"description": "members: all, highlights or off"})
 
 
 class GroupOut(Schema):

@@ -49,6 +49,7 @@ class Membership(StructuredRel):
     role = StringProperty(required=True, choices={"admin": "admin", "moderator": "moderator", "member": "member"})
     owner = BooleanProperty(default=False)
     since = DateTimeNeo4jFormatProperty(default_now=True)
+    notify = StringProperty(default="highlights", choices={"all": "all", "highlights": "highlights", "off": "off"})
 
 
 class JoinRequest(StructuredRel):

@@ -3,7 +3,7 @@
 Graph (``cypher/groups/``):
 
 - ``(:Group {uid, name, name_lower, description, privacy, cover_key, created_at})``
-- ``(:User)-[:MEMBER_OF {role: 'admin'|'moderator'|'member', owner, since}]->(:Group)``;
+- ``(:User)-[:MEMBER_OF {role: 'admin'|'moderator'|'member', owner, since, notify}]->(:Group)``;
   exactly one member has ``owner: true`` and the owner is always an admin,
   so a group never ends without an admin.
 - ``(:User)-[:REQUESTED_JOIN {created_at}]->(:Group)``,
@@ -46,6 +46,8 @@ PRIVACY = ("public", "private", "secret")
 ROLES = ("admin", "moderator", "member")
 RANK = {"member": 1, "moderator": 2, "admin": 3}
 RSVP = ("going", "interested", "not_going")
+#: how closely a member follows a group: every post, highlights (default), nothing
+NOTIFY_LEVELS = ("all", "highlights", "off")
 MAX_NAME = 100
 MAX_DESCRIPTION = 2000
 #: covers are stored under ``groups/<group_uid>/cover.jpg``
@@ -83,7 +85,8 @@ def _present(row: dict) -> dict:
     if "role" in row:
         out["viewer"] = {"role": row.get("role"), "owner": bool(row.get("owner")),
                          "invited": bool(row.get("invited")), "requested": bool(row.get("requested")),
-                         "banned": bool(row.get("banned"))}
+                         "banned": bool(row.get("banned")),
+                         "notifications": row.get("notify") if row.get("role") else None}
     return out
 
 
@@ -470,6 +473,22 @@ def transfer_ownership(group_id: str, actor: str, username: str) -> dict:
     if not rows:
         raise NotFound(f"{username!r} is not a member")
     return get_group(group_id, actor)
+
+
+def set_notifications(group_id: str, actor: str, level: str) -> dict:
+    """How closely the member follows the group (``all``: notified of every new
+    post; ``highlights``, the default; ``off``). Returns ``{"notifications": level}``."""
+    if level not in NOTIFY_LEVELS:
+        raise ValidationFailed("unknown level", errors=[{"field": "level", "message": "one of " + ", ".join(NOTIFY_LEVELS)}])
+    _member(group_id, actor)
+    _graph().write("groups/update_member_notifications", group_id=group_id, user=actor, level=level)
+    return {"notifications": level}
+
+
+def close_followers(group_id: str, exclude: str | None = None) -> list[str]:
+    """uids of members following ``group_id`` closely (level ``all``), without
+    ``exclude``: the recipients of ``group.post_created`` notifications."""
+    return [r["uid"] for r in _graph().read("groups/list_close_followers", group_id=group_id, exclude=exclude)]
 
 
 # -- posts -----------------------------------------------------------------------

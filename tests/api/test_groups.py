@@ -30,7 +30,8 @@ def make_group(owner, privacy="public", name=None):
 def test_create_edit_and_validation(client, make_user):
     owner, other = make_user("gown"), make_user("goth")
     g = make_group(owner, "private", "Beer Lovers")
-    assert g["viewer"] == {"role": "admin", "owner": True, "invited": False, "requested": False, "banned": False}
+    assert g["viewer"] == {"role": "admin", "owner": True, "invited": False, "requested": False, "banned": False,
+                           "notifications": "highlights"}
     assert g["member_count"] == 1 and g["privacy"] == "private"
     for body in ({"name": ""}, {"name": "x", "privacy": "hidden"}, {"name": "x" * 101}, {"name": "x", "extra": 1}):
         r = owner.post(G, json=body)
@@ -155,7 +156,8 @@ def test_roles_removal_ban_leave_and_ownership(make_user):
     assert owner.post(f"{G}/{gid}/ownership", json={"username": m1.username}).status_code == 404  # removed earlier
     r = owner.post(f"{G}/{gid}/ownership", json={"username": admin2.username})
     assert r.status_code == 200 and r.get_json()["viewer"] == {"role": "admin", "owner": False, "invited": False,
-                                                               "requested": False, "banned": False}
+                                                               "requested": False, "banned": False,
+                                                               "notifications": "highlights"}
     assert admin2.get(f"{G}/{gid}").get_json()["viewer"]["owner"] is True
     # the old owner is now a plain admin and may leave (admin2 stays admin)
     assert owner.post(f"{G}/{gid}/leave").status_code == 204
@@ -324,3 +326,21 @@ def test_search_pages_by_name(client, make_user):
     assert seen == [f"{tag} a", f"{tag} b", f"{tag} c"]  # by name; the secret one absent for the anonymous
     assert [g["id"] for g in owner.get(G, query_string={"q": tag, "limit": 10}).get_json()["items"]][-1] == ids[3]
     assert client.get(G, query_string={"cursor": "garbage!"}).status_code == 400
+
+
+def test_follow_a_group_closely(app, make_user):
+    from socialgraph import groups
+
+    owner, keen, quiet, outsider = make_user("no"), make_user("nk"), make_user("nq"), make_user("nx")
+    g = make_group(owner, "private")
+    for u in (keen, quiet):
+        owner.post(f"{G}/{g['id']}/invitations", json={"username": u.username})
+        u.post(f"{G}/{g['id']}/join")
+    assert keen.put(f"{G}/{g['id']}/notifications", json={"level": "all"}).get_json() == {"notifications": "all"}
+    owner.put(f"{G}/{g['id']}/notifications", json={"level": "all"})
+    assert quiet.put(f"{G}/{g['id']}/notifications", json={"level": "loud"}).status_code == 422
+    assert outsider.put(f"{G}/{g['id']}/notifications", json={"level": "all"}).status_code == 404
+    assert keen.get(f"{G}/{g['id']}").get_json()["viewer"]["notifications"] == "all"
+    assert outsider.get(f"{G}/{g['id']}").get_json()["viewer"]["notifications"] is None
+    with app.app_context():
+        assert sorted(groups.close_followers(g["id"], exclude=owner.uid)) == [keen.uid]
