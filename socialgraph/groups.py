@@ -35,7 +35,6 @@ import uuid
 from collections import Counter
 from datetime import timedelta
 
-from bson import ObjectId
 from pymongo import ReturnDocument
 
 from . import clock, events, extensions
