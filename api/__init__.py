@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import auth, discovery, feeds, me, media, meta, moderation, posts, users
+from . import auth, discovery, feeds, groups, me, media, meta, moderation, posts, stories, users
 
 BLUEPRINTS = (meta.blp, auth.blp, me.blp, users.blp, posts.blp, feeds.blp,
-              media.blp, discovery.blp, moderation.blp)
+              media.blp, discovery.blp, moderation.blp, groups.blp, stories.blp)
 
 
 def register(app: Flask) -> None:

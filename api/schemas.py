@@ -122,6 +122,7 @@ class ProfileOut(Schema):
     following_count = fields.Integer()
     followed_by_viewer = fields.Boolean()
     follows_viewer = fields.Boolean()
+    has_unseen_stories = fields.Boolean(metadata={"description": "an active story the caller has not seen"})
 
 
 class FollowOut(Schema):
@@ -158,6 +159,7 @@ class PostOut(Schema):
     edited_at = fields.DateTime(allow_none=True)
     counts = fields.Nested(Counts)
     viewer_reaction = fields.String(allow_none=True)
+    group_id = fields.String(allow_none=True, metadata={"description": "set on group posts"})
 
 
 class CommentOut(Schema):

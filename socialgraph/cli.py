@@ -73,6 +73,7 @@ def register_cli(app: Flask) -> None:
             extensions.tasks().drain_outbox()
         except Exception as exc:  # the worker still starts; the next drain retries
             click.echo(f"outbox drain skipped: {exc}", err=True)
+        extensions.tasks().enqueue("jobs.stories.purge_expired", reschedule=True)  # then every 10 min
         w = Worker([app.config["RQ_QUEUE"]], connection=extensions.cache())
         w.work(burst=burst, with_scheduler=True)
 
@@ -88,9 +89,20 @@ def register_cli(app: Flask) -> None:
         click.echo(f"media cleanup: {cleanup_orphans(older_than)}")
 
     app.cli.add_command(med)
+
+    stories_cli = AppGroup("stories", help="Stories.")
+
+    @stories_cli.command("purge-expired")
+    def stories_purge():
+        """Remove media and documents of expired stories not kept in a highlight (cron)."""
+        from .stories import purge_expired
+
+        click.echo(f"purged {purge_expired()}")
+
     app.cli.add_command(db)
     app.cli.add_command(imp)
     app.cli.add_command(outbox)
+    app.cli.add_command(stories_cli)
 
 
 def _progress(label: str, done: int, total: int | None = None) -> None:

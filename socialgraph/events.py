@@ -29,6 +29,13 @@ log = logging.getLogger(__name__)
 #:   user.unfollowed     follower, followee
 #:   user.blocked        blocker, blocked
 #:   user.muted          muter, muted
+#:   group.invited       group_id, inviter, invitee
+#:   group.join_requested group_id, requester
+#:   group.join_approved group_id, user_id, approver
+#:   group.post_created  group_id, post_id, author_id
+#:   story.viewed        story_id, viewer, author_id   (first view only)
+#:   story.reacted       story_id, viewer, author_id
+#:   story.replied       story_id, viewer, author_id
 SUBSCRIBERS: dict[str, list[str]] = {
     "post.deleted": ["jobs.posts.purge_post_event"],
 }

@@ -18,12 +18,24 @@ from .users import following_uids
 
 
 def home_feed(uid: str, cursor: str | None = None, limit: int | None = None) -> Page:
-    """The home feed of ``uid``: own and followed users' posts, newest first."""
+    """The home feed of ``uid``: own and followed users' posts (not their
+    group posts) and the posts of ``uid``'s groups, newest first."""
     from .relations import hidden_authors
 
     hidden = hidden_authors(uid)
     authors = [a for a in following_uids(uid) if a not in hidden] + [uid]
-    return page_posts({"author_id": {"$in": authors}}, cursor, limit, viewer=uid)
+    query, group_ids = _with_group_posts(uid, {"author_id": {"$in": authors}, "group_id": None}, hidden)
+    return page_posts(query, cursor, limit, viewer=uid, group_ids=group_ids)
+
+
+def _with_group_posts(uid: str, query: dict, hidden: set[str]) -> tuple[dict, list[str]]:
+    """``query`` widened to the posts of the groups ``uid`` belongs to (group
+    posts of followed users in other groups stay out: ``group_id: None``
+    above), and those groups' ids. Kept separate so a fan-out-on-write feed can take it over."""
+    from .groups import group_post_filter, member_group_ids
+
+    groups = group_post_filter(uid, hidden)
+    return ({"$or": [query, groups]}, member_group_ids(uid)) if groups else (query, [])
 
 
 def discovery_feed(cursor: str | None = None, limit: int | None = None, viewer: str | None = None) -> Page:

@@ -90,7 +90,7 @@ def _check_options(visibility: str | None, content_warning: str | None) -> None:
 
 def create_post(author_id: str, text: str = "", *, media_ids: list[str] | None = None,
                 visibility: str = "public", sensitive: bool = False, content_warning: str | None = None,
-                kind: str = "post", share_of=None) -> dict:
+                kind: str = "post", share_of=None, group_id: str | None = None) -> dict:
     """Create a post; returns it in :func:`present_posts` shape.
 
     ``text``: up to 5,000 characters, required unless media are attached;
@@ -99,6 +99,8 @@ def create_post(author_id: str, text: str = "", *, media_ids: list[str] | None =
     ``sensitive``/``content_warning`` (<= 200 chars; implies sensitive).
     Hashtags, @mentions and search keywords are parsed and stored. Publishes
     ``post.created`` and ``user.mentioned``. Raises :class:`ValidationFailed`.
+    ``group_id``: a group post (``visibility: "group"``); the caller
+    (:func:`socialgraph.groups.create_group_post`) has checked membership.
     """
     from . import media
     from .search import keywords
@@ -121,6 +123,8 @@ def create_post(author_id: str, text: str = "", *, media_ids: list[str] | None =
         "content_warning": content_warning, "kind": kind, "share_of": share_of, "media_ids": [],
         "counts": {"comments": 0, "shares": 0, "reactions": {}},
     }
+    if group_id:
+        doc.update(group_id=group_id, visibility="group")
     if media_ids:
         doc["media_ids"] = media.attach(author_id, media_ids, doc["_id"])
     try:
@@ -302,21 +306,24 @@ def present_posts(docs: list[dict], viewer: str | None = None) -> list[dict]:
             "counts": {"comments": counts.get("comments", 0), "shares": counts.get("shares", 0),
                        "reactions": reactions, "reactions_total": sum(reactions.values())},
             "viewer_reaction": mine.get(f"post:{d['_id']}"),
+            "group_id": d.get("group_id"),
         }
 
     return [one(d, True) for d in docs]
 
 
 def page_posts(query: dict, cursor: str | None, limit: int | None, viewer: str | None,
-               hint: str | None = None, audience: dict | None = None) -> Page:
+               hint: str | None = None, audience: dict | None = None,
+               group_ids: list[str] | None = None) -> Page:
     """Newest-first keyset page of the posts matching ``query`` (a filter built by
     our code, never from raw client input) that ``viewer`` may see: the
     visibility :func:`~socialgraph.visibility.prefilter` is always added, so
     the database filters and pages stay full. Cursor = (created_at, _id).
-    ``audience``: precomputed :func:`relations.audience_sets` of the viewer."""
+    ``audience``: precomputed :func:`relations.audience_sets` of the viewer;
+    ``group_ids``: groups whose posts the caller has checked the viewer may read."""
     limit = clamp_limit(limit)
     key = decode_cursor(cursor, "at", "id")
-    query = {"$and": [query, prefilter(viewer, audience=audience)]}
+    query = {"$and": [query, prefilter(viewer, audience=audience, group_ids=group_ids)]}
     flt = dict(query)
     if key:
         try:
@@ -346,7 +353,7 @@ def user_posts(username: str, cursor: str | None = None, limit: int | None = Non
     uid = resolve_uid(username)
     if uid in blocked_either_way(viewer):
         raise NotFound(f"no user named {username!r}")
-    return page_posts({"author_id": uid}, cursor, limit, viewer)
+    return page_posts({"author_id": uid, "group_id": None}, cursor, limit, viewer)
 
 
 # -- comments ---------------------------------------------------------------
@@ -374,6 +381,8 @@ def add_comment(post_id: str, author_id: str, text: str, parent_id: str | None =
         "author_id": author_id, "text": text, "created_at": now, "edited_at": None,
         "reply_count": 0, "deleted": False, "counts": {"reactions": {}},
     }
+    if post.get("group_id"):
+        doc["group_id"] = post["group_id"]  # group activity figures
     doc["_id"] = db.comments.insert_one(doc).inserted_id
     if parent:
         db.comments.update_one({"_id": parent["_id"]}, {"$inc": {"reply_count": 1}})

@@ -28,11 +28,14 @@ MONGO_INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("keywords", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)],
                    name="keyword_timeline"),
         IndexModel([("share_of", ASCENDING), ("author_id", ASCENDING)], sparse=True, name="shares"),
+        IndexModel([("group_id", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)],
+                   name="group_timeline"),
     ],
     "comments": [
         IndexModel([("post_id", ASCENDING), ("parent_id", ASCENDING), ("created_at", ASCENDING),
                     ("_id", ASCENDING)], name="thread_level"),
         IndexModel([("source_key", ASCENDING)], unique=True, sparse=True, name="source_key_unique"),
+        IndexModel([("group_id", ASCENDING), ("created_at", ASCENDING)], name="group_activity"),
     ],
     "reactions": [
         IndexModel([("target", ASCENDING), ("user_id", ASCENDING)], unique=True,
@@ -56,6 +59,25 @@ MONGO_INDEXES: dict[str, list[IndexModel]] = {
     ],
     "moderation_log": [IndexModel([("at", DESCENDING), ("_id", DESCENDING)], name="recent")],
     "outbox": [IndexModel([("created_at", ASCENDING)], name="created_at")],
+    # groups (socialgraph/groups.py): group posts live in "posts" with group_id
+    "group_events": [IndexModel([("group_id", ASCENDING), ("starts_at", ASCENDING), ("_id", ASCENDING)],
+                                name="group_calendar")],
+    "event_rsvps": [IndexModel([("event_id", ASCENDING), ("user_id", ASCENDING)], unique=True,
+                               name="one_per_user_and_event")],
+    # stories (socialgraph/stories.py): purge_at carries the TTL (absent while kept in a highlight)
+    "stories": [
+        IndexModel([("author_id", ASCENDING), ("expires_at", DESCENDING)], name="author_active"),
+        IndexModel([("purge_at", ASCENDING)], expireAfterSeconds=0, name="expiry_ttl"),
+    ],
+    "story_views": [
+        IndexModel([("story_id", ASCENDING), ("viewer_id", ASCENDING)], unique=True, name="one_per_viewer"),
+        IndexModel([("purge_at", ASCENDING)], expireAfterSeconds=0, name="expiry_ttl"),
+    ],
+    "story_replies": [IndexModel([("story_id", ASCENDING), ("created_at", ASCENDING)], name="by_story"),
+                      IndexModel([("author_id", ASCENDING), ("created_at", DESCENDING)], name="by_author")],
+    "story_media": [IndexModel([("expires_at", ASCENDING)], name="expires_at")],
+    "highlights": [IndexModel([("owner_id", ASCENDING), ("created_at", DESCENDING)], name="by_owner"),
+                   IndexModel([("story_ids", ASCENDING)], name="by_story")],
 }
 
 

@@ -30,8 +30,11 @@ def resolve_uid(username: str) -> str:
 def get_profile(username: str, viewer: str | None = None) -> dict:
     """Public profile: ``{uid, username, display_name, bio, created_at,
     followers_count, following_count, followed_by_viewer, follows_viewer}``.
+    ``has_unseen_stories``: the viewer may see an active story of this user
+    they have not opened (:func:`socialgraph.stories.has_unseen_stories`).
     Raises :class:`NotFound`."""
     from .relations import blocked_either_way
+    from .stories import has_unseen_stories
 
     rows = extensions.graph().read("users/get_profile", username=normalise_username(username), viewer=viewer)
     if not rows or rows[0]["user"]["uid"] in blocked_either_way(viewer):
@@ -41,7 +44,8 @@ def get_profile(username: str, viewer: str | None = None) -> dict:
             "followers_count": row["followers_count"],
             "following_count": row["following_count"],
             "followed_by_viewer": bool(viewer) and row["followed_by_viewer"],
-            "follows_viewer": bool(viewer) and row["follows_viewer"]}
+            "follows_viewer": bool(viewer) and row["follows_viewer"],
+            "has_unseen_stories": has_unseen_stories(viewer, row["user"]["uid"])}
 
 
 def follow(follower: str, username: str) -> dict:

@@ -52,20 +52,26 @@ def can_view_post(viewer: str | None, post: dict) -> bool:
     return False
 
 
-def prefilter(viewer: str | None, *, audience: dict[str, set[str]] | None = None) -> dict:
-    """A MongoDB filter matching exactly the (non-group) posts ``viewer`` may see.
+def prefilter(viewer: str | None, *, audience: dict[str, set[str]] | None = None,
+              group_ids: list[str] | None = None) -> dict:
+    """A MongoDB filter matching exactly the posts ``viewer`` may see.
 
     ``audience``: a precomputed :func:`relations.audience_sets` result. Group
-    posts are left out of general lists (their group's pages show them).
+    posts are left out of general lists unless their group is in
+    ``group_ids`` (groups whose content the caller has checked the viewer may
+    read: a group's page, or the viewer's groups in the home feed).
     """
     if not viewer:
-        return {"visibility": "public", "group_id": None}
+        flt = {"visibility": "public", "group_id": None}
+        return {"$or": [flt, {"group_id": {"$in": list(group_ids)}}]} if group_ids else flt
     aud = audience if audience is not None else relations.audience_sets(viewer)
     ors: list[dict] = [{"author_id": viewer}, {"visibility": "public"}]
     for name, key in (("followers", "following"), ("friends", "friends"), ("close_friends", "close_friend_of")):
         if aud[key]:
             ors.append({"visibility": name, "author_id": {"$in": sorted(aud[key])}})
     flt: dict = {"$or": ors, "group_id": None}
+    if group_ids:
+        flt = {"$or": [flt, {"group_id": {"$in": list(group_ids)}}]}
     blocked = relations.blocked_either_way(viewer)
     if blocked:
         flt["author_id"] = {"$nin": sorted(blocked)}
