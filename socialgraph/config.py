@@ -83,6 +83,8 @@ def load_config(env: dict | None = None) -> dict:
         "REQUIRE_VERIFIED_EMAIL_TO_POST": _bool(env.get("SG_REQUIRE_VERIFIED_EMAIL"), False),
         "STORE_TIMEOUT_SECONDS": float(env.get("SG_STORE_TIMEOUT_SECONDS", "3")),
         "FOLLOWING_CACHE_SECONDS": _int(env, "SG_FOLLOWING_CACHE_SECONDS", 60),
+        "SUGGESTIONS_HEAVY_FRIENDS": _int(env, "SG_SUGGESTIONS_HEAVY_FRIENDS", 100),
+        "SUGGESTIONS_CACHE_SECONDS": _int(env, "SG_SUGGESTIONS_CACHE_SECONDS", 3600),
         # OpenAPI (flask-smorest)
         "API_TITLE": "socialgraph",
         "API_VERSION": "v1",

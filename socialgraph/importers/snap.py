@@ -6,7 +6,9 @@ to Discover Social Circles in Ego Networks", NIPS 2012 (SNAP).
 
 Mapping: node ``n`` -> ``(:User {uid: uuid5("snap-facebook:n"), username:
 "fb_n", display_name: "Facebook user n", source: "snap-facebook"})``; each
-undirected edge -> two ``FOLLOWS`` (a friendship is a mutual follow).
+undirected edge -> two ``FOLLOWS`` (a friendship is a mutual follow) and one
+``FRIENDS_WITH {since}`` (stored from the smaller to the larger node id;
+always matched undirected). Re-running adds nothing.
 """
 from __future__ import annotations
 
@@ -34,8 +36,8 @@ def read_edges(path: Path) -> list[tuple[int, int]]:
 
 
 def import_snap_facebook(path, batch: int = 5000, progress=no_progress) -> dict:
-    """Load the graph; returns ``{users, edges, follows, seconds}`` (users and
-    follows as stored after the run, so a re-run shows the same numbers)."""
+    """Load the graph; returns ``{users, edges, follows, friendships, seconds}``
+    (users, follows and friendships as stored after the run, so a re-run shows the same numbers)."""
     t0 = time.perf_counter()
     edges = read_edges(Path(path))
     nodes = sorted({n for e in edges for n in e})
@@ -55,6 +57,14 @@ def import_snap_facebook(path, batch: int = 5000, progress=no_progress) -> dict:
         g.write("imports/merge_follows", rows=rows, created_at=now)
         done += len(rows)
         progress("follows", done, len(follows))
+    pairs = sorted({(min(a, b), max(a, b)) for a, b in edges})
+    friendships = [{"a": import_uid(SOURCE, a), "b": import_uid(SOURCE, b)} for a, b in pairs]
+    done = 0
+    for rows in batched(friendships, batch):
+        g.write("imports/merge_friendships", rows=rows, created_at=now)
+        done += len(rows)
+        progress("friendships", done, len(friendships))
     counts = g.read("imports/count_source", source=SOURCE)[0]
+    friends = g.read("imports/count_source_friendships", source=SOURCE)[0]
     return {"users": counts["users"], "edges": len(edges), "follows": counts["follows"],
-            "seconds": round(time.perf_counter() - t0, 2)}
+            "friendships": friends["friendships"], "seconds": round(time.perf_counter() - t0, 2)}
