@@ -62,7 +62,7 @@ def create_list(owner: str, name: str) -> dict:
         raise ValidationFailed("invalid list name", errors=[
             {"field": "name", "message": f"1 to {MAX_NAME} characters"}])
     rows = extensions.graph().write("lists/create_user_list", owner=owner, uid=uuid.uuid4().hex,
-                                    name=name, created_at=clock.now())
+                                    list_name=name, created_at=clock.now())
     if not rows:
         raise NotFound("no such user")
     return _list_out(rows[0])
