@@ -150,3 +150,34 @@ def test_suggestions_mutual_friends_and_connection(make_user):
     me.delete(f"/api/v1/users/{c.username}/mute")
     me.put(f"/api/v1/users/{c.username}/follow")
     assert me.get("/api/v1/me/suggestions").get_json()["items"] == []
+
+
+def test_heavy_users_get_precomputed_cached_suggestions_dropped_on_change(app, make_user, monkeypatch):
+    import json
+
+    from socialgraph import extensions
+    from socialgraph.suggestions import CACHE_KEY
+
+    monkeypatch.setitem(app.config, "SUGGESTIONS_HEAVY_FRIENDS", 1)  # everyone with a friend is heavy
+    me, b, c, d = make_user("hm"), make_user("hb"), make_user("hc"), make_user("hd")
+    befriend(me, b)
+    befriend(b, c)
+    with app.app_context():
+        r = extensions.cache()
+        # the friend.accepted job precomputed the suggestions of both new friends
+        assert [i["username"] for i in json.loads(r.get(CACHE_KEY.format(uid=c.uid)))] == [me.username]
+        assert [i["username"] for i in me.get("/api/v1/me/suggestions").get_json()["items"]] == [c.username]
+        key = CACHE_KEY.format(uid=me.uid)
+        assert r.ttl(key) > 0  # heavy: cached on read too
+        fake = [{"uid": "0" * 32, "username": "cached_marker", "display_name": "x", "mutual_friends": 9,
+                 "reason": "9 mutual friends"}]
+        r.set(key, json.dumps(fake))
+        assert me.get("/api/v1/me/suggestions").get_json()["items"][0]["username"] == "cached_marker"
+        # b's new friendship changes the friends of friends of b's friends: me's cache is dropped
+        befriend(b, d)
+        assert r.get(key) is None
+        got = me.get("/api/v1/me/suggestions").get_json()["items"]
+        assert {i["username"] for i in got} == {c.username, d.username}
+        # blocks are filtered on read even from a cache
+        me.put(f"/api/v1/users/{d.username}/block")
+        assert [i["username"] for i in me.get("/api/v1/me/suggestions").get_json()["items"]] == [c.username]
