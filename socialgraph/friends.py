@@ -15,8 +15,11 @@ both users (``cypher/friends/lock_users.cypher``, in uid order), then reads
 the pair's state and decides. Two racing requests (duplicate sends, accept
 against cancel) are serialised: the loser sees the winner's result and gets
 :class:`Conflict` (409), and the graph never holds two friendships or two
-requests for a pair. If the graph store reports the race itself (ArcadeDB's
-optimistic concurrency after the driver's retries), it is also a 409.
+requests for a pair. ArcadeDB (the local stand-in) is optimistic instead of
+locking: the later committer fails with a transient error
+(``DeadlockDetected``) and the driver retries the whole function, which then
+sees the winner's result. A race still lost after the driver's retries is
+also a 409.
 
 Every function takes the acting user's uid and a username; unknown users and
 users blocked either way are :class:`NotFound`, oneself is
@@ -52,7 +55,7 @@ def _locked_change(actor: str, other: str, username: str, decide: Callable[[obje
     either way is :class:`NotFound`; a concurrency failure reported by the
     store is :class:`Conflict`.
     """
-    from neo4j.exceptions import Neo4jError, TransientError
+    from neo4j.exceptions import TransientError
 
     def work(tx):
         tx.run("friends/lock_users", uids=sorted([actor, other]))
@@ -63,14 +66,9 @@ def _locked_change(actor: str, other: str, username: str, decide: Callable[[obje
 
     try:
         result = extensions.graph().transaction(work)
-    except TransientError as exc:  # still racing after the driver's retries
+    except TransientError as exc:  # still racing after the driver's retries (deadlock, MVCC conflict)
         log.info("friend change %s -> %s lost a race: %s", actor, other, exc)
         raise Conflict("another change to this relationship happened at the same time; try again")
-    except Neo4jError as exc:
-        if "concurren" in str(exc).lower() or "modif" in str(exc).lower():
-            log.info("friend change %s -> %s lost a race: %s", actor, other, exc)
-            raise Conflict("another change to this relationship happened at the same time; try again")
-        raise
     from .users import forget_following
 
     forget_following(actor, other)
