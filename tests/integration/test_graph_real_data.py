@@ -90,3 +90,25 @@ def test_shortest_paths_match_networkx(ctx, fb):
             assert hops[0] == n and hops[-1] == other
             assert all(g.has_edge(x, y) for x, y in zip(hops, hops[1:]))
     assert len(lengths_seen) >= 2  # the sample exercised paths of several lengths
+
+
+def test_circles_become_named_lists_of_the_ego_user(ctx, fb, shared_data, tmp_path):
+    import shutil
+
+    from socialgraph import lists
+    from socialgraph.importers.snap import import_circles, read_circles
+
+    # the subset holds ego 0's network: load its circles (in a temp dir, never the repo)
+    shutil.copy(shared_data / "snap_ego_facebook" / "0.circles", tmp_path / "0.circles")
+    first = import_circles(tmp_path)
+    assert import_circles(tmp_path) == first  # idempotent
+    circles = read_circles(tmp_path)
+    owner = fb["uid"][0]
+    got = {l["name"]: l for l in lists.user_lists(owner)}
+    assert set(got) == {c["name"] for c in circles}
+    g = fb["g"]
+    for c in circles:
+        assert got[c["name"]]["members"] == len([m for m in c["members"] if m in g]), c["name"]
+    biggest = max(circles, key=lambda c: len(c["members"]))
+    page = lists.members(owner, got[biggest["name"]]["id"], limit=100)
+    assert {fb["node"][i["uid"]] for i in page.items} <= set(biggest["members"])
