@@ -120,15 +120,26 @@ class ProfileOut(Schema):
     created_at = fields.DateTime(allow_none=True)
     followers_count = fields.Integer()
     following_count = fields.Integer()
-    followed_by_viewer = fields.Boolean()
-    follows_viewer = fields.Boolean()
+    followed_by_viewer = fields.Boolean(allow_none=True)
+    follows_viewer = fields.Boolean(allow_none=True)
     has_unseen_stories = fields.Boolean(metadata={"description": "an active story the caller has not seen"})
+    # social graph (socialgraph.friends.profile_extras)
+    restricted = fields.Boolean(metadata={"description": "hidden by privacy settings: only uid, "
+                                                         "username and display_name are given"})
+    locked = fields.Boolean()
+    friends_count = fields.Integer(allow_none=True)
+    friendship = fields.String(allow_none=True, metadata={
+        "description": "none, friends, request_sent, request_received, self; null when anonymous"})
+    follow_requested = fields.Boolean()
+    mutual_friends = fields.Dict(allow_none=True, metadata={
+        "description": "{count, sample: up to 3 usernames}"})
 
 
 class FollowOut(Schema):
     following = fields.Boolean()
     created = fields.Boolean()
     deleted = fields.Boolean()
+    requested = fields.Boolean(metadata={"description": "a follow request to a locked account is pending"})
 
 
 class BlockOut(Schema):

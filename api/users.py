@@ -29,6 +29,7 @@ def get_user(username):
 @blp.response(200, FollowOut)
 def follow(username):
     """Follow ``username`` (idempotent: ``created`` tells whether it is new).
+    A locked account gets a follow request instead (``requested: true``).
 
     404 for an unknown user, 422 for oneself.
     """
@@ -44,19 +45,22 @@ def unfollow(username):
 
 
 @blp.route("/<string:username>/followers", methods=["GET"])
+@auth_required(blp, optional=True)
 @blp.arguments(PageArgs, location="query")
 @blp.response(200, FollowPage)
 def followers(args, username):
-    """Who follows ``username``, newest first; cursor pagination."""
-    return _page(users.list_followers(username, args.get("cursor"), args["limit"]))
+    """Who follows ``username``, newest first; cursor pagination. 403 when the
+    owner hides the list (``show_followers``, ``profile_visibility``)."""
+    return _page(users.list_followers(username, args.get("cursor"), args["limit"], viewer=current_uid()))
 
 
 @blp.route("/<string:username>/following", methods=["GET"])
+@auth_required(blp, optional=True)
 @blp.arguments(PageArgs, location="query")
 @blp.response(200, FollowPage)
 def following(args, username):
-    """Whom ``username`` follows, newest first; cursor pagination."""
-    return _page(users.list_following(username, args.get("cursor"), args["limit"]))
+    """Whom ``username`` follows, newest first; cursor pagination. 403 when hidden."""
+    return _page(users.list_following(username, args.get("cursor"), args["limit"], viewer=current_uid()))
 
 
 @blp.route("/<string:username>/posts", methods=["GET"])

@@ -91,6 +91,8 @@ def load_config(env: dict | None = None) -> dict:
         "MEDIA_URL_SECONDS": _int(env, "SG_MEDIA_URL_SECONDS", 3600),
         "MEDIA_UPLOAD_URL_SECONDS": _int(env, "SG_MEDIA_UPLOAD_URL_SECONDS", 900),
         "MEDIA_ORPHAN_SECONDS": _int(env, "SG_MEDIA_ORPHAN_SECONDS", 86400),
+        "SUGGESTIONS_HEAVY_FRIENDS": _int(env, "SG_SUGGESTIONS_HEAVY_FRIENDS", 100),
+        "SUGGESTIONS_CACHE_SECONDS": _int(env, "SG_SUGGESTIONS_CACHE_SECONDS", 3600),
         # OpenAPI (flask-smorest)
         "API_TITLE": "socialgraph",
         "API_VERSION": "v1",

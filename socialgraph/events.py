@@ -36,9 +36,19 @@ log = logging.getLogger(__name__)
 #:   story.viewed        story_id, viewer, author_id   (first view only)
 #:   story.reacted       story_id, viewer, author_id
 #:   story.replied       story_id, viewer, author_id
+#:   friend.requested    requester, target
+#:   friend.accepted     requester, target
+#:   friend.removed      actor, other
+#:   follow.requested    requester, target
+#:   follow.approved     requester, target
 SUBSCRIBERS: dict[str, list[str]] = {
     "post.deleted": ["jobs.posts.purge_post_event"],
 }
+
+#: graph changes that make cached friend suggestions stale (socialgraph.suggestions)
+for _event in ("friend.accepted", "friend.removed", "user.blocked", "friend.requested",
+               "follow.requested", "user.muted", "user.followed", "user.unfollowed"):
+    SUBSCRIBERS.setdefault(_event, []).append("jobs.graph.suggestions_event")
 
 
 def publish(event: str, **payload: str) -> list[str]:

@@ -29,10 +29,14 @@ def resolve_uid(username: str) -> str:
 
 def get_profile(username: str, viewer: str | None = None) -> dict:
     """Public profile: ``{uid, username, display_name, bio, created_at,
-    followers_count, following_count, followed_by_viewer, follows_viewer}``.
-    ``has_unseen_stories``: the viewer may see an active story of this user
-    they have not opened (:func:`socialgraph.stories.has_unseen_stories`).
-    Raises :class:`NotFound`."""
+    followers_count, following_count, followed_by_viewer, follows_viewer}``
+    plus, from :func:`socialgraph.friends.profile_extras`, ``restricted``,
+    ``friends_count``, ``friendship`` and ``mutual_friends``. A profile
+    hidden by its privacy settings is ``restricted``: only uid, username and
+    display name. ``has_unseen_stories``: the viewer may see an active story
+    of this user they have not opened (:func:`socialgraph.stories.has_unseen_stories`).
+    Raises :class:`NotFound` (also for blocks either way)."""
+    from .friends import profile_extras
     from .relations import blocked_either_way
     from .stories import has_unseen_stories
 
@@ -40,12 +44,13 @@ def get_profile(username: str, viewer: str | None = None) -> dict:
     if not rows or rows[0]["user"]["uid"] in blocked_either_way(viewer):
         raise NotFound(f"no user named {username!r}")
     row = rows[0]
-    return {**row["user"], "created_at": as_utc(row["user"].get("created_at")),
-            "followers_count": row["followers_count"],
-            "following_count": row["following_count"],
-            "followed_by_viewer": bool(viewer) and row["followed_by_viewer"],
-            "follows_viewer": bool(viewer) and row["follows_viewer"],
-            "has_unseen_stories": has_unseen_stories(viewer, row["user"]["uid"])}
+    profile = {**row["user"], "created_at": as_utc(row["user"].get("created_at")),
+               "followers_count": row["followers_count"],
+               "following_count": row["following_count"],
+               "followed_by_viewer": bool(viewer) and row["followed_by_viewer"],
+               "follows_viewer": bool(viewer) and row["follows_viewer"],
+               "has_unseen_stories": has_unseen_stories(viewer, row["user"]["uid"])}
+    return profile_extras(profile, viewer)
 
 
 def follow(follower: str, username: str) -> dict:
@@ -63,6 +68,12 @@ def follow(follower: str, username: str) -> dict:
                                errors=[{"field": "username", "message": "is yourself"}])
     if followee in blocked_either_way(follower):
         raise NotFound(f"no user named {username!r}")
+    from .privacy import get_settings
+
+    if get_settings(followee)["locked"]:  # a locked account approves its followers
+        from .friends import request_follow
+
+        return request_follow(follower, followee, username)
     rows = extensions.graph().write("follows/create_follow", follower=follower, followee=followee,
                                     created_at=clock.now())
     if not rows:
@@ -74,19 +85,33 @@ def follow(follower: str, username: str) -> dict:
 
 
 def unfollow(follower: str, username: str) -> dict:
-    """Stop following. Idempotent: ``{"following": False, "deleted": bool}``."""
+    """Stop following, or withdraw a pending follow request to a locked account.
+    Idempotent: ``{"following": False, "deleted": bool}``. Publishes
+    ``user.unfollowed`` {follower, followee} when a follow was removed."""
+    from . import events
+    from .friends import withdraw_follow_request
+
     followee = resolve_uid(username)
     rows = extensions.graph().write("follows/delete_follow", follower=follower, followee=followee)
     forget_following(follower)
-    return {"following": False, "deleted": bool(rows and rows[0]["deleted"])}
+    deleted = bool(rows and rows[0]["deleted"])
+    withdrawn = withdraw_follow_request(follower, followee)
+    if deleted:
+        events.publish("user.unfollowed", follower=follower, followee=followee)
+    return {"following": False, "deleted": deleted or withdrawn}
 
 
-def _list(query: str, username: str, cursor: str | None, limit: int | None) -> Page:
+def _list(query: str, username: str, cursor: str | None, limit: int | None,
+          viewer: str | None = None) -> Page:
+    from .privacy import require_list_access
+    from .relations import blocked_either_way
+
     uid = resolve_uid(username)
+    require_list_access(viewer, uid, "followers")
     limit = clamp_limit(limit)
     key = decode_cursor(cursor, "at", "uid")
     rows = extensions.graph().read(
-        query, uid=uid, limit=limit + 1,
+        query, uid=uid, limit=limit + 1, hidden=sorted(blocked_either_way(viewer)),
         after_at=ms_to_datetime(key["at"]) if key else None,
         after_uid=str(key["uid"]) if key else None)
     items = [{"uid": r["uid"], "username": r["username"], "display_name": r["display_name"],
@@ -98,14 +123,18 @@ def _list(query: str, username: str, cursor: str | None, limit: int | None) -> P
     return Page(items, next_cursor)
 
 
-def list_followers(username: str, cursor: str | None = None, limit: int | None = None) -> Page:
-    """Who follows ``username``, newest first. Raises :class:`NotFound`."""
-    return _list("follows/list_followers", username, cursor, limit)
+def list_followers(username: str, cursor: str | None = None, limit: int | None = None,
+                   viewer: str | None = None) -> Page:
+    """Who follows ``username``, newest first; users blocked either way by
+    ``viewer`` are left out. Raises :class:`NotFound` (unknown, or blocked
+    either way) and :class:`Forbidden` (hidden by privacy settings)."""
+    return _list("follows/list_followers", username, cursor, limit, viewer)
 
 
-def list_following(username: str, cursor: str | None = None, limit: int | None = None) -> Page:
-    """Whom ``username`` follows, newest first. Raises :class:`NotFound`."""
-    return _list("follows/list_following", username, cursor, limit)
+def list_following(username: str, cursor: str | None = None, limit: int | None = None,
+                   viewer: str | None = None) -> Page:
+    """Whom ``username`` follows, newest first (same rules as :func:`list_followers`)."""
+    return _list("follows/list_following", username, cursor, limit, viewer)
 
 
 def following_uids(uid: str) -> list[str]:

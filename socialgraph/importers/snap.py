@@ -6,7 +6,15 @@ to Discover Social Circles in Ego Networks", NIPS 2012 (SNAP).
 
 Mapping: node ``n`` -> ``(:User {uid: uuid5("snap-facebook:n"), username:
 "fb_n", display_name: "Facebook user n", source: "snap-facebook"})``; each
-undirected edge -> two ``FOLLOWS`` (a friendship is a mutual follow).
+undirected edge -> two ``FOLLOWS`` (a friendship is a mutual follow) and one
+``FRIENDS_WITH {since}`` (stored from the smaller to the larger node id;
+always matched undirected). Re-running adds nothing.
+
+Circles (``N.circles`` next to the edge file: ``name<TAB>member ...``, the
+ego user N's friend lists) -> named lists of the ego user:
+``(fb_N)-[:OWNS]->(:UserList {uid: uuid5("snap-facebook:circle:N:name"),
+name, source})-[:INCLUDES]->(fb_member)``; members missing from the loaded
+graph are skipped.
 """
 from __future__ import annotations
 
@@ -33,9 +41,22 @@ def read_edges(path: Path) -> list[tuple[int, int]]:
     return edges
 
 
+def read_circles(directory: Path) -> list[dict]:
+    """``[{ego, name, members}]`` from every ``N.circles`` file in ``directory``."""
+    out = []
+    for f in sorted(directory.glob("*.circles")):
+        ego = int(f.stem)
+        for line in f.read_text(encoding="utf-8").splitlines():
+            parts = line.split()
+            if parts:
+                out.append({"ego": ego, "name": parts[0], "members": [int(m) for m in parts[1:]]})
+    return out
+
+
 def import_snap_facebook(path, batch: int = 5000, progress=no_progress) -> dict:
-    """Load the graph; returns ``{users, edges, follows, seconds}`` (users and
-    follows as stored after the run, so a re-run shows the same numbers)."""
+    """Load the graph (and circles, if ``N.circles`` files lie next to it); returns
+    ``{users, edges, follows, friendships, circles, circle_members, seconds}``
+    (users, follows and friendships as stored after the run, so a re-run shows the same numbers)."""
     t0 = time.perf_counter()
     edges = read_edges(Path(path))
     nodes = sorted({n for e in edges for n in e})
@@ -55,6 +76,33 @@ def import_snap_facebook(path, batch: int = 5000, progress=no_progress) -> dict:
         g.write("imports/merge_follows", rows=rows, created_at=now)
         done += len(rows)
         progress("follows", done, len(follows))
+    pairs = sorted({(min(a, b), max(a, b)) for a, b in edges})
+    friendships = [{"a": import_uid(SOURCE, a), "b": import_uid(SOURCE, b)} for a, b in pairs]
+    done = 0
+    for rows in batched(friendships, batch):
+        g.write("imports/merge_friendships", rows=rows, created_at=now)
+        done += len(rows)
+        progress("friendships", done, len(friendships))
+    path = Path(path)
+    lists = import_circles(path if path.is_dir() else path.parent, progress)
     counts = g.read("imports/count_source", source=SOURCE)[0]
+    friends = g.read("imports/count_source_friendships", source=SOURCE)[0]
     return {"users": counts["users"], "edges": len(edges), "follows": counts["follows"],
-            "seconds": round(time.perf_counter() - t0, 2)}
+            "friendships": friends["friendships"], **lists, "seconds": round(time.perf_counter() - t0, 2)}
+
+
+def import_circles(directory: Path, progress=no_progress) -> dict:
+    """Load the ``N.circles`` files of ``directory`` as named lists of the ego
+    users already in the graph (idempotent). Returns ``{circles, circle_members}``
+    as stored for the source after the run."""
+    g = extensions.graph()
+    now = clock.now()
+    circles = read_circles(Path(directory))
+    rows = [{"owner": import_uid(SOURCE, c["ego"]), "uid": import_uid(SOURCE, f"circle:{c['ego']}:{c['name']}"),
+             "name": c["name"], "members": [import_uid(SOURCE, m) for m in c["members"]]} for c in circles]
+    for chunk in batched(rows, 50):
+        g.write("imports/merge_circles", rows=chunk, created_at=now, source=SOURCE)
+    if rows:
+        progress("circles", len(rows), len(rows))
+    lists = g.read("imports/count_source_lists", source=SOURCE)[0]
+    return {"circles": lists["lists"] or 0, "circle_members": lists["members"] or 0}

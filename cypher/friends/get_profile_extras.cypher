@@ -1,0 +1,19 @@
+// What a profile shows about friendship, and what $viewer may see of $owner:
+// the owner's privacy settings (defaults filled in), friends count, and how
+// the viewer stands to the owner (blocks, friendship, pending requests,
+// friends of friends). $viewer (uid or null), $owner (uid)
+MATCH (o:User {uid: $owner})
+OPTIONAL MATCH (v:User {uid: $viewer})
+RETURN coalesce(o.profile_visibility, 'public') AS profile_visibility,
+       coalesce(o.friend_requests_from, 'everyone') AS friend_requests_from,
+       coalesce(o.messages_from, 'everyone') AS messages_from,
+       coalesce(o.show_followers, true) AS show_followers,
+       coalesce(o.show_friends, true) AS show_friends,
+       coalesce(o.locked, false) AS locked,
+       COUNT { (o)-[:FRIENDS_WITH]-(:User) } AS friends_count,
+       v IS NOT NULL AND EXISTS { (v)-[:BLOCKS]-(o) } AS blocked,
+       v IS NOT NULL AND EXISTS { (v)-[:FRIENDS_WITH]-(o) } AS friends,
+       v IS NOT NULL AND EXISTS { (v)-[:FRIENDS_WITH]-(:User)-[:FRIENDS_WITH]-(o) } AS friends_of_friends,
+       v IS NOT NULL AND EXISTS { (v)-[:FRIEND_REQUEST]->(o) } AS request_sent,
+       v IS NOT NULL AND EXISTS { (o)-[:FRIEND_REQUEST]->(v) } AS request_received,
+       v IS NOT NULL AND EXISTS { (v)-[:FOLLOW_REQUEST]->(o) } AS follow_requested

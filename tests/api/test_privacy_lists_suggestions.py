@@ -1,0 +1,183 @@
+"""Privacy settings, close friends and lists, suggestions, mutual friends, connections."""
+from __future__ import annotations
+
+from socialgraph.suggestions import reason
+
+PROBLEM = "application/problem+json"
+
+
+def befriend(a, b):
+    assert a.post(f"/api/v1/users/{b.username}/friend-request").status_code == 201
+    assert b.post(f"/api/v1/me/friend-requests/{a.username}/accept").status_code == 200
+
+
+def test_privacy_settings_defaults_validation_and_enforcement(client, make_user):
+    owner, friend, stranger = make_user("po"), make_user("pf"), make_user("ps")
+    assert owner.get("/api/v1/me/privacy").get_json() == {
+        "profile_visibility": "public", "friend_requests_from": "everyone", "messages_from": "everyone",
+        "show_followers": True, "show_friends": True, "locked": False}
+    r = owner.patch("/api/v1/me/privacy", json={"profile_visibility": "secret", "colour": "red"})
+    assert r.status_code == 422 and r.mimetype == PROBLEM
+    assert {e["field"] for e in r.get_json()["errors"]} >= {"profile_visibility", "colour"}
+    befriend(owner, friend)
+    stranger.put(f"/api/v1/users/{owner.username}/follow")
+
+    r = owner.patch("/api/v1/me/privacy", json={"profile_visibility": "friends"})
+    assert r.get_json()["profile_visibility"] == "friends" and r.get_json()["show_friends"] is True
+    seen = stranger.get(f"/api/v1/users/{owner.username}").get_json()
+    assert seen["restricted"] is True and seen["username"] == owner.username
+    assert seen["bio"] is None and seen["followers_count"] is None and seen["friends_count"] is None
+    assert client.get(f"/api/v1/users/{owner.username}").get_json()["restricted"] is True
+    assert friend.get(f"/api/v1/users/{owner.username}").get_json()["restricted"] is False
+    assert owner.get(f"/api/v1/users/{owner.username}").get_json()["friendship"] == "self"
+    for path in ("friends", "followers", "following"):
+        r = stranger.get(f"/api/v1/users/{owner.username}/{path}")
+        assert r.status_code == 403 and r.get_json()["type"] == "/problems/forbidden"
+        assert friend.get(f"/api/v1/users/{owner.username}/{path}").status_code == 200
+        assert owner.get(f"/api/v1/users/{owner.username}/{path}").status_code == 200
+
+    owner.patch("/api/v1/me/privacy", json={"profile_visibility": "public", "show_friends": False})
+    assert stranger.get(f"/api/v1/users/{owner.username}").get_json()["restricted"] is False
+    assert stranger.get(f"/api/v1/users/{owner.username}/friends").status_code == 403
+    assert stranger.get(f"/api/v1/users/{owner.username}/followers").status_code == 200
+    owner.patch("/api/v1/me/privacy", json={"profile_visibility": "private", "show_friends": True})
+    assert friend.get(f"/api/v1/users/{owner.username}").get_json()["restricted"] is True
+
+
+def test_who_may_send_friend_requests(make_user):
+    target, friend, fof, stranger = make_user("wt"), make_user("wf"), make_user("wo"), make_user("ws")
+    befriend(target, friend)
+    befriend(friend, fof)
+    target.patch("/api/v1/me/privacy", json={"friend_requests_from": "nobody"})
+    r = stranger.post(f"/api/v1/users/{target.username}/friend-request")
+    assert r.status_code == 403 and r.mimetype == PROBLEM
+    target.patch("/api/v1/me/privacy", json={"friend_requests_from": "friends_of_friends"})
+    assert stranger.post(f"/api/v1/users/{target.username}/friend-request").status_code == 403
+    assert fof.post(f"/api/v1/users/{target.username}/friend-request").status_code == 201
+
+
+def test_privacy_helpers_for_other_areas(ctx, make_user):
+    from socialgraph import privacy
+
+    a, b, c = make_user("ha"), make_user("hb"), make_user("hc")
+    befriend(a, b)
+    b.patch("/api/v1/me/privacy", json={"messages_from": "friends", "profile_visibility": "friends"})
+    assert privacy.can_message(a.uid, b.uid) and not privacy.can_message(c.uid, b.uid)
+    assert privacy.can_view_profile(a.uid, b.uid) and not privacy.can_view_profile(c.uid, b.uid)
+    assert not privacy.can_view_profile(None, b.uid)
+    assert privacy.can_send_friend_request(c.uid, b.uid) and not privacy.can_send_friend_request(a.uid, b.uid)
+    a.put(f"/api/v1/users/{b.username}/block")  # blocks always win, also for the blocker
+    assert not privacy.can_message(a.uid, b.uid) and not privacy.can_message(b.uid, a.uid)
+    assert not privacy.can_view_profile(b.uid, a.uid)
+
+
+def test_close_friends_and_lists(make_user):
+    me, x, y, z = make_user("cm"), make_user("cx"), make_user("cy"), make_user("cz")
+    assert me.put(f"/api/v1/me/close-friends/{x.username}").get_json() == {"close_friend": True, "created": True}
+    assert me.put(f"/api/v1/me/close-friends/{x.username}").get_json()["created"] is False
+    me.put(f"/api/v1/me/close-friends/{y.username}")
+    assert me.put(f"/api/v1/me/close-friends/{me.username}").status_code == 422
+    assert me.put("/api/v1/me/close-friends/nobody_here_xyz").status_code == 404
+    assert [i["username"] for i in me.get("/api/v1/me/close-friends").get_json()["items"]] == [y.username, x.username]
+    me.put(f"/api/v1/users/{y.username}/block")  # a block removes CLOSE_FRIEND
+    assert [i["username"] for i in me.get("/api/v1/me/close-friends").get_json()["items"]] == [x.username]
+    assert me.put(f"/api/v1/me/close-friends/{y.username}").status_code == 404
+    assert me.delete(f"/api/v1/me/close-friends/{x.username}").get_json()["deleted"] is True
+
+    r = me.post("/api/v1/me/lists", json={"name": "  "})
+    assert r.status_code == 422
+    lst = me.post("/api/v1/me/lists", json={"name": "Climbing"})
+    assert lst.status_code == 201
+    lid = lst.get_json()["id"]
+    assert me.put(f"/api/v1/me/lists/{lid}/members/{x.username}").get_json() == {"member": True, "created": True}
+    me.put(f"/api/v1/me/lists/{lid}/members/{z.username}")
+    assert me.get("/api/v1/me/lists").get_json()["items"][0] == {
+        "id": lid, "name": "Climbing", "members": 2, "created_at": lst.get_json()["created_at"]}
+    # another user cannot see or change my list
+    assert x.get(f"/api/v1/me/lists/{lid}/members").status_code == 404
+    assert x.put(f"/api/v1/me/lists/{lid}/members/{z.username}").status_code == 404
+    assert x.delete(f"/api/v1/me/lists/{lid}").status_code == 404
+    assert me.delete(f"/api/v1/me/lists/{lid}/members/{z.username}").get_json()["deleted"] is True
+    assert [i["username"] for i in me.get(f"/api/v1/me/lists/{lid}/members").get_json()["items"]] == [x.username]
+    assert me.delete(f"/api/v1/me/lists/{lid}").status_code == 204
+    assert me.get(f"/api/v1/me/lists/{lid}/members").status_code == 404
+
+
+def test_reason_text():
+    assert reason(1, ["ann"]) == "1 mutual friend: ann"
+    assert reason(2, ["ann", "bob"]) == "2 mutual friends: ann and bob"
+    assert reason(3, ["ann", "bob"]) == "3 mutual friends: ann, bob and 1 other"
+    assert reason(7, ["ann", "bob"]) == "7 mutual friends: ann, bob and 5 others"
+
+
+def test_suggestions_mutual_friends_and_connection(make_user):
+    me, b, e, c, d, f, g = (make_user(p) for p in ("sme", "sb", "se", "sc", "sd", "sf", "sg"))
+    befriend(me, b)
+    befriend(me, e)
+    befriend(b, c)
+    befriend(e, c)
+    befriend(b, d)
+    befriend(d, f)
+    befriend(f, g)
+    page = me.get("/api/v1/me/suggestions").get_json()
+    assert [(i["username"], i["mutual_friends"]) for i in page["items"]] == [(c.username, 2), (d.username, 1)]
+    assert page["items"][0]["reason"] in (f"2 mutual friends: {b.username} and {e.username}",
+                                          f"2 mutual friends: {e.username} and {b.username}")
+    assert page["items"][1]["reason"] == f"1 mutual friend: {b.username}"
+    p1 = me.get("/api/v1/me/suggestions", query_string={"limit": 1}).get_json()
+    p2 = me.get("/api/v1/me/suggestions", query_string={"limit": 1, "cursor": p1["next_cursor"]}).get_json()
+    assert [i["username"] for i in p1["items"] + p2["items"]] == [c.username, d.username]
+    assert p2["next_cursor"] is None
+
+    mutual = me.get(f"/api/v1/users/{c.username}/mutual-friends").get_json()
+    assert mutual["count"] == 2 and {i["username"] for i in mutual["items"]} == {b.username, e.username}
+    assert me.get(f"/api/v1/users/{c.username}").get_json()["mutual_friends"]["count"] == 2
+
+    conn = me.get(f"/api/v1/users/{g.username}/connection").get_json()
+    assert conn["degree"] == 4
+    assert [u["username"] for u in conn["path"]] == [me.username, b.username, d.username, f.username, g.username]
+    # a user who blocks either end is never on the path
+    d.put(f"/api/v1/users/{me.username}/block")
+    assert me.get(f"/api/v1/users/{g.username}/connection").get_json() == {"degree": None, "path": []}
+
+    # exclusions: pending request, follow, mute
+    me.post(f"/api/v1/users/{c.username}/friend-request")
+    assert me.get("/api/v1/me/suggestions").get_json()["items"] == []
+    me.delete(f"/api/v1/users/{c.username}/friend-request")
+    assert [i["username"] for i in me.get("/api/v1/me/suggestions").get_json()["items"]] == [c.username]
+    me.put(f"/api/v1/users/{c.username}/mute")
+    assert me.get("/api/v1/me/suggestions").get_json()["items"] == []
+    me.delete(f"/api/v1/users/{c.username}/mute")
+    me.put(f"/api/v1/users/{c.username}/follow")
+    assert me.get("/api/v1/me/suggestions").get_json()["items"] == []
+
+
+def test_heavy_users_get_precomputed_cached_suggestions_dropped_on_change(app, make_user, monkeypatch):
+    import json
+
+    from socialgraph import extensions
+    from socialgraph.suggestions import CACHE_KEY
+
+    monkeypatch.setitem(app.config, "SUGGESTIONS_HEAVY_FRIENDS", 1)  # everyone with a friend is heavy
+    me, b, c, d = make_user("hm"), make_user("hb"), make_user("hc"), make_user("hd")
+    befriend(me, b)
+    befriend(b, c)
+    with app.app_context():
+        r = extensions.cache()
+        # the friend.accepted job precomputed the suggestions of both new friends
+        assert [i["username"] for i in json.loads(r.get(CACHE_KEY.format(uid=c.uid)))] == [me.username]
+        assert [i["username"] for i in me.get("/api/v1/me/suggestions").get_json()["items"]] == [c.username]
+        key = CACHE_KEY.format(uid=me.uid)
+        assert r.ttl(key) > 0  # heavy: cached on read too
+        fake = [{"uid": "0" * 32, "username": "cached_marker", "display_name": "x", "mutual_friends": 9,
+                 "reason": "9 mutual friends"}]
+        r.set(key, json.dumps(fake))
+        assert me.get("/api/v1/me/suggestions").get_json()["items"][0]["username"] == "cached_marker"
+        # b's new friendship changes the friends of friends of b's friends: me's cache is dropped
+        befriend(b, d)
+        assert r.get(key) is None
+        got = me.get("/api/v1/me/suggestions").get_json()["items"]
+        assert {i["username"] for i in got} == {c.username, d.username}
+        # blocks are filtered on read even from a cache
+        me.put(f"/api/v1/users/{d.username}/block")
+        assert [i["username"] for i in me.get("/api/v1/me/suggestions").get_json()["items"]] == [c.username]
