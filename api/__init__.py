@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import auth, feeds, me, meta, posts, users
+from . import account_security, auth, feeds, me, meta, posts, users
 
-BLUEPRINTS = (meta.blp, auth.blp, me.blp, users.blp, posts.blp, feeds.blp)
+BLUEPRINTS = (meta.blp, auth.blp, me.blp, users.blp, posts.blp, feeds.blp, account_security.blp)
 
 
 def register(app: Flask) -> None:

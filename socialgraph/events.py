@@ -24,8 +24,10 @@ log = logging.getLogger(__name__)
 #:   user.unfollowed     follower, followee
 #:   user.blocked        blocker, blocked
 #:   user.muted          muter, muted
+#:   export.ready        user_id, export_id   (data archive built; see socialgraph.portability)
 SUBSCRIBERS: dict[str, list[str]] = {
     "post.deleted": ["jobs.posts.purge_post_event"],
+    "export.ready": ["jobs.accounts.export_ready_email"],
 }
 
 

@@ -36,6 +36,18 @@ MONGO_INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("user_id", ASCENDING), ("created_at", DESCENDING)], name="by_user"),
     ],
     "outbox": [IndexModel([("created_at", ASCENDING)], name="created_at")],
+    # issue 8: sessions, login attempts, exports, imports, deletions
+    "sessions": [
+        IndexModel([("uid", ASCENDING), ("created_at", DESCENDING)], name="by_user"),
+        IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0, name="expires"),
+    ],
+    "login_attempts": [
+        IndexModel([("uid", ASCENDING), ("at", DESCENDING)], name="by_user"),
+        IndexModel([("at", ASCENDING)], expireAfterSeconds=90 * 86400, name="keep_90_days"),
+    ],
+    "exports": [IndexModel([("uid", ASCENDING), ("created_at", DESCENDING)], name="by_user")],
+    "imports": [IndexModel([("uid", ASCENDING), ("created_at", DESCENDING)], name="by_user")],
+    "deletions": [IndexModel([("status", ASCENDING)], name="by_status")],
 }
 
 

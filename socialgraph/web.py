@@ -85,7 +85,7 @@ def register_problem_handlers(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def handle_domain(exc: DomainError):
-        return _domain(exc)
+        return _domain(exc, getattr(exc, "headers", None))
 
     @app.errorhandler(HTTPException)
     def handle_http(exc: HTTPException):
