@@ -205,7 +205,7 @@ def login(login_name: str, password: str, ip: str | None = None, user_agent: str
         except VerificationError:
             pass
         login_monitor.note_failure(account_key, ip)
-        login_monitor.record(key, doc and doc["_id"], ip, user_agent, "failure")
+        login_monitor.record(key, None, ip, user_agent, "failure")  # no usable account: no uid
         raise InvalidCredentials("wrong username or password")
     try:
         _hasher.verify(doc["password_hash"], password)

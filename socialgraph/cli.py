@@ -75,6 +75,16 @@ def register_cli(app: Flask) -> None:
         w = Worker([app.config["RQ_QUEUE"]], connection=extensions.cache())
         w.work(burst=burst, with_scheduler=True)
 
+    accounts_cmd = AppGroup("accounts", help="Account maintenance.")
+
+    @accounts_cmd.command("resume-deletions")
+    def resume_deletions():
+        """Queue again every account deletion that has not finished (after a crash)."""
+        from .deletion import resume_pending
+
+        click.echo(f"re-queued {len(resume_pending())} deletion(s)")
+
+    app.cli.add_command(accounts_cmd)
     app.cli.add_command(db)
     app.cli.add_command(imp)
     app.cli.add_command(outbox)

@@ -506,7 +506,7 @@ def _account_erase(uid: str) -> dict:
 
 register_area("profile", order=10, export=_profile_export, import_=_profile_import)
 register_area("posts", order=20, export=_posts_export, erase=_posts_erase, import_=_posts_import)
-register_area("security", order=30, export=_security_export, erase=_security_erase)
+register_area("security", order=95, export=_security_export, erase=_security_erase)
 register_area("objects", order=40, export=_objects_export, erase=_objects_erase, import_=_objects_import)
 register_area("cache", order=50, erase=_cache_erase)
 register_area("graph", order=90, erase=_profile_erase)
