@@ -46,12 +46,14 @@ def delete_post(post_id):
 
 
 @blp.route("/posts/<string:post_id>/comments", methods=["GET"])
+@auth_required(blp, optional=True)
 @blp.arguments(CommentPageArgs, location="query")
 @blp.response(200, CommentPage)
 def list_comments(args, post_id):
     """The comment thread, oldest first: each comment with ``reply_count`` and
     its first replies nested (``replies``); ``parent_id`` pages one level."""
-    page = posts.list_comments(post_id, args.get("parent_id"), args.get("cursor"), args["limit"])
+    page = posts.list_comments(post_id, args.get("parent_id"), args.get("cursor"), args["limit"],
+                               viewer=current_uid())
     return {"items": page.items, "next_cursor": page.next_cursor}
 
 

@@ -43,19 +43,21 @@ def unfollow(username):
 
 
 @blp.route("/<string:username>/followers", methods=["GET"])
+@auth_required(blp, optional=True)
 @blp.arguments(PageArgs, location="query")
 @blp.response(200, FollowPage)
 def followers(args, username):
     """Who follows ``username``, newest first; cursor pagination."""
-    return _page(users.list_followers(username, args.get("cursor"), args["limit"]))
+    return _page(users.list_followers(username, args.get("cursor"), args["limit"], viewer=current_uid()))
 
 
 @blp.route("/<string:username>/following", methods=["GET"])
+@auth_required(blp, optional=True)
 @blp.arguments(PageArgs, location="query")
 @blp.response(200, FollowPage)
 def following(args, username):
     """Whom ``username`` follows, newest first; cursor pagination."""
-    return _page(users.list_following(username, args.get("cursor"), args["limit"]))
+    return _page(users.list_following(username, args.get("cursor"), args["limit"], viewer=current_uid()))
 
 
 @blp.route("/<string:username>/posts", methods=["GET"])

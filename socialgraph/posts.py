@@ -74,21 +74,33 @@ def create_post(author_id: str, text: str) -> dict:
     return present_posts([doc], viewer=author_id)[0]
 
 
-def _get_doc(post_id: str) -> dict:
+def _get_doc(post_id: str, viewer: str | None = None) -> dict:
+    """The post document; :class:`NotFound` if missing or if its author and
+    ``viewer`` block each other (a block answers as if the post did not exist)."""
     doc = _db().posts.find_one({"_id": parse_id(post_id)})
-    if doc is None:
+    if doc is None or _hidden_from(viewer, doc["author_id"]):
         raise NotFound("post not found")
     return doc
 
 
+def _hidden_from(viewer: str | None, *authors: str | None) -> bool:
+    """True when ``viewer`` and any of ``authors`` block each other."""
+    if not viewer:
+        return False
+    from .relations import blocked_either_way
+
+    blocked = blocked_either_way(viewer)
+    return any(a in blocked for a in authors if a)
+
+
 def get_post(post_id: str, viewer: str | None = None) -> dict:
     """One post. Raises :class:`NotFound`."""
-    return present_posts([_get_doc(post_id)], viewer)[0]
+    return present_posts([_get_doc(post_id, viewer)], viewer)[0]
 
 
 def edit_post(post_id: str, editor: str, text: str) -> dict:
     """Replace the text (author only). Raises :class:`NotFound`, :class:`Forbidden`."""
-    doc = _get_doc(post_id)
+    doc = _get_doc(post_id, editor)
     if doc["author_id"] != editor:
         raise Forbidden("only the author can edit this post")
     text = _check_text(text, MAX_TEXT)
@@ -105,7 +117,7 @@ def edit_post(post_id: str, editor: str, text: str) -> dict:
 
 def delete_post(post_id: str, actor: str) -> None:
     """Delete a post (author only); its comments and reactions are purged by a job."""
-    doc = _get_doc(post_id)
+    doc = _get_doc(post_id, actor)
     if doc["author_id"] != actor:
         raise Forbidden("only the author can delete this post")
     from . import events
@@ -184,7 +196,10 @@ def user_posts(username: str, cursor: str | None = None, limit: int | None = Non
     """A user's posts, newest first. Raises :class:`NotFound` for unknown users."""
     from .users import resolve_uid
 
-    return page_posts({"author_id": resolve_uid(username)}, cursor, limit, viewer)
+    uid = resolve_uid(username)
+    if _hidden_from(viewer, uid):
+        raise NotFound(f"no user named {username!r}")
+    return page_posts({"author_id": uid}, cursor, limit, viewer)
 
 
 # -- comments ---------------------------------------------------------------
@@ -195,7 +210,7 @@ def add_comment(post_id: str, author_id: str, text: str, parent_id: str | None =
     parent belongs to another post) and :class:`ValidationFailed`.
     """
     text = _check_text(text, MAX_COMMENT)
-    post = _get_doc(post_id)
+    post = _get_doc(post_id, author_id)
     db = _db()
     parent = None
     if parent_id:
@@ -240,12 +255,12 @@ def _present_comments(docs: list[dict]) -> list[dict]:
 
 
 def list_comments(post_id: str, parent_id: str | None = None, cursor: str | None = None,
-                  limit: int | None = None) -> Page:
+                  limit: int | None = None, viewer: str | None = None) -> Page:
     """One level of a thread, oldest first, each comment with up to
     ``INLINE_REPLIES`` replies nested ``INLINE_DEPTH`` levels deep (``replies``)
     and its ``reply_count``; fetch more of a level with ``parent_id`` + cursor.
     Raises :class:`NotFound`."""
-    post = _get_doc(post_id)
+    post = _get_doc(post_id, viewer)
     db = _db()
     parent_oid = None
     if parent_id:
@@ -292,7 +307,7 @@ def _attach_replies(post_oid, items: list[dict], depth_left: int) -> None:
 def edit_comment(comment_id: str, editor: str, text: str) -> dict:
     text = _check_text(text, MAX_COMMENT)
     doc = _db().comments.find_one({"_id": parse_id(comment_id, "comment")})
-    if doc is None or doc.get("deleted"):
+    if doc is None or doc.get("deleted") or _comment_hidden(doc, editor):
         raise NotFound("comment not found")
     if doc["author_id"] != editor:
         raise Forbidden("only the author can edit this comment")
@@ -307,7 +322,7 @@ def delete_comment(comment_id: str, actor: str) -> None:
     stays as a placeholder (``deleted: true``, no text or author)."""
     db = _db()
     doc = db.comments.find_one({"_id": parse_id(comment_id, "comment")})
-    if doc is None or doc.get("deleted"):
+    if doc is None or doc.get("deleted") or _comment_hidden(doc, actor):
         raise NotFound("comment not found")
     post = db.posts.find_one({"_id": doc["post_id"]}, {"author_id": 1})
     if actor != doc["author_id"] and not (post and post["author_id"] == actor):
@@ -323,10 +338,22 @@ def delete_comment(comment_id: str, actor: str) -> None:
 
 
 # -- reactions --------------------------------------------------------------
-def _target(kind: str, target_id: str) -> tuple[str, dict, str]:
+def _comment_hidden(doc: dict, viewer: str | None) -> bool:
+    """A comment is hidden from ``viewer`` if its author or its post's author blocks them (either way)."""
+    if not viewer:
+        return False
+    post = _db().posts.find_one({"_id": doc["post_id"]}, {"author_id": 1}) or {}
+    return _hidden_from(viewer, doc.get("author_id"), post.get("author_id"))
+
+
+def _target(kind: str, target_id: str, viewer: str | None = None) -> tuple[str, dict, str]:
     coll = "posts" if kind == "post" else "comments"
-    doc = _db()[coll].find_one({"_id": parse_id(target_id, kind)}, {"_id": 1, "deleted": 1})
+    doc = _db()[coll].find_one({"_id": parse_id(target_id, kind)},
+                               {"_id": 1, "deleted": 1, "author_id": 1, "post_id": 1})
     if doc is None or doc.get("deleted"):
+        raise NotFound(f"{kind} not found")
+    hidden = (_hidden_from(viewer, doc.get("author_id")) if kind == "post" else _comment_hidden(doc, viewer))
+    if hidden:
         raise NotFound(f"{kind} not found")
     return coll, doc, f"{kind}:{doc['_id']}"
 
@@ -340,7 +367,7 @@ def react(kind: str, target_id: str, user_id: str, reaction: str = "like") -> di
     if reaction not in REACTION_TYPES:
         raise ValidationFailed("unknown reaction type", errors=[
             {"field": "type", "message": "one of " + ", ".join(REACTION_TYPES)}])
-    coll, doc, target = _target(kind, target_id)
+    coll, doc, target = _target(kind, target_id, user_id)
     db = _db()
     old = db.reactions.find_one_and_update(
         {"target": target, "user_id": user_id},
@@ -358,7 +385,7 @@ def react(kind: str, target_id: str, user_id: str, reaction: str = "like") -> di
 
 def unreact(kind: str, target_id: str, user_id: str) -> dict:
     """Remove the user's reaction, if any. Returns ``{"reaction": None, "counts"}``."""
-    coll, doc, target = _target(kind, target_id)
+    coll, doc, target = _target(kind, target_id, user_id)
     db = _db()
     old = db.reactions.find_one_and_delete({"target": target, "user_id": user_id})
     if old is not None:

@@ -71,14 +71,22 @@ def follow(follower: str, username: str) -> dict:
 
 def unfollow(follower: str, username: str) -> dict:
     """Stop following. Idempotent: ``{"following": False, "deleted": bool}``."""
+    from .relations import blocked_either_way
+
     followee = resolve_uid(username)
+    if followee in blocked_either_way(follower):
+        raise NotFound(f"no user named {username!r}")
     rows = extensions.graph().write("follows/delete_follow", follower=follower, followee=followee)
     forget_following(follower)
     return {"following": False, "deleted": bool(rows and rows[0]["deleted"])}
 
 
-def _list(query: str, username: str, cursor: str | None, limit: int | None) -> Page:
+def _list(query: str, username: str, cursor: str | None, limit: int | None, viewer: str | None = None) -> Page:
+    from .relations import blocked_either_way
+
     uid = resolve_uid(username)
+    if uid in blocked_either_way(viewer):
+        raise NotFound(f"no user named {username!r}")
     limit = clamp_limit(limit)
     key = decode_cursor(cursor, "at", "uid")
     rows = extensions.graph().read(
@@ -94,14 +102,16 @@ def _list(query: str, username: str, cursor: str | None, limit: int | None) -> P
     return Page(items, next_cursor)
 
 
-def list_followers(username: str, cursor: str | None = None, limit: int | None = None) -> Page:
-    """Who follows ``username``, newest first. Raises :class:`NotFound`."""
-    return _list("follows/list_followers", username, cursor, limit)
+def list_followers(username: str, cursor: str | None = None, limit: int | None = None,
+                   viewer: str | None = None) -> Page:
+    """Who follows ``username``, newest first. Raises :class:`NotFound` (also when blocked)."""
+    return _list("follows/list_followers", username, cursor, limit, viewer)
 
 
-def list_following(username: str, cursor: str | None = None, limit: int | None = None) -> Page:
-    """Whom ``username`` follows, newest first. Raises :class:`NotFound`."""
-    return _list("follows/list_following", username, cursor, limit)
+def list_following(username: str, cursor: str | None = None, limit: int | None = None,
+                   viewer: str | None = None) -> Page:
+    """Whom ``username`` follows, newest first. Raises :class:`NotFound` (also when blocked)."""
+    return _list("follows/list_following", username, cursor, limit, viewer)
 
 
 def following_uids(uid: str) -> list[str]:
