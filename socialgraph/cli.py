@@ -64,16 +64,23 @@ def register_cli(app: Flask) -> None:
     @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
     def worker(burst):
         """Run an RQ worker on the configured queue (jobs run inside the app)."""
+        from redis.exceptions import ConnectionError as RedisConnectionError, TimeoutError as RedisTimeout
         from rq import Worker
 
         from . import extensions
 
-        try:
-            extensions.tasks().drain_outbox()
-        except Exception as exc:  # the worker still starts; the next drain retries
-            click.echo(f"outbox drain skipped: {exc}", err=True)
-        w = Worker([app.config["RQ_QUEUE"]], connection=extensions.cache())
-        w.work(burst=burst, with_scheduler=True)
+        while True:  # survive Redis outages: RQ's worker quits on a lost connection
+            try:
+                try:
+                    extensions.tasks().drain_outbox()
+                except Exception as exc:  # the worker still starts; the next drain retries
+                    click.echo(f"outbox drain skipped: {exc}", err=True)
+                w = Worker([app.config["RQ_QUEUE"]], connection=extensions.cache())
+                w.work(burst=burst, with_scheduler=True)
+                return
+            except (RedisConnectionError, RedisTimeout) as exc:
+                click.echo(f"redis unavailable ({exc}); worker restarts in 2 s", err=True)
+                time.sleep(2)
 
     accounts_cmd = AppGroup("accounts", help="Account maintenance.")
 

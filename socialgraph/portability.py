@@ -124,9 +124,8 @@ AREAS: list[Area] = []
 
 def register_area(name: str, *, order: int = 50, export=None, erase=None, import_=None) -> Area:
     """Add (or replace) the area ``name``; see the module docstring."""
-    global AREAS
     area = Area(name, order, export, erase, import_)
-    AREAS = sorted([a for a in AREAS if a.name != name] + [area], key=lambda a: (a.order, a.name))
+    AREAS[:] = sorted([a for a in AREAS if a.name != name] + [area], key=lambda a: (a.order, a.name))
     return area
 
 
