@@ -30,7 +30,7 @@ from pymongo.errors import DuplicateKeyError
 
 from . import clock, extensions, mail
 from .pagination import as_utc
-from .errors import Conflict, InvalidCredentials, InvalidToken, NotFound, ValidationFailed
+from .errors import Conflict, InvalidCredentials, InvalidToken, NotFound, RateLimited, ValidationFailed
 from .text import is_valid_username, normalise_username
 
 log = logging.getLogger(__name__)
@@ -121,7 +121,7 @@ def register(username: str, email: str, password: str, display_name: str | None 
         field = "email" if "email" in str(exc) else "username"
         raise Conflict(f"{field} is already taken", errors=[{"field": field, "message": "already taken"}])
     try:
-        extensions.graph()  # binds neomodel to this app's driver
+        extensions.bind_neomodel()  # neomodel's connection is process-wide: use this app's driver
         User(uid=uid, username=username, display_name=(display_name or username).strip(),
              created_at=now, source="signup").save()
     except Exception as exc:
@@ -196,8 +196,8 @@ def login(login_name: str, password: str, ip: str | None = None, user_agent: str
     account_key = doc["_id"] if doc else key
     try:
         login_monitor.check_allowed(account_key, ip)
-    except Exception:
-        login_monitor.record(key, doc and doc["_id"], ip, user_agent, "throttled")
+    except RateLimited as exc:
+        login_monitor.record(key, doc and doc["_id"], ip, user_agent, exc.extra.get("reason", "throttled"))
         raise
     if doc is None or doc.get("status") != "active":
         try:
