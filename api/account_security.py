@@ -2,11 +2,11 @@
 login history, data export and import, account deletion (issue 8)."""
 from __future__ import annotations
 
-from flask import jsonify, request
+from flask import request
 from flask_smorest import Blueprint
 
 from socialgraph import accounts, deletion, login_monitor, portability, sessions, twofactor
-from socialgraph.errors import PayloadTooLarge
+from socialgraph.errors import ValidationFailed
 
 from .schemas import TokensOut
 from .security import auth_required, current_sid, current_uid
@@ -140,8 +140,6 @@ def start_import(files):
     Multipart field ``archive``; at most ``SG_MAX_REQUEST_BYTES``."""
     data = files["archive"].read()
     if not data:
-        from socialgraph.errors import ValidationFailed
-
         raise ValidationFailed("empty archive", errors=[{"field": "archive", "message": "empty"}])
     return portability.start_import(current_uid(), data)
 
@@ -164,5 +162,3 @@ def delete_account(body):
     Needs the password (and a 2FA code when 2FA is on); every session ends at once."""
     return deletion.request_deletion(current_uid(), body["password"], body.get("code"))
 
-
-__all__ = ["blp", "client_info", "jsonify", "PayloadTooLarge"]

@@ -51,8 +51,6 @@ class Load:
     """Writer threads that record every answer and every acknowledged write."""
 
     def __init__(self, base: str, users: list[dict], targets: list[str], seed: int):
-        import requests
-
         self.base = base
         self.users = users
         self.targets = targets

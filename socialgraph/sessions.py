@@ -7,8 +7,6 @@ revoked session is also put on the Redis blocklist
 """
 from __future__ import annotations
 
-from datetime import timedelta
-
 from flask import current_app
 
 from . import clock, extensions
@@ -63,5 +61,3 @@ def revoke_all(uid: str, except_sid: str | None = None) -> int:
         n += 1
     return n
 
-
-__all__ = ["create", "touch", "mark_revoked", "list_active", "revoke", "revoke_all", "timedelta"]
