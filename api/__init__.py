@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import auth, discovery, feeds, graph, groups, me, media, meta, moderation, posts, stories, users
+from . import (account_security, auth, discovery, feeds, graph, groups, me, media, meta, moderation,
+               posts, stories, users)
 
 BLUEPRINTS = (meta.blp, auth.blp, me.blp, users.blp, posts.blp, feeds.blp, graph.blp,
-              media.blp, discovery.blp, moderation.blp, groups.blp, stories.blp)
+              media.blp, discovery.blp, moderation.blp, groups.blp, stories.blp, account_security.blp)
 
 
 def register(app: Flask) -> None:

@@ -9,6 +9,7 @@ from socialgraph import accounts
 from .schemas import (AccountOut, EmailIn, LoginIn, MessageOut, RegisterIn, ResetConfirmIn, TokenIn,
                       TokenQuery, TokensOut, VerifiedOut)
 from .security import auth_required, current_sid, current_uid
+from .security_schemas import MfaChallengeOut
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Accounts and sessions")
 
@@ -54,14 +55,25 @@ def resend_verification():
 @blp.route("/login", methods=["POST"])
 @blp.arguments(LoginIn)
 @blp.response(200, TokensOut)
+@blp.alt_response(202, schema=MfaChallengeOut, description="2FA is on: send a code to POST /auth/login/mfa")
 @blp.alt_response(401, description="wrong username/email or password")
+@blp.alt_response(429, description="too many failed attempts: throttled or locked (Retry-After)")
 def login(body):
     """Exchange username (or email) and password for an access and a refresh JWT.
 
     The access token lasts ``SG_JWT_ACCESS_SECONDS`` (15 min), the refresh
     token ``SG_JWT_REFRESH_SECONDS`` (30 days); both belong to one session.
+    With 2FA on, the answer is 202 with an ``mfa_token`` for ``POST /auth/login/mfa``.
+    Every attempt is recorded; repeated failures are throttled, then locked.
     """
-    return accounts.login(body["login"], body["password"])
+    from flask import jsonify
+
+    from .account_security import client_info
+
+    result = accounts.login(body["login"], body["password"], *client_info())
+    if result.get("mfa_required"):
+        return jsonify(result), 202
+    return result
 
 
 @blp.route("/refresh", methods=["POST"])

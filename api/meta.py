@@ -1,15 +1,30 @@
 """Health, problem-type documentation and the API root."""
 from __future__ import annotations
 
-from flask import Flask, jsonify, redirect
+from flask import Flask, redirect
 from flask_smorest import Blueprint
+from marshmallow import Schema, fields
 
 from socialgraph import errors, extensions
 
 blp = Blueprint("meta", __name__, url_prefix="/api/v1", description="Service status")
 
 
+class HealthOut(Schema):
+    status = fields.String(metadata={"description": "ok or degraded"})
+    stores = fields.Dict(keys=fields.String(), values=fields.Boolean())
+
+
+class ProblemTypeOut(Schema):
+    type = fields.String()
+    title = fields.String()
+    status = fields.Integer()
+    description = fields.String()
+
+
 @blp.route("/health", methods=["GET"])
+@blp.response(200, HealthOut)
+@blp.alt_response(503, schema=HealthOut, description="a store does not answer")
 def health():
     """Liveness and the reachability of each store: 200 when all answer, else 503.
 
@@ -29,17 +44,18 @@ def health():
         except Exception:
             stores[name] = False
     ok = all(stores.values())
-    return jsonify({"status": "ok" if ok else "degraded", "stores": stores}), 200 if ok else 503
+    return {"status": "ok" if ok else "degraded", "stores": stores}, 200 if ok else 503
 
 
 @blp.route("/problems/<string:slug>", methods=["GET"])
+@blp.response(200, ProblemTypeOut)
 def problem_type(slug):
     """What a problem ``type`` means (the ``type`` URIs of error responses)."""
     cls = errors.PROBLEM_TYPES.get(slug)
     if cls is None:
         raise errors.NotFound("unknown problem type")
-    return jsonify({"type": errors.PROBLEM_BASE + slug, "title": cls.title, "status": cls.status,
-                    "description": (cls.__doc__ or cls.title).strip()})
+    return {"type": errors.PROBLEM_BASE + slug, "title": cls.title, "status": cls.status,
+            "description": (cls.__doc__ or cls.title).strip()}
 
 
 def register_root(app: Flask) -> None:

@@ -30,7 +30,7 @@ from pymongo.errors import DuplicateKeyError
 
 from . import clock, extensions, mail
 from .pagination import as_utc
-from .errors import Conflict, InvalidCredentials, InvalidToken, NotFound, ValidationFailed
+from .errors import Conflict, InvalidCredentials, InvalidToken, NotFound, RateLimited, ValidationFailed
 from .text import is_valid_username, normalise_username
 
 log = logging.getLogger(__name__)
@@ -121,7 +121,7 @@ def register(username: str, email: str, password: str, display_name: str | None 
         field = "email" if "email" in str(exc) else "username"
         raise Conflict(f"{field} is already taken", errors=[{"field": field, "message": "already taken"}])
     try:
-        extensions.graph()  # binds neomodel to this app's driver
+        extensions.bind_neomodel()  # neomodel's connection is process-wide: use this app's driver
         User(uid=uid, username=username, display_name=(display_name or username).strip(),
              created_at=now, source="signup").save()
     except Exception as exc:
@@ -177,28 +177,113 @@ def resend_verification(uid: str) -> None:
 
 
 # -- sessions ---------------------------------------------------------------
-def login(login_name: str, password: str) -> dict:
-    """Check credentials; return ``{access_token, refresh_token, token_type, expires_in}``.
+def login(login_name: str, password: str, ip: str | None = None, user_agent: str | None = None) -> dict:
+    """Check credentials; return tokens, or a second-step challenge when 2FA is on.
 
-    ``login_name`` is a username or an email. Raises
-    :class:`InvalidCredentials` for any wrong pair (same answer and about the
-    same time whether or not the account exists).
+    ``login_name`` is a username or an email. Returns
+    ``{access_token, refresh_token, token_type, expires_in}`` or
+    ``{mfa_required: True, mfa_token, methods}`` (exchange at
+    :func:`login_mfa`). Every attempt is recorded
+    (:mod:`socialgraph.login_monitor`). Raises :class:`InvalidCredentials` for
+    any wrong pair (same answer and about the same time whether or not the
+    account exists) and :class:`~socialgraph.errors.RateLimited` (429 with
+    ``Retry-After``) while the account or IP is throttled or locked.
     """
+    from . import login_monitor, twofactor
+
     key = login_name.strip().lower()
     doc = _accounts().find_one({"email": key} if "@" in key else {"username": key})
+    account_key = doc["_id"] if doc else key
+    try:
+        login_monitor.check_allowed(account_key, ip)
+    except RateLimited as exc:
+        login_monitor.record(key, doc and doc["_id"], ip, user_agent, exc.extra.get("reason", "throttled"))
+        raise
     if doc is None or doc.get("status") != "active":
         try:
             _hasher.verify(_DUMMY_HASH, password)
         except VerificationError:
             pass
+        login_monitor.note_failure(account_key, ip)
+        login_monitor.record(key, None, ip, user_agent, "failure")  # no usable account: no uid
         raise InvalidCredentials("wrong username or password")
     try:
         _hasher.verify(doc["password_hash"], password)
     except (VerificationError, InvalidHashError):
+        login_monitor.note_failure(account_key, ip)
+        login_monitor.record(key, doc["_id"], ip, user_agent, "failure")
         raise InvalidCredentials("wrong username or password")
     if _hasher.check_needs_rehash(doc["password_hash"]):
         _accounts().update_one({"_id": doc["_id"]}, {"$set": {"password_hash": _hasher.hash(password)}})
-    return issue_tokens(doc["_id"])
+    if twofactor.is_enabled(doc):
+        login_monitor.record(key, doc["_id"], ip, user_agent, "mfa_required")
+        token = _serializer("mfa-login").dumps({"uid": doc["_id"], "n": uuid.uuid4().hex[:8]})
+        return {"mfa_required": True, "mfa_token": token, "methods": ["totp", "backup_code"]}
+    return _complete_login(doc["_id"], key, ip, user_agent)
+
+
+def login_mfa(mfa_token: str, code: str, ip: str | None = None, user_agent: str | None = None) -> dict:
+    """Second login step: the ``mfa_token`` from :func:`login` and a TOTP or backup code.
+
+    Returns tokens. The ``mfa_token`` lasts ``SG_MFA_TOKEN_SECONDS`` (5 min).
+    Raises :class:`InvalidToken` (bad/expired token), :class:`InvalidCredentials`
+    (wrong or replayed code; counts as a failed login) and RateLimited.
+    """
+    from . import login_monitor, twofactor
+
+    try:
+        data = _serializer("mfa-login").loads(mfa_token, max_age=current_app.config["MFA_TOKEN_SECONDS"])
+    except SignatureExpired:
+        raise InvalidToken("the sign-in step has expired; log in again")
+    except BadSignature:
+        raise InvalidToken("the mfa_token is not valid")
+    uid = data.get("uid")
+    login_monitor.check_allowed(uid, ip)
+    try:
+        method = twofactor.verify_code(uid, code)
+    except (InvalidCredentials, NotFound):
+        login_monitor.note_failure(uid, ip)
+        login_monitor.record("", uid, ip, user_agent, "mfa_failure")
+        raise InvalidCredentials("the code is not valid or was already used")
+    return _complete_login(uid, method, ip, user_agent)
+
+
+def _complete_login(uid: str, login_name: str, ip: str | None, user_agent: str | None) -> dict:
+    from . import login_monitor, sessions
+
+    sid = uuid.uuid4().hex
+    tokens = issue_tokens(uid, sid)
+    sessions.create(uid, sid, ip, user_agent)
+    login_monitor.note_success(uid)
+    login_monitor.record(login_name, uid, ip, user_agent, "success")
+    login_monitor.check_new_device(uid, ip, user_agent)
+    return tokens
+
+
+def check_password(doc: dict, password: str) -> None:
+    """Raise :class:`InvalidCredentials` unless ``password`` matches the account ``doc``."""
+    try:
+        _hasher.verify(doc["password_hash"], password)
+    except (VerificationError, InvalidHashError):
+        raise InvalidCredentials("the password is wrong")
+
+
+def change_password(uid: str, current_password: str, new_password: str, current_sid: str | None) -> int:
+    """Set a new password; every other session is revoked. Returns how many were.
+
+    Raises :class:`InvalidCredentials` (wrong current password) and
+    :class:`ValidationFailed` (new password not acceptable, NIST SP 800-63B §5.1.1.2).
+    """
+    from . import sessions
+
+    doc = _accounts().find_one({"_id": uid})
+    if not doc:
+        raise NotFound("account not found")
+    check_password(doc, current_password)
+    validate_password(new_password, doc["username"], doc["email"])
+    _accounts().update_one({"_id": uid}, {"$set": {"password_hash": _hasher.hash(new_password),
+                                                   "password_changed_at": clock.now()}})
+    return sessions.revoke_all(uid, except_sid=current_sid)
 
 
 def issue_tokens(uid: str, sid: str | None = None) -> dict:
@@ -216,6 +301,9 @@ def issue_tokens(uid: str, sid: str | None = None) -> dict:
 
 def refresh(uid: str, sid: str) -> dict:
     """A fresh access token for an unrevoked session."""
+    from . import sessions
+
+    sessions.touch(sid)
     cfg = current_app.config
     return {
         "access_token": create_access_token(identity=uid, additional_claims={"sid": sid}),
@@ -226,8 +314,11 @@ def refresh(uid: str, sid: str) -> dict:
 
 def logout(sid: str) -> None:
     """Revoke the session: its access and refresh tokens stop working at once."""
+    from . import sessions
+
     ttl = int(current_app.config["JWT_REFRESH_TOKEN_EXPIRES"].total_seconds())
     extensions.cache().set(REVOKED_KEY.format(sid=sid), 1, ex=ttl)
+    sessions.mark_revoked(sid)
 
 
 def is_token_revoked(payload: dict) -> bool:

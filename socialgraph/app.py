@@ -39,8 +39,11 @@ def register_extensions(app: Flask) -> None:
     """Store clients (lazy), JWT, OpenAPI, WebSockets."""
     from .web import init_web
 
+    from .middleware import init_middleware
+
     extensions.init_app(app)
     init_web(app)
+    init_middleware(app)  # security headers, CORS, rate limits, Idempotency-Key
 
 
 def register_blueprints(app: Flask) -> None:

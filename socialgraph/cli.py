@@ -65,17 +65,24 @@ def register_cli(app: Flask) -> None:
     @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
     def worker(burst):
         """Run an RQ worker on the configured queue (jobs run inside the app)."""
+        from redis.exceptions import ConnectionError as RedisConnectionError, TimeoutError as RedisTimeout
         from rq import Worker
 
         from . import extensions
 
-        try:
-            extensions.tasks().drain_outbox()
-        except Exception as exc:  # the worker still starts; the next drain retries
-            click.echo(f"outbox drain skipped: {exc}", err=True)
-        extensions.tasks().enqueue("jobs.stories.purge_expired", reschedule=True)  # then every 10 min
-        w = Worker([app.config["RQ_QUEUE"]], connection=extensions.cache())
-        w.work(burst=burst, with_scheduler=True)
+        while True:  # survive Redis outages: RQ's worker quits on a lost connection
+            try:
+                try:
+                    extensions.tasks().drain_outbox()
+                except Exception as exc:  # the worker still starts; the next drain retries
+                    click.echo(f"outbox drain skipped: {exc}", err=True)
+                extensions.tasks().enqueue("jobs.stories.purge_expired", reschedule=True)  # then every 10 min
+                w = Worker([app.config["RQ_QUEUE"]], connection=extensions.cache())
+                w.work(burst=burst, with_scheduler=True)
+                return
+            except (RedisConnectionError, RedisTimeout) as exc:
+                click.echo(f"redis unavailable ({exc}); worker restarts in 2 s", err=True)
+                time.sleep(2)
 
     med = AppGroup("media", help="Media in object storage.")
 
@@ -99,6 +106,16 @@ def register_cli(app: Flask) -> None:
 
         click.echo(f"purged {purge_expired()}")
 
+    accounts_cmd = AppGroup("accounts", help="Account maintenance.")
+
+    @accounts_cmd.command("resume-deletions")
+    def resume_deletions():
+        """Queue again every account deletion that has not finished (after a crash)."""
+        from .deletion import resume_pending
+
+        click.echo(f"re-queued {len(resume_pending())} deletion(s)")
+
+    app.cli.add_command(accounts_cmd)
     app.cli.add_command(db)
     app.cli.add_command(imp)
     app.cli.add_command(outbox)

@@ -109,9 +109,15 @@ class UnsupportedMediaType(DomainError):
 
 
 class RateLimited(DomainError):
+    """Too many requests; ``Retry-After`` (seconds) says when to try again."""
+
     status = 429
     slug = "rate-limited"
     title = "Too many requests"
+
+    def __init__(self, detail: str | None = None, *, retry_after: int | None = None, **extra):
+        super().__init__(detail, **extra)
+        self.headers = {"Retry-After": str(max(1, int(retry_after)))} if retry_after else {}
 
 
 class StoreUnavailable(DomainError):

@@ -41,8 +41,10 @@ log = logging.getLogger(__name__)
 #:   friend.removed      actor, other
 #:   follow.requested    requester, target
 #:   follow.approved     requester, target
+#:   export.ready        user_id, export_id   (data archive built; see socialgraph.portability)
 SUBSCRIBERS: dict[str, list[str]] = {
     "post.deleted": ["jobs.posts.purge_post_event"],
+    "export.ready": ["jobs.accounts.export_ready_email"],
 }
 
 #: graph changes that make cached friend suggestions stale (socialgraph.suggestions)

@@ -190,6 +190,22 @@ def graph() -> GraphStore:
     return stores().graph()
 
 
+def bind_neomodel() -> GraphStore:
+    """Point neomodel's process-wide connection at this app's driver before using a model.
+
+    neomodel keeps one driver per process; with several apps in one process
+    (tests, fault scripts) the last app to make its graph client would win,
+    even after it was closed. Cheap when already bound.
+    """
+    g = graph()
+    from neomodel import db
+
+    conn = getattr(db, "_connection", None)
+    if getattr(conn, "driver", None) is not g.driver:
+        _bind_neomodel(g.driver, g.database)
+    return g
+
+
 def mongo():
     return stores().mongo()
 

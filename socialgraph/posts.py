@@ -138,9 +138,29 @@ def create_post(author_id: str, text: str = "", *, media_ids: list[str] | None =
     return present_posts([doc], viewer=author_id)[0]
 
 
-def _get_doc(post_id: str) -> dict:
+def _hidden_from(viewer: str | None, *authors: str | None) -> bool:
+    """True when ``viewer`` and any of ``authors`` block each other."""
+    if not viewer:
+        return False
+    from .relations import blocked_either_way
+
+    blocked = blocked_either_way(viewer)
+    return any(a in blocked for a in authors if a)
+
+
+def _comment_hidden(doc: dict, viewer: str | None) -> bool:
+    """A comment is hidden from ``viewer`` if its author or its post's author blocks them (either way)."""
+    if not viewer:
+        return False
+    post = _db().posts.find_one({"_id": doc["post_id"]}, {"author_id": 1}) or {}
+    return _hidden_from(viewer, doc.get("author_id"), post.get("author_id"))
+
+
+def _get_doc(post_id: str, viewer: str | None = None) -> dict:
+    """The post document; :class:`NotFound` if missing or if its author and
+    ``viewer`` block each other (a block answers as if the post did not exist)."""
     doc = _db().posts.find_one({"_id": parse_id(post_id)})
-    if doc is None:
+    if doc is None or _hidden_from(viewer, doc["author_id"]):
         raise NotFound("post not found")
     return doc
 
@@ -479,7 +499,7 @@ def edit_comment(comment_id: str, editor: str, text: str) -> dict:
     (gone, deleted), :class:`Forbidden`, :class:`ValidationFailed`."""
     text = _check_text(text, MAX_COMMENT)
     doc = _db().comments.find_one({"_id": parse_id(comment_id, "comment")})
-    if doc is None or doc.get("deleted"):
+    if doc is None or doc.get("deleted") or _comment_hidden(doc, editor):
         raise NotFound("comment not found")
     if doc["author_id"] != editor:
         raise Forbidden("only the author can edit this comment")
@@ -496,7 +516,7 @@ def delete_comment(comment_id: str, actor: str, *, moderator: bool = False) -> N
     :class:`Forbidden`."""
     db = _db()
     doc = db.comments.find_one({"_id": parse_id(comment_id, "comment")})
-    if doc is None or doc.get("deleted"):
+    if doc is None or doc.get("deleted") or _comment_hidden(doc, actor):
         raise NotFound("comment not found")
     post = db.posts.find_one({"_id": doc["post_id"]}, {"author_id": 1})
     if not moderator and actor != doc["author_id"] and not (post and post["author_id"] == actor):

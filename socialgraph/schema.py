@@ -78,6 +78,18 @@ MONGO_INDEXES: dict[str, list[IndexModel]] = {
     "story_media": [IndexModel([("expires_at", ASCENDING)], name="expires_at")],
     "highlights": [IndexModel([("owner_id", ASCENDING), ("created_at", DESCENDING)], name="by_owner"),
                    IndexModel([("story_ids", ASCENDING)], name="by_story")],
+    # issue 8: sessions, login attempts, exports, imports, deletions
+    "sessions": [
+        IndexModel([("uid", ASCENDING), ("created_at", DESCENDING)], name="by_user"),
+        IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0, name="expires"),
+    ],
+    "login_attempts": [
+        IndexModel([("uid", ASCENDING), ("at", DESCENDING)], name="by_user"),
+        IndexModel([("at", ASCENDING)], expireAfterSeconds=90 * 86400, name="keep_90_days"),
+    ],
+    "exports": [IndexModel([("uid", ASCENDING), ("created_at", DESCENDING)], name="by_user")],
+    "imports": [IndexModel([("uid", ASCENDING), ("created_at", DESCENDING)], name="by_user")],
+    "deletions": [IndexModel([("status", ASCENDING)], name="by_status")],
 }
 
 

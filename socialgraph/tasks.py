@@ -28,6 +28,8 @@ class TaskQueue:
         self._mongo = mongo_factory
         self.name = name
         self.is_async = is_async
+        #: set when a job went to the outbox; the next successful enqueue drains it
+        self._outbox_dirty = False
 
     def queue(self):
         from rq import Queue
@@ -49,8 +51,16 @@ class TaskQueue:
             self.queue().enqueue(func, args=args, kwargs=kwargs or None, job_id=job_id, job_timeout=job_timeout,
                                  retry=Retry(max=5, interval=[1, 5, 30, 120, 600]),
                                  result_ttl=RESULT_TTL, failure_ttl=FAILURE_TTL)
+            if self._outbox_dirty:  # Redis is back: move what waited while it was away
+                self._outbox_dirty = False
+                try:
+                    self.drain_outbox()
+                except Exception as exc:  # the next enqueue or the worker retries
+                    self._outbox_dirty = True
+                    log.warning("outbox drain failed: %s", exc)
             return "queued"
         except RedisError as exc:
+            self._outbox_dirty = True
             log.warning("redis unavailable, job %s kept in outbox: %s", func, exc)
             self._mongo().outbox.insert_one({
                 "func": func, "args": list(args), "kwargs": kwargs, "job_id": job_id,

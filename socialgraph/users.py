@@ -90,8 +90,11 @@ def unfollow(follower: str, username: str) -> dict:
     ``user.unfollowed`` {follower, followee} when a follow was removed."""
     from . import events
     from .friends import withdraw_follow_request
+    from .relations import blocked_either_way
 
     followee = resolve_uid(username)
+    if followee in blocked_either_way(follower):
+        raise NotFound(f"no user named {username!r}")
     rows = extensions.graph().write("follows/delete_follow", follower=follower, followee=followee)
     forget_following(follower)
     deleted = bool(rows and rows[0]["deleted"])

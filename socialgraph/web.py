@@ -85,7 +85,7 @@ def register_problem_handlers(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def handle_domain(exc: DomainError):
-        return _domain(exc)
+        return _domain(exc, getattr(exc, "headers", None))
 
     @app.errorhandler(HTTPException)
     def handle_http(exc: HTTPException):
@@ -128,7 +128,7 @@ def register_problem_handlers(app: Flask) -> None:
 def init_web(app: Flask) -> None:
     """JWT manager (with the Redis session blocklist) and the OpenAPI ``Api``."""
     from flask_jwt_extended import JWTManager
-    from flask_smorest import Api
+    from .openapi_problems import ProblemApi as Api  # errors documented as problem+json
 
     app.config.setdefault("JWT_TOKEN_LOCATION", ["headers"])
     app.config.setdefault("JWT_ERROR_MESSAGE_KEY", "detail")

@@ -53,6 +53,11 @@ def app_config(stack, outbox_dir):
         "RQ_ASYNC": False,  # jobs run at once, in-process, against the real stores
         "MAIL_BACKEND": "outbox", "MAIL_OUTBOX_DIR": str(outbox_dir),
         "PUBLIC_BASE_URL": "http://testserver",
+        # rate limits stay on but high: only tests/api/test_limits.py uses low ones (its own app)
+        "RATELIMIT_DEFAULT": "100000 per minute", "RATELIMIT_LOGIN": "100000 per minute",
+        "RATELIMIT_SIGNUP": "100000 per minute", "RATELIMIT_PASSWORD_RESET": "100000 per minute",
+        "RATELIMIT_POSTING": "100000 per minute", "RATELIMIT_UPLOADS": "100000 per minute",
+        "LOGIN_IP_LOCK_AFTER": 100000,
     }
 
 

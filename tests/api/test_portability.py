@@ -1,0 +1,198 @@
+"""Export (zip, AS2, presigned link, event + email), import into another
+account, and account deletion across all four stores (resumable)."""
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+
+import pytest
+import requests
+
+from socialgraph import events
+
+
+@pytest.fixture()
+def published(monkeypatch):
+    """Record domain events as they are published (and still queue their subscribers)."""
+    seen = []
+    real = events.publish
+
+    def spy(event, **payload):
+        seen.append((event, payload))
+        return real(event, **payload)
+
+    monkeypatch.setattr(events, "publish", spy)
+    return seen
+
+
+def _put_media(app, uid, name=b"hello media"):
+    from socialgraph import extensions
+
+    with app.app_context():
+        extensions.objects().put_object(app.config["S3_BUCKET"], f"users/{uid}/media/a.txt", io.BytesIO(name), len(name))
+
+
+def _populated(make_user):
+    owner, friend, pest = make_user("exp"), make_user("fr"), make_user("pest")
+    owner.patch("/api/v1/me", json={"display_name": "Exporter", "bio": "my bio"})
+    owner.put(f"/api/v1/users/{friend.username}/follow")
+    friend.put(f"/api/v1/users/{owner.username}/follow")
+    owner.put(f"/api/v1/users/{pest.username}/block")
+    p1 = owner.post("/api/v1/posts", json={"text": "first #hello post"}).get_json()
+    p2 = owner.post("/api/v1/posts", json={"text": "second post"}).get_json()
+    fp = friend.post("/api/v1/posts", json={"text": "friend's post"}).get_json()
+    c1 = owner.post(f"/api/v1/posts/{fp['id']}/comments", json={"text": "nice"}).get_json()
+    friend.post(f"/api/v1/posts/{fp['id']}/comments", json={"text": "reply", "parent_id": c1["id"]})
+    owner.put(f"/api/v1/posts/{fp['id']}/reaction", json={"type": "love"})
+    friend.put(f"/api/v1/posts/{p1['id']}/reaction", json={"type": "like"})
+    friend.post(f"/api/v1/posts/{p1['id']}/comments", json={"text": "on owner's post"})
+    return owner, friend, pest, p1, p2, fp, c1
+
+
+def test_export_archive_link_event_and_email(app, client, make_user, mailbox, published):
+    owner, friend, pest, p1, p2, fp, c1 = _populated(make_user)
+    _put_media(app, owner.uid)
+    r = owner.post("/api/v1/me/exports")
+    assert r.status_code == 202
+    export_id = r.get_json()["id"]
+    r = owner.get(f"/api/v1/me/exports/{export_id}")
+    body = r.get_json()
+    assert body["status"] == "ready" and body["download_url"] and body["size"] > 0
+    assert ("export.ready", {"user_id": owner.uid, "export_id": export_id}) in published
+    mail = [m for m in mailbox.messages_to(owner.email) if "export" in m["Subject"].lower()]
+    assert mail and "X-Amz-Signature" in mail[-1].get_content()
+    # the presigned link really downloads the zip; a tampered one is refused
+    data = requests.get(body["download_url"], timeout=10).content
+    assert requests.get(body["download_url"].replace("X-Amz-Signature=", "X-Amz-Signature=0"), timeout=10).status_code == 403
+    zf = zipfile.ZipFile(io.BytesIO(data))
+    manifest = json.loads(zf.read("manifest.json"))
+    assert manifest["format"] == "socialgraph-export" and manifest["username"] == owner.username
+    assert set(manifest["files"]) >= {"actor.json", "outbox.json", "comments.json", "likes.json",
+                                      "relationships.json", "account.json", "media/media/a.txt"}
+    actor = json.loads(zf.read("actor.json"))
+    assert actor["type"] == "Person" and actor["name"] == "Exporter" and actor["summary"] == "my bio"
+    outbox = json.loads(zf.read("outbox.json"))
+    assert outbox["type"] == "OrderedCollection" and outbox["totalItems"] == 2
+    notes = [i["object"] for i in outbox["orderedItems"]]
+    assert [n["content"] for n in notes] == ["first #hello post", "second post"]
+    assert notes[0]["tag"] == [{"type": "Hashtag", "name": "#hello"}] and notes[0]["published"].endswith("Z")
+    rel = json.loads(zf.read("relationships.json"))
+    assert rel["following"] == [friend.username] and rel["followers"] == [friend.username]
+    assert rel["blocking"] == [pest.username]
+    likes = json.loads(zf.read("likes.json"))["orderedItems"]
+    assert likes[0]["type"] == "Like" and likes[0]["sg:reaction"] == "love"
+    comments = json.loads(zf.read("comments.json"))["orderedItems"]
+    assert comments[0]["content"] == "nice" and comments[0]["inReplyTo"].endswith(fp["id"])
+    account = json.loads(zf.read("account.json"))
+    assert account["email"] == owner.email and "password_hash" not in json.dumps(account)
+    assert zf.read("media/media/a.txt") == b"hello media"
+    # someone else's export is not found
+    assert friend.get(f"/api/v1/me/exports/{export_id}").status_code == 404
+
+    # import into another account: posts (with dates), profile, follows, blocks, media
+    newcomer = make_user("imp")
+    r = newcomer.client.post("/api/v1/me/imports", headers=newcomer.headers,
+                             data={"archive": (io.BytesIO(data), "archive.zip")}, content_type="multipart/form-data")
+    assert r.status_code == 202, r.get_json()
+    imp = newcomer.get(f"/api/v1/me/imports/{r.get_json()['id']}").get_json()
+    assert imp["status"] == "done" and imp["stats"]["posts"]["posts"] == 2
+    posts = newcomer.get(f"/api/v1/users/{newcomer.username}/posts").get_json()["items"]
+    assert sorted(p["text"] for p in posts) == ["first #hello post", "second post"]
+    assert {p["created_at"][:19] for p in posts} == {p1["created_at"][:19], p2["created_at"][:19]}
+    me = newcomer.get("/api/v1/me").get_json()
+    assert me["display_name"] == "Exporter" and me["following_count"] == 1
+    assert pest.get(f"/api/v1/users/{newcomer.username}").status_code == 404  # the block came along
+    # importing the same archive again creates nothing twice
+    newcomer.client.post("/api/v1/me/imports", headers=newcomer.headers,
+                         data={"archive": (io.BytesIO(data), "archive.zip")}, content_type="multipart/form-data")
+    assert len(newcomer.get(f"/api/v1/users/{newcomer.username}/posts").get_json()["items"]) == 2
+    with app.app_context():
+        from socialgraph import extensions
+
+        got = extensions.objects().get_object(app.config["S3_BUCKET"], f"users/{newcomer.uid}/media/a.txt").read()
+    assert got == b"hello media"
+    # not an archive: 422
+    r = newcomer.client.post("/api/v1/me/imports", headers=newcomer.headers,
+                             data={"archive": (io.BytesIO(b"not a zip"), "x.zip")}, content_type="multipart/form-data")
+    assert r.status_code == 422
+
+
+def _store_traces(app, uid, username):
+    """What each store still holds about ``uid``."""
+    from socialgraph import extensions
+
+    with app.app_context():
+        db = extensions.mongo()
+        g = extensions.graph().read("accounts/count_user", uid=uid)[0]
+        r = extensions.cache()
+        return {
+            "graph_nodes": g["nodes"], "graph_relationships": g["relationships"],
+            "accounts": db.accounts.count_documents({"_id": uid}),
+            "posts": db.posts.count_documents({"author_id": uid}),
+            "comments": db.comments.count_documents({"author_id": uid}),
+            "reactions": db.reactions.count_documents({"user_id": uid}),
+            "sessions": db.sessions.count_documents({"uid": uid}),
+            "login_attempts": db.login_attempts.count_documents({"uid": uid}),
+            "exports": db.exports.count_documents({"uid": uid}),
+            "objects": len(list(extensions.objects().list_objects(app.config["S3_BUCKET"], prefix=f"users/{uid}/",
+                                                                  recursive=True))),
+            "redis_keys": sorted(k.decode() for k in r.scan_iter(f"sg:*{uid}*")
+                                 if not k.startswith((b"sg:not-before:", b"sg-rl"))),
+        }
+
+
+def test_account_deletion_clears_every_store_and_resumes(app, client, make_user, monkeypatch):
+    from socialgraph import extensions, portability
+
+    owner, friend, pest, p1, p2, fp, c1 = _populated(make_user)
+    _put_media(app, owner.uid)
+    owner.post("/api/v1/me/exports")
+    owner.get("/api/v1/feeds/home")  # caches the following set in Redis
+    before = _store_traces(app, owner.uid, owner.username)
+    assert before["graph_nodes"] == 1 and before["posts"] == 2 and before["objects"] >= 2
+    assert before["redis_keys"] and before["reactions"] == 1
+    assert owner.post("/api/v1/me/deletion", json={"password": "wrong password"}).status_code == 401
+
+    # the worker dies after the object-storage step
+    calls = {"n": 0}
+    real = next(a for a in portability.AREAS if a.name == "cache").erase
+
+    def crash(uid):
+        calls["n"] += 1
+        raise RuntimeError("worker killed")
+
+    monkeypatch.setattr(next(a for a in portability.AREAS if a.name == "cache"), "erase", crash)
+    r = owner.post("/api/v1/me/deletion", json={"password": owner.password})
+    assert r.status_code == 202 and calls["n"] == 1
+    with app.app_context():
+        state = extensions.mongo().deletions.find_one({"_id": owner.uid})
+    assert state["status"] == "running" and state["steps_done"] == ["posts", "objects"]
+    # the account cannot be used meanwhile
+    assert owner.get("/api/v1/me").status_code == 401
+    assert client.post("/api/v1/auth/login", json={"login": owner.username, "password": owner.password}).status_code == 401
+
+    # the job runs again (RQ retry / resume-deletions) and continues where it stopped
+    monkeypatch.setattr(next(a for a in portability.AREAS if a.name == "cache"), "erase", real)
+    with app.app_context():
+        from socialgraph import deletion
+
+        assert owner.uid in deletion.resume_pending()
+        done = extensions.mongo().deletions.find_one({"_id": owner.uid})
+    assert done["status"] == "done" and done["steps_done"][-4:] == ["cache", "graph", "security", "account"]
+    after = _store_traces(app, owner.uid, owner.username)
+    assert after == {"graph_nodes": 0, "graph_relationships": 0, "accounts": 0, "posts": 0, "comments": 0,
+                     "reactions": 0, "sessions": 0, "login_attempts": 0, "exports": 0, "objects": 0,
+                     "redis_keys": []}
+    # others: the friend's post lost the reaction count, the comment stays as a placeholder
+    post = friend.get(f"/api/v1/posts/{fp['id']}").get_json()
+    assert post["counts"]["reactions"] == {} and post["counts"]["comments"] == 2
+    thread = friend.get(f"/api/v1/posts/{fp['id']}/comments").get_json()["items"]
+    assert thread[0]["deleted"] is True and thread[0]["author"] is None and thread[0]["replies"][0]["text"] == "reply"
+    assert friend.get(f"/api/v1/posts/{p1['id']}").status_code == 404
+    assert friend.get(f"/api/v1/users/{owner.username}").status_code == 404
+    assert friend.get("/api/v1/me").get_json()["following_count"] == 0
+    # username and email are free again
+    r = client.post("/api/v1/auth/register", json={"username": owner.username, "email": owner.email,
+                                                   "password": "a long enough password"})
+    assert r.status_code == 201
