@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import auth, feeds, me, meta, posts, users
+from . import auth, feeds, me, messages, meta, notifications, posts, realtime, trends, users
 
-BLUEPRINTS = (meta.blp, auth.blp, me.blp, users.blp, posts.blp, feeds.blp)
+BLUEPRINTS = (meta.blp, auth.blp, me.blp, users.blp, posts.blp, feeds.blp,
+              notifications.blp, messages.blp, trends.blp)
 
 
 def register(app: Flask) -> None:
@@ -17,3 +18,4 @@ def register(app: Flask) -> None:
     for blp in BLUEPRINTS:
         api.register_blueprint(blp)
     meta.register_root(app)
+    realtime.init_app(app)  # the WebSocket (flask-sock), outside flask-smorest

@@ -71,6 +71,9 @@ def create_post(author_id: str, text: str) -> dict:
         "visibility": "public", "counts": {"comments": 0, "reactions": {}},
     }
     doc["_id"] = _db().posts.insert_one(doc).inserted_id
+    from . import events
+
+    events.publish("post.created", post_id=str(doc["_id"]), author_id=author_id)
     return present_posts([doc], viewer=author_id)[0]
 
 
@@ -214,6 +217,10 @@ def add_comment(post_id: str, author_id: str, text: str, parent_id: str | None =
     if parent:
         db.comments.update_one({"_id": parent["_id"]}, {"$inc": {"reply_count": 1}})
     db.posts.update_one({"_id": post["_id"]}, {"$inc": {"counts.comments": 1}})
+    from . import events
+
+    events.publish("comment.created", comment_id=str(doc["_id"]), post_id=str(post["_id"]), author_id=author_id,
+                   post_author_id=post["author_id"], parent_author_id=parent["author_id"] if parent else "")
     return _present_comments([doc])[0]
 
 
@@ -325,7 +332,7 @@ def delete_comment(comment_id: str, actor: str) -> None:
 # -- reactions --------------------------------------------------------------
 def _target(kind: str, target_id: str) -> tuple[str, dict, str]:
     coll = "posts" if kind == "post" else "comments"
-    doc = _db()[coll].find_one({"_id": parse_id(target_id, kind)}, {"_id": 1, "deleted": 1})
+    doc = _db()[coll].find_one({"_id": parse_id(target_id, kind)}, {"_id": 1, "deleted": 1, "author_id": 1})
     if doc is None or doc.get("deleted"):
         raise NotFound(f"{kind} not found")
     return coll, doc, f"{kind}:{doc['_id']}"
@@ -353,6 +360,10 @@ def react(kind: str, target_id: str, user_id: str, reaction: str = "like") -> di
         inc[f"counts.reactions.{old['type']}"] = -1
     if inc:
         db[coll].update_one({"_id": doc["_id"]}, {"$inc": inc})
+        from . import events
+
+        events.publish("reaction.created", target=target, user_id=user_id, owner_id=doc.get("author_id", ""),
+                       type=reaction)
     return {"reaction": reaction, "counts": _counts(coll, doc["_id"])}
 
 

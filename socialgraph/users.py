@@ -74,6 +74,10 @@ def unfollow(follower: str, username: str) -> dict:
     followee = resolve_uid(username)
     rows = extensions.graph().write("follows/delete_follow", follower=follower, followee=followee)
     forget_following(follower)
+    if rows and rows[0]["deleted"]:
+        from . import events
+
+        events.publish("user.unfollowed", follower=follower, followee=followee)
     return {"following": False, "deleted": bool(rows and rows[0]["deleted"])}
 
 
