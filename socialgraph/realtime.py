@@ -121,12 +121,14 @@ class Hub:
             return sum(len(v) for v in self._queues.values())
 
     def _run(self):
+        delay = 0.5
         while True:
             try:
                 self._loop()
-            except Exception:  # Redis away: reconnect and re-subscribe everyone
-                log.exception("realtime hub lost Redis; reconnecting")
-                time.sleep(1)
+            except Exception as exc:  # Redis away: reconnect and re-subscribe everyone
+                log.warning("realtime hub lost Redis (%s); reconnecting in %.1f s", exc, delay)
+                time.sleep(delay)
+                delay = min(delay * 2, 10)
                 with self._lock:
                     self._commands.extend(("sub", u) for u in self._queues)
 
@@ -276,19 +278,17 @@ def serve(ws, claims: dict) -> None:
                     ws.send(q.get_nowait())
             except queue.Empty:
                 pass
-            data = ws.receive(timeout=0)
-            if data is None:
-                continue
-            if not limiter.allow(time.time()):
-                strikes += 1
-                ws.send(_dumps({"type": "error", "code": "rate-limited",
-                                "detail": f"at most {limiter.limit} frames per {limiter.window} s"}))
-                if strikes >= 3:
-                    ws.close(CLOSE_RATE_LIMITED, "rate limited")
-                    return
-                continue
-            for reply in handle_frame(uid, data):
-                ws.send(_dumps(reply))
+            while (data := ws.receive(timeout=0)) is not None:
+                if not limiter.allow(time.monotonic()):
+                    strikes += 1
+                    ws.send(_dumps({"type": "error", "code": "rate-limited",
+                                    "detail": f"at most {limiter.limit} frames per {limiter.window} s"}))
+                    if strikes >= 3:
+                        ws.close(CLOSE_RATE_LIMITED, "rate limited")
+                        return
+                    continue
+                for reply in handle_frame(uid, data):
+                    ws.send(_dumps(reply))
     except ConnectionClosed:
         pass
     finally:
