@@ -84,6 +84,7 @@ def load_config(env: dict | None = None) -> dict:
         "STORE_TIMEOUT_SECONDS": float(env.get("SG_STORE_TIMEOUT_SECONDS", "3")),
         "FOLLOWING_CACHE_SECONDS": _int(env, "SG_FOLLOWING_CACHE_SECONDS", 60),
         # feeds, trends, notifications, real time, messages (issue 6)
+        "FEED_FANOUT": _bool(env.get("SG_FEED_FANOUT"), True),
         "FEED_MAX_ITEMS": _int(env, "SG_FEED_MAX_ITEMS", 800),
         "FEED_ACTIVE_DAYS": _int(env, "SG_FEED_ACTIVE_DAYS", 14),
         "FEED_FANOUT_BATCH": _int(env, "SG_FEED_FANOUT_BATCH", 500),

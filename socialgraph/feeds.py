@@ -43,7 +43,6 @@ snapshot. ``sort=new`` lists newest first instead.
 """
 from __future__ import annotations
 
-import json
 import logging
 import math
 
@@ -122,7 +121,7 @@ def fanout_post(post_id: str, author_id: str) -> dict:
     Idempotent (ZADD of the same member and score).
     """
     doc = extensions.mongo().posts.find_one({"_id": _oid(post_id)}, {"created_at": 1})
-    if doc is None:
+    if doc is None or not current_app.config["FEED_FANOUT"]:
         return {"batches": 0, "hybrid": False}
     score = datetime_to_ms(doc["created_at"])
     push(post_id, score, [author_id])
@@ -295,6 +294,10 @@ def home_feed(uid: str, cursor: str | None = None, limit: int | None = None) -> 
         key = (raw["at"], str(raw["id"]))
     hidden = hidden_authors(uid)
     audience = (set(following_uids(uid)) | {uid}) - hidden
+    if not current_app.config["FEED_FANOUT"]:  # switched off: fan-out on read only
+        page = page_posts({"author_id": {"$in": sorted(audience)}}, cursor, limit, viewer=uid)
+        page.rebuilding = False
+        return page
     if not ensure_feed(uid):
         page = page_posts({"author_id": {"$in": sorted(audience)}}, cursor, limit, viewer=uid)
         page.rebuilding = True
@@ -432,5 +435,3 @@ def json_page(page: Page) -> dict:
     return out
 
 
-__all__ = ["home_feed", "discovery_feed", "fanout_post", "fanout_batch", "rebuild_feed", "hot_rank",
-           "refresh_discovery", "json_page", "json"]
