@@ -23,6 +23,7 @@ This is the design of Mastodon's ``FeedManager`` (``app/lib/feed_manager.rb``:
 - *Completeness marker*: the member ``"-"`` (score 0) means "this set holds the
   whole feed"; it is trimmed first when the set overflows, after which pages
   older than the set's oldest entry come from MongoDB (fan-out on read).
+- *Mutes*: followers who mute the author get no entry (the batch query skips them).
 - *Read-time rules*: blocks (both ways), mutes, unfollows and deletions are
   applied at read time as well (a deleted post found in a set is removed).
 

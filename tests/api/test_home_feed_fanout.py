@@ -98,6 +98,9 @@ def test_unfollow_block_mute_delete_update_feeds(make_user, ctx):
     assert d.delete(f"/api/v1/posts/{pd}").status_code == 204
     assert not set(zset(reader.uid)) & {pa, pb, pc, pd}
     assert feed_ids(reader) == []
+    # a muted author's new posts are not even fanned out to the muter
+    pc2 = c.post("/api/v1/posts", json={"text": "still muted"}).get_json()["id"]
+    assert pc2 not in zset(reader.uid)
     # following again brings the author's posts back into the set
     reader.put(f"/api/v1/users/{a.username}/follow")
     assert pa in zset(reader.uid) and feed_ids(reader) == [pa]
