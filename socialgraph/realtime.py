@@ -96,13 +96,15 @@ class Hub:
                 self._thread = threading.Thread(target=self._run, name="sg-realtime-hub", daemon=True)
                 self._thread.start()
 
-    def register(self, uid: str, q: queue.Queue) -> None:
+    def register(self, uid: str, q: queue.Queue, wait: float = 2.0) -> None:
+        """Route ``uid``'s channel to ``q``; returns once the hub is subscribed
+        (at most ``wait`` s), so nothing published after this call is missed."""
+        done = threading.Event()
         with self._lock:
-            first = uid not in self._queues
             self._queues.setdefault(uid, set()).add(q)
-        if first:
-            self._commands.append(("sub", uid))
+        self._commands.append(("sub", uid, done))
         self._ensure_thread()
+        done.wait(wait)
 
     def unregister(self, uid: str, q: queue.Queue) -> bool:
         """Returns True when this was the process's last socket of ``uid``."""
@@ -113,7 +115,7 @@ class Hub:
             if last:
                 self._queues.pop(uid, None)
         if last:
-            self._commands.append(("unsub", uid))
+            self._commands.append(("unsub", uid, None))
         return last
 
     def connections(self) -> int:
@@ -130,18 +132,21 @@ class Hub:
                 time.sleep(delay)
                 delay = min(delay * 2, 10)
                 with self._lock:
-                    self._commands.extend(("sub", u) for u in self._queues)
+                    self._commands.extend(("sub", u, None) for u in self._queues)
 
     def _loop(self):
         pubsub = self._redis_factory().pubsub(ignore_subscribe_messages=True)
         subscribed: set[str] = set()
         while True:
             while self._commands:
-                op, uid = self._commands.popleft()
+                op, uid, done = self._commands.popleft()
                 ch = CHANNEL.format(uid=uid)
-                if op == "sub" and ch not in subscribed:
-                    pubsub.subscribe(ch)
-                    subscribed.add(ch)
+                if op == "sub":
+                    if ch not in subscribed:
+                        pubsub.subscribe(ch)
+                        subscribed.add(ch)
+                    if done is not None:
+                        done.set()
                 elif op == "unsub" and ch in subscribed:
                     with self._lock:
                         still = uid in self._queues
