@@ -69,6 +69,11 @@ def test_trends_score_observed_against_expected_with_decay(ctx):
         assert abs(tags[tag_hot]["score"] - trends.tag_score(8, 2)) < 1e-9  # (8-2)^2/2 = 18
         post_ids = [p["id"] for p in trends.trending_posts()["items"]]
         assert hot_post["id"] in post_ids
+        client = ctx.test_client()
+        api_tags = client.get("/api/v1/trends/tags").get_json()["items"]
+        assert any(t["tag"] == tag_hot and t["accounts"] == 8 for t in api_tags)
+        api_posts = client.get("/api/v1/trends/posts").get_json()["items"]
+        assert any(p["id"] == hot_post["id"] and p["trend_score"] > 0 for p in api_posts)
         # two hours later nothing new: the tag's score has halved (half-life 2 h)
         clock.set_clock(lambda: t0 + timedelta(hours=2))
         trends.compute()
