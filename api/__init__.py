@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import (account_security, auth, discovery, feeds, graph, groups, me, media, meta, moderation,
-               posts, stories, users)
+from . import (account_security, auth, discovery, feeds, graph, groups, me, media, messages, meta, moderation,
+               notifications, posts, realtime, stories, trends, users)
 
 BLUEPRINTS = (meta.blp, auth.blp, me.blp, users.blp, posts.blp, feeds.blp, graph.blp,
-              media.blp, discovery.blp, moderation.blp, groups.blp, stories.blp, account_security.blp)
+              media.blp, discovery.blp, moderation.blp, groups.blp, stories.blp, account_security.blp,
+              notifications.blp, messages.blp, trends.blp)
 
 
 def register(app: Flask) -> None:
@@ -19,3 +20,4 @@ def register(app: Flask) -> None:
     for blp in BLUEPRINTS:
         api.register_blueprint(blp)
     meta.register_root(app)
+    realtime.init_app(app)  # the WebSocket (flask-sock), outside flask-smorest

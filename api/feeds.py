@@ -5,6 +5,7 @@ from flask_smorest import Blueprint
 
 from socialgraph import feeds
 
+from .realtime_schemas import DiscoverArgs, HomePage
 from .content_schemas import FullPostPage
 from .schemas import PageArgs
 from .security import auth_required, current_uid
@@ -15,18 +16,22 @@ blp = Blueprint("feeds", __name__, url_prefix="/api/v1/feeds", description="Feed
 @blp.route("/home", methods=["GET"])
 @auth_required(blp)
 @blp.arguments(PageArgs, location="query")
-@blp.response(200, FullPostPage)
+@blp.response(200, HomePage)
 def home(args):
-    """Home feed: the caller's and followed users' posts, newest first; cursor pagination."""
-    page = feeds.home_feed(current_uid(), args.get("cursor"), args["limit"])
-    return {"items": page.items, "next_cursor": page.next_cursor}
+    """Home feed: the caller's and followed users' posts, newest first; cursor pagination.
+
+    Served from the caller's fan-out set (Redis); ``rebuilding: true`` while the
+    set of a returning user is rebuilt (the page then comes from MongoDB directly).
+    """
+    return feeds.json_page(feeds.home_feed(current_uid(), args.get("cursor"), args["limit"]))
 
 
 @blp.route("/discover", methods=["GET"])
 @auth_required(blp, optional=True)
-@blp.arguments(PageArgs, location="query")
+@blp.arguments(DiscoverArgs, location="query")
 @blp.response(200, FullPostPage)
 def discover(args):
-    """Discovery: recent public posts of everyone, newest first."""
-    page = feeds.discovery_feed(args.get("cursor"), args["limit"], viewer=current_uid())
+    """Discovery: public posts of everyone, ranked by Lemmy's hot rank (``sort=hot``,
+    recency and engagement) or newest first (``sort=new``)."""
+    page = feeds.discovery_feed(args.get("cursor"), args["limit"], viewer=current_uid(), sort=args["sort"])
     return {"items": page.items, "next_cursor": page.next_cursor}

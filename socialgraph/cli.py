@@ -77,6 +77,9 @@ def register_cli(app: Flask) -> None:
                 except Exception as exc:  # the worker still starts; the next drain retries
                     click.echo(f"outbox drain skipped: {exc}", err=True)
                 extensions.tasks().enqueue("jobs.stories.purge_expired", reschedule=True)  # then every 10 min
+                from .trends import schedule_next
+
+                schedule_next(delay=1)  # trends job; it re-schedules itself (one per time slot)
                 w = Worker([app.config["RQ_QUEUE"]], connection=extensions.cache())
                 w.work(burst=burst, with_scheduler=True)
                 return
@@ -147,7 +150,9 @@ def main(argv: list[str] | None = None) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--workers", default=2, show_default=True, type=int, help="gunicorn worker processes.")
-def dev(data_dir, host, port, workers):
+@click.option("--threads", default=64, show_default=True, type=int,
+              help="gthread threads per worker; each open WebSocket holds one.")
+def dev(data_dir, host, port, workers, threads):
     """Start the local real servers, an RQ worker and the API; Ctrl-C stops all.
 
     The servers (ArcadeDB over Bolt, SecantusDB, SeaweedFS S3, Valkey) listen
@@ -206,7 +211,7 @@ def dev(data_dir, host, port, workers):
         children.append(subprocess.Popen([sys.executable, "-m", "socialgraph", "worker"], env=env,
                                          start_new_session=True))
         children.append(subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--worker-class", "gthread", "--threads", "16",
+            [sys.executable, "-m", "gunicorn", "--worker-class", "gthread", "--threads", str(threads),
              "--workers", str(workers), "--bind", f"{host}:{port}", "--graceful-timeout", "5",
              "--access-logfile", "-", "socialgraph.app:create_app()"], env=env, start_new_session=True))
         click.echo(f"API on http://{host}:{port}/api/v1  (docs: /api/v1/docs, mail outbox: {root / 'outbox'})")

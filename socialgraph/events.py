@@ -29,6 +29,11 @@ log = logging.getLogger(__name__)
 #:   user.unfollowed     follower, followee
 #:   user.blocked        blocker, blocked
 #:   user.muted          muter, muted
+#:   post.updated        post_id, author_id
+#:   comment.created     comment_id, post_id, author_id, post_author_id, parent_author_id ("" if none)
+#:   reaction.created    target ("post:<id>"|"comment:<id>"), user_id, owner_id, type
+#:   post.shared         post_id, share_id, user_id, owner_id
+#:   user.mentioned      mentioned_uid, by_uid, post_id, comment_id ("" if none)
 #:   group.invited       group_id, inviter, invitee
 #:   group.join_requested group_id, requester
 #:   group.join_approved group_id, user_id, approver
@@ -43,8 +48,29 @@ log = logging.getLogger(__name__)
 #:   follow.approved     requester, target
 #:   export.ready        user_id, export_id   (data archive built; see socialgraph.portability)
 SUBSCRIBERS: dict[str, list[str]] = {
-    "post.deleted": ["jobs.posts.purge_post_event"],
-    "export.ready": ["jobs.accounts.export_ready_email"],
+    "post.deleted": ["jobs.posts.purge_post_event", "jobs.feeds.on_graph_event"],
+    "export.ready": ["jobs.accounts.export_ready_email", "jobs.notifications.on_event"],
+    # feeds (issue 6)
+    "post.created": ["jobs.feeds.fanout_post_event"],
+    "user.followed": ["jobs.feeds.on_graph_event", "jobs.notifications.on_event"],
+    "user.unfollowed": ["jobs.feeds.on_graph_event"],
+    "user.blocked": ["jobs.feeds.on_graph_event"],
+    "user.muted": ["jobs.feeds.on_graph_event"],
+    # notifications (issue 6)
+    "comment.created": ["jobs.notifications.on_event"],
+    "reaction.created": ["jobs.notifications.on_event"],
+    "post.shared": ["jobs.notifications.on_event"],
+    "user.mentioned": ["jobs.notifications.on_event"],
+    "follow.requested": ["jobs.notifications.on_event"],
+    "follow.approved": ["jobs.notifications.on_event"],
+    "friend.requested": ["jobs.notifications.on_event"],
+    "friend.accepted": ["jobs.notifications.on_event"],
+    "group.invited": ["jobs.notifications.on_event"],
+    "group.join_approved": ["jobs.notifications.on_event"],
+    "group.post_created": ["jobs.notifications.on_event"],
+    "story.viewed": ["jobs.notifications.on_event"],
+    "story.reacted": ["jobs.notifications.on_event"],
+    "story.replied": ["jobs.notifications.on_event"],
 }
 
 #: graph changes that make cached friend suggestions stale (socialgraph.suggestions)

@@ -491,7 +491,10 @@ def _objects_erase(uid: str) -> dict:
 
 
 #: Redis keys that belong to one user (patterns with ``{uid}``); other areas append theirs.
-REDIS_USER_KEYS = ["sg:following:{uid}", "sg:rel:{uid}", "sg:login-fail:acct:{uid}"]
+REDIS_USER_KEYS = ["sg:following:{uid}", "sg:rel:{uid}", "sg:login-fail:acct:{uid}",
+                   # home feed (socialgraph.feeds), suggestions, notifications
+                   "sg:feed:{uid}", "sg:feed:big:{uid}", "sg:feed:rebuilding:{uid}", "sg:suggest:{uid}",
+                   "sg:notif:last:{uid}", "sg:notif:mail:{uid}", "sg:notif:mail:scheduled:{uid}"]
 
 
 def _cache_erase(uid: str) -> dict:

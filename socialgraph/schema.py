@@ -90,6 +90,17 @@ MONGO_INDEXES: dict[str, list[IndexModel]] = {
     "exports": [IndexModel([("uid", ASCENDING), ("created_at", DESCENDING)], name="by_user")],
     "imports": [IndexModel([("uid", ASCENDING), ("created_at", DESCENDING)], name="by_user")],
     "deletions": [IndexModel([("status", ASCENDING)], name="by_status")],
+    # issue 6: notifications, direct messages
+    "notifications": [
+        IndexModel([("user_id", ASCENDING), ("seq", DESCENDING)], name="by_user_seq"),
+        IndexModel([("user_id", ASCENDING), ("group_key", ASCENDING), ("read", ASCENDING)], name="open_group"),
+    ],
+    "conversations": [
+        IndexModel([("members", ASCENDING), ("activity_at", DESCENDING), ("_id", DESCENDING)],
+                   name="by_member_activity"),
+        IndexModel([("direct_key", ASCENDING)], unique=True, sparse=True, name="direct_key_unique"),
+    ],
+    "messages": [IndexModel([("conversation_id", ASCENDING), ("_id", DESCENDING)], name="history")],
 }
 
 

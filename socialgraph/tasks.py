@@ -68,6 +68,31 @@ class TaskQueue:
             })
             return "outbox"
 
+    def enqueue_in(self, seconds: float, func: str, *args: Any, job_id: str | None = None,
+                   unique: bool = False, **kwargs: Any) -> str:
+        """Schedule ``func(*args, **kwargs)`` in ``seconds`` (RQ's ``Queue.enqueue_in``,
+        run by a worker started ``with_scheduler``). ``unique`` with a ``job_id``
+        keeps one pending run. Returns ``"scheduled"``, ``"duplicate"`` or ``"outbox"``."""
+        from datetime import timedelta
+
+        from redis.exceptions import RedisError
+        from rq.exceptions import DuplicateJobError
+
+        try:
+            self.queue().enqueue_in(timedelta(seconds=seconds), func, args=args, kwargs=kwargs or None,
+                                    job_id=job_id, unique=unique, result_ttl=RESULT_TTL,
+                                    failure_ttl=FAILURE_TTL)
+            return "scheduled"
+        except DuplicateJobError:
+            return "duplicate"
+        except RedisError as exc:
+            log.warning("redis unavailable, scheduled job %s kept in outbox: %s", func, exc)
+            self._mongo().outbox.insert_one({
+                "func": func, "args": list(args), "kwargs": kwargs, "job_id": job_id,
+                "created_at": datetime.now(timezone.utc),
+            })
+            return "outbox"
+
     def drain_outbox(self, limit: int = 1000) -> int:
         """Move jobs kept in the outbox onto the queue; return how many moved."""
         moved = 0

@@ -118,5 +118,5 @@ def test_home_feed_follows_and_pagination(client, make_user):
     assert {p["author"]["username"] for p in feed} == {reader.username, w1.username}
     assert client.get("/api/v1/feeds/home").status_code == 401
 
-    disc = client.get("/api/v1/feeds/discover", query_string={"limit": 5}).get_json()["items"]
+    disc = client.get("/api/v1/feeds/discover", query_string={"limit": 5, "sort": "new"}).get_json()["items"]
     assert disc[0]["id"] == own

@@ -1,0 +1,21 @@
+"""Notification jobs: events -> notifications, email digests."""
+from __future__ import annotations
+
+from flask import current_app
+
+from socialgraph import mail, notifications
+
+from . import in_app
+
+
+@in_app
+def on_event(event: str, **payload: str) -> list[str]:
+    """Subscriber of every notifying event (see ``socialgraph.events.SUBSCRIBERS``)."""
+    return notifications.handle_event(event, **payload)
+
+
+@in_app
+def send_email_digest(uid: str) -> str | None:
+    """Send ``uid``'s pending email notifications as one message (a digest for bursts)."""
+    msg = notifications.email_digest(uid)
+    return mail.send(current_app.config, msg) if msg else None

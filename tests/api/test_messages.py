@@ -1,0 +1,104 @@
+"""Direct messages over REST: conversations, history, receipts, privacy, limits."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+from socialgraph import extensions
+
+PROBLEM = "application/problem+json"
+
+
+@contextmanager
+def config(app, **values):
+    old = {k: app.config[k] for k in values}
+    app.config.update(values)
+    try:
+        yield
+    finally:
+        app.config.update(old)
+
+
+def set_policy(uid, value):
+    extensions.graph().run_text("MATCH (u:User {uid: $uid}) SET u.messages_from = $value", uid=uid, value=value)
+
+
+def test_direct_conversation_history_and_receipts(make_user):
+    a, b, outsider = make_user("a"), make_user("b"), make_user("x")
+    r = a.post("/api/v1/conversations", json={"members": [b.username]})
+    assert r.status_code == 201 and r.get_json()["kind"] == "direct"
+    conv = r.get_json()["id"]
+    # the same pair reuses the conversation, whoever starts it
+    assert b.post("/api/v1/conversations", json={"members": [a.username]}).get_json()["id"] == conv
+    sent = [a.post(f"/api/v1/conversations/{conv}/messages", json={"text": f"m{i}"}).get_json() for i in range(5)]
+    assert all(m["sender_id"] == a.uid for m in sent)
+    got, cursor = [], None
+    while True:
+        r = b.get(f"/api/v1/conversations/{conv}/messages", query_string={"limit": 2} | ({"cursor": cursor} if cursor else {}))
+        got += [m["text"] for m in r.get_json()["items"]]
+        cursor = r.get_json()["next_cursor"]
+        if not cursor:
+            break
+    assert got == ["m4", "m3", "m2", "m1", "m0"]
+    r = b.post(f"/api/v1/conversations/{conv}/read", json={"message_id": sent[3]["id"]})
+    assert r.get_json()["last_read_message_id"] == sent[3]["id"]
+    # receipts never move backwards
+    b.post(f"/api/v1/conversations/{conv}/read", json={"message_id": sent[1]["id"]})
+    assert b.get(f"/api/v1/conversations/{conv}").get_json()["last_read_message_id"] == sent[3]["id"]
+    assert [c["id"] for c in b.get("/api/v1/conversations").get_json()["items"]][0] == conv
+    # non-members see nothing (404)
+    for url in (f"/api/v1/conversations/{conv}", f"/api/v1/conversations/{conv}/messages"):
+        assert outsider.get(url).status_code == 404
+    r = outsider.post(f"/api/v1/conversations/{conv}/messages", json={"text": "let me in"})
+    assert r.status_code == 404 and r.mimetype == PROBLEM
+
+
+def test_group_conversation_and_blocks(make_user):
+    a, b, c = make_user("a"), make_user("b"), make_user("c")
+    r = a.post("/api/v1/conversations", json={"members": [b.username, c.username], "title": "trio"})
+    assert r.status_code == 201 and r.get_json()["kind"] == "group"
+    conv = r.get_json()["id"]
+    c.post(f"/api/v1/conversations/{conv}/messages", json={"text": "from c"})
+    b.put(f"/api/v1/users/{c.username}/block")
+    b.post(f"/api/v1/conversations/{conv}/messages", json={"text": "from b"})
+    texts_b = [m["text"] for m in b.get(f"/api/v1/conversations/{conv}/messages").get_json()["items"]]
+    texts_a = [m["text"] for m in a.get(f"/api/v1/conversations/{conv}/messages").get_json()["items"]]
+    assert texts_b == ["from b"] and texts_a == ["from b", "from c"]
+    # direct messages to a user who blocks you: 404, as if they did not exist
+    r = c.post("/api/v1/conversations", json={"members": [b.username]})
+    assert r.status_code == 404 and r.mimetype == PROBLEM
+
+
+def test_who_may_message_and_bad_input(app, make_user, ctx):
+    a, closed, friendly = make_user("a"), make_user("closed"), make_user("fr")
+    conv = a.post("/api/v1/conversations", json={"members": [closed.username]}).get_json()["id"]
+    set_policy(closed.uid, "nobody")
+    set_policy(friendly.uid, "friends")
+    r = a.post(f"/api/v1/conversations/{conv}/messages", json={"text": "hello?"})
+    assert r.status_code == 403 and r.mimetype == PROBLEM and "does not accept" in r.get_json()["detail"]
+    assert a.post("/api/v1/conversations", json={"members": [friendly.username]}).status_code == 403
+    extensions.graph().run_text("MATCH (x:User {uid: $a}), (y:User {uid: $b}) MERGE (x)-[:FRIENDS_WITH]->(y)",
+                                a=a.uid, b=friendly.uid)
+    assert a.post("/api/v1/conversations", json={"members": [friendly.username]}).status_code == 201
+    set_policy(closed.uid, "everyone")
+
+    too_long = "x" * (app.config["MESSAGE_MAX_CHARS"] + 1)
+    r = a.post(f"/api/v1/conversations/{conv}/messages", json={"text": too_long})
+    assert r.status_code == 422 and r.get_json()["errors"][0]["field"] == "text"
+    assert a.post(f"/api/v1/conversations/{conv}/messages", json={"text": "  "}).status_code == 422
+    assert a.post("/api/v1/conversations", json={"members": [a.username]}).status_code == 422
+    assert a.post("/api/v1/conversations", json={"members": ["nobody_such_user"]}).status_code == 404
+    many = [f"user{i}" for i in range(app.config["CONVERSATION_MAX_MEMBERS"])]
+    assert a.post("/api/v1/conversations", json={"members": many}).status_code == 422
+    from socialgraph import clock
+
+    fixed = clock.now().replace(year=2031)  # one fixed minute: a window of its own
+    clock.set_clock(lambda: fixed)
+    try:
+        with config(app, MESSAGE_RATE_PER_MINUTE=3):
+            codes = [a.post(f"/api/v1/conversations/{conv}/messages", json={"text": f"{i}"}).status_code
+                     for i in range(5)]
+            assert codes == [201, 201, 201, 429, 429]
+            # the flooder is limited, the other side is not
+            assert closed.post(f"/api/v1/conversations/{conv}/messages", json={"text": "ok"}).status_code == 201
+    finally:
+        clock.set_clock(None)

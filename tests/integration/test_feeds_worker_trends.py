@@ -1,0 +1,86 @@
+"""Fan-out through a real RQ worker (SimpleWorker, burst mode) and the trends job."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from socialgraph import clock, extensions, feeds, posts, trends
+from tests.conftest import unique
+
+
+def test_fanout_in_batches_through_a_real_rq_worker(app_config):
+    """With RQ_ASYNC on, creating a post only queues jobs; a worker in burst mode
+    then fills the followers' feeds in batches (FEED_FANOUT_BATCH = 2 here)."""
+    from rq import SimpleWorker
+
+    from socialgraph import accounts
+    from socialgraph.app import create_app
+
+    queue_name = unique("q")
+    app = create_app({**app_config, "RQ_ASYNC": True, "RQ_QUEUE": queue_name, "FEED_FANOUT_BATCH": 2})
+    with app.app_context():
+        author = accounts.register(unique("au"), f"{unique('m')}@example.test", "a long enough password")
+        followers = [accounts.register(unique("fo"), f"{unique('m')}@example.test", "a long enough password")
+                     for _ in range(5)]
+        g = extensions.graph()
+        g.write("imports/merge_follows", rows=[{"a": f["uid"], "b": author["uid"]} for f in followers],
+                created_at=clock.now())
+        for f in followers[:4]:
+            feeds.rebuild_feed(f["uid"])  # four active followers, one inactive
+        post = posts.create_post(author["uid"], "queued, not yet fanned out")
+        q = extensions.tasks().queue()
+        assert q.count >= 1
+        assert not extensions.cache().zscore(feeds.FEED_KEY.format(uid=followers[0]["uid"]), post["id"])
+        worker = SimpleWorker([q], connection=extensions.cache())
+        assert worker.work(burst=True)
+        for f in followers[:4]:
+            assert extensions.cache().zscore(feeds.FEED_KEY.format(uid=f["uid"]), post["id"]) is not None
+        assert not extensions.cache().exists(feeds.FEED_KEY.format(uid=followers[4]["uid"]))
+        # fan-out = 1 job + 3 batches of <= 2 followers, all finished
+        from rq.registry import FinishedJobRegistry
+
+        finished = [q.fetch_job(j).func_name for j in FinishedJobRegistry(queue=q).get_job_ids()]
+        assert finished.count("jobs.feeds.fanout_batch") == 3
+        assert finished.count("jobs.feeds.fanout_post_event") == 1
+    # its stores are not closed: neomodel's process-wide connection now points at
+    # this app's driver, which the session's other tests keep using
+
+
+def test_trends_score_observed_against_expected_with_decay(ctx):
+    tag_hot, tag_flat = unique("hot").replace("_", ""), unique("flat").replace("_", "")
+    t0 = clock.now()
+    try:
+        # yesterday: 2 accounts used each tag; today: 8 use the hot one, 2 the flat one
+        clock.set_clock(lambda: t0 - timedelta(hours=30))
+        for i in range(2):
+            posts.create_post(f"acct{i}", f"#{tag_hot} #{tag_flat}")
+        clock.set_clock(lambda: t0 - timedelta(hours=1))
+        for i in range(8):
+            posts.create_post(f"acct{i}", f"today #{tag_hot}")
+        for i in range(2):
+            posts.create_post(f"acct{i}", f"today #{tag_flat}")
+        hot_post = posts.create_post("acct_star", "everyone reacts")
+        for i in range(7):
+            posts.react("post", hot_post["id"], f"fan{i}", "like")
+        clock.set_clock(lambda: t0)
+        trends.compute()
+        tags = {r["tag"]: r for r in trends.trending_tags()["items"]}
+        assert tag_flat not in tags  # observed (2) below the threshold of 5
+        assert tags[tag_hot]["accounts"] == 8 and tags[tag_hot]["expected"] == 2
+        assert abs(tags[tag_hot]["score"] - trends.tag_score(8, 2)) < 1e-9  # (8-2)^2/2 = 18
+        post_ids = [p["id"] for p in trends.trending_posts()["items"]]
+        assert hot_post["id"] in post_ids
+        client = ctx.test_client()
+        api_tags = client.get("/api/v1/trends/tags").get_json()["items"]
+        assert any(t["tag"] == tag_hot and t["accounts"] == 8 for t in api_tags)
+        api_posts = client.get("/api/v1/trends/posts").get_json()["items"]
+        assert any(p["id"] == hot_post["id"] and p["trend_score"] > 0 for p in api_posts)
+        # two hours later nothing new: the tag's score has halved (half-life 2 h)
+        clock.set_clock(lambda: t0 + timedelta(hours=2))
+        trends.compute()
+        later = {r["tag"]: r for r in trends.trending_tags()["items"]}
+        assert abs(later[tag_hot]["score"] - 9.0) < 1e-6
+    finally:
+        clock.set_clock(None)
+    # the job re-schedules itself once per slot
+    assert trends.schedule_next(300) in ("scheduled", "duplicate")
+    assert trends.schedule_next(300) == "duplicate"
