@@ -1,7 +1,9 @@
 """Health, problem-type documentation and the API root."""
 from __future__ import annotations
 
-from flask import Flask, redirect
+from pathlib import Path
+
+from flask import Flask, redirect, send_from_directory
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
@@ -58,10 +60,19 @@ def problem_type(slug):
             "description": (cls.__doc__ or cls.title).strip()}
 
 
+WEB_DIR = Path(__file__).resolve().parent.parent / "web"
+
+
 def register_root(app: Flask) -> None:
+    """The reference web client at ``/`` (static files from ``web/``)."""
+
     @app.get("/")
     def root():
-        return redirect("/api/v1/docs")
+        return send_from_directory(WEB_DIR, "index.html", max_age=0)
+
+    @app.get("/web/<path:filename>")
+    def web_asset(filename):
+        return send_from_directory(WEB_DIR, filename, max_age=300)
 
     @app.get("/problems/<string:slug>")
     def problem_alias(slug):

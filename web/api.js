@@ -1,0 +1,98 @@
+// A small client of the socialgraph REST API (only public endpoints).
+//
+// Tokens, as the API docs recommend for browser clients: the access token is
+// kept in memory only; the refresh token in sessionStorage (this tab, cleared
+// when it closes), never in localStorage or a cookie readable by other tabs.
+// A 401 on an authenticated call triggers one refresh and one retry.
+
+const BASE = "/api/v1";
+let accessToken = null;
+const REFRESH_KEY = "sg.refresh";
+
+export class ApiError extends Error {
+  constructor(status, problem) {
+    super(problem?.detail || problem?.title || `HTTP ${status}`);
+    this.status = status;
+    this.problem = problem || {};
+  }
+  fieldErrors() {
+    return Object.fromEntries((this.problem.errors || []).map((e) => [e.field, e.message]));
+  }
+}
+
+export function setSession(tokens) {
+  accessToken = tokens.access_token;
+  if (tokens.refresh_token) sessionStorage.setItem(REFRESH_KEY, tokens.refresh_token);
+}
+
+export function clearSession() {
+  accessToken = null;
+  sessionStorage.removeItem(REFRESH_KEY);
+}
+
+export function hasSession() {
+  return Boolean(accessToken || sessionStorage.getItem(REFRESH_KEY));
+}
+
+export function currentAccessToken() {
+  return accessToken;
+}
+
+async function refresh() {
+  const rt = sessionStorage.getItem(REFRESH_KEY);
+  if (!rt) return false;
+  const r = await fetch(`${BASE}/auth/refresh`, { method: "POST", headers: { Authorization: `Bearer ${rt}` } });
+  if (!r.ok) { clearSession(); return false; }
+  accessToken = (await r.json()).access_token;
+  return true;
+}
+
+export async function ensureAccess() {
+  if (!accessToken && sessionStorage.getItem(REFRESH_KEY)) await refresh();
+  return accessToken;
+}
+
+export async function request(method, path, { body, query, form, auth = true, retry = true } = {}) {
+  if (auth) await ensureAccess();
+  const url = new URL(BASE + path, location.origin);
+  for (const [k, v] of Object.entries(query || {})) if (v !== undefined && v !== null && v !== "") url.searchParams.set(k, v);
+  const headers = {};
+  if (auth && accessToken) headers.Authorization = `Bearer ${accessToken}`;
+  let payload;
+  if (form) payload = form;
+  else if (body !== undefined) { headers["Content-Type"] = "application/json"; payload = JSON.stringify(body); }
+  const r = await fetch(url, { method, headers, body: payload });
+  if (r.status === 401 && auth && retry && (await refresh())) {
+    return request(method, path, { body, query, form, auth, retry: false });
+  }
+  if (r.status === 204) return null;
+  const type = r.headers.get("Content-Type") || "";
+  const data = type.includes("json") ? await r.json() : await r.text();
+  if (!r.ok) throw new ApiError(r.status, typeof data === "object" ? data : { detail: data });
+  return data;
+}
+
+export const api = {
+  register: (b) => request("POST", "/auth/register", { body: b, auth: false }),
+  verifyEmail: (token) => request("POST", "/auth/verify-email", { body: { token }, auth: false }),
+  login: (b) => request("POST", "/auth/login", { body: b, auth: false }),
+  logout: () => request("POST", "/auth/logout"),
+  me: () => request("GET", "/me"),
+  patchMe: (b) => request("PATCH", "/me", { body: b }),
+  user: (u) => request("GET", `/users/${encodeURIComponent(u)}`),
+  userPosts: (u, cursor) => request("GET", `/users/${encodeURIComponent(u)}/posts`, { query: { cursor } }),
+  follow: (u) => request("PUT", `/users/${encodeURIComponent(u)}/follow`),
+  unfollow: (u) => request("DELETE", `/users/${encodeURIComponent(u)}/follow`),
+  block: (u) => request("PUT", `/users/${encodeURIComponent(u)}/block`),
+  unblock: (u) => request("DELETE", `/users/${encodeURIComponent(u)}/block`),
+  mute: (u) => request("PUT", `/users/${encodeURIComponent(u)}/mute`),
+  home: (cursor) => request("GET", "/feeds/home", { query: { cursor } }),
+  discover: (cursor) => request("GET", "/feeds/discover", { query: { cursor } }),
+  createPost: (b) => request("POST", "/posts", { body: b }),
+  post: (id) => request("GET", `/posts/${id}`),
+  deletePost: (id) => request("DELETE", `/posts/${id}`),
+  comments: (id, query) => request("GET", `/posts/${id}/comments`, { query }),
+  comment: (id, b) => request("POST", `/posts/${id}/comments`, { body: b }),
+  react: (id, type) => request("PUT", `/posts/${id}/reaction`, { body: { type } }),
+  unreact: (id) => request("DELETE", `/posts/${id}/reaction`),
+};
