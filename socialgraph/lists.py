@@ -38,8 +38,10 @@ def add_close_friend(owner: str, username: str) -> dict:
 
 
 def remove_close_friend(owner: str, username: str) -> dict:
-    """Take ``username`` off the list. Idempotent: ``{"close_friend": False, "deleted": bool}``."""
-    member = other_uid(owner, username)
+    """Take ``username`` off the list. Idempotent: ``{"close_friend": False, "deleted": bool}``.
+    Raises :class:`NotFound` (unknown or blocked either way: a block already
+    removed the entry, and the answer must not reveal the blocker)."""
+    member = _member(owner, username)
     rows = extensions.graph().write("lists/delete_close_friend", owner=owner, member=member)
     return {"close_friend": False, "deleted": bool(rows and rows[0]["deleted"])}
 

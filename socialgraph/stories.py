@@ -437,8 +437,13 @@ def create_highlight(owner: str, title: str, story_ids: list[str]) -> dict:
 
 
 def _own_highlight(highlight_id: str, owner: str) -> dict:
+    """The highlight if ``owner`` owns it. :class:`NotFound` when missing or
+    its owner is blocked either way with the caller (as on the profile);
+    :class:`Forbidden` for anyone else."""
+    from .relations import blocked_either_way
+
     doc = _db().highlights.find_one({"_id": _oid(highlight_id, "highlight")})
-    if doc is None:
+    if doc is None or doc["owner_id"] in blocked_either_way(owner):
         raise NotFound("highlight not found")
     if doc["owner_id"] != owner:
         raise Forbidden("only the owner can change a highlight")
