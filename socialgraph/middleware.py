@@ -21,6 +21,11 @@ _DOCS_CSP = ("default-src 'none'; script-src 'self' 'unsafe-inline' https://cdn.
              "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: https:; "
              "connect-src 'self'; frame-ancestors 'none'")
 _API_CSP = "default-src 'none'; frame-ancestors 'none'"
+#: The reference web client (``/`` and ``/web/``): own scripts and styles only;
+#: images and videos may come from presigned object-storage URLs (another origin).
+_WEB_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob: http: https:; "
+            "media-src 'self' blob: http: https:; connect-src 'self' ws: wss:; object-src 'none'; "
+            "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 
 
 def security_headers(response):
@@ -38,7 +43,8 @@ def security_headers(response):
     h.setdefault("Cross-Origin-Resource-Policy", "same-site")
     h.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()")
     docs = request.path.endswith("/docs") or request.path.endswith("/docs/")
-    h.setdefault("Content-Security-Policy", _DOCS_CSP if docs else _API_CSP)
+    web = request.path == "/" or request.path.startswith("/web/")
+    h.setdefault("Content-Security-Policy", _DOCS_CSP if docs else _WEB_CSP if web else _API_CSP)
     if request.is_secure and current_app.config.get("HSTS_SECONDS"):
         h.setdefault("Strict-Transport-Security",
                      f"max-age={current_app.config['HSTS_SECONDS']}; includeSubDomains")
