@@ -505,3 +505,56 @@ def _transcode(src: str, dst: str) -> None:
         out.mux(ov.encode(None))
         if oa:
             out.mux(oa.encode(None))
+
+
+# -- data portability (socialgraph.portability) ---------------------------------
+def _media_prefix(uid: str) -> str:
+    return _key(uid, "", "")[:-1]  # "media/<uid>/"
+
+
+def _export_area(ctx) -> None:
+    """``media.json`` (every media document of the user: id, kind, status,
+    content type, size, dimensions, post, created_at, files) and the files
+    themselves as ``attachments/<media_id>/<name>`` (processed variants;
+    originals are deleted after processing)."""
+    s3, bucket, prefix = extensions.objects(), _bucket(), _media_prefix(ctx.uid)
+    items = []
+    for d in _db().media.find({"owner_id": ctx.uid}).sort([("created_at", 1), ("_id", 1)]):
+        items.append({"id": str(d["_id"]), "kind": d.get("kind"), "status": d.get("status"),
+                      "content_type": d.get("content_type"), "size": d.get("size"), "width": d.get("width"),
+                      "height": d.get("height"), "duration": d.get("duration"),
+                      "post_id": str(d["post_id"]) if d.get("post_id") else None, "created_at": d["created_at"]})
+    files = []
+    for obj in s3.list_objects(bucket, prefix=prefix, recursive=True):
+        resp = s3.get_object(bucket, obj.object_name)
+        try:
+            path = "attachments/" + obj.object_name[len(prefix):]
+            ctx.add_bytes(path, resp.read())
+            files.append(path)
+        finally:
+            resp.close()
+            resp.release_conn()
+    ctx.add_json("media.json", {"media": items, "files": files})
+
+
+def _erase_area(uid: str) -> dict:
+    """Every media document of the user and every object under ``media/<uid>/``
+    (attached media of deleted posts are already gone with them). Idempotent."""
+    from minio.deleteobjects import DeleteObject
+
+    s3, bucket = extensions.objects(), _bucket()
+    docs = _db().media.delete_many({"owner_id": uid}).deleted_count
+    names = [o.object_name for o in s3.list_objects(bucket, prefix=_media_prefix(uid), recursive=True)]
+    errors = list(s3.remove_objects(bucket, [DeleteObject(n) for n in names]))
+    if errors:
+        raise RuntimeError(f"could not delete {len(errors)} media object(s): {errors[0]}")
+    return {"media": docs, "objects": len(names)}
+
+
+def _register_portability() -> None:
+    from .portability import register_area
+
+    register_area("media", order=64, export=_export_area, erase=_erase_area)
+
+
+_register_portability()

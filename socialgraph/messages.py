@@ -240,3 +240,47 @@ def typing(actor: str, conversation_id: str) -> None:
     hidden = blocked_either_way(actor)
     realtime.publish_if_online([m for m in conv["members"] if m != actor and m not in hidden],
                                {"type": "typing", "conversation_id": conversation_id, "user_id": actor})
+
+
+# -- data portability (socialgraph.portability) ---------------------------------
+def _export_area(ctx) -> None:
+    """``messages.json``: the user's conversations (members by username) and
+    the messages they sent, oldest first. Others' messages are theirs and stay out."""
+    from .users import short_profiles
+
+    db = _db()
+    convs = list(db.conversations.find({"members": ctx.uid}).sort([("created_at", 1), ("_id", 1)]))
+    names = short_profiles(sorted({m for c in convs for m in c["members"]}))
+    ctx.add_json("messages.json", {
+        "conversations": [{"id": str(c["_id"]), "kind": c["kind"], "title": c.get("title"),
+                           "members": [(names.get(m) or {}).get("username") for m in c["members"]],
+                           "created_at": c["created_at"], "last_message_at": c.get("last_message_at")}
+                          for c in convs],
+        "messages": [{"id": str(m["_id"]), "conversation_id": str(m["conversation_id"]), "text": m["text"],
+                      "created_at": m["created_at"]}
+                     for m in db.messages.find({"sender_id": ctx.uid}).sort([("created_at", 1), ("_id", 1)])],
+    })
+
+
+def _erase_area(uid: str) -> dict:
+    """The user's messages go; the user leaves every conversation (their read
+    marker with them); a conversation left without members goes with its
+    messages. Idempotent."""
+    db = _db()
+    deleted = db.messages.delete_many({"sender_id": uid}).deleted_count
+    left = db.conversations.update_many({"members": uid}, {"$pull": {"members": uid},
+                                                           "$unset": {f"read.{uid}": ""}}).modified_count
+    empty = [c["_id"] for c in db.conversations.find({"members": []}, {"_id": 1})]
+    if empty:
+        db.messages.delete_many({"conversation_id": {"$in": empty}})
+        db.conversations.delete_many({"_id": {"$in": empty}})
+    return {"messages": deleted, "conversations_left": left, "conversations_deleted": len(empty)}
+
+
+def _register_portability() -> None:
+    from .portability import register_area
+
+    register_area("messages", order=60, export=_export_area, erase=_erase_area)
+
+
+_register_portability()

@@ -331,3 +331,35 @@ def email_digest(uid: str):
     body = (f"Hello {account['username']},\n\n" + "\n".join(f"- {l}" for l in lines)
             + f"\n\nSee them at {cfg['PUBLIC_BASE_URL']}/api/v1/notifications\n")
     return mail.build_message(cfg, account["email"], subject, body)
+
+
+# -- data portability (socialgraph.portability) ---------------------------------
+def _export_area(ctx) -> None:
+    """``notifications.json``: ``{notifications: [API shape, oldest first], preferences}``."""
+    docs = list(_db().notifications.find({"user_id": ctx.uid}).sort("seq", 1))
+    ctx.add_json("notifications.json", {"notifications": present(docs), "preferences": get_preferences(ctx.uid)})
+
+
+def _erase_area(uid: str) -> dict:
+    """The user's notifications and preferences go; in other people's
+    notifications the user is taken out of the actors (a notification whose
+    only actor was the user goes). The Redis keys are in
+    ``portability.REDIS_USER_KEYS``. Idempotent."""
+    db = _db()
+    own = db.notifications.delete_many({"user_id": uid}).deleted_count
+    prefs = db.notification_prefs.delete_many({"_id": uid}).deleted_count
+    ids = [d["_id"] for d in db.notifications.find({"actor_ids": uid}, {"_id": 1})]
+    if ids:
+        db.notifications.update_many({"_id": {"$in": ids}}, {"$pull": {"actor_ids": uid},
+                                                             "$inc": {"actors_count": -1}})
+        db.notifications.delete_many({"_id": {"$in": ids}, "actor_ids": []})
+    return {"notifications": own, "preferences": prefs, "as_actor": len(ids)}
+
+
+def _register_portability() -> None:
+    from .portability import register_area
+
+    register_area("notifications", order=61, export=_export_area, erase=_erase_area)
+
+
+_register_portability()

@@ -32,7 +32,39 @@ as Mastodon's archive does; https://www.w3.org/TR/activitystreams-core/):
 ``login_attempts.json``     the account's recorded sign-in attempts
 ``media/<path>``            every object under the user's prefix ``users/<uid>/``
                             (except earlier exports and imports)
+``messages.json``           ``{conversations: [{id, kind, title, members: [username],
+                            created_at, last_message_at}], messages: [{id,
+                            conversation_id, text, created_at}]}`` (messages the user sent)
+``notifications.json``      ``{notifications: [API shape: id, seq, type, summary, actors,
+                            object, read, created_at, ...], preferences: {type: {in_app,
+                            realtime, email}}}``
+``stories.json``            ``{stories: [{id, kind, text, background, overlays, stickers,
+                            audience, created_at, expires_at, kept, view_count, file}],
+                            highlights: [{id, title, story_ids}], views: [{story_id,
+                            viewed_at, reaction}], replies: [{story_id, text, created_at}]}``
+``stories/<id>.jpg``        story images (objects under ``stories/<uid>/``)
+``groups.json``             ``{memberships: [{group_id, name, privacy, role, owner}],
+                            events_created: [...], rsvps: [{event_id, group_id, status, at}]}``
+                            (group posts are in ``outbox.json``)
+``media.json``              ``{media: [{id, kind, status, content_type, size, width,
+                            height, duration, post_id, created_at}], files: [path]}``
+``attachments/<id>/<name>`` media files (objects under ``media/<uid>/``)
+``lists.json``              ``{lists: [{id, name, created_at, members: [username]}],
+                            close_friends: [username]}``
 ==========================  ===================================================
+
+Deletion (:mod:`socialgraph.deletion`) runs the erasers in ``order``: posts
+(20), objects under ``users/<uid>/`` (40), Redis (50: :data:`REDIS_USER_KEYS`,
+:data:`REDIS_USER_PATTERNS`, presence), messages (60: the user's messages go,
+the user leaves every conversation, empty ones go), notifications (61: own ones
+and preferences; the user is taken out of others' actors), stories (62:
+stories, views, replies, highlights, ledger, objects under ``stories/<uid>/``),
+groups (63: ownership or the admin role is handed to another member first, a
+group with no other member is deleted; RSVPs go), media (64: documents and
+objects under ``media/<uid>/``), named lists (80), the graph node with every relationship
+(friendships, requests, close friends, lists, follows, blocks, memberships;
+90), sessions/attempts/exports/imports (95), the account (100). Messages,
+notifications, stories, groups and media are not imported.
 
 The archive is stored at ``users/<uid>/exports/<export_id>.zip`` in the
 media bucket and downloaded through a presigned URL that expires after
@@ -43,7 +75,8 @@ the link and notify the user).
 Import (:func:`start_import`) reads such an archive into the caller's
 account: profile (display name, bio), follows, blocks and mutes by
 username (unknown users are skipped), posts with their original text and
-dates (which Mastodon's import cannot do), and media files. It is
+dates and audience (which Mastodon's import cannot do; group posts are not
+imported, an audience that cannot be rebuilt becomes ``only_me``), and media files. It is
 idempotent: posts are keyed ``import:<uid>:<original id>`` (unique
 ``source_key``), so a re-run creates nothing twice.
 """
@@ -370,6 +403,7 @@ def _posts_import(ctx: ImportContext) -> dict:
 
     from .posts import MAX_TEXT
     from .text import extract_hashtags, extract_mentions
+    from .visibility import AUDIENCES
 
     outbox = ctx.read_json("outbox.json", {}) or {}
     ops = []
@@ -378,8 +412,11 @@ def _posts_import(ctx: ImportContext) -> dict:
         if not isinstance(obj, dict) or obj.get("type") != "Note":
             continue
         text = str(obj.get("content") or "").strip()[:MAX_TEXT]
-        if not text:
+        visibility = obj.get("sg:visibility") or "public"
+        if not text or visibility == "group":  # group posts stay in their group
             continue
+        if visibility not in AUDIENCES:  # an audience this account cannot rebuild: keep it private
+            visibility = "only_me"
         original = str(obj.get("sg:id") or obj.get("id") or "")
         try:
             created = datetime.fromisoformat(str(obj.get("published")).replace("Z", "+00:00"))
@@ -389,7 +426,7 @@ def _posts_import(ctx: ImportContext) -> dict:
         ops.append(UpdateOne({"source_key": f"import:{ctx.uid}:{original}"}, {"$setOnInsert": {
             "author_id": ctx.uid, "text": text, "hashtags": extract_hashtags(text),
             "mentions": extract_mentions(text), "created_at": created, "edited_at": None,
-            "visibility": "public", "counts": {"comments": 0, "reactions": {}},
+            "visibility": visibility, "counts": {"comments": 0, "reactions": {}},
             "imported_at": clock.now()}}, upsert=True))
     created_n = 0
     for i in range(0, len(ops), 1000):
@@ -497,9 +534,33 @@ REDIS_USER_KEYS = ["sg:following:{uid}", "sg:rel:{uid}", "sg:login-fail:acct:{ui
                    "sg:notif:last:{uid}", "sg:notif:mail:{uid}", "sg:notif:mail:scheduled:{uid}"]
 
 
+#: Redis key patterns (``SCAN MATCH``) of one user: message rate windows, kept
+#: ``Idempotency-Key`` answers of the account.
+REDIS_USER_PATTERNS = ["sg:msg:rate:{uid}:*", "sg:idem:user:{uid}:*"]
+#: Redis sorted sets that hold the uid as a member: presence (``socialgraph.realtime``).
+REDIS_USER_MEMBERS = ["sg:rt:online"]
+
+
 def _cache_erase(uid: str) -> dict:
+    r = extensions.cache()
     keys = [k.format(uid=uid) for k in REDIS_USER_KEYS]
-    return {"keys": extensions.cache().delete(*keys)}
+    for pattern in REDIS_USER_PATTERNS:
+        keys += list(r.scan_iter(match=pattern.format(uid=uid), count=1000))
+    members = sum(r.zrem(z, uid) for z in REDIS_USER_MEMBERS)
+    return {"keys": r.delete(*keys), "members": members}
+
+
+def _lists_export(ctx: ExportContext) -> None:
+    rows = extensions.graph().read("accounts/export_lists", uid=ctx.uid)
+    row = rows[0] if rows else {"lists": [], "close_friends": []}
+    ctx.add_json("lists.json", {"lists": row["lists"], "close_friends": row["close_friends"]})
+
+
+def _lists_erase(uid: str) -> dict:
+    """Named lists are nodes of their own: they go before the user node (whose
+    DETACH DELETE takes every relationship: friendships, requests, close friends)."""
+    rows = extensions.graph().write("accounts/delete_user_lists", uid=uid)
+    return {"lists": rows[0]["deleted"] if rows else 0}
 
 
 def _account_erase(uid: str) -> dict:
@@ -511,5 +572,11 @@ register_area("posts", order=20, export=_posts_export, erase=_posts_erase, impor
 register_area("security", order=95, export=_security_export, erase=_security_erase)
 register_area("objects", order=40, export=_objects_export, erase=_objects_erase, import_=_objects_import)
 register_area("cache", order=50, erase=_cache_erase)
+register_area("lists", order=80, export=_lists_export, erase=_lists_erase)
 register_area("graph", order=90, erase=_profile_erase)
 register_area("account", order=100, erase=_account_erase)
+
+# the areas registered next to their services (imported here so that every
+# process that exports, imports or deletes, the RQ worker included, has them all)
+from . import groups, media, messages, notifications, stories  # noqa: E402,F401
+

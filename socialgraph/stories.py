@@ -517,3 +517,74 @@ def purge_expired(limit: int = 1000) -> dict:
         db.stories.delete_many({"_id": {"$in": gone}, "kept": {"$ne": True}})
         db.story_views.delete_many({"story_id": {"$in": gone}})
     return {"media": media, "stories": len(gone)}
+
+
+# -- data portability (socialgraph.portability) -------------------------------------------------
+def _story_prefix(uid: str) -> str:
+    return MEDIA_KEY.format(author=uid, story_id="")[:-len(".jpg")]
+
+
+def _export_area(ctx) -> None:
+    """``stories.json`` (the user's stored stories, highlights, the views and
+    reactions they gave and the replies they sent) and the story images as
+    ``stories/<story_id>.jpg``."""
+    from flask import current_app
+
+    db = _db()
+    fields = ("kind", "text", "background", "overlays", "stickers", "audience", "created_at", "expires_at",
+              "kept", "view_count")
+    ctx.add_json("stories.json", {
+        "stories": [{"id": str(s["_id"]), **{k: s.get(k) for k in fields},
+                     "file": f"stories/{s['_id']}.jpg" if s.get("media_key") else None}
+                    for s in db.stories.find({"author_id": ctx.uid}).sort([("created_at", 1), ("_id", 1)])],
+        "highlights": [{"id": str(h["_id"]), "title": h["title"], "story_ids": [str(i) for i in h.get("story_ids", [])],
+                        "created_at": h["created_at"], "updated_at": h.get("updated_at")}
+                       for h in db.highlights.find({"owner_id": ctx.uid}).sort([("created_at", 1), ("_id", 1)])],
+        "views": [{"story_id": str(v["story_id"]), "viewed_at": v.get("viewed_at"), "reaction": v.get("reaction")}
+                  for v in db.story_views.find({"viewer_id": ctx.uid}).sort("viewed_at", 1)],
+        "replies": [{"story_id": str(r["story_id"]), "text": r["text"], "created_at": r["created_at"]}
+                    for r in db.story_replies.find({"viewer_id": ctx.uid}).sort("created_at", 1)],
+    })
+    s3, bucket, prefix = extensions.objects(), current_app.config["S3_BUCKET"], _story_prefix(ctx.uid)
+    for obj in s3.list_objects(bucket, prefix=prefix, recursive=True):
+        resp = s3.get_object(bucket, obj.object_name)
+        try:
+            ctx.add_bytes("stories/" + obj.object_name[len(prefix):], resp.read())
+        finally:
+            resp.close()
+            resp.release_conn()
+
+
+def _erase_area(uid: str) -> dict:
+    """The user's stories (with their views and replies), highlights, media
+    ledger and objects under ``stories/<uid>/``; the views, reactions and
+    replies the user gave on others' stories. Idempotent."""
+    from flask import current_app
+    from minio.deleteobjects import DeleteObject
+
+    db = _db()
+    story_ids = [s["_id"] for s in db.stories.find({"author_id": uid}, {"_id": 1})]
+    out = {
+        "views": db.story_views.delete_many({"$or": [{"viewer_id": uid}, {"author_id": uid},
+                                                     {"story_id": {"$in": story_ids}}]}).deleted_count,
+        "replies": db.story_replies.delete_many({"$or": [{"viewer_id": uid}, {"author_id": uid}]}).deleted_count,
+        "highlights": db.highlights.delete_many({"owner_id": uid}).deleted_count,
+        "story_media": db.story_media.delete_many({"author_id": uid}).deleted_count,
+    }
+    s3, bucket = extensions.objects(), current_app.config["S3_BUCKET"]
+    names = [o.object_name for o in s3.list_objects(bucket, prefix=_story_prefix(uid), recursive=True)]
+    errors = list(s3.remove_objects(bucket, [DeleteObject(n) for n in names]))
+    if errors:
+        raise RuntimeError(f"could not delete {len(errors)} story object(s): {errors[0]}")
+    out["objects"] = len(names)
+    out["stories"] = db.stories.delete_many({"author_id": uid}).deleted_count
+    return out
+
+
+def _register_portability() -> None:
+    from .portability import register_area
+
+    register_area("stories", order=62, export=_export_area, erase=_erase_area)
+
+
+_register_portability()

@@ -47,7 +47,44 @@ def _populated(make_user):
     owner.put(f"/api/v1/posts/{fp['id']}/reaction", json={"type": "love"})
     friend.put(f"/api/v1/posts/{p1['id']}/reaction", json={"type": "like"})
     friend.post(f"/api/v1/posts/{p1['id']}/comments", json={"text": "on owner's post"})
+    _populate_new_areas(owner, friend)
     return owner, friend, pest, p1, p2, fp, c1
+
+
+def _populate_new_areas(owner, friend):
+    """Messages, notifications, stories, groups, media and lists of ``owner``."""
+    from tests.mediafiles import png
+
+    conv = owner.post("/api/v1/conversations", json={"members": [friend.username]}).get_json()
+    assert owner.post(f"/api/v1/conversations/{conv['id']}/messages", json={"text": "hi friend"}).status_code == 201
+    friend.post(f"/api/v1/conversations/{conv['id']}/messages", json={"text": "hi owner"})
+    owner.patch("/api/v1/notifications/preferences", json={"preferences": {"follow": {"email": True}}})
+    story = owner.post("/api/v1/stories", json={"text": "my story"}).get_json()
+    r = owner.post("/api/v1/stories/image", data={"image": (io.BytesIO(png()), "s.png")},
+                   content_type="multipart/form-data")
+    assert r.status_code == 201, r.get_json()
+    assert owner.post("/api/v1/highlights", json={"title": "best", "story_ids": [story["id"]]}).status_code == 201
+    friend.get(f"/api/v1/stories/{story['id']}")
+    friend.post(f"/api/v1/stories/{story['id']}/replies", json={"text": "nice story"})
+    fstory = friend.post("/api/v1/stories", json={"text": "friend's story"}).get_json()
+    owner.put(f"/api/v1/stories/{fstory['id']}/reaction", json={"emoji": "🔥"})
+    shared = owner.post("/api/v1/groups", json={"name": "shared group"}).get_json()
+    assert friend.post(f"/api/v1/groups/{shared['id']}/join").status_code == 200
+    solo = owner.post("/api/v1/groups", json={"name": "solo group"}).get_json()
+    owner.post(f"/api/v1/groups/{solo['id']}/posts", json={"text": "alone here"})
+    ev = owner.post(f"/api/v1/groups/{shared['id']}/events",
+                    json={"title": "meetup", "starts_at": "2099-01-01T10:00:00Z"}).get_json()
+    owner.put(f"/api/v1/groups/{shared['id']}/events/{ev['id']}/rsvp", json={"status": "going"})
+    r = owner.post("/api/v1/media", data={"file": (io.BytesIO(png()), "m.png", "image/png")},
+                   content_type="multipart/form-data")
+    assert r.status_code in (201, 202), r.get_json()
+    lst = owner.post("/api/v1/me/lists", json={"name": "close ones"}).get_json()
+    owner.put(f"/api/v1/me/lists/{lst['id']}/members/{friend.username}")
+    owner.put(f"/api/v1/me/close-friends/{friend.username}")
+    r = owner.client.post("/api/v1/notifications/read-all", headers={**owner.headers, "Idempotency-Key": "k-1"})
+    assert r.status_code == 200
+    owner.extra = {"shared": shared, "solo": solo, "list_id": lst["id"], "conversation": conv["id"],
+                   "friend_story": fstory["id"]}
 
 
 def test_export_archive_link_event_and_email(app, client, make_user, mailbox, published):
@@ -73,8 +110,10 @@ def test_export_archive_link_event_and_email(app, client, make_user, mailbox, pu
     actor = json.loads(zf.read("actor.json"))
     assert actor["type"] == "Person" and actor["name"] == "Exporter" and actor["summary"] == "my bio"
     outbox = json.loads(zf.read("outbox.json"))
-    assert outbox["type"] == "OrderedCollection" and outbox["totalItems"] == 2
+    assert outbox["type"] == "OrderedCollection" and outbox["totalItems"] == 3
     notes = [i["object"] for i in outbox["orderedItems"]]
+    assert [n["content"] for n in notes if n["sg:visibility"] == "group"] == ["alone here"]
+    notes = [n for n in notes if n["sg:visibility"] != "group"]
     assert [n["content"] for n in notes] == ["first #hello post", "second post"]
     assert notes[0]["tag"] == [{"type": "Hashtag", "name": "#hello"}] and notes[0]["published"].endswith("Z")
     rel = json.loads(zf.read("relationships.json"))
@@ -87,6 +126,26 @@ def test_export_archive_link_event_and_email(app, client, make_user, mailbox, pu
     account = json.loads(zf.read("account.json"))
     assert account["email"] == owner.email and "password_hash" not in json.dumps(account)
     assert zf.read("media/media/a.txt") == b"hello media"
+    # the other areas: messages, notifications, stories, groups, media, lists
+    assert set(manifest["files"]) >= {"messages.json", "notifications.json", "stories.json", "groups.json",
+                                      "media.json", "lists.json"}
+    msgs = json.loads(zf.read("messages.json"))
+    assert [m["text"] for m in msgs["messages"]] == ["hi friend"]  # only what the owner sent
+    assert set(msgs["conversations"][0]["members"]) == {owner.username, friend.username}
+    notes = json.loads(zf.read("notifications.json"))
+    assert any(n["type"] == "follow" for n in notes["notifications"]) and notes["preferences"]["follow"]["email"]
+    st = json.loads(zf.read("stories.json"))
+    assert {s["kind"] for s in st["stories"]} == {"text", "image"} and st["highlights"][0]["title"] == "best"
+    assert st["views"][0]["reaction"] == "🔥"
+    image = next(s for s in st["stories"] if s["kind"] == "image")
+    assert zf.read(image["file"])[:2] == b"\xff\xd8"  # the JPEG itself
+    grp = json.loads(zf.read("groups.json"))
+    assert {g["name"] for g in grp["memberships"]} == {"shared group", "solo group"}
+    assert grp["events_created"][0]["title"] == "meetup" and grp["rsvps"][0]["status"] == "going"
+    media_doc = json.loads(zf.read("media.json"))
+    assert media_doc["media"] and media_doc["files"] and all(f in manifest["files"] for f in media_doc["files"])
+    lists_doc = json.loads(zf.read("lists.json"))
+    assert lists_doc["lists"][0]["members"] == [friend.username] and lists_doc["close_friends"] == [friend.username]
     # someone else's export is not found
     assert friend.get(f"/api/v1/me/exports/{export_id}").status_code == 404
 
@@ -118,7 +177,7 @@ def test_export_archive_link_event_and_email(app, client, make_user, mailbox, pu
     assert r.status_code == 422
 
 
-def _store_traces(app, uid, username):
+def _store_traces(app, uid, username, list_ids=()):
     """What each store still holds about ``uid``."""
     from socialgraph import extensions
 
@@ -139,6 +198,23 @@ def _store_traces(app, uid, username):
                                                                   recursive=True))),
             "redis_keys": sorted(k.decode() for k in r.scan_iter(f"sg:*{uid}*")
                                  if not k.startswith((b"sg:not-before:", b"sg-rl"))),
+            "online": r.zscore("sg:rt:online", uid) is not None,
+            "messages": db.messages.count_documents({"sender_id": uid}),
+            "conversations": db.conversations.count_documents({"members": uid}),
+            "notifications": db.notifications.count_documents({"$or": [{"user_id": uid}, {"actor_ids": uid}]}),
+            "notification_prefs": db.notification_prefs.count_documents({"_id": uid}),
+            "stories": db.stories.count_documents({"author_id": uid}),
+            "story_views": db.story_views.count_documents({"$or": [{"viewer_id": uid}, {"author_id": uid}]}),
+            "story_replies": db.story_replies.count_documents({"$or": [{"viewer_id": uid}, {"author_id": uid}]}),
+            "story_media": db.story_media.count_documents({"author_id": uid}),
+            "highlights": db.highlights.count_documents({"owner_id": uid}),
+            "media": db.media.count_documents({"owner_id": uid}),
+            "event_rsvps": db.event_rsvps.count_documents({"user_id": uid}),
+            "group_events": db.group_events.count_documents({"created_by": uid}),
+            "lists": extensions.graph().read("accounts/count_lists", uids=list_ids)[0]["lists"],
+            "other_objects": len([o for p in (f"stories/{uid}/", f"media/{uid}/")
+                                  for o in extensions.objects().list_objects(app.config["S3_BUCKET"], prefix=p,
+                                                                             recursive=True)]),
         }
 
 
@@ -149,9 +225,17 @@ def test_account_deletion_clears_every_store_and_resumes(app, client, make_user,
     _put_media(app, owner.uid)
     owner.post("/api/v1/me/exports")
     owner.get("/api/v1/feeds/home")  # caches the following set in Redis
-    before = _store_traces(app, owner.uid, owner.username)
-    assert before["graph_nodes"] == 1 and before["posts"] == 2 and before["objects"] >= 2
+    with app.app_context():
+        extensions.cache().zadd("sg:rt:online", {owner.uid: 1})  # as if connected to the stream
+    list_ids = [owner.extra["list_id"]]
+    before = _store_traces(app, owner.uid, owner.username, list_ids)
+    assert before["graph_nodes"] == 1 and before["posts"] == 3 and before["objects"] >= 2
     assert before["redis_keys"] and before["reactions"] == 1
+    assert before["online"] and before["lists"] == 1 and before["other_objects"] >= 2
+    assert any(k.startswith(("sg:msg:rate:", "sg:idem:user:")) for k in before["redis_keys"])
+    for key in ("messages", "conversations", "notifications", "notification_prefs", "stories", "story_views",
+                "story_replies", "story_media", "highlights", "media", "event_rsvps", "group_events"):
+        assert before[key] >= 1, key
     assert owner.post("/api/v1/me/deletion", json={"password": "wrong password"}).status_code == 401
 
     # the worker dies after the object-storage step
@@ -179,11 +263,23 @@ def test_account_deletion_clears_every_store_and_resumes(app, client, make_user,
 
         assert owner.uid in deletion.resume_pending()
         done = extensions.mongo().deletions.find_one({"_id": owner.uid})
-    assert done["status"] == "done" and done["steps_done"][-4:] == ["cache", "graph", "security", "account"]
-    after = _store_traces(app, owner.uid, owner.username)
+    assert done["status"] == "done" and done["steps_done"] == [a.name for a in portability.AREAS if a.erase]
+    assert done["steps_done"][-4:] == ["lists", "graph", "security", "account"]
+    after = _store_traces(app, owner.uid, owner.username, list_ids)
     assert after == {"graph_nodes": 0, "graph_relationships": 0, "accounts": 0, "posts": 0, "comments": 0,
                      "reactions": 0, "sessions": 0, "login_attempts": 0, "exports": 0, "objects": 0,
-                     "redis_keys": []}
+                     "redis_keys": [], "online": False, "messages": 0, "conversations": 0, "notifications": 0,
+                     "notification_prefs": 0, "stories": 0, "story_views": 0, "story_replies": 0,
+                     "story_media": 0, "highlights": 0, "media": 0, "event_rsvps": 0, "group_events": 0,
+                     "lists": 0, "other_objects": 0}
+    # the shared group passed to the friend (owner and admin); the solo group is gone
+    shared = friend.get(f"/api/v1/groups/{owner.extra['shared']['id']}").get_json()
+    assert shared["member_count"] == 1 and shared["viewer"]["owner"] and shared["viewer"]["role"] == "admin"
+    assert friend.get(f"/api/v1/groups/{owner.extra['solo']['id']}").status_code == 404
+    # the friend keeps the conversation and their own message
+    conv = owner.extra["conversation"]
+    texts = [m["text"] for m in friend.get(f"/api/v1/conversations/{conv}/messages").get_json()["items"]]
+    assert texts == ["hi owner"]
     # others: the friend's post lost the reaction count, the comment stays as a placeholder
     post = friend.get(f"/api/v1/posts/{fp['id']}").get_json()
     assert post["counts"]["reactions"] == {} and post["counts"]["comments"] == 2
