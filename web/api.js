@@ -95,4 +95,61 @@ export const api = {
   comment: (id, b) => request("POST", `/posts/${id}/comments`, { body: b }),
   react: (id, type) => request("PUT", `/posts/${id}/reaction`, { body: { type } }),
   unreact: (id) => request("DELETE", `/posts/${id}/reaction`),
+  share: (id, text) => request("POST", `/posts/${id}/shares`, { body: text ? { text } : {} }),
+  uploadMedia: (file) => { const f = new FormData(); f.append("file", file); return request("POST", "/media", { form: f }); },
+  loginMfa: (b) => request("POST", "/auth/login/mfa", { body: b, auth: false }),
+  // graph
+  friendRequest: (u) => request("POST", `/users/${encodeURIComponent(u)}/friend-request`),
+  acceptFriend: (u) => request("POST", `/me/friend-requests/${encodeURIComponent(u)}/accept`),
+  unfriend: (u) => request("DELETE", `/users/${encodeURIComponent(u)}/friend`),
+  suggestions: (cursor) => request("GET", "/me/suggestions", { query: { cursor } }),
+  incomingRequests: () => request("GET", "/me/friend-requests/incoming"),
+  // notifications and messages
+  notifications: (cursor) => request("GET", "/notifications", { query: { cursor } }),
+  unreadCount: () => request("GET", "/notifications/unread-count"),
+  readAll: () => request("POST", "/notifications/read-all"),
+  conversations: () => request("GET", "/conversations"),
+  startConversation: (members) => request("POST", "/conversations", { body: { members } }),
+  conversation: (id) => request("GET", `/conversations/${id}`),
+  messages: (id, cursor) => request("GET", `/conversations/${id}/messages`, { query: { cursor } }),
+  sendMessage: (id, text) => request("POST", `/conversations/${id}/messages`, { body: { text } }),
+  // stories and groups
+  tray: () => request("GET", "/stories/tray"),
+  userStories: (u) => request("GET", `/users/${encodeURIComponent(u)}/stories`),
+  story: (id) => request("GET", `/stories/${id}`),
+  createTextStory: (text) => request("POST", "/stories", { body: { text } }),
+  myGroups: () => request("GET", "/me/groups"),
+  groups: (q) => request("GET", "/groups", { query: { q } }),
+  group: (id) => request("GET", `/groups/${id}`),
+  createGroup: (b) => request("POST", "/groups", { body: b }),
+  joinGroup: (id) => request("POST", `/groups/${id}/join`),
+  groupPosts: (id, cursor) => request("GET", `/groups/${id}/posts`, { query: { cursor } }),
+  groupPost: (id, text) => request("POST", `/groups/${id}/posts`, { body: { text } }),
 };
+
+// The real-time stream (GET /api/v1/stream): the access token goes in the query
+// because browsers cannot set headers on a WebSocket; it is checked before the upgrade.
+export function openStream(onFrame, { since = 0 } = {}) {
+  let ws = null, closed = false, last = since, delay = 1000;
+  async function connect() {
+    const token = await ensureAccess();
+    if (!token || closed) return;
+    const proto = location.protocol === "https:" ? "wss" : "ws";
+    ws = new WebSocket(`${proto}://${location.host}${BASE}/stream?access_token=${encodeURIComponent(token)}`);
+    ws.onopen = () => { delay = 1000; if (last) ws.send(JSON.stringify({ type: "resume", since: last })); };
+    ws.onmessage = (e) => {
+      const frame = JSON.parse(e.data);
+      if (frame.type === "hello" && !last) last = frame.last_seq || 0;
+      if (frame.type === "notification") last = Math.max(last, frame.notification.seq || 0);
+      onFrame(frame);
+    };
+    ws.onclose = () => {
+      if (closed) return;
+      accessToken = null; // refreshed before reconnecting (the server closes expired sockets)
+      setTimeout(connect, delay);
+      delay = Math.min(delay * 2, 30000);
+    };
+  }
+  connect();
+  return { close() { closed = true; ws?.close(); } };
+}

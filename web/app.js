@@ -1,11 +1,14 @@
 // socialgraph reference web client: plain ES modules, no build step, only the
 // public REST API (+ the WebSocket once available). Every piece of user content
 // is put into the page as text nodes (never innerHTML), so posts cannot inject markup.
-import { api, ApiError, clearSession, hasSession, setSession } from "./api.js";
+import { api, ApiError, clearSession, hasSession, openStream, setSession } from "./api.js";
 
 const main = document.getElementById("main");
 const REACTIONS = { like: "👍", love: "❤️", laugh: "😂", angry: "😠", sad: "😢" };
 let me = null;
+let stream = null;
+let unread = 0;
+const frameListeners = new Set();
 
 // -- tiny DOM helper ----------------------------------------------------------
 export function h(tag, attrs = {}, ...children) {
@@ -70,7 +73,26 @@ function loginView() {
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     try {
-      setSession(await api.login({ login: form.elements.login.value, password: form.elements.password.value }));
+      const res = await api.login({ login: form.elements.login.value, password: form.elements.password.value });
+      if (res.mfa_required) return mfaView(res.mfa_token);
+      setSession(res);
+      await loadMe();
+      location.hash = "#/home";
+    } catch (err) { formErrors(form, err); }
+  });
+  render(form);
+}
+
+function mfaView(mfaToken) {
+  const form = h("form", { class: "card", "aria-labelledby": "mfa-h" },
+    h("h1", { id: "mfa-h" }, "Two-factor authentication"),
+    field("Code from your authenticator app (or a backup code)", "code", "text",
+      { autocomplete: "one-time-code", inputmode: "numeric" }),
+    h("button", { type: "submit" }, "Verify"));
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    try {
+      setSession(await api.loginMfa({ mfa_token: mfaToken, code: form.elements.code.value.trim() }));
       await loadMe();
       location.hash = "#/home";
     } catch (err) { formErrors(form, err); }
@@ -135,10 +157,19 @@ export function postCard(post) {
       h("a", { href: `#/u/${author.username}`, class: "author" }, author.display_name || author.username || "unknown"),
       " ", h("span", { class: "handle" }, `@${author.username}`), " · ",
       h("a", { href: `#/post/${post.id}` }, when(post.created_at))),
-    h("p", { class: "text" }, post.text),
+    post.content_warning ? h("p", { class: "cw" }, `⚠ ${post.content_warning}`) : null,
+    post.text ? h("p", { class: "text" }, post.text) : null,
+    mediaGrid(post.media),
+    post.shared_post ? h("blockquote", { class: "shared" },
+      h("a", { href: `#/u/${post.shared_post.author?.username}` }, `@${post.shared_post.author?.username}`),
+      h("p", {}, post.shared_post.text || "")) : null,
+    post.share_unavailable ? h("p", { class: "empty" }, "This post is no longer available.") : null,
     post.hashtags?.length ? h("p", { class: "tags" }, post.hashtags.map((t) => `#${t} `)) : null,
     h("footer", {}, reactionBar(post),
-      h("a", { href: `#/post/${post.id}`, class: "comments-link" }, `💬 ${post.counts?.comments || 0} comments`)));
+      h("a", { href: `#/post/${post.id}`, class: "comments-link" }, `💬 ${post.counts?.comments || 0} comments`),
+      post.visibility === "public" && post.kind !== "repost" ? h("button", { type: "button", class: "link", onclick: async () => {
+        try { await api.share(post.id); toast("Shared to your followers"); } catch (err) { toast(err.message); }
+      } }, `🔁 ${post.counts?.shares || 0}`) : null));
   if (me && author.uid === me.uid) {
     card.querySelector("footer").append(h("button", { type: "button", class: "danger", onclick: async () => {
       if (!confirm("Delete this post?")) return;
@@ -149,15 +180,33 @@ export function postCard(post) {
   return card;
 }
 
+function mediaGrid(media) {
+  if (!media?.length) return null;
+  return h("div", { class: "media" }, media.map((m) => {
+    if (m.status !== "ready") return h("p", { class: "empty" }, m.status === "failed" ? "Media could not be processed." : "Processing media…");
+    if (m.kind === "video") return h("video", { controls: true, preload: "metadata", src: m.urls?.mp4 || m.urls?.full, poster: m.poster_url || undefined });
+    return h("img", { src: m.urls?.large || m.urls?.full, alt: "Attached image", loading: "lazy", width: m.width, height: m.height });
+  }));
+}
+
 function composer(onPosted) {
   const form = h("form", { class: "composer", "aria-label": "New post" },
     h("label", { for: "compose-text", class: "visually-hidden" }, "What's happening?"),
-    h("textarea", { id: "compose-text", name: "text", maxlength: 5000, rows: 3, placeholder: "What's happening?", required: true }),
+    h("textarea", { id: "compose-text", name: "text", maxlength: 5000, rows: 3, placeholder: "What's happening?" }),
+    h("p", {}, h("label", { for: "compose-media" }, "Images or videos (up to 10)"),
+      h("input", { id: "compose-media", name: "media", type: "file", accept: "image/*,video/*", multiple: true })),
+    h("p", {}, h("label", { for: "compose-audience" }, "Audience"),
+      h("select", { id: "compose-audience", name: "visibility" },
+        ["public", "followers", "friends", "close_friends", "only_me"].map((v) => h("option", { value: v }, v.replace("_", " "))))),
     h("button", { type: "submit" }, "Post"));
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     try {
-      const post = await api.createPost({ text: form.elements.text.value });
+      const files = [...form.elements.media.files].slice(0, 10);
+      const media_ids = [];
+      for (const f of files) media_ids.push((await api.uploadMedia(f)).id);
+      const post = await api.createPost({ text: form.elements.text.value, visibility: form.elements.visibility.value,
+                                          ...(media_ids.length ? { media_ids } : {}) });
       form.reset();
       onPosted(post);
     } catch (err) { formErrors(form, err); }
@@ -195,7 +244,173 @@ function feedView(kind) {
   const title = kind === "home" ? "Home" : "Discover";
   const feed = infiniteList((c) => (kind === "home" ? api.home(c) : api.discover(c)), postCard,
     kind === "home" ? "Follow people to fill your home feed." : "No posts yet.");
-  render(h("h1", {}, title), kind === "home" ? composer((p) => feed.prepend(postCard(p))) : null, feed);
+  render(h("h1", {}, title), kind === "home" ? storyTray() : suggestionsBox(),
+         kind === "home" ? composer((p) => feed.prepend(postCard(p))) : null, feed);
+}
+
+function storyTray() {
+  const tray = h("section", { class: "tray", "aria-label": "Stories" });
+  const add = h("form", { class: "story-new" },
+    h("label", { for: "story-text", class: "visually-hidden" }, "New text story"),
+    h("input", { id: "story-text", name: "text", maxlength: 500, placeholder: "New story", required: true }),
+    h("button", { type: "submit" }, "Add story"));
+  add.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    try { await api.createTextStory(add.elements.text.value); add.reset(); toast("Story posted for 24 hours"); load(); }
+    catch (err) { formErrors(add, err); }
+  });
+  async function load() {
+    try {
+      const { items } = await api.tray();
+      tray.replaceChildren(add, ...items.map((it) => h("a", {
+        href: `#/stories/${it.user.username}`, class: it.has_unseen_stories ? "ring unseen" : "ring",
+        "aria-label": `Stories of ${it.user.username}${it.has_unseen_stories ? " (new)" : ""}` }, it.user.username)));
+    } catch { tray.replaceChildren(add); }
+  }
+  load();
+  return tray;
+}
+
+async function storiesView(username) {
+  try {
+    const { items } = await api.userStories(username);
+    if (!items.length) return render(h("p", {}, "No active stories."));
+    let i = 0;
+    const stage = h("section", { class: "story card", "aria-live": "polite" });
+    async function show() {
+      const s = await api.story(items[i].id);  // opening records the view
+      stage.replaceChildren(
+        h("h1", {}, `@${username}`), h("p", { class: "handle" }, `${i + 1} of ${items.length} · expires `, when(s.expires_at)),
+        s.media_url ? h("img", { src: s.media_url, alt: s.text || "Story image" }) : h("p", { class: "story-text" }, s.text),
+        h("div", { class: "actions" },
+          i > 0 ? h("button", { type: "button", onclick: () => { i--; show(); } }, "Previous") : null,
+          i < items.length - 1 ? h("button", { type: "button", onclick: () => { i++; show(); } }, "Next")
+            : h("a", { href: "#/home" }, "Back to home")));
+    }
+    render(stage);
+    show();
+  } catch (err) { render(h("p", { role: "alert" }, err.status === 404 ? "These stories are not available." : err.message)); }
+}
+
+function suggestionsBox() {
+  const box = h("section", { class: "card", "aria-labelledby": "sugg-h" }, h("h2", { id: "sugg-h" }, "People you may know"));
+  api.suggestions().then(({ items }) => {
+    if (!items.length) box.append(h("p", { class: "empty" }, "No suggestions yet."));
+    box.append(h("ul", {}, items.slice(0, 5).map((u) => h("li", {},
+      h("a", { href: `#/u/${u.username}` }, u.display_name || u.username), " ", h("span", { class: "handle" }, u.reason || "")))));
+  }).catch(() => box.remove());
+  return box;
+}
+
+// -- notifications --------------------------------------------------------------
+function setUnread(n) {
+  unread = Math.max(0, n);
+  const badge = document.getElementById("unread");
+  badge.textContent = String(unread);
+  badge.hidden = unread === 0;
+  document.getElementById("nav-notifications").setAttribute("aria-label", `Notifications (${unread} unread)`);
+}
+
+function notificationItem(n) {
+  return h("li", { class: n.read ? "notification" : "notification unread", dataset: { seq: n.seq } },
+    h("p", {}, n.summary), when(n.created_at));
+}
+
+async function notificationsView() {
+  const list = h("ul", { class: "notifications", "aria-live": "polite" });
+  const markAll = h("button", { type: "button", onclick: async () => { await api.readAll(); setUnread(0); notificationsView(); } }, "Mark all as read");
+  render(h("h1", {}, "Notifications"), markAll, list);
+  const page = await api.notifications();
+  if (!page.items.length) list.append(h("li", { class: "empty" }, "No notifications yet."));
+  page.items.forEach((n) => list.append(notificationItem(n)));
+  const onFrame = (f) => f.type === "notification" && document.body.contains(list) && list.prepend(notificationItem(f.notification));
+  frameListeners.add(onFrame);
+}
+
+// -- direct messages --------------------------------------------------------------
+async function messagesView() {
+  const form = h("form", { class: "reply" },
+    h("label", { for: "dm-to", class: "visually-hidden" }, "Username to message"),
+    h("input", { id: "dm-to", name: "to", placeholder: "username", required: true }), h("button", { type: "submit" }, "New conversation"));
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    try { const c = await api.startConversation([form.elements.to.value.trim()]); location.hash = `#/messages/${c.id}`; }
+    catch (err) { formErrors(form, err); }
+  });
+  const list = h("ul", { class: "conversations" });
+  render(h("h1", {}, "Messages"), form, list);
+  const { items } = await api.conversations();
+  if (!items.length) list.append(h("li", { class: "empty" }, "No conversations yet."));
+  items.forEach((c) => list.append(h("li", {}, h("a", { href: `#/messages/${c.id}` },
+    c.title || c.members.filter((m) => m.uid !== me.uid).map((m) => m.username).join(", ")))));
+}
+
+async function conversationView(id) {
+  try {
+    const conv = await api.conversation(id);
+    const names = Object.fromEntries(conv.members.map((m) => [m.uid, m.username]));
+    const log = h("ol", { class: "messages", "aria-live": "polite", "aria-label": "Messages" });
+    const line = (m) => h("li", { class: m.sender_id === me.uid ? "mine" : "" }, h("strong", {}, names[m.sender_id] || "?"), " ", m.text);
+    const form = h("form", { class: "reply" },
+      h("label", { for: "dm-text", class: "visually-hidden" }, "Message"),
+      h("input", { id: "dm-text", name: "text", required: true, maxlength: 4000, autocomplete: "off" }), h("button", { type: "submit" }, "Send"));
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      try { const m = await api.sendMessage(id, form.elements.text.value); form.reset(); if (!log.querySelector(`[data-id="${m.id}"]`)) log.append(Object.assign(line(m), { dataset: { id: m.id } })); }
+      catch (err) { formErrors(form, err); }
+    });
+    render(h("h1", {}, conv.title || conv.members.filter((m) => m.uid !== me.uid).map((m) => `@${m.username}`).join(", ")), log, form);
+    const page = await api.messages(id);
+    page.items.slice().reverse().forEach((m) => { const li = line(m); li.dataset.id = m.id; log.append(li); });
+    const onFrame = (f) => {
+      if (f.type === "message" && f.message.conversation_id === id && document.body.contains(log) && !log.querySelector(`[data-id="${f.message.id}"]`)) {
+        const li = line(f.message); li.dataset.id = f.message.id; log.append(li);
+      }
+    };
+    frameListeners.add(onFrame);
+  } catch (err) { render(h("p", { role: "alert" }, err.status === 404 ? "This conversation does not exist." : err.message)); }
+}
+
+// -- groups -------------------------------------------------------------------------
+async function groupsView() {
+  const form = h("form", { class: "card" }, h("h2", {}, "Create a group"),
+    field("Name", "name"),
+    h("p", {}, h("label", { for: "g-privacy" }, "Privacy"),
+      h("select", { id: "g-privacy", name: "privacy" }, ["public", "private", "secret"].map((v) => h("option", { value: v }, v)))),
+    h("button", { type: "submit" }, "Create"));
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    try { const g = await api.createGroup({ name: form.elements.name.value, privacy: form.elements.privacy.value }); location.hash = `#/groups/${g.id}`; }
+    catch (err) { formErrors(form, err); }
+  });
+  const mine = h("ul", {}), all = h("ul", {});
+  render(h("h1", {}, "Groups"), h("h2", {}, "Your groups"), mine, h("h2", {}, "Find groups"), all, form);
+  const link = (g) => h("li", {}, h("a", { href: `#/groups/${g.id}` }, g.name), " ", h("span", { class: "handle" }, g.privacy));
+  (await api.myGroups()).items.forEach((g) => mine.append(link(g)));
+  (await api.groups()).items.forEach((g) => all.append(link(g)));
+}
+
+async function groupView(id) {
+  try {
+    const g = await api.group(id);
+    const member = Boolean(g.viewer?.role);
+    const posts = h("div", {});
+    const header = h("section", { class: "card" }, h("h1", {}, g.name), h("p", {}, g.description || ""),
+      h("p", { class: "handle" }, `${g.privacy} group · ${g.member_count ?? "?"} members`),
+      member ? null : h("button", { type: "button", onclick: async () => { await api.joinGroup(id); groupView(id); } },
+        g.privacy === "public" ? "Join" : "Ask to join"));
+    const form = h("form", { class: "composer" },
+      h("label", { for: "gp-text", class: "visually-hidden" }, "Write in the group"),
+      h("textarea", { id: "gp-text", name: "text", required: true, maxlength: 5000, placeholder: "Write in the group" }),
+      h("button", { type: "submit" }, "Post"));
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      try { const p = await api.groupPost(id, form.elements.text.value); form.reset(); posts.prepend(postCard(p)); }
+      catch (err) { formErrors(form, err); }
+    });
+    render(header, member ? form : null, posts);
+    if (member || g.privacy === "public") posts.append(infiniteList((c) => api.groupPosts(id, c), postCard, "No posts yet."));
+  } catch (err) { render(h("p", { role: "alert" }, err.status === 404 ? "This group does not exist." : err.message)); }
 }
 
 function commentNode(postId, c) {
@@ -259,6 +474,10 @@ async function profileView(username) {
           u.followed_by_viewer ? await api.unfollow(username) : await api.follow(username);
           profileView(username);
         } }, u.followed_by_viewer ? "Unfollow" : "Follow"),
+        friendButton(u, username),
+        h("button", { type: "button", onclick: async () => {
+          try { const c = await api.startConversation([username]); location.hash = `#/messages/${c.id}`; } catch (err) { toast(err.message); }
+        } }, "Message"),
         h("button", { type: "button", onclick: async () => { await api.mute(username); toast(`Muted @${username}`); } }, "Mute"),
         h("button", { type: "button", class: "danger", onclick: async () => {
           if (!confirm(`Block @${username}?`)) return;
@@ -273,10 +492,23 @@ async function profileView(username) {
         u.bio ? h("p", {}, u.bio) : null,
         h("p", { class: "counts" }, h("strong", {}, u.followers_count), " followers · ",
           h("strong", {}, u.following_count), " following", u.follows_viewer ? " · follows you" : ""),
+        u.mutual_friends?.count ? h("p", { class: "handle" }, `${u.mutual_friends.count} mutual friends`,
+          u.mutual_friends.sample?.length ? `: ${u.mutual_friends.sample.join(", ")}` : "") : null,
         actions),
       h("h2", {}, "Posts"),
       infiniteList((c) => api.userPosts(username, c), postCard, "No posts yet."));
   } catch (err) { render(h("p", { role: "alert" }, err.status === 404 ? "This account does not exist." : err.message)); }
+}
+
+function friendButton(u, username) {
+  const again = () => profileView(username);
+  const act = (fn, msg) => async () => { try { await fn(username); toast(msg); again(); } catch (err) { toast(err.message); } };
+  switch (u.friendship) {
+    case "friends": return h("button", { type: "button", onclick: act(api.unfriend, "Friendship ended") }, "Unfriend");
+    case "request_sent": return h("button", { type: "button", disabled: true }, "Friend request sent");
+    case "request_received": return h("button", { type: "button", onclick: act(api.acceptFriend, "You are now friends") }, "Accept friend request");
+    default: return h("button", { type: "button", onclick: act(api.friendRequest, "Friend request sent") }, "Add friend");
+  }
 }
 
 function meView() {
@@ -299,6 +531,15 @@ function meView() {
 async function loadMe() {
   me = await api.me();
   document.getElementById("nav").hidden = false;
+  try { setUnread((await api.unreadCount()).unread ?? 0); } catch { /* the badge stays as it is */ }
+  stream?.close();
+  stream = openStream((frame) => {
+    if (frame.type === "notification" && !frame.notification.read) {
+      setUnread(unread + 1);
+      toast(frame.notification.summary);
+    }
+    frameListeners.forEach((fn) => fn(frame));
+  });
 }
 
 const routes = [
@@ -310,6 +551,12 @@ const routes = [
   [/^#\/post\/([0-9a-f]{24})$/, (m) => postView(m[1]), true],
   [/^#\/u\/([A-Za-z0-9_]{3,30})$/, (m) => profileView(m[1]), true],
   [/^#\/me$/, () => meView(), true],
+  [/^#\/notifications$/, () => notificationsView(), true],
+  [/^#\/messages$/, () => messagesView(), true],
+  [/^#\/messages\/([0-9a-f]{24})$/, (m) => conversationView(m[1]), true],
+  [/^#\/stories\/([A-Za-z0-9_]{3,30})$/, (m) => storiesView(m[1]), true],
+  [/^#\/groups$/, () => groupsView(), true],
+  [/^#\/groups\/([0-9a-f]{32})$/, (m) => groupView(m[1]), true],
 ];
 
 export async function route() {
@@ -322,6 +569,7 @@ export async function route() {
       if (hasSession()) { try { await loadMe(); } catch { clearSession(); } }
       if (!me) { location.hash = "#/login"; return; }
     }
+    frameListeners.clear();
     return view(m, params);
   }
   location.hash = me || hasSession() ? "#/home" : "#/login";
@@ -330,6 +578,9 @@ export async function route() {
 document.getElementById("logout").addEventListener("click", async () => {
   try { await api.logout(); } catch { /* the session is dropped locally anyway */ }
   clearSession();
+  stream?.close();
+  stream = null;
+  setUnread(0);
   me = null;
   document.getElementById("nav").hidden = true;
   location.hash = "#/login";

@@ -93,8 +93,44 @@ def test_two_users_post_follow_see_and_react(server, browser, mailbox):
     bob.wait_for_function("() => document.querySelector('button[data-reaction=love]')?.getAttribute('aria-pressed') === 'true'")
     shot(bob, "03-bob-reacted")
 
+    # alice, still on her page, gets the notifications live over the WebSocket: badge and toast
+    alice.locator("#toast", has_text="reacted to your post").wait_for(timeout=15000)
+    alice.locator("#unread", has_text="2").wait_for()  # bob's follow and his reaction
+    shot(alice, "04-alice-notified-live")
     alice.reload()
     alice.locator("article.post button[data-reaction=love]", has_text="1").wait_for()
+    alice.goto(f"{server}/#/notifications")
+    alice.locator("li.notification", has_text="reacted").wait_for()
+
+    # a direct message, delivered live to the other side
+    bob.goto(f"{server}/#/u/{alice_name}")
+    bob.get_by_role("button", name="Message").click()
+    bob.get_by_label("Message", exact=True).wait_for()
+    conversation_url = bob.url
+    alice.goto(conversation_url)
+    alice.get_by_label("Message", exact=True).wait_for()
+    bob.get_by_label("Message", exact=True).fill("hi alice, nice post")
+    bob.get_by_role("button", name="Send").click()
+    alice.locator("ol.messages li", has_text="hi alice, nice post").wait_for(timeout=15000)
+    shot(alice, "05-alice-message-live")
+
+    # a text story in the tray of a follower
+    alice.goto(f"{server}/#/home")
+    alice.get_by_label("New text story").fill("sunny day")
+    alice.get_by_role("button", name="Add story").click()
+    bob.goto(f"{server}/#/home")
+    bob.get_by_role("link", name=f"Stories of {alice_name} (new)").click()
+    bob.locator(".story-text", has_text="sunny day").wait_for()
+    shot(bob, "06-bob-story")
+
+    # groups: create one and post in it
+    alice.goto(f"{server}/#/groups")
+    alice.get_by_label("Name").fill("Brewers " + alice_name[-4:])
+    alice.get_by_role("button", name="Create").click()
+    alice.get_by_placeholder("Write in the group").fill("first group post")
+    alice.get_by_role("button", name="Post").click()
+    alice.locator("article.post", has_text="first group post").wait_for()
+    shot(alice, "07-alice-group")
     assert not errors, errors
     # no token in persistent storage: the access token lives in memory, the refresh token per tab
     assert bob.evaluate("() => Object.keys(localStorage).length") == 0
