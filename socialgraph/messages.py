@@ -40,19 +40,15 @@ def can_message(sender: str, recipient: str) -> None:
 
     :class:`NotFound` when either blocks the other (as if the user did not
     exist); :class:`Forbidden` when the recipient's ``messages_from`` is
-    ``nobody``, or ``friends`` and they are not friends. One function, so it
-    can later delegate to ``socialgraph.privacy.can_message``.
+    ``nobody``, or ``friends`` and they are not friends. The rule itself is
+    :func:`socialgraph.privacy.access` (one place for every privacy setting).
     """
-    from .relations import relationship
+    from .privacy import access
 
-    rel = relationship(sender, recipient)
-    if rel.blocked_either_way:
+    acc = access(sender, recipient)  # NotFound for unknown users and blocks either way
+    if acc.blocked:
         raise NotFound("no such user")
-    rows = extensions.graph().read("messages/get_message_policy", uid=recipient)
-    if not rows:
-        raise NotFound("no such user")
-    policy = rows[0]["messages_from"]
-    if policy == "nobody" or (policy == "friends" and not rel.friends):
+    if not acc.message:
         raise Forbidden("this user does not accept messages from you")
 
 
