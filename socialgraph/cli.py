@@ -2,7 +2,7 @@
 
 - ``socialgraph dev``: start the local real servers and the API (local default);
 - ``socialgraph db init``: create graph schema, Mongo indexes, media bucket;
-- ``socialgraph import snap-facebook PATH`` / ``import stackexchange DIR``;
+- ``socialgraph import snap-facebook PATH`` / ``import musae-github DIR`` / ``import stackexchange DIR``;
 - ``socialgraph worker``: an RQ worker for the configured queue;
 - ``socialgraph outbox drain``: re-queue jobs kept while Redis was away;
 - ``socialgraph media cleanup``: delete orphaned uploads (schedule hourly).
@@ -40,6 +40,16 @@ def register_cli(app: Flask) -> None:
 
         stats = import_snap_facebook(path, batch=batch, progress=_progress)
         click.echo(f"\nsnap-facebook: {stats}")
+
+    @imp.command("musae-github")
+    @click.argument("directory", type=click.Path(exists=True, file_okay=False))
+    @click.option("--batch", default=5000, show_default=True, help="Rows per UNWIND batch.")
+    def import_musae(directory, batch):
+        """Load MUSAE GitHub (folder with git_target.csv and git_edges.csv)."""
+        from .importers.musae import import_musae_github
+
+        stats = import_musae_github(directory, batch=batch, progress=_progress)
+        click.echo(f"\nmusae-github: {stats}")
 
     @imp.command("stackexchange")
     @click.argument("directory", type=click.Path(exists=True, file_okay=False))
