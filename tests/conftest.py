@@ -203,3 +203,36 @@ def imported(app, shared_data, tmp_path_factory):
     se = runner.invoke(args=["import", "stackexchange", str(shared_data / "stackexchange_beer")])
     assert se.exit_code == 0, se.output
     return {"snap_file": subset, "snap_output": snap.output, "se_output": se.output}
+
+
+def serve(application):
+    """Serve ``application`` over real HTTP (werkzeug, threaded) on a free port; returns the server."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, application, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server
+
+
+@pytest.fixture()
+def live_server(app):
+    """``http://127.0.0.1:<port>`` of the app served over a real socket."""
+    server = serve(app)
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+from contextlib import contextmanager  # noqa: E402
+
+
+@contextmanager
+def config(application, **values):
+    """Change ``application.config`` values for the duration of a ``with`` block."""
+    old = {k: application.config[k] for k in values}
+    application.config.update(values)
+    try:
+        yield
+    finally:
+        application.config.update(old)

@@ -2,19 +2,9 @@
 and the read-time rules (blocks, mutes, unfollows, deletions)."""
 from __future__ import annotations
 
-from contextlib import contextmanager
 
 from socialgraph import extensions, feeds
-
-
-@contextmanager
-def config(app, **values):
-    old = {k: app.config[k] for k in values}
-    app.config.update(values)
-    try:
-        yield
-    finally:
-        app.config.update(old)
+from tests.conftest import config
 
 
 def feed_ids(user, limit=100, **params):

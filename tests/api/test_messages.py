@@ -1,21 +1,11 @@
 """Direct messages over REST: conversations, history, receipts, privacy, limits."""
 from __future__ import annotations
 
-from contextlib import contextmanager
 
 from socialgraph import extensions
+from tests.conftest import config
 
 PROBLEM = "application/problem+json"
-
-
-@contextmanager
-def config(app, **values):
-    old = {k: app.config[k] for k in values}
-    app.config.update(values)
-    try:
-        yield
-    finally:
-        app.config.update(old)
 
 
 def set_policy(uid, value):

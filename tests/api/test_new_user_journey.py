@@ -4,23 +4,11 @@ imported ego-Facebook user and sees that user's imported Stack Exchange posts
 in the home feed."""
 from __future__ import annotations
 
-import threading
-
 import pytest
 import requests
-from werkzeug.serving import make_server
 
 from socialgraph import extensions
 from tests.conftest import unique
-
-
-@pytest.fixture()
-def live_server(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
 
 
 def test_new_user_follows_imported_user_and_sees_posts(app, imported, live_server, mailbox):

@@ -6,26 +6,18 @@ oversized frames."""
 from __future__ import annotations
 
 import json
-import threading
 import time
 from datetime import timedelta
 
 import pytest
 import requests
 import simple_websocket
-from werkzeug.serving import make_server
 
 from socialgraph import clock
+from tests.conftest import serve
 
 UPGRADE = {"Connection": "Upgrade", "Upgrade": "websocket", "Sec-WebSocket-Version": "13",
            "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="}
-
-
-def serve(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    return server
 
 
 @pytest.fixture()

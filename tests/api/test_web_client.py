@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 from tests.conftest import unique
 
@@ -25,12 +23,8 @@ pytestmark = pytest.mark.skipif(not CHROMIUM, reason="Chromium not installed (ap
 
 
 @pytest.fixture()
-def server(app):
-    srv = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{srv.server_port}"
-    srv.shutdown()
+def server(live_server):
+    return live_server
 
 
 @pytest.fixture()
