@@ -19,7 +19,12 @@ idempotent, so a step that was cut half-way runs again safely. The
 What goes: the graph node and all its relationships; the account, posts
 (with their comment threads and reactions), the user's reactions (counters
 decremented), sessions, login attempts, exports and imports; every object
-under ``users/<uid>/``; the user's Redis caches. The user's comments on
+under ``users/<uid>/``; the user's Redis caches; and, through the areas the
+other services register (see :mod:`socialgraph.portability` for the full
+list and order), direct messages and conversation memberships,
+notifications and preferences, stories, views, replies and highlights with
+their objects, group memberships (ownership handed on, groups left empty
+deleted), media documents and objects, named lists. The user's comments on
 other people's posts stay as anonymous placeholders (no author, no text),
 so other people's threads keep their shape. The JWT revocation entries stay
 until they expire (they hold only a time), so old tokens cannot be used.
