@@ -15,6 +15,7 @@ from socialgraph import stories
 from socialgraph.errors import ValidationFailed
 
 from .stories_schemas import (HighlightIn, HighlightList, HighlightOut, HighlightPatch, ImageStoryForm, StoryList,
+                              VideoStoryIn,
                               StoryOut, StoryReactionIn, StoryReactionOut, StoryReplyIn, StoryReplyOut, TextStoryIn,
                               TrayOut, ViewersOut)
 from .security import auth_required, current_uid
@@ -73,6 +74,17 @@ def create_image_story():
         raise ValidationFailed("an image is required", errors=[{"field": "image", "message": "missing", "in": "files"}])
     return stories.create_image_story(current_uid(), upload.read(), form["overlays"], form["stickers"],
                                       form["audience"], form["custom_audience"])
+
+
+@blp.route("/stories/video", methods=["POST"])
+@auth_required(blp)
+@blp.arguments(VideoStoryIn)
+@blp.response(201, StoryOut)
+def create_video_story(body):
+    """Post a video story from a video uploaded with ``POST /media`` (processed to
+    H.264/AAC MP4 there; ``media.status`` tells when it is ready)."""
+    return stories.create_video_story(current_uid(), body["media_id"], body["overlays"], body["stickers"],
+                                      body["audience"], body["custom_audience"])
 
 
 @blp.route("/stories/tray", methods=["GET"])

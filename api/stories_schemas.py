@@ -51,6 +51,11 @@ class TextStoryIn(StoryCommon):
     background = fields.String(load_default="#000000", validate=COLOR)
 
 
+class VideoStoryIn(StoryCommon):
+    media_id = fields.String(required=True, validate=validate.Length(min=1, max=64),
+                             metadata={"description": "your own video uploaded with POST /media, not yet attached"})
+
+
 class ImageStoryForm(StoryCommon):
     """Multipart form fields next to the ``image`` file; ``overlays``,
     ``stickers`` and ``custom_audience`` as JSON text."""
@@ -88,6 +93,8 @@ class StoryOut(Schema):
     overlays = fields.List(fields.Dict())
     stickers = fields.List(fields.Dict())
     media_url = fields.String(allow_none=True, metadata={"description": "presigned GET URL, expires in 1 h"})
+    media = fields.Dict(allow_none=True, metadata={
+        "description": "video stories: the media item (status, urls.mp4, poster_url; see GET /media/{id})"})
     created_at = fields.DateTime()
     expires_at = fields.DateTime()
     seen = fields.Boolean()

@@ -44,6 +44,7 @@ import tempfile
 from datetime import timedelta
 
 from bson import ObjectId
+from pymongo import ReturnDocument
 from flask import current_app
 
 from . import clock, extensions
@@ -296,7 +297,7 @@ def attach(owner: str, media_ids: list[str], post_oid: ObjectId) -> list[ObjectI
             raise ValidationFailed("unknown media", errors=[{"field": "media_ids", "message": f"{m!r} not found"}])
     if not oids:
         return []
-    flt = {"_id": {"$in": oids}, "owner_id": owner, "post_id": None,
+    flt = {"_id": {"$in": oids}, "owner_id": owner, "post_id": None, "story_id": None,
            "status": {"$in": ["processing", "ready"]}}
     res = _db().media.update_many(flt, {"$set": {"post_id": post_oid}})
     if res.modified_count != len(oids):
@@ -304,6 +305,30 @@ def attach(owner: str, media_ids: list[str], post_oid: ObjectId) -> list[ObjectI
         raise ValidationFailed("some media cannot be attached", errors=[{
             "field": "media_ids", "message": "each must be your own uploaded, not failed and not yet attached media"}])
     return oids
+
+
+def claim_for_story(owner: str, media_id: str, story_oid: ObjectId) -> dict:
+    """Attach the owner's unattached, not failed video upload to a story.
+
+    Returns the media document. Raises :class:`ValidationFailed` (unknown,
+    someone else's, not a video, failed, or already attached)."""
+    try:
+        oid = ObjectId(media_id)
+    except Exception:
+        oid = None
+    doc = _db().media.find_one_and_update(
+        {"_id": oid, "owner_id": owner, "post_id": None, "story_id": None, "kind": "video",
+         "status": {"$in": ["processing", "ready"]}},
+        {"$set": {"story_id": story_oid}}, return_document=ReturnDocument.AFTER) if oid else None
+    if doc is None:
+        raise ValidationFailed("this media cannot be used for a story", errors=[{
+            "field": "media_id", "message": "must be your own uploaded video, not failed and not yet attached"}])
+    return doc
+
+
+def delete_media_doc(doc: dict) -> None:
+    """Delete a media document and all its objects (used by stories at expiry)."""
+    _delete(doc)
 
 
 def _delete(doc: dict) -> None:
@@ -339,7 +364,7 @@ def cleanup_orphans(older_than_seconds: int | None = None) -> dict:
     without a ``complete`` call. Returns ``{"deleted": n}``. Idempotent."""
     age = older_than_seconds if older_than_seconds is not None else _cfg("MEDIA_ORPHAN_SECONDS")
     now = clock.now()
-    flt = {"post_id": None, "$or": [{"created_at": {"$lt": now - timedelta(seconds=age)}},
+    flt = {"post_id": None, "story_id": None, "$or": [{"created_at": {"$lt": now - timedelta(seconds=age)}},
                                     {"status": "awaiting_upload", "upload_expires_at": {"$lt": now}}]}
     n = 0
     for doc in _db().media.find(flt):

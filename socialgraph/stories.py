@@ -2,7 +2,7 @@
 
 Documents (MongoDB):
 
-- ``stories``: ``{_id, author_id, kind: "text"|"image", text, background,
+- ``stories``: ``{_id, author_id, kind: "text"|"image"|"video", text, background,
   overlays: [{text, x, y, size, color, rotation}], stickers: [{type, value,
   x, y, scale, rotation}], media_key, audience: "everyone"|"friends"|
   "close_friends"|"custom", audience_uids: [uid], created_at, expires_at,
@@ -158,6 +158,38 @@ def create_image_story(author: str, data: bytes, overlays: list | None = None, s
     return present([doc], author)[0]
 
 
+def create_video_story(author: str, media_id: str, overlays: list | None = None, stickers: list | None = None,
+                       audience: str = "everyone", custom_audience: list[str] | None = None) -> dict:
+    """A video story from the author's own video upload (``POST /media``: probed,
+    postered and transcoded to H.264/AAC MP4 by the media job). The upload is
+    claimed for the story (it can no longer go on a post) and deleted with the
+    story at expiry unless the story is kept in a highlight. Returns
+    :func:`present` shape. Raises :class:`ValidationFailed`."""
+    from . import media
+
+    doc = _new_doc(author, "video", audience, custom_audience, overlays, stickers)
+    mdoc = media.claim_for_story(author, media_id, doc["_id"])
+    doc["media_id"] = mdoc["_id"]
+    try:
+        _db().stories.insert_one(doc)
+    except Exception:
+        _db().media.update_one({"_id": mdoc["_id"]}, {"$set": {"story_id": None}})
+        raise
+    return present([doc], author)[0]
+
+
+def _delete_story_media(docs: list[dict]) -> int:
+    """Delete the video uploads of ``docs`` (stories), objects included."""
+    from . import media
+
+    ids = [d["media_id"] for d in docs if d.get("media_id")]
+    n = 0
+    for m in _db().media.find({"_id": {"$in": ids}}) if ids else []:
+        media.delete_media_doc(m)
+        n += 1
+    return n
+
+
 # -- read ---------------------------------------------------------------------------------
 def present(docs: list[dict], viewer: str | None, seen: set | None = None) -> list[dict]:
     """API shape: ``{id, author: {uid, username, display_name}, kind, text,
@@ -167,7 +199,11 @@ def present(docs: list[dict], viewer: str | None, seen: set | None = None) -> li
     from .images import presigned_url
     from .users import short_profiles
 
+    from . import media
+
     authors = short_profiles([d["author_id"] for d in docs])
+    video_ids = [d["media_id"] for d in docs if d.get("media_id")]
+    videos = {m["_id"]: m for m in _db().media.find({"_id": {"$in": video_ids}})} if video_ids else {}
     mine = {}
     if viewer and docs:
         mine = {v["story_id"]: v for v in _db().story_views.find(
@@ -180,6 +216,7 @@ def present(docs: list[dict], viewer: str | None, seen: set | None = None) -> li
                 "kind": d["kind"], "text": d.get("text"), "background": d.get("background"),
                 "overlays": d.get("overlays", []), "stickers": d.get("stickers", []),
                 "media_url": presigned_url(d.get("media_key"), URL_SECONDS),
+                "media": media.present([videos[d["media_id"]]], viewer)[0] if d.get("media_id") in videos else None,
                 "created_at": d["created_at"], "expires_at": d["expires_at"],
                 "seen": d["author_id"] == viewer or d["_id"] in mine or bool(seen and d["_id"] in seen),
                 "viewer_reaction": (mine.get(d["_id"]) or {}).get("reaction")}
@@ -312,6 +349,7 @@ def delete_story(story_id: str, actor: str) -> None:
     if doc.get("media_key"):
         delete_object(doc["media_key"])
         db.story_media.delete_one({"_id": doc["media_key"]})
+    _delete_story_media([doc])
 
 
 # -- tray and unseen flag ---------------------------------------------------------------------
@@ -514,6 +552,8 @@ def purge_expired(limit: int = 1000) -> dict:
     gone = [d["_id"] for d in db.stories.find({"expires_at": {"$lte": now}, "kept": {"$ne": True}}, {"_id": 1})
             .limit(limit)]
     if gone:
+        media += _delete_story_media(list(db.stories.find({"_id": {"$in": gone}, "media_id": {"$exists": True}},
+                                                          {"media_id": 1})))
         db.stories.delete_many({"_id": {"$in": gone}, "kept": {"$ne": True}})
         db.story_views.delete_many({"story_id": {"$in": gone}})
     return {"media": media, "stories": len(gone)}

@@ -281,7 +281,8 @@ async function storiesView(username) {
       const s = await api.story(items[i].id);  // opening records the view
       stage.replaceChildren(
         h("h1", {}, `@${username}`), h("p", { class: "handle" }, `${i + 1} of ${items.length} · expires `, when(s.expires_at)),
-        s.media_url ? h("img", { src: s.media_url, alt: s.text || "Story image" }) : h("p", { class: "story-text" }, s.text),
+        s.media?.urls?.mp4 ? h("video", { src: s.media.urls.mp4, poster: s.media.poster_url || undefined, controls: true, autoplay: true, muted: true })
+          : s.media_url ? h("img", { src: s.media_url, alt: s.text || "Story image" }) : h("p", { class: "story-text" }, s.text),
         h("div", { class: "actions" },
           i > 0 ? h("button", { type: "button", onclick: () => { i--; show(); } }, "Previous") : null,
           i < items.length - 1 ? h("button", { type: "button", onclick: () => { i++; show(); } }, "Next")

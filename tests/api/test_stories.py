@@ -274,3 +274,39 @@ def test_story_indexes_expire_by_ttl(ctx):
 
     info = extensions.mongo().stories.index_information()
     assert info["expiry_ttl"]["expireAfterSeconds"] == 0 and info["expiry_ttl"]["key"] == [("purge_at", 1)]
+
+
+def test_video_story_from_an_upload_and_its_media_goes_at_expiry(make_user, ctx):
+    """A video uploaded with POST /media becomes a story; it cannot also go on a
+    post, another user cannot claim it, and it leaves the store when the story expires."""
+    import io
+    from datetime import timedelta
+
+    from bson import ObjectId
+
+    from socialgraph import clock, extensions, stories
+    from tests import mediafiles
+
+    author, other = make_user("vid"), make_user("vid")
+    up = author.post("/api/v1/media", data={"file": (io.BytesIO(mediafiles.video("webm")), "clip.webm", "video/webm")},
+                     content_type="multipart/form-data").get_json()
+    assert up["kind"] == "video"
+    assert other.post("/api/v1/stories/video", json={"media_id": up["id"]}).status_code == 422
+    r = author.post("/api/v1/stories/video", json={"media_id": up["id"]})
+    assert r.status_code == 201, r.get_json()
+    story = r.get_json()
+    assert story["kind"] == "video" and story["media"]["status"] == "ready" and story["media"]["urls"]["mp4"]
+    # claimed: neither a post nor a second story can use it
+    assert author.post("/api/v1/posts", json={"text": "x", "media_ids": [up["id"]]}).status_code == 422
+    assert author.post("/api/v1/stories/video", json={"media_id": up["id"]}).status_code == 422
+    assert other.get(f"/api/v1/stories/{story['id']}").get_json()["media"]["urls"]["mp4"]
+    # after expiry the story and its video are gone from every store
+    later = clock.now() + timedelta(hours=24, seconds=1)
+    clock.set_clock(lambda: later)
+    try:
+        assert other.get(f"/api/v1/stories/{story['id']}").status_code == 404
+        stories.purge_expired()
+    finally:
+        clock.set_clock(None)
+    assert extensions.mongo().media.count_documents({"_id": ObjectId(up["id"])}) == 0
+    assert extensions.mongo().stories.count_documents({"_id": ObjectId(story["id"])}) == 0
