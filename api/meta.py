@@ -24,6 +24,12 @@ class ProblemTypeOut(Schema):
     description = fields.String()
 
 
+@blp.route("/ping", methods=["GET"])
+def ping():
+    """Benchmark ceiling: ``{"ok": true}`` without touching any store."""
+    return {"ok": True}
+
+
 @blp.route("/health", methods=["GET"])
 @blp.response(200, HealthOut)
 @blp.alt_response(503, schema=HealthOut, description="a store does not answer")
