@@ -24,7 +24,12 @@ class ProblemTypeOut(Schema):
     description = fields.String()
 
 
+class PingOut(Schema):
+    ok = fields.Boolean()
+
+
 @blp.route("/ping", methods=["GET"])
+@blp.response(200, PingOut)
 def ping():
     """Benchmark ceiling: ``{"ok": true}`` without touching any store."""
     return {"ok": True}
