@@ -333,7 +333,12 @@ def home_feed(uid: str, cursor: str | None = None, limit: int | None = None) -> 
                           group_ids=group_ids)
         page.rebuilding = bool(current_app.config["FEED_FANOUT"])
         return page
-    visible = prefilter(uid, audience=audience_sets(uid), group_ids=group_ids)
+    from .relations import blocked_either_way
+    from .visibility import visible_with
+
+    aud = audience_sets(uid)
+    blocked = blocked_either_way(uid)
+    visible = prefilter(uid, audience=aud, group_ids=group_ids)
 
     r = extensions.cache()
     fkey = FEED_KEY.format(uid=uid)
@@ -351,18 +356,16 @@ def home_feed(uid: str, cursor: str | None = None, limit: int | None = None) -> 
         pairs = [(m, s) for m, s in pairs if key is None or (s, m) < key]
         if pairs:
             oldest = min((s, m) for m, s in pairs)
-            ids = [ObjectId(m) for m, _ in pairs]
+            # fetch by id only (indexed) and apply the visibility rule in memory:
+            # the prefilter's large $in lists are costly for the database here
             docs = {str(d["_id"]): d for d in extensions.mongo().posts.find(
-                {"$and": [{"_id": {"$in": ids}}, visible]})}
-            missing = [ObjectId(m) for m, _ in pairs if m not in docs]
-            existing = {str(d["_id"]) for d in extensions.mongo().posts.find(
-                {"_id": {"$in": missing}}, {"_id": 1})} if missing else set()
+                {"_id": {"$in": [ObjectId(m) for m, _ in pairs]}})}
             for m, _ in pairs:
                 d = docs.get(m)
                 if d is None:
-                    if m not in existing:
-                        stale.append(m)  # deleted: drop it from the set
-                elif d["author_id"] in audience:
+                    stale.append(m)  # deleted: drop it from the set
+                elif d["author_id"] in audience and visible_with(uid, d, audience=aud, blocked=blocked,
+                                                                  group_ids=group_ids):
                     found[m] = d
         if len(entries) < chunk:
             exhausted = True

@@ -81,7 +81,7 @@ def test_audiences_on_single_reads_lists_tags_search_and_threads(circle, client)
 
 
 def test_prefilter_agrees_with_can_view_post(circle):
-    from socialgraph import visibility
+    from socialgraph import relations, visibility
 
     db = extensions.mongo()
     for who in ("author", "follower", "friend", "close", "stranger"):
@@ -90,6 +90,9 @@ def test_prefilter_agrees_with_can_view_post(circle):
         one_by_one = {str(d["_id"]) for d in docs if visibility.can_view_post(uid, d)}
         flt = {"$and": [{"author_id": circle["author"].uid}, visibility.prefilter(uid)]}
         assert {str(d["_id"]) for d in db.posts.find(flt)} == one_by_one
+        in_memory = {str(d["_id"]) for d in docs if visibility.visible_with(
+            uid, d, audience=relations.audience_sets(uid), blocked=relations.blocked_either_way(uid))}
+        assert in_memory == one_by_one
 
 
 def test_blocks_hide_posts_threads_and_reactions_both_ways(make_user, client):
