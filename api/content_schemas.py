@@ -86,6 +86,7 @@ class EmbeddedPostOut(Schema):
     edited = fields.Boolean()
     counts = fields.Nested(ShareCounts)
     viewer_reaction = fields.String(allow_none=True)
+    group_id = fields.String(allow_none=True, metadata={"description": "set on group posts"})
 
 
 class FullPostOut(EmbeddedPostOut):

@@ -16,7 +16,8 @@ from .groups_schemas import (ActivityArgs, ActivityOut, EventArgs, EventIn, Even
                              GroupSearchArgs, JoinOut, JoinRequestPage, LimitArgs, MemberArgs, MemberOut, MemberPage,
                              NotificationsIn, NotificationsOut,
                              PersonSuggestionList, RoleIn, RsvpIn, UsernameIn)
-from .schemas import PageArgs, PostOut, PostPage
+from .content_schemas import FullPostOut, FullPostPage
+from .schemas import PageArgs
 from .security import auth_required, current_uid
 
 blp = Blueprint("groups", __name__, url_prefix="/api/v1", description="Groups")
@@ -230,7 +231,7 @@ def transfer_ownership(body, group_id):
 @blp.route("/groups/<string:group_id>/posts", methods=["POST"])
 @auth_required(blp)
 @blp.arguments(GroupPostIn)
-@blp.response(201, PostOut)
+@blp.response(201, FullPostOut)
 def create_post(body, group_id):
     """Post in the group (members). Comments and reactions use ``/posts/{id}/...``."""
     return groups.create_group_post(group_id, current_uid(), body["text"])
@@ -239,7 +240,7 @@ def create_post(body, group_id):
 @blp.route("/groups/<string:group_id>/posts", methods=["GET"])
 @auth_required(blp, optional=True)
 @blp.arguments(PageArgs, location="query")
-@blp.response(200, PostPage)
+@blp.response(200, FullPostPage)
 def list_posts(args, group_id):
     """The group's posts, newest first (private/secret: members only, else 404)."""
     return _page(groups.group_posts(group_id, current_uid(), args.get("cursor"), args["limit"]))

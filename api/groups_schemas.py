@@ -5,7 +5,8 @@ from marshmallow import fields, validate
 
 from socialgraph.groups import MAX_DESCRIPTION, MAX_NAME, NOTIFY_LEVELS, PRIVACY, ROLES, RSVP
 
-from .schemas import PageArgs, PostOut, QueryArgs, Schema, Strict, UserShort
+from .content_schemas import FullPostOut
+from .schemas import PageArgs, QueryArgs, Schema, Strict, UserShort
 
 
 class GroupIn(Strict):
@@ -141,7 +142,7 @@ class JoinRequestPage(Schema):
     next_cursor = fields.String(allow_none=True)
 
 
-class GroupPostOut(PostOut):
+class GroupPostOut(FullPostOut):
     pinned = fields.Boolean()
 
 

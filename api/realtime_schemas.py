@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from .schemas import PageArgs, PostOut, QueryArgs, Schema, Strict, UserShort
+from .content_schemas import FullPostOut
+from .schemas import PageArgs, QueryArgs, Schema, Strict, UserShort
 
 
 class HomePage(Schema):
-    items = fields.List(fields.Nested(PostOut))
+    items = fields.List(fields.Nested(FullPostOut))
     next_cursor = fields.String(allow_none=True)
     rebuilding = fields.Boolean(metadata={"description": "true while the feed of a returning user is rebuilt; "
                                                         "the page then comes from the database directly"})
@@ -122,7 +123,7 @@ class TagTrends(Schema):
     computed_at = fields.DateTime(allow_none=True)
 
 
-class TrendingPost(PostOut):
+class TrendingPost(FullPostOut):
     trend_score = fields.Float()
 
 

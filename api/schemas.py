@@ -160,19 +160,6 @@ class Counts(Schema):
     reactions_total = fields.Integer()
 
 
-class PostOut(Schema):
-    id = fields.String()
-    author = fields.Nested(UserShort)
-    text = fields.String()
-    hashtags = fields.List(fields.String())
-    mentions = fields.List(fields.String())
-    created_at = fields.DateTime()
-    edited_at = fields.DateTime(allow_none=True)
-    counts = fields.Nested(Counts)
-    viewer_reaction = fields.String(allow_none=True)
-    group_id = fields.String(allow_none=True, metadata={"description": "set on group posts"})
-
-
 class CommentOut(Schema):
     id = fields.String()
     post_id = fields.String()
@@ -191,11 +178,6 @@ class CommentOut(Schema):
 class ReactionOut(Schema):
     reaction = fields.String(allow_none=True)
     counts = fields.Dict(keys=fields.String(), values=fields.Integer())
-
-
-class PostPage(Schema):
-    items = fields.List(fields.Nested(PostOut))
-    next_cursor = fields.String(allow_none=True)
 
 
 class CommentPage(Schema):

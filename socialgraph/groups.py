@@ -685,18 +685,6 @@ def suggest_people(uid: str, limit: int = 10) -> list[dict]:
     return [dict(r) for r in rows]
 
 
-def group_post_filter(uid: str, hidden: set[str]) -> dict | None:
-    """Mongo filter for the posts of groups ``uid`` belongs to (home feed),
-    without authors in ``hidden``; ``None`` when ``uid`` is in no group."""
-    ids = member_group_ids(uid)
-    if not ids:
-        return None
-    flt: dict = {"group_id": {"$in": ids}}
-    if hidden:
-        flt["author_id"] = {"$nin": sorted(hidden)}
-    return flt
-
-
 
 # -- data portability (socialgraph.portability) ---------------------------------
 def _export_area(ctx) -> None:

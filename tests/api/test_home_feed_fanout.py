@@ -29,8 +29,13 @@ def test_fanout_writes_only_active_followers_feeds(make_user, ctx):
         u.put(f"/api/v1/users/{author.username}/follow")
     assert active.get("/api/v1/feeds/home").get_json()["rebuilding"] is False  # builds the set
     feeds.forget_feed(inactive.uid)  # as if its TTL (FEED_ACTIVE_DAYS) had run out
-    pid = author.post("/api/v1/posts", json={"text": "fan me out"}).get_json()["id"]
+    pid = author.post("/api/v1/posts", json={"text": "fan me out", "visibility": "followers",
+                                             "content_warning": "spoilers"}).get_json()["id"]
     assert pid in zset(active.uid)
+    # feed items have the full post shape (audience, content warning, media, shares)
+    item = active.get("/api/v1/feeds/home").get_json()["items"][0]
+    assert (item["id"], item["visibility"], item["content_warning"], item["media"]) == (pid, "followers", "spoilers", [])
+    assert item["counts"]["shares"] == 0
     assert not extensions.cache().exists(feeds.FEED_KEY.format(uid=inactive.uid))
     ttl = extensions.cache().ttl(feeds.FEED_KEY.format(uid=active.uid))
     assert 0 < ttl <= ctx.config["FEED_ACTIVE_DAYS"] * 86400
