@@ -1,7 +1,6 @@
 """``/api/v1/auth``: registration, email verification, tokens, password reset."""
 from __future__ import annotations
 
-from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from socialgraph import accounts

@@ -41,3 +41,28 @@ def batched(items, size: int):
 
 def no_progress(label: str, done: int, total: int | None = None) -> None:
     return None
+
+
+def write_batches(query: str, rows: list[dict], batch: int, label: str, progress=no_progress, **params) -> None:
+    """Run the catalog write ``query`` over ``rows`` in ``UNWIND`` batches of ``batch``."""
+    from .. import extensions
+
+    g = extensions.graph()
+    done = 0
+    for chunk in batched(rows, batch):
+        g.write(query, rows=chunk, **params)
+        done += len(chunk)
+        progress(label, done, len(rows))
+
+
+def write_friendship_graph(source: str, users: list[dict], edges: list[tuple], created_at, batch: int,
+                           progress=no_progress) -> None:
+    """Users (``imports/merge_users`` rows) and an undirected edge list of native
+    ids of ``source``: each edge becomes two ``FOLLOWS`` and one ``FRIENDS_WITH``
+    (MERGE: idempotent)."""
+    write_batches("imports/merge_users", users, batch, "users", progress)
+    pairs = sorted({(min(a, b), max(a, b)) for a, b in edges})
+    friendships = [{"a": import_uid(source, a), "b": import_uid(source, b)} for a, b in pairs]
+    follows = friendships + [{"a": f["b"], "b": f["a"]} for f in friendships]
+    write_batches("imports/merge_follows", follows, batch, "follows", progress, created_at=created_at)
+    write_batches("imports/merge_friendships", friendships, batch, "friendships", progress, created_at=created_at)

@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 from .. import clock, extensions
-from . import batched, import_uid, no_progress
+from . import batched, import_uid, no_progress, write_friendship_graph
 
 SOURCE = "musae-github"
 _INVALID = re.compile(r"[^a-z0-9_]")
@@ -92,25 +92,7 @@ def import_musae_github(directory, batch: int = 5000, progress=no_progress) -> d
     now = clock.now()
     users = [{"uid": import_uid(SOURCE, n), "username": names[n], "display_name": targets[n],
               "source": SOURCE, "created_at": now} for n in nodes]
-    done = 0
-    for rows in batched(users, batch):
-        g.write("imports/merge_users", rows=rows)
-        done += len(rows)
-        progress("users", done, len(users))
-    pairs = sorted({(min(a, b), max(a, b)) for a, b in edges})
-    follows = [{"a": import_uid(SOURCE, a), "b": import_uid(SOURCE, b)} for a, b in pairs]
-    follows += [{"a": f["b"], "b": f["a"]} for f in follows]
-    done = 0
-    for rows in batched(follows, batch):
-        g.write("imports/merge_follows", rows=rows, created_at=now)
-        done += len(rows)
-        progress("follows", done, len(follows))
-    friendships = [{"a": import_uid(SOURCE, a), "b": import_uid(SOURCE, b)} for a, b in pairs]
-    done = 0
-    for rows in batched(friendships, batch):
-        g.write("imports/merge_friendships", rows=rows, created_at=now)
-        done += len(rows)
-        progress("friendships", done, len(friendships))
+    write_friendship_graph(SOURCE, users, edges, now, batch, progress)
     counts = g.read("imports/count_source", source=SOURCE)[0]
     friends = g.read("imports/count_source_friendships", source=SOURCE)[0]
     return {"users": counts["users"], "edges": len(edges), "follows": counts["follows"],

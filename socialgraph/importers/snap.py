@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 from .. import clock, extensions
-from . import batched, import_uid, no_progress
+from . import batched, import_uid, no_progress, write_friendship_graph
 
 SOURCE = "snap-facebook"
 
@@ -64,25 +64,7 @@ def import_snap_facebook(path, batch: int = 5000, progress=no_progress) -> dict:
     now = clock.now()
     users = [{"uid": import_uid(SOURCE, n), "username": f"fb_{n}", "display_name": f"Facebook user {n}",
               "source": SOURCE, "created_at": now} for n in nodes]
-    done = 0
-    for rows in batched(users, batch):
-        g.write("imports/merge_users", rows=rows)
-        done += len(rows)
-        progress("users", done, len(users))
-    follows = [{"a": import_uid(SOURCE, a), "b": import_uid(SOURCE, b)} for a, b in edges]
-    follows += [{"a": f["b"], "b": f["a"]} for f in follows]
-    done = 0
-    for rows in batched(follows, batch):
-        g.write("imports/merge_follows", rows=rows, created_at=now)
-        done += len(rows)
-        progress("follows", done, len(follows))
-    pairs = sorted({(min(a, b), max(a, b)) for a, b in edges})
-    friendships = [{"a": import_uid(SOURCE, a), "b": import_uid(SOURCE, b)} for a, b in pairs]
-    done = 0
-    for rows in batched(friendships, batch):
-        g.write("imports/merge_friendships", rows=rows, created_at=now)
-        done += len(rows)
-        progress("friendships", done, len(friendships))
+    write_friendship_graph(SOURCE, users, edges, now, batch, progress)
     path = Path(path)
     lists = import_circles(path if path.is_dir() else path.parent, progress)
     counts = g.read("imports/count_source", source=SOURCE)[0]
