@@ -37,7 +37,6 @@ media). Uploads never attached to a post are deleted after
 """
 from __future__ import annotations
 
-import io
 import logging
 import os
 import tempfile

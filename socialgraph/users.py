@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 
 from . import clock, extensions
-from .errors import Conflict, NotFound, ValidationFailed
+from .errors import NotFound, ValidationFailed
 from .pagination import Page, as_utc, clamp_limit, datetime_to_ms, decode_cursor, encode_cursor, ms_to_datetime
 from .text import normalise_username
 
