@@ -81,17 +81,23 @@ def main() -> None:
     ap.add_argument("--seconds", type=int, default=30, help="length of each concurrency step")
     ap.add_argument("--steps", default="1,8,32,64")
     ap.add_argument("--readers", type=int, default=128, help="distinct accounts (JWTs) of the load")
+    ap.add_argument("--loads", default="ceiling,home,reads,mix",
+                    help="locust user classes to run at each step (ceiling, home, reads, mix)")
     ap.add_argument("--no-peer", action="store_true")
     ap.add_argument("--peer-only", action="store_true", help="load the data, then measure the peer only")
     ap.add_argument("--no-load", action="store_true", help="skip the HTTP load steps (ceiling, mix)")
     ap.add_argument("--out", default="scale.json", help="file name of the results under bench/results")
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--musae-dir", default=None, help="another copy of musae_github (e.g. a slice, for a smoke run)")
+    ap.add_argument("--data-dir", default=None,
+                    help="keep the servers' data here and reuse it on the next run (skips the import when loaded)")
+    ap.add_argument("--load-only", action="store_true", help="stop after loading the data (with --data-dir)")
     args = ap.parse_args()
     global MUSAE_DIR
     if args.musae_dir:
         MUSAE_DIR = Path(args.musae_dir)
     args.steps = [int(s) for s in args.steps.split(",")]
+    args.loads = [w for w in args.loads.split(",") if w]
     random.seed(args.seed)
     RESULT.update(out=args.out, started=time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()), seconds=args.seconds,
                   steps=args.steps, cpus=os.cpu_count(), gunicorn=f"{WORKERS} gthread workers x {THREADS} threads")
@@ -99,7 +105,8 @@ def main() -> None:
     from socialgraph.app import create_app
     from socialgraph.localstack import LocalStack
 
-    stack = LocalStack(root=Path(tempfile.mkdtemp(prefix="sg-scale-"))).start()
+    keep = Path(args.data_dir).absolute() if args.data_dir else None
+    stack = LocalStack(root=keep or Path(tempfile.mkdtemp(prefix="sg-scale-"))).start()
     procs: list[subprocess.Popen] = []
     pg = None
     try:
@@ -108,6 +115,8 @@ def main() -> None:
         app = create_app({**app_config_from_stack(stack), "RQ_ASYNC": True, "RATELIMIT_ENABLED": False})
         with app.app_context():
             data = load(app, stack, args)
+            if args.load_only:
+                return
             if args.peer_only:  # the peer alone, on the same data (e.g. to re-run it)
                 pg = Postgres()
                 RESULT["peer"] = run_peer(pg, data, args, stack)
@@ -128,10 +137,9 @@ def main() -> None:
         watched = {"gunicorn": server.pid, "rq-worker": worker.pid,
                    **{name: p.pid for name, p in stack.procs.items()}}
         if not args.no_load:
-            RESULT["ceiling"] = run_steps(base, data_file, "ceiling", args, watched)
-            save()
-            RESULT["mix"] = run_steps(base, data_file, "mix", args, watched)
-            save()
+            for which in args.loads:
+                RESULT[which] = run_steps(base, data_file, which, args, watched)
+                save()
         with app.app_context():
             for key, phase in (("fanout", fanout), ("store_calls", store_calls), ("graph_alone", graph_alone)):
                 try:
@@ -158,7 +166,8 @@ def main() -> None:
         if pg:
             pg.stop()
         stack.stop()
-        shutil.rmtree(stack.root, ignore_errors=True)
+        if not keep:
+            shutil.rmtree(stack.root, ignore_errors=True)
     report()
 
 
@@ -177,6 +186,15 @@ def load(app, stack, args) -> dict:
     from socialgraph.schema import ensure_all
 
     ensure_all()
+    saved = stack.root / "bench-load.json"
+    if saved.exists():  # --data-dir of an earlier run: reuse its data and its load figures
+        data = json.loads(saved.read_text())
+        for k in ("load", "sizes", "readers_summary"):
+            if k in data:
+                RESULT[k if k != "readers_summary" else "readers"] = data[k]
+        RESULT["reused_data"] = str(stack.root)
+        print(f"reusing the data in {stack.root}", flush=True)
+        return data
     loads = {}
     t = time.perf_counter()
     loads["musae-github"] = import_musae_github(MUSAE_DIR)
@@ -220,7 +238,11 @@ def load(app, stack, args) -> dict:
     print(f"readers: {RESULT['readers']}", flush=True)
     post_ids = [str(p["_id"]) for p in db.posts.aggregate([{"$sample": {"size": 2000}}, {"$project": {"_id": 1}}])]
     usernames = [r["username"] for r in random.sample(ranked, min(2000, len(ranked)))]
-    return {"readers": readers, "post_ids": post_ids, "usernames": usernames, "ranked": ranked}
+    data = {"readers": readers, "post_ids": post_ids, "usernames": usernames, "ranked": ranked}
+    if args.data_dir:
+        saved.write_text(json.dumps({**data, "load": RESULT["load"], "sizes": RESULT["sizes"],
+                                     "readers_summary": RESULT["readers"]}, default=str))
+    return data
 
 
 def login_all(base: str, readers: list[dict]) -> list[str]:

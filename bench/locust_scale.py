@@ -2,10 +2,13 @@
 
 ``BENCH_DATA``: JSON written by the bench with ``tokens`` (Authorization
 header values of distinct users), ``post_ids`` and ``usernames``.
-``BENCH_USER``: ``mix`` (the issue's mixed load on our API), ``ceiling``
-(``GET /api/v1/ping``) or ``peer`` (the read operations on the DRF peer).
+``BENCH_USER``: ``mix`` (the issue's mixed load on our API), ``reads`` (its
+read operations only, with the peer's weights: home 50, profile 10,
+suggestions 5), ``home`` (home feed only), ``ceiling`` (``GET /api/v1/ping``)
+or ``peer`` (the read operations on the DRF peer).
 Closed loop: no wait between requests, so each step measures the most the
-server gives at that concurrency.
+server gives at that concurrency. ``FastHttpUser`` (geventhttpclient): the
+generator shares the machine's cores with the servers, so it is kept light.
 """
 from __future__ import annotations
 
@@ -14,14 +17,14 @@ import json
 import os
 import random
 
-from locust import HttpUser, constant, task
+from locust import FastHttpUser, constant, task
 
 DATA = json.load(open(os.environ["BENCH_DATA"]))
 WHICH = os.environ.get("BENCH_USER", "mix")
 _tokens = itertools.cycle(DATA["tokens"])
 
 
-class _Base(HttpUser):
+class _Base(FastHttpUser):
     abstract = True
     wait_time = constant(0)
 
@@ -68,6 +71,28 @@ class MixUser(_Base):
                          headers=self.auth, name="comment")
 
 
+class ReadsUser(_Base):
+    """The mix's read operations with the peer's weights: home 50, profile 10, suggestions 5."""
+
+    @task(50)
+    def home(self):
+        self.client.get("/api/v1/feeds/home?limit=20", headers=self.auth, name="home_feed")
+
+    @task(10)
+    def profile(self):
+        self.client.get(f"/api/v1/users/{random.choice(DATA['usernames'])}", headers=self.auth, name="profile")
+
+    @task(5)
+    def suggestions(self):
+        self.client.get("/api/v1/me/suggestions?limit=20", headers=self.auth, name="suggestions")
+
+
+class HomeUser(_Base):
+    @task
+    def home(self):
+        self.client.get("/api/v1/feeds/home?limit=20", headers=self.auth, name="home_feed")
+
+
 class CeilingUser(_Base):
     @task
     def ping(self):
@@ -90,7 +115,8 @@ class PeerUser(_Base):
         self.client.get("/api/suggestions/", headers=self.auth, name="suggestions")
 
 
-for _name, _cls in {"mix": MixUser, "ceiling": CeilingUser, "peer": PeerUser}.items():
+for _name, _cls in {"mix": MixUser, "reads": ReadsUser, "home": HomeUser, "ceiling": CeilingUser,
+                     "peer": PeerUser}.items():
     if _name != WHICH:
         del globals()[_cls.__name__]
 del _name, _cls

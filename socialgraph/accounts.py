@@ -396,7 +396,10 @@ def get_me(uid: str) -> dict:
 
 def update_me(uid: str, display_name: str | None = None, bio: str | None = None) -> dict:
     """Change display name and/or bio; returns :func:`get_me`."""
+    from .users import forget_short_profile
+
     rows = extensions.graph().write("users/update_profile", uid=uid, display_name=display_name, bio=bio)
     if not rows:
         raise NotFound("account not found")
+    forget_short_profile(uid)
     return get_me(uid)

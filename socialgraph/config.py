@@ -83,6 +83,11 @@ def load_config(env: dict | None = None) -> dict:
         "REQUIRE_VERIFIED_EMAIL_TO_POST": _bool(env.get("SG_REQUIRE_VERIFIED_EMAIL"), False),
         "STORE_TIMEOUT_SECONDS": float(env.get("SG_STORE_TIMEOUT_SECONDS", "3")),
         "FOLLOWING_CACHE_SECONDS": _int(env, "SG_FOLLOWING_CACHE_SECONDS", 60),
+        # Redis copies read by every page (socialgraph.readcache): post documents, short
+        # profiles, a user's reactions, group memberships
+        "POST_CACHE_SECONDS": _int(env, "SG_POST_CACHE_SECONDS", 900),
+        "PROFILE_CACHE_SECONDS": _int(env, "SG_PROFILE_CACHE_SECONDS", 900),
+        "REACTION_CACHE_SECONDS": _int(env, "SG_REACTION_CACHE_SECONDS", 3600),
         # media (socialgraph.media)
         "MEDIA_MAX_IMAGE_BYTES": _int(env, "SG_MEDIA_MAX_IMAGE_BYTES", 16 * 1024 * 1024),
         "MEDIA_MAX_VIDEO_BYTES": _int(env, "SG_MEDIA_MAX_VIDEO_BYTES", 100 * 1024 * 1024),

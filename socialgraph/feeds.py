@@ -51,7 +51,7 @@ from bson import ObjectId
 from bson.errors import InvalidId
 from flask import current_app
 
-from . import clock, extensions
+from . import clock, extensions, postcache
 from .errors import MalformedRequest
 from .pagination import Page, clamp_limit, datetime_to_ms, decode_cursor, encode_cursor, ms_to_datetime
 from .posts import page_posts, present_posts
@@ -62,6 +62,7 @@ log = logging.getLogger(__name__)
 FEED_KEY = "sg:feed:{uid}"
 REBUILD_KEY = "sg:feed:rebuilding:{uid}"
 BIG_KEY = "sg:feed:big:{uid}"
+TIMELINE_KEY = "sg:timeline:{uid}"
 COMPLETE = "-"  # member meaning "the set holds the whole feed"
 DISCOVER_KEY = "sg:discover:hot"
 
@@ -127,6 +128,7 @@ def fanout_post(post_id: str, author_id: str) -> dict:
     score = datetime_to_ms(doc["created_at"])
     push(post_id, score, [author_id])
     if is_big(author_id):
+        push_timeline(post_id, score, author_id)
         return {"batches": 0, "hybrid": True}
     n = 0
     tasks = extensions.tasks()
@@ -145,6 +147,12 @@ def push(post_id: str, score: int, uids: list[str]) -> list[str]:
     script = r.register_script(_PUSH_LUA)
     written = script(keys=[FEED_KEY.format(uid=u) for u in uids], args=[score, post_id, _cfg("FEED_MAX_ITEMS")])
     return [uids[int(i) - 1] for i in written]
+
+
+def push_timeline(post_id: str, score: int, author_id: str) -> None:
+    """ZADD a big account's new post into its author timeline, if it is kept."""
+    extensions.cache().register_script(_PUSH_LUA)(keys=[TIMELINE_KEY.format(uid=author_id)],
+                                                  args=[score, post_id, _cfg("FEED_MAX_ITEMS")])
 
 
 def fanout_batch(post_id: str, author_id: str, score: int, uids: list[str]) -> int:
@@ -213,6 +221,7 @@ def remove_post(post_id: str, author_id: str) -> int:
     """After a deletion: ZREM the post from the author's and the followers' feeds."""
     r = extensions.cache()
     n = r.zrem(FEED_KEY.format(uid=author_id), post_id)
+    r.zrem(TIMELINE_KEY.format(uid=author_id), post_id)
     for uids in follower_batches(author_id):
         pipe = r.pipeline()
         for u in uids:
@@ -301,17 +310,54 @@ def _read_time_query(audience: set[str], group_ids: list[str], hidden: set[str])
     return query
 
 
+def _visible_page(uid: str, docs: list[dict], hidden: set[str], blocked: set[str],
+                  group_ids: list[str]) -> list[dict]:
+    """Those of ``docs`` (fan-out entries, author timelines) ``uid`` may see in
+    the home feed: the author is ``uid`` or followed and not hidden, and the
+    post passes :func:`~socialgraph.visibility.visible_with`. The viewer's
+    relations are asked only about the page's authors (cached following set;
+    the graph only when friends / close-friends posts are on the page)."""
+    from .relations import audience_among
+    from .visibility import visible_with
+
+    docs = [d for d in docs if d["author_id"] not in hidden]
+    authors = {d["author_id"] for d in docs} - {uid}
+    kinds = {{"friends": "friends", "close_friends": "close_friend_of"}.get(d.get("visibility")) for d in docs}
+    aud = audience_among(uid, authors, {k for k in kinds if k})
+    return [d for d in docs if (d["author_id"] == uid or d["author_id"] in aud["following"])
+            and visible_with(uid, d, audience=aud, blocked=blocked, group_ids=group_ids)]
+
+
+def _set_entries(r, key: str, below, max_items: int) -> tuple[list[tuple[str, int]], bool]:
+    """Up to ``max_items`` (member, score) pairs of a sorted set older than
+    ``below`` (a (score, member) key or None), newest first, marker left out;
+    and whether the set had no more."""
+    entries = r.zrange(key, below[0] if below else "+inf", "(0", desc=True, byscore=True,
+                       offset=0, num=max_items + 1, withscores=True)
+    pairs = [(m.decode(), int(sc)) for m, sc in entries]
+    pairs = [(m, sc) for m, sc in pairs if below is None or (sc, m) < below]
+    return pairs, len(entries) <= max_items
+
+
 def home_feed(uid: str, cursor: str | None = None, limit: int | None = None) -> Page:
     """The home feed of ``uid``: own and followed users' posts and the posts of
     ``uid``'s groups, newest first, each passing the visibility rule
-    (:func:`socialgraph.visibility.prefilter`: audiences, blocks both ways).
+    (:mod:`socialgraph.visibility`: audiences, blocks both ways; mutes hide).
+
+    Common case (the fan-out set exists), served from Redis alone: the set's
+    entries, post copies (:mod:`socialgraph.postcache`), the cached following,
+    block/mute and group sets, the author timelines of followed big accounts
+    (:func:`author_timeline`), the viewer's reactions copy. MongoDB is read
+    for copies not in Redis, the viewer's groups' posts, and pages older than
+    a trimmed set; the graph only for friends / close-friends posts.
 
     Returns a :class:`Page` with an extra attribute ``rebuilding`` (bool): True
     while the fan-out set is being rebuilt for a returning user, in which case
     the page was read from MongoDB directly (same content, slower).
     Cursor = (created_at ms, post id). Raises :class:`MalformedRequest` for a bad cursor.
     """
-    from .relations import hidden_authors
+    from .groups import member_group_ids
+    from .relations import sets as relation_sets
 
     limit = clamp_limit(limit)
     raw = decode_cursor(cursor, "at", "id")
@@ -320,65 +366,51 @@ def home_feed(uid: str, cursor: str | None = None, limit: int | None = None) -> 
         if not isinstance(raw["at"], int) or _oid(str(raw["id"])) is None:
             raise MalformedRequest("invalid cursor", errors=[{"field": "cursor", "message": "not a cursor"}])
         key = (raw["at"], str(raw["id"]))
-    from .groups import member_group_ids
-    from .relations import audience_sets
-    from .visibility import prefilter
-
-    hidden = hidden_authors(uid)
-    audience = (set(following_uids(uid)) | {uid}) - hidden
+    rel = relation_sets(uid)
+    blocked = rel["blocking"] | rel["blocked_by"]
+    hidden = blocked | rel["muting"]
     group_ids = member_group_ids(uid)
     if not current_app.config["FEED_FANOUT"] or not ensure_feed(uid):
         # fan-out switched off, or the set of a returning user is being rebuilt: read from MongoDB
+        audience = (set(following_uids(uid)) | {uid}) - hidden
         page = page_posts(_read_time_query(audience, group_ids, hidden), cursor, limit, viewer=uid,
                           group_ids=group_ids)
         page.rebuilding = bool(current_app.config["FEED_FANOUT"])
         return page
-    from .relations import blocked_either_way
-    from .visibility import visible_with
-
-    aud = audience_sets(uid)
-    blocked = blocked_either_way(uid)
-    visible = prefilter(uid, audience=aud, group_ids=group_ids)
 
     r = extensions.cache()
     fkey = FEED_KEY.format(uid=uid)
     want = limit + 1
     found: dict[str, dict] = {}
-    stale: list[str] = []
-    offset, chunk = 0, max(want * 2, 40)
-    oldest = key
+    below = key
     exhausted = False
+    # 1. the fan-out set, read in chunks until a page of visible posts is found
     while len(found) < want:
-        entries = r.zrange(fkey, key[0] if key else "+inf", "(0", desc=True, byscore=True,
-                           offset=offset, num=chunk, withscores=True)
-        offset += len(entries)
-        pairs = [(m.decode(), int(s)) for m, s in entries]
-        pairs = [(m, s) for m, s in pairs if key is None or (s, m) < key]
-        if pairs:
-            oldest = min((s, m) for m, s in pairs)
-            # fetch by id only (indexed) and apply the visibility rule in memory:
-            # the prefilter's large $in lists are costly for the database here
-            docs = {str(d["_id"]): d for d in extensions.mongo().posts.find(
-                {"_id": {"$in": [ObjectId(m) for m, _ in pairs]}})}
-            for m, _ in pairs:
-                d = docs.get(m)
-                if d is None:
-                    stale.append(m)  # deleted: drop it from the set
-                elif d["author_id"] in audience and visible_with(uid, d, audience=aud, blocked=blocked,
-                                                                  group_ids=group_ids):
-                    found[m] = d
-        if len(entries) < chunk:
-            exhausted = True
+        pairs, exhausted = _set_entries(r, fkey, below, max(want * 2, 40))
+        if not pairs:
             break
-    if stale:
-        r.zrem(fkey, *stale)
+        below = min((sc, m) for m, sc in pairs)
+        docs = postcache.get_posts([m for m, _ in pairs])
+        stale = [m for m, _ in pairs if m not in docs]
+        if stale:
+            r.zrem(fkey, *stale)  # deleted posts leave the set
+        for d in _visible_page(uid, [docs[m] for m, _ in pairs if m in docs], hidden, blocked, group_ids):
+            found[str(d["_id"])] = d
+        if exhausted:
+            break
     candidates = list(found.values())
-    big = big_followees(uid) & audience
-    candidates += _mongo_candidates(big, key, want, visible)
+    # 2. followed big accounts (hybrid: not fanned out), from their author timelines
+    big = big_followees(uid) - hidden
+    if big:
+        candidates += _visible_page(uid, timeline_posts(sorted(big), key, want), hidden, blocked, group_ids)
+    # 3. the viewer's groups (group posts are merged at read time)
     candidates += _group_candidates(group_ids, hidden, key, want)
+    # 4. older than a trimmed set: fan-out on read from MongoDB
     if exhausted and r.zscore(fkey, COMPLETE) is None:
-        # the set was trimmed: older posts come from MongoDB (fan-out on read)
-        candidates += _mongo_candidates(audience, oldest, want, visible)
+        from .visibility import prefilter
+
+        audience = (set(following_uids(uid)) | {uid}) - hidden
+        candidates += _mongo_candidates(audience, below, want, prefilter(uid, group_ids=group_ids))
     unique = {str(d["_id"]): d for d in candidates}
     ordered = sorted(unique.values(), key=_key_of, reverse=True)[:want]
     next_cursor = None
@@ -388,6 +420,68 @@ def home_feed(uid: str, cursor: str | None = None, limit: int | None = None) -> 
     page = Page(present_posts(ordered[:limit], viewer=uid), next_cursor)
     page.rebuilding = False
     return page
+
+
+# -- author timelines (hybrid fan-out) ------------------------------------------------
+def author_timeline(author_id: str) -> str:
+    """The key of ``sg:timeline:<uid>``: newest non-group posts of a big account
+    (member = post id, score = created_at ms, capped at ``FEED_MAX_ITEMS``, the
+    marker ``"-"`` when it holds them all), which followers' home feeds merge
+    at read time instead of receiving a fan-out. Built from MongoDB when
+    missing (``FEED_ACTIVE_DAYS`` TTL), pushed to by :func:`fanout_post`."""
+    r = extensions.cache()
+    key = TIMELINE_KEY.format(uid=author_id)
+    if r.exists(key):
+        return key
+    cap = _cfg("FEED_MAX_ITEMS")
+    docs = list(extensions.mongo().posts.find({"author_id": author_id, "group_id": None}, {"created_at": 1})
+                .sort([("created_at", -1), ("_id", -1)]).limit(cap))
+    mapping = {str(d["_id"]): datetime_to_ms(d["created_at"]) for d in docs}
+    if len(docs) < cap:
+        mapping[COMPLETE] = 0
+    tmp = key + ":tmp"
+    pipe = r.pipeline()
+    pipe.delete(tmp)
+    pipe.zadd(tmp, mapping)
+    pipe.rename(tmp, key)
+    pipe.expire(key, _cfg("FEED_ACTIVE_DAYS") * 86400)
+    pipe.execute()
+    return key
+
+
+def timeline_posts(authors: list[str], below, n: int) -> list[dict]:
+    """The ``n`` newest posts of each of ``authors`` older than ``below`` (a
+    (ms, id) key or None), from their author timelines (one pipelined read);
+    falls back to MongoDB for a timeline that was trimmed past ``below``."""
+    r = extensions.cache()
+    keys = [author_timeline(a) for a in authors]
+    pipe = r.pipeline(transaction=False)
+    for k in keys:
+        pipe.zrange(k, below[0] if below else "+inf", "(0", desc=True, byscore=True, offset=0, num=n + 1,
+                    withscores=True)
+        pipe.zscore(k, COMPLETE)
+    res = pipe.execute()
+    ids: list[str] = []
+    trimmed: list[str] = []
+    for i, a in enumerate(authors):
+        entries, complete = res[2 * i], res[2 * i + 1]
+        pairs = [(m.decode(), int(sc)) for m, sc in entries]
+        pairs = [(m, sc) for m, sc in pairs if below is None or (sc, m) < below]
+        ids += [m for m, _ in pairs[:n]]
+        if len(entries) <= n and complete is None:
+            trimmed.append(a)
+    docs = postcache.get_posts(ids)
+    gone = [m for m in ids if m not in docs]
+    if gone:
+        pipe = r.pipeline(transaction=False)
+        for k in keys:
+            pipe.zrem(k, *gone)
+        pipe.execute()
+    out = list(docs.values())
+    if trimmed:
+        flt = {"author_id": {"$in": trimmed}, "group_id": None, **_older_than(below)}
+        out += list(extensions.mongo().posts.find(flt).sort([("created_at", -1), ("_id", -1)]).limit(n))
+    return out
 
 
 # -- discovery --------------------------------------------------------------------
@@ -456,8 +550,7 @@ def discovery_feed(cursor: str | None = None, limit: int | None = None, viewer: 
         if raw:
             pairs = [(m, s) for m, s in pairs if (s, m) < (raw["rank"], str(raw["id"]))]
         if pairs:
-            docs = {str(d["_id"]): d for d in extensions.mongo().posts.find(
-                {"_id": {"$in": [ObjectId(m) for m, _ in pairs]}})}
+            docs = postcache.get_posts([m for m, _ in pairs])
             out += [(docs[m], s) for m, s in pairs if m in docs and docs[m]["author_id"] not in hidden
                     and docs[m].get("visibility") == "public" and not docs[m].get("group_id")]
         if len(entries) < chunk:

@@ -35,9 +35,10 @@ import uuid
 from collections import Counter
 from datetime import timedelta
 
+from flask import current_app
 from pymongo import ReturnDocument
 
-from . import clock, events, extensions
+from . import clock, events, extensions, postcache
 from .errors import Conflict, Forbidden, NotFound, ValidationFailed
 from .pagination import Page, as_utc, clamp_limit, datetime_to_ms, decode_cursor, encode_cursor, ms_to_datetime
 
@@ -176,6 +177,7 @@ def create_group(owner: str, name: str, description: str = "", privacy: str = "p
                           created_at=clock.now())
     if not rows:
         raise NotFound("user not found")
+    forget_member_groups(owner)
     return get_group(uid, owner)
 
 
@@ -237,9 +239,37 @@ def user_groups(uid: str) -> list[dict]:
             for r in _graph().read("groups/list_user_groups", uid=uid)]
 
 
+MEMBER_GROUPS_KEY = "sg:groups:{uid}"
+
+
 def member_group_ids(uid: str) -> list[str]:
-    """uids of the groups ``uid`` belongs to (home feed)."""
-    return [r["uid"] for r in _graph().read("groups/list_member_group_uids", uid=uid)]
+    """uids of the groups ``uid`` belongs to (home feed): a Redis copy
+    (``sg:groups:<uid>``, ``FOLLOWING_CACHE_SECONDS``) dropped by
+    :func:`forget_member_groups` on every membership change, else one graph query."""
+    import json
+
+    from redis.exceptions import RedisError
+
+    from . import readcache
+
+    key = MEMBER_GROUPS_KEY.format(uid=uid)
+    try:
+        (raw,), (version,) = readcache.get_many([key])
+    except RedisError:
+        raw = version = None
+    if raw:
+        return json.loads(raw)
+    ids = [r["uid"] for r in _graph().read("groups/list_member_group_uids", uid=uid)]
+    if version is not None:
+        readcache.put_many([(key, version, json.dumps(ids))], int(current_app.config["FOLLOWING_CACHE_SECONDS"]))
+    return ids
+
+
+def forget_member_groups(*uids: str) -> None:
+    """After a membership write (join, approve, leave, removal, ban, creation)."""
+    from . import readcache
+
+    readcache.invalidate(*[MEMBER_GROUPS_KEY.format(uid=u) for u in uids])
 
 
 # -- membership ----------------------------------------------------------------
@@ -259,6 +289,7 @@ def join(group_id: str, actor: str) -> dict:
     if row["grp"]["privacy"] == "public" or row["invited"]:
         _graph().write("groups/create_membership", group_id=group_id, user=actor, role="member",
                        since=clock.now())
+        forget_member_groups(actor)
         return {"status": "member", "role": "member"}
     rows = _graph().write("groups/create_join_request", group_id=group_id, user=actor, created_at=clock.now())
     if rows and rows[0]["created"]:
@@ -335,6 +366,7 @@ def decide_join_request(group_id: str, actor: str, username: str, approve: bool)
     if approve:
         _graph().write("groups/create_membership", group_id=group_id, user=uid, role="member",
                        since=clock.now())
+        forget_member_groups(uid)
         events.publish("group.join_approved", group_id=group_id, user_id=uid, approver=actor)
         return {"status": "member"}
     _graph().write("groups/delete_join_request", group_id=group_id, user=uid)
@@ -391,6 +423,7 @@ def remove_member(group_id: str, actor: str, username: str) -> None:
         raise NotFound(f"{username!r} is not a member")
     _check_outranks(row, target, "removed")
     rows = _graph().write("groups/delete_membership", group_id=group_id, user=uid)
+    forget_member_groups(uid)
     if not rows or not rows[0]["deleted"]:
         raise Conflict("the group's last admin cannot be removed")
 
@@ -409,6 +442,7 @@ def ban(group_id: str, actor: str, username: str) -> dict:
         if target["role"] == "admin" and not _other_admins(group_id, uid):
             raise Conflict("the group's last admin cannot be banned")
     _graph().write("groups/create_ban", group_id=group_id, user=uid, by=actor, created_at=clock.now())
+    forget_member_groups(uid)
     return {"banned": True}
 
 
@@ -454,6 +488,7 @@ def leave(group_id: str, actor: str) -> None:
     if row["role"] == "admin" and not _other_admins(group_id, actor):
         raise Conflict("the last admin cannot leave; make another member admin first")
     rows = _graph().write("groups/delete_membership", group_id=group_id, user=actor)
+    forget_member_groups(actor)
     if not rows or not rows[0]["deleted"]:
         raise Conflict("the last admin cannot leave; make another member admin first")
 
@@ -531,6 +566,7 @@ def delete_group_post(group_id: str, post_id: str, actor: str) -> None:
     if doc["author_id"] != actor and RANK[row["role"]] < RANK["moderator"]:
         raise Forbidden("only the author or a moderator can delete this post")
     _db().posts.delete_one({"_id": doc["_id"]})
+    postcache.forget(doc["_id"])
     events.publish("post.deleted", post_id=str(doc["_id"]), author_id=doc["author_id"])
 
 
@@ -541,6 +577,7 @@ def pin_post(group_id: str, post_id: str, actor: str, pinned: bool = True) -> di
     _member(group_id, actor, "moderator")
     doc = _group_post(group_id, post_id)
     _db().posts.update_one({"_id": doc["_id"]}, {"$set": {"pinned_at": clock.now() if pinned else None}})
+    postcache.forget(doc["_id"])
     return {**posts.get_post(post_id, actor), "pinned": pinned}
 
 
@@ -726,6 +763,7 @@ def _delete_group(group_id: str) -> None:
     for p in db.posts.find({"group_id": group_id}, {"_id": 1}):
         posts.purge_post(str(p["_id"]))
         db.posts.delete_one({"_id": p["_id"]})
+        postcache.forget(p["_id"])
     db.event_rsvps.delete_many({"group_id": group_id})
     db.group_events.delete_many({"group_id": group_id})
     delete_object(COVER_KEY.format(group_id=group_id))
@@ -756,6 +794,7 @@ def _erase_area(uid: str) -> dict:
             _graph().write("groups/update_member_role", group_id=gid, user=heir, role="admin")
             out["handed_over"] += 1
         rows = _graph().write("groups/delete_membership", group_id=gid, user=uid)
+        forget_member_groups(uid)
         if not rows or not rows[0]["deleted"]:
             raise Conflict(f"could not take {uid} out of group {gid}")
         out["left"] += 1

@@ -337,6 +337,7 @@ def _profile_import(ctx: ImportContext) -> dict:
     extensions.graph().write("users/update_profile", uid=ctx.uid,
                              display_name=(str(actor["name"])[:80] or None) if actor.get("name") else None,
                              bio=str(actor.get("summary") or "")[:500] or None)
+    users.forget_short_profile(ctx.uid)
     counts = {"following": 0, "blocking": 0, "muting": 0, "skipped": 0}
     for kind, fn in (("following", users.follow), ("blocking", relations.block), ("muting", relations.mute)):
         for username in rel.get(kind) or []:
@@ -355,6 +356,9 @@ def _profile_erase(uid: str) -> dict:
     rows = extensions.graph().read("accounts/list_related_uids", uid=uid)
     related = rows[0]["uids"] if rows else []
     extensions.graph().write("users/delete_user", uid=uid)
+    from .users import forget_short_profile
+
+    forget_short_profile(uid)
     if related:
         forget(*related)
         forget_following(*related)
@@ -438,13 +442,15 @@ def _posts_erase(uid: str) -> dict:
     """The user's posts (with their threads and reactions) go; their comments on
     others' posts stay as anonymous placeholders; their reactions are removed
     and the counters decremented."""
-    from .posts import purge_post
+    from . import postcache, readcache
+    from .posts import REACTIONS_KEY, purge_post
 
     db = extensions.mongo()
     n_posts = 0
     for p in db.posts.find({"author_id": uid}, {"_id": 1}):
         purge_post(str(p["_id"]))
         db.posts.delete_one({"_id": p["_id"]})
+        postcache.forget(p["_id"])
         n_posts += 1
     n_reactions = 0
     while True:
@@ -457,9 +463,12 @@ def _posts_erase(uid: str) -> dict:
         coll = "posts" if kind == "post" else "comments"
         try:
             db[coll].update_one({"_id": ObjectId(target_id)}, {"$inc": {f"counts.reactions.{r['type']}": -1}})
+            if coll == "posts":
+                postcache.forget(target_id)
         except Exception:  # malformed legacy target: nothing to decrement
             pass
         n_reactions += 1
+    readcache.invalidate(REACTIONS_KEY.format(uid=uid))
     n_comments = db.comments.update_many({"author_id": uid}, {"$set": {
         "author_id": None, "text": "", "deleted": True, "anonymised": True}}).modified_count
     return {"posts": n_posts, "reactions": n_reactions, "comments_anonymised": n_comments}
@@ -531,7 +540,10 @@ def _objects_erase(uid: str) -> dict:
 REDIS_USER_KEYS = ["sg:following:{uid}", "sg:rel:{uid}", "sg:login-fail:acct:{uid}",
                    # home feed (socialgraph.feeds), suggestions, notifications
                    "sg:feed:{uid}", "sg:feed:big:{uid}", "sg:feed:rebuilding:{uid}", "sg:suggest:{uid}",
-                   "sg:notif:last:{uid}", "sg:notif:mail:{uid}", "sg:notif:mail:scheduled:{uid}"]
+                   "sg:notif:last:{uid}", "sg:notif:mail:{uid}", "sg:notif:mail:scheduled:{uid}",
+                   # read copies (socialgraph.readcache) and their version keys, author timeline
+                   "sg:timeline:{uid}", *[k + s for k in ("sg:rel:{uid}", "sg:groups:{uid}", "sg:reactions:{uid}",
+                                                          "sg:short:{uid}") for s in ("", ":v")]]
 
 
 #: Redis key patterns (``SCAN MATCH``) of one user: message rate windows, kept
@@ -571,7 +583,7 @@ register_area("profile", order=10, export=_profile_export, import_=_profile_impo
 register_area("posts", order=20, export=_posts_export, erase=_posts_erase, import_=_posts_import)
 register_area("security", order=95, export=_security_export, erase=_security_erase)
 register_area("objects", order=40, export=_objects_export, erase=_objects_erase, import_=_objects_import)
-register_area("cache", order=50, erase=_cache_erase)
+register_area("cache", order=97, erase=_cache_erase)  # after the areas whose erase drops read copies
 register_area("lists", order=80, export=_lists_export, erase=_lists_erase)
 register_area("graph", order=90, erase=_profile_erase)
 register_area("account", order=100, erase=_account_erase)

@@ -25,9 +25,10 @@ from __future__ import annotations
 
 from bson import ObjectId
 from bson.errors import InvalidId
+from flask import current_app
 from pymongo import ReturnDocument
 
-from . import clock, events, extensions
+from . import clock, events, extensions, postcache
 from .errors import Conflict, Forbidden, NotFound, ValidationFailed
 from .pagination import Page, clamp_limit, decode_cursor, encode_cursor, ms_to_datetime, datetime_to_ms
 from .text import extract_hashtags, extract_mentions
@@ -152,22 +153,25 @@ def _comment_hidden(doc: dict, viewer: str | None) -> bool:
     """A comment is hidden from ``viewer`` if its author or its post's author blocks them (either way)."""
     if not viewer:
         return False
-    post = _db().posts.find_one({"_id": doc["post_id"]}, {"author_id": 1}) or {}
+    post = postcache.get_post(doc["post_id"]) or {}
     return _hidden_from(viewer, doc.get("author_id"), post.get("author_id"))
 
 
-def _get_doc(post_id: str, viewer: str | None = None) -> dict:
-    """The post document; :class:`NotFound` if missing or if its author and
-    ``viewer`` block each other (a block answers as if the post did not exist)."""
-    doc = _db().posts.find_one({"_id": parse_id(post_id)})
+def _get_doc(post_id: str, viewer: str | None = None, full: bool = False) -> dict:
+    """The post document (its cached copy, :mod:`socialgraph.postcache`, unless
+    ``full``: every field, e.g. the edit history); :class:`NotFound` if missing
+    or if its author and ``viewer`` block each other (a block answers as if
+    the post did not exist)."""
+    oid = parse_id(post_id)
+    doc = _db().posts.find_one({"_id": oid}) if full else postcache.get_post(oid)
     if doc is None or _hidden_from(viewer, doc["author_id"]):
         raise NotFound("post not found")
     return doc
 
 
-def _visible_doc(post_id: str, viewer: str | None) -> dict:
+def _visible_doc(post_id: str, viewer: str | None, full: bool = False) -> dict:
     """The post doc if ``viewer`` may see it; :class:`NotFound` otherwise."""
-    doc = _get_doc(post_id)
+    doc = _get_doc(post_id, full=full)
     if not can_view_post(viewer, doc):
         raise NotFound("post not found")
     return doc
@@ -187,7 +191,7 @@ def post_history(post_id: str, viewer: str | None = None) -> list[dict]:
     """Earlier versions of a visible post, oldest first: ``[{text,
     content_warning, sensitive, visibility, at}]`` (``at``: when that version
     was written). Raises :class:`NotFound`."""
-    doc = _visible_doc(post_id, viewer)
+    doc = _visible_doc(post_id, viewer, full=True)
     return [{"text": h.get("text"), "content_warning": h.get("content_warning"),
              "sensitive": bool(h.get("sensitive")), "visibility": h.get("visibility"), "at": h["at"]}
             for h in doc.get("history") or []]
@@ -206,7 +210,7 @@ def edit_post(post_id: str, editor: str, text=_UNSET, *, visibility=None, sensit
     """
     from .search import keywords
 
-    doc = _visible_doc(post_id, editor)
+    doc = _visible_doc(post_id, editor, full=True)
     if doc["author_id"] != editor:
         raise Forbidden("only the author can edit this post")
     changes: dict = {}
@@ -239,6 +243,7 @@ def edit_post(post_id: str, editor: str, text=_UNSET, *, visibility=None, sensit
         return_document=ReturnDocument.AFTER)
     if updated is None:
         raise NotFound("post not found")
+    postcache.forget(doc["_id"])
     events.publish("post.updated", post_id=post_id, author_id=editor)
     if "text" in changes:
         before = set(doc.get("mentions") or [])
@@ -259,6 +264,7 @@ def delete_post(post_id: str, actor: str, *, moderator: bool = False) -> None:
     res = _db().posts.delete_one({"_id": doc["_id"]})
     if res.deleted_count and doc.get("share_of"):
         _db().posts.update_one({"_id": doc["share_of"]}, {"$inc": {"counts.shares": -1}})
+    postcache.forget(doc["_id"], doc.get("share_of"))
     events.publish("post.deleted", post_id=str(doc["_id"]), author_id=doc["author_id"])
 
 
@@ -293,18 +299,14 @@ def present_posts(docs: list[dict], viewer: str | None = None) -> list[dict]:
     originals: dict = {}
     share_ids = [d["share_of"] for d in docs if d.get("share_of")]
     if share_ids:
-        for o in _db().posts.find({"_id": {"$in": share_ids}}):
+        for o in postcache.get_posts(share_ids).values():
             if can_view_post(viewer, o):
                 originals[o["_id"]] = o
     docs = [d for d in docs if d.get("kind") != "repost" or d.get("share_of") in originals]
     all_docs = docs + list(originals.values())
     authors = short_profiles([d["author_id"] for d in all_docs])
     media_docs = media.media_for_posts(all_docs)
-    mine = {}
-    if viewer and docs:
-        targets = [f"post:{d['_id']}" for d in docs]
-        mine = {r["target"]: r["type"] for r in
-                _db().reactions.find({"target": {"$in": targets}, "user_id": viewer}, {"target": 1, "type": 1})}
+    mine = viewer_reactions(viewer, [f"post:{d['_id']}" for d in docs]) if viewer and docs else {}
 
     def one(d: dict, embed: bool) -> dict:
         counts = d.get("counts", {})
@@ -407,6 +409,7 @@ def add_comment(post_id: str, author_id: str, text: str, parent_id: str | None =
     if parent:
         db.comments.update_one({"_id": parent["_id"]}, {"$inc": {"reply_count": 1}})
     db.posts.update_one({"_id": post["_id"]}, {"$inc": {"counts.comments": 1}})
+    postcache.forget(post["_id"])
     cid = str(doc["_id"])
     events.publish("comment.created", comment_id=cid, post_id=str(post["_id"]), author_id=author_id,
                    post_author_id=post["author_id"], parent_author_id=parent["author_id"] if parent else "")
@@ -535,6 +538,7 @@ def delete_comment(comment_id: str, actor: str, *, moderator: bool = False) -> N
             parent_id = parent.get("parent_id")
     db.reactions.delete_many({"target": f"comment:{doc['_id']}"})
     db.posts.update_one({"_id": doc["post_id"]}, {"$inc": {"counts.comments": -1}})
+    postcache.forget(doc["post_id"])
 
 
 # -- reactions --------------------------------------------------------------
@@ -542,10 +546,11 @@ def _target(kind: str, target_id: str, viewer: str | None) -> tuple[str, dict, s
     """``(collection, doc, target key, post doc)`` of a reaction target the
     viewer may see. Raises :class:`NotFound` (gone, deleted comment, hidden post)."""
     coll = "posts" if kind == "post" else "comments"
-    doc = _db()[coll].find_one({"_id": parse_id(target_id, kind)})
+    oid = parse_id(target_id, kind)
+    doc = postcache.get_post(oid) if kind == "post" else _db().comments.find_one({"_id": oid})
     if doc is None or doc.get("deleted"):
         raise NotFound(f"{kind} not found")
-    post = doc if kind == "post" else _db().posts.find_one({"_id": doc["post_id"]})
+    post = doc if kind == "post" else postcache.get_post(doc["post_id"])
     if post is None or not can_view_post(viewer, post):
         raise NotFound(f"{kind} not found")
     if kind == "comment" and viewer and viewer != doc["author_id"]:
@@ -579,6 +584,7 @@ def react(kind: str, target_id: str, user_id: str, reaction: str = "like") -> di
         inc[f"counts.reactions.{old['type']}"] = -1
     if inc:
         db[coll].update_one({"_id": doc["_id"]}, {"$inc": inc})
+        _reaction_written(coll, doc["_id"], user_id, target, reaction)
         events.publish("reaction.created", target=target, user_id=user_id, owner_id=doc["author_id"],
                        type=reaction)
     return {"reaction": reaction, "counts": _counts(coll, doc["_id"])}
@@ -591,7 +597,50 @@ def unreact(kind: str, target_id: str, user_id: str) -> dict:
     old = db.reactions.find_one_and_delete({"target": target, "user_id": user_id})
     if old is not None:
         db[coll].update_one({"_id": doc["_id"]}, {"$inc": {f"counts.reactions.{old['type']}": -1}})
+        _reaction_written(coll, doc["_id"], user_id, target, None)
     return {"reaction": None, "counts": _counts(coll, doc["_id"])}
+
+
+REACTIONS_KEY = "sg:reactions:{uid}"
+
+
+def viewer_reactions(viewer: str, targets: list[str]) -> dict[str, str]:
+    """``target -> type`` of ``viewer``'s reactions among ``targets`` (``"post:<id>"``,
+    ``"comment:<id>"``), from a Redis copy of all the viewer's reactions
+    (``sg:reactions:<uid>``, ``REACTION_CACHE_SECONDS``, kept current by
+    :func:`react`/:func:`unreact`); users with more than
+    :data:`readcache.HASH_MAX_FIELDS` reactions are asked of MongoDB per page."""
+    from redis.exceptions import RedisError
+
+    from . import readcache
+
+    if not targets:
+        return {}
+    key = REACTIONS_KEY.format(uid=viewer)
+    try:
+        values, version = readcache.hash_get(key, targets)
+    except RedisError:
+        values, version = None, None
+    if values is not None:
+        return {t: v.decode() for t, v in zip(targets, values) if v}
+    if version is not None:
+        cap = readcache.HASH_MAX_FIELDS
+        rows = list(_db().reactions.find({"user_id": viewer}, {"target": 1, "type": 1, "_id": 0}).limit(cap + 1))
+        if len(rows) <= cap:
+            everything = {r["target"]: r["type"] for r in rows}
+            readcache.hash_put(key, version, everything, int(current_app.config["REACTION_CACHE_SECONDS"]))
+            return {t: everything[t] for t in targets if t in everything}
+    return {r["target"]: r["type"] for r in
+            _db().reactions.find({"target": {"$in": targets}, "user_id": viewer}, {"target": 1, "type": 1})}
+
+
+def _reaction_written(coll: str, oid, user_id: str, target: str, reaction: str | None) -> None:
+    """After a reaction write: the post's cached copy (counts) and the user's reactions copy."""
+    from . import readcache
+
+    if coll == "posts":
+        postcache.forget(oid)
+    readcache.hash_write_through(REACTIONS_KEY.format(uid=user_id), target, reaction)
 
 
 def list_reactions(kind: str, target_id: str, viewer: str | None, type_: str | None = None,
@@ -660,6 +709,7 @@ def share_post(post_id: str, user_id: str, text: str | None = None, visibility: 
         raise Conflict("you already reposted this post")
     share = create_post(user_id, text, visibility=visibility, kind=kind, share_of=original["_id"])
     _db().posts.update_one({"_id": original["_id"]}, {"$inc": {"counts.shares": 1}})
+    postcache.forget(original["_id"])
     events.publish("post.shared", post_id=str(original["_id"]), share_id=share["id"], user_id=user_id,
                    owner_id=original["author_id"])
     return present_posts([_get_doc(share["id"])], user_id)[0]

@@ -54,14 +54,17 @@ def relationship(viewer: str | None, other: str) -> Relationship:
 
 
 def sets(uid: str) -> dict[str, set[str]]:
-    """``{"blocking", "blocked_by", "muting"}`` uid sets of ``uid`` (cached)."""
-    r = extensions.cache()
+    """``{"blocking", "blocked_by", "muting"}`` uid sets of ``uid``: a Redis copy
+    (versioned, :mod:`socialgraph.readcache`, so a block is never undone by a
+    reader storing the sets it read just before), else one graph query."""
+    from . import readcache
+
     key = CACHE_KEY.format(uid=uid)
-    raw = r.get(key)
+    (raw,), (version,) = readcache.get_many([key])
     if raw is None:
         rows = extensions.graph().read("relations/list_block_uids", uid=uid)
         data = rows[0] if rows else {"blocking": [], "blocked_by": [], "muting": []}
-        r.set(key, json.dumps(data), ex=CACHE_SECONDS)
+        readcache.put_many([(key, version, json.dumps(data))], CACHE_SECONDS)
     else:
         data = json.loads(raw)
     return {k: set(v) for k, v in data.items()}
@@ -84,10 +87,10 @@ def hidden_authors(uid: str | None) -> set[str]:
 
 
 def forget(*uids: str) -> None:
-    try:
-        extensions.cache().delete(*[CACHE_KEY.format(uid=u) for u in uids])
-    except Exception:  # the TTL bounds staleness
-        log.warning("could not drop relation cache of %s", uids)
+    """After a block, unblock, mute or unmute: drop the cached sets of ``uids``."""
+    from . import readcache
+
+    readcache.invalidate(*[CACHE_KEY.format(uid=u) for u in uids])
 
 
 def _target(actor: str, username: str) -> str:
@@ -158,3 +161,21 @@ def audience_sets(viewer: str | None) -> dict[str, set[str]]:
     if not rows:
         return empty
     return {k: set(rows[0].get(k) or []) for k in empty}
+
+
+def audience_among(viewer: str, authors: set[str], kinds: set[str]) -> dict[str, set[str]]:
+    """Like :func:`audience_sets` restricted to ``authors`` (the authors of one
+    page of posts): ``following`` from the cached following set
+    (:func:`socialgraph.users.following_among`); ``friends`` and
+    ``close_friend_of`` only when ``kinds`` asks for them (the page holds posts
+    with those audiences), in one graph query over those authors only."""
+    from .users import following_among
+
+    out = {"following": following_among(viewer, authors), "friends": set(), "close_friend_of": set()}
+    need = kinds & {"friends", "close_friend_of"}
+    if need and authors:
+        for row in extensions.graph().read("relations/list_audience_among", uid=viewer, authors=sorted(authors)):
+            for k in need:
+                if row[k]:
+                    out[k].add(row["uid"])
+    return out

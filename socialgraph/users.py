@@ -157,6 +157,23 @@ def following_uids(uid: str) -> list[str]:
     return uids
 
 
+def following_among(uid: str, authors: set[str]) -> set[str]:
+    """Those of ``authors`` whom ``uid`` follows (``SMISMEMBER`` on the cached
+    following set; loads it first when it is not cached)."""
+    if not authors:
+        return set()
+    r = extensions.cache()
+    key = FOLLOWING_KEY.format(uid=uid)
+    ordered = sorted(authors)
+    pipe = r.pipeline(transaction=False)
+    pipe.exists(key)
+    pipe.smismember(key, ordered)
+    exists, flags = pipe.execute()
+    if not exists:
+        return authors & set(following_uids(uid))
+    return {a for a, f in zip(ordered, flags) if f}
+
+
 def forget_following(*uids: str) -> None:
     """Drop cached following sets; if Redis is away their TTL bounds the staleness."""
     from redis.exceptions import RedisError
@@ -167,9 +184,48 @@ def forget_following(*uids: str) -> None:
         log.warning("could not drop following cache of %s; expires in its TTL", uids)
 
 
+SHORT_KEY = "sg:short:{uid}"
+
+
 def short_profiles(uids: list[str]) -> dict[str, dict]:
-    """``uid -> {uid, username, display_name}`` for the given uids (one graph query)."""
-    if not uids:
+    """``uid -> {uid, username, display_name}`` for the given uids that exist:
+    Redis copies (``sg:short:<uid>``, ``PROFILE_CACHE_SECONDS``, dropped by
+    :func:`forget_short_profile` when a profile changes or goes), the rest in
+    one graph query."""
+    import json
+
+    from flask import current_app
+    from redis.exceptions import RedisError
+
+    from . import readcache
+
+    wanted = list(dict.fromkeys(u for u in uids if u))
+    if not wanted:
         return {}
-    rows = extensions.graph().read("users/get_users_by_uid", uids=list(set(uids)))
-    return {r["uid"]: r for r in rows}
+    keys = [SHORT_KEY.format(uid=u) for u in wanted]
+    try:
+        copies, versions = readcache.get_many(keys)
+    except RedisError:
+        copies, versions = [None] * len(keys), None
+    out, missing = {}, {}
+    for u, raw, v in zip(wanted, copies, versions or ["0"] * len(keys)):
+        if raw:
+            out[u] = json.loads(raw)
+        else:
+            missing[u] = v
+    if missing:
+        rows = extensions.graph().read("users/get_users_by_uid", uids=list(missing))
+        found = {r["uid"]: {"uid": r["uid"], "username": r["username"], "display_name": r.get("display_name")}
+                 for r in rows}
+        out.update(found)
+        if versions is not None:
+            readcache.put_many(((SHORT_KEY.format(uid=u), missing[u], json.dumps(p)) for u, p in found.items()),
+                               int(current_app.config["PROFILE_CACHE_SECONDS"]))
+    return out
+
+
+def forget_short_profile(*uids: str) -> None:
+    """After a profile write or an account deletion: drop the cached short profiles."""
+    from . import readcache
+
+    readcache.invalidate(*[SHORT_KEY.format(uid=u) for u in uids])

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from socialgraph import extensions
+from socialgraph import extensions, feeds
 
 AUDIENCES = ("public", "followers", "friends", "close_friends", "only_me")
 

@@ -1,0 +1,115 @@
+"""The Redis copies read by every page (posts, short profiles, a user's
+reactions, block/mute and group sets, author timelines) never show what a
+write has changed: each write path is exercised after the copy was made."""
+from __future__ import annotations
+
+from socialgraph import extensions, feeds, postcache, readcache
+from tests.conftest import config
+
+
+def home(user, **params):
+    r = user.get("/api/v1/feeds/home", query_string={"limit": 50, **params})
+    assert r.status_code == 200, r.get_json()
+    return {p["id"]: p for p in r.get_json()["items"]}
+
+
+def test_a_reader_never_stores_a_copy_older_than_a_write(ctx):
+    """The stale-set race: the reader reads the version, a writer writes and
+    invalidates, then the reader's store of the old value is refused."""
+    key = "sg:test:race"
+    readcache.invalidate(key)
+    (copy,), (v0,) = readcache.get_many([key])
+    assert copy is None
+    readcache.invalidate(key)  # a write lands between the reader's store read and its SET
+    readcache.put_many([(key, v0, "old")], 60)
+    assert readcache.get_many([key])[0] == [None]
+    (_,), (v1,) = readcache.get_many([key])
+    readcache.put_many([(key, v1, "new")], 60)
+    assert readcache.get_many([key])[0] == [b"new"]
+
+
+def test_post_copies_follow_reactions_comments_edits_and_deletes(make_user, ctx):
+    author, reader, other = make_user("au"), make_user("rd"), make_user("ot")
+    reader.put(f"/api/v1/users/{author.username}/follow")
+    home(reader)
+    pid = author.post("/api/v1/posts", json={"text": "cache me"}).get_json()["id"]
+    item = home(reader)[pid]
+    assert extensions.cache().exists(postcache.KEY.format(id=pid))  # served from a copy from now on
+    assert item["counts"]["reactions_total"] == 0 and item["viewer_reaction"] is None
+    other.put(f"/api/v1/posts/{pid}/reaction", json={"type": "laugh"})
+    reader.put(f"/api/v1/posts/{pid}/reaction", json={"type": "love"})
+    item = home(reader)[pid]
+    assert item["counts"]["reactions"] == {"laugh": 1, "love": 1} and item["viewer_reaction"] == "love"
+    reader.put(f"/api/v1/posts/{pid}/reaction", json={"type": "sad"})
+    assert home(reader)[pid]["viewer_reaction"] == "sad"
+    reader.delete(f"/api/v1/posts/{pid}/reaction")
+    item = home(reader)[pid]
+    assert item["viewer_reaction"] is None and item["counts"]["reactions"] == {"laugh": 1}
+    cid = other.post(f"/api/v1/posts/{pid}/comments", json={"text": "first"}).get_json()["id"]
+    assert home(reader)[pid]["counts"]["comments"] == 1
+    other.delete(f"/api/v1/comments/{cid}")
+    assert home(reader)[pid]["counts"]["comments"] == 0
+    author.patch(f"/api/v1/posts/{pid}", json={"text": "edited text", "visibility": "friends"})
+    assert pid not in home(reader)  # now friends-only: the follower no longer sees it
+    assert reader.get(f"/api/v1/posts/{pid}").status_code == 404
+    author.patch(f"/api/v1/posts/{pid}", json={"visibility": "public"})
+    assert home(reader)[pid]["text"] == "edited text"
+    assert reader.get(f"/api/v1/posts/{pid}").get_json()["edited"] is True
+    author.delete(f"/api/v1/posts/{pid}")
+    assert pid not in home(reader)
+    assert reader.get(f"/api/v1/posts/{pid}").status_code == 404
+
+
+def test_author_names_blocks_and_friends_audience_in_the_home_feed(make_user, ctx):
+    author, friend, follower = make_user("au"), make_user("fr"), make_user("fo")
+    for u in (friend, follower):
+        u.put(f"/api/v1/users/{author.username}/follow")
+        home(u)
+    extensions.graph().run_text("MATCH (a:User {uid: $a}), (b:User {uid: $b}) CREATE (a)-[:FRIENDS_WITH]->(b)",
+                                a=author.uid, b=friend.uid)
+    pub = author.post("/api/v1/posts", json={"text": "for all"}).get_json()["id"]
+    fri = author.post("/api/v1/posts", json={"text": "for friends", "visibility": "friends"}).get_json()["id"]
+    assert {pub, fri} <= set(home(friend)) and set(home(follower)) >= {pub} and fri not in home(follower)
+    assert home(friend)[pub]["author"]["display_name"] != "Renamed Author"
+    author.patch("/api/v1/me", json={"display_name": "Renamed Author"})
+    assert home(friend)[pub]["author"]["display_name"] == "Renamed Author"
+    friend.put(f"/api/v1/users/{author.username}/block")
+    assert home(friend) == {} or not ({pub, fri} & set(home(friend)))
+    assert follower.get(f"/api/v1/posts/{pub}").status_code == 200
+    author.put(f"/api/v1/users/{follower.username}/block")  # blocked by the author: gone at once
+    assert pub not in home(follower)
+    assert follower.get(f"/api/v1/posts/{pub}").status_code == 404
+
+
+def test_leaving_a_group_hides_its_posts_from_the_home_feed_at_once(make_user, ctx):
+    admin, member = make_user("ad"), make_user("me")
+    gid = admin.post("/api/v1/groups", json={"name": "cache group", "privacy": "private"}).get_json()["id"]
+    extensions.graph().run_text(
+        "MATCH (g:Group {uid: $g}), (u:User {uid: $u}) CREATE (u)-[:MEMBER_OF {role: 'member', since: datetime()}]->(g)",
+        g=gid, u=member.uid)
+    from socialgraph import groups
+
+    groups.forget_member_groups(member.uid)  # written directly above, not through the service
+    gp = admin.post(f"/api/v1/groups/{gid}/posts", json={"text": "members only"}).get_json()["id"]
+    assert gp in home(member)
+    assert member.post(f"/api/v1/groups/{gid}/leave").status_code in (200, 204)
+    assert gp not in home(member)
+
+
+def test_big_accounts_are_read_from_their_author_timeline(app, make_user, ctx):
+    star, fan = make_user("star"), make_user("fan")
+    fan.put(f"/api/v1/users/{star.username}/follow")
+    home(fan)
+    extensions.cache().delete(feeds.BIG_KEY.format(uid=fan.uid))
+    with config(app, FEED_HYBRID_THRESHOLD=1):
+        first = star.post("/api/v1/posts", json={"text": "one"}).get_json()["id"]
+        assert list(home(fan)) == [first]
+        tl = feeds.TIMELINE_KEY.format(uid=star.uid)
+        assert extensions.cache().zscore(tl, first) is not None  # built on the first read
+        second = star.post("/api/v1/posts", json={"text": "two"}).get_json()["id"]
+        assert extensions.cache().zscore(tl, second) is not None  # pushed at post time
+        assert list(home(fan)) == [second, first]
+        star.delete(f"/api/v1/posts/{second}")
+        assert list(home(fan)) == [first]
+        assert extensions.cache().zscore(tl, second) is None
+    extensions.cache().delete(feeds.BIG_KEY.format(uid=fan.uid))
