@@ -132,8 +132,7 @@ def main() -> None:
         data["tokens"] = login_all(base, data["readers"])
         data_file = RESULTS / "locust_data.json"
         data_file.write_text(json.dumps({k: data[k] for k in ("tokens", "post_ids", "usernames")}))
-        for t in data["tokens"]:  # warm-up: every reader's feed set exists (active users)
-            requests.get(f"{base}/api/v1/feeds/home", headers={"Authorization": t}, timeout=60)
+        warm_up(base, data, app)
         watched = {"gunicorn": server.pid, "rq-worker": worker.pid,
                    **{name: p.pid for name, p in stack.procs.items()}}
         if not args.no_load:
@@ -245,6 +244,24 @@ def load(app, stack, args) -> dict:
     return data
 
 
+def warm_up(base: str, data: dict, app) -> None:
+    """Every reader is an active user: the first read starts the rebuild of
+    their feed set (RQ worker); wait for all sets, then read each once more."""
+    from socialgraph import extensions, feeds
+
+    for t in data["tokens"]:
+        requests.get(f"{base}/api/v1/feeds/home", headers={"Authorization": t}, timeout=60)
+    with app.app_context():
+        r = extensions.cache()
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            if all(r.exists(feeds.FEED_KEY.format(uid=u["uid"])) for u in data["readers"]):
+                break
+            time.sleep(1)
+    for t in data["tokens"]:
+        requests.get(f"{base}/api/v1/feeds/home", headers={"Authorization": t}, timeout=60)
+
+
 def login_all(base: str, readers: list[dict]) -> list[str]:
     s = requests.Session()
     out = []
@@ -345,6 +362,8 @@ def fanout(data) -> dict:
         feeds.rebuild_feed(u)
     rebuild_s = time.perf_counter() - t
     r = extensions.cache()
+    tq = extensions.tasks()
+    backlog = {name: tq.queue(name).count for name in tq.queue_names}  # jobs left by the load steps
     t0 = time.perf_counter()
     post = posts.create_post(author["uid"], "fan-out benchmark post")
     pid = str(post["id"])
@@ -359,7 +378,7 @@ def fanout(data) -> dict:
     done_s = time.perf_counter() - t0
     res = {"author_followers": author["degree"] // 2, "active_followers": len(followers),
            "create_ms": round(created_ms, 1), "visible_in_all_s": round(done_s, 2),
-           "rebuild_1000_feeds_s": round(rebuild_s, 1)}
+           "rebuild_1000_feeds_s": round(rebuild_s, 1), "queued_jobs_at_start": backlog}
     print(f"fan-out: {res}", flush=True)
     return res
 
@@ -607,15 +626,16 @@ def run_peer(pg: Postgres, data, args, stack) -> dict:
 def report() -> None:
     print("\n==== summary (ms; req/s) ====")
     ceiling = RESULT.get("ceiling", {})
-    for users, step in RESULT.get("mix", {}).items():
-        ping = ceiling.get(users, {}).get("ops", {}).get("ping", {}).get("rps") or float("nan")
-        peer = RESULT.get("peer", {}).get("steps", {}).get(users, {}).get("ops", {})
-        print(f"-- {users} clients (ceiling {ping} req/s)")
-        for op, o in step["ops"].items():
-            pr = peer.get(op)
-            vs = f"  p95 ours/peer {o['p95'] / pr['p95']:.2f}" if pr and pr["p95"] else ""
-            print(f"{op:<15} {o['rps']:>7} req/s ({o['rps'] / ping:.3f} of ceiling)  p50 {o['p50']:>6}  "
-                  f"p95 {o['p95']:>6}  p99 {o['p99']:>6}  errors {o['errors']}{vs}")
+    for which in ("home", "reads", "mix"):
+        for users, step in RESULT.get(which, {}).items():
+            ping = ceiling.get(users, {}).get("ops", {}).get("ping", {}).get("rps") or float("nan")
+            peer = RESULT.get("peer", {}).get("steps", {}).get(users, {}).get("ops", {}) if which == "reads" else {}
+            print(f"-- {which}, {users} clients (ceiling {ping} req/s)")
+            for op, o in step["ops"].items():
+                pr = peer.get(op)
+                vs = f"  p95 ours/peer {o['p95'] / pr['p95']:.2f}" if pr and pr["p95"] else ""
+                print(f"{op:<15} {o['rps']:>7} req/s ({o['rps'] / ping:.3f} of ceiling)  p50 {o['p50']:>6}  "
+                      f"p95 {o['p95']:>6}  p99 {o['p99']:>6}  errors {o['errors']}{vs}")
 
 
 if __name__ == "__main__":

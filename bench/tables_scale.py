@@ -11,18 +11,23 @@ REPO = Path(__file__).resolve().parents[1]
 
 def main(path: str | None = None) -> None:
     res = json.loads(Path(path or REPO / "bench" / "results" / "scale.json").read_text())
-    mix, ceiling, peer = res["mix"], res.get("ceiling", {}), res.get("peer", {}).get("steps", {})
-    print("| clients | operation | req/s | of ceiling | p50 ms | p95 ms | p99 ms | errors | peer p95 ms | ours/peer p95 |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
-    for users in sorted(mix, key=int):
-        ping = ceiling.get(users, {}).get("ops", {}).get("ping", {})
-        print(f"| {users} | **ceiling** GET /ping | {ping.get('rps')} | 1 | {ping.get('p50')} | {ping.get('p95')} | "
+    ceiling, peer = res.get("ceiling", {}), res.get("peer", {}).get("steps", {})
+    loads = [w for w in ("home", "reads", "mix") if w in res]
+    print("| load | clients | operation | req/s | of ceiling | p50 ms | p95 ms | p99 ms | errors | peer p95 ms | ours/peer p95 |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for users in sorted(ceiling, key=int):
+        ping = ceiling[users]["ops"].get("ping", {})
+        print(f"| ceiling | {users} | GET /ping | {ping.get('rps')} | 1 | {ping.get('p50')} | {ping.get('p95')} | "
               f"{ping.get('p99')} | {ping.get('errors')} | | |")
-        for op, o in mix[users]["ops"].items():
-            p = peer.get(users, {}).get("ops", {}).get(op)
-            ratio = f"{o['p95'] / p['p95']:.2f}" if p and p["p95"] else ""
-            print(f"| {users} | {op} | {o['rps']} | {o['rps'] / ping['rps']:.3f} | {o['p50']:g} | {o['p95']:g} | "
-                  f"{o['p99']:g} | {o['errors']} | {p['p95'] if p else ''} | {ratio} |")
+    for which in loads:
+        for users in sorted(res[which], key=int):
+            ping = ceiling.get(users, {}).get("ops", {}).get("ping", {})
+            for op, o in res[which][users]["ops"].items():
+                p = peer.get(users, {}).get("ops", {}).get(op) if which == "reads" else None
+                ratio = f"{o['p95'] / p['p95']:.2f}" if p and p["p95"] else ""
+                share = f"{o['rps'] / ping['rps']:.3f}" if ping.get("rps") else ""
+                print(f"| {which} | {users} | {op} | {o['rps']} | {share} | {o['p50']:g} | {o['p95']:g} | "
+                      f"{o['p99']:g} | {o['errors']} | {p['p95'] if p else ''} | {ratio} |")
     print()
     print("| clients | peer operation | req/s | p50 ms | p95 ms | p99 ms | errors |")
     print("|---|---|---|---|---|---|---|")
@@ -31,11 +36,12 @@ def main(path: str | None = None) -> None:
             print(f"| {users} | {op} | {o['rps']} | {o['p50']:g} | {o['p95']:g} | {o['p99']:g} | {o['errors']} |")
     print()
     procs = {}
-    for label, steps in (("ceiling", ceiling), ("mix", mix), ("peer", peer)):
+    labelled = [("ceiling", ceiling)] + [(w, res[w]) for w in loads] + [("peer", peer)]
+    for label, steps in labelled:
         for users, st in steps.items():
             for name, v in st["procs"].items():
                 procs.setdefault(name, {})[f"{label}@{users}"] = v
-    cols = [f"{lab}@{u}" for lab, st in (("ceiling", ceiling), ("mix", mix), ("peer", peer)) for u in sorted(st, key=int)]
+    cols = [f"{lab}@{u}" for lab, st in labelled for u in sorted(st, key=int)]
     print("| process | " + " | ".join(cols) + " |")
     print("|---|" + "---|" * len(cols))
     for name, vals in procs.items():

@@ -3,7 +3,7 @@
 - ``socialgraph dev``: start the local real servers and the API (local default);
 - ``socialgraph db init``: create graph schema, Mongo indexes, media bucket;
 - ``socialgraph import snap-facebook PATH`` / ``import musae-github DIR`` / ``import stackexchange DIR``;
-- ``socialgraph worker``: an RQ worker for the configured queue;
+- ``socialgraph worker [--queues feeds,default]``: an RQ worker (feed queue first, then the default queue);
 - ``socialgraph outbox drain``: re-queue jobs kept while Redis was away;
 - ``socialgraph media cleanup``: delete orphaned uploads (schedule hourly).
 """
@@ -73,8 +73,12 @@ def register_cli(app: Flask) -> None:
 
     @app.cli.command("worker")
     @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
-    def worker(burst):
-        """Run an RQ worker on the configured queue (jobs run inside the app)."""
+    @click.option("--queues", default=None,
+                  help="Comma-separated queues in priority order (default: SG_RQ_FEED_QUEUE, then SG_RQ_QUEUE).")
+    def worker(burst, queues):
+        """Run an RQ worker (jobs run inside the app). By default it takes jobs
+        from the feed queue first, then the default queue; ``--queues feeds``
+        runs a worker dedicated to fan-out."""
         from redis.exceptions import ConnectionError as RedisConnectionError, TimeoutError as RedisTimeout
         from rq import Worker
 
@@ -90,7 +94,9 @@ def register_cli(app: Flask) -> None:
                 from .trends import schedule_next
 
                 schedule_next(delay=1)  # trends job; it re-schedules itself (one per time slot)
-                w = Worker([app.config["RQ_QUEUE"]], connection=extensions.cache())
+                names = [q.strip() for q in queues.split(",") if q.strip()] if queues else \
+                    extensions.tasks().queue_names
+                w = Worker(names, connection=extensions.cache())
                 w.work(burst=burst, with_scheduler=True)
                 return
             except (RedisConnectionError, RedisTimeout) as exc:

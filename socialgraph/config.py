@@ -67,6 +67,7 @@ def load_config(env: dict | None = None) -> dict:
         # cache and queues
         "REDIS_URL": env.get("SG_REDIS_URL", "redis://127.0.0.1:6379/0"),
         "RQ_QUEUE": env.get("SG_RQ_QUEUE", "default"),
+        "RQ_FEED_QUEUE": env.get("SG_RQ_FEED_QUEUE", "feeds"),
         "RQ_ASYNC": _bool(env.get("SG_RQ_ASYNC"), True),
         # mail
         "MAIL_BACKEND": env.get("SG_MAIL_BACKEND", "outbox"),  # outbox | smtp

@@ -33,19 +33,41 @@ class GraphStore:
     write transaction that commits or rolls back as a whole.
     """
 
-    def __init__(self, driver, database: str, catalog: CypherCatalog):
+    def __init__(self, driver, database: str, catalog: CypherCatalog, retry_seconds: float = 6.0):
         self.driver = driver
         self.database = database
         self.catalog = catalog
+        self.retry_seconds = retry_seconds
 
     def _run(self, tx, name: str, params: dict) -> list[dict]:
         result = tx.run(self.catalog[name], params)
         return [record.data() for record in result]
 
     def read(self, name: str, **params: Any) -> list[dict]:
-        """Run the read query ``name`` with ``params``; records as dicts."""
-        with self.driver.session(database=self.database) as session:
-            return session.execute_read(self._run, name, params)
+        """Run the read query ``name`` with ``params``; records as dicts.
+
+        One auto-commit transaction (RUN and PULL pipelined: one round trip,
+        where a managed transaction costs BEGIN, RUN/PULL and COMMIT; every
+        catalog read is a single statement, so nothing is lost). Transient
+        errors and lost connections are retried with backoff for up to the
+        driver's ``max_transaction_retry_time``, as a managed transaction would.
+        """
+        import time
+
+        from neo4j.exceptions import ServiceUnavailable, SessionExpired, TransientError
+
+        query = self.catalog[name]
+        deadline = time.monotonic() + self.retry_seconds
+        delay = 0.05
+        while True:
+            try:
+                with self.driver.session(database=self.database, default_access_mode="READ") as session:
+                    return [record.data() for record in session.run(query, params)]
+            except (TransientError, SessionExpired, ServiceUnavailable):
+                if time.monotonic() + delay > deadline:
+                    raise
+                time.sleep(delay)
+                delay = min(delay * 2, 1.0)
 
     def write(self, name: str, **params: Any) -> list[dict]:
         """Run the write query ``name`` with ``params``; records as dicts."""
@@ -105,7 +127,7 @@ class Stores:
                 max_transaction_retry_time=timeout * 2, max_connection_pool_size=50,
             )
             _bind_neomodel(driver, c["BOLT_DATABASE"])
-            return GraphStore(driver, c["BOLT_DATABASE"], self.catalog)
+            return GraphStore(driver, c["BOLT_DATABASE"], self.catalog, retry_seconds=timeout * 2)
 
         return self._get("graph", make)
 
@@ -149,7 +171,8 @@ class Stores:
         def make():
             from .tasks import TaskQueue
 
-            return TaskQueue(self.cache, self.mongo, self.config["RQ_QUEUE"], self.config["RQ_ASYNC"])
+            return TaskQueue(self.cache, self.mongo, self.config["RQ_QUEUE"], self.config["RQ_ASYNC"],
+                             routes={"jobs.feeds.": self.config["RQ_FEED_QUEUE"]})
 
         return self._get("tasks", make)
 

@@ -386,7 +386,8 @@ def home_feed(uid: str, cursor: str | None = None, limit: int | None = None) -> 
     exhausted = False
     # 1. the fan-out set, read in chunks until a page of visible posts is found
     while len(found) < want:
-        pairs, exhausted = _set_entries(r, fkey, below, max(want * 2, 40))
+        # most entries are visible: ask for what is missing and a few more
+        pairs, exhausted = _set_entries(r, fkey, below, want - len(found) + 4)
         if not pairs:
             break
         below = min((sc, m) for m, sc in pairs)
@@ -399,10 +400,12 @@ def home_feed(uid: str, cursor: str | None = None, limit: int | None = None) -> 
         if exhausted:
             break
     candidates = list(found.values())
+    # older than the page already found, a merged post cannot make the page
+    floor = sorted(map(_key_of, candidates), reverse=True)[want - 1] if len(candidates) >= want else None
     # 2. followed big accounts (hybrid: not fanned out), from their author timelines
     big = big_followees(uid) - hidden
     if big:
-        candidates += _visible_page(uid, timeline_posts(sorted(big), key, want), hidden, blocked, group_ids)
+        candidates += _visible_page(uid, timeline_posts(sorted(big), key, want, floor), hidden, blocked, group_ids)
     # 3. the viewer's groups (group posts are merged at read time)
     candidates += _group_candidates(group_ids, hidden, key, want)
     # 4. older than a trimmed set: fan-out on read from MongoDB
@@ -423,15 +426,16 @@ def home_feed(uid: str, cursor: str | None = None, limit: int | None = None) -> 
 
 
 # -- author timelines (hybrid fan-out) ------------------------------------------------
-def author_timeline(author_id: str) -> str:
+def author_timeline(author_id: str, known: bool = False) -> str:
     """The key of ``sg:timeline:<uid>``: newest non-group posts of a big account
     (member = post id, score = created_at ms, capped at ``FEED_MAX_ITEMS``, the
     marker ``"-"`` when it holds them all), which followers' home feeds merge
     at read time instead of receiving a fan-out. Built from MongoDB when
-    missing (``FEED_ACTIVE_DAYS`` TTL), pushed to by :func:`fanout_post`."""
+    missing (``FEED_ACTIVE_DAYS`` TTL; ``known``: the caller saw it exists),
+    pushed to by :func:`fanout_post`."""
     r = extensions.cache()
     key = TIMELINE_KEY.format(uid=author_id)
-    if r.exists(key):
+    if known or r.exists(key):
         return key
     cap = _cfg("FEED_MAX_ITEMS")
     docs = list(extensions.mongo().posts.find({"author_id": author_id, "group_id": None}, {"created_at": 1})
@@ -449,16 +453,20 @@ def author_timeline(author_id: str) -> str:
     return key
 
 
-def timeline_posts(authors: list[str], below, n: int) -> list[dict]:
-    """The ``n`` newest posts of each of ``authors`` older than ``below`` (a
-    (ms, id) key or None), from their author timelines (one pipelined read);
-    falls back to MongoDB for a timeline that was trimmed past ``below``."""
+def timeline_posts(authors: list[str], below, n: int, floor=None) -> list[dict]:
+    """The ``n`` newest posts of each of ``authors`` older than ``below`` and
+    newer than ``floor`` ((ms, id) keys or None), from their author timelines
+    (one pipelined read); falls back to MongoDB for a timeline that was
+    trimmed past ``below``."""
     r = extensions.cache()
-    keys = [author_timeline(a) for a in authors]
+    pipe = r.pipeline(transaction=False)
+    for a in authors:
+        pipe.exists(TIMELINE_KEY.format(uid=a))
+    keys = [author_timeline(a, bool(e)) for a, e in zip(authors, pipe.execute())]
     pipe = r.pipeline(transaction=False)
     for k in keys:
-        pipe.zrange(k, below[0] if below else "+inf", "(0", desc=True, byscore=True, offset=0, num=n + 1,
-                    withscores=True)
+        pipe.zrange(k, below[0] if below else "+inf", floor[0] if floor else "(0", desc=True, byscore=True,
+                    offset=0, num=n + 1, withscores=True)
         pipe.zscore(k, COMPLETE)
     res = pipe.execute()
     ids: list[str] = []
@@ -466,9 +474,10 @@ def timeline_posts(authors: list[str], below, n: int) -> list[dict]:
     for i, a in enumerate(authors):
         entries, complete = res[2 * i], res[2 * i + 1]
         pairs = [(m.decode(), int(sc)) for m, sc in entries]
-        pairs = [(m, sc) for m, sc in pairs if below is None or (sc, m) < below]
+        pairs = [(m, sc) for m, sc in pairs if m != COMPLETE and (below is None or (sc, m) < below)
+                 and (floor is None or (sc, m) > floor)]
         ids += [m for m, _ in pairs[:n]]
-        if len(entries) <= n and complete is None:
+        if floor is None and len(entries) <= n and complete is None:
             trimmed.append(a)
     docs = postcache.get_posts(ids)
     gone = [m for m in ids if m not in docs]

@@ -356,9 +356,10 @@ def connection(viewer: str, username: str) -> dict:
 RESTRICTED_KEEP = ("uid", "username", "display_name")
 
 
-def profile_extras(profile: dict, viewer: str | None) -> dict:
+def profile_extras(profile: dict, viewer: str | None, row: dict) -> dict:
     """Add friendship fields to a profile (``socialgraph.users.get_profile``) and
-    apply the owner's privacy settings.
+    apply the owner's privacy settings. ``row``: the ``users/get_profile``
+    record (privacy settings, friends count, how the viewer stands to the owner).
 
     Adds ``restricted`` (bool), ``locked``, ``friends_count``, ``friendship``
     (``none`` | ``friends`` | ``request_sent`` | ``request_received`` | ``self``;
@@ -374,10 +375,8 @@ def profile_extras(profile: dict, viewer: str | None) -> dict:
     from .privacy import Access
 
     owner = profile["uid"]
-    rows = extensions.graph().read("friends/get_profile_extras", viewer=viewer, owner=owner)
-    if not rows or rows[0]["blocked"]:
+    if row["blocked"]:
         raise NotFound("no such user")
-    row = rows[0]
     acc = Access(owner=owner, viewer=viewer,
                  **{f.name: row[f.name] for f in fields(Access) if f.name in row})
     friendship = None

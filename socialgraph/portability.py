@@ -542,7 +542,7 @@ REDIS_USER_KEYS = ["sg:following:{uid}", "sg:rel:{uid}", "sg:login-fail:acct:{ui
                    "sg:feed:{uid}", "sg:feed:big:{uid}", "sg:feed:rebuilding:{uid}", "sg:suggest:{uid}",
                    "sg:notif:last:{uid}", "sg:notif:mail:{uid}", "sg:notif:mail:scheduled:{uid}",
                    # read copies (socialgraph.readcache) and their version keys, author timeline
-                   "sg:timeline:{uid}", *[k + s for k in ("sg:rel:{uid}", "sg:groups:{uid}", "sg:reactions:{uid}",
+                   "sg:timeline:{uid}", "sg:stories:until:{uid}", "sg:stories:until:{uid}:v", *[k + s for k in ("sg:rel:{uid}", "sg:groups:{uid}", "sg:reactions:{uid}",
                                                           "sg:short:{uid}") for s in ("", ":v")]]
 
 

@@ -135,6 +135,7 @@ def create_text_story(author: str, text: str, background: str = "#000000", overl
     doc = _new_doc(author, "text", audience, custom_audience, overlays, stickers)
     doc.update(text=text, background=background)
     _db().stories.insert_one(doc)
+    _forget_active(author)
     return present([doc], author)[0]
 
 
@@ -155,6 +156,7 @@ def create_image_story(author: str, data: bytes, overlays: list | None = None, s
     put_jpeg(key, jpeg)
     doc["media_key"] = key
     db.stories.insert_one(doc)
+    _forget_active(author)
     return present([doc], author)[0]
 
 
@@ -172,6 +174,7 @@ def create_video_story(author: str, media_id: str, overlays: list | None = None,
     doc["media_id"] = mdoc["_id"]
     try:
         _db().stories.insert_one(doc)
+        _forget_active(doc["author_id"])
     except Exception:
         _db().media.update_one({"_id": mdoc["_id"]}, {"$set": {"story_id": None}})
         raise
@@ -344,6 +347,7 @@ def delete_story(story_id: str, actor: str) -> None:
     if doc["author_id"] != actor:
         raise Forbidden("only the author can delete a story")
     db.stories.delete_one({"_id": doc["_id"]})
+    _forget_active(doc["author_id"])
     db.story_views.delete_many({"story_id": doc["_id"]})
     db.highlights.update_many({"owner_id": actor}, {"$pull": {"story_ids": doc["_id"]}})
     if doc.get("media_key"):
@@ -400,10 +404,48 @@ def tray(viewer: str) -> list[dict]:
     return items
 
 
+ACTIVE_KEY = "sg:stories:until:{uid}"
+
+
+def _active_until(author: str) -> float:
+    """When ``author``'s last active story expires (epoch seconds, 0 when none):
+    a Redis copy (``sg:stories:until:<uid>``, versioned, dropped when a story
+    is posted or deleted), so profiles of the many users without stories
+    do not ask MongoDB."""
+    import json
+
+    from redis.exceptions import RedisError
+
+    from . import readcache
+
+    key = ACTIVE_KEY.format(uid=author)
+    try:
+        (raw,), (version,) = readcache.get_many([key])
+    except RedisError:
+        raw = version = None
+    if raw is not None:
+        return float(json.loads(raw))
+    now = clock.now()
+    last = _db().stories.find_one({"author_id": author, "expires_at": {"$gt": now}}, {"expires_at": 1},
+                                  sort=[("expires_at", -1)])
+    until = as_utc(last["expires_at"]).timestamp() if last else 0.0
+    if version is not None:
+        readcache.put_many([(key, version, json.dumps(until))], 3600)
+    return until
+
+
+def _forget_active(author: str) -> None:
+    from . import readcache
+
+    readcache.invalidate(ACTIVE_KEY.format(uid=author))
+
+
 def has_unseen_stories(viewer: str | None, author: str) -> bool:
     """Whether ``author`` has an active story ``viewer`` may see and has not
     seen (the profile summary flag); ``False`` for anonymous viewers and oneself."""
     if not viewer or viewer == author:
+        return False
+    if _active_until(author) <= clock.now().timestamp():
         return False
     docs = _visible_active(viewer, [author])
     return bool(docs) and len(_seen(viewer, docs)) < len(docs)
@@ -618,6 +660,7 @@ def _erase_area(uid: str) -> dict:
         raise RuntimeError(f"could not delete {len(errors)} story object(s): {errors[0]}")
     out["objects"] = len(names)
     out["stories"] = db.stories.delete_many({"author_id": uid}).deleted_count
+    _forget_active(uid)
     return out
 
 

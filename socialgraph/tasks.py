@@ -23,18 +23,34 @@ FAILURE_TTL = 7 * 86400
 class TaskQueue:
     """Enqueue jobs by dotted name; falls back to a MongoDB outbox."""
 
-    def __init__(self, redis_factory: Callable, mongo_factory: Callable, name: str, is_async: bool):
+    def __init__(self, redis_factory: Callable, mongo_factory: Callable, name: str, is_async: bool,
+                 routes: dict[str, str] | None = None):
         self._redis = redis_factory
         self._mongo = mongo_factory
         self.name = name
         self.is_async = is_async
+        #: job name prefix -> queue name; everything else goes to ``name``
+        self.routes = dict(routes or {})
         #: set when a job went to the outbox; the next successful enqueue drains it
         self._outbox_dirty = False
 
-    def queue(self):
+    @property
+    def queue_names(self) -> list[str]:
+        """Every queue, highest priority first (the routed queues, then the
+        default): what a worker listens to. RQ takes jobs from the first
+        non-empty queue, so a burst on the default queue (notifications,
+        mail) never delays home-feed fan-out (Mastodon keeps its feed pushes
+        apart from its default Sidekiq queue for the same reason)."""
+        return list(dict.fromkeys([*self.routes.values(), self.name]))
+
+    def queue_name_for(self, func: str) -> str:
+        return next((q for prefix, q in self.routes.items() if func.startswith(prefix)), self.name)
+
+    def queue(self, name: str | None = None):
+        """The RQ queue ``name`` (default: the default queue)."""
         from rq import Queue
 
-        return Queue(self.name, connection=self._redis(), is_async=self.is_async)
+        return Queue(name or self.name, connection=self._redis(), is_async=self.is_async)
 
     def enqueue(self, func: str, *args: Any, job_id: str | None = None, job_timeout: int | None = None,
                 **kwargs: Any) -> str:
@@ -48,7 +64,8 @@ class TaskQueue:
         from rq import Retry
 
         try:
-            self.queue().enqueue(func, args=args, kwargs=kwargs or None, job_id=job_id, job_timeout=job_timeout,
+            self.queue(self.queue_name_for(func)).enqueue(
+                func, args=args, kwargs=kwargs or None, job_id=job_id, job_timeout=job_timeout,
                                  retry=Retry(max=5, interval=[1, 5, 30, 120, 600]),
                                  result_ttl=RESULT_TTL, failure_ttl=FAILURE_TTL)
             if self._outbox_dirty:  # Redis is back: move what waited while it was away
@@ -79,7 +96,7 @@ class TaskQueue:
         from rq.exceptions import DuplicateJobError
 
         try:
-            self.queue().enqueue_in(timedelta(seconds=seconds), func, args=args, kwargs=kwargs or None,
+            self.queue(self.queue_name_for(func)).enqueue_in(timedelta(seconds=seconds), func, args=args, kwargs=kwargs or None,
                                     job_id=job_id, unique=unique, result_ttl=RESULT_TTL,
                                     failure_ttl=FAILURE_TTL)
             return "scheduled"
@@ -98,7 +115,7 @@ class TaskQueue:
         moved = 0
         outbox = self._mongo().outbox
         for doc in outbox.find({}, sort=[("_id", 1)], limit=limit):
-            self.queue().enqueue(doc["func"], args=tuple(doc["args"]), kwargs=doc.get("kwargs") or None,
+            self.queue(self.queue_name_for(doc["func"])).enqueue(doc["func"], args=tuple(doc["args"]), kwargs=doc.get("kwargs") or None,
                                  job_id=doc.get("job_id"), result_ttl=RESULT_TTL, failure_ttl=FAILURE_TTL)
             outbox.delete_one({"_id": doc["_id"]})
             moved += 1

@@ -50,7 +50,7 @@ def get_profile(username: str, viewer: str | None = None) -> dict:
                "followed_by_viewer": bool(viewer) and row["followed_by_viewer"],
                "follows_viewer": bool(viewer) and row["follows_viewer"],
                "has_unseen_stories": has_unseen_stories(viewer, row["user"]["uid"])}
-    return profile_extras(profile, viewer)
+    return profile_extras(profile, viewer, row)
 
 
 def follow(follower: str, username: str) -> dict:

@@ -16,7 +16,7 @@ def test_fanout_in_batches_through_a_real_rq_worker(app_config):
     from socialgraph.app import create_app
 
     queue_name = unique("q")
-    app = create_app({**app_config, "RQ_ASYNC": True, "RQ_QUEUE": queue_name, "FEED_FANOUT_BATCH": 2})
+    app = create_app({**app_config, "RQ_ASYNC": True, "RQ_QUEUE": queue_name, "RQ_FEED_QUEUE": queue_name + "-feeds", "FEED_FANOUT_BATCH": 2})
     with app.app_context():
         author = accounts.register(unique("au"), f"{unique('m')}@example.test", "a long enough password")
         followers = [accounts.register(unique("fo"), f"{unique('m')}@example.test", "a long enough password")
@@ -27,7 +27,10 @@ def test_fanout_in_batches_through_a_real_rq_worker(app_config):
         for f in followers[:4]:
             feeds.rebuild_feed(f["uid"])  # four active followers, one inactive
         post = posts.create_post(author["uid"], "queued, not yet fanned out")
-        q = extensions.tasks().queue()
+        tq = extensions.tasks()
+        q = tq.queue(tq.queue_name_for("jobs.feeds.fanout_batch"))
+        assert q.name == app.config["RQ_FEED_QUEUE"] != app.config["RQ_QUEUE"]  # fan-out has its own queue
+        assert tq.queue_names[0] == q.name  # and workers take it first
         assert q.count >= 1
         assert not extensions.cache().zscore(feeds.FEED_KEY.format(uid=followers[0]["uid"]), post["id"])
         worker = SimpleWorker([q], connection=extensions.cache())
