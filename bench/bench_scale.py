@@ -54,7 +54,7 @@ from bench.common import REPO, SHARED_DATA, app_config_from_stack, percentile, s
 RESULTS = REPO / "bench" / "results"
 PEER = REPO / "bench" / "peer"
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
-WORKERS, THREADS = 2, 16
+WORKERS, THREADS = 2, 16  # the same for the ceiling, our API and the peer (--workers / --threads)
 PASSWORD = "benchmark password"
 RESULT: dict = {}
 MUSAE_DIR = SHARED_DATA / "musae_github"
@@ -88,6 +88,8 @@ def main() -> None:
     ap.add_argument("--no-load", action="store_true", help="skip the HTTP load steps (ceiling, mix)")
     ap.add_argument("--out", default="scale.json", help="file name of the results under bench/results")
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--workers", type=int, default=WORKERS, help="gunicorn workers (all three servers)")
+    ap.add_argument("--threads", type=int, default=THREADS, help="gunicorn threads per worker (all three servers)")
     ap.add_argument("--musae-dir", default=None, help="another copy of musae_github (e.g. a slice, for a smoke run)")
     ap.add_argument("--data-dir", default=None,
                     help="keep the servers' data here and reuse it on the next run (skips the import when loaded)")
@@ -96,6 +98,7 @@ def main() -> None:
     global MUSAE_DIR
     if args.musae_dir:
         MUSAE_DIR = Path(args.musae_dir)
+    globals().update(WORKERS=args.workers, THREADS=args.threads)
     args.steps = [int(s) for s in args.steps.split(",")]
     args.loads = [w for w in args.loads.split(",") if w]
     random.seed(args.seed)
@@ -193,6 +196,10 @@ def load(app, stack, args) -> dict:
                 RESULT[k if k != "readers_summary" else "readers"] = data[k]
         RESULT["reused_data"] = str(stack.root)
         print(f"reusing the data in {stack.root}", flush=True)
+        if not data.get("mirrored"):
+            mirror_models(data["readers"])
+            data["mirrored"] = True
+            saved.write_text(json.dumps(data, default=str))
         return data
     loads = {}
     t = time.perf_counter()
@@ -237,11 +244,31 @@ def load(app, stack, args) -> dict:
     print(f"readers: {RESULT['readers']}", flush=True)
     post_ids = [str(p["_id"]) for p in db.posts.aggregate([{"$sample": {"size": 2000}}, {"$project": {"_id": 1}}])]
     usernames = [r["username"] for r in random.sample(ranked, min(2000, len(ranked)))]
-    data = {"readers": readers, "post_ids": post_ids, "usernames": usernames, "ranked": ranked}
+    mirror_models(readers)
+    data = {"readers": readers, "post_ids": post_ids, "usernames": usernames, "ranked": ranked, "mirrored": True}
     if args.data_dir:
         saved.write_text(json.dumps({**data, "load": RESULT["load"], "sizes": RESULT["sizes"],
                                      "readers_summary": RESULT["readers"]}, default=str))
     return data
+
+
+def mirror_models(readers: list[dict]) -> None:
+    """Make each load account a full copy of its model's place in the graph:
+    MUSAE edges are mutual, so the model's followees follow the account back
+    and are its friends (FRIENDS_WITH). Suggestions, mutual counts and
+    fan-out of the accounts' posts then do the work they do for real users."""
+    from socialgraph import clock, extensions
+
+    g = extensions.graph()
+    t = time.perf_counter()
+    for r in readers:
+        for c in range(0, len(r["followees"]), 2000):
+            chunk = r["followees"][c:c + 2000]
+            g.write("imports/merge_follows", rows=[{"a": f, "b": r["uid"]} for f in chunk], created_at=clock.now())
+            g.write("imports/merge_friendships", rows=[{"a": r["uid"], "b": f} for f in chunk],
+                    created_at=clock.now())
+    RESULT.setdefault("readers", {})["mirror_s"] = round(time.perf_counter() - t, 1)
+    print(f"load accounts mirrored (follow-backs, friendships) in {RESULT['readers']['mirror_s']} s", flush=True)
 
 
 def warm_up(base: str, data: dict, app) -> None:
@@ -565,9 +592,9 @@ def run_peer(pg: Postgres, data, args, stack) -> dict:
     with open(tsv / "follows.tsv", "w") as fh:
         for a, b in {tuple(sorted(e)) for e in edges}:
             fh.write(f"{a + 1}\t{b + 1}\n{b + 1}\t{a + 1}\n")
-        for r in data["readers"]:
+        for r in data["readers"]:  # mutual, as in mirror_models
             for f in r["followees"]:
-                fh.write(f"{pid_of[r['uid']]}\t{pid_of[f]}\n")
+                fh.write(f"{pid_of[r['uid']]}\t{pid_of[f]}\n{pid_of[f]}\t{pid_of[r['uid']]}\n")
     n_posts = 0
     app_ctx = None  # noqa: F841
     with open(tsv / "posts.tsv", "w") as fh:

@@ -17,7 +17,10 @@ This is the design of Mastodon's ``FeedManager`` (``app/lib/feed_manager.rb``:
 - *Returning users*: when the key is gone, the read enqueues
   ``jobs.feeds.rebuild_feed`` (graph: whom they follow; MongoDB: those
   authors' newest posts) and answers from MongoDB directly (fan-out on read)
-  with ``"rebuilding": true`` until the set is back.
+  with ``"rebuilding": true`` until the set is back; a user who follows more
+  than ``FEED_REBUILD_READ_MAX_AUTHORS`` accounts gets an empty page with
+  ``"rebuilding": true`` instead (that query is the worker's job, not a web
+  request's).
 - *Hybrid*: authors with at least ``FEED_HYBRID_THRESHOLD`` followers are not
   fanned out; their posts are merged in at read time (one indexed query).
 - *Completeness marker*: the member ``"-"`` (score 0) means "this set holds the
@@ -373,6 +376,12 @@ def home_feed(uid: str, cursor: str | None = None, limit: int | None = None) -> 
     if not current_app.config["FEED_FANOUT"] or not ensure_feed(uid):
         # fan-out switched off, or the set of a returning user is being rebuilt: read from MongoDB
         audience = (set(following_uids(uid)) | {uid}) - hidden
+        if current_app.config["FEED_FANOUT"] and len(audience) > _cfg("FEED_REBUILD_READ_MAX_AUTHORS"):
+            # too many authors for one query in the web process: the worker's rebuild
+            # answers; until then an empty page says so (Mastodon's "regenerating" 206)
+            page = Page([], None)
+            page.rebuilding = True
+            return page
         page = page_posts(_read_time_query(audience, group_ids, hidden), cursor, limit, viewer=uid,
                           group_ids=group_ids)
         page.rebuilding = bool(current_app.config["FEED_FANOUT"])

@@ -133,3 +133,16 @@ def test_discovery_hot_ranks_engagement_and_recency(make_user, ctx):
     new = [p["id"] for p in a.get("/api/v1/feeds/discover", query_string={"sort": "new"}).get_json()["items"]]
     assert new.index(newest) < new.index(popular) < new.index(quiet)
     assert a.get("/api/v1/feeds/discover", query_string={"sort": "best"}).status_code == 422
+
+
+def test_rebuilding_feed_of_a_user_following_many_is_left_to_the_worker(app, make_user, ctx):
+    author, reader = make_user("au"), make_user("rd")
+    reader.put(f"/api/v1/users/{author.username}/follow")
+    author.post("/api/v1/posts", json={"text": "not read in the web process"})
+    feeds.forget_feed(reader.uid)
+    extensions.cache().set(feeds.REBUILD_KEY.format(uid=reader.uid), 1, ex=60)  # a rebuild is running
+    with config(app, FEED_REBUILD_READ_MAX_AUTHORS=1):  # the reader and one followee: over the limit
+        body = reader.get("/api/v1/feeds/home").get_json()
+    assert body == {"items": [], "next_cursor": None, "rebuilding": True}
+    feeds.rebuild_feed(reader.uid)
+    assert len(reader.get("/api/v1/feeds/home").get_json()["items"]) == 1
