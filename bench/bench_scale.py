@@ -5,27 +5,34 @@
    users, 289,003 mutual follows) and both Stack Exchange dumps onto its users
    (``--onto musae-github``: activity rank -> degree rank), timed; reports store
    sizes (graph nodes/relationships, Mongo collection counts, data dirs on disk);
-2. registers ``--readers`` accounts that follow exactly whom imported users
-   (spread over the degree ranking) follow, serves the API under gunicorn
-   (2 gthread workers x 16 threads, rate limits off) with one RQ worker;
-3. runs locust headless from a separate process at stepped concurrency
-   (``--steps``, each ``--seconds`` long, closed loop): the ceiling
-   (``GET /api/v1/ping``), then the mixed load (home 50 %, post + comments 15 %,
-   profile 10 %, suggestions 5 %, create post 5 %, react 10 %, comment 5 %),
-   sampling CPU and RSS of every server process with psutil;
+2. registers ``--readers`` accounts, each a copy of an imported user spread
+   over the degree ranking (same follows; MUSAE edges are mutual, so the
+   model's followees follow it back and are its friends), serves the API
+   under gunicorn (``--workers`` x ``--threads`` gthread, default 2 x 16,
+   rate limits off) with one RQ worker, and warms every account's feed;
+3. runs locust headless (FastHttpUser) from a separate process at stepped
+   concurrency (``--steps``, each ``--seconds`` long, closed loop, no think
+   time), one step series per ``--loads``: ``ceiling`` (``GET /api/v1/ping``),
+   ``home`` (home feed only), ``reads`` (home 50, profile 10, suggestions 5:
+   the peer's workload), ``mix`` (home 50 %, post + comments 15 %, profile
+   10 %, suggestions 5 %, create post 5 %, react 10 %, comment 5 %), sampling
+   CPU and RSS of every server process with psutil;
 4. post creation with fan-out to 1,000 active followers: time until the post
-   is in all 1,000 feed sets;
+   is in all 1,000 feed sets, once with the RQ queues drained and once under
+   the mixed load (8 clients);
 5. the store calls alone (Redis feed page, the Mongo finds of a home feed);
 6. graph queries alone: suggestions, mutual counts and shortest paths as
    service calls on the graph database vs networkx on the same graph in memory;
 7. the peer (``bench/peer``: Django REST Framework + PostgreSQL 15 from Debian,
    started here on a temp dir) loaded with the same users, follows and posts,
-   served with the same gunicorn settings, the read operations at the same steps.
+   served with the same gunicorn settings, the ``reads`` workload at the same steps.
 
-Everything started is stopped at the end. Results go to
+``--data-dir DIR`` keeps the servers' data in DIR and reuses it on the next
+run (the import is skipped). Everything started is stopped at the end. Results go to
 ``bench/results/scale.json``; ``python bench/plot_scale.py`` draws the PNGs.
 
-Usage: ``python bench/bench_scale.py [--seconds 30] [--steps 1,8,32,64] [--no-peer]``.
+Usage: ``python bench/bench_scale.py [--data-dir DIR] [--seconds 30] [--steps 1,8,32,64]
+[--loads ceiling,home,reads,mix] [--no-peer] [--no-phases]``.
 """
 from __future__ import annotations
 
@@ -84,6 +91,7 @@ def main() -> None:
     ap.add_argument("--loads", default="ceiling,home,reads,mix",
                     help="locust user classes to run at each step (ceiling, home, reads, mix)")
     ap.add_argument("--no-peer", action="store_true")
+    ap.add_argument("--no-phases", action="store_true", help="skip fan-out, store calls and graph-alone phases")
     ap.add_argument("--peer-only", action="store_true", help="load the data, then measure the peer only")
     ap.add_argument("--no-load", action="store_true", help="skip the HTTP load steps (ceiling, mix)")
     ap.add_argument("--out", default="scale.json", help="file name of the results under bench/results")
@@ -142,28 +150,29 @@ def main() -> None:
             for which in args.loads:
                 RESULT[which] = run_steps(base, data_file, which, args, watched)
                 save()
-        with app.app_context():
-            try:  # fan-out with the queues drained, then again under the mixed load (8 clients)
-                RESULT["fanout"] = fanout(data)
-                bg = subprocess.Popen(
-                    [sys.executable, "-m", "locust", "-f", str(REPO / "bench" / "locust_scale.py"), "--headless",
-                     "-u", "8", "-r", "8", "-t", "40s", "--host", base, "--only-summary", "--loglevel", "ERROR"],
-                    env={**os.environ, "BENCH_DATA": str(data_file), "BENCH_USER": "mix"}, cwd=REPO,
-                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-                time.sleep(10)
-                RESULT["fanout_under_load"] = fanout(data, drain=False)
-                bg.wait(timeout=120)
-            except Exception as exc:  # noqa: BLE001 - keep the other phases' figures
-                RESULT["fanout"] = {"failed": repr(exc)[:500]}
-                print(f"fanout failed: {exc!r}", flush=True)
-            save()
-            for key, phase in (("store_calls", store_calls), ("graph_alone", graph_alone)):
-                try:
-                    RESULT[key] = phase(data)
+        if not args.no_phases:
+            with app.app_context():
+                try:  # fan-out with the queues drained, then again under the mixed load (8 clients)
+                    RESULT["fanout"] = fanout(data)
+                    bg = subprocess.Popen(
+                        [sys.executable, "-m", "locust", "-f", str(REPO / "bench" / "locust_scale.py"), "--headless",
+                         "-u", "8", "-r", "8", "-t", "40s", "--host", base, "--only-summary", "--loglevel", "ERROR"],
+                        env={**os.environ, "BENCH_DATA": str(data_file), "BENCH_USER": "mix"}, cwd=REPO,
+                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                    time.sleep(10)
+                    RESULT["fanout_under_load"] = fanout(data, drain=False)
+                    bg.wait(timeout=120)
                 except Exception as exc:  # noqa: BLE001 - keep the other phases' figures
-                    RESULT[key] = {"failed": repr(exc)[:500]}
-                    print(f"{key} failed: {exc!r}", flush=True)
+                    RESULT["fanout"] = {"failed": repr(exc)[:500]}
+                    print(f"fanout failed: {exc!r}", flush=True)
                 save()
+                for key, phase in (("store_calls", store_calls), ("graph_alone", graph_alone)):
+                    try:
+                        RESULT[key] = phase(data)
+                    except Exception as exc:  # noqa: BLE001 - keep the other phases' figures
+                        RESULT[key] = {"failed": repr(exc)[:500]}
+                        print(f"{key} failed: {exc!r}", flush=True)
+                    save()
         server.terminate()
         server.wait(timeout=20)
         if not args.no_peer:

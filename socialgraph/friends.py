@@ -30,6 +30,8 @@ from __future__ import annotations
 import logging
 from typing import Callable
 
+from flask import current_app
+
 from . import clock, events, extensions
 from .errors import Conflict, Forbidden, NotFound, ValidationFailed
 from .pagination import Page, as_utc, clamp_limit, datetime_to_ms, decode_cursor, encode_cursor, ms_to_datetime
@@ -72,6 +74,7 @@ def _locked_change(actor: str, other: str, username: str, decide: Callable[[obje
     from .users import forget_following
 
     forget_following(actor, other)
+    forget_friends(actor, other)
     return result
 
 
@@ -324,11 +327,49 @@ def mutual_count(a: str, b: str) -> dict:
     first three of their usernames in alphabetical order (no authorisation:
     callers check it). Both friend lists come in one query and are intersected
     here (O(n + m))."""
-    rows = extensions.graph().read("friends/get_pair_friend_lists", a=a, b=b)
-    if not rows:
+    lists = friend_usernames([a, b])
+    if a not in lists or b not in lists:
         return {"count": 0, "sample": []}
-    common = set(rows[0]["a_friends"]) & set(rows[0]["b_friends"])
+    common = set(lists[a]) & set(lists[b])
     return {"count": len(common), "sample": sorted(common)[:3]}
+
+
+FRIENDS_KEY = "sg:friends:{uid}"
+
+
+def friend_usernames(uids: list[str]) -> dict[str, list[str]]:
+    """``uid -> usernames of their friends`` for those of ``uids`` that exist:
+    Redis copies (``sg:friends:<uid>``, versioned, ``FOLLOWING_CACHE_SECONDS``;
+    dropped by every friendship change and block), the rest in one graph query."""
+    import json
+
+    from redis.exceptions import RedisError
+
+    from . import readcache
+
+    keys = [FRIENDS_KEY.format(uid=u) for u in uids]
+    try:
+        copies, versions = readcache.get_many(keys)
+    except RedisError:
+        copies, versions = [None] * len(keys), None
+    out = {u: json.loads(raw) for u, raw in zip(uids, copies) if raw}
+    missing = [u for u in uids if u not in out]
+    if missing:
+        rows = extensions.graph().read("friends/list_friend_usernames", uids=missing)
+        found = {r["uid"]: r["friends"] for r in rows}
+        out.update(found)
+        if versions is not None:
+            v_of = dict(zip(uids, versions))
+            readcache.put_many(((FRIENDS_KEY.format(uid=u), v_of[u], json.dumps(f)) for u, f in found.items()),
+                               int(current_app.config["FOLLOWING_CACHE_SECONDS"]))
+    return out
+
+
+def forget_friends(*uids: str) -> None:
+    """After a friendship change, a block or an account deletion."""
+    from . import readcache
+
+    readcache.invalidate(*[FRIENDS_KEY.format(uid=u) for u in uids])
 
 
 def connection(viewer: str, username: str) -> dict:

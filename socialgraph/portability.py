@@ -362,6 +362,9 @@ def _profile_erase(uid: str) -> dict:
     if related:
         forget(*related)
         forget_following(*related)
+        from .friends import forget_friends
+
+        forget_friends(*related)
     return {"related": len(related)}
 
 
@@ -542,7 +545,7 @@ REDIS_USER_KEYS = ["sg:following:{uid}", "sg:rel:{uid}", "sg:login-fail:acct:{ui
                    "sg:feed:{uid}", "sg:feed:big:{uid}", "sg:feed:rebuilding:{uid}", "sg:suggest:{uid}",
                    "sg:notif:last:{uid}", "sg:notif:mail:{uid}", "sg:notif:mail:scheduled:{uid}",
                    # read copies (socialgraph.readcache) and their version keys, author timeline
-                   "sg:timeline:{uid}", "sg:stories:until:{uid}", "sg:stories:until:{uid}:v", *[k + s for k in ("sg:rel:{uid}", "sg:groups:{uid}", "sg:reactions:{uid}",
+                   "sg:timeline:{uid}", "sg:stories:until:{uid}", "sg:stories:until:{uid}:v", "sg:friends:{uid}", "sg:friends:{uid}:v", "sg:suggest:{uid}:v", *[k + s for k in ("sg:rel:{uid}", "sg:groups:{uid}", "sg:reactions:{uid}",
                                                           "sg:short:{uid}") for s in ("", ":v")]]
 
 

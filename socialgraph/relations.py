@@ -87,10 +87,12 @@ def hidden_authors(uid: str | None) -> set[str]:
 
 
 def forget(*uids: str) -> None:
-    """After a block, unblock, mute or unmute: drop the cached sets of ``uids``."""
-    from . import readcache
+    """After a block, unblock, mute or unmute: drop the cached sets and the
+    friend suggestions (which leave out blocks and mutes) of ``uids``."""
+    from . import readcache, suggestions
 
     readcache.invalidate(*[CACHE_KEY.format(uid=u) for u in uids])
+    suggestions.forget(*uids)
 
 
 def _target(actor: str, username: str) -> str:
@@ -116,6 +118,9 @@ def block(actor: str, username: str) -> dict:
         raise NotFound(f"no user named {username!r}")
     forget(actor, other)
     forget_following(actor, other)
+    from .friends import forget_friends
+
+    forget_friends(actor, other)
     created = bool(rows[0]["created"])
     if created:
         events.publish("user.blocked", blocker=actor, blocked=other)

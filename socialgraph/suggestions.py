@@ -64,29 +64,36 @@ def is_heavy(uid: str) -> bool:
 
 def precompute(uid: str) -> int:
     """Compute and cache ``uid``'s suggestions (the RQ job's work); returns how many."""
+    from . import readcache
+
+    key = CACHE_KEY.format(uid=uid)
+    (_,), (version,) = readcache.get_many([key])
     items = compute(uid)
-    extensions.cache().set(CACHE_KEY.format(uid=uid), json.dumps(items),
-                           ex=current_app.config.get("SUGGESTIONS_CACHE_SECONDS", 3600))
+    readcache.put_many([(key, version, json.dumps(items))],
+                       int(current_app.config.get("SUGGESTIONS_CACHE_SECONDS", 3600)))
     return len(items)
 
 
 def _ranked(uid: str) -> list[dict]:
+    """The cached ranking, else computed and cached (every user: the
+    friends-of-friends expansion costs the graph tens to hundreds of ms; the
+    copy is versioned, :mod:`socialgraph.readcache`, so a graph change during
+    the computation is not hidden for a whole TTL)."""
     from redis.exceptions import RedisError
+
+    from . import readcache
 
     key = CACHE_KEY.format(uid=uid)
     try:
-        raw = extensions.cache().get(key)
+        (raw,), (version,) = readcache.get_many([key])
     except RedisError:
-        raw = None
+        raw = version = None
     if raw is not None:
         return json.loads(raw)
     items = compute(uid)
-    if is_heavy(uid):
-        try:
-            extensions.cache().set(key, json.dumps(items),
-                                   ex=current_app.config.get("SUGGESTIONS_CACHE_SECONDS", 3600))
-        except RedisError:
-            log.warning("could not cache suggestions of %s", uid)
+    if version is not None:
+        readcache.put_many([(key, version, json.dumps(items))],
+                           int(current_app.config.get("SUGGESTIONS_CACHE_SECONDS", 3600)))
     return items
 
 
@@ -114,14 +121,11 @@ def suggest(uid: str, cursor: str | None = None, limit: int | None = None) -> Pa
 
 def forget(*uids: str) -> None:
     """Drop cached suggestions of ``uids`` (Redis away: their TTL bounds staleness)."""
-    from redis.exceptions import RedisError
-
     if not uids:
         return
-    try:
-        extensions.cache().delete(*[CACHE_KEY.format(uid=u) for u in uids])
-    except RedisError:
-        log.warning("could not drop suggestion caches of %d users", len(uids))
+    from . import readcache
+
+    readcache.invalidate(*[CACHE_KEY.format(uid=u) for u in uids])
 
 
 def graph_changed(a: str, b: str, friendship: bool) -> dict:

@@ -175,13 +175,19 @@ def following_among(uid: str, authors: set[str]) -> set[str]:
 
 
 def forget_following(*uids: str) -> None:
-    """Drop cached following sets; if Redis is away their TTL bounds the staleness."""
+    """After a follow, friendship or request change: drop the cached following
+    sets and friend suggestions of ``uids`` (suggestions leave out whom one
+    follows, friends and pending requests); if Redis is away their TTL bounds
+    the staleness."""
     from redis.exceptions import RedisError
+
+    from . import suggestions
 
     try:
         extensions.cache().delete(*[FOLLOWING_KEY.format(uid=uid) for uid in uids])
     except RedisError:
         log.warning("could not drop following cache of %s; expires in its TTL", uids)
+    suggestions.forget(*uids)
 
 
 SHORT_KEY = "sg:short:{uid}"

@@ -1,7 +1,8 @@
 // A profile in one round trip: the user, follower/following/friend counts,
 // the owner's privacy settings (defaults filled in) and how $viewer stands
-// to the owner (follows, blocks, friendship, pending requests, friends of
-// friends). $username (lower-case), $viewer (uid or null)
+// to the owner (follows, blocks, friendship, pending requests); not whether
+// they are friends of friends (only friend-request checks need it: a 2-hop
+// expansion). $username (lower-case), $viewer (uid or null)
 MATCH (u:User {username: $username})
 OPTIONAL MATCH (v:User {uid: $viewer})
 RETURN u {.uid, .username, .display_name, .bio, .created_at} AS user,
@@ -18,7 +19,6 @@ RETURN u {.uid, .username, .display_name, .bio, .created_at} AS user,
        COUNT { (u)-[:FRIENDS_WITH]-(:User) } AS friends_count,
        v IS NOT NULL AND EXISTS { (v)-[:BLOCKS]-(u) } AS blocked,
        v IS NOT NULL AND EXISTS { (v)-[:FRIENDS_WITH]-(u) } AS friends,
-       v IS NOT NULL AND EXISTS { (v)-[:FRIENDS_WITH]-(:User)-[:FRIENDS_WITH]-(u) } AS friends_of_friends,
        v IS NOT NULL AND EXISTS { (v)-[:FRIEND_REQUEST]->(u) } AS request_sent,
        v IS NOT NULL AND EXISTS { (u)-[:FRIEND_REQUEST]->(v) } AS request_received,
        v IS NOT NULL AND EXISTS { (v)-[:FOLLOW_REQUEST]->(u) } AS follow_requested
