@@ -355,10 +355,12 @@ def _profile_erase(uid: str) -> dict:
 
     rows = extensions.graph().read("accounts/list_related_uids", uid=uid)
     related = rows[0]["uids"] if rows else []
-    extensions.graph().write("users/delete_user", uid=uid)
-    from .users import forget_short_profile
+    from . import readcache
+    from .users import PROFILE_KEY, SHORT_KEY, short_profiles
 
-    forget_short_profile(uid)
+    name = (short_profiles([uid]).get(uid) or {}).get("username")  # names the cached profile card
+    extensions.graph().write("users/delete_user", uid=uid)
+    readcache.invalidate(SHORT_KEY.format(uid=uid), *([PROFILE_KEY.format(username=name)] if name else []))
     if related:
         forget(*related)
         forget_following(*related)

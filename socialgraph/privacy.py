@@ -170,4 +170,7 @@ def update_settings(uid: str, changes: dict) -> dict:
     rows = extensions.graph().write("privacy/update_privacy", uid=uid, **params)
     if not rows:
         raise NotFound("no such user")
+    from .users import forget_profile
+
+    forget_profile(uid)
     return rows[0]

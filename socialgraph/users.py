@@ -8,6 +8,7 @@ set (used by the home feed).
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from . import clock, extensions
 from .errors import NotFound, ValidationFailed
@@ -40,10 +41,16 @@ def get_profile(username: str, viewer: str | None = None) -> dict:
     from .relations import blocked_either_way
     from .stories import has_unseen_stories
 
-    rows = extensions.graph().read("users/get_profile", username=normalise_username(username), viewer=viewer)
-    if not rows or rows[0]["user"]["uid"] in blocked_either_way(viewer):
+    card = profile_card(normalise_username(username))
+    if card is None or card["user"]["uid"] in blocked_either_way(viewer):
         raise NotFound(f"no user named {username!r}")
-    row = rows[0]
+    relation = dict.fromkeys(("followed_by_viewer", "follows_viewer", "blocked", "friends", "request_sent",
+                              "request_received", "follow_requested"), False)
+    if viewer and viewer != card["user"]["uid"]:
+        rows = extensions.graph().read("users/get_viewer_relation", viewer=viewer, owner=card["user"]["uid"])
+        if rows:
+            relation = rows[0]
+    row = {**card, **relation}
     profile = {**row["user"], "created_at": as_utc(row["user"].get("created_at")),
                "followers_count": row["followers_count"],
                "following_count": row["following_count"],
@@ -51,6 +58,51 @@ def get_profile(username: str, viewer: str | None = None) -> dict:
                "follows_viewer": bool(viewer) and row["follows_viewer"],
                "has_unseen_stories": has_unseen_stories(viewer, row["user"]["uid"])}
     return profile_extras(profile, viewer, row)
+
+
+PROFILE_KEY = "sg:profile:{username}"
+
+
+def profile_card(username: str) -> dict | None:
+    """The viewer-independent part of a profile (``users/get_profile_card``:
+    user, counts, privacy settings) or None: a Redis copy
+    (``sg:profile:<username>``, versioned, ``PROFILE_CACHE_SECONDS``) dropped
+    by :func:`forget_profile` on every follow, friendship, block, privacy or
+    profile change of the user."""
+    import json
+
+    from flask import current_app
+    from redis.exceptions import RedisError
+
+    from . import readcache
+
+    key = PROFILE_KEY.format(username=username)
+    try:
+        (raw,), (version,) = readcache.get_many([key])
+    except RedisError:
+        raw = version = None
+    if raw:
+        card = json.loads(raw)
+        if card["user"].get("created_at"):
+            card["user"]["created_at"] = datetime.fromisoformat(card["user"]["created_at"])
+        return card
+    rows = extensions.graph().read("users/get_profile_card", username=username)
+    if not rows:
+        return None
+    card = rows[0]
+    if version is not None:
+        created = card["user"].get("created_at")
+        copy = {**card, "user": {**card["user"], "created_at": as_utc(created).isoformat() if created else None}}
+        readcache.put_many([(key, version, json.dumps(copy))], int(current_app.config["PROFILE_CACHE_SECONDS"]))
+    return card
+
+
+def forget_profile(*uids: str) -> None:
+    """Drop the cached profile cards of ``uids`` (their usernames from the short profiles)."""
+    from . import readcache
+
+    names = [p["username"] for p in short_profiles(list(uids)).values() if p.get("username")]
+    readcache.invalidate(*[PROFILE_KEY.format(username=n) for n in names])
 
 
 def follow(follower: str, username: str) -> dict:
@@ -78,7 +130,7 @@ def follow(follower: str, username: str) -> dict:
                                     created_at=clock.now())
     if not rows:
         raise NotFound(f"no user named {username!r}")
-    forget_following(follower)
+    forget_following(follower, followee)
     if rows[0]["created"]:
         events.publish("user.followed", follower=follower, followee=followee)
     return {"following": True, "created": bool(rows[0]["created"])}
@@ -96,7 +148,7 @@ def unfollow(follower: str, username: str) -> dict:
     if followee in blocked_either_way(follower):
         raise NotFound(f"no user named {username!r}")
     rows = extensions.graph().write("follows/delete_follow", follower=follower, followee=followee)
-    forget_following(follower)
+    forget_following(follower, followee)
     deleted = bool(rows and rows[0]["deleted"])
     withdrawn = withdraw_follow_request(follower, followee)
     if deleted:
@@ -188,6 +240,7 @@ def forget_following(*uids: str) -> None:
     except RedisError:
         log.warning("could not drop following cache of %s; expires in its TTL", uids)
     suggestions.forget(*uids)
+    forget_profile(*uids)
 
 
 SHORT_KEY = "sg:short:{uid}"
@@ -231,7 +284,9 @@ def short_profiles(uids: list[str]) -> dict[str, dict]:
 
 
 def forget_short_profile(*uids: str) -> None:
-    """After a profile write or an account deletion: drop the cached short profiles."""
+    """After a profile write or an account deletion: drop the cached short
+    profiles and profile cards."""
     from . import readcache
 
+    forget_profile(*uids)
     readcache.invalidate(*[SHORT_KEY.format(uid=u) for u in uids])
