@@ -48,7 +48,7 @@ def main(path: str | None = None) -> None:
         cells = [f"{vals[c]['cpu_pct']}% / {vals[c]['rss_mb']:.0f} MB" if c in vals else "" for c in cols]
         print(f"| {name} | " + " | ".join(cells) + " |")
     print()
-    for key in ("load", "sizes", "readers", "fanout", "store_calls", "graph_alone"):
+    for key in ("load", "sizes", "readers", "fanout", "fanout_under_load", "store_calls", "graph_alone"):
         print(f"{key}: {json.dumps(res.get(key))}")
     print(f"peer: load_s={res.get('peer', {}).get('load_s')} posts={res.get('peer', {}).get('posts')} "
           f"pg_data_mb={res.get('peer', {}).get('pg_data_mb')}")

@@ -113,3 +113,29 @@ def test_big_accounts_are_read_from_their_author_timeline(app, make_user, ctx):
         assert list(home(fan)) == [first]
         assert extensions.cache().zscore(tl, second) is None
     extensions.cache().delete(feeds.BIG_KEY.format(uid=fan.uid))
+
+
+def test_profile_cards_follow_counts_privacy_profile_and_blocks(make_user, ctx):
+    owner, fan, other = make_user("ow"), make_user("fa"), make_user("ot")
+
+    def profile(viewer):
+        r = viewer.get(f"/api/v1/users/{owner.username}")
+        return r.status_code, r.get_json()
+
+    code, p = profile(fan)  # caches the card
+    assert code == 200 and p["followers_count"] == 0 and p["followed_by_viewer"] is False
+    fan.put(f"/api/v1/users/{owner.username}/follow")
+    code, p = profile(other)
+    assert p["followers_count"] == 1 and p["followed_by_viewer"] is False
+    assert profile(fan)[1]["followed_by_viewer"] is True
+    owner.patch("/api/v1/me", json={"display_name": "Fresh Name"})
+    assert profile(other)[1]["display_name"] == "Fresh Name"
+    owner.patch("/api/v1/me/privacy", json={"profile_visibility": "friends"})
+    code, p = profile(other)
+    assert code == 200 and p["restricted"] is True and p["followers_count"] is None
+    owner.patch("/api/v1/me/privacy", json={"profile_visibility": "public"})
+    assert profile(other)[1]["restricted"] is False
+    fan.delete(f"/api/v1/users/{owner.username}/follow")
+    assert profile(other)[1]["followers_count"] == 0
+    owner.put(f"/api/v1/users/{other.username}/block")
+    assert profile(other)[0] == 404
