@@ -32,18 +32,12 @@ class _Base(FastHttpUser):
         self.auth = {"Authorization": next(_tokens)}
 
 
-class MixUser(_Base):
-    """home 50, post+comments 15, profile 10, suggestions 5, create 5, react 10, comment 5."""
+class ReadsUser(_Base):
+    """The mix's read operations with the peer's weights: home 50, profile 10, suggestions 5."""
 
     @task(50)
     def home(self):
         self.client.get("/api/v1/feeds/home?limit=20", headers=self.auth, name="home_feed")
-
-    @task(15)
-    def post_with_comments(self):
-        pid = random.choice(DATA["post_ids"])
-        self.client.get(f"/api/v1/posts/{pid}", headers=self.auth, name="post")
-        self.client.get(f"/api/v1/posts/{pid}/comments?limit=20", headers=self.auth, name="post_comments")
 
     @task(10)
     def profile(self):
@@ -52,6 +46,17 @@ class MixUser(_Base):
     @task(5)
     def suggestions(self):
         self.client.get("/api/v1/me/suggestions?limit=20", headers=self.auth, name="suggestions")
+
+
+class MixUser(ReadsUser):
+    """The reads (home 50, profile 10, suggestions 5) plus post+comments 15,
+    create 5, react 10, comment 5 (locust takes a subclass's tasks with its base's)."""
+
+    @task(15)
+    def post_with_comments(self):
+        pid = random.choice(DATA["post_ids"])
+        self.client.get(f"/api/v1/posts/{pid}", headers=self.auth, name="post")
+        self.client.get(f"/api/v1/posts/{pid}/comments?limit=20", headers=self.auth, name="post_comments")
 
     @task(5)
     def create_post(self):
@@ -69,22 +74,6 @@ class MixUser(_Base):
         pid = random.choice(DATA["post_ids"])
         self.client.post(f"/api/v1/posts/{pid}/comments", json={"text": "bench comment"},
                          headers=self.auth, name="comment")
-
-
-class ReadsUser(_Base):
-    """The mix's read operations with the peer's weights: home 50, profile 10, suggestions 5."""
-
-    @task(50)
-    def home(self):
-        self.client.get("/api/v1/feeds/home?limit=20", headers=self.auth, name="home_feed")
-
-    @task(10)
-    def profile(self):
-        self.client.get(f"/api/v1/users/{random.choice(DATA['usernames'])}", headers=self.auth, name="profile")
-
-    @task(5)
-    def suggestions(self):
-        self.client.get("/api/v1/me/suggestions?limit=20", headers=self.auth, name="suggestions")
 
 
 class HomeUser(_Base):

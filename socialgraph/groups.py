@@ -246,23 +246,11 @@ def member_group_ids(uid: str) -> list[str]:
     """uids of the groups ``uid`` belongs to (home feed): a Redis copy
     (``sg:groups:<uid>``, ``FOLLOWING_CACHE_SECONDS``) dropped by
     :func:`forget_member_groups` on every membership change, else one graph query."""
-    import json
-
-    from redis.exceptions import RedisError
-
     from . import readcache
 
-    key = MEMBER_GROUPS_KEY.format(uid=uid)
-    try:
-        (raw,), (version,) = readcache.get_many([key])
-    except RedisError:
-        raw = version = None
-    if raw:
-        return json.loads(raw)
-    ids = [r["uid"] for r in _graph().read("groups/list_member_group_uids", uid=uid)]
-    if version is not None:
-        readcache.put_many([(key, version, json.dumps(ids))], int(current_app.config["FOLLOWING_CACHE_SECONDS"]))
-    return ids
+    return readcache.read_through(
+        MEMBER_GROUPS_KEY.format(uid=uid), int(current_app.config["FOLLOWING_CACHE_SECONDS"]),
+        lambda: [r["uid"] for r in _graph().read("groups/list_member_group_uids", uid=uid)])
 
 
 def forget_member_groups(*uids: str) -> None:

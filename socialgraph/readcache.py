@@ -25,8 +25,9 @@ reach Redis logs the keys: their copies expire within their TTL.
 """
 from __future__ import annotations
 
+import json
 import logging
-from typing import Iterable
+from typing import Any, Callable, Iterable
 
 from redis.exceptions import RedisError
 
@@ -78,6 +79,23 @@ def put_many(items: Iterable[tuple[str, str, bytes | str]], ttl: int) -> None:
         pipe.execute()
     except RedisError:
         log.warning("could not store %d cached copies", len(items))
+
+
+def read_through(key: str, ttl: int, compute: Callable[[], Any], *, encode: Callable[[Any], str] = json.dumps,
+                 decode: Callable[[bytes], Any] = json.loads) -> Any:
+    """The copy at ``key`` (decoded), else ``compute()``, stored for ``ttl``
+    seconds if the version is unchanged meanwhile. ``None`` results are not
+    stored. When Redis is away, ``compute()`` answers alone."""
+    try:
+        (raw,), (version,) = get_many([key])
+    except RedisError:
+        return compute()
+    if raw is not None:
+        return decode(raw)
+    value = compute()
+    if value is not None:
+        put_many([(key, version, encode(value))], ttl)
+    return value
 
 
 def invalidate(*keys: str) -> None:

@@ -15,7 +15,6 @@ when the user blocks, unblocks, mutes or unmutes, or is (un)blocked.
 """
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass
 
@@ -59,15 +58,11 @@ def sets(uid: str) -> dict[str, set[str]]:
     reader storing the sets it read just before), else one graph query."""
     from . import readcache
 
-    key = CACHE_KEY.format(uid=uid)
-    (raw,), (version,) = readcache.get_many([key])
-    if raw is None:
+    def compute():
         rows = extensions.graph().read("relations/list_block_uids", uid=uid)
-        data = rows[0] if rows else {"blocking": [], "blocked_by": [], "muting": []}
-        readcache.put_many([(key, version, json.dumps(data))], CACHE_SECONDS)
-    else:
-        data = json.loads(raw)
-    return {k: set(v) for k, v in data.items()}
+        return rows[0] if rows else {"blocking": [], "blocked_by": [], "muting": []}
+
+    return {k: set(v) for k, v in readcache.read_through(CACHE_KEY.format(uid=uid), CACHE_SECONDS, compute).items()}
 
 
 def blocked_either_way(uid: str | None) -> set[str]:

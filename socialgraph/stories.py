@@ -412,26 +412,14 @@ def _active_until(author: str) -> float:
     a Redis copy (``sg:stories:until:<uid>``, versioned, dropped when a story
     is posted or deleted), so profiles of the many users without stories
     do not ask MongoDB."""
-    import json
-
-    from redis.exceptions import RedisError
-
     from . import readcache
 
-    key = ACTIVE_KEY.format(uid=author)
-    try:
-        (raw,), (version,) = readcache.get_many([key])
-    except RedisError:
-        raw = version = None
-    if raw is not None:
-        return float(json.loads(raw))
-    now = clock.now()
-    last = _db().stories.find_one({"author_id": author, "expires_at": {"$gt": now}}, {"expires_at": 1},
-                                  sort=[("expires_at", -1)])
-    until = as_utc(last["expires_at"]).timestamp() if last else 0.0
-    if version is not None:
-        readcache.put_many([(key, version, json.dumps(until))], 3600)
-    return until
+    def compute():
+        last = _db().stories.find_one({"author_id": author, "expires_at": {"$gt": clock.now()}},
+                                      {"expires_at": 1}, sort=[("expires_at", -1)])
+        return as_utc(last["expires_at"]).timestamp() if last else 0.0
+
+    return float(readcache.read_through(ACTIVE_KEY.format(uid=author), 3600, compute))
 
 
 def _forget_active(author: str) -> None:

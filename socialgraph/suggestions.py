@@ -79,22 +79,11 @@ def _ranked(uid: str) -> list[dict]:
     friends-of-friends expansion costs the graph tens to hundreds of ms; the
     copy is versioned, :mod:`socialgraph.readcache`, so a graph change during
     the computation is not hidden for a whole TTL)."""
-    from redis.exceptions import RedisError
-
     from . import readcache
 
-    key = CACHE_KEY.format(uid=uid)
-    try:
-        (raw,), (version,) = readcache.get_many([key])
-    except RedisError:
-        raw = version = None
-    if raw is not None:
-        return json.loads(raw)
-    items = compute(uid)
-    if version is not None:
-        readcache.put_many([(key, version, json.dumps(items))],
-                           int(current_app.config.get("SUGGESTIONS_CACHE_SECONDS", 3600)))
-    return items
+    return readcache.read_through(CACHE_KEY.format(uid=uid),
+                                  int(current_app.config.get("SUGGESTIONS_CACHE_SECONDS", 3600)),
+                                  lambda: compute(uid))
 
 
 def suggest(uid: str, cursor: str | None = None, limit: int | None = None) -> Page:

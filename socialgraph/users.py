@@ -72,29 +72,27 @@ def profile_card(username: str) -> dict | None:
     import json
 
     from flask import current_app
-    from redis.exceptions import RedisError
 
     from . import readcache
 
-    key = PROFILE_KEY.format(username=username)
-    try:
-        (raw,), (version,) = readcache.get_many([key])
-    except RedisError:
-        raw = version = None
-    if raw:
+    def compute():
+        rows = extensions.graph().read("users/get_profile_card", username=username)
+        return rows[0] if rows else None
+
+    def encode(card):
+        created = card["user"].get("created_at")
+        return json.dumps({**card, "user": {**card["user"], "created_at": as_utc(created).isoformat()
+                                            if created else None}})
+
+    def decode(raw):
         card = json.loads(raw)
         if card["user"].get("created_at"):
             card["user"]["created_at"] = datetime.fromisoformat(card["user"]["created_at"])
         return card
-    rows = extensions.graph().read("users/get_profile_card", username=username)
-    if not rows:
-        return None
-    card = rows[0]
-    if version is not None:
-        created = card["user"].get("created_at")
-        copy = {**card, "user": {**card["user"], "created_at": as_utc(created).isoformat() if created else None}}
-        readcache.put_many([(key, version, json.dumps(copy))], int(current_app.config["PROFILE_CACHE_SECONDS"]))
-    return card
+
+    return readcache.read_through(PROFILE_KEY.format(username=username),
+                                  int(current_app.config["PROFILE_CACHE_SECONDS"]), compute,
+                                  encode=encode, decode=decode)
 
 
 def forget_profile(*uids: str) -> None:
