@@ -322,12 +322,15 @@ def mutual_friends(viewer: str, username: str, cursor: str | None = None, limit:
     return {"count": count, "items": rows[:limit], "next_cursor": next_cursor}
 
 
-def mutual_count(a: str, b: str) -> dict:
+def mutual_count(a: str, b: str, b_friends: list[str] | None = None) -> dict:
     """``{"count", "sample"}``: how many friends ``a`` and ``b`` share and the
     first three of their usernames in alphabetical order (no authorisation:
     callers check it). Both friend lists come in one query and are intersected
-    here (O(n + m))."""
-    lists = friend_usernames([a, b])
+    here (O(n + m)); ``b_friends``: ``b``'s friends' usernames when the caller
+    already read them."""
+    lists = friend_usernames([a] if b_friends is not None else [a, b])
+    if b_friends is not None:
+        lists[b] = b_friends
     if a not in lists or b not in lists:
         return {"count": 0, "sample": []}
     common = set(lists[a]) & set(lists[b])
@@ -399,8 +402,10 @@ RESTRICTED_KEEP = ("uid", "username", "display_name")
 
 def profile_extras(profile: dict, viewer: str | None, row: dict) -> dict:
     """Add friendship fields to a profile (``socialgraph.users.get_profile``) and
-    apply the owner's privacy settings. ``row``: the ``users/get_profile``
-    record (privacy settings, friends count, how the viewer stands to the owner).
+    apply the owner's privacy settings. ``row``: the profile card and viewer
+    relation (:func:`socialgraph.users.profile_card`: privacy settings, friends
+    count, how the viewer stands to the owner; ``owner_friends`` when the
+    owner's friend list was read with them).
 
     Adds ``restricted`` (bool), ``locked``, ``friends_count``, ``friendship``
     (``none`` | ``friends`` | ``request_sent`` | ``request_received`` | ``self``;
@@ -427,7 +432,7 @@ def profile_extras(profile: dict, viewer: str | None, row: dict) -> dict:
                       "request_received" if row["request_received"] else "none")
     mutual = None
     if viewer and not acc.is_self and acc.friend_list:
-        mutual = mutual_count(viewer, owner)
+        mutual = mutual_count(viewer, owner, row.get("owner_friends"))
     out = {**profile, "restricted": not acc.profile, "locked": acc.locked,
            "friends_count": row["friends_count"] if acc.friend_list else None,
            "friendship": friendship, "follow_requested": bool(row["follow_requested"]),

@@ -547,15 +547,16 @@ REDIS_USER_KEYS = ["sg:following:{uid}", "sg:rel:{uid}", "sg:login-fail:acct:{ui
                    "sg:feed:{uid}", "sg:feed:big:{uid}", "sg:feed:rebuilding:{uid}", "sg:suggest:{uid}",
                    "sg:notif:last:{uid}", "sg:notif:mail:{uid}", "sg:notif:mail:scheduled:{uid}",
                    # read copies (socialgraph.readcache) and their version keys, author timeline
-                   "sg:timeline:{uid}", "sg:stories:until:{uid}", "sg:stories:until:{uid}:v", "sg:friends:{uid}", "sg:friends:{uid}:v", "sg:suggest:{uid}:v", *[k + s for k in ("sg:rel:{uid}", "sg:groups:{uid}", "sg:reactions:{uid}",
+                   "sg:timeline:{uid}", "sg:friends:{uid}", "sg:friends:{uid}:v", "sg:suggest:{uid}:v", *[k + s for k in ("sg:rel:{uid}", "sg:groups:{uid}", "sg:reactions:{uid}",
                                                           "sg:short:{uid}") for s in ("", ":v")]]
 
 
 #: Redis key patterns (``SCAN MATCH``) of one user: message rate windows, kept
 #: ``Idempotency-Key`` answers of the account.
 REDIS_USER_PATTERNS = ["sg:msg:rate:{uid}:*", "sg:idem:user:{uid}:*"]
-#: Redis sorted sets that hold the uid as a member: presence (``socialgraph.realtime``).
-REDIS_USER_MEMBERS = ["sg:rt:online"]
+#: Redis sorted sets that hold the uid as a member: presence (``socialgraph.realtime``),
+#: authors with active stories (``socialgraph.stories``).
+REDIS_USER_MEMBERS = ["sg:rt:online", "sg:stories:active"]
 
 
 def _cache_erase(uid: str) -> dict:

@@ -29,6 +29,7 @@ Only the author sees viewers and their count.
 """
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
 from bson import ObjectId
@@ -37,6 +38,8 @@ from pymongo import ReturnDocument
 from . import clock, events, extensions
 from .errors import Forbidden, NotFound, ValidationFailed
 from .pagination import as_utc
+
+log = logging.getLogger(__name__)
 
 LIFETIME = timedelta(hours=24)
 AUDIENCES = ("everyone", "friends", "close_friends", "custom")
@@ -135,7 +138,7 @@ def create_text_story(author: str, text: str, background: str = "#000000", overl
     doc = _new_doc(author, "text", audience, custom_audience, overlays, stickers)
     doc.update(text=text, background=background)
     _db().stories.insert_one(doc)
-    _forget_active(author)
+    _note_active(doc)
     return present([doc], author)[0]
 
 
@@ -156,7 +159,7 @@ def create_image_story(author: str, data: bytes, overlays: list | None = None, s
     put_jpeg(key, jpeg)
     doc["media_key"] = key
     db.stories.insert_one(doc)
-    _forget_active(author)
+    _note_active(doc)
     return present([doc], author)[0]
 
 
@@ -174,7 +177,7 @@ def create_video_story(author: str, media_id: str, overlays: list | None = None,
     doc["media_id"] = mdoc["_id"]
     try:
         _db().stories.insert_one(doc)
-        _forget_active(doc["author_id"])
+        _note_active(doc)
     except Exception:
         _db().media.update_one({"_id": mdoc["_id"]}, {"$set": {"story_id": None}})
         raise
@@ -347,7 +350,6 @@ def delete_story(story_id: str, actor: str) -> None:
     if doc["author_id"] != actor:
         raise Forbidden("only the author can delete a story")
     db.stories.delete_one({"_id": doc["_id"]})
-    _forget_active(doc["author_id"])
     db.story_views.delete_many({"story_id": doc["_id"]})
     db.highlights.update_many({"owner_id": actor}, {"$pull": {"story_ids": doc["_id"]}})
     if doc.get("media_key"):
@@ -404,28 +406,64 @@ def tray(viewer: str) -> list[dict]:
     return items
 
 
-ACTIVE_KEY = "sg:stories:until:{uid}"
+#: Authors with a story that may still be active: ZSET uid -> expiry (epoch
+#: seconds) of their last story. Only ever raised (``ZADD GT``) when a story is
+#: posted, so concurrent writers cannot lower it; a deleted story leaves its
+#: entry until expiry (a false "maybe", which the MongoDB read of
+#: :func:`has_unseen_stories` then answers). Complete while
+#: :data:`ACTIVE_READY_KEY` exists; rebuilt from MongoDB when it does not
+#: (a Redis restart, or hourly, which also trims expired entries).
+ACTIVE_KEY = "sg:stories:active"
+ACTIVE_READY_KEY = "sg:stories:active:ready"
+ACTIVE_READY_SECONDS = 3600
 
 
 def _active_until(author: str) -> float:
-    """When ``author``'s last active story expires (epoch seconds, 0 when none):
-    a Redis copy (``sg:stories:until:<uid>``, versioned, dropped when a story
-    is posted or deleted), so profiles of the many users without stories
-    do not ask MongoDB."""
-    from . import readcache
+    """When ``author``'s last story may expire (epoch seconds; 0 when they have
+    none active): one ``ZSCORE`` of :data:`ACTIVE_KEY`, so profiles of the many
+    users without stories do not ask MongoDB. Falls back to MongoDB when Redis
+    is away."""
+    from redis.exceptions import RedisError
 
-    def compute():
+    r = extensions.cache()
+    try:
+        pipe = r.pipeline(transaction=False)
+        pipe.exists(ACTIVE_READY_KEY)
+        pipe.zscore(ACTIVE_KEY, author)
+        ready, until = pipe.execute()
+        if not ready:
+            _rebuild_active()
+            until = r.zscore(ACTIVE_KEY, author)
+        return float(until or 0.0)
+    except RedisError:
         last = _db().stories.find_one({"author_id": author, "expires_at": {"$gt": clock.now()}},
                                       {"expires_at": 1}, sort=[("expires_at", -1)])
         return as_utc(last["expires_at"]).timestamp() if last else 0.0
 
-    return float(readcache.read_through(ACTIVE_KEY.format(uid=author), 3600, compute))
+
+def _rebuild_active() -> None:
+    """Fill :data:`ACTIVE_KEY` from MongoDB (the active stories: at most 24 h
+    of them, grouped by author), drop expired entries, mark it complete."""
+    now = clock.now()
+    rows = _db().stories.aggregate([{"$match": {"expires_at": {"$gt": now}}},
+                                    {"$group": {"_id": "$author_id", "until": {"$max": "$expires_at"}}}])
+    mapping = {row["_id"]: as_utc(row["until"]).timestamp() for row in rows}
+    pipe = extensions.cache().pipeline(transaction=False)
+    if mapping:
+        pipe.zadd(ACTIVE_KEY, mapping, gt=True)
+    pipe.zremrangebyscore(ACTIVE_KEY, "-inf", now.timestamp())
+    pipe.set(ACTIVE_READY_KEY, "1", ex=ACTIVE_READY_SECONDS)
+    pipe.execute()
 
 
-def _forget_active(author: str) -> None:
-    from . import readcache
+def _note_active(doc: dict) -> None:
+    """A story was posted: raise its author's entry to the story's expiry."""
+    from redis.exceptions import RedisError
 
-    readcache.invalidate(ACTIVE_KEY.format(uid=author))
+    try:
+        extensions.cache().zadd(ACTIVE_KEY, {doc["author_id"]: as_utc(doc["expires_at"]).timestamp()}, gt=True)
+    except RedisError:  # the entry comes back with the next rebuild (at most ACTIVE_READY_SECONDS)
+        log.warning("could not note the active story of %s", doc["author_id"])
 
 
 def has_unseen_stories(viewer: str | None, author: str) -> bool:
@@ -648,7 +686,6 @@ def _erase_area(uid: str) -> dict:
         raise RuntimeError(f"could not delete {len(errors)} story object(s): {errors[0]}")
     out["objects"] = len(names)
     out["stories"] = db.stories.delete_many({"author_id": uid}).deleted_count
-    _forget_active(uid)
     return out
 
 

@@ -41,15 +41,15 @@ def get_profile(username: str, viewer: str | None = None) -> dict:
     from .relations import blocked_either_way
     from .stories import has_unseen_stories
 
-    card = profile_card(normalise_username(username))
+    card, relation = profile_card(normalise_username(username), viewer)
     if card is None or card["user"]["uid"] in blocked_either_way(viewer):
         raise NotFound(f"no user named {username!r}")
-    relation = dict.fromkeys(("followed_by_viewer", "follows_viewer", "blocked", "friends", "request_sent",
-                              "request_received", "follow_requested"), False)
-    if viewer and viewer != card["user"]["uid"]:
-        rows = extensions.graph().read("users/get_viewer_relation", viewer=viewer, owner=card["user"]["uid"])
-        if rows:
-            relation = rows[0]
+    if relation is None:
+        relation = dict.fromkeys(RELATION_FIELDS, False)
+        if viewer and viewer != card["user"]["uid"]:
+            rows = extensions.graph().read("users/get_viewer_relation", viewer=viewer, owner=card["user"]["uid"])
+            if rows:
+                relation = rows[0]
     row = {**card, **relation}
     profile = {**row["user"], "created_at": as_utc(row["user"].get("created_at")),
                "followers_count": row["followers_count"],
@@ -61,23 +61,44 @@ def get_profile(username: str, viewer: str | None = None) -> dict:
 
 
 PROFILE_KEY = "sg:profile:{username}"
+#: The viewer-independent columns of a profile (``users/get_profile_card``).
+CARD_FIELDS = ("user", "followers_count", "following_count", "friends_count", "profile_visibility",
+               "friend_requests_from", "messages_from", "show_followers", "show_friends", "locked")
+#: How a viewer stands to the owner (``users/get_viewer_relation``).
+RELATION_FIELDS = ("followed_by_viewer", "follows_viewer", "blocked", "friends", "request_sent",
+                   "request_received", "follow_requested")
 
 
-def profile_card(username: str) -> dict | None:
-    """The viewer-independent part of a profile (``users/get_profile_card``:
-    user, counts, privacy settings) or None: a Redis copy
+def profile_card(username: str, viewer: str | None = None) -> tuple[dict | None, dict | None]:
+    """``(card, relation)``. ``card``: the viewer-independent part of a profile
+    (user, counts, privacy settings; None for an unknown user), a Redis copy
     (``sg:profile:<username>``, versioned, ``PROFILE_CACHE_SECONDS``) dropped
     by :func:`forget_profile` on every follow, friendship, block, privacy or
-    profile change of the user."""
+    profile change of the user. When the copy is missing and ``viewer`` is
+    given, one graph query (``users/get_profile_card_for_viewer``) also
+    answers how the viewer stands to the owner and who the owner's friends
+    are: ``relation`` is then that dict (:data:`RELATION_FIELDS` and
+    ``owner_friends``, usernames), else None (the caller asks
+    ``users/get_viewer_relation`` when it needs it)."""
     import json
 
     from flask import current_app
 
     from . import readcache
 
+    relation: dict | None = None
+
     def compute():
-        rows = extensions.graph().read("users/get_profile_card", username=username)
-        return rows[0] if rows else None
+        nonlocal relation
+        if viewer:
+            rows = extensions.graph().read("users/get_profile_card_for_viewer", username=username, viewer=viewer)
+        else:
+            rows = extensions.graph().read("users/get_profile_card", username=username)
+        if not rows:
+            return None
+        if viewer:
+            relation = {k: rows[0][k] for k in (*RELATION_FIELDS, "owner_friends")}
+        return {k: rows[0][k] for k in CARD_FIELDS}
 
     def encode(card):
         created = card["user"].get("created_at")
@@ -90,9 +111,10 @@ def profile_card(username: str) -> dict | None:
             card["user"]["created_at"] = datetime.fromisoformat(card["user"]["created_at"])
         return card
 
-    return readcache.read_through(PROFILE_KEY.format(username=username),
+    card = readcache.read_through(PROFILE_KEY.format(username=username),
                                   int(current_app.config["PROFILE_CACHE_SECONDS"]), compute,
                                   encode=encode, decode=decode)
+    return card, relation
 
 
 def forget_profile(*uids: str) -> None:

@@ -199,6 +199,7 @@ def _store_traces(app, uid, username, list_ids=()):
             "redis_keys": sorted(k.decode() for k in r.scan_iter(f"sg:*{uid}*")
                                  if not k.startswith((b"sg:not-before:", b"sg-rl"))),
             "online": r.zscore("sg:rt:online", uid) is not None,
+            "active_story": r.zscore("sg:stories:active", uid) is not None,
             "messages": db.messages.count_documents({"sender_id": uid}),
             "conversations": db.conversations.count_documents({"members": uid}),
             "notifications": db.notifications.count_documents({"$or": [{"user_id": uid}, {"actor_ids": uid}]}),
@@ -231,7 +232,7 @@ def test_account_deletion_clears_every_store_and_resumes(app, client, make_user,
     before = _store_traces(app, owner.uid, owner.username, list_ids)
     assert before["graph_nodes"] == 1 and before["posts"] == 3 and before["objects"] >= 2
     assert before["redis_keys"] and before["reactions"] == 1
-    assert before["online"] and before["lists"] == 1 and before["other_objects"] >= 2
+    assert before["online"] and before["active_story"] and before["lists"] == 1 and before["other_objects"] >= 2
     assert any(k.startswith(("sg:msg:rate:", "sg:idem:user:")) for k in before["redis_keys"])
     for key in ("messages", "conversations", "notifications", "notification_prefs", "stories", "story_views",
                 "story_replies", "story_media", "highlights", "media", "event_rsvps", "group_events"):
@@ -271,8 +272,8 @@ def test_account_deletion_clears_every_store_and_resumes(app, client, make_user,
     after = _store_traces(app, owner.uid, owner.username, list_ids)
     assert after == {"graph_nodes": 0, "graph_relationships": 0, "accounts": 0, "posts": 0, "comments": 0,
                      "reactions": 0, "sessions": 0, "login_attempts": 0, "exports": 0, "objects": 0,
-                     "redis_keys": [], "online": False, "messages": 0, "conversations": 0, "notifications": 0,
-                     "notification_prefs": 0, "stories": 0, "story_views": 0, "story_replies": 0,
+                     "redis_keys": [], "online": False, "active_story": False, "messages": 0, "conversations": 0,
+                     "notifications": 0, "notification_prefs": 0, "stories": 0, "story_views": 0, "story_replies": 0,
                      "story_media": 0, "highlights": 0, "media": 0, "event_rsvps": 0, "group_events": 0,
                      "lists": 0, "other_objects": 0}
     # the shared group passed to the friend (owner and admin); the solo group is gone

@@ -310,3 +310,24 @@ def test_video_story_from_an_upload_and_its_media_goes_at_expiry(make_user, ctx)
         clock.set_clock(None)
     assert extensions.mongo().media.count_documents({"_id": ObjectId(up["id"])}) == 0
     assert extensions.mongo().stories.count_documents({"_id": ObjectId(story["id"])}) == 0
+
+
+def test_profile_flag_survives_lost_redis_index_and_deleted_story(app, make_user):
+    """The profile's ``has_unseen_stories`` reads a Redis index of authors with
+    active stories: rebuilt from MongoDB when Redis lost it, and a deleted
+    story (whose entry stays until expiry) does not flag the profile."""
+    from socialgraph import extensions, stories
+
+    me, a, b = make_user("im"), make_user("ia"), make_user("ib")
+    sa, sb = text_story(a), text_story(b)
+    with app.app_context():
+        r = extensions.cache()
+        assert r.zscore(stories.ACTIVE_KEY, a.uid) is not None
+        r.delete(stories.ACTIVE_KEY, stories.ACTIVE_READY_KEY)  # as after a Redis restart
+    assert me.get(f"/api/v1/users/{a.username}").get_json()["has_unseen_stories"] is True
+    with app.app_context():
+        assert r.exists(stories.ACTIVE_READY_KEY) and r.zscore(stories.ACTIVE_KEY, b.uid) is not None
+    assert b.delete(f"{S}/{sb['id']}").status_code == 204
+    assert me.get(f"/api/v1/users/{b.username}").get_json()["has_unseen_stories"] is False
+    assert me.get(f"/api/v1/users/{a.username}").get_json()["has_unseen_stories"] is True
+    assert sa["id"]
