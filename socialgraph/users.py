@@ -47,7 +47,9 @@ def get_profile(username: str, viewer: str | None = None) -> dict:
     if relation is None:
         relation = dict.fromkeys(RELATION_FIELDS, False)
         if viewer and viewer != card["user"]["uid"]:
-            rows = extensions.graph().read("users/get_viewer_relation", viewer=viewer, owner=card["user"]["uid"])
+            degree = card["followers_count"] + card["following_count"] + card["friends_count"]
+            query = "users/get_viewer_relation_of_hub" if degree >= HUB_DEGREE else "users/get_viewer_relation"
+            rows = extensions.graph().read(query, viewer=viewer, owner=card["user"]["uid"])
             if rows:
                 relation = rows[0]
     row = {**card, **relation}
@@ -64,6 +66,10 @@ PROFILE_KEY = "sg:profile:{username}"
 #: The viewer-independent columns of a profile (``users/get_profile_card``).
 CARD_FIELDS = ("user", "followers_count", "following_count", "friends_count", "profile_visibility",
                "friend_requests_from", "messages_from", "show_followers", "show_friends", "locked")
+#: Owners with at least this many follow and friendship relationships get the
+#: viewer-anchored relation query (``users/get_viewer_relation_of_hub``): the
+#: graph then walks the viewer's relationships, not the hub's.
+HUB_DEGREE = 1000
 #: How a viewer stands to the owner (``users/get_viewer_relation``).
 RELATION_FIELDS = ("followed_by_viewer", "follows_viewer", "blocked", "friends", "request_sent",
                    "request_received", "follow_requested")

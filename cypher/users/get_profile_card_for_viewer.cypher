@@ -2,7 +2,8 @@
 // owner (as users/get_viewer_relation) and the owner's friends' usernames
 // (for the mutual-friend count, as friends/list_friend_usernames) in one
 // round trip: the service runs it when the card is not in Redis, so a cold
-// profile costs one graph query. No row when $username is unknown.
+// profile costs one graph query. The relation patterns start at the owner
+// (see users/get_viewer_relation). No row when $username is unknown.
 // $username (lower-case), $viewer (uid)
 MATCH (u:User {username: $username})
 OPTIONAL MATCH (v:User {uid: $viewer})
@@ -16,11 +17,11 @@ RETURN u {.uid, .username, .display_name, .bio, .created_at} AS user,
        coalesce(u.show_followers, true) AS show_followers,
        coalesce(u.show_friends, true) AS show_friends,
        coalesce(u.locked, false) AS locked,
-       v IS NOT NULL AND EXISTS { (v)-[:FOLLOWS]->(u) } AS followed_by_viewer,
+       v IS NOT NULL AND EXISTS { (u)<-[:FOLLOWS]-(v) } AS followed_by_viewer,
        v IS NOT NULL AND EXISTS { (u)-[:FOLLOWS]->(v) } AS follows_viewer,
-       v IS NOT NULL AND EXISTS { (v)-[:BLOCKS]-(u) } AS blocked,
-       v IS NOT NULL AND EXISTS { (v)-[:FRIENDS_WITH]-(u) } AS friends,
-       v IS NOT NULL AND EXISTS { (v)-[:FRIEND_REQUEST]->(u) } AS request_sent,
+       v IS NOT NULL AND EXISTS { (u)-[:BLOCKS]-(v) } AS blocked,
+       v IS NOT NULL AND EXISTS { (u)-[:FRIENDS_WITH]-(v) } AS friends,
+       v IS NOT NULL AND EXISTS { (u)<-[:FRIEND_REQUEST]-(v) } AS request_sent,
        v IS NOT NULL AND EXISTS { (u)-[:FRIEND_REQUEST]->(v) } AS request_received,
-       v IS NOT NULL AND EXISTS { (v)-[:FOLLOW_REQUEST]->(u) } AS follow_requested,
+       v IS NOT NULL AND EXISTS { (u)<-[:FOLLOW_REQUEST]-(v) } AS follow_requested,
        [(u)-[:FRIENDS_WITH]-(x:User) | x.username] AS owner_friends

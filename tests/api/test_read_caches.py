@@ -139,3 +139,43 @@ def test_profile_cards_follow_counts_privacy_profile_and_blocks(make_user, ctx):
     assert profile(other)[1]["followers_count"] == 0
     owner.put(f"/api/v1/users/{other.username}/block")
     assert profile(other)[0] == 404
+
+
+def test_profile_relation_is_the_same_from_either_end_and_for_hubs(make_user, ctx, monkeypatch):
+    """The viewer relation has two query shapes (anchored on the owner, or on
+    the viewer for hubs) and a third inside the cold-card query: all three
+    answer the same for follows both ways, friendship, requests and blocks."""
+    from socialgraph import users
+
+    owner, fan, friend, asker, blocker = (make_user(p) for p in ("ro", "rf", "rr", "ra", "rb"))
+    fan.put(f"/api/v1/users/{owner.username}/follow")
+    owner.put(f"/api/v1/users/{fan.username}/follow")
+    assert friend.post(f"/api/v1/users/{owner.username}/friend-request").status_code == 201
+    assert owner.post(f"/api/v1/me/friend-requests/{friend.username}/accept").status_code == 200
+    assert asker.post(f"/api/v1/users/{owner.username}/friend-request").status_code == 201
+    assert owner.post(f"/api/v1/users/{fan.username}/friend-request").status_code == 201
+    g = extensions.graph()
+    expected = {
+        fan: dict(followed_by_viewer=True, follows_viewer=True, friends=False, request_sent=False,
+                  request_received=True),
+        friend: dict(followed_by_viewer=True, follows_viewer=True, friends=True, request_sent=False,
+                     request_received=False),
+        asker: dict(followed_by_viewer=False, follows_viewer=False, friends=False, request_sent=True,
+                    request_received=False),
+    }
+    for viewer, want in expected.items():
+        a = g.read("users/get_viewer_relation", viewer=viewer.uid, owner=owner.uid)[0]
+        b = g.read("users/get_viewer_relation_of_hub", viewer=viewer.uid, owner=owner.uid)[0]
+        c = g.read("users/get_profile_card_for_viewer", username=owner.username, viewer=viewer.uid)[0]
+        assert a == b == {k: c[k] for k in users.RELATION_FIELDS}
+        assert {k: a[k] for k in want} == want and a["blocked"] is False
+    blocker.put(f"/api/v1/users/{owner.username}/block")
+    for q in ("users/get_viewer_relation", "users/get_viewer_relation_of_hub"):
+        assert g.read(q, viewer=owner.uid, owner=blocker.uid)[0]["blocked"] is True
+    # through the API, with every owner treated as a hub (cached card: second view)
+    monkeypatch.setattr(users, "HUB_DEGREE", 0)
+    for _ in range(2):
+        p = fan.get(f"/api/v1/users/{owner.username}").get_json()
+        assert (p["followed_by_viewer"], p["follows_viewer"], p["friendship"]) == (True, True, "request_received")
+        p = friend.get(f"/api/v1/users/{owner.username}").get_json()
+        assert p["friendship"] == "friends" and p["mutual_friends"] == {"count": 0, "sample": []}
