@@ -582,13 +582,12 @@ def react(kind: str, target_id: str, user_id: str, reaction: str = "like") -> di
     elif old["type"] != reaction:
         inc[f"counts.reactions.{reaction}"] = 1
         inc[f"counts.reactions.{old['type']}"] = -1
-    if not inc:
-        return {"reaction": reaction, "counts": _counts(coll, doc["_id"])}
-    after = _inc_counts(coll, doc["_id"], inc)
-    _reaction_written(coll, doc["_id"], user_id, target, reaction)
-    events.publish("reaction.created", target=target, user_id=user_id, owner_id=doc["author_id"],
-                   type=reaction)
-    return {"reaction": reaction, "counts": _positive_counts(after)}
+    if inc:
+        db[coll].update_one({"_id": doc["_id"]}, {"$inc": inc})
+        _reaction_written(coll, doc["_id"], user_id, target, reaction)
+        events.publish("reaction.created", target=target, user_id=user_id, owner_id=doc["author_id"],
+                       type=reaction)
+    return {"reaction": reaction, "counts": _counts(coll, doc["_id"])}
 
 
 def unreact(kind: str, target_id: str, user_id: str) -> dict:
@@ -596,11 +595,10 @@ def unreact(kind: str, target_id: str, user_id: str) -> dict:
     coll, doc, target, _post = _target(kind, target_id, user_id)
     db = _db()
     old = db.reactions.find_one_and_delete({"target": target, "user_id": user_id})
-    if old is None:
-        return {"reaction": None, "counts": _counts(coll, doc["_id"])}
-    after = _inc_counts(coll, doc["_id"], {f"counts.reactions.{old['type']}": -1})
-    _reaction_written(coll, doc["_id"], user_id, target, None)
-    return {"reaction": None, "counts": _positive_counts(after)}
+    if old is not None:
+        db[coll].update_one({"_id": doc["_id"]}, {"$inc": {f"counts.reactions.{old['type']}": -1}})
+        _reaction_written(coll, doc["_id"], user_id, target, None)
+    return {"reaction": None, "counts": _counts(coll, doc["_id"])}
 
 
 REACTIONS_KEY = "sg:reactions:{uid}"
@@ -682,18 +680,8 @@ def list_reactions(kind: str, target_id: str, viewer: str | None, type_: str | N
 
 
 def _counts(coll: str, oid) -> dict:
-    return _positive_counts(_db()[coll].find_one({"_id": oid}, {"counts.reactions": 1}))
-
-
-def _inc_counts(coll: str, oid, inc: dict) -> dict | None:
-    """``$inc`` reaction counts and return the counts after it (one round trip)."""
-    return _db()[coll].find_one_and_update({"_id": oid}, {"$inc": inc}, projection={"counts.reactions": 1},
-                                           return_document=ReturnDocument.AFTER)
-
-
-def _positive_counts(doc: dict | None) -> dict:
-    """``{type: n}`` of a document's reaction counts, zeros left out."""
-    return {k: v for k, v in ((doc or {}).get("counts", {}).get("reactions") or {}).items() if v > 0}
+    doc = _db()[coll].find_one({"_id": oid}, {"counts.reactions": 1}) or {}
+    return {k: v for k, v in (doc.get("counts", {}).get("reactions") or {}).items() if v > 0}
 
 
 # -- shares -----------------------------------------------------------------
