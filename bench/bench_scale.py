@@ -28,7 +28,9 @@
    served with the same gunicorn settings, the ``reads`` workload at the same steps.
 
 ``--data-dir DIR`` keeps the servers' data in DIR and reuses it on the next
-run (the import is skipped). Everything started is stopped at the end. Results go to
+run (the import is skipped); right after the load a pristine copy goes to
+``DIR.pristine`` and every later run starts from it, so one run's writes do
+not slow the next. Everything started is stopped at the end. Results go to
 ``bench/results/scale.json``; ``python bench/plot_scale.py`` draws the PNGs.
 
 Usage: ``python bench/bench_scale.py [--data-dir DIR] [--seconds 30] [--steps 1,8,32,64]
@@ -117,6 +119,8 @@ def main() -> None:
     from socialgraph.localstack import LocalStack
 
     keep = Path(args.data_dir).absolute() if args.data_dir else None
+    if keep:
+        restore_pristine(keep)
     stack = LocalStack(root=keep or Path(tempfile.mkdtemp(prefix="sg-scale-"))).start()
     procs: list[subprocess.Popen] = []
     pg = None
@@ -126,6 +130,12 @@ def main() -> None:
         app = create_app({**app_config_from_stack(stack), "RQ_ASYNC": True, "RATELIMIT_ENABLED": False})
         with app.app_context():
             data = load(app, stack, args)
+        if keep and not _pristine(keep).exists():  # the state every later run starts from
+            stack.stop()
+            save_pristine(keep)
+            stack.start()
+            app = create_app({**app_config_from_stack(stack), "RQ_ASYNC": True, "RATELIMIT_ENABLED": False})
+        with app.app_context():
             if args.load_only:
                 return
             if args.peer_only:  # the peer alone, on the same data (e.g. to re-run it)
@@ -194,6 +204,42 @@ def main() -> None:
         if not keep:
             shutil.rmtree(stack.root, ignore_errors=True)
     report()
+
+
+#: server data directories under --data-dir (logs are left out of the pristine copy)
+STORE_DIRS = ("arcadedb", "secantus", "seaweedfs", "redis")
+
+
+def _pristine(keep: Path) -> Path:
+    return keep.with_name(keep.name + ".pristine")
+
+
+def save_pristine(keep: Path) -> None:
+    """Copy the servers' data right after the load (servers stopped) to
+    ``<data-dir>.pristine``: every later run starts from it, so the mixed
+    load's writes (posts, comments, reactions, notifications) of one run do
+    not make the next one slower."""
+    target = _pristine(keep)
+    tmp = target.with_name(target.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    for name in STORE_DIRS:
+        if (keep / name).exists():
+            shutil.copytree(keep / name, tmp / name, symlinks=True)
+    tmp.rename(target)
+    print(f"pristine copy of the loaded data in {target}", flush=True)
+
+
+def restore_pristine(keep: Path) -> None:
+    """Put the pristine copy (if any) back before the servers start."""
+    source = _pristine(keep)
+    if not source.exists():
+        return
+    for name in STORE_DIRS:
+        shutil.rmtree(keep / name, ignore_errors=True)
+        if (source / name).exists():
+            shutil.copytree(source / name, keep / name, symlinks=True)
+    print(f"data restored from {source}", flush=True)
 
 
 def _free_port() -> int:
