@@ -565,23 +565,23 @@ def react(kind: str, target_id: str, user_id: str, reaction: str = "like") -> di
     """Set the user's reaction on a post or comment (one per user, changeable).
 
     Returns ``{"reaction": type, "counts": {type: n}}``. Raises
-    :class:`ValidationFailed` for an unknown type, :class:`NotFound`.
-    Publishes ``reaction.created`` for a new or changed reaction.
+    :class:`ValidationFailed` for an unknown type, :class:`NotFound`,
+    :class:`Conflict` when concurrent changes of the same reaction keep
+    winning (:func:`_swap_reaction`). Publishes ``reaction.created`` for a
+    new or changed reaction.
     """
     if reaction not in REACTION_TYPES:
         raise ValidationFailed("unknown reaction type", errors=[
             {"field": "type", "message": "one of " + ", ".join(REACTION_TYPES)}])
     coll, doc, target, _post = _target(kind, target_id, user_id)
     db = _db()
-    old = db.reactions.find_one_and_update(
-        {"target": target, "user_id": user_id},
-        {"$set": {"type": reaction, "created_at": clock.now()}}, upsert=True)
+    old_type = _swap_reaction(target, user_id, reaction)
     inc = {}
-    if old is None:
+    if old_type is None:
         inc[f"counts.reactions.{reaction}"] = 1
-    elif old["type"] != reaction:
+    elif old_type != reaction:
         inc[f"counts.reactions.{reaction}"] = 1
-        inc[f"counts.reactions.{old['type']}"] = -1
+        inc[f"counts.reactions.{old_type}"] = -1
     if inc:
         db[coll].update_one({"_id": doc["_id"]}, {"$inc": inc})
         _reaction_written(coll, doc["_id"], user_id, target, reaction)
@@ -594,11 +594,57 @@ def unreact(kind: str, target_id: str, user_id: str) -> dict:
     """Remove the user's reaction, if any. Returns ``{"reaction": None, "counts"}``."""
     coll, doc, target, _post = _target(kind, target_id, user_id)
     db = _db()
-    old = db.reactions.find_one_and_delete({"target": target, "user_id": user_id})
+    old = _remove_reaction(target, user_id)
     if old is not None:
         db[coll].update_one({"_id": doc["_id"]}, {"$inc": {f"counts.reactions.{old['type']}": -1}})
         _reaction_written(coll, doc["_id"], user_id, target, None)
     return {"reaction": None, "counts": _counts(coll, doc["_id"])}
+
+
+#: compare-and-set attempts before a reaction write gives up (only concurrent
+#: writes of the same user on the same target make a second one necessary)
+_CAS_ATTEMPTS = 5
+
+
+def _swap_reaction(target: str, user_id: str, reaction: str) -> str | None:
+    """Store ``user_id``'s ``reaction`` on ``target`` and return the type it
+    replaced (None: there was none). Compare-and-set: read the reaction, then
+    insert it (the unique index refuses a concurrent twin) or update it only
+    if its type is still the one read; retried on a lost race. (Not a
+    ``findAndModify``: on SecantusDB one that matches an existing document
+    takes ~250 ms on 21,000 reactions, against ~2 ms for these two calls.)
+    Raises :class:`Conflict` after :data:`_CAS_ATTEMPTS` lost races."""
+    from pymongo.errors import DuplicateKeyError
+
+    reactions = _db().reactions
+    key = {"target": target, "user_id": user_id}
+    for _ in range(_CAS_ATTEMPTS):
+        old = reactions.find_one(key, {"type": 1})
+        now = clock.now()
+        if old is None:
+            try:
+                reactions.insert_one({**key, "type": reaction, "created_at": now})
+                return None
+            except DuplicateKeyError:
+                continue
+        if reactions.update_one({"_id": old["_id"], "type": old["type"]},
+                                {"$set": {"type": reaction, "created_at": now}}).matched_count:
+            return old["type"]
+    raise Conflict("the reaction changed meanwhile; try again")
+
+
+def _remove_reaction(target: str, user_id: str) -> dict | None:
+    """Delete ``user_id``'s reaction on ``target``; the removed document or
+    None. Compare-and-set like :func:`_swap_reaction`."""
+    reactions = _db().reactions
+    key = {"target": target, "user_id": user_id}
+    for _ in range(_CAS_ATTEMPTS):
+        old = reactions.find_one(key, {"type": 1})
+        if old is None:
+            return None
+        if reactions.delete_one({"_id": old["_id"], "type": old["type"]}).deleted_count:
+            return old
+    raise Conflict("the reaction changed meanwhile; try again")
 
 
 REACTIONS_KEY = "sg:reactions:{uid}"

@@ -120,3 +120,38 @@ def test_home_feed_follows_and_pagination(client, make_user):
 
     disc = client.get("/api/v1/feeds/discover", query_string={"limit": 5, "sort": "new"}).get_json()["items"]
     assert disc[0]["id"] == own
+
+
+def test_concurrent_reaction_changes_keep_counts_exact(app, make_user):
+    """Reaction writes are compare-and-set: threads changing and removing the
+    same user's reaction at once leave counts equal to what is stored."""
+    import threading
+
+    from socialgraph import extensions, posts
+    from socialgraph.errors import Conflict
+
+    author, fan = make_user("ca"), make_user("cf")
+    pid = author.post("/api/v1/posts", json={"text": "race"}).get_json()["id"]
+
+    def worker(seq):
+        with app.app_context():
+            for t in seq:
+                try:
+                    posts.unreact("post", pid, fan.uid) if t is None else posts.react("post", pid, fan.uid, t)
+                except Conflict:
+                    pass
+
+    seqs = [["like", "love", None, "sad"] * 4, ["laugh", None, "like", "angry"] * 4,
+            ["sad", "sad", "love", None] * 4, ["angry", "like", "laugh", "love"] * 4]
+    threads = [threading.Thread(target=worker, args=(s,)) for s in seqs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    with app.app_context():
+        db = extensions.mongo()
+        counts = (db.posts.find_one({"_id": ObjectId(pid)})["counts"].get("reactions") or {})
+        stored = list(db.reactions.find({"target": f"post:{pid}"}))
+    assert len(stored) <= 1  # one per user and target, whichever write came last
+    assert {k: v for k, v in counts.items() if v} == {d["type"]: 1 for d in stored}
+    assert all(v >= 0 for v in counts.values())
