@@ -206,8 +206,9 @@ def main() -> None:
     report()
 
 
-#: server data directories under --data-dir (logs are left out of the pristine copy)
-STORE_DIRS = ("arcadedb", "secantus", "seaweedfs", "redis")
+def _store_dirs(root: Path) -> list[Path]:
+    """The servers' data directories under ``root`` (one per server; ``logs`` left out)."""
+    return sorted(d for d in root.iterdir() if d.is_dir() and d.name != "logs")
 
 
 def _pristine(keep: Path) -> Path:
@@ -223,9 +224,8 @@ def save_pristine(keep: Path) -> None:
     tmp = target.with_name(target.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
-    for name in STORE_DIRS:
-        if (keep / name).exists():
-            shutil.copytree(keep / name, tmp / name, symlinks=True)
+    for d in _store_dirs(keep):
+        shutil.copytree(d, tmp / d.name, symlinks=True)
     tmp.rename(target)
     print(f"pristine copy of the loaded data in {target}", flush=True)
 
@@ -235,10 +235,9 @@ def restore_pristine(keep: Path) -> None:
     source = _pristine(keep)
     if not source.exists():
         return
-    for name in STORE_DIRS:
-        shutil.rmtree(keep / name, ignore_errors=True)
-        if (source / name).exists():
-            shutil.copytree(source / name, keep / name, symlinks=True)
+    for d in _store_dirs(source):
+        shutil.rmtree(keep / d.name, ignore_errors=True)
+        shutil.copytree(d, keep / d.name, symlinks=True)
     print(f"data restored from {source}", flush=True)
 
 
@@ -289,8 +288,7 @@ def load(app, stack, args) -> dict:
     colls = {c: db[c].estimated_document_count() for c in sorted(db.list_collection_names())}
     RESULT["sizes"] = {"graph_nodes": nodes, "graph_relationships": rels,
                        "mongo": {c: n for c, n in colls.items() if n},
-                       "disk_mb": {d.name: round(du(d) / 1e6, 1) for d in sorted(stack.root.iterdir())
-                                   if d.is_dir() and d.name != "logs"}}
+                       "disk_mb": {d.name: round(du(d) / 1e6, 1) for d in _store_dirs(stack.root)}}
     print(f"sizes: {RESULT['sizes']}", flush=True)
     save()
 
