@@ -5,8 +5,13 @@ from __future__ import annotations
 from flask import request
 from flask_smorest import Blueprint
 
-from socialgraph import accounts, deletion, login_monitor, portability, sessions, twofactor
-from socialgraph.errors import ValidationFailed
+from socialgraph.accounts import service as accounts
+from socialgraph.accounts import deletion
+from socialgraph.accounts import login_monitor
+from socialgraph.portability import service as portability
+from socialgraph.accounts import sessions
+from socialgraph.accounts import twofactor
+from socialgraph.core.errors import ValidationFailed
 
 from .schemas import TokensOut
 from .security import auth_required, current_sid, current_uid

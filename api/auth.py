@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
-from socialgraph import accounts
+from socialgraph.accounts import service as accounts
 
 from .schemas import (AccountOut, EmailIn, LoginIn, MessageOut, RegisterIn, ResetConfirmIn, TokenIn,
                       TokenQuery, TokensOut, VerifiedOut)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
-from socialgraph import search
+from socialgraph.content import search
 
 from .content_schemas import FullPostPage, SearchArgs, TagOut, UserPage
 from .schemas import PageArgs

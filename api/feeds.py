@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
-from socialgraph import feeds
+from socialgraph.feeds import home as feeds
 
 from .realtime_schemas import DiscoverArgs, HomePage
 from .content_schemas import FullPostPage

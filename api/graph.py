@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
-from socialgraph import friends, lists, privacy, suggestions
+from socialgraph.graph import friends
+from socialgraph.graph import lists
+from socialgraph.graph import privacy
+from socialgraph.graph import suggestions
 
 from .graph_schemas import (CloseFriendOut, ConnectionOut, FollowRequestOut, FriendOut, FriendRequestOut,
                             ListIn, ListMemberOut, ListOut, ListsOut, MutualPage, PersonPage, PrivacyOut,

@@ -1,15 +1,15 @@
 """``/api/v1/groups``: groups, membership and roles, group posts, events, activity.
 
 Rules (privacy, roles, 404-not-403 for hidden content) live in
-:mod:`socialgraph.groups`; these views validate, call one service, shape.
+:mod:`socialgraph.groups.service`; these views validate, call one service, shape.
 """
 from __future__ import annotations
 
 from flask import request
 from flask_smorest import Blueprint
 
-from socialgraph import groups
-from socialgraph.errors import ValidationFailed
+from socialgraph.groups import service as groups
+from socialgraph.core.errors import ValidationFailed
 
 from .groups_schemas import (ActivityArgs, ActivityOut, EventArgs, EventIn, EventList, EventOut, FlagOut, GroupIn,
                              GroupList, GroupOut, GroupPage, GroupPatch, GroupPostIn, GroupPostList, GroupPostOut,

@@ -1,9 +1,9 @@
-"""Request and response schemas of ``/api/v1/groups`` (see :mod:`socialgraph.groups`)."""
+"""Request and response schemas of ``/api/v1/groups`` (see :mod:`socialgraph.groups.service`)."""
 from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from socialgraph.groups import MAX_DESCRIPTION, MAX_NAME, NOTIFY_LEVELS, PRIVACY, ROLES, RSVP
+from socialgraph.groups.service import MAX_DESCRIPTION, MAX_NAME, NOTIFY_LEVELS, PRIVACY, ROLES, RSVP
 
 from .content_schemas import FullPostOut
 from .schemas import PageArgs, QueryArgs, Schema, Strict, UserShort

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
-from socialgraph import accounts
+from socialgraph.accounts import service as accounts
 
 from .schemas import AccountOut, ProfilePatch
 from .security import auth_required, current_uid

@@ -4,8 +4,8 @@ from __future__ import annotations
 from flask import current_app, request
 from flask_smorest import Blueprint
 
-from socialgraph import media
-from socialgraph.errors import ValidationFailed
+from socialgraph.content import media
+from socialgraph.core.errors import ValidationFailed
 
 from .content_schemas import MediaOut, UploadStartIn, UploadStartOut
 from .security import auth_required, current_uid

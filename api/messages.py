@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
-from socialgraph import messages
+from socialgraph.messaging import messages
 
 from .realtime_schemas import ConversationIn, ConversationOut, ConversationPage, DirectMessageOut, \
     DirectMessagePage, MessageIn, ReadIn, ReadOut

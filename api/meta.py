@@ -7,7 +7,8 @@ from flask import Flask, redirect, send_from_directory
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
-from socialgraph import errors, extensions
+from socialgraph.core import errors
+from socialgraph import stores
 
 blp = Blueprint("meta", __name__, url_prefix="/api/v1", description="Service status")
 
@@ -44,10 +45,10 @@ def health():
     Body: ``{"status": "ok"|"degraded", "stores": {"graph": bool, ...}}``.
     """
     checks = {
-        "graph": lambda: extensions.graph().driver.verify_connectivity(),
-        "documents": lambda: extensions.mongo().command("ping"),
-        "objects": lambda: extensions.objects().list_buckets(),
-        "cache": lambda: extensions.cache().ping(),
+        "graph": lambda: stores.graph().driver.verify_connectivity(),
+        "documents": lambda: stores.mongo().command("ping"),
+        "objects": lambda: stores.objects().list_buckets(),
+        "cache": lambda: stores.cache().ping(),
     }
     stores = {}
     for name, check in checks.items():

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
-from socialgraph import moderation
+from socialgraph.moderation import service as moderation
 
 from .content_schemas import ActionIn, AuditPage, QueueArgs, ReportIn, ReportOut, ReportPage
 from .schemas import PageArgs

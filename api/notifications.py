@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
-from socialgraph import notifications
+from socialgraph.messaging import notifications
 
 from .realtime_schemas import CountOut, NotificationArgs, NotificationOut, NotificationPage, PreferencesIn, \
     PreferencesOut

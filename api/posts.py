@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
-from socialgraph import posts
+from socialgraph.content import posts
 
 from .content_schemas import (FullPostOut, HistoryOut, PostCreateIn, PostPatchIn, ReactionListArgs, ReactionPage,
                               ShareIn)

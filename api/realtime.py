@@ -4,14 +4,14 @@ The access token is checked **before** the upgrade (``Authorization: Bearer``
 header or ``?access_token=`` for browsers, which cannot set headers on a
 WebSocket): a missing, bad, expired or revoked token is answered with a 401
 ``application/problem+json`` response and no upgrade happens. The protocol
-is in :func:`socialgraph.realtime.serve`.
+is in :func:`socialgraph.messaging.realtime.serve`.
 """
 from __future__ import annotations
 
 from flask import Blueprint, Flask, g, request
 from flask_sock import Sock
 
-from socialgraph import realtime
+from socialgraph.messaging import realtime
 
 ws_bp = Blueprint("stream", __name__)
 sock = Sock()

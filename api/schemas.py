@@ -123,7 +123,7 @@ class ProfileOut(Schema):
     followed_by_viewer = fields.Boolean(allow_none=True)
     follows_viewer = fields.Boolean(allow_none=True)
     has_unseen_stories = fields.Boolean(metadata={"description": "an active story the caller has not seen"})
-    # social graph (socialgraph.friends.profile_extras)
+    # social graph (socialgraph.graph.friends.profile_extras)
     restricted = fields.Boolean(metadata={"description": "hidden by privacy settings: only uid, "
                                                          "username and display_name are given"})
     locked = fields.Boolean()

@@ -1,4 +1,4 @@
-"""Stories, the story tray and highlights (see :mod:`socialgraph.stories`).
+"""Stories, the story tray and highlights (see :mod:`socialgraph.stories.service`).
 
 A story outside the caller's audience, expired, or by a user blocked either
 way is 404, the same as one that never existed.
@@ -11,8 +11,8 @@ from flask import request
 from flask_smorest import Blueprint
 from marshmallow import ValidationError
 
-from socialgraph import stories
-from socialgraph.errors import ValidationFailed
+from socialgraph.stories import service as stories
+from socialgraph.core.errors import ValidationFailed
 
 from .stories_schemas import (HighlightIn, HighlightList, HighlightOut, HighlightPatch, ImageStoryForm, StoryList,
                               VideoStoryIn,
@@ -37,7 +37,7 @@ def _image_form() -> dict:
     try:
         return ImageStoryForm().load(raw)
     except ValidationError as exc:
-        from socialgraph.web import _field_errors
+        from socialgraph.http.web import _field_errors
 
         raise ValidationFailed("the request has invalid fields", errors=_field_errors({"form": exc.messages}))
 

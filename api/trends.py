@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
-from socialgraph import trends
+from socialgraph.feeds import trends
 
 from .realtime_schemas import PostTrends, TagTrends
 from .security import auth_required, current_uid

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
-from socialgraph import posts, relations, users
+from socialgraph.content import posts
+from socialgraph.graph import relations
+from socialgraph.graph import users
 
 from .content_schemas import FullPostPage
 from .schemas import BlockOut, FollowOut, FollowPage, MuteOut, PageArgs, ProfileOut

@@ -49,7 +49,7 @@ def main() -> None:
     args = ap.parse_args()
 
     from socialgraph.app import create_app
-    from socialgraph.localstack import LocalStack
+    from socialgraph.stores.localstack import LocalStack
 
     stack = None
     if args.use_env:
@@ -67,9 +67,11 @@ def main() -> None:
 
 
 def run(args, app) -> None:
-    from socialgraph import extensions, friends, suggestions
+    from socialgraph import stores
+    from socialgraph.graph import friends
+    from socialgraph.graph import suggestions
     from socialgraph.importers.snap import SOURCE, import_snap_facebook
-    from socialgraph.schema import ensure_graph_schema
+    from socialgraph.stores.schema import ensure_graph_schema
 
     rng = random.Random(args.seed)
     ensure_graph_schema()
@@ -79,7 +81,7 @@ def run(args, app) -> None:
         print(f"import snap-facebook: {snap['users']:,} users, {snap['follows']:,} follows, "
               f"{snap['friendships']:,} friendships in {time.perf_counter() - t:.1f} s")
 
-    g = extensions.graph()
+    g = stores.graph()
     ranked = [r["uid"] for r in g.read("imports/list_users_by_degree", source=SOURCE)]
     top = ranked[:args.users]
     others = rng.sample(ranked[args.users:], args.users)

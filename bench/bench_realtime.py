@@ -56,7 +56,7 @@ def main() -> None:
     args = ap.parse_args()
 
     from socialgraph.app import create_app
-    from socialgraph.localstack import LocalStack
+    from socialgraph.stores.localstack import LocalStack
 
     stack = LocalStack(root=Path(tempfile.mkdtemp(prefix="sg-bench6-"))).start()
     procs: list = []
@@ -87,10 +87,11 @@ def start_worker(env):
 
 
 def prepare(app, args):
-    from socialgraph import accounts, extensions
+    from socialgraph.accounts import service as accounts
+    from socialgraph import stores
     from socialgraph.importers.snap import SOURCE, import_snap_facebook
     from socialgraph.importers.stackexchange import import_stackexchange
-    from socialgraph.schema import ensure_all
+    from socialgraph.stores.schema import ensure_all
 
     with app.app_context():
         ensure_all()
@@ -99,17 +100,17 @@ def prepare(app, args):
         se = import_stackexchange(SHARED_DATA / "stackexchange_beer")
         print(f"data: {snap['users']:,} users, {snap['follows']:,} follows, {se['posts']:,} posts, "
               f"{se['comments']:,} comments imported in {time.perf_counter() - t:.1f} s")
-        ranked = extensions.graph().read("imports/list_users_by_degree", source=SOURCE)
+        ranked = stores.graph().read("imports/list_users_by_degree", source=SOURCE)
         step = max(1, len(ranked) // args.clients)
         models = [ranked[i] for i in range(0, len(ranked), step)][: args.clients]
         readers = []
         for i, model in enumerate(models):
             name = f"reader_{i}"
             acc = accounts.register(name, f"{name}@bench.test", PASSWORD)
-            followees = [r["uid"] for r in extensions.graph().read("follows/list_following_uids", uid=model["uid"])]
+            followees = [r["uid"] for r in stores.graph().read("follows/list_following_uids", uid=model["uid"])]
             for chunk in range(0, len(followees), 2000):
                 rows = [{"a": acc["uid"], "b": f} for f in followees[chunk:chunk + 2000]]
-                extensions.graph().write("imports/merge_follows", rows=rows, created_at=acc["created_at"])
+                stores.graph().write("imports/merge_follows", rows=rows, created_at=acc["created_at"])
             readers.append((name, len(followees)))
         sizes = sorted(n for _, n in readers)
         print(f"{len(readers)} readers follow {sizes[0]}..{sizes[-1]} users (median {sizes[len(sizes) // 2]})")
@@ -123,7 +124,7 @@ def login(base, name):
 
 
 def bench_home(env, readers, args):
-    from socialgraph.localstack import free_port
+    from socialgraph.stores.localstack import free_port
 
     print(f"\nhome feed: {args.clients} concurrent clients, {args.requests} reads per mode, "
           f"gunicorn 2 workers x 32 threads")
@@ -183,10 +184,10 @@ def wait_queue_empty(app, timeout=600):
     """Wait until the RQ queue holds no waiting or running job."""
     from rq.registry import StartedJobRegistry
 
-    from socialgraph import extensions
+    from socialgraph import stores
 
     with app.app_context():
-        q = extensions.tasks().queue()
+        q = stores.tasks().queue()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if q.count == 0 and StartedJobRegistry(queue=q).count == 0:
@@ -197,7 +198,7 @@ def wait_queue_empty(app, timeout=600):
 def bench_notifications(app, env, args):
     import simple_websocket
 
-    from socialgraph.localstack import free_port
+    from socialgraph.stores.localstack import free_port
 
     port = free_port()
     server = start_gunicorn(env, port, workers=2, threads=32)
@@ -245,7 +246,7 @@ def bench_connections(env, args):
 
     import simple_websocket
 
-    from socialgraph.localstack import free_port
+    from socialgraph.stores.localstack import free_port
 
     port = free_port()
     n = args.connections
@@ -309,15 +310,17 @@ def bench_connections(env, args):
 
 
 def bench_fanout(app, star):
-    from socialgraph import extensions, feeds, posts
+    from socialgraph import stores
+    from socialgraph.feeds import home as feeds
+    from socialgraph.content import posts
 
     with app.app_context():
         followers = [u for batch in feeds.follower_batches(star["uid"], 1000) for u in batch][:1000]
         # exactly 1,000 active followers: trim the star's other followers off, make 1,000 feeds exist
         rest = [u for batch in feeds.follower_batches(star["uid"], 5000) for u in batch][1000:]
         for u in rest:
-            extensions.graph().write("follows/delete_follow", follower=u, followee=star["uid"])
-        r = extensions.cache()
+            stores.graph().write("follows/delete_follow", follower=u, followee=star["uid"])
+        r = stores.cache()
         pipe = r.pipeline()
         for u in followers:
             pipe.zadd(feeds.FEED_KEY.format(uid=u), {feeds.COMPLETE: 0})

@@ -116,7 +116,7 @@ def main() -> None:
                   steps=args.steps, cpus=os.cpu_count(), gunicorn=f"{WORKERS} gthread workers x {THREADS} threads")
 
     from socialgraph.app import create_app
-    from socialgraph.localstack import LocalStack
+    from socialgraph.stores.localstack import LocalStack
 
     keep = Path(args.data_dir).absolute() if args.data_dir else None
     if keep:
@@ -242,7 +242,7 @@ def restore_pristine(keep: Path) -> None:
 
 
 def _free_port() -> int:
-    from socialgraph.localstack import free_port
+    from socialgraph.stores.localstack import free_port
 
     return free_port()
 
@@ -250,10 +250,11 @@ def _free_port() -> int:
 # ---------------------------------------------------------------- load
 
 def load(app, stack, args) -> dict:
-    from socialgraph import accounts, extensions
+    from socialgraph.accounts import service as accounts
+    from socialgraph import stores
     from socialgraph.importers.musae import SOURCE, import_musae_github
     from socialgraph.importers.stackexchange import import_stackexchange
-    from socialgraph.schema import ensure_all
+    from socialgraph.stores.schema import ensure_all
 
     ensure_all()
     saved = stack.root / "bench-load.json"
@@ -280,11 +281,11 @@ def load(app, stack, args) -> dict:
         loads[site]["wall_s"] = round(time.perf_counter() - t, 1)
         print(f"import {site}: {loads[site]}", flush=True)
     RESULT["load"] = loads
-    g = extensions.graph()
+    g = stores.graph()
     with g.driver.session(database=app.config["BOLT_DATABASE"]) as s:
         nodes = s.run("MATCH (n) RETURN count(n) AS n").single()["n"]
         rels = s.run("MATCH ()-[r]->() RETURN count(r) AS n").single()["n"]
-    db = extensions.mongo()
+    db = stores.mongo()
     colls = {c: db[c].estimated_document_count() for c in sorted(db.list_collection_names())}
     RESULT["sizes"] = {"graph_nodes": nodes, "graph_relationships": rels,
                        "mongo": {c: n for c, n in colls.items() if n},
@@ -324,9 +325,10 @@ def mirror_models(readers: list[dict]) -> None:
     MUSAE edges are mutual, so the model's followees follow the account back
     and are its friends (FRIENDS_WITH). Suggestions, mutual counts and
     fan-out of the accounts' posts then do the work they do for real users."""
-    from socialgraph import clock, extensions
+    from socialgraph.core import clock
+    from socialgraph import stores
 
-    g = extensions.graph()
+    g = stores.graph()
     t = time.perf_counter()
     for r in readers:
         for c in range(0, len(r["followees"]), 2000):
@@ -341,12 +343,13 @@ def mirror_models(readers: list[dict]) -> None:
 def warm_up(base: str, data: dict, app) -> None:
     """Every reader is an active user: the first read starts the rebuild of
     their feed set (RQ worker); wait for all sets, then read each once more."""
-    from socialgraph import extensions, feeds
+    from socialgraph import stores
+    from socialgraph.feeds import home as feeds
 
     for t in data["tokens"]:
         requests.get(f"{base}/api/v1/feeds/home", headers={"Authorization": t}, timeout=60)
     with app.app_context():
-        r = extensions.cache()
+        r = stores.cache()
         deadline = time.monotonic() + 300
         while time.monotonic() < deadline:
             if all(r.exists(feeds.FEED_KEY.format(uid=u["uid"])) for u in data["readers"]):
@@ -448,18 +451,20 @@ def fanout(data, drain: bool = True) -> dict:
     posts; 1,000 of the followers have active feeds; time until all 1,000 sets
     hold it. ``drain``: first wait (up to 5 min) until the RQ queues are empty
     (the load steps leave jobs behind); otherwise measure as things are."""
-    from socialgraph import extensions, feeds, posts
+    from socialgraph import stores
+    from socialgraph.feeds import home as feeds
+    from socialgraph.content import posts
 
-    g = extensions.graph()
+    g = stores.graph()
     author = next((r for r in data["ranked"] if 1000 <= r["degree"] // 2 < 4000), data["ranked"][0])
     followers = [r["uid"] for r in g.read("follows/list_following_uids", uid=author["uid"])][:1000]
-    r = extensions.cache()
+    r = stores.cache()
     t = time.perf_counter()
     for u in followers:
         if not r.exists(feeds.FEED_KEY.format(uid=u)):
             feeds.rebuild_feed(u)
     rebuild_s = time.perf_counter() - t
-    tq = extensions.tasks()
+    tq = stores.tasks()
     deadline = time.monotonic() + 300
     while drain and time.monotonic() < deadline and any(tq.queue(n).count for n in tq.queue_names):
         time.sleep(1)
@@ -501,9 +506,10 @@ def store_calls(data) -> dict:
     """The store calls a home feed page makes, each timed alone (in process)."""
     from bson import ObjectId
 
-    from socialgraph import extensions, feeds
+    from socialgraph import stores
+    from socialgraph.feeds import home as feeds
 
-    r, db = extensions.cache(), extensions.mongo()
+    r, db = stores.cache(), stores.mongo()
     readers = data["readers"]
     out = {}
     it = iter(range(10 ** 9))
@@ -531,7 +537,7 @@ def store_calls(data) -> dict:
             lambda: list(db.posts.find({"author_id": {"$in": heavy[next(hi) % len(heavy)]["followees"]}})
                          .sort([("created_at", -1), ("_id", -1)]).limit(20)), min(20, 2 * len(heavy)))
     out["bolt following uids"] = _timed(
-        lambda: extensions.graph().read("follows/list_following_uids", uid=pick()["uid"]), 100)
+        lambda: stores.graph().read("follows/list_following_uids", uid=pick()["uid"]), 100)
     out["service home_feed (in process)"] = _timed(lambda: feeds.home_feed(pick()["uid"], None, 20), 200)
     for k2, v in out.items():
         print(f"store call {k2}: {v}", flush=True)
@@ -541,7 +547,9 @@ def store_calls(data) -> dict:
 def graph_alone(data) -> dict:
     import networkx as nx
 
-    from socialgraph import extensions, friends, suggestions
+    from socialgraph import stores
+    from socialgraph.graph import friends
+    from socialgraph.graph import suggestions
     from socialgraph.importers.musae import read_edges
 
     t = time.perf_counter()
@@ -554,7 +562,7 @@ def graph_alone(data) -> dict:
     # 10 high-degree users (ranks 50..59: hundreds of friends; the very top, up to 9,458
     # friends, take seconds each on demand and are served precomputed) + 40 random users
     sample = [r["uid"] for r in ranked[50:60]] + [r["uid"] for r in random.sample(ranked, 40)]
-    g = extensions.graph()
+    g = stores.graph()
 
     def nx_suggest(n):
         counts = {}
@@ -646,7 +654,7 @@ def peer_python() -> str:
 
 
 def run_peer(pg: Postgres, data, args, stack) -> dict:
-    from socialgraph import extensions
+    from socialgraph import stores
     from socialgraph.importers import import_uid
     from socialgraph.importers.musae import read_edges, read_targets, usernames
 
@@ -671,7 +679,7 @@ def run_peer(pg: Postgres, data, args, stack) -> dict:
     n_posts = 0
     app_ctx = None  # noqa: F841
     with open(tsv / "posts.tsv", "w") as fh:
-        for p in extensions.mongo().posts.find({"source_key": {"$exists": True}},
+        for p in stores.mongo().posts.find({"source_key": {"$exists": True}},
                                                {"author_id": 1, "created_at": 1, "text": 1}):
             if p["author_id"] in pid_of:
                 text = " ".join((p.get("text") or "").split()).replace("\\", "/")

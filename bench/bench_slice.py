@@ -44,7 +44,7 @@ def main() -> None:
     random.seed(args.seed)
 
     from socialgraph.app import create_app
-    from socialgraph.localstack import LocalStack, free_port
+    from socialgraph.stores.localstack import LocalStack, free_port
 
     stack = None
     if args.use_env:
@@ -60,11 +60,12 @@ def main() -> None:
 
 
 def run(args, app, env) -> None:
-    from socialgraph import accounts, extensions
+    from socialgraph.accounts import service as accounts
+    from socialgraph import stores
     from socialgraph.importers.snap import SOURCE, import_snap_facebook
     from socialgraph.importers.stackexchange import import_stackexchange
-    from socialgraph.schema import ensure_all
-    from socialgraph.localstack import free_port
+    from socialgraph.stores.schema import ensure_all
+    from socialgraph.stores.localstack import free_port
 
     print(f"data: {SHARED_DATA}")
     with app.app_context():
@@ -82,17 +83,17 @@ def run(args, app, env) -> None:
         print(f"re-import snap-facebook (idempotent, adds nothing: {again['follows'] == snap['follows']}) "
               f"in {time.perf_counter() - t:.1f} s")
 
-        ranked = extensions.graph().read("imports/list_users_by_degree", source=SOURCE)
+        ranked = stores.graph().read("imports/list_users_by_degree", source=SOURCE)
         step = max(1, len(ranked) // args.readers)
         models = [ranked[i] for i in range(0, len(ranked), step)][: args.readers]
         readers = []
         for i, model in enumerate(models):
             name = f"bench_{int(time.time())}_{i}"
             acc = accounts.register(name, f"{name}@bench.test", "benchmark password")
-            followees = [r["uid"] for r in extensions.graph().read("follows/list_following_uids", uid=model["uid"])]
+            followees = [r["uid"] for r in stores.graph().read("follows/list_following_uids", uid=model["uid"])]
             for chunk in range(0, len(followees), 2000):
                 rows = [{"a": acc["uid"], "b": f} for f in followees[chunk:chunk + 2000]]
-                extensions.graph().write("imports/merge_follows", rows=rows, created_at=acc["created_at"])
+                stores.graph().write("imports/merge_follows", rows=rows, created_at=acc["created_at"])
             readers.append((name, len(followees)))
         usernames = [r["username"] for r in ranked]
     print(f"readers follow {min(n for _, n in readers)}..{max(n for _, n in readers)} users "

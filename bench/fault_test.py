@@ -143,7 +143,7 @@ def main() -> int:
     import requests
 
     from socialgraph.app import create_app
-    from socialgraph.localstack import LocalStack, free_port
+    from socialgraph.stores.localstack import LocalStack, free_port
 
     root = Path(tempfile.mkdtemp(prefix="sg-fault-"))
     stack = LocalStack(root=root, redis_appendonly=True).start()  # Redis keeps its AOF, as in production
@@ -158,7 +158,7 @@ def main() -> int:
     ok = True
     try:
         with app.app_context():
-            from socialgraph.schema import ensure_all
+            from socialgraph.stores.schema import ensure_all
 
             ensure_all()
         port = free_port()
@@ -211,15 +211,15 @@ def main() -> int:
 
         # let side effects land: drain the outbox, wait for the queue and retries
         with app.app_context():
-            from socialgraph import extensions
+            from socialgraph import stores
 
-            drained = extensions.tasks().drain_outbox()
+            drained = stores.tasks().drain_outbox()
             deadline = time.monotonic() + 180
-            db = extensions.mongo()
+            db = stores.mongo()
             while time.monotonic() < deadline:
                 pending_exports = db.exports.count_documents({"_id": {"$in": load.acked["export"]},
                                                              "status": {"$ne": "ready"}})
-                q = extensions.tasks().queue()
+                q = stores.tasks().queue()
                 busy = q.count + q.started_job_registry.count + q.scheduled_job_registry.count
                 mails = len(list(outbox_dir.glob("*.eml")))
                 if not pending_exports and not busy and not db.outbox.count_documents({}) \
@@ -248,10 +248,10 @@ def check(app, load: Load, outbox_dir: Path) -> dict:
     """What of the acknowledged writes is in the stores now."""
     from bson import ObjectId
 
-    from socialgraph import extensions
+    from socialgraph import stores
 
-    db = extensions.mongo()
-    g = extensions.graph()
+    db = stores.mongo()
+    g = stores.graph()
     out = {}
     posts = load.acked["post"]
     got = db.posts.count_documents({"_id": {"$in": [ObjectId(p) for p in posts]}})
@@ -294,7 +294,7 @@ def check(app, load: Load, outbox_dir: Path) -> dict:
     in_s3 = 0
     for d in ready:
         try:
-            extensions.objects().stat_object(app.config["S3_BUCKET"], d["key"])
+            stores.objects().stat_object(app.config["S3_BUCKET"], d["key"])
             in_s3 += 1
         except Exception:
             pass

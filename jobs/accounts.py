@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from flask import current_app
 
-from socialgraph import deletion, mail, portability
+from socialgraph.accounts import deletion
+from socialgraph.stores import mail
+from socialgraph.portability import service as portability
 
 from . import in_app
 
@@ -13,9 +15,9 @@ from . import in_app
 @in_app
 def send_new_device_email(uid: str, ip: str, user_agent: str, at: str) -> str | None:
     """Tell account ``uid`` about a sign-in from a device it has not used before."""
-    from socialgraph import extensions
+    from socialgraph import stores
 
-    doc = extensions.mongo().accounts.find_one({"_id": uid})
+    doc = stores.mongo().accounts.find_one({"_id": uid})
     if not doc:
         return None
     body = (f"Hello {doc['username']},\n\nyour socialgraph account was signed in to from a new device:\n\n"

@@ -1,7 +1,7 @@
 """Feed jobs: fan-out on write, rebuilds, and feed updates after graph changes."""
 from __future__ import annotations
 
-from socialgraph import feeds
+from socialgraph.feeds import home as feeds
 
 from . import in_app
 

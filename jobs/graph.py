@@ -1,7 +1,7 @@
 """Social-graph jobs: friend suggestions (precomputation and invalidation)."""
 from __future__ import annotations
 
-from socialgraph import suggestions
+from socialgraph.graph import suggestions
 
 from . import in_app
 

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from flask import current_app
 
-from socialgraph import accounts, mail
+from socialgraph.accounts import service as accounts
+from socialgraph.stores import mail
 
 from . import in_app
 

@@ -1,7 +1,7 @@
 """Media jobs: processing of uploads and clean-up of orphans."""
 from __future__ import annotations
 
-from socialgraph import media
+from socialgraph.content import media
 
 from . import in_app
 

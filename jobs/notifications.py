@@ -3,14 +3,15 @@ from __future__ import annotations
 
 from flask import current_app
 
-from socialgraph import mail, notifications
+from socialgraph.stores import mail
+from socialgraph.messaging import notifications
 
 from . import in_app
 
 
 @in_app
 def on_event(event: str, **payload: str) -> list[str]:
-    """Subscriber of every notifying event (see ``socialgraph.events.SUBSCRIBERS``)."""
+    """Subscriber of every notifying event (see ``socialgraph.core.events.SUBSCRIBERS``)."""
     return notifications.handle_event(event, **payload)
 
 

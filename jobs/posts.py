@@ -1,7 +1,7 @@
 """Post jobs."""
 from __future__ import annotations
 
-from socialgraph import posts
+from socialgraph.content import posts
 
 from . import in_app
 

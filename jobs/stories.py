@@ -4,7 +4,8 @@ from __future__ import annotations
 import time
 from datetime import datetime, timezone
 
-from socialgraph import extensions, stories
+from socialgraph import stores
+from socialgraph.stories import service as stories
 
 from . import in_app
 
@@ -23,7 +24,7 @@ def schedule_purge(now: float | None = None) -> str:
     now = time.time() if now is None else now
     slot = int(now // PURGE_EVERY_SECONDS) + 1
     job_id = purge_job_id(slot)
-    extensions.tasks().queue().enqueue_at(datetime.fromtimestamp(slot * PURGE_EVERY_SECONDS, tz=timezone.utc),
+    stores.tasks().queue().enqueue_at(datetime.fromtimestamp(slot * PURGE_EVERY_SECONDS, tz=timezone.utc),
                                           "jobs.stories.purge_expired", kwargs={"reschedule": True}, job_id=job_id)
     return job_id
 

@@ -1,7 +1,7 @@
 """Trends job (scheduled)."""
 from __future__ import annotations
 
-from socialgraph import trends
+from socialgraph.feeds import trends
 
 from . import in_app
 

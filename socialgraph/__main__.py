@@ -1,3 +1,3 @@
-from .cli import main
+from socialgraph.cli import main
 
 main()

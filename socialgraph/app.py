@@ -2,7 +2,7 @@
 
 ``create_app(config)`` reads like a table of contents: extensions,
 blueprints, error handlers, commands. Nothing here connects to a store;
-clients are made on first use (:mod:`socialgraph.extensions`).
+clients are made on first use (:mod:`socialgraph.stores.clients`).
 """
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ import logging
 
 from flask import Flask
 
-from . import extensions
-from .config import check_production, load_config
+from socialgraph import stores
+from socialgraph.core.config import check_production, load_config
 
 log = logging.getLogger(__name__)
 
@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 def create_app(config: dict | None = None) -> Flask:
     """Build the app from the environment, with ``config`` overriding any key.
 
-    Raises :class:`~socialgraph.config.ConfigError` in production mode with
+    Raises :class:`~socialgraph.core.config.ConfigError` in production mode with
     development secrets.
     """
     app = Flask("socialgraph")
@@ -37,11 +37,11 @@ def create_app(config: dict | None = None) -> Flask:
 
 def register_extensions(app: Flask) -> None:
     """Store clients (lazy), JWT, OpenAPI, WebSockets."""
-    from .web import init_web
+    from socialgraph.http.web import init_web
 
-    from .middleware import init_middleware
+    from socialgraph.http.middleware import init_middleware
 
-    extensions.init_app(app)
+    stores.init_app(app)
     init_web(app)
     init_middleware(app)  # security headers, CORS, rate limits, Idempotency-Key
 
@@ -56,13 +56,13 @@ def register_blueprints(app: Flask) -> None:
 
 def register_error_handlers(app: Flask) -> None:
     """Domain, HTTP and store errors -> ``application/problem+json`` (RFC 9457)."""
-    from .web import register_problem_handlers
+    from socialgraph.http.web import register_problem_handlers
 
     register_problem_handlers(app)
 
 
 def register_commands(app: Flask) -> None:
     """``flask``/``socialgraph`` CLI commands: db init, import, worker, outbox."""
-    from .cli import register_cli
+    from socialgraph.cli import register_cli
 
     register_cli(app)

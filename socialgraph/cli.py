@@ -23,7 +23,7 @@ def register_cli(app: Flask) -> None:
     @db.command("init")
     def db_init():
         """Create constraints, indexes and the bucket (idempotent)."""
-        from .schema import ensure_all
+        from socialgraph.stores.schema import ensure_all
 
         t = time.perf_counter()
         ensure_all()
@@ -36,7 +36,7 @@ def register_cli(app: Flask) -> None:
     @click.option("--batch", default=5000, show_default=True, help="Rows per UNWIND batch.")
     def import_snap(path, batch):
         """Load SNAP ego-Facebook (facebook_combined.txt or its folder)."""
-        from .importers.snap import import_snap_facebook
+        from socialgraph.importers.snap import import_snap_facebook
 
         stats = import_snap_facebook(path, batch=batch, progress=_progress)
         click.echo(f"\nsnap-facebook: {stats}")
@@ -46,7 +46,7 @@ def register_cli(app: Flask) -> None:
     @click.option("--batch", default=5000, show_default=True, help="Rows per UNWIND batch.")
     def import_musae(directory, batch):
         """Load MUSAE GitHub (folder with git_target.csv and git_edges.csv)."""
-        from .importers.musae import import_musae_github
+        from socialgraph.importers.musae import import_musae_github
 
         stats = import_musae_github(directory, batch=batch, progress=_progress)
         click.echo(f"\nmusae-github: {stats}")
@@ -58,7 +58,7 @@ def register_cli(app: Flask) -> None:
                   help="Import source whose users become the authors.")
     def import_se(directory, site, onto):
         """Load a Stack Exchange dump (posts, answers, comments, tags, up-votes)."""
-        from .importers.stackexchange import import_stackexchange
+        from socialgraph.importers.stackexchange import import_stackexchange
 
         stats = import_stackexchange(directory, site=site, onto=onto, progress=_progress)
         click.echo(f"\nstackexchange: {stats}")
@@ -67,9 +67,9 @@ def register_cli(app: Flask) -> None:
 
     @outbox.command("drain")
     def outbox_drain():
-        from . import extensions
+        from socialgraph import stores
 
-        click.echo(f"re-queued {extensions.tasks().drain_outbox()} job(s)")
+        click.echo(f"re-queued {stores.tasks().drain_outbox()} job(s)")
 
     @app.cli.command("worker")
     @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
@@ -87,21 +87,21 @@ def register_cli(app: Flask) -> None:
         from redis.exceptions import ConnectionError as RedisConnectionError, TimeoutError as RedisTimeout
         from rq import SimpleWorker, Worker
 
-        from . import extensions
+        from socialgraph import stores
 
         while True:  # survive Redis outages: RQ's worker quits on a lost connection
             try:
                 try:
-                    extensions.tasks().drain_outbox()
+                    stores.tasks().drain_outbox()
                 except Exception as exc:  # the worker still starts; the next drain retries
                     click.echo(f"outbox drain skipped: {exc}", err=True)
-                extensions.tasks().enqueue("jobs.stories.purge_expired", reschedule=True)  # then every 10 min
-                from .trends import schedule_next
+                stores.tasks().enqueue("jobs.stories.purge_expired", reschedule=True)  # then every 10 min
+                from socialgraph.feeds.trends import schedule_next
 
                 schedule_next(delay=1)  # trends job; it re-schedules itself (one per time slot)
                 names = [q.strip() for q in queues.split(",") if q.strip()] if queues else \
-                    extensions.tasks().queue_names
-                w = (Worker if fork else SimpleWorker)(names, connection=extensions.cache())
+                    stores.tasks().queue_names
+                w = (Worker if fork else SimpleWorker)(names, connection=stores.cache())
                 w.work(burst=burst, with_scheduler=True)
                 return
             except (RedisConnectionError, RedisTimeout) as exc:
@@ -115,7 +115,7 @@ def register_cli(app: Flask) -> None:
                   help="Seconds an unattached upload may live (default SG_MEDIA_ORPHAN_SECONDS).")
     def media_cleanup(older_than):
         """Delete uploads never attached to a post (run hourly from cron)."""
-        from .media import cleanup_orphans
+        from socialgraph.content.media import cleanup_orphans
 
         click.echo(f"media cleanup: {cleanup_orphans(older_than)}")
 
@@ -126,7 +126,7 @@ def register_cli(app: Flask) -> None:
     @stories_cli.command("purge-expired")
     def stories_purge():
         """Remove media and documents of expired stories not kept in a highlight (cron)."""
-        from .stories import purge_expired
+        from socialgraph.stories.service import purge_expired
 
         click.echo(f"purged {purge_expired()}")
 
@@ -135,7 +135,7 @@ def register_cli(app: Flask) -> None:
     @accounts_cmd.command("resume-deletions")
     def resume_deletions():
         """Queue again every account deletion that has not finished (after a crash)."""
-        from .deletion import resume_pending
+        from socialgraph.accounts.deletion import resume_pending
 
         click.echo(f"re-queued {len(resume_pending())} deletion(s)")
 
@@ -158,7 +158,7 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``socialgraph`` console command."""
     from flask.cli import FlaskGroup
 
-    from .app import create_app
+    from socialgraph.app import create_app
 
     group = FlaskGroup(create_app=lambda: create_app(), help="socialgraph: manage the API and its stores.")
     group.add_command(dev)
@@ -185,8 +185,8 @@ def dev(data_dir, host, port, workers, threads):
     import subprocess
     from pathlib import Path
 
-    from .config import DEV_BOLT_PASSWORD, DEV_S3_SECRET, LOCAL_PORTS
-    from .localstack import LocalStack, _port_open
+    from socialgraph.core.config import DEV_BOLT_PASSWORD, DEV_S3_SECRET, LOCAL_PORTS
+    from socialgraph.stores.localstack import LocalStack, _port_open
 
     busy = [f"{name}:{p}" for name, p in LOCAL_PORTS.items() if _port_open(p)]
     if busy or _port_open(port):

@@ -1,7 +1,7 @@
 """Test fixtures: real local servers, started once per test session.
 
 ``tests/unit`` needs no server. ``tests/integration`` and ``tests/api`` use
-the session's :class:`~socialgraph.localstack.LocalStack` (ArcadeDB over
+the session's :class:`~socialgraph.stores.localstack.LocalStack` (ArcadeDB over
 Bolt, SecantusDB, SeaweedFS S3, Valkey) on free ports in a temp dir; no
 store is mocked. Tests make their own uniquely named users, so they do not
 need to wipe the stores between them.
@@ -25,7 +25,7 @@ def _needs_servers(item) -> bool:
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory):
     """The four local servers, for the whole session."""
-    from socialgraph.localstack import LocalStack
+    from socialgraph.stores.localstack import LocalStack
 
     root = Path(os.environ.get("SG_TEST_DATA_DIR") or tmp_path_factory.mktemp("stores"))
     s = LocalStack(root=root, graph_heap="1g")
@@ -64,7 +64,7 @@ def app_config(stack, outbox_dir):
 @pytest.fixture(scope="session")
 def app(app_config):
     from socialgraph.app import create_app
-    from socialgraph.schema import ensure_all
+    from socialgraph.stores.schema import ensure_all
 
     application = create_app(app_config)
     with application.app_context():

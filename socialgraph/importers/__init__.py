@@ -45,9 +45,9 @@ def no_progress(label: str, done: int, total: int | None = None) -> None:
 
 def write_batches(query: str, rows: list[dict], batch: int, label: str, progress=no_progress, **params) -> None:
     """Run the catalog write ``query`` over ``rows`` in ``UNWIND`` batches of ``batch``."""
-    from .. import extensions
+    from socialgraph import stores
 
-    g = extensions.graph()
+    g = stores.graph()
     done = 0
     for chunk in batched(rows, batch):
         g.write(query, rows=chunk, **params)

@@ -25,8 +25,9 @@ import re
 import time
 from pathlib import Path
 
-from .. import clock, extensions
-from . import batched, import_uid, no_progress, write_friendship_graph
+from socialgraph.core import clock
+from socialgraph import stores
+from socialgraph.importers import batched, import_uid, no_progress, write_friendship_graph
 
 SOURCE = "musae-github"
 _INVALID = re.compile(r"[^a-z0-9_]")
@@ -82,7 +83,7 @@ def import_musae_github(directory, batch: int = 5000, progress=no_progress) -> d
     unknown = [n for n in nodes if n not in targets]
     if unknown:
         raise ValueError(f"{len(unknown)} edge ids missing from git_target.csv (e.g. {unknown[:3]})")
-    g = extensions.graph()
+    g = stores.graph()
     candidates = sorted({normalise(targets[n]) for n in nodes})
     taken: set[str] = set()
     for chunk in batched(candidates, 5000):

@@ -21,8 +21,9 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from .. import clock, extensions
-from . import batched, import_uid, no_progress, write_friendship_graph
+from socialgraph.core import clock
+from socialgraph import stores
+from socialgraph.importers import batched, import_uid, no_progress, write_friendship_graph
 
 SOURCE = "snap-facebook"
 
@@ -60,7 +61,7 @@ def import_snap_facebook(path, batch: int = 5000, progress=no_progress) -> dict:
     t0 = time.perf_counter()
     edges = read_edges(Path(path))
     nodes = sorted({n for e in edges for n in e})
-    g = extensions.graph()
+    g = stores.graph()
     now = clock.now()
     users = [{"uid": import_uid(SOURCE, n), "username": f"fb_{n}", "display_name": f"Facebook user {n}",
               "source": SOURCE, "created_at": now} for n in nodes]
@@ -77,7 +78,7 @@ def import_circles(directory: Path, progress=no_progress) -> dict:
     """Load the ``N.circles`` files of ``directory`` as named lists of the ego
     users already in the graph (idempotent). Returns ``{circles, circle_members}``
     as stored for the source after the run."""
-    g = extensions.graph()
+    g = stores.graph()
     now = clock.now()
     circles = read_circles(Path(directory))
     rows = [{"owner": import_uid(SOURCE, c["ego"]), "uid": import_uid(SOURCE, f"circle:{c['ego']}:{c['name']}"),

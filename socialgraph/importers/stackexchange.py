@@ -40,10 +40,10 @@ from pathlib import Path
 import nh3
 from pymongo import UpdateOne
 
-from .. import extensions
-from ..posts import MAX_COMMENT, MAX_TEXT
-from ..text import normalise_tag
-from . import batched, import_object_id, no_progress
+from socialgraph import stores
+from socialgraph.content.posts import MAX_COMMENT, MAX_TEXT
+from socialgraph.core.text import normalise_tag
+from socialgraph.importers import batched, import_object_id, no_progress
 
 UPVOTE = "2"
 
@@ -108,7 +108,7 @@ def import_stackexchange(directory, site: str | None = None, onto: str = "snap-f
     vote_rows = [v for v in _rows(directory, "Votes") if v.get("VoteTypeId") == UPVOTE]
     progress("read rows", len(posts_rows) + len(comment_rows) + len(vote_rows))
 
-    graph_users = [r["uid"] for r in extensions.graph().read("imports/list_users_by_degree", source=onto)]
+    graph_users = [r["uid"] for r in stores.graph().read("imports/list_users_by_degree", source=onto)]
     if not graph_users:
         raise ValueError(f"no users with source {onto!r}: import the graph first")
     n = len(graph_users)
@@ -199,7 +199,7 @@ def import_stackexchange(directory, site: str | None = None, onto: str = "snap-f
             "counts": {"comments": post_comment_count.get(qid, 0), "reactions": {"like": likes} if likes else {}},
             "source_key": key("q", qid)})
 
-    db = extensions.mongo()
+    db = stores.mongo()
     for label, coll, docs, match in (
         ("posts", db.posts, post_docs, lambda d: {"source_key": d["source_key"]}),
         ("comments", db.comments, comment_docs, lambda d: {"source_key": d["source_key"]}),

@@ -341,7 +341,8 @@ def request_kwargs(ctx, body, values: dict[str, str]) -> dict:
 
 def reset_relationships(app, users: dict) -> None:
     """Back to the base state: only owner -> blocked blocks, no friendships or requests."""
-    from socialgraph import friends, relations
+    from socialgraph.graph import friends
+    from socialgraph.graph import relations
 
     owner = users["owner"]
     with app.app_context():

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from bson import ObjectId
 
-from socialgraph import extensions
+from socialgraph import stores
 from tests.conftest import unique
 
 
@@ -49,7 +49,7 @@ def test_user_search_by_prefix_and_display_name(make_user, client):
 
 def _admin(make_user):
     admin = make_user("admin")
-    extensions.mongo().accounts.update_one({"_id": admin.uid}, {"$set": {"role": "admin"}})
+    stores.mongo().accounts.update_one({"_id": admin.uid}, {"$set": {"role": "admin"}})
     return admin
 
 
@@ -84,7 +84,7 @@ def test_reports_queue_actions_and_audit_log(make_user, client, ctx):
     r = admin.post(f"/api/v1/moderation/reports/{rep_post}/actions", json={"action": "remove_content", "note": "spam"})
     assert r.status_code == 200 and r.get_json()["status"] == "actioned"
     assert client.get(f"/api/v1/posts/{pid}").status_code == 404
-    assert extensions.mongo().comments.count_documents({"post_id": ObjectId(pid)}) == 0
+    assert stores.mongo().comments.count_documents({"post_id": ObjectId(pid)}) == 0
     # the other report on the same post is closed too; acting twice is a conflict
     open_ids = [q["id"] for q in admin.get("/api/v1/moderation/reports", query_string={"limit": 100}).get_json()["items"]]
     assert rep_post not in open_ids and rep_comment in open_ids
@@ -97,7 +97,7 @@ def test_reports_queue_actions_and_audit_log(make_user, client, ctx):
     assert author.get("/api/v1/me").status_code == 200
     r = admin.post(f"/api/v1/moderation/reports/{rep_user}/actions", json={"action": "suspend_user"})
     assert r.status_code == 200
-    assert extensions.mongo().accounts.find_one({"_id": author.uid})["status"] == "suspended"
+    assert stores.mongo().accounts.find_one({"_id": author.uid})["status"] == "suspended"
     assert author.post("/api/v1/posts", json={"text": "still here?"}).status_code == 401
     login = client.post("/api/v1/auth/login", json={"login": author.username, "password": author.password})
     assert login.status_code == 401

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from socialgraph.localstack import free_port
+from socialgraph.stores.localstack import free_port
 
 PROBLEM = "application/problem+json"
 
@@ -47,10 +47,10 @@ def test_store_down_gives_503_problem(app_config, store, tmp_path):
         # registration does not need Redis: the verification email waits in the outbox
         assert r.status_code == 201, r.get_json()
         with app.app_context():
-            from socialgraph import extensions
+            from socialgraph import stores
 
-            assert extensions.mongo().outbox.count_documents({"func": "jobs.mail.send_verification_email"}) >= 1
-            extensions.mongo().client.drop_database("socialgraph_outage")
+            assert stores.mongo().outbox.count_documents({"func": "jobs.mail.send_verification_email"}) >= 1
+            stores.mongo().client.drop_database("socialgraph_outage")
         # but an authenticated call needs the session blocklist
         r = client.get("/api/v1/me", headers={"Authorization": "Bearer x.y.z"})
         assert r.status_code in (401, 503)
@@ -66,7 +66,7 @@ def test_store_down_gives_503_problem(app_config, store, tmp_path):
     if store == "BOLT_URI":
         # the account written to MongoDB before the graph failed was removed again
         with app.app_context():
-            from socialgraph import extensions
+            from socialgraph import stores
 
-            assert extensions.mongo().accounts.count_documents({"email": f"o{port}@example.test"}) == 0
-            extensions.mongo().client.drop_database("socialgraph_outage")
+            assert stores.mongo().accounts.count_documents({"email": f"o{port}@example.test"}) == 0
+            stores.mongo().client.drop_database("socialgraph_outage")

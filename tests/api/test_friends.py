@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import threading
 
-from socialgraph import extensions
+from socialgraph import stores
 
 PROBLEM = "application/problem+json"
 
@@ -17,7 +17,7 @@ def befriend(a, b):
 def pair_counts(app, a, b) -> dict:
     """Relationships of each type between two users, straight from the graph."""
     with app.app_context():
-        rows = extensions.graph().run_text(
+        rows = stores.graph().run_text(
             "MATCH (a:User {uid: $a})-[r]-(b:User {uid: $b}) RETURN type(r) AS t, count(r) AS n",
             a=a.uid, b=b.uid)
     return {r["t"]: r["n"] for r in rows}

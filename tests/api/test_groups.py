@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from socialgraph import clock
+from socialgraph.core import clock
 
 PROBLEM = "application/problem+json"
 G = "/api/v1/groups"
@@ -13,10 +13,10 @@ G = "/api/v1/groups"
 
 def befriend(app, a, b):
     """A friendship as the graph engineer's branch stores it (one FRIENDS_WITH per pair)."""
-    from socialgraph import extensions
+    from socialgraph import stores
 
     with app.app_context():
-        extensions.graph().run_text(
+        stores.graph().run_text(
             "MATCH (a:User {uid: $a}), (b:User {uid: $b}) MERGE (a)-[:FRIENDS_WITH {since: $at}]->(b)",
             a=a.uid, b=b.uid, at=clock.now())
 
@@ -172,12 +172,12 @@ def test_roles_removal_ban_leave_and_ownership(make_user):
 
 def test_last_admin_rule_in_the_graph(app, make_user):
     """Even a direct delete of the last admin's membership is refused by the query's guard."""
-    from socialgraph import extensions
+    from socialgraph import stores
 
     owner = make_user("la")
     g = make_group(owner, "private")
     with app.app_context():
-        rows = extensions.graph().write("groups/delete_membership", group_id=g["id"], user=owner.uid)
+        rows = stores.graph().write("groups/delete_membership", group_id=g["id"], user=owner.uid)
     assert rows == [] or rows[0]["deleted"] == 0
     assert owner.get(f"{G}/{g['id']}").get_json()["viewer"]["role"] == "admin"
 
@@ -264,7 +264,7 @@ def test_group_and_people_suggestions(app, make_user):
 
 
 def test_events_published(app, make_user, monkeypatch):
-    from socialgraph import events
+    from socialgraph.core import events
 
     seen = []
     monkeypatch.setattr(events, "SUBSCRIBERS", {})
@@ -329,7 +329,7 @@ def test_search_pages_by_name(client, make_user):
 
 
 def test_follow_a_group_closely(app, make_user):
-    from socialgraph import groups
+    from socialgraph.groups import service as groups
 
     owner, keen, quiet, outsider = make_user("no"), make_user("nk"), make_user("nq"), make_user("nx")
     g = make_group(owner, "private")

@@ -3,7 +3,8 @@ and the read-time rules (blocks, mutes, unfollows, deletions)."""
 from __future__ import annotations
 
 
-from socialgraph import extensions, feeds
+from socialgraph import stores
+from socialgraph.feeds import home as feeds
 from tests.conftest import config
 
 
@@ -20,7 +21,7 @@ def feed_ids(user, limit=100, **params):
 
 
 def zset(uid):
-    return [m.decode() for m in extensions.cache().zrange(feeds.FEED_KEY.format(uid=uid), 0, -1)]
+    return [m.decode() for m in stores.cache().zrange(feeds.FEED_KEY.format(uid=uid), 0, -1)]
 
 
 def test_fanout_writes_only_active_followers_feeds(make_user, ctx):
@@ -36,8 +37,8 @@ def test_fanout_writes_only_active_followers_feeds(make_user, ctx):
     item = active.get("/api/v1/feeds/home").get_json()["items"][0]
     assert (item["id"], item["visibility"], item["content_warning"], item["media"]) == (pid, "followers", "spoilers", [])
     assert item["counts"]["shares"] == 0
-    assert not extensions.cache().exists(feeds.FEED_KEY.format(uid=inactive.uid))
-    ttl = extensions.cache().ttl(feeds.FEED_KEY.format(uid=active.uid))
+    assert not stores.cache().exists(feeds.FEED_KEY.format(uid=inactive.uid))
+    ttl = stores.cache().ttl(feeds.FEED_KEY.format(uid=active.uid))
     assert 0 < ttl <= ctx.config["FEED_ACTIVE_DAYS"] * 86400
     # the returning user gets a rebuilt feed holding the post
     assert feed_ids(inactive) == [pid]
@@ -50,7 +51,7 @@ def test_returning_user_is_told_while_rebuilding(make_user, ctx):
     pid = author.post("/api/v1/posts", json={"text": "while you were away"}).get_json()["id"]
     feeds.forget_feed(reader.uid)
     # a rebuild is already running on a worker (the marker is set): the API says so
-    extensions.cache().set(feeds.REBUILD_KEY.format(uid=reader.uid), 1, ex=60)
+    stores.cache().set(feeds.REBUILD_KEY.format(uid=reader.uid), 1, ex=60)
     body = reader.get("/api/v1/feeds/home").get_json()
     assert body["rebuilding"] is True and [p["id"] for p in body["items"]] == [pid]
     feeds.rebuild_feed(reader.uid)
@@ -72,12 +73,12 @@ def test_hybrid_big_accounts_are_merged_at_read_time(app, make_user, ctx):
     star, reader = make_user("star"), make_user("fan")
     reader.put(f"/api/v1/users/{star.username}/follow")
     feed_ids(reader)
-    extensions.cache().delete(feeds.BIG_KEY.format(uid=reader.uid))
+    stores.cache().delete(feeds.BIG_KEY.format(uid=reader.uid))
     with config(app, FEED_HYBRID_THRESHOLD=1):
         pid = star.post("/api/v1/posts", json={"text": "too famous to fan out"}).get_json()["id"]
         assert pid not in zset(reader.uid)
         assert feed_ids(reader) == [pid]
-    extensions.cache().delete(feeds.BIG_KEY.format(uid=reader.uid))
+    stores.cache().delete(feeds.BIG_KEY.format(uid=reader.uid))
 
 
 def test_unfollow_block_mute_delete_update_feeds(make_user, ctx):
@@ -107,7 +108,7 @@ def test_read_time_rules_hold_even_if_the_set_is_stale(make_user, ctx):
     feed_ids(reader)
     pid = m.post("/api/v1/posts", json={"text": "x"}).get_json()["id"]
     reader.put(f"/api/v1/users/{m.username}/mute")
-    extensions.cache().zadd(feeds.FEED_KEY.format(uid=reader.uid), {pid: 1})  # a stale entry
+    stores.cache().zadd(feeds.FEED_KEY.format(uid=reader.uid), {pid: 1})  # a stale entry
     assert pid not in feed_ids(reader)
     assert reader.get("/api/v1/feeds/home", query_string={"cursor": "garbage"}).status_code == 400
 
@@ -140,7 +141,7 @@ def test_rebuilding_feed_of_a_user_following_many_is_left_to_the_worker(app, mak
     reader.put(f"/api/v1/users/{author.username}/follow")
     author.post("/api/v1/posts", json={"text": "not read in the web process"})
     feeds.forget_feed(reader.uid)
-    extensions.cache().set(feeds.REBUILD_KEY.format(uid=reader.uid), 1, ex=60)  # a rebuild is running
+    stores.cache().set(feeds.REBUILD_KEY.format(uid=reader.uid), 1, ex=60)  # a rebuild is running
     with config(app, FEED_REBUILD_READ_MAX_AUTHORS=1):  # the reader and one followee: over the limit
         body = reader.get("/api/v1/feeds/home").get_json()
     assert body == {"items": [], "next_cursor": None, "rebuilding": True}

@@ -93,11 +93,11 @@ def test_operator_login_does_not_match_any_account(client, make_user):
 
 
 def test_cypher_fragments_are_data(app, client, make_user):
-    from socialgraph import extensions
+    from socialgraph import stores
 
     user = make_user("cyp")
     with app.app_context():
-        before = extensions.graph().read("accounts/count_user", uid=user.uid)[0]
+        before = stores.graph().read("accounts/count_user", uid=user.uid)[0]
     for frag in CYPHER:
         seg = quote(frag.replace("/", "-"), safe="")  # one path segment
         # in usernames (path): just an unknown user
@@ -122,6 +122,6 @@ def test_cypher_fragments_are_data(app, client, make_user):
         assert r.status_code == 401
     assert client.get(f"/api/v1/users/{user.username}").get_json()["bio"] == CYPHER[-1]
     with app.app_context():
-        after = extensions.graph().read("accounts/count_user", uid=user.uid)[0]
+        after = stores.graph().read("accounts/count_user", uid=user.uid)[0]
         assert after == before and after["nodes"] == 1
-        assert extensions.graph().read("users/get_uid_by_username", username=user.username)
+        assert stores.graph().read("users/get_uid_by_username", username=user.username)

@@ -64,7 +64,7 @@ def test_posting_limit_per_account_and_default_limit(low_app):
 
 
 def test_idempotency_key_replays_and_creates_once(app, make_user):
-    from socialgraph import extensions
+    from socialgraph import stores
 
     user = make_user("idem")
     key = {"Idempotency-Key": unique("k")}
@@ -73,8 +73,8 @@ def test_idempotency_key_replays_and_creates_once(app, make_user):
     assert r1.status_code == r2.status_code == 201
     assert r2.get_json() == r1.get_json() and r2.headers["Idempotent-Replayed"] == "true"
     with app.app_context():
-        assert extensions.mongo().posts.count_documents({"author_id": user.uid, "text": "only once"}) == 1
-        ttl = extensions.cache().ttl(next(iter(extensions.cache().scan_iter("sg:idem:user:" + user.uid + ":*"))))
+        assert stores.mongo().posts.count_documents({"author_id": user.uid, "text": "only once"}) == 1
+        ttl = stores.cache().ttl(next(iter(stores.cache().scan_iter("sg:idem:user:" + user.uid + ":*"))))
     assert 3500 < ttl <= 3600
     # same key, different body: 422 per the IETF draft; nothing created
     r3 = user.client.post("/api/v1/posts", json={"text": "something else"}, headers={**user.headers, **key})
@@ -91,19 +91,19 @@ def test_idempotency_key_replays_and_creates_once(app, make_user):
     assert user.client.post("/api/v1/posts", json={"text": "x"},
                             headers={**user.headers, "Idempotency-Key": "x" * 300}).status_code == 400
     with app.app_context():
-        assert extensions.mongo().posts.count_documents({"author_id": user.uid}) == 1
+        assert stores.mongo().posts.count_documents({"author_id": user.uid}) == 1
 
 
 def test_idempotency_key_in_flight_is_409(app, make_user):
     import hashlib
     import json
 
-    from socialgraph import extensions
+    from socialgraph import stores
 
     user = make_user("idem")
     raw = unique("k")
     with app.app_context():
-        extensions.cache().set(f"sg:idem:user:{user.uid}:{hashlib.sha256(raw.encode()).hexdigest()}",
+        stores.cache().set(f"sg:idem:user:{user.uid}:{hashlib.sha256(raw.encode()).hexdigest()}",
                                json.dumps({"state": "processing", "fp": hashlib.sha256(
                                    b"POST\0/api/v1/posts\0" + b'{"text": "x"}').hexdigest()}), ex=60)
     r = user.client.post("/api/v1/posts", data='{"text": "x"}', content_type="application/json",

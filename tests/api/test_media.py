@@ -9,7 +9,8 @@ import pytest
 import requests
 from bson import ObjectId
 
-from socialgraph import clock, extensions
+from socialgraph.core import clock
+from socialgraph import stores
 from tests import mediafiles
 
 PROBLEM = "application/problem+json"
@@ -21,13 +22,13 @@ def _upload(user, data: bytes, name: str = "file.bin", ctype: str = "application
 
 
 def _objects(app, owner_uid: str) -> list[str]:
-    s3 = extensions.objects()
+    s3 = stores.objects()
     return [o.object_name for o in s3.list_objects(app.config["S3_BUCKET"], prefix=f"media/{owner_uid}/",
                                                    recursive=True)]
 
 
 def _media_docs(owner_uid: str) -> list[dict]:
-    return list(extensions.mongo().media.find({"owner_id": owner_uid}))
+    return list(stores.mongo().media.find({"owner_id": owner_uid}))
 
 
 def test_image_upload_strips_exif_makes_variants_and_blurhash(make_user, ctx, app):
@@ -103,7 +104,7 @@ def test_image_bomb_and_truncated_video_fail_cleanly(make_user, ctx, app):
     # failed media cannot be attached; nothing is written
     r = a.post("/api/v1/posts", json={"text": "look", "media_ids": [bomb["id"]]})
     assert r.status_code == 422
-    assert extensions.mongo().posts.count_documents({"author_id": a.uid}) == 0
+    assert stores.mongo().posts.count_documents({"author_id": a.uid}) == 0
 
 
 def test_presigned_put_then_complete(make_user, ctx, app):
@@ -140,10 +141,10 @@ def test_presigned_url_used_after_expiry_is_refused(make_user, ctx, app):
     assert r.status_code == 403
     assert a.post(f"/api/v1/media/{start['media']['id']}/complete").status_code == 409
     # the expired reservation is an orphan: the scheduled clean-up removes it
-    from socialgraph import media
+    from socialgraph.content import media
 
     assert media.cleanup_orphans()["deleted"] >= 1
-    assert extensions.mongo().media.find_one({"_id": ObjectId(start["media"]["id"])}) is None
+    assert stores.mongo().media.find_one({"_id": ObjectId(start["media"]["id"])}) is None
 
 
 def test_presigned_upload_of_a_mislabelled_file_is_deleted_on_complete(make_user, ctx, app):

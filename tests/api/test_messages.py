@@ -2,14 +2,14 @@
 from __future__ import annotations
 
 
-from socialgraph import extensions
+from socialgraph import stores
 from tests.conftest import config
 
 PROBLEM = "application/problem+json"
 
 
 def set_policy(uid, value):
-    extensions.graph().run_text("MATCH (u:User {uid: $uid}) SET u.messages_from = $value", uid=uid, value=value)
+    stores.graph().run_text("MATCH (u:User {uid: $uid}) SET u.messages_from = $value", uid=uid, value=value)
 
 
 def test_direct_conversation_history_and_receipts(make_user):
@@ -66,7 +66,7 @@ def test_who_may_message_and_bad_input(app, make_user, ctx):
     r = a.post(f"/api/v1/conversations/{conv}/messages", json={"text": "hello?"})
     assert r.status_code == 403 and r.mimetype == PROBLEM and "does not accept" in r.get_json()["detail"]
     assert a.post("/api/v1/conversations", json={"members": [friendly.username]}).status_code == 403
-    extensions.graph().run_text("MATCH (x:User {uid: $a}), (y:User {uid: $b}) MERGE (x)-[:FRIENDS_WITH]->(y)",
+    stores.graph().run_text("MATCH (x:User {uid: $a}), (y:User {uid: $b}) MERGE (x)-[:FRIENDS_WITH]->(y)",
                                 a=a.uid, b=friendly.uid)
     assert a.post("/api/v1/conversations", json={"members": [friendly.username]}).status_code == 201
     set_policy(closed.uid, "everyone")
@@ -79,7 +79,7 @@ def test_who_may_message_and_bad_input(app, make_user, ctx):
     assert a.post("/api/v1/conversations", json={"members": ["nobody_such_user"]}).status_code == 404
     many = [f"user{i}" for i in range(app.config["CONVERSATION_MAX_MEMBERS"])]
     assert a.post("/api/v1/conversations", json={"members": many}).status_code == 422
-    from socialgraph import clock
+    from socialgraph.core import clock
 
     fixed = clock.now().replace(year=2031)  # one fixed minute: a window of its own
     clock.set_clock(lambda: fixed)

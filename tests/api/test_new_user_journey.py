@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from socialgraph import extensions
+from socialgraph import stores
 from tests.conftest import unique
 
 
@@ -28,8 +28,8 @@ def test_new_user_follows_imported_user_and_sees_posts(app, imported, live_serve
 
     # the most active imported author (rank 0 of the author join = highest degree)
     with app.app_context():
-        post = extensions.mongo().posts.find_one({"source_key": "se:beer:q:1"})
-        author = extensions.graph().read("users/get_users_by_uid", uids=[post["author_id"]])[0]["username"]
+        post = stores.mongo().posts.find_one({"source_key": "se:beer:q:1"})
+        author = stores.graph().read("users/get_users_by_uid", uids=[post["author_id"]])[0]["username"]
     assert author.startswith("fb_")
     r = requests.put(f"{base}/users/{author}/follow", headers=auth, timeout=10)
     assert r.status_code == 200 and r.json()["following"] is True
@@ -47,7 +47,7 @@ def test_new_user_follows_imported_user_and_sees_posts(app, imported, live_serve
     times = [p["created_at"] for p in feed]
     assert times == sorted(times, reverse=True)
     with app.app_context():
-        expected = extensions.mongo().posts.count_documents({"author_id": post["author_id"]})
+        expected = stores.mongo().posts.count_documents({"author_id": post["author_id"]})
     assert len(feed) == expected
 
     r = requests.get(f"{base}/posts/{post['_id']}/comments", timeout=10)

@@ -2,7 +2,9 @@
 blocks and mutes, preferences and the email digest."""
 from __future__ import annotations
 
-from socialgraph import events, extensions, notifications
+from socialgraph.core import events
+from socialgraph import stores
+from socialgraph.messaging import notifications
 
 
 def notes(user, **params):
@@ -115,9 +117,9 @@ def test_preferences_and_email_digest(make_user, mailbox, ctx):
     # one digest job was scheduled for the burst; run it as the worker would
     from rq.registry import ScheduledJobRegistry
 
-    registry = ScheduledJobRegistry(queue=extensions.tasks().queue())
-    jobs = [j for j in registry.get_job_ids() if (extensions.tasks().queue().fetch_job(j) or None)
-            and extensions.tasks().queue().fetch_job(j).args == (owner.uid,)]
+    registry = ScheduledJobRegistry(queue=stores.tasks().queue())
+    jobs = [j for j in registry.get_job_ids() if (stores.tasks().queue().fetch_job(j) or None)
+            and stores.tasks().queue().fetch_job(j).args == (owner.uid,)]
     assert len(jobs) == 1
     from jobs.notifications import send_email_digest
 

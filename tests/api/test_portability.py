@@ -9,7 +9,7 @@ import zipfile
 import pytest
 import requests
 
-from socialgraph import events
+from socialgraph.core import events
 
 
 @pytest.fixture()
@@ -27,10 +27,10 @@ def published(monkeypatch):
 
 
 def _put_media(app, uid, name=b"hello media"):
-    from socialgraph import extensions
+    from socialgraph import stores
 
     with app.app_context():
-        extensions.objects().put_object(app.config["S3_BUCKET"], f"users/{uid}/media/a.txt", io.BytesIO(name), len(name))
+        stores.objects().put_object(app.config["S3_BUCKET"], f"users/{uid}/media/a.txt", io.BytesIO(name), len(name))
 
 
 def _populated(make_user):
@@ -167,9 +167,9 @@ def test_export_archive_link_event_and_email(app, client, make_user, mailbox, pu
                          data={"archive": (io.BytesIO(data), "archive.zip")}, content_type="multipart/form-data")
     assert len(newcomer.get(f"/api/v1/users/{newcomer.username}/posts").get_json()["items"]) == 2
     with app.app_context():
-        from socialgraph import extensions
+        from socialgraph import stores
 
-        got = extensions.objects().get_object(app.config["S3_BUCKET"], f"users/{newcomer.uid}/media/a.txt").read()
+        got = stores.objects().get_object(app.config["S3_BUCKET"], f"users/{newcomer.uid}/media/a.txt").read()
     assert got == b"hello media"
     # not an archive: 422
     r = newcomer.client.post("/api/v1/me/imports", headers=newcomer.headers,
@@ -179,12 +179,12 @@ def test_export_archive_link_event_and_email(app, client, make_user, mailbox, pu
 
 def _store_traces(app, uid, username, list_ids=()):
     """What each store still holds about ``uid``."""
-    from socialgraph import extensions
+    from socialgraph import stores
 
     with app.app_context():
-        db = extensions.mongo()
-        g = extensions.graph().read("accounts/count_user", uid=uid)[0]
-        r = extensions.cache()
+        db = stores.mongo()
+        g = stores.graph().read("accounts/count_user", uid=uid)[0]
+        r = stores.cache()
         return {
             "graph_nodes": g["nodes"], "graph_relationships": g["relationships"],
             "accounts": db.accounts.count_documents({"_id": uid}),
@@ -194,7 +194,7 @@ def _store_traces(app, uid, username, list_ids=()):
             "sessions": db.sessions.count_documents({"uid": uid}),
             "login_attempts": db.login_attempts.count_documents({"uid": uid}),
             "exports": db.exports.count_documents({"uid": uid}),
-            "objects": len(list(extensions.objects().list_objects(app.config["S3_BUCKET"], prefix=f"users/{uid}/",
+            "objects": len(list(stores.objects().list_objects(app.config["S3_BUCKET"], prefix=f"users/{uid}/",
                                                                   recursive=True))),
             "redis_keys": sorted(k.decode() for k in r.scan_iter(f"sg:*{uid}*")
                                  if not k.startswith((b"sg:not-before:", b"sg-rl"))),
@@ -212,22 +212,23 @@ def _store_traces(app, uid, username, list_ids=()):
             "media": db.media.count_documents({"owner_id": uid}),
             "event_rsvps": db.event_rsvps.count_documents({"user_id": uid}),
             "group_events": db.group_events.count_documents({"created_by": uid}),
-            "lists": extensions.graph().read("accounts/count_lists", uids=list_ids)[0]["lists"],
+            "lists": stores.graph().read("accounts/count_lists", uids=list_ids)[0]["lists"],
             "other_objects": len([o for p in (f"stories/{uid}/", f"media/{uid}/")
-                                  for o in extensions.objects().list_objects(app.config["S3_BUCKET"], prefix=p,
+                                  for o in stores.objects().list_objects(app.config["S3_BUCKET"], prefix=p,
                                                                              recursive=True)]),
         }
 
 
 def test_account_deletion_clears_every_store_and_resumes(app, client, make_user, monkeypatch):
-    from socialgraph import extensions, portability
+    from socialgraph import stores
+    from socialgraph.portability import service as portability
 
     owner, friend, pest, p1, p2, fp, c1 = _populated(make_user)
     _put_media(app, owner.uid)
     owner.post("/api/v1/me/exports")
     owner.get("/api/v1/feeds/home")  # caches the following set in Redis
     with app.app_context():
-        extensions.cache().zadd("sg:rt:online", {owner.uid: 1})  # as if connected to the stream
+        stores.cache().zadd("sg:rt:online", {owner.uid: 1})  # as if connected to the stream
     list_ids = [owner.extra["list_id"]]
     before = _store_traces(app, owner.uid, owner.username, list_ids)
     assert before["graph_nodes"] == 1 and before["posts"] == 3 and before["objects"] >= 2
@@ -251,7 +252,7 @@ def test_account_deletion_clears_every_store_and_resumes(app, client, make_user,
     r = owner.post("/api/v1/me/deletion", json={"password": owner.password})
     assert r.status_code == 202 and calls["n"] == 1
     with app.app_context():
-        state = extensions.mongo().deletions.find_one({"_id": owner.uid})
+        state = stores.mongo().deletions.find_one({"_id": owner.uid})
     cache_order = next(a for a in portability.AREAS if a.name == "cache").order
     done_before = [a.name for a in portability.AREAS if a.erase and a.order < cache_order]
     assert {"posts", "objects", "graph"} <= set(done_before)
@@ -263,10 +264,10 @@ def test_account_deletion_clears_every_store_and_resumes(app, client, make_user,
     # the job runs again (RQ retry / resume-deletions) and continues where it stopped
     monkeypatch.setattr(next(a for a in portability.AREAS if a.name == "cache"), "erase", real)
     with app.app_context():
-        from socialgraph import deletion
+        from socialgraph.accounts import deletion
 
         assert owner.uid in deletion.resume_pending()
-        done = extensions.mongo().deletions.find_one({"_id": owner.uid})
+        done = stores.mongo().deletions.find_one({"_id": owner.uid})
     assert done["status"] == "done" and done["steps_done"] == [a.name for a in portability.AREAS if a.erase]
     assert done["steps_done"][-5:] == ["lists", "graph", "security", "cache", "account"]
     after = _store_traces(app, owner.uid, owner.username, list_ids)

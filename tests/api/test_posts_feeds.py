@@ -27,23 +27,23 @@ def test_post_crud_and_ownership(client, make_user, ctx):
     a.put(f"/api/v1/posts/{post['id']}/reaction", json={"type": "love"})
     assert a.delete(f"/api/v1/posts/{post['id']}").status_code == 204
     assert client.get(f"/api/v1/posts/{post['id']}").status_code == 404
-    from socialgraph import extensions
+    from socialgraph import stores
 
-    db = extensions.mongo()
+    db = stores.mongo()
     assert db.comments.count_documents({"post_id": ObjectId(post["id"])}) == 0
     assert db.reactions.count_documents({"target": f"post:{post['id']}"}) == 0
 
 
 def test_post_validation_nothing_written(make_user, ctx):
-    from socialgraph import extensions
+    from socialgraph import stores
 
     a = make_user()
-    before = extensions.mongo().posts.count_documents({"author_id": a.uid})
+    before = stores.mongo().posts.count_documents({"author_id": a.uid})
     for body in ({"text": ""}, {"text": "x" * 5001}, {"text": 5}, {"text": "ok", "visibility": "x"}, {}):
         r = a.post("/api/v1/posts", json=body)
         assert r.status_code == 422, body
         assert r.mimetype == PROBLEM
-    assert extensions.mongo().posts.count_documents({"author_id": a.uid}) == before
+    assert stores.mongo().posts.count_documents({"author_id": a.uid}) == before
     assert a.get("/api/v1/posts/not-an-id").status_code == 404
     assert a.get(f"/api/v1/posts/{ObjectId()}").status_code == 404
 
@@ -127,8 +127,9 @@ def test_concurrent_reaction_changes_keep_counts_exact(app, make_user):
     same user's reaction at once leave counts equal to what is stored."""
     import threading
 
-    from socialgraph import extensions, posts
-    from socialgraph.errors import Conflict
+    from socialgraph import stores
+    from socialgraph.content import posts
+    from socialgraph.core.errors import Conflict
 
     author, fan = make_user("ca"), make_user("cf")
     pid = author.post("/api/v1/posts", json={"text": "race"}).get_json()["id"]
@@ -149,7 +150,7 @@ def test_concurrent_reaction_changes_keep_counts_exact(app, make_user):
     for t in threads:
         t.join()
     with app.app_context():
-        db = extensions.mongo()
+        db = stores.mongo()
         counts = (db.posts.find_one({"_id": ObjectId(pid)})["counts"].get("reactions") or {})
         stored = list(db.reactions.find({"target": f"post:{pid}"}))
     assert len(stored) <= 1  # one per user and target, whichever write came last

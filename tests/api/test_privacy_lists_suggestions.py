@@ -1,7 +1,7 @@
 """Privacy settings, close friends and lists, suggestions, mutual friends, connections."""
 from __future__ import annotations
 
-from socialgraph.suggestions import reason
+from socialgraph.graph.suggestions import reason
 
 PROBLEM = "application/problem+json"
 
@@ -57,7 +57,7 @@ def test_who_may_send_friend_requests(make_user):
 
 
 def test_privacy_helpers_for_other_areas(ctx, make_user):
-    from socialgraph import privacy
+    from socialgraph.graph import privacy
 
     a, b, c = make_user("ha"), make_user("hb"), make_user("hc")
     befriend(a, b)
@@ -155,15 +155,15 @@ def test_suggestions_mutual_friends_and_connection(make_user):
 def test_heavy_users_get_precomputed_cached_suggestions_dropped_on_change(app, make_user, monkeypatch):
     import json
 
-    from socialgraph import extensions
-    from socialgraph.suggestions import CACHE_KEY
+    from socialgraph import stores
+    from socialgraph.graph.suggestions import CACHE_KEY
 
     monkeypatch.setitem(app.config, "SUGGESTIONS_HEAVY_FRIENDS", 1)  # everyone with a friend is heavy
     me, b, c, d = make_user("hm"), make_user("hb"), make_user("hc"), make_user("hd")
     befriend(me, b)
     befriend(b, c)
     with app.app_context():
-        r = extensions.cache()
+        r = stores.cache()
         # the friend.accepted job precomputed the suggestions of both new friends
         assert [i["username"] for i in json.loads(r.get(CACHE_KEY.format(uid=c.uid)))] == [me.username]
         assert [i["username"] for i in me.get("/api/v1/me/suggestions").get_json()["items"]] == [c.username]

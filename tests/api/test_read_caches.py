@@ -3,7 +3,10 @@ reactions, block/mute and group sets, author timelines) never show what a
 write has changed: each write path is exercised after the copy was made."""
 from __future__ import annotations
 
-from socialgraph import extensions, feeds, postcache, readcache
+from socialgraph import stores
+from socialgraph.feeds import home as feeds
+from socialgraph.content import postcache
+from socialgraph.stores import readcache
 from tests.conftest import config
 
 
@@ -34,7 +37,7 @@ def test_post_copies_follow_reactions_comments_edits_and_deletes(make_user, ctx)
     home(reader)
     pid = author.post("/api/v1/posts", json={"text": "cache me"}).get_json()["id"]
     item = home(reader)[pid]
-    assert extensions.cache().exists(postcache.KEY.format(id=pid))  # served from a copy from now on
+    assert stores.cache().exists(postcache.KEY.format(id=pid))  # served from a copy from now on
     assert item["counts"]["reactions_total"] == 0 and item["viewer_reaction"] is None
     other.put(f"/api/v1/posts/{pid}/reaction", json={"type": "laugh"})
     reader.put(f"/api/v1/posts/{pid}/reaction", json={"type": "love"})
@@ -65,7 +68,7 @@ def test_author_names_blocks_and_friends_audience_in_the_home_feed(make_user, ct
     for u in (friend, follower):
         u.put(f"/api/v1/users/{author.username}/follow")
         home(u)
-    extensions.graph().run_text("MATCH (a:User {uid: $a}), (b:User {uid: $b}) CREATE (a)-[:FRIENDS_WITH]->(b)",
+    stores.graph().run_text("MATCH (a:User {uid: $a}), (b:User {uid: $b}) CREATE (a)-[:FRIENDS_WITH]->(b)",
                                 a=author.uid, b=friend.uid)
     pub = author.post("/api/v1/posts", json={"text": "for all"}).get_json()["id"]
     fri = author.post("/api/v1/posts", json={"text": "for friends", "visibility": "friends"}).get_json()["id"]
@@ -84,10 +87,10 @@ def test_author_names_blocks_and_friends_audience_in_the_home_feed(make_user, ct
 def test_leaving_a_group_hides_its_posts_from_the_home_feed_at_once(make_user, ctx):
     admin, member = make_user("ad"), make_user("me")
     gid = admin.post("/api/v1/groups", json={"name": "cache group", "privacy": "private"}).get_json()["id"]
-    extensions.graph().run_text(
+    stores.graph().run_text(
         "MATCH (g:Group {uid: $g}), (u:User {uid: $u}) CREATE (u)-[:MEMBER_OF {role: 'member', since: datetime()}]->(g)",
         g=gid, u=member.uid)
-    from socialgraph import groups
+    from socialgraph.groups import service as groups
 
     groups.forget_member_groups(member.uid)  # written directly above, not through the service
     gp = admin.post(f"/api/v1/groups/{gid}/posts", json={"text": "members only"}).get_json()["id"]
@@ -100,19 +103,19 @@ def test_big_accounts_are_read_from_their_author_timeline(app, make_user, ctx):
     star, fan = make_user("star"), make_user("fan")
     fan.put(f"/api/v1/users/{star.username}/follow")
     home(fan)
-    extensions.cache().delete(feeds.BIG_KEY.format(uid=fan.uid))
+    stores.cache().delete(feeds.BIG_KEY.format(uid=fan.uid))
     with config(app, FEED_HYBRID_THRESHOLD=1):
         first = star.post("/api/v1/posts", json={"text": "one"}).get_json()["id"]
         assert list(home(fan)) == [first]
         tl = feeds.TIMELINE_KEY.format(uid=star.uid)
-        assert extensions.cache().zscore(tl, first) is not None  # built on the first read
+        assert stores.cache().zscore(tl, first) is not None  # built on the first read
         second = star.post("/api/v1/posts", json={"text": "two"}).get_json()["id"]
-        assert extensions.cache().zscore(tl, second) is not None  # pushed at post time
+        assert stores.cache().zscore(tl, second) is not None  # pushed at post time
         assert list(home(fan)) == [second, first]
         star.delete(f"/api/v1/posts/{second}")
         assert list(home(fan)) == [first]
-        assert extensions.cache().zscore(tl, second) is None
-    extensions.cache().delete(feeds.BIG_KEY.format(uid=fan.uid))
+        assert stores.cache().zscore(tl, second) is None
+    stores.cache().delete(feeds.BIG_KEY.format(uid=fan.uid))
 
 
 def test_profile_cards_follow_counts_privacy_profile_and_blocks(make_user, ctx):
@@ -145,7 +148,7 @@ def test_profile_relation_is_the_same_from_either_end_and_for_hubs(make_user, ct
     """The viewer relation has two query shapes (anchored on the owner, or on
     the viewer for hubs) and a third inside the cold-card query: all three
     answer the same for follows both ways, friendship, requests and blocks."""
-    from socialgraph import users
+    from socialgraph.graph import users
 
     owner, fan, friend, asker, blocker = (make_user(p) for p in ("ro", "rf", "rr", "ra", "rb"))
     fan.put(f"/api/v1/users/{owner.username}/follow")
@@ -154,7 +157,7 @@ def test_profile_relation_is_the_same_from_either_end_and_for_hubs(make_user, ct
     assert owner.post(f"/api/v1/me/friend-requests/{friend.username}/accept").status_code == 200
     assert asker.post(f"/api/v1/users/{owner.username}/friend-request").status_code == 201
     assert owner.post(f"/api/v1/users/{fan.username}/friend-request").status_code == 201
-    g = extensions.graph()
+    g = stores.graph()
     expected = {
         fan: dict(followed_by_viewer=True, follows_viewer=True, friends=False, request_sent=False,
                   request_received=True),

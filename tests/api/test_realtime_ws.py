@@ -13,7 +13,7 @@ import pytest
 import requests
 import simple_websocket
 
-from socialgraph import clock
+from socialgraph.core import clock
 from tests.conftest import serve
 
 UPGRADE = {"Connection": "Upgrade", "Upgrade": "websocket", "Sec-WebSocket-Version": "13",

@@ -25,7 +25,7 @@ def api_schema(app):
 
 @pytest.fixture(scope="module")
 def fuzz_user(app):
-    from socialgraph import accounts
+    from socialgraph.accounts import service as accounts
     from tests.conftest import unique
 
     with app.app_context():
@@ -40,7 +40,7 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
           suppress_health_check=list(HealthCheck))
 def test_no_server_errors_and_responses_match_schema(case, app, fuzz_user):
-    from socialgraph import accounts
+    from socialgraph.accounts import service as accounts
 
     with app.app_context():
         token = accounts.issue_tokens(fuzz_user)["access_token"]

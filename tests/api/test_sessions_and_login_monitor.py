@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from socialgraph import clock
+from socialgraph.core import clock
 from tests.conftest import unique
 
 PROBLEM = "application/problem+json"

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from socialgraph import clock
+from socialgraph.core import clock
 
 PROBLEM = "application/problem+json"
 S = "/api/v1/stories"
@@ -35,10 +35,10 @@ def fake_clock():
 
 
 def graph_link(app, query, **params):
-    from socialgraph import extensions
+    from socialgraph import stores
 
     with app.app_context():
-        extensions.graph().run_text(query, at=clock.now(), **params)
+        stores.graph().run_text(query, at=clock.now(), **params)
 
 
 def befriend(app, a, b):
@@ -138,7 +138,8 @@ def test_audiences_and_blocks(app, make_user):
 
 
 def test_reactions_and_replies(make_user, monkeypatch, ctx):
-    from socialgraph import events, extensions
+    from socialgraph.core import events
+    from socialgraph import stores
 
     seen = []
     real = events.publish
@@ -154,7 +155,7 @@ def test_reactions_and_replies(make_user, monkeypatch, ctx):
     out = author.get(f"{S}/{s['id']}/viewers").get_json()
     assert out["count"] == 1 and out["items"][0]["reaction"] == "🔥"
     assert fan.get(f"{S}/{s['id']}").get_json()["viewer_reaction"] == "🔥"
-    reply = extensions.mongo().story_replies.find_one({"viewer_id": fan.uid})
+    reply = stores.mongo().story_replies.find_one({"viewer_id": fan.uid})
     assert reply["author_id"] == author.uid and reply["text"] == "great view!"
     payload = {"story_id": s["id"], "viewer": fan.uid, "author_id": author.uid}
     assert [n for n, kw in seen if kw == payload] == ["story.viewed", "story.reacted", "story.replied"]
@@ -198,7 +199,7 @@ def test_image_story_reencoded_without_exif_and_served_by_presigned_url(app, mak
     import requests
     from PIL import Image
 
-    from socialgraph import extensions
+    from socialgraph import stores
 
     author, viewer = make_user("ia"), make_user("iv")
     r = author.post(f"{S}/image", data={"image": (io.BytesIO(_jpeg_with_exif()), "me.jpg"),
@@ -215,7 +216,7 @@ def test_image_story_reencoded_without_exif_and_served_by_presigned_url(app, mak
     assert img.size == (1080, 1440)  # turned upright (EXIF orientation), then fitted into 1080x1920
     with app.app_context():
         key = f"stories/{author.uid}/{story['id']}.jpg"
-        assert extensions.objects().stat_object(app.config["S3_BUCKET"], key).size == len(got.content)
+        assert stores.objects().stat_object(app.config["S3_BUCKET"], key).size == len(got.content)
     for data in ({"image": (io.BytesIO(b"not an image at all"), "x.jpg")}, {},
                  {"image": (io.BytesIO(_jpeg_with_exif()), "x.jpg"), "overlays": "[{"},
                  {"image": (io.BytesIO(_jpeg_with_exif()), "x.jpg"), "audience": "custom"}):
@@ -226,8 +227,8 @@ def test_image_story_reencoded_without_exif_and_served_by_presigned_url(app, mak
 def test_highlights_keep_stories_and_cleanup_removes_the_rest(app, make_user, fake_clock):
     from minio.error import S3Error
 
-    from socialgraph import extensions
-    from socialgraph.stories import purge_expired
+    from socialgraph import stores
+    from socialgraph.stories.service import purge_expired
 
     author, viewer = make_user("ha"), make_user("hv")
     upload = lambda: author.post(f"{S}/image", data={"image": (io.BytesIO(_jpeg_with_exif()), "a.jpg")},
@@ -251,18 +252,18 @@ def test_highlights_keep_stories_and_cleanup_removes_the_rest(app, make_user, fa
     bucket = app.config["S3_BUCKET"]
     key = lambda s: f"stories/{author.uid}/{s['id']}.jpg"
     with app.app_context():
-        db = extensions.mongo()
+        db = stores.mongo()
         purge_expired()
         assert db.stories.count_documents({"_id": {"$in": [__import__("bson").ObjectId(dropped["id"])]}}) == 0
         with pytest.raises(S3Error):
-            extensions.objects().stat_object(bucket, key(dropped))
-        assert extensions.objects().stat_object(bucket, key(kept)).size > 0
+            stores.objects().stat_object(bucket, key(dropped))
+        assert stores.objects().stat_object(bucket, key(kept)).size > 0
     # out of the highlight, the kept story expires for real
     author.patch(f"/api/v1/highlights/{hl['id']}", json={"remove": [kept["id"]], "title": "Summer '26"})
     with app.app_context():
         purge_expired()
         with pytest.raises(S3Error):
-            extensions.objects().stat_object(bucket, key(kept))
+            stores.objects().stat_object(bucket, key(kept))
     hls = viewer.get(f"/api/v1/users/{author.username}/highlights").get_json()["items"]
     assert hls[0]["title"] == "Summer '26" and [s["id"] for s in hls[0]["stories"]] == [text["id"]]
     assert author.delete(f"/api/v1/highlights/{hl['id']}").status_code == 204
@@ -270,9 +271,9 @@ def test_highlights_keep_stories_and_cleanup_removes_the_rest(app, make_user, fa
 
 
 def test_story_indexes_expire_by_ttl(ctx):
-    from socialgraph import extensions
+    from socialgraph import stores
 
-    info = extensions.mongo().stories.index_information()
+    info = stores.mongo().stories.index_information()
     assert info["expiry_ttl"]["expireAfterSeconds"] == 0 and info["expiry_ttl"]["key"] == [("purge_at", 1)]
 
 
@@ -284,7 +285,9 @@ def test_video_story_from_an_upload_and_its_media_goes_at_expiry(make_user, ctx)
 
     from bson import ObjectId
 
-    from socialgraph import clock, extensions, stories
+    from socialgraph.core import clock
+    from socialgraph import stores
+    from socialgraph.stories import service as stories
     from tests import mediafiles
 
     author, other = make_user("vid"), make_user("vid")
@@ -308,20 +311,21 @@ def test_video_story_from_an_upload_and_its_media_goes_at_expiry(make_user, ctx)
         stories.purge_expired()
     finally:
         clock.set_clock(None)
-    assert extensions.mongo().media.count_documents({"_id": ObjectId(up["id"])}) == 0
-    assert extensions.mongo().stories.count_documents({"_id": ObjectId(story["id"])}) == 0
+    assert stores.mongo().media.count_documents({"_id": ObjectId(up["id"])}) == 0
+    assert stores.mongo().stories.count_documents({"_id": ObjectId(story["id"])}) == 0
 
 
 def test_profile_flag_survives_lost_redis_index_and_deleted_story(app, make_user):
     """The profile's ``has_unseen_stories`` reads a Redis index of authors with
     active stories: rebuilt from MongoDB when Redis lost it, and a deleted
     story (whose entry stays until expiry) does not flag the profile."""
-    from socialgraph import extensions, stories
+    from socialgraph import stores
+    from socialgraph.stories import service as stories
 
     me, a, b = make_user("im"), make_user("ia"), make_user("ib")
     sa, sb = text_story(a), text_story(b)
     with app.app_context():
-        r = extensions.cache()
+        r = stores.cache()
         assert r.zscore(stories.ACTIVE_KEY, a.uid) is not None
         r.delete(stories.ACTIVE_KEY, stories.ACTIVE_READY_KEY)  # as after a Redis restart
     assert me.get(f"/api/v1/users/{a.username}").get_json()["has_unseen_stories"] is True

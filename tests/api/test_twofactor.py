@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlparse
 import pyotp
 import pytest
 
-from socialgraph import clock
+from socialgraph.core import clock
 
 PROBLEM = "application/problem+json"
 
@@ -60,10 +60,10 @@ def test_enrolment_gives_uri_qr_and_needs_a_first_code(make_user, frozen):
     status = user.get("/api/v1/me/2fa").get_json()
     assert status == {**status, "enabled": True, "backup_codes_left": 10}
     # stored hashed, never in clear
-    from socialgraph import extensions
+    from socialgraph import stores
 
     with user.client.application.app_context():
-        doc = extensions.mongo().accounts.find_one({"_id": user.uid})
+        doc = stores.mongo().accounts.find_one({"_id": user.uid})
     assert all(h.startswith("$argon2id$") for h in doc["totp"]["backup_codes"])
     assert not set(codes) & set(doc["totp"]["backup_codes"])
     assert user.post("/api/v1/me/2fa/setup").status_code == 409

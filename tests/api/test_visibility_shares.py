@@ -3,14 +3,15 @@ from __future__ import annotations
 
 import pytest
 
-from socialgraph import extensions, feeds
+from socialgraph import stores
+from socialgraph.feeds import home as feeds
 
 AUDIENCES = ("public", "followers", "friends", "close_friends", "only_me")
 
 
 def _link(kind: str, a_uid: str, b_uid: str) -> None:
     # FRIENDS_WITH and CLOSE_FRIEND are created by other features; tests write them directly
-    extensions.graph().run_text(
+    stores.graph().run_text(
         f"MATCH (a:User {{uid: $a}}), (b:User {{uid: $b}}) CREATE (a)-[:{kind}]->(b)", a=a_uid, b=b_uid)
 
 
@@ -81,9 +82,10 @@ def test_audiences_on_single_reads_lists_tags_search_and_threads(circle, client)
 
 
 def test_prefilter_agrees_with_can_view_post(circle):
-    from socialgraph import relations, visibility
+    from socialgraph.graph import relations
+    from socialgraph.content import visibility
 
-    db = extensions.mongo()
+    db = stores.mongo()
     for who in ("author", "follower", "friend", "close", "stranger"):
         uid = circle[who].uid
         docs = list(db.posts.find({"author_id": circle["author"].uid}))
@@ -157,7 +159,7 @@ def test_comment_on_deleted_post_and_reply_levels(make_user, ctx):
     assert a.delete(f"/api/v1/posts/{pid}").status_code == 204
     r = b.post(f"/api/v1/posts/{pid}/comments", json={"text": "too late"})
     assert r.status_code == 404
-    assert extensions.mongo().comments.count_documents({"post_id": ObjectId(pid)}) == 0
+    assert stores.mongo().comments.count_documents({"post_id": ObjectId(pid)}) == 0
 
 
 def test_reaction_types_counts_and_who_reacted(make_user):
@@ -210,7 +212,7 @@ def test_reposts_and_quotes_follow_the_original(make_user, client):
 
 
 def test_content_events_are_published(make_user, monkeypatch):
-    from socialgraph import events
+    from socialgraph.core import events
 
     seen = []
     real = events.publish

@@ -15,7 +15,7 @@ PROBLEM = "application/problem+json"
 
 
 def test_redis_outage_503_and_outbox_applied_when_back(stack, app, client, make_user, mailbox):
-    from socialgraph import extensions
+    from socialgraph import stores
 
     user = make_user("flt")
     name = unique("flt")
@@ -26,7 +26,7 @@ def test_redis_outage_503_and_outbox_applied_when_back(stack, app, client, make_
         assert r.status_code == 201, r.get_json()
         uid = r.get_json()["uid"]
         with app.app_context():
-            kept = extensions.mongo().outbox.count_documents({"func": "jobs.mail.send_verification_email",
+            kept = stores.mongo().outbox.count_documents({"func": "jobs.mail.send_verification_email",
                                                              "args": uid})
         assert kept == 1
         assert not mailbox.messages_to(f"{name}@example.test")
@@ -44,5 +44,5 @@ def test_redis_outage_503_and_outbox_applied_when_back(stack, app, client, make_
     other = make_user("flt")
     assert other.get("/api/v1/me").status_code == 200
     with app.app_context():
-        assert extensions.mongo().outbox.count_documents({"args": uid}) == 0
+        assert stores.mongo().outbox.count_documents({"args": uid}) == 0
     assert [m for m in mailbox.messages_to(f"{name}@example.test") if "Confirm" in m["Subject"]]

@@ -3,7 +3,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from socialgraph import clock, extensions, feeds, posts, trends
+from socialgraph.core import clock
+from socialgraph import stores
+from socialgraph.feeds import home as feeds
+from socialgraph.content import posts
+from socialgraph.feeds import trends
 from tests.conftest import unique
 
 
@@ -12,7 +16,7 @@ def test_fanout_in_batches_through_a_real_rq_worker(app_config):
     then fills the followers' feeds in batches (FEED_FANOUT_BATCH = 2 here)."""
     from rq import SimpleWorker
 
-    from socialgraph import accounts
+    from socialgraph.accounts import service as accounts
     from socialgraph.app import create_app
 
     queue_name = unique("q")
@@ -21,23 +25,23 @@ def test_fanout_in_batches_through_a_real_rq_worker(app_config):
         author = accounts.register(unique("au"), f"{unique('m')}@example.test", "a long enough password")
         followers = [accounts.register(unique("fo"), f"{unique('m')}@example.test", "a long enough password")
                      for _ in range(5)]
-        g = extensions.graph()
+        g = stores.graph()
         g.write("imports/merge_follows", rows=[{"a": f["uid"], "b": author["uid"]} for f in followers],
                 created_at=clock.now())
         for f in followers[:4]:
             feeds.rebuild_feed(f["uid"])  # four active followers, one inactive
         post = posts.create_post(author["uid"], "queued, not yet fanned out")
-        tq = extensions.tasks()
+        tq = stores.tasks()
         q = tq.queue(tq.queue_name_for("jobs.feeds.fanout_batch"))
         assert q.name == app.config["RQ_FEED_QUEUE"] != app.config["RQ_QUEUE"]  # fan-out has its own queue
         assert tq.queue_names[0] == q.name  # and workers take it first
         assert q.count >= 1
-        assert not extensions.cache().zscore(feeds.FEED_KEY.format(uid=followers[0]["uid"]), post["id"])
-        worker = SimpleWorker([q], connection=extensions.cache())
+        assert not stores.cache().zscore(feeds.FEED_KEY.format(uid=followers[0]["uid"]), post["id"])
+        worker = SimpleWorker([q], connection=stores.cache())
         assert worker.work(burst=True)
         for f in followers[:4]:
-            assert extensions.cache().zscore(feeds.FEED_KEY.format(uid=f["uid"]), post["id"]) is not None
-        assert not extensions.cache().exists(feeds.FEED_KEY.format(uid=followers[4]["uid"]))
+            assert stores.cache().zscore(feeds.FEED_KEY.format(uid=f["uid"]), post["id"]) is not None
+        assert not stores.cache().exists(feeds.FEED_KEY.format(uid=followers[4]["uid"]))
         # fan-out = 1 job + 3 batches of <= 2 followers, all finished
         from rq.registry import FinishedJobRegistry
 

@@ -5,7 +5,7 @@ import uuid
 
 import pytest
 
-from socialgraph import extensions
+from socialgraph import stores
 
 #: friendships of the small graph: a triangle a-b-c, d hanging off a, and a
 #: second cluster e-f-g (a triangle) joined to a through e.
@@ -17,7 +17,7 @@ FOLLOWS = [("b", "a"), ("c", "a"), ("d", "a"), ("a", "b"), ("e", "a")]
 def small(ctx):
     tag = uuid.uuid4().hex[:8]
     names = {n: f"an_{tag}_{n}" for n in "abcdefg"}
-    g = extensions.graph()
+    g = stores.graph()
     g.run_text("UNWIND $rows AS r CREATE (:User {uid: r.uid, username: r.username, source: 'test'})",
                rows=[{"uid": uuid.uuid4().hex, "username": u} for u in names.values()])
     g.run_text("UNWIND $rows AS r MATCH (a:User {username: r.a}), (b:User {username: r.b}) "
@@ -30,7 +30,7 @@ def small(ctx):
 
 
 def test_every_analytics_query_runs(small):
-    g = extensions.graph()
+    g = stores.graph()
     names = small
     checked = set()
 

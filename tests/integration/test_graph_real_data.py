@@ -11,7 +11,9 @@ import random
 import networkx as nx
 import pytest
 
-from socialgraph import extensions, friends, suggestions
+from socialgraph import stores
+from socialgraph.graph import friends
+from socialgraph.graph import suggestions
 from socialgraph.importers import import_uid
 from socialgraph.importers.snap import SOURCE, read_edges
 
@@ -28,10 +30,10 @@ def fb(imported):
 
 
 def test_import_creates_one_friendship_per_edge(ctx, fb):
-    counts = extensions.graph().read("imports/count_source_friendships", source=SOURCE)[0]
+    counts = stores.graph().read("imports/count_source_friendships", source=SOURCE)[0]
     assert counts["friendships"] == fb["g"].number_of_edges()
     n = fb["sample"][0]
-    rows = extensions.graph().read("friends/count_friends", uid=fb["uid"][n])
+    rows = stores.graph().read("friends/count_friends", uid=fb["uid"][n])
     assert rows[0]["friends"] == fb["g"].degree(n)
 
 
@@ -95,7 +97,7 @@ def test_shortest_paths_match_networkx(ctx, fb):
 def test_circles_become_named_lists_of_the_ego_user(ctx, fb, shared_data, tmp_path):
     import shutil
 
-    from socialgraph import lists
+    from socialgraph.graph import lists
     from socialgraph.importers.snap import import_circles, read_circles
 
     # the subset holds ego 0's network: load its circles (in a temp dir, never the repo)

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from socialgraph import extensions
+from socialgraph import stores
 from socialgraph.importers import import_uid
 from socialgraph.importers.musae import SOURCE, normalise, read_edges, read_targets, usernames
 
@@ -37,7 +37,7 @@ def test_slice_counts_and_idempotency(app, ctx, musae_slice):
     targets = read_targets(musae_slice)
     nodes = {n for e in edges for n in e}
     pairs = {tuple(sorted(e)) for e in edges}
-    g = extensions.graph()
+    g = stores.graph()
     before = g.read("imports/count_source", source=SOURCE)[0]
     friends = g.read("imports/count_source_friendships", source=SOURCE)[0]["friendships"]
     assert before["users"] == len(nodes)

@@ -5,33 +5,33 @@ import time
 
 import pytest
 
-from socialgraph import extensions
+from socialgraph import stores
 from tests.conftest import unique
 
 
 def test_schema_is_idempotent(ctx):
-    from socialgraph.schema import ensure_all
+    from socialgraph.stores.schema import ensure_all
 
     ensure_all()
     ensure_all()
-    names = {i["name"] for i in extensions.mongo().accounts.list_indexes()}
+    names = {i["name"] for i in stores.mongo().accounts.list_indexes()}
     assert {"username_unique", "email_unique"} <= names
 
 
 def test_job_runs_on_a_real_rq_worker(app, ctx, mailbox):
     from rq import SimpleWorker
 
-    from socialgraph import accounts
+    from socialgraph.accounts import service as accounts
 
     async_app_cfg = dict(app.config)
     user = accounts.register(unique("w"), f"{unique('w')}@example.test", "a long enough password")
-    tasks = extensions.tasks()
+    tasks = stores.tasks()
     tasks.is_async = True  # queue for real this time
     try:
         tasks.enqueue("jobs.mail.send_verification_email", user["uid"])
         q = tasks.queue()
         assert q.count >= 1
-        worker = SimpleWorker([q], connection=extensions.cache())
+        worker = SimpleWorker([q], connection=stores.cache())
         assert worker.work(burst=True)
     finally:
         tasks.is_async = async_app_cfg["RQ_ASYNC"]
@@ -39,13 +39,13 @@ def test_job_runs_on_a_real_rq_worker(app, ctx, mailbox):
 
 
 def test_outbox_keeps_jobs_until_redis_answers(ctx, mailbox):
-    from socialgraph import accounts
+    from socialgraph.accounts import service as accounts
 
     user = accounts.register(unique("o"), f"{unique('o')}@example.test", "a long enough password")
-    db = extensions.mongo()
+    db = stores.mongo()
     db.outbox.insert_one({"func": "jobs.mail.send_verification_email", "args": [user["uid"]], "kwargs": {},
                           "job_id": None, "created_at": user["created_at"]})
-    moved = extensions.tasks().drain_outbox()
+    moved = stores.tasks().drain_outbox()
     assert moved >= 1 and db.outbox.count_documents({}) == 0
     assert len(mailbox.messages_to(user["email"])) == 2
 
@@ -61,7 +61,7 @@ def smtp_server():
         def handle_message(self, message):
             received.append(message)
 
-    from socialgraph.localstack import free_port
+    from socialgraph.stores.localstack import free_port
 
     controller = Controller(Keep(), hostname="127.0.0.1", port=free_port())
     controller.start()
@@ -70,7 +70,7 @@ def smtp_server():
 
 
 def test_smtp_backend_delivers_to_a_real_smtp_server(app, smtp_server):
-    from socialgraph import accounts
+    from socialgraph.accounts import service as accounts
 
     controller, received = smtp_server
     with app.app_context():

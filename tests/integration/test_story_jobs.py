@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import time
 
-from socialgraph import extensions
+from socialgraph import stores
 
 
 def test_purge_job_runs_on_a_worker_and_reschedules_itself(ctx):
@@ -12,13 +12,13 @@ def test_purge_job_runs_on_a_worker_and_reschedules_itself(ctx):
 
     from jobs.stories import PURGE_EVERY_SECONDS, purge_job_id
 
-    tasks = extensions.tasks()
+    tasks = stores.tasks()
     tasks.is_async = True
     try:
         tasks.enqueue("jobs.stories.purge_expired", reschedule=True)
         q = tasks.queue()
         before = time.time()
-        assert SimpleWorker([q], connection=extensions.cache()).work(burst=True)
+        assert SimpleWorker([q], connection=stores.cache()).work(burst=True)
         registry = ScheduledJobRegistry(queue=q)
         slot = int(before // PURGE_EVERY_SECONDS) + 1
         ids = registry.get_job_ids()

@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from socialgraph import media, search, visibility
-from socialgraph.errors import UnsupportedMediaType, ValidationFailed
+from socialgraph.content import media
+from socialgraph.content import search
+from socialgraph.content import visibility
+from socialgraph.core.errors import UnsupportedMediaType, ValidationFailed
 from tests import mediafiles
 
 

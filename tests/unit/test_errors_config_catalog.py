@@ -2,10 +2,10 @@ from pathlib import Path
 
 import pytest
 
-from socialgraph import errors
-from socialgraph.config import ConfigError, check_production, load_config
-from socialgraph.cypher_catalog import DEFAULT_DIR, CypherCatalog
-from socialgraph.web import _field_errors
+from socialgraph.core import errors
+from socialgraph.core.config import ConfigError, check_production, load_config
+from socialgraph.stores.graphdb import DEFAULT_DIR, CypherCatalog
+from socialgraph.http.web import _field_errors
 
 
 def test_problem_shape():

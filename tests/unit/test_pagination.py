@@ -2,9 +2,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from socialgraph.errors import MalformedRequest
-from socialgraph.pagination import (as_utc, clamp_limit, datetime_to_ms, decode_cursor, encode_cursor,
-                                    ms_to_datetime)
+from socialgraph.core.errors import MalformedRequest
+from socialgraph.core.pagination import as_utc, clamp_limit, datetime_to_ms, decode_cursor, encode_cursor, ms_to_datetime
 
 
 def test_cursor_round_trip_is_opaque():

@@ -1,8 +1,8 @@
 """Security settings, the limit table and the portability registry (no servers)."""
 from __future__ import annotations
 
-from socialgraph.config import load_config
-from socialgraph.errors import RateLimited
+from socialgraph.core.config import load_config
+from socialgraph.core.errors import RateLimited
 
 
 def test_limit_settings_and_cors_from_environment():
@@ -18,7 +18,7 @@ def test_limit_settings_and_cors_from_environment():
 def test_every_strict_endpoint_names_a_setting_that_parses():
     from limits import parse_many
 
-    from socialgraph.limits import STRICT_ENDPOINTS
+    from socialgraph.http.limits import STRICT_ENDPOINTS
 
     cfg = load_config({})
     for endpoint, key in STRICT_ENDPOINTS.items():
@@ -33,7 +33,7 @@ def test_rate_limited_carries_retry_after():
 
 
 def test_portability_registry_order_and_replacement():
-    from socialgraph import portability
+    from socialgraph.portability import service as portability
 
     names = [a.name for a in portability.AREAS]
     assert names[-1] == "account" and names.index("graph") > names.index("posts")

@@ -1,0 +1,103 @@
+"""Account deletion across the graph, documents, object storage and Redis,
+as a job that resumes after a crash.
+
+:func:`request_deletion` (the API) checks the password (and a 2FA code when
+2FA is on), marks the account ``deleting`` (sign-in refused), ends every
+session and queues ``jobs.accounts.delete_account``. :func:`run_deletion`
+(the job) runs the erasers of :data:`socialgraph.portability.service.AREAS` in order
+and checkpoints each finished step in MongoDB ``deletions``::
+
+    {_id: uid, status: "pending" | "running" | "done", steps_done: [area],
+     requested_at, finished_at, results: {area: counts}}
+
+A crash (store away, worker killed) leaves the steps done so far recorded;
+the job's RQ retries, or ``socialgraph accounts resume-deletions``, run it
+again and it continues with the first unfinished step. Every eraser is
+idempotent, so a step that was cut half-way runs again safely. The
+``deletions`` record keeps only the uid and step names.
+
+What goes: the graph node and all its relationships; the account, posts
+(with their comment threads and reactions), the user's reactions (counters
+decremented), sessions, login attempts, exports and imports; every object
+under ``users/<uid>/``; the user's Redis caches; and, through the areas the
+other services register (see :mod:`socialgraph.portability.service` for the full
+list and order), direct messages and conversation memberships,
+notifications and preferences, stories, views, replies and highlights with
+their objects, group memberships (ownership handed on, groups left empty
+deleted), media documents and objects, named lists. The user's comments on
+other people's posts stay as anonymous placeholders (no author, no text),
+so other people's threads keep their shape. The JWT revocation entries stay
+until they expire (they hold only a time), so old tokens cannot be used.
+"""
+from __future__ import annotations
+
+import logging
+
+from socialgraph.core import clock
+from socialgraph import stores
+from socialgraph.core.errors import Conflict, NotFound
+
+log = logging.getLogger(__name__)
+
+
+def request_deletion(uid: str, password: str, code: str | None = None) -> dict:
+    """Start deleting the caller's account. Returns :func:`deletion_status`.
+
+    Raises :class:`InvalidCredentials` (wrong password or 2FA code).
+    """
+    from socialgraph.accounts import service as accounts
+    from socialgraph.accounts import sessions
+    from socialgraph.accounts import twofactor
+
+    db = stores.mongo()
+    doc = db.accounts.find_one({"_id": uid})
+    if doc is None:
+        raise NotFound("account not found")
+    accounts.check_password(doc, password)
+    if twofactor.is_enabled(doc):
+        twofactor.verify_code(uid, code or "")
+    db.accounts.update_one({"_id": uid}, {"$set": {"status": "deleting"}})
+    db.deletions.update_one({"_id": uid}, {"$setOnInsert": {"status": "pending", "steps_done": [], "results": {},
+                                                            "requested_at": clock.now()}}, upsert=True)
+    sessions.revoke_all(uid)
+    accounts.revoke_all_sessions(uid)
+    stores.tasks().enqueue("jobs.accounts.delete_account", uid, job_id=f"delete-account-{uid}")
+    return deletion_status(uid)
+
+
+def deletion_status(uid: str) -> dict:
+    doc = stores.mongo().deletions.find_one({"_id": uid})
+    if doc is None:
+        raise NotFound("no deletion for this account")
+    return {"status": doc["status"], "steps_done": doc.get("steps_done", [])}
+
+
+def run_deletion(uid: str) -> dict:
+    """Run the remaining erasers of ``uid`` with a checkpoint after each (the job)."""
+    from socialgraph.portability.service import AREAS
+
+    db = stores.mongo()
+    doc = db.deletions.find_one({"_id": uid})
+    if doc is None:
+        raise Conflict("no deletion was requested for this account")
+    if doc["status"] == "done":
+        return doc
+    db.deletions.update_one({"_id": uid}, {"$set": {"status": "running"}})
+    done = set(doc.get("steps_done") or [])
+    for area in AREAS:
+        if area.erase is None or area.name in done:
+            continue
+        result = area.erase(uid)
+        db.deletions.update_one({"_id": uid}, {"$addToSet": {"steps_done": area.name},
+                                               "$set": {f"results.{area.name}": result}})
+        log.info("deletion of %s: step %s done: %s", uid, area.name, result)
+    db.deletions.update_one({"_id": uid}, {"$set": {"status": "done", "finished_at": clock.now()}})
+    return db.deletions.find_one({"_id": uid})
+
+
+def resume_pending(limit: int = 100) -> list[str]:
+    """Queue the deletion job again for every unfinished deletion; returns the uids."""
+    uids = [d["_id"] for d in stores.mongo().deletions.find({"status": {"$ne": "done"}}, {"_id": 1}).limit(limit)]
+    for uid in uids:
+        stores.tasks().enqueue("jobs.accounts.delete_account", uid)
+    return uids

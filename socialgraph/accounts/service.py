@@ -1,0 +1,410 @@
+"""Accounts: registration, email verification, login sessions, password reset, profile.
+
+Where things live:
+
+- MongoDB ``accounts``: ``{_id: uid, username, email, password_hash,
+  email_verified, status, role, created_at, password_changed_at}``. Credentials
+  never go to the graph.
+- Graph ``(:User {uid, username, display_name, bio, created_at})``: the
+  public profile, created through neomodel (:mod:`socialgraph.stores.graph_models`).
+- Redis: revoked sessions (``sg:revoked-session:<sid>``) and the per-user
+  "not before" time that ends every session at once (password reset).
+
+Passwords are hashed with argon2id (``argon2-cffi`` defaults, the RFC 9106
+low-memory profile). Email and reset tokens are signed, expiring
+``itsdangerous`` tokens; a reset token is bound to the current password
+hash, so it works once.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import uuid
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
+from flask_jwt_extended import create_access_token, create_refresh_token
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from pymongo.errors import DuplicateKeyError
+
+from socialgraph.core import clock
+from socialgraph import stores
+from socialgraph.stores import mail
+from socialgraph.core.pagination import as_utc
+from socialgraph.core.errors import Conflict, InvalidCredentials, InvalidToken, NotFound, RateLimited, ValidationFailed
+from socialgraph.core.text import is_valid_username, normalise_username
+
+log = logging.getLogger(__name__)
+
+_hasher = PasswordHasher()
+# A real hash of a random password, so unknown users cost as much time as known ones.
+_DUMMY_HASH = _hasher.hash(uuid.uuid4().hex)
+
+MIN_PASSWORD = 10
+MAX_PASSWORD = 256
+REVOKED_KEY = "sg:revoked-session:{sid}"
+NOT_BEFORE_KEY = "sg:not-before:{uid}"
+
+
+# -- helpers --------------------------------------------------------------
+def _accounts():
+    return stores.mongo().accounts
+
+
+def _serializer(salt: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
+
+
+def _password_fingerprint(password_hash: str) -> str:
+    return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
+
+
+def validate_password(password: str, username: str = "", email: str = "") -> None:
+    """Length 10..256 and not the username or email (NIST SP 800-63B §5.1.1.2).
+
+    Raises :class:`ValidationFailed` with a ``password`` field error.
+    """
+    problems = []
+    if len(password) < MIN_PASSWORD:
+        problems.append(f"must be at least {MIN_PASSWORD} characters")
+    elif len(password) > MAX_PASSWORD:
+        problems.append(f"must be at most {MAX_PASSWORD} characters")
+    elif password.lower() in {username.lower(), email.lower()}:
+        problems.append("must not be your username or email")
+    if problems:
+        raise ValidationFailed("password is not acceptable",
+                               errors=[{"field": "password", "message": m} for m in problems])
+
+
+def public_account(doc: dict, profile: dict | None = None) -> dict:
+    """The account as its owner sees it (no hash)."""
+    out = {
+        "uid": doc["_id"],
+        "username": doc["username"],
+        "email": doc["email"],
+        "email_verified": bool(doc.get("email_verified")),
+        "role": doc.get("role", "user"),
+        "created_at": doc["created_at"],
+    }
+    if profile:
+        out.update({k: profile.get(k) for k in ("display_name", "bio")})
+    out["created_at"] = as_utc(out["created_at"])
+    return out
+
+
+# -- registration -----------------------------------------------------------
+def register(username: str, email: str, password: str, display_name: str | None = None) -> dict:
+    """Create an account and its graph node; queue the verification email.
+
+    Returns the account (``public_account`` shape). Raises
+    :class:`ValidationFailed` (bad username or password) and :class:`Conflict`
+    (username or email taken, with a field error). If the graph write fails,
+    the MongoDB account is removed again, so nothing is half-written.
+    """
+    from socialgraph.stores.graph_models import User
+
+    username = normalise_username(username)
+    email = email.strip().lower()
+    if not is_valid_username(username):
+        raise ValidationFailed("username is not acceptable", errors=[
+            {"field": "username", "message": "3 to 30 characters of a-z, 0-9 and _"}])
+    validate_password(password, username, email)
+    uid = uuid.uuid4().hex
+    now = clock.now()
+    doc = {
+        "_id": uid, "username": username, "email": email,
+        "password_hash": _hasher.hash(password), "email_verified": False,
+        "status": "pending", "role": "user", "created_at": now, "password_changed_at": now,
+    }
+    try:
+        _accounts().insert_one(doc)
+    except DuplicateKeyError as exc:
+        field = "email" if "email" in str(exc) else "username"
+        raise Conflict(f"{field} is already taken", errors=[{"field": field, "message": "already taken"}])
+    try:
+        stores.bind_neomodel()  # neomodel's connection is process-wide: use this app's driver
+        User(uid=uid, username=username, display_name=(display_name or username).strip(),
+             created_at=now, source="signup").save()
+    except Exception as exc:
+        _accounts().delete_one({"_id": uid})
+        if _is_constraint_error(exc):
+            raise Conflict("username is already taken",
+                           errors=[{"field": "username", "message": "already taken"}])
+        raise
+    _accounts().update_one({"_id": uid}, {"$set": {"status": "active"}})
+    doc["status"] = "active"
+    stores.tasks().enqueue("jobs.mail.send_verification_email", uid)
+    return public_account(doc, {"display_name": (display_name or username).strip(), "bio": ""})
+
+
+def _is_constraint_error(exc: Exception) -> bool:
+    from neo4j.exceptions import ConstraintError
+    from neomodel.exceptions import ConstraintValidationFailed
+
+    return isinstance(exc, (ConstraintError, ConstraintValidationFailed))
+
+
+def verification_email(uid: str):
+    """The verification email for ``uid`` (``None`` if gone or already verified)."""
+    doc = _accounts().find_one({"_id": uid})
+    if not doc or doc.get("email_verified"):
+        return None
+    cfg = current_app.config
+    token = _serializer("verify-email").dumps({"uid": uid, "email": doc["email"]})
+    link = f"{cfg['PUBLIC_BASE_URL']}/api/v1/auth/verify-email?token={token}"
+    body = (f"Hello {doc['username']},\n\nconfirm your email address for socialgraph:\n\n{link}\n\n"
+            f"Or send this token to POST /api/v1/auth/verify-email:\n{token}\n\n"
+            f"The link expires in {cfg['EMAIL_TOKEN_MAX_AGE'] // 3600} hours.\n")
+    return mail.build_message(cfg, doc["email"], "Confirm your email address", body)
+
+
+def verify_email(token: str) -> dict:
+    """Mark the email in ``token`` verified. Raises :class:`InvalidToken`."""
+    try:
+        data = _serializer("verify-email").loads(token, max_age=current_app.config["EMAIL_TOKEN_MAX_AGE"])
+    except SignatureExpired:
+        raise InvalidToken("the verification link has expired; ask for a new one")
+    except BadSignature:
+        raise InvalidToken("the verification token is not valid")
+    result = _accounts().find_one_and_update(
+        {"_id": data.get("uid"), "email": data.get("email")}, {"$set": {"email_verified": True}})
+    if result is None:
+        raise InvalidToken("the verification token is not valid")
+    return {"uid": result["_id"], "email_verified": True}
+
+
+def resend_verification(uid: str) -> None:
+    stores.tasks().enqueue("jobs.mail.send_verification_email", uid)
+
+
+# -- sessions ---------------------------------------------------------------
+def login(login_name: str, password: str, ip: str | None = None, user_agent: str | None = None) -> dict:
+    """Check credentials; return tokens, or a second-step challenge when 2FA is on.
+
+    ``login_name`` is a username or an email. Returns
+    ``{access_token, refresh_token, token_type, expires_in}`` or
+    ``{mfa_required: True, mfa_token, methods}`` (exchange at
+    :func:`login_mfa`). Every attempt is recorded
+    (:mod:`socialgraph.accounts.login_monitor`). Raises :class:`InvalidCredentials` for
+    any wrong pair (same answer and about the same time whether or not the
+    account exists) and :class:`~socialgraph.core.errors.RateLimited` (429 with
+    ``Retry-After``) while the account or IP is throttled or locked.
+    """
+    from socialgraph.accounts import login_monitor
+    from socialgraph.accounts import twofactor
+
+    key = login_name.strip().lower()
+    doc = _accounts().find_one({"email": key} if "@" in key else {"username": key})
+    account_key = doc["_id"] if doc else key
+    try:
+        login_monitor.check_allowed(account_key, ip)
+    except RateLimited as exc:
+        login_monitor.record(key, doc and doc["_id"], ip, user_agent, exc.extra.get("reason", "throttled"))
+        raise
+    if doc is None or doc.get("status") != "active":
+        try:
+            _hasher.verify(_DUMMY_HASH, password)
+        except VerificationError:
+            pass
+        login_monitor.note_failure(account_key, ip)
+        login_monitor.record(key, None, ip, user_agent, "failure")  # no usable account: no uid
+        raise InvalidCredentials("wrong username or password")
+    try:
+        _hasher.verify(doc["password_hash"], password)
+    except (VerificationError, InvalidHashError):
+        login_monitor.note_failure(account_key, ip)
+        login_monitor.record(key, doc["_id"], ip, user_agent, "failure")
+        raise InvalidCredentials("wrong username or password")
+    if _hasher.check_needs_rehash(doc["password_hash"]):
+        _accounts().update_one({"_id": doc["_id"]}, {"$set": {"password_hash": _hasher.hash(password)}})
+    if twofactor.is_enabled(doc):
+        login_monitor.record(key, doc["_id"], ip, user_agent, "mfa_required")
+        token = _serializer("mfa-login").dumps({"uid": doc["_id"], "n": uuid.uuid4().hex[:8]})
+        return {"mfa_required": True, "mfa_token": token, "methods": ["totp", "backup_code"]}
+    return _complete_login(doc["_id"], key, ip, user_agent)
+
+
+def login_mfa(mfa_token: str, code: str, ip: str | None = None, user_agent: str | None = None) -> dict:
+    """Second login step: the ``mfa_token`` from :func:`login` and a TOTP or backup code.
+
+    Returns tokens. The ``mfa_token`` lasts ``SG_MFA_TOKEN_SECONDS`` (5 min).
+    Raises :class:`InvalidToken` (bad/expired token), :class:`InvalidCredentials`
+    (wrong or replayed code; counts as a failed login) and RateLimited.
+    """
+    from socialgraph.accounts import login_monitor
+    from socialgraph.accounts import twofactor
+
+    try:
+        data = _serializer("mfa-login").loads(mfa_token, max_age=current_app.config["MFA_TOKEN_SECONDS"])
+    except SignatureExpired:
+        raise InvalidToken("the sign-in step has expired; log in again")
+    except BadSignature:
+        raise InvalidToken("the mfa_token is not valid")
+    uid = data.get("uid")
+    login_monitor.check_allowed(uid, ip)
+    try:
+        method = twofactor.verify_code(uid, code)
+    except (InvalidCredentials, NotFound):
+        login_monitor.note_failure(uid, ip)
+        login_monitor.record("", uid, ip, user_agent, "mfa_failure")
+        raise InvalidCredentials("the code is not valid or was already used")
+    return _complete_login(uid, method, ip, user_agent)
+
+
+def _complete_login(uid: str, login_name: str, ip: str | None, user_agent: str | None) -> dict:
+    from socialgraph.accounts import login_monitor
+    from socialgraph.accounts import sessions
+
+    sid = uuid.uuid4().hex
+    tokens = issue_tokens(uid, sid)
+    sessions.create(uid, sid, ip, user_agent)
+    login_monitor.note_success(uid)
+    login_monitor.record(login_name, uid, ip, user_agent, "success")
+    login_monitor.check_new_device(uid, ip, user_agent)
+    return tokens
+
+
+def check_password(doc: dict, password: str) -> None:
+    """Raise :class:`InvalidCredentials` unless ``password`` matches the account ``doc``."""
+    try:
+        _hasher.verify(doc["password_hash"], password)
+    except (VerificationError, InvalidHashError):
+        raise InvalidCredentials("the password is wrong")
+
+
+def change_password(uid: str, current_password: str, new_password: str, current_sid: str | None) -> int:
+    """Set a new password; every other session is revoked. Returns how many were.
+
+    Raises :class:`InvalidCredentials` (wrong current password) and
+    :class:`ValidationFailed` (new password not acceptable, NIST SP 800-63B §5.1.1.2).
+    """
+    from socialgraph.accounts import sessions
+
+    doc = _accounts().find_one({"_id": uid})
+    if not doc:
+        raise NotFound("account not found")
+    check_password(doc, current_password)
+    validate_password(new_password, doc["username"], doc["email"])
+    _accounts().update_one({"_id": uid}, {"$set": {"password_hash": _hasher.hash(new_password),
+                                                   "password_changed_at": clock.now()}})
+    return sessions.revoke_all(uid, except_sid=current_sid)
+
+
+def issue_tokens(uid: str, sid: str | None = None) -> dict:
+    """A new session (or the given one): access and refresh JWTs carrying ``sid``."""
+    sid = sid or uuid.uuid4().hex
+    claims = {"sid": sid}
+    cfg = current_app.config
+    return {
+        "access_token": create_access_token(identity=uid, additional_claims=claims),
+        "refresh_token": create_refresh_token(identity=uid, additional_claims=claims),
+        "token_type": "Bearer",
+        "expires_in": int(cfg["JWT_ACCESS_TOKEN_EXPIRES"].total_seconds()),
+    }
+
+
+def refresh(uid: str, sid: str) -> dict:
+    """A fresh access token for an unrevoked session."""
+    from socialgraph.accounts import sessions
+
+    sessions.touch(sid)
+    cfg = current_app.config
+    return {
+        "access_token": create_access_token(identity=uid, additional_claims={"sid": sid}),
+        "token_type": "Bearer",
+        "expires_in": int(cfg["JWT_ACCESS_TOKEN_EXPIRES"].total_seconds()),
+    }
+
+
+def logout(sid: str) -> None:
+    """Revoke the session: its access and refresh tokens stop working at once."""
+    from socialgraph.accounts import sessions
+
+    ttl = int(current_app.config["JWT_REFRESH_TOKEN_EXPIRES"].total_seconds())
+    stores.cache().set(REVOKED_KEY.format(sid=sid), 1, ex=ttl)
+    sessions.mark_revoked(sid)
+
+
+def is_token_revoked(payload: dict) -> bool:
+    """True when the token's session was revoked or issued before the user's cut-off."""
+    sid = payload.get("sid")
+    uid = payload.get("sub")
+    revoked, not_before = stores.cache().mget(
+        REVOKED_KEY.format(sid=sid), NOT_BEFORE_KEY.format(uid=uid))
+    if revoked:
+        return True
+    return bool(not_before) and int(payload.get("iat", 0)) < int(not_before)
+
+
+def revoke_all_sessions(uid: str) -> None:
+    """End every session of ``uid`` issued before now."""
+    ttl = int(current_app.config["JWT_REFRESH_TOKEN_EXPIRES"].total_seconds())
+    stores.cache().set(NOT_BEFORE_KEY.format(uid=uid), int(clock.now().timestamp()) + 1, ex=ttl)
+
+
+# -- password reset ---------------------------------------------------------
+def request_password_reset(email: str) -> None:
+    """Queue a reset email if an account has ``email``; silent otherwise."""
+    doc = _accounts().find_one({"email": email.strip().lower()}, {"_id": 1})
+    if doc:
+        stores.tasks().enqueue("jobs.mail.send_password_reset_email", doc["_id"])
+
+
+def password_reset_email(uid: str):
+    doc = _accounts().find_one({"_id": uid})
+    if not doc:
+        return None
+    cfg = current_app.config
+    token = _serializer("reset-password").dumps({"uid": uid, "fp": _password_fingerprint(doc["password_hash"])})
+    body = (f"Hello {doc['username']},\n\nsomeone asked to reset your socialgraph password. "
+            f"If it was you, send this token with a new password to POST /api/v1/auth/password-reset/confirm:\n\n"
+            f"{token}\n\nIt expires in {cfg['RESET_TOKEN_MAX_AGE'] // 60} minutes and works once. "
+            f"If it was not you, ignore this email.\n")
+    return mail.build_message(cfg, doc["email"], "Reset your password", body)
+
+
+def confirm_password_reset(token: str, new_password: str) -> None:
+    """Set a new password from a reset token; ends all sessions. Raises :class:`InvalidToken`."""
+    try:
+        data = _serializer("reset-password").loads(token, max_age=current_app.config["RESET_TOKEN_MAX_AGE"])
+    except SignatureExpired:
+        raise InvalidToken("the reset token has expired; ask for a new one")
+    except BadSignature:
+        raise InvalidToken("the reset token is not valid")
+    doc = _accounts().find_one({"_id": data.get("uid")})
+    if not doc or _password_fingerprint(doc["password_hash"]) != data.get("fp"):
+        raise InvalidToken("the reset token is not valid or was already used")
+    validate_password(new_password, doc["username"], doc["email"])
+    result = _accounts().update_one(
+        {"_id": doc["_id"], "password_hash": doc["password_hash"]},
+        {"$set": {"password_hash": _hasher.hash(new_password), "password_changed_at": clock.now()}})
+    if result.modified_count != 1:
+        raise InvalidToken("the reset token is not valid or was already used")
+    revoke_all_sessions(doc["_id"])
+
+
+# -- profile ----------------------------------------------------------------
+def get_me(uid: str) -> dict:
+    """The caller's account and profile. Raises :class:`NotFound` if deleted."""
+    doc = _accounts().find_one({"_id": uid})
+    if not doc:
+        raise NotFound("account not found")
+    rows = stores.graph().read("users/get_profile_by_uid", uid=uid)
+    profile = rows[0]["user"] if rows else {}
+    out = public_account(doc, profile)
+    if rows:
+        out["followers_count"] = rows[0]["followers_count"]
+        out["following_count"] = rows[0]["following_count"]
+    return out
+
+
+def update_me(uid: str, display_name: str | None = None, bio: str | None = None) -> dict:
+    """Change display name and/or bio; returns :func:`get_me`."""
+    from socialgraph.graph.users import forget_short_profile
+
+    rows = stores.graph().write("users/update_profile", uid=uid, display_name=display_name, bio=bio)
+    if not rows:
+        raise NotFound("account not found")
+    forget_short_profile(uid)
+    return get_me(uid)

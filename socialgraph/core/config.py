@@ -1,0 +1,175 @@
+"""Configuration, read from environment variables only.
+
+Every setting has an ``SG_`` environment variable (see the table in the
+README). :func:`load_config` returns a plain dict that ``create_app`` puts
+into ``app.config``; tests pass overrides as a dict.
+"""
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+
+#: Secrets that ship with the code; production refuses to start with them.
+DEV_JWT_SECRET = "dev-only-jwt-secret-change-me-please-0123456789"
+DEV_SECRET_KEY = "dev-only-secret-key-change-me-please-0123456789"
+#: Passwords of the local stand-in servers started by ``socialgraph dev``.
+DEV_BOLT_PASSWORD = "socialgraph-dev"
+DEV_S3_SECRET = "socialgraph-dev-secret"
+
+#: Standard ports; ``socialgraph dev`` starts its local servers on these.
+LOCAL_PORTS = {"bolt": 7687, "arcade_http": 2480, "mongo": 27017, "s3": 9000, "redis": 6379}
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot run in the requested mode."""
+
+
+def _bool(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(env: dict, name: str, default: int) -> int:
+    raw = env.get(name)
+    return int(raw) if raw not in (None, "") else default
+
+
+def load_config(env: dict | None = None) -> dict:
+    """Build the settings dict from ``env`` (default ``os.environ``).
+
+    Raises :class:`ConfigError` when ``SG_ENV=production`` and a secret is
+    left at its development default.
+    """
+    env = dict(os.environ if env is None else env)
+    mode = env.get("SG_ENV", "development")
+    cfg = {
+        "ENV_MODE": mode,
+        "SECRET_KEY": env.get("SG_SECRET_KEY", DEV_SECRET_KEY),
+        "JWT_SECRET_KEY": env.get("SG_JWT_SECRET", DEV_JWT_SECRET),
+        "JWT_ACCESS_TOKEN_EXPIRES": timedelta(seconds=_int(env, "SG_JWT_ACCESS_SECONDS", 900)),
+        "JWT_REFRESH_TOKEN_EXPIRES": timedelta(seconds=_int(env, "SG_JWT_REFRESH_SECONDS", 30 * 86400)),
+        "PUBLIC_BASE_URL": env.get("SG_PUBLIC_BASE_URL", "http://127.0.0.1:5000").rstrip("/"),
+        # graph (Bolt)
+        "BOLT_URI": env.get("SG_BOLT_URI", "bolt://127.0.0.1:7687"),
+        "BOLT_USER": env.get("SG_BOLT_USER", "root"),
+        "BOLT_PASSWORD": env.get("SG_BOLT_PASSWORD", DEV_BOLT_PASSWORD),
+        "BOLT_DATABASE": env.get("SG_BOLT_DATABASE", "social"),
+        # documents
+        "MONGO_URI": env.get("SG_MONGO_URI", "mongodb://127.0.0.1:27017/?directConnection=true"),
+        "MONGO_DATABASE": env.get("SG_MONGO_DATABASE", "socialgraph"),
+        # objects
+        "S3_ENDPOINT": env.get("SG_S3_ENDPOINT", "http://127.0.0.1:9000"),
+        "S3_ACCESS_KEY": env.get("SG_S3_ACCESS_KEY", "socialgraph"),
+        "S3_SECRET_KEY": env.get("SG_S3_SECRET_KEY", DEV_S3_SECRET),
+        "S3_BUCKET": env.get("SG_S3_BUCKET", "socialgraph-media"),
+        "S3_REGION": env.get("SG_S3_REGION", "us-east-1"),
+        # cache and queues
+        "REDIS_URL": env.get("SG_REDIS_URL", "redis://127.0.0.1:6379/0"),
+        "RQ_QUEUE": env.get("SG_RQ_QUEUE", "default"),
+        "RQ_FEED_QUEUE": env.get("SG_RQ_FEED_QUEUE", "feeds"),
+        "RQ_ASYNC": _bool(env.get("SG_RQ_ASYNC"), True),
+        # mail
+        "MAIL_BACKEND": env.get("SG_MAIL_BACKEND", "outbox"),  # outbox | smtp
+        "MAIL_OUTBOX_DIR": env.get("SG_MAIL_OUTBOX_DIR", ".localdata/outbox"),
+        "MAIL_FROM": env.get("SG_MAIL_FROM", "socialgraph <no-reply@localhost>"),
+        "SMTP_HOST": env.get("SG_SMTP_HOST", "127.0.0.1"),
+        "SMTP_PORT": _int(env, "SG_SMTP_PORT", 25),
+        "SMTP_USER": env.get("SG_SMTP_USER", ""),
+        "SMTP_PASSWORD": env.get("SG_SMTP_PASSWORD", ""),
+        "SMTP_STARTTLS": _bool(env.get("SG_SMTP_STARTTLS"), False),
+        # behaviour
+        "EMAIL_TOKEN_MAX_AGE": _int(env, "SG_EMAIL_TOKEN_SECONDS", 2 * 86400),
+        "RESET_TOKEN_MAX_AGE": _int(env, "SG_RESET_TOKEN_SECONDS", 3600),
+        "REQUIRE_VERIFIED_EMAIL_TO_POST": _bool(env.get("SG_REQUIRE_VERIFIED_EMAIL"), False),
+        "STORE_TIMEOUT_SECONDS": float(env.get("SG_STORE_TIMEOUT_SECONDS", "3")),
+        "FOLLOWING_CACHE_SECONDS": _int(env, "SG_FOLLOWING_CACHE_SECONDS", 60),
+        # Redis copies read by every page (socialgraph.stores.readcache): post documents, short
+        # profiles, a user's reactions, group memberships
+        "POST_CACHE_SECONDS": _int(env, "SG_POST_CACHE_SECONDS", 900),
+        "PROFILE_CACHE_SECONDS": _int(env, "SG_PROFILE_CACHE_SECONDS", 900),
+        "REACTION_CACHE_SECONDS": _int(env, "SG_REACTION_CACHE_SECONDS", 3600),
+        # media (socialgraph.content.media)
+        "MEDIA_MAX_IMAGE_BYTES": _int(env, "SG_MEDIA_MAX_IMAGE_BYTES", 16 * 1024 * 1024),
+        "MEDIA_MAX_VIDEO_BYTES": _int(env, "SG_MEDIA_MAX_VIDEO_BYTES", 100 * 1024 * 1024),
+        "MEDIA_MAX_IMAGE_PIXELS": _int(env, "SG_MEDIA_MAX_IMAGE_PIXELS", 50_000_000),
+        "MEDIA_MAX_VIDEO_SECONDS": _int(env, "SG_MEDIA_MAX_VIDEO_SECONDS", 600),
+        "MEDIA_URL_SECONDS": _int(env, "SG_MEDIA_URL_SECONDS", 3600),
+        "MEDIA_UPLOAD_URL_SECONDS": _int(env, "SG_MEDIA_UPLOAD_URL_SECONDS", 900),
+        "MEDIA_ORPHAN_SECONDS": _int(env, "SG_MEDIA_ORPHAN_SECONDS", 86400),
+        "SUGGESTIONS_HEAVY_FRIENDS": _int(env, "SG_SUGGESTIONS_HEAVY_FRIENDS", 100),
+        "SUGGESTIONS_CACHE_SECONDS": _int(env, "SG_SUGGESTIONS_CACHE_SECONDS", 3600),
+        # security (issue 8): rate limits (flask-limiter syntax), login throttling, 2FA, CORS,
+        # idempotency, portability. Defaults follow Mastodon's published limits
+        # (docs.joinmastodon.org/api/rate-limits) and its rack-attack rules.
+        "RATELIMIT_ENABLED": _bool(env.get("SG_RATELIMIT_ENABLED"), True),
+        "RATELIMIT_DEFAULT": env.get("SG_RATELIMIT_DEFAULT", "300 per 5 minutes"),
+        "RATELIMIT_LOGIN": env.get("SG_RATELIMIT_LOGIN", "25 per 5 minutes"),
+        "RATELIMIT_SIGNUP": env.get("SG_RATELIMIT_SIGNUP", "5 per 30 minutes"),
+        "RATELIMIT_PASSWORD_RESET": env.get("SG_RATELIMIT_PASSWORD_RESET", "5 per 30 minutes"),
+        "RATELIMIT_POSTING": env.get("SG_RATELIMIT_POSTING", "300 per 3 hours"),
+        "RATELIMIT_UPLOADS": env.get("SG_RATELIMIT_UPLOADS", "30 per 30 minutes"),
+        "RATELIMIT_KEY_PREFIX": env.get("SG_RATELIMIT_KEY_PREFIX", "sg-rl"),
+        "LOGIN_THROTTLE_AFTER": _int(env, "SG_LOGIN_THROTTLE_AFTER", 3),
+        "LOGIN_LOCK_AFTER": _int(env, "SG_LOGIN_LOCK_AFTER", 10),
+        "LOGIN_LOCK_SECONDS": _int(env, "SG_LOGIN_LOCK_SECONDS", 900),
+        "LOGIN_IP_LOCK_AFTER": _int(env, "SG_LOGIN_IP_LOCK_AFTER", 50),
+        "LOGIN_ATTEMPTS_KEEP_DAYS": _int(env, "SG_LOGIN_ATTEMPTS_KEEP_DAYS", 90),
+        "MFA_TOKEN_SECONDS": _int(env, "SG_MFA_TOKEN_SECONDS", 300),
+        "TOTP_ISSUER": env.get("SG_TOTP_ISSUER", "socialgraph"),
+        "CORS_ORIGINS": [o.strip() for o in env.get("SG_CORS_ORIGINS", "").split(",") if o.strip()],
+        "HSTS_SECONDS": _int(env, "SG_HSTS_SECONDS", 31536000),
+        "IDEMPOTENCY_SECONDS": _int(env, "SG_IDEMPOTENCY_SECONDS", 3600),
+        "EXPORT_LINK_SECONDS": _int(env, "SG_EXPORT_LINK_SECONDS", 86400),
+        # feeds, trends, notifications, real time, messages (issue 6)
+        "FEED_FANOUT": _bool(env.get("SG_FEED_FANOUT"), True),
+        "FEED_MAX_ITEMS": _int(env, "SG_FEED_MAX_ITEMS", 800),
+        "FEED_ACTIVE_DAYS": _int(env, "SG_FEED_ACTIVE_DAYS", 14),
+        "FEED_FANOUT_BATCH": _int(env, "SG_FEED_FANOUT_BATCH", 500),
+        "FEED_HYBRID_THRESHOLD": _int(env, "SG_FEED_HYBRID_THRESHOLD", 5000),
+        "FEED_REBUILD_READ_MAX_AUTHORS": _int(env, "SG_FEED_REBUILD_READ_MAX_AUTHORS", 1000),
+        "DISCOVER_CANDIDATES": _int(env, "SG_DISCOVER_CANDIDATES", 1000),
+        "DISCOVER_CACHE_SECONDS": _int(env, "SG_DISCOVER_CACHE_SECONDS", 60),
+        "TRENDS_INTERVAL_SECONDS": _int(env, "SG_TRENDS_INTERVAL_SECONDS", 300),
+        "NOTIFY_DIGEST_SECONDS": _int(env, "SG_NOTIFY_DIGEST_SECONDS", 600),
+        "WS_MAX_MESSAGE_BYTES": _int(env, "SG_WS_MAX_MESSAGE_BYTES", 16384),
+        "WS_RATE_LIMIT": _int(env, "SG_WS_RATE_LIMIT", 20),
+        "WS_RATE_WINDOW_SECONDS": _int(env, "SG_WS_RATE_WINDOW_SECONDS", 10),
+        "MESSAGE_MAX_CHARS": _int(env, "SG_MESSAGE_MAX_CHARS", 4000),
+        "MESSAGE_RATE_PER_MINUTE": _int(env, "SG_MESSAGE_RATE_PER_MINUTE", 30),
+        "CONVERSATION_MAX_MEMBERS": _int(env, "SG_CONVERSATION_MAX_MEMBERS", 10),
+        # OpenAPI (flask-smorest)
+        "API_TITLE": "socialgraph",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/api/v1",
+        "OPENAPI_JSON_PATH": "openapi.json",
+        "OPENAPI_SWAGGER_UI_PATH": "docs",
+        "OPENAPI_SWAGGER_UI_URL": env.get(
+            "SG_SWAGGER_UI_URL", "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/"),
+        "JSON_SORT_KEYS": False,
+        "MAX_CONTENT_LENGTH": _int(env, "SG_MAX_REQUEST_BYTES", 1024 * 1024),
+    }
+    return cfg
+
+
+def check_production(cfg: dict) -> None:
+    """Refuse production settings that keep development secrets.
+
+    Raises :class:`ConfigError` naming the offending variables.
+    """
+    if cfg.get("ENV_MODE") != "production":
+        return
+    bad = []
+    if cfg["JWT_SECRET_KEY"] == DEV_JWT_SECRET or len(cfg["JWT_SECRET_KEY"]) < 32:
+        bad.append("SG_JWT_SECRET")
+    if cfg["SECRET_KEY"] == DEV_SECRET_KEY or len(cfg["SECRET_KEY"]) < 32:
+        bad.append("SG_SECRET_KEY")
+    if cfg["BOLT_PASSWORD"] in ("", DEV_BOLT_PASSWORD):
+        bad.append("SG_BOLT_PASSWORD")
+    if cfg["S3_SECRET_KEY"] in ("", DEV_S3_SECRET):
+        bad.append("SG_S3_SECRET_KEY")
+    if bad:
+        raise ConfigError(
+            "refusing to start in production with default or weak secrets: " + ", ".join(bad)
+            + " (set each to a random value of at least 32 characters)")

@@ -1,0 +1,88 @@
+"""Domain events: producers publish, subscribers (RQ jobs) react.
+
+Services call :func:`publish` with an event name and ids (never objects).
+Each subscriber in :data:`SUBSCRIBERS` is an RQ job path that gets the
+payload as keyword arguments; services never call notifications, feeds or
+search directly. Add a subscriber by adding a row here (``socialgraph``
+names jobs by path, it never imports them).
+
+Event names are ``<noun>.<past-tense verb>``; payload keys are documented
+next to each event.
+"""
+from __future__ import annotations
+
+import logging
+
+from socialgraph import stores
+
+log = logging.getLogger(__name__)
+
+#: event -> job paths. Payloads (all ids are strings):
+#:   post.created        post_id, author_id
+#:   post.updated        post_id, author_id
+#:   post.deleted        post_id, author_id
+#:   post.shared         post_id, share_id, user_id, owner_id
+#:   comment.created     comment_id, post_id, author_id, post_author_id, parent_author_id ("" for top level)
+#:   reaction.created    target ("post:<id>"|"comment:<id>"), user_id, owner_id, type
+#:   user.mentioned      mentioned_uid, by_uid, post_id, comment_id ("" for a post)
+#:   user.followed       follower, followee
+#:   user.unfollowed     follower, followee
+#:   user.blocked        blocker, blocked
+#:   user.muted          muter, muted
+#:   post.updated        post_id, author_id
+#:   comment.created     comment_id, post_id, author_id, post_author_id, parent_author_id ("" if none)
+#:   reaction.created    target ("post:<id>"|"comment:<id>"), user_id, owner_id, type
+#:   post.shared         post_id, share_id, user_id, owner_id
+#:   user.mentioned      mentioned_uid, by_uid, post_id, comment_id ("" if none)
+#:   group.invited       group_id, inviter, invitee
+#:   group.join_requested group_id, requester
+#:   group.join_approved group_id, user_id, approver
+#:   group.post_created  group_id, post_id, author_id
+#:   story.viewed        story_id, viewer, author_id   (first view only)
+#:   story.reacted       story_id, viewer, author_id
+#:   story.replied       story_id, viewer, author_id
+#:   friend.requested    requester, target
+#:   friend.accepted     requester, target
+#:   friend.removed      actor, other
+#:   follow.requested    requester, target
+#:   follow.approved     requester, target
+#:   export.ready        user_id, export_id   (data archive built; see socialgraph.portability.service)
+SUBSCRIBERS: dict[str, list[str]] = {
+    "post.deleted": ["jobs.posts.purge_post_event", "jobs.feeds.on_graph_event"],
+    "export.ready": ["jobs.accounts.export_ready_email", "jobs.notifications.on_event"],
+    # feeds (issue 6)
+    "post.created": ["jobs.feeds.fanout_post_event"],
+    "user.followed": ["jobs.feeds.on_graph_event", "jobs.notifications.on_event"],
+    "user.unfollowed": ["jobs.feeds.on_graph_event"],
+    "user.blocked": ["jobs.feeds.on_graph_event"],
+    "user.muted": ["jobs.feeds.on_graph_event"],
+    # notifications (issue 6)
+    "comment.created": ["jobs.notifications.on_event"],
+    "reaction.created": ["jobs.notifications.on_event"],
+    "post.shared": ["jobs.notifications.on_event"],
+    "user.mentioned": ["jobs.notifications.on_event"],
+    "follow.requested": ["jobs.notifications.on_event"],
+    "follow.approved": ["jobs.notifications.on_event"],
+    "friend.requested": ["jobs.notifications.on_event"],
+    "friend.accepted": ["jobs.notifications.on_event"],
+    "group.invited": ["jobs.notifications.on_event"],
+    "group.join_approved": ["jobs.notifications.on_event"],
+    "group.post_created": ["jobs.notifications.on_event"],
+    "story.viewed": ["jobs.notifications.on_event"],
+    "story.reacted": ["jobs.notifications.on_event"],
+    "story.replied": ["jobs.notifications.on_event"],
+}
+
+#: graph changes that make cached friend suggestions stale (socialgraph.graph.suggestions)
+for _event in ("friend.accepted", "friend.removed", "user.blocked", "friend.requested",
+               "follow.requested", "user.muted", "user.followed", "user.unfollowed"):
+    SUBSCRIBERS.setdefault(_event, []).append("jobs.graph.suggestions_event")
+
+
+def publish(event: str, **payload: str) -> list[str]:
+    """Queue every subscriber of ``event`` with ``payload``; returns the job paths."""
+    jobs = SUBSCRIBERS.get(event, [])
+    queue = stores.tasks()
+    for job in jobs:
+        queue.enqueue(job, event=event, **payload)
+    return jobs

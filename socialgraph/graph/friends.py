@@ -1,0 +1,446 @@
+"""Friendships, friend requests and follow requests (locked accounts).
+
+Graph:
+
+- ``(a)-[:FRIEND_REQUEST {created_at}]->(b)``: a asked b; at most one per pair.
+- ``(a)-[:FRIENDS_WITH {since}]->(b)``: ONE relationship per pair, its
+  direction meaningless (always matched undirected). Accepting also makes a
+  follow each way (friends see each other's posts); unfriending removes the
+  friendship and those follows.
+- ``(a)-[:FOLLOW_REQUEST {created_at}]->(b)``: a asked to follow locked b;
+  approving turns it into ``FOLLOWS``.
+
+Concurrency: every change runs in one write transaction that first locks
+both users (``cypher/friends/lock_users.cypher``, in uid order), then reads
+the pair's state and decides. Two racing requests (duplicate sends, accept
+against cancel) are serialised: the loser sees the winner's result and gets
+:class:`Conflict` (409), and the graph never holds two friendships or two
+requests for a pair. ArcadeDB (the local stand-in) is optimistic instead of
+locking: the later committer fails with a transient error
+(``DeadlockDetected``) and the driver retries the whole function, which then
+sees the winner's result. A race still lost after the driver's retries is
+also a 409.
+
+Every function takes the acting user's uid and a username; unknown users and
+users blocked either way are :class:`NotFound`, oneself is
+:class:`ValidationFailed`.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Callable
+
+from flask import current_app
+
+from socialgraph.core import clock
+from socialgraph.core import events
+from socialgraph import stores
+from socialgraph.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from socialgraph.core.pagination import Page, as_utc, clamp_limit, datetime_to_ms, decode_cursor, encode_cursor, ms_to_datetime
+
+log = logging.getLogger(__name__)
+
+
+def other_uid(actor: str, username: str) -> str:
+    """uid of ``username``; :class:`NotFound` if unknown, :class:`ValidationFailed` if ``actor``."""
+    from socialgraph.graph.users import resolve_uid
+
+    uid = resolve_uid(username)
+    if uid == actor:
+        raise ValidationFailed("not possible with yourself",
+                               errors=[{"field": "username", "message": "is yourself"}])
+    return uid
+
+
+def _locked_change(actor: str, other: str, username: str, decide: Callable[[object, dict], dict]) -> dict:
+    """Run ``decide(tx, state)`` in one transaction after locking both users.
+
+    ``state`` is ``friends/get_pair_state`` seen from ``actor``. A block
+    either way is :class:`NotFound`; a concurrency failure reported by the
+    store is :class:`Conflict`.
+    """
+    from neo4j.exceptions import TransientError
+
+    def work(tx):
+        tx.run("friends/lock_users", uids=sorted([actor, other]))
+        rows = tx.run("friends/get_pair_state", actor=actor, other=other)
+        if not rows or rows[0]["blocked"]:
+            raise NotFound(f"no user named {username!r}")
+        return decide(tx, rows[0])
+
+    try:
+        result = stores.graph().transaction(work)
+    except TransientError as exc:  # still racing after the driver's retries (deadlock, MVCC conflict)
+        log.info("friend change %s -> %s lost a race: %s", actor, other, exc)
+        raise Conflict("another change to this relationship happened at the same time; try again")
+    from socialgraph.graph.users import forget_following
+
+    forget_following(actor, other)
+    forget_friends(actor, other)
+    return result
+
+
+# -- friend requests --------------------------------------------------------
+def send_request(requester: str, username: str) -> dict:
+    """``requester`` asks ``username`` to be friends.
+
+    Returns ``{"status": "pending", "created_at"}``. Raises
+    :class:`ValidationFailed` (oneself), :class:`NotFound` (unknown or
+    blocked either way), :class:`Conflict` (already friends, a request
+    pending either way: accept theirs instead) and :class:`Forbidden` (the
+    target's ``friend_requests_from`` does not allow it).
+    Publishes ``friend.requested`` {requester, target}.
+    """
+    target = other_uid(requester, username)
+
+    def decide(tx, s):
+        if s["friends"]:
+            raise Conflict("you are already friends")
+        if s["request_sent"]:
+            raise Conflict("you already sent a friend request to this user")
+        if s["request_received"]:
+            raise Conflict("this user already sent you a friend request: accept it instead")
+        rule = s["friend_requests_from"]
+        if rule == "nobody" or (rule == "friends_of_friends" and not s["friends_of_friends"]):
+            raise Forbidden("this user does not accept friend requests from you")
+        rows = tx.run("friends/create_friend_request", requester=requester, target=target,
+                      created_at=clock.now())
+        return {"status": "pending", "created_at": as_utc(rows[0]["created_at"])}
+
+    out = _locked_change(requester, target, username, decide)
+    events.publish("friend.requested", requester=requester, target=target)
+    return out
+
+
+def cancel_request(requester: str, username: str) -> dict:
+    """Withdraw ``requester``'s pending request to ``username``.
+
+    Returns ``{"status": "cancelled"}``. Raises :class:`Conflict` when there
+    is no pending request (never sent, already accepted, declined or cancelled).
+    """
+    target = other_uid(requester, username)
+
+    def decide(tx, s):
+        if not s["request_sent"]:
+            raise Conflict("already friends" if s["friends"] else "no pending friend request to this user")
+        tx.run("friends/delete_friend_request", requester=requester, target=target)
+        return {"status": "cancelled"}
+
+    return _locked_change(requester, target, username, decide)
+
+
+def accept_request(target: str, username: str) -> dict:
+    """``target`` accepts the pending request from ``username``: one
+    ``FRIENDS_WITH`` and a follow each way.
+
+    Returns ``{"status": "friends", "since"}``. Raises :class:`Conflict` when
+    no request is pending (e.g. it was cancelled, or accepted by a racing
+    call). Publishes ``friend.accepted`` {requester, target}.
+    """
+    requester = other_uid(target, username)
+
+    def decide(tx, s):
+        if not s["request_received"]:
+            raise Conflict("already friends" if s["friends"] else "no pending friend request from this user")
+        tx.run("friends/delete_friend_request", requester=requester, target=target)
+        rows = tx.run("friends/create_friendship", requester=requester, target=target, since=clock.now())
+        return {"status": "friends", "since": as_utc(rows[0]["since"])}
+
+    out = _locked_change(target, requester, username, decide)
+    events.publish("friend.accepted", requester=requester, target=target)
+    return out
+
+
+def decline_request(target: str, username: str) -> dict:
+    """``target`` declines the pending request from ``username`` (the
+    requester is not told). Returns ``{"status": "declined"}``; :class:`Conflict`
+    when none is pending."""
+    requester = other_uid(target, username)
+
+    def decide(tx, s):
+        if not s["request_received"]:
+            raise Conflict("already friends" if s["friends"] else "no pending friend request from this user")
+        tx.run("friends/delete_friend_request", requester=requester, target=target)
+        return {"status": "declined"}
+
+    return _locked_change(target, requester, username, decide)
+
+
+def unfriend(actor: str, username: str) -> dict:
+    """End the friendship with ``username`` (and the follows both ways).
+    Idempotent: ``{"friends": False, "deleted": bool}``. Publishes
+    ``friend.removed`` {actor, other} and ``user.unfollowed`` for each follow removed."""
+    other = other_uid(actor, username)
+
+    def decide(tx, s):
+        if not s["friends"]:
+            return {"friends": False, "deleted": False}
+        tx.run("friends/delete_friendship", a=actor, b=other)
+        return {"friends": False, "deleted": True}
+
+    out = _locked_change(actor, other, username, decide)
+    if out["deleted"]:
+        events.publish("friend.removed", actor=actor, other=other)
+        events.publish("user.unfollowed", follower=actor, followee=other)
+        events.publish("user.unfollowed", follower=other, followee=actor)
+    return out
+
+
+# -- follow requests (locked accounts) -------------------------------------
+def request_follow(requester: str, target: str, username: str) -> dict:
+    """Ask to follow locked ``target`` (called by :func:`socialgraph.graph.users.follow`).
+
+    Idempotent: ``{"following": False, "requested": True, "created": bool}``;
+    ``{"following": True, "created": False}`` if already following.
+    Publishes ``follow.requested`` {requester, target} when created.
+    """
+
+    def decide(tx, s):
+        if s["following"]:
+            return {"following": True, "requested": False, "created": False}
+        if s["follow_requested"]:
+            return {"following": False, "requested": True, "created": False}
+        tx.run("friends/create_follow_request", requester=requester, target=target, created_at=clock.now())
+        return {"following": False, "requested": True, "created": True}
+
+    out = _locked_change(requester, target, username, decide)
+    if out["created"]:
+        events.publish("follow.requested", requester=requester, target=target)
+    return out
+
+
+def withdraw_follow_request(requester: str, target: str) -> bool:
+    """Remove ``requester``'s pending follow request to ``target``; whether one existed."""
+    rows = stores.graph().write("friends/delete_follow_request", requester=requester, target=target)
+    return bool(rows and rows[0]["deleted"])
+
+
+def approve_follow_request(owner: str, username: str) -> dict:
+    """``owner`` (locked) lets ``username`` follow them.
+
+    Returns ``{"status": "approved"}``; :class:`Conflict` when no request is
+    pending. Publishes ``follow.approved`` {requester, target} and ``user.followed``.
+    """
+    requester = other_uid(owner, username)
+
+    def decide(tx, s):
+        if not s["follow_request_received"]:
+            raise Conflict("no pending follow request from this user")
+        tx.run("friends/delete_follow_request", requester=requester, target=owner)
+        tx.run("follows/create_follow", follower=requester, followee=owner, created_at=clock.now())
+        return {"status": "approved"}
+
+    out = _locked_change(owner, requester, username, decide)
+    events.publish("follow.approved", requester=requester, target=owner)
+    events.publish("user.followed", follower=requester, followee=owner)
+    return out
+
+
+def reject_follow_request(owner: str, username: str) -> dict:
+    """``owner`` rejects the pending follow request of ``username``:
+    ``{"status": "rejected"}``; :class:`Conflict` when none is pending."""
+    requester = other_uid(owner, username)
+
+    def decide(tx, s):
+        if not s["follow_request_received"]:
+            raise Conflict("no pending follow request from this user")
+        tx.run("friends/delete_follow_request", requester=requester, target=owner)
+        return {"status": "rejected"}
+
+    return _locked_change(owner, requester, username, decide)
+
+
+# -- lists ------------------------------------------------------------------
+def page_people(query: str, cursor: str | None, limit: int | None, **params) -> Page:
+    """Run a people-list query keyset-paginated on (``at``, uid), newest first:
+    items ``{uid, username, display_name, at}``."""
+    limit = clamp_limit(limit)
+    key = decode_cursor(cursor, "at", "uid")
+    rows = stores.graph().read(query, limit=limit + 1,
+                                   after_at=ms_to_datetime(key["at"]) if key else None,
+                                   after_uid=str(key["uid"]) if key else None, **params)
+    items = [{"uid": r["uid"], "username": r["username"], "display_name": r["display_name"],
+              "at": as_utc(r["at"])} for r in rows[:limit]]
+    next_cursor = None
+    if len(rows) > limit:
+        last = rows[limit - 1]
+        next_cursor = encode_cursor({"at": datetime_to_ms(last["at"]), "uid": last["uid"]})
+    return Page(items, next_cursor)
+
+
+def incoming_requests(uid: str, cursor: str | None = None, limit: int | None = None) -> Page:
+    """Friend requests sent to ``uid``, newest first: items ``{uid, username,
+    display_name, at}`` (request time); cursor pagination."""
+    return page_people("friends/list_incoming_requests", cursor, limit, uid=uid)
+
+
+def outgoing_requests(uid: str, cursor: str | None = None, limit: int | None = None) -> Page:
+    """Friend requests ``uid`` sent and still pending, newest first."""
+    return page_people("friends/list_outgoing_requests", cursor, limit, uid=uid)
+
+
+def follow_requests(uid: str, cursor: str | None = None, limit: int | None = None) -> Page:
+    """Pending follow requests to ``uid`` (a locked account), newest first."""
+    return page_people("friends/list_follow_requests", cursor, limit, uid=uid)
+
+
+def list_friends(username: str, viewer: str | None, cursor: str | None = None,
+                 limit: int | None = None) -> Page:
+    """Friends of ``username``, newest friendship first (``at`` = since).
+
+    Raises :class:`NotFound` (unknown, or blocked either way with the viewer)
+    and :class:`Forbidden` (profile or friends list hidden by privacy
+    settings). Users blocked either way by the viewer are left out.
+    """
+    from socialgraph.graph.privacy import require_list_access
+    from socialgraph.graph.relations import blocked_either_way
+    from socialgraph.graph.users import resolve_uid
+
+    owner = resolve_uid(username)
+    require_list_access(viewer, owner, "friends")
+    return page_people("friends/list_friends", cursor, limit, uid=owner, hidden=sorted(blocked_either_way(viewer)))
+
+
+def mutual_friends(viewer: str, username: str, cursor: str | None = None, limit: int | None = None) -> dict:
+    """Friends ``viewer`` and ``username`` have in common, by uid; plus ``count``.
+
+    Returns ``{"count": n, "items": [{uid, username, display_name}], "next_cursor"}``.
+    Raises :class:`NotFound` (unknown or blocked either way),
+    :class:`ValidationFailed` (oneself) and :class:`Forbidden` (the other's
+    friends list is hidden from the viewer).
+    """
+    from socialgraph.graph.privacy import require_list_access
+    from socialgraph.graph.relations import blocked_either_way
+
+    other = other_uid(viewer, username)
+    require_list_access(viewer, other, "friends")
+    limit = clamp_limit(limit)
+    key = decode_cursor(cursor, "uid")
+    g = stores.graph()
+    rows = g.read("friends/list_mutual_friends", a=viewer, b=other, hidden=sorted(blocked_either_way(viewer)),
+                  after_uid=str(key["uid"]) if key else None, limit=limit + 1)
+    count = mutual_count(viewer, other)["count"]
+    next_cursor = encode_cursor({"uid": rows[limit - 1]["uid"]}) if len(rows) > limit else None
+    return {"count": count, "items": rows[:limit], "next_cursor": next_cursor}
+
+
+def mutual_count(a: str, b: str, b_friends: list[str] | None = None) -> dict:
+    """``{"count", "sample"}``: how many friends ``a`` and ``b`` share and the
+    first three of their usernames in alphabetical order (no authorisation:
+    callers check it). Both friend lists come in one query and are intersected
+    here (O(n + m)); ``b_friends``: ``b``'s friends' usernames when the caller
+    already read them."""
+    lists = friend_usernames([a] if b_friends is not None else [a, b])
+    if b_friends is not None:
+        lists[b] = b_friends
+    if a not in lists or b not in lists:
+        return {"count": 0, "sample": []}
+    common = set(lists[a]) & set(lists[b])
+    return {"count": len(common), "sample": sorted(common)[:3]}
+
+
+FRIENDS_KEY = "sg:friends:{uid}"
+
+
+def friend_usernames(uids: list[str]) -> dict[str, list[str]]:
+    """``uid -> usernames of their friends`` for those of ``uids`` that exist:
+    Redis copies (``sg:friends:<uid>``, versioned, ``FOLLOWING_CACHE_SECONDS``;
+    dropped by every friendship change and block), the rest in one graph query."""
+    import json
+
+    from redis.exceptions import RedisError
+
+    from socialgraph.stores import readcache
+
+    keys = [FRIENDS_KEY.format(uid=u) for u in uids]
+    try:
+        copies, versions = readcache.get_many(keys)
+    except RedisError:
+        copies, versions = [None] * len(keys), None
+    out = {u: json.loads(raw) for u, raw in zip(uids, copies) if raw}
+    missing = [u for u in uids if u not in out]
+    if missing:
+        rows = stores.graph().read("friends/list_friend_usernames", uids=missing)
+        found = {r["uid"]: r["friends"] for r in rows}
+        out.update(found)
+        if versions is not None:
+            v_of = dict(zip(uids, versions))
+            readcache.put_many(((FRIENDS_KEY.format(uid=u), v_of[u], json.dumps(f)) for u, f in found.items()),
+                               int(current_app.config["FOLLOWING_CACHE_SECONDS"]))
+    return out
+
+
+def forget_friends(*uids: str) -> None:
+    """After a friendship change, a block or an account deletion."""
+    from socialgraph.stores import readcache
+
+    readcache.invalidate(*[FRIENDS_KEY.format(uid=u) for u in uids])
+
+
+def connection(viewer: str, username: str) -> dict:
+    """"How you are connected": one shortest chain of friendships from
+    ``viewer`` to ``username``, at most 4 hops, never through users who block
+    or are blocked by either end (BFS by the graph store's ``shortestPath``).
+
+    Returns ``{"degree": hops or None, "path": [{uid, username, display_name}]}``
+    (``path`` from the viewer to the other, empty when not connected within
+    4 hops). Raises :class:`NotFound` / :class:`ValidationFailed`.
+    """
+    from socialgraph.graph.relations import blocked_either_way
+
+    other = other_uid(viewer, username)
+    if other in blocked_either_way(viewer):
+        raise NotFound(f"no user named {username!r}")
+    rows = stores.graph().read("friends/get_friendship_path", viewer=viewer, other=other)
+    if not rows:
+        return {"degree": None, "path": []}
+    path = rows[0]["path"]
+    return {"degree": len(path) - 1, "path": path}
+
+
+# -- profiles ---------------------------------------------------------------
+RESTRICTED_KEEP = ("uid", "username", "display_name")
+
+
+def profile_extras(profile: dict, viewer: str | None, row: dict) -> dict:
+    """Add friendship fields to a profile (``socialgraph.graph.users.get_profile``) and
+    apply the owner's privacy settings. ``row``: the profile card and viewer
+    relation (:func:`socialgraph.graph.users.profile_card`: privacy settings, friends
+    count, how the viewer stands to the owner; ``owner_friends`` when the
+    owner's friend list was read with them).
+
+    Adds ``restricted`` (bool), ``locked``, ``friends_count``, ``friendship``
+    (``none`` | ``friends`` | ``request_sent`` | ``request_received`` | ``self``;
+    ``None`` anonymous), ``follow_requested`` and ``mutual_friends``
+    (``{count, sample}``: up to three usernames; ``None`` for anonymous
+    viewers, oneself, or when the owner hides their friends list). A profile
+    the viewer may not see keeps only uid, username and display name, with
+    everything else ``None`` and ``restricted: true``. Raises :class:`NotFound`
+    for blocks either way.
+    """
+    from dataclasses import fields
+
+    from socialgraph.graph.privacy import Access
+
+    owner = profile["uid"]
+    if row["blocked"]:
+        raise NotFound("no such user")
+    acc = Access(owner=owner, viewer=viewer,
+                 **{f.name: row[f.name] for f in fields(Access) if f.name in row})
+    friendship = None
+    if viewer:
+        friendship = ("self" if acc.is_self else "friends" if row["friends"] else
+                      "request_sent" if row["request_sent"] else
+                      "request_received" if row["request_received"] else "none")
+    mutual = None
+    if viewer and not acc.is_self and acc.friend_list:
+        mutual = mutual_count(viewer, owner, row.get("owner_friends"))
+    out = {**profile, "restricted": not acc.profile, "locked": acc.locked,
+           "friends_count": row["friends_count"] if acc.friend_list else None,
+           "friendship": friendship, "follow_requested": bool(row["follow_requested"]),
+           "mutual_friends": mutual}
+    if not acc.profile:
+        out = {k: (v if k in RESTRICTED_KEEP or k in ("restricted", "locked", "friendship",
+                                                     "follow_requested") else None)
+               for k, v in out.items()}
+    return out

@@ -1,0 +1,71 @@
+"""App-wide HTTP middleware (issue 8), registered by ``register_extensions``:
+
+- security headers on every response (:func:`security_headers`);
+- CORS for the origins in ``SG_CORS_ORIGINS`` (flask-cors; none by default);
+- rate limits (:mod:`socialgraph.http.limits`, flask-limiter on Redis);
+- ``Idempotency-Key`` on POST (:mod:`socialgraph.http.idempotency`).
+
+Order matters: Flask runs ``after_request`` hooks in reverse registration
+order, so the header hook is registered first and sees the final response.
+"""
+from __future__ import annotations
+
+from flask import Flask, current_app, request
+
+#: Headers the browser may read from a cross-origin response.
+EXPOSED_HEADERS = ["X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset", "Retry-After",
+                   "Idempotent-Replayed", "Location"]
+ALLOWED_HEADERS = ["Authorization", "Content-Type", "Idempotency-Key"]
+
+_DOCS_CSP = ("default-src 'none'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+             "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: https:; "
+             "connect-src 'self'; frame-ancestors 'none'")
+_API_CSP = "default-src 'none'; frame-ancestors 'none'"
+#: The reference web client (``/`` and ``/web/``): own scripts and styles only;
+#: images and videos may come from presigned object-storage URLs (another origin).
+_WEB_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob: http: https:; "
+            "media-src 'self' blob: http: https:; connect-src 'self' ws: wss:; object-src 'none'; "
+            "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+
+
+def security_headers(response):
+    """OWASP Secure Headers Project recommendations for a JSON API.
+
+    ``Strict-Transport-Security`` only over HTTPS (``SG_HSTS_SECONDS``);
+    ``Cache-Control: no-store`` on authenticated answers; ``Retry-After``
+    only where it means something (429, 503).
+    """
+    h = response.headers
+    h.setdefault("X-Content-Type-Options", "nosniff")
+    h.setdefault("X-Frame-Options", "DENY")
+    h.setdefault("Referrer-Policy", "no-referrer")
+    h.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    h.setdefault("Cross-Origin-Resource-Policy", "same-site")
+    h.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=(), interest-cohort=()")
+    docs = request.path.endswith("/docs") or request.path.endswith("/docs/")
+    web = request.path == "/" or request.path.startswith("/web/")
+    h.setdefault("Content-Security-Policy", _DOCS_CSP if docs else _WEB_CSP if web else _API_CSP)
+    if request.is_secure and current_app.config.get("HSTS_SECONDS"):
+        h.setdefault("Strict-Transport-Security",
+                     f"max-age={current_app.config['HSTS_SECONDS']}; includeSubDomains")
+    if request.headers.get("Authorization"):
+        h["Cache-Control"] = "no-store"
+    if response.status_code not in (429, 503) and "Retry-After" in h:
+        del h["Retry-After"]
+    return response
+
+
+def init_middleware(app: Flask) -> None:
+    """Register headers, CORS, the limiter and idempotency on ``app``."""
+    from socialgraph.http.idempotency import init_idempotency
+    from socialgraph.http.limits import init_limiter
+
+    app.after_request(security_headers)
+    origins = app.config.get("CORS_ORIGINS") or []
+    if origins:
+        from flask_cors import CORS
+
+        CORS(app, resources={r"/api/*": {"origins": origins}}, expose_headers=EXPOSED_HEADERS,
+             allow_headers=ALLOWED_HEADERS, supports_credentials=False, max_age=600)
+    init_idempotency(app)
+    init_limiter(app)

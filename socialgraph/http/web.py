@@ -1,0 +1,159 @@
+"""HTTP plumbing shared by every blueprint: JWT, OpenAPI, problem responses.
+
+Every error leaves as ``application/problem+json`` (RFC 9457):
+
+- :class:`~socialgraph.core.errors.DomainError` subclasses with their own status;
+- request validation (webargs/marshmallow) -> 422 ``validation-failed`` with
+  ``errors: [{field, message}]``; malformed JSON -> 400 ``malformed-request``;
+- JWT problems -> 401 ``authentication-required`` / ``invalid-token``;
+- a store that does not answer (Bolt, MongoDB, S3, Redis) -> 503
+  ``store-unavailable`` with ``Retry-After``;
+- anything else -> 500 ``internal-error``, logged with its traceback, which
+  the client never sees.
+"""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from socialgraph.core import errors
+from socialgraph.core.errors import DomainError, StoreUnavailable
+
+log = logging.getLogger(__name__)
+
+PROBLEM_MIMETYPE = "application/problem+json"
+RETRY_AFTER_SECONDS = 5
+
+
+def problem_response(problem: dict, status: int, headers: dict | None = None):
+    resp = jsonify(problem)
+    resp.status_code = status
+    resp.mimetype = PROBLEM_MIMETYPE
+    for k, v in (headers or {}).items():
+        resp.headers[k] = v
+    return resp
+
+
+def _domain(exc: DomainError, headers: dict | None = None):
+    return problem_response(exc.to_problem(instance=request.path), exc.status, headers)
+
+
+def store_error_types() -> tuple[type, ...]:
+    """Exception classes that mean "a store is away" (answered with 503)."""
+    import neo4j.exceptions as neo
+    import pymongo.errors as mongo
+    import redis.exceptions as red
+    import urllib3.exceptions as http
+
+    return (
+        neo.ServiceUnavailable, neo.SessionExpired, neo.DatabaseUnavailable,
+        neo.DatabaseNotFound if hasattr(neo, "DatabaseNotFound") else neo.ServiceUnavailable,
+        mongo.ConnectionFailure, mongo.ServerSelectionTimeoutError, mongo.ExecutionTimeout,
+        mongo.WaitQueueTimeoutError,
+        red.ConnectionError, red.TimeoutError, red.BusyLoadingError,
+        http.MaxRetryError, http.ProtocolError, http.NewConnectionError,
+        ConnectionError, TimeoutError,
+    )
+
+
+def _field_errors(messages) -> list[dict]:
+    """webargs ``{"json": {"field": ["msg"]}}`` -> ``[{"field", "message", "in"}]``."""
+    out = []
+
+    def walk(prefix, value, location):
+        if isinstance(value, dict):
+            for k, v in value.items():
+                walk(f"{prefix}.{k}" if prefix else str(k), v, location)
+        elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+            for msg in value:
+                out.append({"field": prefix or "_body", "message": msg, "in": location})
+        elif isinstance(value, list):
+            for i, v in enumerate(value):
+                walk(f"{prefix}.{i}" if prefix else str(i), v, location)
+        else:
+            out.append({"field": prefix or "_body", "message": str(value), "in": location})
+
+    for location, value in (messages or {}).items():
+        walk("", value, location)
+    return out
+
+
+def register_problem_handlers(app: Flask) -> None:
+    stores = store_error_types()
+
+    @app.errorhandler(DomainError)
+    def handle_domain(exc: DomainError):
+        return _domain(exc, getattr(exc, "headers", None))
+
+    @app.errorhandler(HTTPException)
+    def handle_http(exc: HTTPException):
+        data = getattr(exc, "data", None) or {}
+        messages = data.get("messages")
+        code = exc.code or 500
+        if code == 422 and messages:
+            return _domain(errors.ValidationFailed("the request has invalid fields",
+                                                   errors=_field_errors(messages)))
+        if code == 400:
+            detail = "the request body is not valid JSON" if messages else (exc.description or "bad request")
+            return _domain(errors.MalformedRequest(detail, errors=_field_errors(messages) or None))
+        mapping = {401: errors.AuthenticationRequired, 403: errors.Forbidden, 404: errors.NotFound,
+                   405: errors.MethodNotAllowed, 409: errors.Conflict, 413: errors.PayloadTooLarge,
+                   415: errors.UnsupportedMediaType, 429: errors.RateLimited}
+        cls = mapping.get(code)
+        if cls is not None:
+            detail = exc.description if cls is not errors.NotFound else "no such resource"
+            headers = dict(exc.get_headers()) if code == 405 else {}
+            headers.pop("Content-Type", None)
+            return _domain(cls(detail), headers)
+        problem = {"type": errors.PROBLEM_BASE + f"http-{code}", "title": exc.name, "status": code,
+                   "detail": exc.description, "instance": request.path}
+        return problem_response(problem, code)
+
+    @app.errorhandler(Exception)
+    def handle_any(exc: Exception):
+        if isinstance(exc, stores):
+            log.warning("store unavailable on %s %s: %s: %s", request.method, request.path,
+                        type(exc).__name__, exc)
+            return _domain(StoreUnavailable("a data store is not answering; try again shortly"),
+                           {"Retry-After": str(RETRY_AFTER_SECONDS)})
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        problem = {"type": errors.PROBLEM_BASE + "internal-error", "title": "Internal server error",
+                   "status": 500, "detail": "an unexpected error occurred; it has been logged",
+                   "instance": request.path}
+        return problem_response(problem, 500)
+
+
+def init_web(app: Flask) -> None:
+    """JWT manager (with the Redis session blocklist) and the OpenAPI ``Api``."""
+    from flask_jwt_extended import JWTManager
+    from socialgraph.http.openapi_problems import ProblemApi as Api
+
+    app.config.setdefault("JWT_TOKEN_LOCATION", ["headers"])
+    app.config.setdefault("JWT_ERROR_MESSAGE_KEY", "detail")
+    jwt = JWTManager(app)
+
+    @jwt.token_in_blocklist_loader
+    def _revoked(_header, payload):
+        from socialgraph.accounts.service import is_token_revoked
+
+        return is_token_revoked(payload)
+
+    def _problem(cls, detail):
+        return _domain(cls(detail), {"WWW-Authenticate": 'Bearer realm="socialgraph"'})
+
+    jwt.unauthorized_loader(lambda reason: _problem(errors.AuthenticationRequired,
+                                                    "an access token is required (Authorization: Bearer ...)"))
+    jwt.invalid_token_loader(lambda reason: _problem(errors.InvalidToken, f"the token is not valid: {reason}"))
+    jwt.expired_token_loader(lambda h, p: _problem(errors.InvalidToken, "the token has expired"))
+    jwt.revoked_token_loader(lambda h, p: _problem(errors.InvalidToken, "the token has been revoked"))
+    jwt.user_lookup_error_loader(lambda h, p: _problem(errors.InvalidToken, "the account no longer exists"))
+
+    api = Api(app, spec_kwargs={
+        "info": {"description": "REST + WebSocket API of the socialgraph social network. Errors are "
+                                "application/problem+json (RFC 9457)."},
+    })
+    api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer",
+                                                        "bearerFormat": "JWT"})
+    app.extensions["openapi"] = api

@@ -1,0 +1,284 @@
+"""Direct messages: one-to-one and small group conversations in MongoDB.
+
+Documents:
+
+- ``conversations``: ``{_id, kind: "direct"|"group", members: [uid], title,
+  created_by, created_at, last_message_at, direct_key ("<uid>:<uid>" sorted,
+  direct only; unique), read: {uid: last read message id}}``
+- ``messages``: ``{_id, conversation_id, sender_id, text, created_at}``
+
+Rules: only members read or write a conversation (others get 404); a user
+who blocks the sender, or is blocked by them, is treated as absent (404,
+and their messages are hidden from each other in groups); who may message
+a user is decided by :func:`can_message` (the ``messages_from`` property of
+the recipient's graph node: ``everyone`` (default), ``friends``, ``nobody``).
+Sending is limited to ``MESSAGE_RATE_PER_MINUTE`` per user (Redis fixed
+window) and ``MESSAGE_MAX_CHARS`` characters. New messages, typing and read
+receipts go to the members' sockets (:mod:`socialgraph.messaging.realtime`).
+"""
+from __future__ import annotations
+
+from bson import ObjectId
+from flask import current_app
+from pymongo import ReturnDocument
+from pymongo.errors import DuplicateKeyError
+
+from socialgraph.core import clock
+from socialgraph import stores
+from socialgraph.messaging import realtime
+from socialgraph.core.errors import Forbidden, NotFound, RateLimited, ValidationFailed
+from socialgraph.core.pagination import Page, clamp_limit, datetime_to_ms, decode_cursor, encode_cursor, ms_to_datetime
+from socialgraph.content.posts import parse_id
+
+RATE_KEY = "sg:msg:rate:{uid}:{window}"
+
+
+def _db():
+    return stores.mongo()
+
+
+def can_message(sender: str, recipient: str) -> None:
+    """Raise unless ``sender`` may message ``recipient``.
+
+    :class:`NotFound` when either blocks the other (as if the user did not
+    exist); :class:`Forbidden` when the recipient's ``messages_from`` is
+    ``nobody``, or ``friends`` and they are not friends. The rule itself is
+    :func:`socialgraph.graph.privacy.access` (one place for every privacy setting).
+    """
+    from socialgraph.graph.privacy import access
+
+    acc = access(sender, recipient)  # NotFound for unknown users and blocks either way
+    if acc.blocked:
+        raise NotFound("no such user")
+    if not acc.message:
+        raise Forbidden("this user does not accept messages from you")
+
+
+def _present_conv(doc: dict, viewer: str) -> dict:
+    from socialgraph.graph.users import short_profiles
+
+    profiles = short_profiles(doc["members"])
+    return {
+        "id": str(doc["_id"]), "kind": doc["kind"], "title": doc.get("title"),
+        "members": [{"uid": m, "username": profiles.get(m, {}).get("username"),
+                     "display_name": profiles.get(m, {}).get("display_name")} for m in doc["members"]],
+        "created_at": doc["created_at"], "last_message_at": doc.get("last_message_at"),
+        "last_read_message_id": (doc.get("read") or {}).get(viewer),
+    }
+
+
+def _present_msg(doc: dict) -> dict:
+    return {"id": str(doc["_id"]), "conversation_id": str(doc["conversation_id"]),
+            "sender_id": doc["sender_id"], "text": doc["text"], "created_at": doc["created_at"]}
+
+
+def start_conversation(actor: str, usernames: list[str], title: str | None = None) -> dict:
+    """Open a conversation of ``actor`` with ``usernames`` (1 = direct, reused if it exists).
+
+    Raises :class:`ValidationFailed` (nobody, oneself only, too many members),
+    :class:`NotFound` (unknown or blocked user), :class:`Forbidden` (does not accept messages).
+    """
+    from socialgraph.graph.users import resolve_uid
+
+    names = list(dict.fromkeys(u.strip().lower() for u in usernames if u and u.strip()))
+    limit = current_app.config["CONVERSATION_MAX_MEMBERS"]
+    if not names:
+        raise ValidationFailed("name at least one member", errors=[{"field": "members", "message": "empty"}])
+    if len(names) + 1 > limit:
+        raise ValidationFailed("too many members", errors=[
+            {"field": "members", "message": f"at most {limit} members including you"}])
+    others = []
+    for name in names:
+        uid = resolve_uid(name)
+        if uid != actor:
+            can_message(actor, uid)
+            others.append(uid)
+    if not others:
+        raise ValidationFailed("you cannot message yourself", errors=[{"field": "members", "message": "is yourself"}])
+    now = clock.now()
+    db = _db()
+    if len(others) == 1:
+        pair = sorted([actor, others[0]])
+        key = f"{pair[0]}:{pair[1]}"
+        doc = db.conversations.find_one({"direct_key": key})
+        if doc is None:
+            doc = {"kind": "direct", "members": pair, "title": None, "created_by": actor, "created_at": now,
+                   "last_message_at": None, "activity_at": now, "direct_key": key, "read": {}}
+            try:
+                doc["_id"] = db.conversations.insert_one(doc).inserted_id
+            except DuplicateKeyError:
+                doc = db.conversations.find_one({"direct_key": key})
+        return _present_conv(doc, actor)
+    doc = {"kind": "group", "members": [actor] + others, "title": (title or "").strip()[:100] or None,
+           "created_by": actor, "created_at": now, "last_message_at": None, "activity_at": now, "read": {}}
+    doc["_id"] = db.conversations.insert_one(doc).inserted_id
+    return _present_conv(doc, actor)
+
+
+def _member_conv(actor: str, conversation_id: str) -> dict:
+    doc = _db().conversations.find_one({"_id": parse_id(conversation_id, "conversation"), "members": actor})
+    if doc is None:
+        raise NotFound("conversation not found")
+    return doc
+
+
+def get_conversation(actor: str, conversation_id: str) -> dict:
+    """One conversation of ``actor``. Raises :class:`NotFound` for non-members."""
+    return _present_conv(_member_conv(actor, conversation_id), actor)
+
+
+def list_conversations(actor: str, cursor: str | None = None, limit: int | None = None) -> Page:
+    """``actor``'s conversations, most recently created/active first; cursor = (activity ms, id)."""
+    limit = clamp_limit(limit)
+    key = decode_cursor(cursor, "at", "id")
+    flt: dict = {"members": actor}
+    if key:
+        at, oid = ms_to_datetime(key["at"]), parse_id(str(key["id"]), "cursor")
+        flt = {"$and": [flt, {"$or": [{"activity_at": {"$lt": at}}, {"activity_at": at, "_id": {"$lt": oid}}]}]}
+    docs = list(_db().conversations.find(flt).sort([("activity_at", -1), ("_id", -1)]).limit(limit + 1))
+    next_cursor = None
+    if len(docs) > limit:
+        last = docs[limit - 1]
+        next_cursor = encode_cursor({"at": datetime_to_ms(last["activity_at"]), "id": str(last["_id"])})
+    return Page([_present_conv(d, actor) for d in docs[:limit]], next_cursor)
+
+
+def _rate_limit(actor: str) -> None:
+    per_minute = current_app.config["MESSAGE_RATE_PER_MINUTE"]
+    window = int(clock.now().timestamp() // 60)
+    r = stores.cache()
+    key = RATE_KEY.format(uid=actor, window=window)
+    pipe = r.pipeline()
+    pipe.incr(key)
+    pipe.expire(key, 120)
+    count, _ = pipe.execute()
+    if count > per_minute:
+        raise RateLimited(f"at most {per_minute} messages per minute; slow down", retry_after=60)
+
+
+def send_message(actor: str, conversation_id: str, text: str) -> dict:
+    """Send ``text`` to a conversation of ``actor`` and deliver it to the members' sockets.
+
+    Raises :class:`NotFound` (not a member; direct partner blocked either way),
+    :class:`Forbidden` (partner does not accept messages), :class:`ValidationFailed`
+    (empty or longer than ``MESSAGE_MAX_CHARS``), :class:`RateLimited` (flooding).
+    """
+    max_chars = current_app.config["MESSAGE_MAX_CHARS"]
+    text = (text or "").strip()
+    if not text:
+        raise ValidationFailed("message is empty", errors=[{"field": "text", "message": "must not be empty"}])
+    if len(text) > max_chars:
+        raise ValidationFailed("message is too long", errors=[
+            {"field": "text", "message": f"at most {max_chars} characters"}])
+    conv = _member_conv(actor, conversation_id)
+    others = [m for m in conv["members"] if m != actor]
+    if conv["kind"] == "direct":
+        can_message(actor, others[0])
+        recipients = others
+    else:
+        from socialgraph.graph.relations import blocked_either_way
+
+        hidden = blocked_either_way(actor)
+        recipients = [m for m in others if m not in hidden]
+    _rate_limit(actor)
+    now = clock.now()
+    doc = {"conversation_id": conv["_id"], "sender_id": actor, "text": text, "created_at": now}
+    doc["_id"] = _db().messages.insert_one(doc).inserted_id
+    _db().conversations.update_one({"_id": conv["_id"]}, {"$set": {"last_message_at": now, "activity_at": now,
+                                                                    f"read.{actor}": str(doc["_id"])}})
+    shown = _present_msg(doc)
+    for uid in recipients + [actor]:
+        realtime.publish(uid, {"type": "message", "message": shown})
+    return shown
+
+
+def history(actor: str, conversation_id: str, cursor: str | None = None, limit: int | None = None) -> Page:
+    """Messages of a conversation, newest first (cursor = message id); messages of
+    users blocked either way are left out. Raises :class:`NotFound`."""
+    from socialgraph.graph.relations import blocked_either_way
+
+    conv = _member_conv(actor, conversation_id)
+    limit = clamp_limit(limit)
+    key = decode_cursor(cursor, "id")
+    flt: dict = {"conversation_id": conv["_id"]}
+    hidden = blocked_either_way(actor)
+    if hidden:
+        flt["sender_id"] = {"$nin": sorted(hidden)}
+    if key:
+        flt["_id"] = {"$lt": parse_id(str(key["id"]), "cursor")}
+    docs = list(_db().messages.find(flt).sort([("_id", -1)]).limit(limit + 1))
+    next_cursor = encode_cursor({"id": str(docs[limit - 1]["_id"])}) if len(docs) > limit else None
+    return Page([_present_msg(d) for d in docs[:limit]], next_cursor)
+
+
+def mark_read(actor: str, conversation_id: str, message_id: str) -> dict:
+    """Read receipt: ``actor`` has read up to ``message_id``; members are told
+    (``{"type": "read", ...}``). Never moves backwards. Raises :class:`NotFound`."""
+    conv = _member_conv(actor, conversation_id)
+    msg = _db().messages.find_one({"_id": parse_id(message_id, "message"), "conversation_id": conv["_id"]})
+    if msg is None:
+        raise NotFound("message not found")
+    current = (conv.get("read") or {}).get(actor)
+    if current is None or ObjectId(current) < msg["_id"]:
+        _db().conversations.find_one_and_update({"_id": conv["_id"]}, {"$set": {f"read.{actor}": message_id}},
+                                                return_document=ReturnDocument.AFTER)
+        event = {"type": "read", "conversation_id": conversation_id, "user_id": actor, "message_id": message_id}
+        for uid in conv["members"]:
+            if uid != actor:
+                realtime.publish(uid, event)
+        current = message_id
+    return {"conversation_id": conversation_id, "last_read_message_id": current}
+
+
+def typing(actor: str, conversation_id: str) -> None:
+    """Tell the other online members that ``actor`` is typing. Raises :class:`NotFound`."""
+    from socialgraph.graph.relations import blocked_either_way
+
+    conv = _member_conv(actor, conversation_id)
+    hidden = blocked_either_way(actor)
+    realtime.publish_if_online([m for m in conv["members"] if m != actor and m not in hidden],
+                               {"type": "typing", "conversation_id": conversation_id, "user_id": actor})
+
+
+# -- data portability (socialgraph.portability.service) ---------------------------------
+def _export_area(ctx) -> None:
+    """``messages.json``: the user's conversations (members by username) and
+    the messages they sent, oldest first. Others' messages are theirs and stay out."""
+    from socialgraph.graph.users import short_profiles
+
+    db = _db()
+    convs = list(db.conversations.find({"members": ctx.uid}).sort([("created_at", 1), ("_id", 1)]))
+    names = short_profiles(sorted({m for c in convs for m in c["members"]}))
+    ctx.add_json("messages.json", {
+        "conversations": [{"id": str(c["_id"]), "kind": c["kind"], "title": c.get("title"),
+                           "members": [(names.get(m) or {}).get("username") for m in c["members"]],
+                           "created_at": c["created_at"], "last_message_at": c.get("last_message_at")}
+                          for c in convs],
+        "messages": [{"id": str(m["_id"]), "conversation_id": str(m["conversation_id"]), "text": m["text"],
+                      "created_at": m["created_at"]}
+                     for m in db.messages.find({"sender_id": ctx.uid}).sort([("created_at", 1), ("_id", 1)])],
+    })
+
+
+def _erase_area(uid: str) -> dict:
+    """The user's messages go; the user leaves every conversation (their read
+    marker with them); a conversation left without members goes with its
+    messages. Idempotent."""
+    db = _db()
+    deleted = db.messages.delete_many({"sender_id": uid}).deleted_count
+    left = db.conversations.update_many({"members": uid}, {"$pull": {"members": uid},
+                                                           "$unset": {f"read.{uid}": ""}}).modified_count
+    empty = [c["_id"] for c in db.conversations.find({"members": []}, {"_id": 1})]
+    if empty:
+        db.messages.delete_many({"conversation_id": {"$in": empty}})
+        db.conversations.delete_many({"_id": {"$in": empty}})
+    return {"messages": deleted, "conversations_left": left, "conversations_deleted": len(empty)}
+
+
+def _register_portability() -> None:
+    from socialgraph.portability.service import register_area
+
+    register_area("messages", order=60, export=_export_area, erase=_erase_area)
+
+
+_register_portability()

@@ -1,0 +1,607 @@
+"""Data portability: the per-area registry of exporters, importers and erasers,
+the export archive (an RQ job) and its import into another account.
+
+Every area of the data model registers one :class:`Area` with
+:func:`register_area`; the export, the import and account deletion
+(:mod:`socialgraph.accounts.deletion`) walk :data:`AREAS` in ``order``, so a new area
+(friendships, media, messages, stories, groups, notifications, ...) plugs in
+by adding one ``register_area(...)`` call next to its service, without
+touching this module's code::
+
+    register_area("messages", order=35,
+                  export=lambda ctx: ctx.add_json("messages.json", ...),
+                  erase=lambda uid: ...,          # idempotent: may run again after a crash
+                  import_=lambda ctx: {...})      # optional; returns counts
+
+Archive format (a zip; JSON is UTF-8; ActivityStreams 2.0 where it fits,
+as Mastodon's archive does; https://www.w3.org/TR/activitystreams-core/):
+
+==========================  ===================================================
+``manifest.json``           ``{format: "socialgraph-export", version: 1,
+                            exported_at, uid, username, files: [...]}``
+``actor.json``              AS2 ``Person`` (preferredUsername, name, summary, published)
+``account.json``            username, email, email_verified, created_at, two_factor_enabled
+``relationships.json``      ``{following, followers, blocking, muting: [username],
+                            relationships: [{type, direction, other}]}`` (all graph edges)
+``outbox.json``             AS2 ``OrderedCollection`` of ``Create`` activities whose
+                            ``object`` is a ``Note`` (content = text, published, updated,
+                            tag = Hashtag, ``sg:history``, ``sg:counts``)
+``comments.json``           AS2 ``OrderedCollection`` of ``Note`` with ``inReplyTo``
+``likes.json``              AS2 ``OrderedCollection`` of ``Like`` (``sg:reaction`` = type)
+``sessions.json``           active and past sessions (created_at, ip, user_agent, revoked_at)
+``login_attempts.json``     the account's recorded sign-in attempts
+``media/<path>``            every object under the user's prefix ``users/<uid>/``
+                            (except earlier exports and imports)
+``messages.json``           ``{conversations: [{id, kind, title, members: [username],
+                            created_at, last_message_at}], messages: [{id,
+                            conversation_id, text, created_at}]}`` (messages the user sent)
+``notifications.json``      ``{notifications: [API shape: id, seq, type, summary, actors,
+                            object, read, created_at, ...], preferences: {type: {in_app,
+                            realtime, email}}}``
+``stories.json``            ``{stories: [{id, kind, text, background, overlays, stickers,
+                            audience, created_at, expires_at, kept, view_count, file}],
+                            highlights: [{id, title, story_ids}], views: [{story_id,
+                            viewed_at, reaction}], replies: [{story_id, text, created_at}]}``
+``stories/<id>.jpg``        story images (objects under ``stories/<uid>/``)
+``groups.json``             ``{memberships: [{group_id, name, privacy, role, owner}],
+                            events_created: [...], rsvps: [{event_id, group_id, status, at}]}``
+                            (group posts are in ``outbox.json``)
+``media.json``              ``{media: [{id, kind, status, content_type, size, width,
+                            height, duration, post_id, created_at}], files: [path]}``
+``attachments/<id>/<name>`` media files (objects under ``media/<uid>/``)
+``lists.json``              ``{lists: [{id, name, created_at, members: [username]}],
+                            close_friends: [username]}``
+==========================  ===================================================
+
+Deletion (:mod:`socialgraph.accounts.deletion`) runs the erasers in ``order``: posts
+(20), objects under ``users/<uid>/`` (40), Redis (50: :data:`REDIS_USER_KEYS`,
+:data:`REDIS_USER_PATTERNS`, presence), messages (60: the user's messages go,
+the user leaves every conversation, empty ones go), notifications (61: own ones
+and preferences; the user is taken out of others' actors), stories (62:
+stories, views, replies, highlights, ledger, objects under ``stories/<uid>/``),
+groups (63: ownership or the admin role is handed to another member first, a
+group with no other member is deleted; RSVPs go), media (64: documents and
+objects under ``media/<uid>/``), named lists (80), the graph node with every relationship
+(friendships, requests, close friends, lists, follows, blocks, memberships;
+90), sessions/attempts/exports/imports (95), the account (100). Messages,
+notifications, stories, groups and media are not imported.
+
+The archive is stored at ``users/<uid>/exports/<export_id>.zip`` in the
+media bucket and downloaded through a presigned URL that expires after
+``SG_EXPORT_LINK_SECONDS``. When it is ready the domain event
+``export.ready {user_id, export_id}`` is published (its subscribers email
+the link and notify the user).
+
+Import (:func:`start_import`) reads such an archive into the caller's
+account: profile (display name, bio), follows, blocks and mutes by
+username (unknown users are skipped), posts with their original text and
+dates and audience (which Mastodon's import cannot do; group posts are not
+imported, an audience that cannot be rebuilt becomes ``only_me``), and media files. It is
+idempotent: posts are keyed ``import:<uid>:<original id>`` (unique
+``source_key``), so a re-run creates nothing twice.
+"""
+from __future__ import annotations
+
+import io
+import json
+import logging
+import uuid
+import zipfile
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Callable
+
+from flask import current_app
+
+from socialgraph.core import clock
+from socialgraph import stores
+from socialgraph.core.errors import NotFound, ValidationFailed
+from socialgraph.core.pagination import as_utc
+
+log = logging.getLogger(__name__)
+
+FORMAT = "socialgraph-export"
+VERSION = 1
+AS_CONTEXT = "https://www.w3.org/ns/activitystreams"
+OBJECT_PREFIX = "users/{uid}/"
+EXPORT_KEY = "users/{uid}/exports/{export_id}.zip"
+IMPORT_KEY = "users/{uid}/imports/{import_id}.zip"
+MAX_IMPORT_POSTS = 100_000
+
+
+# -- registry ----------------------------------------------------------------
+@dataclass
+class ExportContext:
+    uid: str
+    username: str
+    base_url: str
+    zip: zipfile.ZipFile
+    files: list[str] = field(default_factory=list)
+
+    @property
+    def actor_id(self) -> str:
+        return f"{self.base_url}/api/v1/users/{self.username}"
+
+    def add_json(self, path: str, obj: Any) -> None:
+        self.zip.writestr(path, json.dumps(obj, ensure_ascii=False, indent=1, default=_json_default))
+        self.files.append(path)
+
+    def add_bytes(self, path: str, data: bytes) -> None:
+        self.zip.writestr(path, data)
+        self.files.append(path)
+
+
+@dataclass
+class ImportContext:
+    uid: str
+    zip: zipfile.ZipFile
+
+    def read_json(self, path: str, default: Any = None) -> Any:
+        try:
+            return json.loads(self.zip.read(path))
+        except KeyError:
+            return default
+
+
+@dataclass
+class Area:
+    name: str
+    order: int
+    export: Callable[[ExportContext], None] | None = None
+    erase: Callable[[str], Any] | None = None
+    import_: Callable[[ImportContext], dict] | None = None
+
+
+#: every registered area, sorted by ``order`` (export, import and deletion run in this order)
+AREAS: list[Area] = []
+
+
+def register_area(name: str, *, order: int = 50, export=None, erase=None, import_=None) -> Area:
+    """Add (or replace) the area ``name``; see the module docstring."""
+    area = Area(name, order, export, erase, import_)
+    AREAS[:] = sorted([a for a in AREAS if a.name != name] + [area], key=lambda a: (a.order, a.name))
+    return area
+
+
+def _json_default(value):
+    if isinstance(value, datetime):
+        return as_utc(value).isoformat().replace("+00:00", "Z")
+    return str(value)
+
+
+def _iso(value) -> str | None:
+    return _json_default(value) if value else None
+
+
+# -- export -------------------------------------------------------------------
+def request_export(uid: str) -> dict:
+    """Queue an export of everything ``uid`` has: ``{id, status: "pending", created_at}``."""
+    export_id = uuid.uuid4().hex
+    doc = {"_id": export_id, "uid": uid, "status": "pending", "created_at": clock.now()}
+    stores.mongo().exports.insert_one(doc)
+    stores.tasks().enqueue("jobs.accounts.build_export", export_id)
+    return present_export(stores.mongo().exports.find_one({"_id": export_id}) or doc)
+
+
+def present_export(doc: dict) -> dict:
+    out = {"id": doc["_id"], "status": doc["status"], "created_at": as_utc(doc["created_at"]),
+           "ready_at": as_utc(doc.get("ready_at")), "size": doc.get("size"), "download_url": None,
+           "expires_at": None}
+    if doc["status"] == "ready":
+        seconds = current_app.config["EXPORT_LINK_SECONDS"]
+        out["download_url"] = stores.objects().presigned_get_object(
+            current_app.config["S3_BUCKET"], doc["key"], expires=timedelta(seconds=seconds))
+        out["expires_at"] = clock.now() + timedelta(seconds=seconds)
+    return out
+
+
+def get_export(uid: str, export_id: str) -> dict:
+    """One of the caller's exports. Raises :class:`NotFound` (unknown or someone else's)."""
+    doc = stores.mongo().exports.find_one({"_id": str(export_id), "uid": uid})
+    if doc is None:
+        raise NotFound("export not found")
+    return present_export(doc)
+
+
+def build_export(export_id: str) -> dict | None:
+    """Build and store the archive (the job). Idempotent: a ready export is left alone."""
+    from socialgraph.core import events
+
+    db = stores.mongo()
+    doc = db.exports.find_one({"_id": export_id})
+    if doc is None or doc["status"] == "ready":
+        return doc
+    uid = doc["uid"]
+    account = db.accounts.find_one({"_id": uid})
+    if account is None:
+        db.exports.update_one({"_id": export_id}, {"$set": {"status": "failed"}})
+        return None
+    db.exports.update_one({"_id": export_id}, {"$set": {"status": "building"}})
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        ctx = ExportContext(uid, account["username"], current_app.config["PUBLIC_BASE_URL"], zf)
+        for area in AREAS:
+            if area.export:
+                area.export(ctx)
+        ctx.files.insert(0, "manifest.json")
+        zf.writestr("manifest.json", json.dumps({
+            "format": FORMAT, "version": VERSION, "exported_at": _iso(clock.now()), "uid": uid,
+            "username": account["username"], "files": ctx.files}, indent=1))
+    data = buf.getvalue()
+    key = EXPORT_KEY.format(uid=uid, export_id=export_id)
+    stores.objects().put_object(current_app.config["S3_BUCKET"], key, io.BytesIO(data), len(data),
+                                    content_type="application/zip")
+    db.exports.update_one({"_id": export_id}, {"$set": {"status": "ready", "key": key, "size": len(data),
+                                                        "ready_at": clock.now()}})
+    events.publish("export.ready", user_id=uid, export_id=export_id)
+    return db.exports.find_one({"_id": export_id})
+
+
+def export_ready_email(export_id: str):
+    """The "your archive is ready" email with its expiring link (``None`` if gone)."""
+    from socialgraph.stores import mail
+
+    doc = stores.mongo().exports.find_one({"_id": export_id})
+    account = doc and stores.mongo().accounts.find_one({"_id": doc["uid"]})
+    if not doc or not account or doc["status"] != "ready":
+        return None
+    info = present_export(doc)
+    hours = current_app.config["EXPORT_LINK_SECONDS"] // 3600
+    body = (f"Hello {account['username']},\n\nthe archive of your socialgraph data is ready. "
+            f"Download it (the link works for {hours} hours):\n\n{info['download_url']}\n\n"
+            f"A new link: GET /api/v1/me/exports/{export_id}\n")
+    return mail.build_message(current_app.config, account["email"], "Your data export is ready", body)
+
+
+# -- import -------------------------------------------------------------------
+def start_import(uid: str, data: bytes) -> dict:
+    """Check and store an uploaded archive, queue its import: ``{id, status, stats}``.
+
+    Raises :class:`ValidationFailed` when ``data`` is not an export archive.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            manifest = json.loads(zf.read("manifest.json"))
+    except (zipfile.BadZipFile, KeyError, ValueError, UnicodeDecodeError):
+        raise ValidationFailed("not a socialgraph export archive",
+                               errors=[{"field": "archive", "message": "a zip with manifest.json is expected"}])
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise ValidationFailed("not a socialgraph export archive",
+                               errors=[{"field": "archive", "message": f"manifest format must be {FORMAT!r}"}])
+    import_id = uuid.uuid4().hex
+    key = IMPORT_KEY.format(uid=uid, import_id=import_id)
+    stores.objects().put_object(current_app.config["S3_BUCKET"], key, io.BytesIO(data), len(data),
+                                    content_type="application/zip")
+    db = stores.mongo()
+    db.imports.insert_one({"_id": import_id, "uid": uid, "status": "pending", "key": key,
+                           "created_at": clock.now(), "stats": {}})
+    stores.tasks().enqueue("jobs.accounts.run_import", import_id)
+    return get_import(uid, import_id)
+
+
+def get_import(uid: str, import_id: str) -> dict:
+    doc = stores.mongo().imports.find_one({"_id": str(import_id), "uid": uid})
+    if doc is None:
+        raise NotFound("import not found")
+    return {"id": doc["_id"], "status": doc["status"], "created_at": as_utc(doc["created_at"]),
+            "stats": doc.get("stats") or {}}
+
+
+def run_import(import_id: str) -> dict | None:
+    """Apply a stored archive (the job); idempotent."""
+    db = stores.mongo()
+    doc = db.imports.find_one({"_id": import_id})
+    if doc is None or doc["status"] == "done":
+        return doc
+    resp = stores.objects().get_object(current_app.config["S3_BUCKET"], doc["key"])
+    try:
+        data = resp.read()
+    finally:
+        resp.close()
+        resp.release_conn()
+    stats = {}
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        ctx = ImportContext(doc["uid"], zf)
+        for area in AREAS:
+            if area.import_:
+                stats[area.name] = area.import_(ctx)
+    db.imports.update_one({"_id": import_id}, {"$set": {"status": "done", "stats": stats, "done_at": clock.now()}})
+    return db.imports.find_one({"_id": import_id})
+
+
+# -- built-in areas ---------------------------------------------------------
+def _profile_export(ctx: ExportContext) -> None:
+    acc = stores.mongo().accounts.find_one({"_id": ctx.uid}) or {}
+    rows = stores.graph().read("accounts/export_relations", uid=ctx.uid)
+    row = rows[0] if rows else {"user": {}, "following": [], "followers": [], "blocking": [], "muting": [],
+                                "relationships": []}
+    user = row["user"] or {}
+    ctx.add_json("actor.json", {
+        "@context": AS_CONTEXT, "type": "Person", "id": ctx.actor_id, "preferredUsername": ctx.username,
+        "name": user.get("display_name"), "summary": user.get("bio") or "",
+        "published": _iso(user.get("created_at") or acc.get("created_at")),
+        "following": f"{ctx.actor_id}/following", "followers": f"{ctx.actor_id}/followers"})
+    ctx.add_json("account.json", {
+        "uid": ctx.uid, "username": acc.get("username"), "email": acc.get("email"),
+        "email_verified": bool(acc.get("email_verified")), "created_at": _iso(acc.get("created_at")),
+        "two_factor_enabled": bool((acc.get("totp") or {}).get("enabled"))})
+    ctx.add_json("relationships.json", {k: row[k] for k in ("following", "followers", "blocking", "muting",
+                                                            "relationships")})
+
+
+def _profile_import(ctx: ImportContext) -> dict:
+    from socialgraph.graph import relations
+    from socialgraph.graph import users
+    from socialgraph.core.errors import DomainError
+
+    actor = ctx.read_json("actor.json", {}) or {}
+    rel = ctx.read_json("relationships.json", {}) or {}
+    stores.graph().write("users/update_profile", uid=ctx.uid,
+                             display_name=(str(actor["name"])[:80] or None) if actor.get("name") else None,
+                             bio=str(actor.get("summary") or "")[:500] or None)
+    users.forget_short_profile(ctx.uid)
+    counts = {"following": 0, "blocking": 0, "muting": 0, "skipped": 0}
+    for kind, fn in (("following", users.follow), ("blocking", relations.block), ("muting", relations.mute)):
+        for username in rel.get(kind) or []:
+            try:
+                fn(ctx.uid, str(username))
+                counts[kind] += 1
+            except DomainError:
+                counts["skipped"] += 1
+    return counts
+
+
+def _profile_erase(uid: str) -> dict:
+    from socialgraph.graph.relations import forget
+    from socialgraph.graph.users import forget_following
+
+    rows = stores.graph().read("accounts/list_related_uids", uid=uid)
+    related = rows[0]["uids"] if rows else []
+    from socialgraph.stores import readcache
+    from socialgraph.graph.users import PROFILE_KEY, SHORT_KEY, short_profiles
+
+    name = (short_profiles([uid]).get(uid) or {}).get("username")  # names the cached profile card
+    stores.graph().write("users/delete_user", uid=uid)
+    readcache.invalidate(SHORT_KEY.format(uid=uid), *([PROFILE_KEY.format(username=name)] if name else []))
+    if related:
+        forget(*related)
+        forget_following(*related)
+        from socialgraph.graph.friends import forget_friends
+
+        forget_friends(*related)
+    return {"related": len(related)}
+
+
+def _posts_export(ctx: ExportContext) -> None:
+    db = stores.mongo()
+    items = []
+    for p in db.posts.find({"author_id": ctx.uid}).sort([("created_at", 1), ("_id", 1)]):
+        note_id = f"{ctx.base_url}/api/v1/posts/{p['_id']}"
+        items.append({
+            "id": f"{note_id}/activity", "type": "Create", "actor": ctx.actor_id, "published": _iso(p["created_at"]),
+            "to": ["https://www.w3.org/ns/activitystreams#Public"],
+            "object": {"id": note_id, "type": "Note", "attributedTo": ctx.actor_id, "content": p["text"],
+                       "mediaType": "text/plain", "published": _iso(p["created_at"]),
+                       "updated": _iso(p.get("edited_at")),
+                       "tag": [{"type": "Hashtag", "name": "#" + t} for t in p.get("hashtags", [])],
+                       "sg:id": str(p["_id"]), "sg:visibility": p.get("visibility", "public"),
+                       "sg:counts": p.get("counts", {}),
+                       "sg:history": [{"content": h.get("text"), "at": _iso(h.get("at"))}
+                                      for h in p.get("history", [])]}})
+    ctx.add_json("outbox.json", {"@context": AS_CONTEXT, "id": f"{ctx.actor_id}/outbox",
+                                 "type": "OrderedCollection", "totalItems": len(items), "orderedItems": items})
+    comments = []
+    for c in db.comments.find({"author_id": ctx.uid}).sort([("created_at", 1), ("_id", 1)]):
+        parent = (f"{ctx.base_url}/api/v1/comments/{c['parent_id']}" if c.get("parent_id")
+                  else f"{ctx.base_url}/api/v1/posts/{c['post_id']}")
+        comments.append({"id": f"{ctx.base_url}/api/v1/comments/{c['_id']}", "type": "Note",
+                         "attributedTo": ctx.actor_id, "content": c.get("text") or "", "inReplyTo": parent,
+                         "published": _iso(c["created_at"]), "updated": _iso(c.get("edited_at")),
+                         "sg:deleted": bool(c.get("deleted"))})
+    ctx.add_json("comments.json", {"@context": AS_CONTEXT, "type": "OrderedCollection",
+                                   "totalItems": len(comments), "orderedItems": comments})
+    likes = []
+    for r in db.reactions.find({"user_id": ctx.uid}).sort("created_at", 1):
+        kind, _, target_id = r["target"].partition(":")
+        likes.append({"type": "Like", "actor": ctx.actor_id, "object": f"{ctx.base_url}/api/v1/{kind}s/{target_id}",
+                      "published": _iso(r.get("created_at")), "sg:reaction": r["type"]})
+    ctx.add_json("likes.json", {"@context": AS_CONTEXT, "type": "OrderedCollection", "totalItems": len(likes),
+                                "orderedItems": likes})
+
+
+def _posts_import(ctx: ImportContext) -> dict:
+    from pymongo import UpdateOne
+
+    from socialgraph.content.posts import MAX_TEXT
+    from socialgraph.core.text import extract_hashtags, extract_mentions
+    from socialgraph.content.visibility import AUDIENCES
+
+    outbox = ctx.read_json("outbox.json", {}) or {}
+    ops = []
+    for item in (outbox.get("orderedItems") or [])[:MAX_IMPORT_POSTS]:
+        obj = item.get("object") if isinstance(item, dict) else None
+        if not isinstance(obj, dict) or obj.get("type") != "Note":
+            continue
+        text = str(obj.get("content") or "").strip()[:MAX_TEXT]
+        visibility = obj.get("sg:visibility") or "public"
+        if not text or visibility == "group":  # group posts stay in their group
+            continue
+        if visibility not in AUDIENCES:  # an audience this account cannot rebuild: keep it private
+            visibility = "only_me"
+        original = str(obj.get("sg:id") or obj.get("id") or "")
+        try:
+            created = datetime.fromisoformat(str(obj.get("published")).replace("Z", "+00:00"))
+        except ValueError:
+            created = clock.now()
+        created = created.replace(microsecond=created.microsecond // 1000 * 1000)
+        ops.append(UpdateOne({"source_key": f"import:{ctx.uid}:{original}"}, {"$setOnInsert": {
+            "author_id": ctx.uid, "text": text, "hashtags": extract_hashtags(text),
+            "mentions": extract_mentions(text), "created_at": created, "edited_at": None,
+            "visibility": visibility, "counts": {"comments": 0, "reactions": {}},
+            "imported_at": clock.now()}}, upsert=True))
+    created_n = 0
+    for i in range(0, len(ops), 1000):
+        created_n += stores.mongo().posts.bulk_write(ops[i:i + 1000], ordered=False).upserted_count
+    return {"posts": created_n, "seen": len(ops)}
+
+
+def _posts_erase(uid: str) -> dict:
+    """The user's posts (with their threads and reactions) go; their comments on
+    others' posts stay as anonymous placeholders; their reactions are removed
+    and the counters decremented."""
+    from socialgraph.content import postcache
+    from socialgraph.stores import readcache
+    from socialgraph.content.posts import REACTIONS_KEY, purge_post
+
+    db = stores.mongo()
+    n_posts = 0
+    for p in db.posts.find({"author_id": uid}, {"_id": 1}):
+        purge_post(str(p["_id"]))
+        db.posts.delete_one({"_id": p["_id"]})
+        postcache.forget(p["_id"])
+        n_posts += 1
+    n_reactions = 0
+    while True:
+        r = db.reactions.find_one_and_delete({"user_id": uid})
+        if r is None:
+            break
+        kind, _, target_id = r["target"].partition(":")
+        from bson import ObjectId
+
+        coll = "posts" if kind == "post" else "comments"
+        try:
+            db[coll].update_one({"_id": ObjectId(target_id)}, {"$inc": {f"counts.reactions.{r['type']}": -1}})
+            if coll == "posts":
+                postcache.forget(target_id)
+        except Exception:  # malformed legacy target: nothing to decrement
+            pass
+        n_reactions += 1
+    readcache.invalidate(REACTIONS_KEY.format(uid=uid))
+    n_comments = db.comments.update_many({"author_id": uid}, {"$set": {
+        "author_id": None, "text": "", "deleted": True, "anonymised": True}}).modified_count
+    return {"posts": n_posts, "reactions": n_reactions, "comments_anonymised": n_comments}
+
+
+def _security_export(ctx: ExportContext) -> None:
+    db = stores.mongo()
+    ctx.add_json("sessions.json", [{"created_at": s["created_at"], "last_used_at": s.get("last_used_at"),
+                                    "ip": s.get("ip"), "user_agent": s.get("user_agent"),
+                                    "revoked_at": s.get("revoked_at")}
+                                   for s in db.sessions.find({"uid": ctx.uid}).sort("created_at", 1)])
+    ctx.add_json("login_attempts.json", [{k: a.get(k) for k in ("at", "ip", "user_agent", "outcome")}
+                                         for a in db.login_attempts.find({"uid": ctx.uid}).sort("at", 1)])
+
+
+def _security_erase(uid: str) -> dict:
+    db = stores.mongo()
+    return {
+        "sessions": db.sessions.delete_many({"uid": uid}).deleted_count,
+        "login_attempts": db.login_attempts.delete_many({"uid": uid}).deleted_count,
+        "exports": db.exports.delete_many({"uid": uid}).deleted_count,
+        "imports": db.imports.delete_many({"uid": uid}).deleted_count,
+        "outbox": db.outbox.delete_many({"args": uid, "func": {"$ne": "jobs.accounts.delete_account"}}).deleted_count,
+    }
+
+
+def _objects_export(ctx: ExportContext) -> None:
+    client = stores.objects()
+    bucket = current_app.config["S3_BUCKET"]
+    prefix = OBJECT_PREFIX.format(uid=ctx.uid)
+    for obj in client.list_objects(bucket, prefix=prefix, recursive=True):
+        rel = obj.object_name[len(prefix):]
+        if rel.startswith(("exports/", "imports/")):
+            continue
+        resp = client.get_object(bucket, obj.object_name)
+        try:
+            ctx.add_bytes("media/" + rel, resp.read())
+        finally:
+            resp.close()
+            resp.release_conn()
+
+
+def _objects_import(ctx: ImportContext) -> dict:
+    client = stores.objects()
+    bucket = current_app.config["S3_BUCKET"]
+    n = 0
+    for name in ctx.zip.namelist():
+        if not name.startswith("media/") or name.endswith("/") or ".." in name.split("/"):
+            continue
+        data = ctx.zip.read(name)
+        client.put_object(bucket, OBJECT_PREFIX.format(uid=ctx.uid) + name[len("media/"):], io.BytesIO(data), len(data))
+        n += 1
+    return {"files": n}
+
+
+def _objects_erase(uid: str) -> dict:
+    from minio.deleteobjects import DeleteObject
+
+    client = stores.objects()
+    bucket = current_app.config["S3_BUCKET"]
+    names = [o.object_name for o in client.list_objects(bucket, prefix=OBJECT_PREFIX.format(uid=uid), recursive=True)]
+    errors = list(client.remove_objects(bucket, [DeleteObject(n) for n in names]))
+    if errors:
+        raise RuntimeError(f"could not delete {len(errors)} object(s): {errors[0]}")
+    return {"objects": len(names)}
+
+
+#: Redis keys that belong to one user (patterns with ``{uid}``); other areas append theirs.
+REDIS_USER_KEYS = ["sg:following:{uid}", "sg:rel:{uid}", "sg:login-fail:acct:{uid}",
+                   # home feed (socialgraph.feeds.home), suggestions, notifications
+                   "sg:feed:{uid}", "sg:feed:big:{uid}", "sg:feed:rebuilding:{uid}", "sg:suggest:{uid}",
+                   "sg:notif:last:{uid}", "sg:notif:mail:{uid}", "sg:notif:mail:scheduled:{uid}",
+                   # read copies (socialgraph.stores.readcache) and their version keys, author timeline
+                   "sg:timeline:{uid}", "sg:friends:{uid}", "sg:friends:{uid}:v", "sg:suggest:{uid}:v", *[k + s for k in ("sg:rel:{uid}", "sg:groups:{uid}", "sg:reactions:{uid}",
+                                                          "sg:short:{uid}") for s in ("", ":v")]]
+
+
+#: Redis key patterns (``SCAN MATCH``) of one user: message rate windows, kept
+#: ``Idempotency-Key`` answers of the account.
+REDIS_USER_PATTERNS = ["sg:msg:rate:{uid}:*", "sg:idem:user:{uid}:*"]
+#: Redis sorted sets that hold the uid as a member: presence (``socialgraph.messaging.realtime``),
+#: authors with active stories (``socialgraph.stories.service``).
+REDIS_USER_MEMBERS = ["sg:rt:online", "sg:stories:active"]
+
+
+def _cache_erase(uid: str) -> dict:
+    r = stores.cache()
+    keys = [k.format(uid=uid) for k in REDIS_USER_KEYS]
+    for pattern in REDIS_USER_PATTERNS:
+        keys += list(r.scan_iter(match=pattern.format(uid=uid), count=1000))
+    members = sum(r.zrem(z, uid) for z in REDIS_USER_MEMBERS)
+    return {"keys": r.delete(*keys), "members": members}
+
+
+def _lists_export(ctx: ExportContext) -> None:
+    rows = stores.graph().read("accounts/export_lists", uid=ctx.uid)
+    row = rows[0] if rows else {"lists": [], "close_friends": []}
+    ctx.add_json("lists.json", {"lists": row["lists"], "close_friends": row["close_friends"]})
+
+
+def _lists_erase(uid: str) -> dict:
+    """Named lists are nodes of their own: they go before the user node (whose
+    DETACH DELETE takes every relationship: friendships, requests, close friends)."""
+    rows = stores.graph().write("accounts/delete_user_lists", uid=uid)
+    return {"lists": rows[0]["deleted"] if rows else 0}
+
+
+def _account_erase(uid: str) -> dict:
+    return {"accounts": stores.mongo().accounts.delete_one({"_id": uid}).deleted_count}
+
+
+register_area("profile", order=10, export=_profile_export, import_=_profile_import)
+register_area("posts", order=20, export=_posts_export, erase=_posts_erase, import_=_posts_import)
+register_area("security", order=95, export=_security_export, erase=_security_erase)
+register_area("objects", order=40, export=_objects_export, erase=_objects_erase, import_=_objects_import)
+register_area("cache", order=97, erase=_cache_erase)  # after the areas whose erase drops read copies
+register_area("lists", order=80, export=_lists_export, erase=_lists_erase)
+register_area("graph", order=90, erase=_profile_erase)
+register_area("account", order=100, erase=_account_erase)
+
+# the areas registered next to their services (imported here so that every
+# process that exports, imports or deletes, the RQ worker included, has them all)
+from socialgraph.groups import service as groups
+from socialgraph.content import media
+from socialgraph.messaging import messages
+from socialgraph.messaging import notifications
+from socialgraph.stories import service as stories
+

@@ -1,0 +1,177 @@
+"""Clients of the backing stores, kept in ``app.extensions["socialgraph"]``.
+
+Nothing connects at import time or in ``create_app``: each client is made
+on first use in the process (so gunicorn workers and RQ workers each get
+their own after fork) and reached through the small accessors below:
+
+- :func:`graph` -> :class:`GraphStore` (neo4j driver over Bolt + the Cypher catalog)
+- :func:`mongo` -> ``pymongo.database.Database``
+- :func:`objects` -> ``minio.Minio``
+- :func:`cache` -> ``redis.Redis``
+- :func:`cypher` -> :class:`~socialgraph.stores.graphdb.CypherCatalog`
+- :func:`tasks` -> :class:`~socialgraph.stores.queue.TaskQueue`
+"""
+from __future__ import annotations
+
+import threading
+from typing import Any, Callable
+from urllib.parse import urlparse
+
+from flask import Flask, current_app
+
+from socialgraph.stores.graphdb import DEFAULT_DIR, CypherCatalog, GraphStore
+
+EXTENSION_KEY = "socialgraph"
+
+
+class Stores:
+    """Lazily made, per-process store clients for one app's configuration."""
+
+    def __init__(self, config: dict):
+        self.config = config
+        self._lock = threading.Lock()
+        self._clients: dict[str, Any] = {}
+        self.catalog = CypherCatalog.load(config.get("CYPHER_DIR") or DEFAULT_DIR)
+
+    def _get(self, name: str, factory: Callable[[], Any]) -> Any:
+        client = self._clients.get(name)
+        if client is None:
+            with self._lock:
+                client = self._clients.get(name)
+                if client is None:
+                    client = self._clients[name] = factory()
+        return client
+
+    # factories ---------------------------------------------------------
+    def graph(self) -> GraphStore:
+        def make():
+            import neo4j
+
+            c = self.config
+            timeout = c["STORE_TIMEOUT_SECONDS"]
+            driver = neo4j.GraphDatabase.driver(
+                c["BOLT_URI"], auth=(c["BOLT_USER"], c["BOLT_PASSWORD"]),
+                connection_timeout=timeout, connection_acquisition_timeout=timeout * 2,
+                max_transaction_retry_time=timeout * 2, max_connection_pool_size=50,
+            )
+            _bind_neomodel(driver, c["BOLT_DATABASE"])
+            return GraphStore(driver, c["BOLT_DATABASE"], self.catalog, retry_seconds=timeout * 2)
+
+        return self._get("graph", make)
+
+    def mongo(self):
+        def make():
+            import pymongo
+
+            c = self.config
+            ms = int(c["STORE_TIMEOUT_SECONDS"] * 1000)
+            client = pymongo.MongoClient(
+                c["MONGO_URI"], serverSelectionTimeoutMS=ms, connectTimeoutMS=ms,
+                socketTimeoutMS=ms * 4, tz_aware=True, uuidRepresentation="standard",
+                retryWrites=True, appname="socialgraph",
+            )
+            return client[c["MONGO_DATABASE"]]
+
+        return self._get("mongo", make)
+
+    def objects(self):
+        def make():
+            from minio import Minio
+
+            c = self.config
+            url = urlparse(c["S3_ENDPOINT"])
+            return Minio(url.netloc, access_key=c["S3_ACCESS_KEY"], secret_key=c["S3_SECRET_KEY"],
+                         secure=url.scheme == "https", region=c["S3_REGION"])
+
+        return self._get("objects", make)
+
+    def cache(self):
+        def make():
+            import redis
+
+            t = self.config["STORE_TIMEOUT_SECONDS"]
+            return redis.Redis.from_url(self.config["REDIS_URL"], socket_connect_timeout=t,
+                                        socket_timeout=t * 2, health_check_interval=30)
+
+        return self._get("cache", make)
+
+    def tasks(self):
+        def make():
+            from socialgraph.stores.queue import TaskQueue
+
+            return TaskQueue(self.cache, self.mongo, self.config["RQ_QUEUE"], self.config["RQ_ASYNC"],
+                             routes={"jobs.feeds.": self.config["RQ_FEED_QUEUE"]})
+
+        return self._get("tasks", make)
+
+    def close(self) -> None:
+        """Close every client made so far (tests, shutdown)."""
+        with self._lock:
+            g = self._clients.pop("graph", None)
+            if g is not None:
+                g.driver.close()
+            m = self._clients.pop("mongo", None)
+            if m is not None:
+                m.client.close()
+            r = self._clients.pop("cache", None)
+            if r is not None:
+                r.close()
+            self._clients.clear()
+
+
+def _bind_neomodel(driver, database: str) -> None:
+    """Point neomodel's process-wide ``db`` at our driver (neomodel models share it)."""
+    from neomodel import db, get_config
+
+    get_config().database_name = database
+    db.set_connection(driver=driver)
+
+
+def init_app(app: Flask) -> Stores:
+    stores = Stores(app.config)
+    app.extensions[EXTENSION_KEY] = stores
+    return stores
+
+
+def stores() -> Stores:
+    return current_app.extensions[EXTENSION_KEY]
+
+
+def graph() -> GraphStore:
+    return stores().graph()
+
+
+def bind_neomodel() -> GraphStore:
+    """Point neomodel's process-wide connection at this app's driver before using a model.
+
+    neomodel keeps one driver per process; with several apps in one process
+    (tests, fault scripts) the last app to make its graph client would win,
+    even after it was closed. Cheap when already bound.
+    """
+    g = graph()
+    from neomodel import db
+
+    conn = getattr(db, "_connection", None)
+    if getattr(conn, "driver", None) is not g.driver:
+        _bind_neomodel(g.driver, g.database)
+    return g
+
+
+def mongo():
+    return stores().mongo()
+
+
+def objects():
+    return stores().objects()
+
+
+def cache():
+    return stores().cache()
+
+
+def cypher() -> CypherCatalog:
+    return stores().catalog
+
+
+def tasks():
+    return stores().tasks()

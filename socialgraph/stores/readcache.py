@@ -1,0 +1,180 @@
+"""Versioned read-through caching in Redis, safe against the stale-set race.
+
+The read paths that run on every page (the home feed above all) keep copies
+of store data in Redis: post documents (:mod:`socialgraph.content.postcache`), short
+profiles, a user's reactions. A plain "read the store, then SET the copy"
+loses against a concurrent write: the reader fetches the old document, the
+writer updates the store and deletes the copy, then the reader stores the old
+document for a whole TTL. Each cached item therefore has a *version* key,
+bumped by every writer after its store write:
+
+- reader: read the version ``v0`` (in the same MGET as the copy); on a miss
+  read the store, then store the copy only if the version is still ``v0``
+  (one Lua script, atomic in Redis);
+- writer: write the store, then :func:`invalidate` (``INCR`` the version,
+  ``DEL`` the copy).
+
+A writer that finishes between the reader's two steps makes the reader's copy
+not stored; a writer that finishes after it deletes it. This is the version
+check of Facebook's memcache "leases" (Nishtala et al., *Scaling Memcache at
+Facebook*, NSDI 2013, section 3.2.1) reduced to what Redis does atomically.
+
+When Redis is away the callers read the store directly (the copies are an
+optimisation, never the source of truth); :func:`invalidate` that cannot
+reach Redis logs the keys: their copies expire within their TTL.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any, Callable, Iterable
+
+from redis.exceptions import RedisError
+
+from socialgraph import stores
+
+log = logging.getLogger(__name__)
+
+#: Version keys outlive every copy's TTL (a missing version reads as "0").
+VERSION_SECONDS = 86400
+
+#: KEYS[1] copy, KEYS[2] version; ARGV[1] version read before the store read,
+#: ARGV[2] TTL seconds, ARGV[3] value. SET only when the version is unchanged.
+_SET_IF_UNCHANGED = """
+local v = redis.call('GET', KEYS[2]) or '0'
+if v == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[3], 'EX', tonumber(ARGV[2]))
+  return 1
+end
+return 0
+"""
+
+
+def version_key(key: str) -> str:
+    return key + ":v"
+
+
+def get_many(keys: list[str]) -> tuple[list[bytes | None], list[str]]:
+    """``(copies, versions)`` of ``keys`` in one round trip (``MGET`` of the
+    copies and their version keys; versions as strings, ``"0"`` when unset)."""
+    if not keys:
+        return [], []
+    raw = stores.cache().mget(keys + [version_key(k) for k in keys])
+    n = len(keys)
+    return raw[:n], [(v.decode() if v else "0") for v in raw[n:]]
+
+
+def put_many(items: Iterable[tuple[str, str, bytes | str]], ttl: int) -> None:
+    """Store ``(key, version read before the store read, value)`` copies, each
+    only if its version is unchanged (pipelined; errors are logged, not raised)."""
+    items = list(items)
+    if not items:
+        return
+    r = stores.cache()
+    script = r.register_script(_SET_IF_UNCHANGED)
+    try:
+        pipe = r.pipeline(transaction=False)
+        for key, v0, value in items:
+            script(keys=[key, version_key(key)], args=[v0, ttl, value], client=pipe)
+        pipe.execute()
+    except RedisError:
+        log.warning("could not store %d cached copies", len(items))
+
+
+def read_through(key: str, ttl: int, compute: Callable[[], Any], *, encode: Callable[[Any], str] = json.dumps,
+                 decode: Callable[[bytes], Any] = json.loads) -> Any:
+    """The copy at ``key`` (decoded), else ``compute()``, stored for ``ttl``
+    seconds if the version is unchanged meanwhile. ``None`` results are not
+    stored. When Redis is away, ``compute()`` answers alone."""
+    try:
+        (raw,), (version,) = get_many([key])
+    except RedisError:
+        return compute()
+    if raw is not None:
+        return decode(raw)
+    value = compute()
+    if value is not None:
+        put_many([(key, version, encode(value))], ttl)
+    return value
+
+
+def invalidate(*keys: str) -> None:
+    """After a store write: bump the versions of ``keys`` and drop their copies."""
+    if not keys:
+        return
+    try:
+        pipe = stores.cache().pipeline(transaction=False)
+        for key in keys:
+            vk = version_key(key)
+            pipe.incr(vk)
+            pipe.expire(vk, VERSION_SECONDS)
+        pipe.delete(*keys)
+        pipe.execute()
+    except RedisError:
+        log.warning("could not invalidate cached copies %s; they expire within their TTL", keys)
+
+
+#: KEYS[1] hash, KEYS[2] version; ARGV[1] version read before the store read,
+#: ARGV[2] TTL seconds, ARGV[3..] field, value, ... Replace the hash only when
+#: the version is unchanged.
+_HASH_IF_UNCHANGED = """
+local v = redis.call('GET', KEYS[2]) or '0'
+if v ~= ARGV[1] then return 0 end
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], unpack(ARGV, 3))
+redis.call('EXPIRE', KEYS[1], tonumber(ARGV[2]))
+return 1
+"""
+
+#: KEYS[1] hash, KEYS[2] version; ARGV[1] field, ARGV[2] value ('' deletes),
+#: ARGV[3] version TTL. Bump the version; update the field if the hash exists.
+_HASH_WRITE_THROUGH = """
+redis.call('INCR', KEYS[2])
+redis.call('EXPIRE', KEYS[2], tonumber(ARGV[3]))
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  if ARGV[2] == '' then redis.call('HDEL', KEYS[1], ARGV[1]) else redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end
+end
+return 1
+"""
+
+#: Hashes are filled with at most this many fields (Lua's unpack limit is ~8,000 values).
+HASH_MAX_FIELDS = 3000
+EMPTY_FIELD = "-"  # the field of a cached empty hash
+
+
+def hash_get(key: str, fields: list[str]) -> tuple[list[bytes | None] | None, str]:
+    """``(values of fields or None when the hash is not cached, version)`` in one round trip."""
+    pipe = stores.cache().pipeline(transaction=False)
+    pipe.exists(key)
+    pipe.hmget(key, fields or [EMPTY_FIELD])
+    pipe.get(version_key(key))
+    exists, values, v = pipe.execute()
+    return (values if exists else None), (v.decode() if v else "0")
+
+
+def hash_put(key: str, version: str, mapping: dict[str, str], ttl: int) -> None:
+    """Store a whole hash (``mapping``, at most :data:`HASH_MAX_FIELDS`) if the
+    version is still ``version``; errors are logged."""
+    flat: list[str] = [EMPTY_FIELD, ""]
+    for k, v in mapping.items():
+        flat += [k, v]
+    r = stores.cache()
+    try:
+        r.register_script(_HASH_IF_UNCHANGED)(keys=[key, version_key(key)], args=[version, ttl, *flat])
+    except RedisError:
+        log.warning("could not store cached hash %s", key)
+
+
+def hash_write_through(key: str, field: str, value: str | None) -> None:
+    """After a store write: bump the hash's version and update ``field`` in the
+    copy if there is one (``value`` None removes the field)."""
+    r = stores.cache()
+    try:
+        r.register_script(_HASH_WRITE_THROUGH)(keys=[key, version_key(key)],
+                                               args=[field, value or "", VERSION_SECONDS])
+    except RedisError:
+        log.warning("could not update cached hash %s; dropping it", key)
+        try:
+            r.delete(key)
+        except RedisError:
+            log.warning("could not drop cached hash %s; it expires within its TTL", key)

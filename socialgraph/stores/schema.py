@@ -1,0 +1,136 @@
+"""Idempotent creation of the stores' schema: graph constraints and indexes,
+MongoDB indexes and the media bucket. Run at start-up and by
+``socialgraph db init``; running it twice changes nothing.
+"""
+from __future__ import annotations
+
+import logging
+
+from pymongo import ASCENDING, DESCENDING, IndexModel
+
+from socialgraph import stores
+
+log = logging.getLogger(__name__)
+
+#: collection -> indexes. Names are explicit so that re-creation is a no-op.
+MONGO_INDEXES: dict[str, list[IndexModel]] = {
+    "accounts": [
+        IndexModel([("username", ASCENDING)], unique=True, name="username_unique"),
+        IndexModel([("email", ASCENDING)], unique=True, name="email_unique"),
+    ],
+    "posts": [
+        IndexModel([("author_id", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)],
+                   name="author_timeline"),
+        IndexModel([("created_at", DESCENDING), ("_id", DESCENDING)], name="recent"),
+        IndexModel([("hashtags", ASCENDING), ("created_at", DESCENDING)], name="hashtag_timeline"),
+        IndexModel([("source_key", ASCENDING)], unique=True, sparse=True, name="source_key_unique"),
+        # issue 5: search keywords, shares of a post
+        IndexModel([("keywords", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)],
+                   name="keyword_timeline"),
+        IndexModel([("share_of", ASCENDING), ("author_id", ASCENDING)], sparse=True, name="shares"),
+        IndexModel([("group_id", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)],
+                   name="group_timeline"),
+    ],
+    "comments": [
+        IndexModel([("post_id", ASCENDING), ("parent_id", ASCENDING), ("created_at", ASCENDING),
+                    ("_id", ASCENDING)], name="thread_level"),
+        IndexModel([("source_key", ASCENDING)], unique=True, sparse=True, name="source_key_unique"),
+        IndexModel([("group_id", ASCENDING), ("created_at", ASCENDING)], name="group_activity"),
+    ],
+    "reactions": [
+        IndexModel([("target", ASCENDING), ("user_id", ASCENDING)], unique=True,
+                   name="one_per_user_and_target"),
+        IndexModel([("user_id", ASCENDING), ("created_at", DESCENDING)], name="by_user"),
+        IndexModel([("target", ASCENDING), ("created_at", DESCENDING), ("_id", DESCENDING)],
+                   name="who_reacted"),
+    ],
+    # issue 5: media, reports, moderation audit log
+    "media": [
+        IndexModel([("post_id", ASCENDING)], name="by_post"),
+        IndexModel([("owner_id", ASCENDING), ("created_at", DESCENDING)], name="by_owner"),
+        IndexModel([("post_id", ASCENDING), ("created_at", ASCENDING)], name="orphans"),
+    ],
+    "reports": [
+        IndexModel([("status", ASCENDING), ("created_at", ASCENDING), ("_id", ASCENDING)], name="queue"),
+        IndexModel([("reporter_id", ASCENDING), ("target_type", ASCENDING), ("target_id", ASCENDING),
+                    ("status", ASCENDING)], name="by_reporter_target"),
+        IndexModel([("target_type", ASCENDING), ("target_id", ASCENDING), ("status", ASCENDING)],
+                   name="by_target"),
+    ],
+    "moderation_log": [IndexModel([("at", DESCENDING), ("_id", DESCENDING)], name="recent")],
+    "outbox": [IndexModel([("created_at", ASCENDING)], name="created_at")],
+    # groups (socialgraph/groups.py): group posts live in "posts" with group_id
+    "group_events": [IndexModel([("group_id", ASCENDING), ("starts_at", ASCENDING), ("_id", ASCENDING)],
+                                name="group_calendar")],
+    "event_rsvps": [IndexModel([("event_id", ASCENDING), ("user_id", ASCENDING)], unique=True,
+                               name="one_per_user_and_event")],
+    # stories (socialgraph/stories.py): purge_at carries the TTL (absent while kept in a highlight)
+    "stories": [
+        IndexModel([("author_id", ASCENDING), ("expires_at", DESCENDING)], name="author_active"),
+        IndexModel([("purge_at", ASCENDING)], expireAfterSeconds=0, name="expiry_ttl"),
+    ],
+    "story_views": [
+        IndexModel([("story_id", ASCENDING), ("viewer_id", ASCENDING)], unique=True, name="one_per_viewer"),
+        IndexModel([("purge_at", ASCENDING)], expireAfterSeconds=0, name="expiry_ttl"),
+    ],
+    "story_replies": [IndexModel([("story_id", ASCENDING), ("created_at", ASCENDING)], name="by_story"),
+                      IndexModel([("author_id", ASCENDING), ("created_at", DESCENDING)], name="by_author")],
+    "story_media": [IndexModel([("expires_at", ASCENDING)], name="expires_at")],
+    "highlights": [IndexModel([("owner_id", ASCENDING), ("created_at", DESCENDING)], name="by_owner"),
+                   IndexModel([("story_ids", ASCENDING)], name="by_story")],
+    # issue 8: sessions, login attempts, exports, imports, deletions
+    "sessions": [
+        IndexModel([("uid", ASCENDING), ("created_at", DESCENDING)], name="by_user"),
+        IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0, name="expires"),
+    ],
+    "login_attempts": [
+        IndexModel([("uid", ASCENDING), ("at", DESCENDING)], name="by_user"),
+        IndexModel([("at", ASCENDING)], expireAfterSeconds=90 * 86400, name="keep_90_days"),
+    ],
+    "exports": [IndexModel([("uid", ASCENDING), ("created_at", DESCENDING)], name="by_user")],
+    "imports": [IndexModel([("uid", ASCENDING), ("created_at", DESCENDING)], name="by_user")],
+    "deletions": [IndexModel([("status", ASCENDING)], name="by_status")],
+    # issue 6: notifications, direct messages
+    "notifications": [
+        IndexModel([("user_id", ASCENDING), ("seq", DESCENDING)], name="by_user_seq"),
+        IndexModel([("user_id", ASCENDING), ("group_key", ASCENDING), ("read", ASCENDING)], name="open_group"),
+    ],
+    "conversations": [
+        IndexModel([("members", ASCENDING), ("activity_at", DESCENDING), ("_id", DESCENDING)],
+                   name="by_member_activity"),
+        IndexModel([("direct_key", ASCENDING)], unique=True, sparse=True, name="direct_key_unique"),
+    ],
+    "messages": [IndexModel([("conversation_id", ASCENDING), ("_id", DESCENDING)], name="history")],
+}
+
+
+def ensure_graph_schema() -> list[str]:
+    """Run every ``cypher/schema/*.cypher`` statement; return their names."""
+    g = stores.graph()
+    names = g.catalog.area("schema")
+    for name in names:
+        g.run_text(g.catalog[name])
+    return names
+
+
+def ensure_mongo_indexes() -> None:
+    db = stores.mongo()
+    for collection, indexes in MONGO_INDEXES.items():
+        db[collection].create_indexes(indexes)
+
+
+def ensure_bucket() -> None:
+    from flask import current_app
+
+    client = stores.objects()
+    bucket = current_app.config["S3_BUCKET"]
+    if not client.bucket_exists(bucket):
+        client.make_bucket(bucket)
+
+
+def ensure_all() -> None:
+    """Create graph schema, Mongo indexes and the media bucket (idempotent)."""
+    ensure_graph_schema()
+    ensure_mongo_indexes()
+    ensure_bucket()
+    log.info("schema ensured on graph, documents and object storage")
