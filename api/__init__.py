@@ -7,8 +7,25 @@ from __future__ import annotations
 
 from flask import Flask
 
-from . import (account_security, auth, discovery, feeds, graph, groups, me, media, messages, meta, moderation,
-               notifications, posts, realtime, stories, trends, users)
+from . import (
+    account_security,
+    auth,
+    discovery,
+    feeds,
+    graph,
+    groups,
+    me,
+    media,
+    messages,
+    meta,
+    moderation,
+    notifications,
+    posts,
+    realtime,
+    stories,
+    trends,
+    users,
+)
 
 BLUEPRINTS = (meta.blp, auth.blp, me.blp, users.blp, posts.blp, feeds.blp, graph.blp,
               media.blp, discovery.blp, moderation.blp, groups.blp, stories.blp, account_security.blp,

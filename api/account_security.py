@@ -5,19 +5,30 @@ from __future__ import annotations
 from flask import request
 from flask_smorest import Blueprint
 
+from socialgraph.accounts import deletion, login_monitor, sessions, twofactor
 from socialgraph.accounts import service as accounts
-from socialgraph.accounts import deletion
-from socialgraph.accounts import login_monitor
-from socialgraph.portability import service as portability
-from socialgraph.accounts import sessions
-from socialgraph.accounts import twofactor
 from socialgraph.core.errors import ValidationFailed
+from socialgraph.portability import service as portability
 
 from .schemas import TokensOut
 from .security import auth_required, current_sid, current_uid
-from .security_schemas import (BackupCodesOut, CodeIn, DeleteAccountIn, DeletionOut, ExportOut, ImportIn, ImportOut,
-                               LoginAttemptList, LoginMfaIn, PasswordChangeIn, PasswordCodeIn, RevokedOut, SessionList,
-                               TwoFactorSetupOut, TwoFactorStatusOut)
+from .security_schemas import (
+    BackupCodesOut,
+    CodeIn,
+    DeleteAccountIn,
+    DeletionOut,
+    ExportOut,
+    ImportIn,
+    ImportOut,
+    LoginAttemptList,
+    LoginMfaIn,
+    PasswordChangeIn,
+    PasswordCodeIn,
+    RevokedOut,
+    SessionList,
+    TwoFactorSetupOut,
+    TwoFactorStatusOut,
+)
 
 blp = Blueprint("accountsec", __name__, url_prefix="/api/v1",
                 description="Two-factor authentication, sessions, data export/import, account deletion")

@@ -4,9 +4,21 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 
 from socialgraph.accounts import service as accounts
+from socialgraph.accounts import sessions
 
-from .schemas import (AccountOut, EmailIn, LoginIn, MessageOut, RegisterIn, ResetConfirmIn, TokenIn,
-                      TokenQuery, TokensOut, VerifiedOut)
+from .account_security import client_info
+from .schemas import (
+    AccountOut,
+    EmailIn,
+    LoginIn,
+    MessageOut,
+    RegisterIn,
+    ResetConfirmIn,
+    TokenIn,
+    TokenQuery,
+    TokensOut,
+    VerifiedOut,
+)
 from .security import auth_required, current_sid, current_uid
 from .security_schemas import MfaChallengeOut
 
@@ -67,8 +79,6 @@ def login(body):
     """
     from flask import jsonify
 
-    from .account_security import client_info
-
     result = accounts.login(body["login"], body["password"], *client_info())
     if result.get("mfa_required"):
         return jsonify(result), 202
@@ -88,7 +98,7 @@ def refresh():
 @blp.response(204)
 def logout():
     """End the session: its access and refresh tokens are revoked at once."""
-    accounts.logout(current_sid())
+    sessions.logout(current_sid())
 
 
 @blp.route("/password-reset", methods=["POST"])

@@ -5,8 +5,8 @@ from flask_smorest import Blueprint
 
 from socialgraph.feeds import home as feeds
 
-from .realtime_schemas import DiscoverArgs, HomePage
 from .content_schemas import FullPostPage
+from .realtime_schemas import DiscoverArgs, HomePage
 from .schemas import PageArgs
 from .security import auth_required, current_uid
 

@@ -4,14 +4,24 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
-from socialgraph.graph import friends
-from socialgraph.graph import lists
-from socialgraph.graph import privacy
-from socialgraph.graph import suggestions
+from socialgraph.graph import friends, lists, privacy, suggestions
 
-from .graph_schemas import (CloseFriendOut, ConnectionOut, FollowRequestOut, FriendOut, FriendRequestOut,
-                            ListIn, ListMemberOut, ListOut, ListsOut, MutualPage, PersonPage, PrivacyOut,
-                            PrivacyPatch, SuggestionPage)
+from .graph_schemas import (
+    CloseFriendOut,
+    ConnectionOut,
+    FollowRequestOut,
+    FriendOut,
+    FriendRequestOut,
+    ListIn,
+    ListMemberOut,
+    ListOut,
+    ListsOut,
+    MutualPage,
+    PersonPage,
+    PrivacyOut,
+    PrivacyPatch,
+    SuggestionPage,
+)
 from .schemas import PageArgs
 from .security import auth_required, current_uid
 

@@ -8,15 +8,40 @@ from __future__ import annotations
 from flask import request
 from flask_smorest import Blueprint
 
-from socialgraph.groups import service as groups
 from socialgraph.core.errors import ValidationFailed
+from socialgraph.groups import service as groups
 
-from .groups_schemas import (ActivityArgs, ActivityOut, EventArgs, EventIn, EventList, EventOut, FlagOut, GroupIn,
-                             GroupList, GroupOut, GroupPage, GroupPatch, GroupPostIn, GroupPostList, GroupPostOut,
-                             GroupSearchArgs, JoinOut, JoinRequestPage, LimitArgs, MemberArgs, MemberOut, MemberPage,
-                             NotificationsIn, NotificationsOut,
-                             PersonSuggestionList, RoleIn, RsvpIn, UsernameIn)
 from .content_schemas import FullPostOut, FullPostPage
+from .groups_schemas import (
+    ActivityArgs,
+    ActivityOut,
+    EventArgs,
+    EventIn,
+    EventList,
+    EventOut,
+    FlagOut,
+    GroupIn,
+    GroupList,
+    GroupOut,
+    GroupPage,
+    GroupPatch,
+    GroupPostIn,
+    GroupPostList,
+    GroupPostOut,
+    GroupSearchArgs,
+    JoinOut,
+    JoinRequestPage,
+    LimitArgs,
+    MemberArgs,
+    MemberOut,
+    MemberPage,
+    NotificationsIn,
+    NotificationsOut,
+    PersonSuggestionList,
+    RoleIn,
+    RsvpIn,
+    UsernameIn,
+)
 from .schemas import PageArgs
 from .security import auth_required, current_uid
 

@@ -3,7 +3,14 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from socialgraph.groups.service import MAX_DESCRIPTION, MAX_NAME, NOTIFY_LEVELS, PRIVACY, ROLES, RSVP
+from socialgraph.groups.service import (
+    MAX_DESCRIPTION,
+    MAX_NAME,
+    NOTIFY_LEVELS,
+    PRIVACY,
+    ROLES,
+    RSVP,
+)
 
 from .content_schemas import FullPostOut
 from .schemas import PageArgs, QueryArgs, Schema, Strict, UserShort

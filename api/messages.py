@@ -5,8 +5,16 @@ from flask_smorest import Blueprint
 
 from socialgraph.messaging import messages
 
-from .realtime_schemas import ConversationIn, ConversationOut, ConversationPage, DirectMessageOut, \
-    DirectMessagePage, MessageIn, ReadIn, ReadOut
+from .realtime_schemas import (
+    ConversationIn,
+    ConversationOut,
+    ConversationPage,
+    DirectMessageOut,
+    DirectMessagePage,
+    MessageIn,
+    ReadIn,
+    ReadOut,
+)
 from .schemas import PageArgs
 from .security import auth_required, current_uid
 

@@ -7,8 +7,8 @@ from flask import Flask, redirect, send_from_directory
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
-from socialgraph.core import errors
 from socialgraph import stores
+from socialgraph.core import errors
 
 blp = Blueprint("meta", __name__, url_prefix="/api/v1", description="Service status")
 
@@ -50,15 +50,15 @@ def health():
         "objects": lambda: stores.objects().list_buckets(),
         "cache": lambda: stores.cache().ping(),
     }
-    stores = {}
+    answers = {}
     for name, check in checks.items():
         try:
             check()
-            stores[name] = True
+            answers[name] = True
         except Exception:
-            stores[name] = False
-    ok = all(stores.values())
-    return {"status": "ok" if ok else "degraded", "stores": stores}, 200 if ok else 503
+            answers[name] = False
+    ok = all(answers.values())
+    return {"status": "ok" if ok else "degraded", "stores": answers}, 200 if ok else 503
 
 
 @blp.route("/problems/<string:slug>", methods=["GET"])

@@ -5,7 +5,14 @@ from flask_smorest import Blueprint
 
 from socialgraph.moderation import service as moderation
 
-from .content_schemas import ActionIn, AuditPage, QueueArgs, ReportIn, ReportOut, ReportPage
+from .content_schemas import (
+    ActionIn,
+    AuditPage,
+    QueueArgs,
+    ReportIn,
+    ReportOut,
+    ReportPage,
+)
 from .schemas import PageArgs
 from .security import auth_required, current_uid
 

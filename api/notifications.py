@@ -5,8 +5,14 @@ from flask_smorest import Blueprint
 
 from socialgraph.messaging import notifications
 
-from .realtime_schemas import CountOut, NotificationArgs, NotificationOut, NotificationPage, PreferencesIn, \
-    PreferencesOut
+from .realtime_schemas import (
+    CountOut,
+    NotificationArgs,
+    NotificationOut,
+    NotificationPage,
+    PreferencesIn,
+    PreferencesOut,
+)
 from .security import auth_required, current_uid
 
 blp = Blueprint("notifications", __name__, url_prefix="/api/v1/notifications", description="Notifications")

@@ -5,9 +5,24 @@ from flask_smorest import Blueprint
 
 from socialgraph.content import posts
 
-from .content_schemas import (FullPostOut, HistoryOut, PostCreateIn, PostPatchIn, ReactionListArgs, ReactionPage,
-                              ShareIn)
-from .schemas import CommentIn, CommentOut, CommentPage, CommentPageArgs, PostIn, ReactionIn, ReactionOut
+from .content_schemas import (
+    FullPostOut,
+    HistoryOut,
+    PostCreateIn,
+    PostPatchIn,
+    ReactionListArgs,
+    ReactionPage,
+    ShareIn,
+)
+from .schemas import (
+    CommentIn,
+    CommentOut,
+    CommentPage,
+    CommentPageArgs,
+    PostIn,
+    ReactionIn,
+    ReactionOut,
+)
 from .security import auth_required, current_uid
 
 blp = Blueprint("posts", __name__, url_prefix="/api/v1", description="Posts, shares, comments and reactions")

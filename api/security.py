@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask_jwt_extended import get_jwt, get_jwt_identity, jwt_required, verify_jwt_in_request
+from flask_jwt_extended import (
+    get_jwt,
+    get_jwt_identity,
+    jwt_required,
+    verify_jwt_in_request,
+)
 
 BEARER = [{"bearerAuth": []}]
 

@@ -11,14 +11,28 @@ from flask import request
 from flask_smorest import Blueprint
 from marshmallow import ValidationError
 
-from socialgraph.stories import service as stories
 from socialgraph.core.errors import ValidationFailed
+from socialgraph.http.web import _field_errors
+from socialgraph.stories import service as stories
 
-from .stories_schemas import (HighlightIn, HighlightList, HighlightOut, HighlightPatch, ImageStoryForm, StoryList,
-                              VideoStoryIn,
-                              StoryOut, StoryReactionIn, StoryReactionOut, StoryReplyIn, StoryReplyOut, TextStoryIn,
-                              TrayOut, ViewersOut)
 from .security import auth_required, current_uid
+from .stories_schemas import (
+    HighlightIn,
+    HighlightList,
+    HighlightOut,
+    HighlightPatch,
+    ImageStoryForm,
+    StoryList,
+    StoryOut,
+    StoryReactionIn,
+    StoryReactionOut,
+    StoryReplyIn,
+    StoryReplyOut,
+    TextStoryIn,
+    TrayOut,
+    VideoStoryIn,
+    ViewersOut,
+)
 
 blp = Blueprint("stories", __name__, url_prefix="/api/v1", description="Stories and highlights")
 
@@ -37,7 +51,6 @@ def _image_form() -> dict:
     try:
         return ImageStoryForm().load(raw)
     except ValidationError as exc:
-        from socialgraph.http.web import _field_errors
 
         raise ValidationFailed("the request has invalid fields", errors=_field_errors({"form": exc.messages}))
 

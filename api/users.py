@@ -4,8 +4,7 @@ from __future__ import annotations
 from flask_smorest import Blueprint
 
 from socialgraph.content import posts
-from socialgraph.graph import relations
-from socialgraph.graph import users
+from socialgraph.graph import blocks, follows, profiles
 
 from .content_schemas import FullPostPage
 from .schemas import BlockOut, FollowOut, FollowPage, MuteOut, PageArgs, ProfileOut
@@ -23,7 +22,7 @@ def _page(page):
 @blp.response(200, ProfileOut)
 def get_user(username):
     """A profile with follower and following counts (and, signed in, follow state)."""
-    return users.get_profile(username, viewer=current_uid())
+    return profiles.get_profile(username, viewer=current_uid())
 
 
 @blp.route("/<string:username>/follow", methods=["PUT"])
@@ -35,7 +34,7 @@ def follow(username):
 
     404 for an unknown user, 422 for oneself.
     """
-    return users.follow(current_uid(), username)
+    return follows.follow(current_uid(), username)
 
 
 @blp.route("/<string:username>/follow", methods=["DELETE"])
@@ -43,7 +42,7 @@ def follow(username):
 @blp.response(200, FollowOut)
 def unfollow(username):
     """Stop following ``username`` (idempotent)."""
-    return users.unfollow(current_uid(), username)
+    return follows.unfollow(current_uid(), username)
 
 
 @blp.route("/<string:username>/followers", methods=["GET"])
@@ -53,7 +52,7 @@ def unfollow(username):
 def followers(args, username):
     """Who follows ``username``, newest first; cursor pagination. 403 when the
     owner hides the list (``show_followers``, ``profile_visibility``)."""
-    return _page(users.list_followers(username, args.get("cursor"), args["limit"], viewer=current_uid()))
+    return _page(follows.list_followers(username, args.get("cursor"), args["limit"], viewer=current_uid()))
 
 
 @blp.route("/<string:username>/following", methods=["GET"])
@@ -62,7 +61,7 @@ def followers(args, username):
 @blp.response(200, FollowPage)
 def following(args, username):
     """Whom ``username`` follows, newest first; cursor pagination. 403 when hidden."""
-    return _page(users.list_following(username, args.get("cursor"), args["limit"], viewer=current_uid()))
+    return _page(follows.list_following(username, args.get("cursor"), args["limit"], viewer=current_uid()))
 
 
 @blp.route("/<string:username>/posts", methods=["GET"])
@@ -80,7 +79,7 @@ def user_posts(args, username):
 def block(username):
     """Block ``username``: follows, friendship and pending requests both ways are removed,
     and each disappears for the other (404 everywhere). Idempotent."""
-    return relations.block(current_uid(), username)
+    return blocks.block(current_uid(), username)
 
 
 @blp.route("/<string:username>/block", methods=["DELETE"])
@@ -88,7 +87,7 @@ def block(username):
 @blp.response(200, BlockOut)
 def unblock(username):
     """Remove a block; nothing that the block removed is restored."""
-    return relations.unblock(current_uid(), username)
+    return blocks.unblock(current_uid(), username)
 
 
 @blp.route("/<string:username>/mute", methods=["PUT"])
@@ -96,7 +95,7 @@ def unblock(username):
 @blp.response(200, MuteOut)
 def mute(username):
     """Mute ``username``: their posts leave your feeds and notifications; they are not told."""
-    return relations.mute(current_uid(), username)
+    return blocks.mute(current_uid(), username)
 
 
 @blp.route("/<string:username>/mute", methods=["DELETE"])
@@ -104,4 +103,4 @@ def mute(username):
 @blp.response(200, MuteOut)
 def unmute(username):
     """Unmute ``username``."""
-    return relations.unmute(current_uid(), username)
+    return blocks.unmute(current_uid(), username)

@@ -68,8 +68,7 @@ def main() -> None:
 
 def run(args, app) -> None:
     from socialgraph import stores
-    from socialgraph.graph import friends
-    from socialgraph.graph import suggestions
+    from socialgraph.graph import friends, suggestions
     from socialgraph.importers.snap import SOURCE, import_snap_facebook
     from socialgraph.stores.schema import ensure_graph_schema
 

@@ -40,7 +40,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import requests  # noqa: E402
 
-from bench.common import REPO, SHARED_DATA, app_config_from_stack, percentile, start_gunicorn, summary  # noqa: E402
+from bench.common import (  # noqa: E402
+    REPO,
+    SHARED_DATA,
+    app_config_from_stack,
+    percentile,
+    start_gunicorn,
+    summary,
+)
 
 PASSWORD = "benchmark password"
 
@@ -87,8 +94,8 @@ def start_worker(env):
 
 
 def prepare(app, args):
-    from socialgraph.accounts import service as accounts
     from socialgraph import stores
+    from socialgraph.accounts import service as accounts
     from socialgraph.importers.snap import SOURCE, import_snap_facebook
     from socialgraph.importers.stackexchange import import_stackexchange
     from socialgraph.stores.schema import ensure_all
@@ -311,8 +318,8 @@ def bench_connections(env, args):
 
 def bench_fanout(app, star):
     from socialgraph import stores
-    from socialgraph.feeds import home as feeds
     from socialgraph.content import posts
+    from socialgraph.feeds import home as feeds
 
     with app.app_context():
         followers = [u for batch in feeds.follower_batches(star["uid"], 1000) for u in batch][:1000]

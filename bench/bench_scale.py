@@ -58,7 +58,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import psutil  # noqa: E402
 import requests  # noqa: E402
 
-from bench.common import REPO, SHARED_DATA, app_config_from_stack, percentile, start_gunicorn  # noqa: E402
+from bench.common import (  # noqa: E402
+    REPO,
+    SHARED_DATA,
+    app_config_from_stack,
+    percentile,
+    start_gunicorn,
+)
 
 RESULTS = REPO / "bench" / "results"
 PEER = REPO / "bench" / "peer"
@@ -250,8 +256,8 @@ def _free_port() -> int:
 # ---------------------------------------------------------------- load
 
 def load(app, stack, args) -> dict:
-    from socialgraph.accounts import service as accounts
     from socialgraph import stores
+    from socialgraph.accounts import service as accounts
     from socialgraph.importers.musae import SOURCE, import_musae_github
     from socialgraph.importers.stackexchange import import_stackexchange
     from socialgraph.stores.schema import ensure_all
@@ -325,8 +331,8 @@ def mirror_models(readers: list[dict]) -> None:
     MUSAE edges are mutual, so the model's followees follow the account back
     and are its friends (FRIENDS_WITH). Suggestions, mutual counts and
     fan-out of the accounts' posts then do the work they do for real users."""
-    from socialgraph.core import clock
     from socialgraph import stores
+    from socialgraph.core import clock
 
     g = stores.graph()
     t = time.perf_counter()
@@ -452,8 +458,8 @@ def fanout(data, drain: bool = True) -> dict:
     hold it. ``drain``: first wait (up to 5 min) until the RQ queues are empty
     (the load steps leave jobs behind); otherwise measure as things are."""
     from socialgraph import stores
-    from socialgraph.feeds import home as feeds
     from socialgraph.content import posts
+    from socialgraph.feeds import home as feeds
 
     g = stores.graph()
     author = next((r for r in data["ranked"] if 1000 <= r["degree"] // 2 < 4000), data["ranked"][0])
@@ -548,8 +554,7 @@ def graph_alone(data) -> dict:
     import networkx as nx
 
     from socialgraph import stores
-    from socialgraph.graph import friends
-    from socialgraph.graph import suggestions
+    from socialgraph.graph import friends, suggestions
     from socialgraph.importers.musae import read_edges
 
     t = time.perf_counter()

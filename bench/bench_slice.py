@@ -60,12 +60,12 @@ def main() -> None:
 
 
 def run(args, app, env) -> None:
-    from socialgraph.accounts import service as accounts
     from socialgraph import stores
+    from socialgraph.accounts import service as accounts
     from socialgraph.importers.snap import SOURCE, import_snap_facebook
     from socialgraph.importers.stackexchange import import_stackexchange
-    from socialgraph.stores.schema import ensure_all
     from socialgraph.stores.localstack import free_port
+    from socialgraph.stores.schema import ensure_all
 
     print(f"data: {SHARED_DATA}")
     with app.app_context():

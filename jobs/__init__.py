@@ -7,6 +7,8 @@ import threading
 
 from flask import current_app, has_app_context
 
+from socialgraph.app import create_app
+
 _app = None
 _lock = threading.Lock()
 
@@ -15,7 +17,6 @@ def _worker_app():
     global _app
     with _lock:
         if _app is None:
-            from socialgraph.app import create_app
 
             _app = create_app()
     return _app

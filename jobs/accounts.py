@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from flask import current_app
 
+from socialgraph import stores
 from socialgraph.accounts import deletion
-from socialgraph.stores import mail
 from socialgraph.portability import service as portability
+from socialgraph.stores import mail
 
 from . import in_app
 
@@ -15,7 +16,6 @@ from . import in_app
 @in_app
 def send_new_device_email(uid: str, ip: str, user_agent: str, at: str) -> str | None:
     """Tell account ``uid`` about a sign-in from a device it has not used before."""
-    from socialgraph import stores
 
     doc = stores.mongo().accounts.find_one({"_id": uid})
     if not doc:

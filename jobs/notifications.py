@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from flask import current_app
 
-from socialgraph.stores import mail
 from socialgraph.messaging import notifications
+from socialgraph.stores import mail
 
 from . import in_app
 

@@ -10,8 +10,11 @@ import logging
 
 from flask import Flask
 
-from socialgraph import stores
+from socialgraph import domains, stores
+from socialgraph.commands import register_cli
 from socialgraph.core.config import check_production, load_config
+from socialgraph.http.middleware import init_middleware
+from socialgraph.http.web import init_web, register_problem_handlers
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +31,7 @@ def create_app(config: dict | None = None) -> Flask:
         app.config.update(config)
     check_production(app.config)
 
+    register_domains(app)
     register_extensions(app)
     register_blueprints(app)
     register_error_handlers(app)
@@ -35,11 +39,15 @@ def create_app(config: dict | None = None) -> Flask:
     return app
 
 
+def register_domains(app: Flask) -> None:
+    """Every domain package, imported in the package order, has filled its
+    registries (user-data areas, profile flags, the group-post reader); see
+    :mod:`socialgraph.domains`. Recorded on the app for ``/health``-style checks."""
+    app.extensions["socialgraph_domains"] = domains.PACKAGES
+
+
 def register_extensions(app: Flask) -> None:
     """Store clients (lazy), JWT, OpenAPI, WebSockets."""
-    from socialgraph.http.web import init_web
-
-    from socialgraph.http.middleware import init_middleware
 
     stores.init_app(app)
     init_web(app)
@@ -56,13 +64,11 @@ def register_blueprints(app: Flask) -> None:
 
 def register_error_handlers(app: Flask) -> None:
     """Domain, HTTP and store errors -> ``application/problem+json`` (RFC 9457)."""
-    from socialgraph.http.web import register_problem_handlers
 
     register_problem_handlers(app)
 
 
 def register_commands(app: Flask) -> None:
     """``flask``/``socialgraph`` CLI commands: db init, import, worker, outbox."""
-    from socialgraph.cli import register_cli
 
     register_cli(app)

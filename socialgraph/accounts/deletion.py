@@ -33,8 +33,10 @@ from __future__ import annotations
 
 import logging
 
-from socialgraph.core import clock
 from socialgraph import stores
+from socialgraph.accounts import passwords, sessions, twofactor
+from socialgraph.core import clock
+from socialgraph.core.areas import AREAS
 from socialgraph.core.errors import Conflict, NotFound
 
 log = logging.getLogger(__name__)
@@ -45,22 +47,19 @@ def request_deletion(uid: str, password: str, code: str | None = None) -> dict:
 
     Raises :class:`InvalidCredentials` (wrong password or 2FA code).
     """
-    from socialgraph.accounts import service as accounts
-    from socialgraph.accounts import sessions
-    from socialgraph.accounts import twofactor
 
     db = stores.mongo()
     doc = db.accounts.find_one({"_id": uid})
     if doc is None:
         raise NotFound("account not found")
-    accounts.check_password(doc, password)
+    passwords.check_password(doc, password)
     if twofactor.is_enabled(doc):
         twofactor.verify_code(uid, code or "")
     db.accounts.update_one({"_id": uid}, {"$set": {"status": "deleting"}})
     db.deletions.update_one({"_id": uid}, {"$setOnInsert": {"status": "pending", "steps_done": [], "results": {},
                                                             "requested_at": clock.now()}}, upsert=True)
     sessions.revoke_all(uid)
-    accounts.revoke_all_sessions(uid)
+    sessions.revoke_all_sessions(uid)
     stores.tasks().enqueue("jobs.accounts.delete_account", uid, job_id=f"delete-account-{uid}")
     return deletion_status(uid)
 
@@ -74,7 +73,6 @@ def deletion_status(uid: str) -> dict:
 
 def run_deletion(uid: str) -> dict:
     """Run the remaining erasers of ``uid`` with a checkpoint after each (the job)."""
-    from socialgraph.portability.service import AREAS
 
     db = stores.mongo()
     doc = db.deletions.find_one({"_id": uid})

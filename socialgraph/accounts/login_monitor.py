@@ -26,8 +26,8 @@ import logging
 
 from flask import current_app
 
-from socialgraph.core import clock
 from socialgraph import stores
+from socialgraph.core import clock
 from socialgraph.core.errors import RateLimited
 
 log = logging.getLogger(__name__)

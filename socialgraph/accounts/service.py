@@ -17,34 +17,43 @@ hash, so it works once.
 """
 from __future__ import annotations
 
-import hashlib
 import logging
 import uuid
 
-from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from flask_jwt_extended import create_access_token, create_refresh_token
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from pymongo.errors import DuplicateKeyError
 
-from socialgraph.core import clock
 from socialgraph import stores
-from socialgraph.stores import mail
+from socialgraph.accounts import login_monitor, sessions, twofactor
+from socialgraph.accounts.passwords import (
+    _DUMMY_HASH,
+    _hasher,
+    _password_fingerprint,
+    check_password,
+    validate_password,
+)
+from socialgraph.accounts.sessions import revoke_all_sessions
+from socialgraph.core import clock
+from socialgraph.core.errors import (
+    Conflict,
+    InvalidCredentials,
+    InvalidToken,
+    NotFound,
+    RateLimited,
+    ValidationFailed,
+)
 from socialgraph.core.pagination import as_utc
-from socialgraph.core.errors import Conflict, InvalidCredentials, InvalidToken, NotFound, RateLimited, ValidationFailed
 from socialgraph.core.text import is_valid_username, normalise_username
+from socialgraph.graph.people import forget_short_profile
+from socialgraph.stores import mail
+from socialgraph.stores.graph_models import User
 
 log = logging.getLogger(__name__)
 
-_hasher = PasswordHasher()
-# A real hash of a random password, so unknown users cost as much time as known ones.
-_DUMMY_HASH = _hasher.hash(uuid.uuid4().hex)
 
-MIN_PASSWORD = 10
-MAX_PASSWORD = 256
-REVOKED_KEY = "sg:revoked-session:{sid}"
-NOT_BEFORE_KEY = "sg:not-before:{uid}"
 
 
 # -- helpers --------------------------------------------------------------
@@ -56,25 +65,8 @@ def _serializer(salt: str) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
 
 
-def _password_fingerprint(password_hash: str) -> str:
-    return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
 
 
-def validate_password(password: str, username: str = "", email: str = "") -> None:
-    """Length 10..256 and not the username or email (NIST SP 800-63B §5.1.1.2).
-
-    Raises :class:`ValidationFailed` with a ``password`` field error.
-    """
-    problems = []
-    if len(password) < MIN_PASSWORD:
-        problems.append(f"must be at least {MIN_PASSWORD} characters")
-    elif len(password) > MAX_PASSWORD:
-        problems.append(f"must be at most {MAX_PASSWORD} characters")
-    elif password.lower() in {username.lower(), email.lower()}:
-        problems.append("must not be your username or email")
-    if problems:
-        raise ValidationFailed("password is not acceptable",
-                               errors=[{"field": "password", "message": m} for m in problems])
 
 
 def public_account(doc: dict, profile: dict | None = None) -> dict:
@@ -102,7 +94,6 @@ def register(username: str, email: str, password: str, display_name: str | None 
     (username or email taken, with a field error). If the graph write fails,
     the MongoDB account is removed again, so nothing is half-written.
     """
-    from socialgraph.stores.graph_models import User
 
     username = normalise_username(username)
     email = email.strip().lower()
@@ -191,8 +182,6 @@ def login(login_name: str, password: str, ip: str | None = None, user_agent: str
     account exists) and :class:`~socialgraph.core.errors.RateLimited` (429 with
     ``Retry-After``) while the account or IP is throttled or locked.
     """
-    from socialgraph.accounts import login_monitor
-    from socialgraph.accounts import twofactor
 
     key = login_name.strip().lower()
     doc = _accounts().find_one({"email": key} if "@" in key else {"username": key})
@@ -232,8 +221,6 @@ def login_mfa(mfa_token: str, code: str, ip: str | None = None, user_agent: str 
     Raises :class:`InvalidToken` (bad/expired token), :class:`InvalidCredentials`
     (wrong or replayed code; counts as a failed login) and RateLimited.
     """
-    from socialgraph.accounts import login_monitor
-    from socialgraph.accounts import twofactor
 
     try:
         data = _serializer("mfa-login").loads(mfa_token, max_age=current_app.config["MFA_TOKEN_SECONDS"])
@@ -253,9 +240,6 @@ def login_mfa(mfa_token: str, code: str, ip: str | None = None, user_agent: str 
 
 
 def _complete_login(uid: str, login_name: str, ip: str | None, user_agent: str | None) -> dict:
-    from socialgraph.accounts import login_monitor
-    from socialgraph.accounts import sessions
-
     sid = uuid.uuid4().hex
     tokens = issue_tokens(uid, sid)
     sessions.create(uid, sid, ip, user_agent)
@@ -265,12 +249,6 @@ def _complete_login(uid: str, login_name: str, ip: str | None, user_agent: str |
     return tokens
 
 
-def check_password(doc: dict, password: str) -> None:
-    """Raise :class:`InvalidCredentials` unless ``password`` matches the account ``doc``."""
-    try:
-        _hasher.verify(doc["password_hash"], password)
-    except (VerificationError, InvalidHashError):
-        raise InvalidCredentials("the password is wrong")
 
 
 def change_password(uid: str, current_password: str, new_password: str, current_sid: str | None) -> int:
@@ -279,7 +257,6 @@ def change_password(uid: str, current_password: str, new_password: str, current_
     Raises :class:`InvalidCredentials` (wrong current password) and
     :class:`ValidationFailed` (new password not acceptable, NIST SP 800-63B §5.1.1.2).
     """
-    from socialgraph.accounts import sessions
 
     doc = _accounts().find_one({"_id": uid})
     if not doc:
@@ -306,7 +283,6 @@ def issue_tokens(uid: str, sid: str | None = None) -> dict:
 
 def refresh(uid: str, sid: str) -> dict:
     """A fresh access token for an unrevoked session."""
-    from socialgraph.accounts import sessions
 
     sessions.touch(sid)
     cfg = current_app.config
@@ -317,30 +293,10 @@ def refresh(uid: str, sid: str) -> dict:
     }
 
 
-def logout(sid: str) -> None:
-    """Revoke the session: its access and refresh tokens stop working at once."""
-    from socialgraph.accounts import sessions
-
-    ttl = int(current_app.config["JWT_REFRESH_TOKEN_EXPIRES"].total_seconds())
-    stores.cache().set(REVOKED_KEY.format(sid=sid), 1, ex=ttl)
-    sessions.mark_revoked(sid)
 
 
-def is_token_revoked(payload: dict) -> bool:
-    """True when the token's session was revoked or issued before the user's cut-off."""
-    sid = payload.get("sid")
-    uid = payload.get("sub")
-    revoked, not_before = stores.cache().mget(
-        REVOKED_KEY.format(sid=sid), NOT_BEFORE_KEY.format(uid=uid))
-    if revoked:
-        return True
-    return bool(not_before) and int(payload.get("iat", 0)) < int(not_before)
 
 
-def revoke_all_sessions(uid: str) -> None:
-    """End every session of ``uid`` issued before now."""
-    ttl = int(current_app.config["JWT_REFRESH_TOKEN_EXPIRES"].total_seconds())
-    stores.cache().set(NOT_BEFORE_KEY.format(uid=uid), int(clock.now().timestamp()) + 1, ex=ttl)
 
 
 # -- password reset ---------------------------------------------------------
@@ -401,7 +357,6 @@ def get_me(uid: str) -> dict:
 
 def update_me(uid: str, display_name: str | None = None, bio: str | None = None) -> dict:
     """Change display name and/or bio; returns :func:`get_me`."""
-    from socialgraph.graph.users import forget_short_profile
 
     rows = stores.graph().write("users/update_profile", uid=uid, display_name=display_name, bio=bio)
     if not rows:

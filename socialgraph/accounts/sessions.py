@@ -3,14 +3,14 @@
 MongoDB ``sessions``: ``{_id: sid, uid, created_at, last_used_at, ip,
 user_agent, expires_at, revoked_at}`` (TTL index on ``expires_at``). A
 revoked session is also put on the Redis blocklist
-(:func:`socialgraph.accounts.service.logout`), which is what the JWT check reads.
+(:func:`logout`), which is what the JWT check reads.
 """
 from __future__ import annotations
 
 from flask import current_app
 
-from socialgraph.core import clock
 from socialgraph import stores
+from socialgraph.core import clock
 from socialgraph.core.errors import NotFound
 
 
@@ -44,7 +44,6 @@ def list_active(uid: str, current_sid: str | None) -> list[dict]:
 
 def revoke(uid: str, sid: str) -> None:
     """Revoke one of the caller's sessions. Raises :class:`NotFound` (not theirs or gone)."""
-    from socialgraph.accounts.service import logout
 
     doc = _coll().find_one({"_id": sid, "uid": uid, "revoked_at": None}, {"_id": 1})
     if doc is None:
@@ -54,7 +53,6 @@ def revoke(uid: str, sid: str) -> None:
 
 def revoke_all(uid: str, except_sid: str | None = None) -> int:
     """Revoke every session of ``uid`` but ``except_sid``; returns how many."""
-    from socialgraph.accounts.service import logout
 
     n = 0
     for d in _coll().find({"uid": uid, "revoked_at": None, "_id": {"$ne": except_sid}}, {"_id": 1}):
@@ -62,3 +60,33 @@ def revoke_all(uid: str, except_sid: str | None = None) -> int:
         n += 1
     return n
 
+
+REVOKED_KEY = "sg:revoked-session:{sid}"
+
+
+NOT_BEFORE_KEY = "sg:not-before:{uid}"
+
+
+def logout(sid: str) -> None:
+    """Revoke the session: its access and refresh tokens stop working at once."""
+
+    ttl = int(current_app.config["JWT_REFRESH_TOKEN_EXPIRES"].total_seconds())
+    stores.cache().set(REVOKED_KEY.format(sid=sid), 1, ex=ttl)
+    mark_revoked(sid)
+
+
+def is_token_revoked(payload: dict) -> bool:
+    """True when the token's session was revoked or issued before the user's cut-off."""
+    sid = payload.get("sid")
+    uid = payload.get("sub")
+    revoked, not_before = stores.cache().mget(
+        REVOKED_KEY.format(sid=sid), NOT_BEFORE_KEY.format(uid=uid))
+    if revoked:
+        return True
+    return bool(not_before) and int(payload.get("iat", 0)) < int(not_before)
+
+
+def revoke_all_sessions(uid: str) -> None:
+    """End every session of ``uid`` issued before now."""
+    ttl = int(current_app.config["JWT_REFRESH_TOKEN_EXPIRES"].total_seconds())
+    stores.cache().set(NOT_BEFORE_KEY.format(uid=uid), int(clock.now().timestamp()) + 1, ex=ttl)

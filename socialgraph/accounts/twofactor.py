@@ -30,9 +30,15 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 
-from socialgraph.core import clock
 from socialgraph import stores
-from socialgraph.core.errors import Conflict, InvalidCredentials, NotFound, ValidationFailed
+from socialgraph.accounts.passwords import check_password
+from socialgraph.core import clock
+from socialgraph.core.errors import (
+    Conflict,
+    InvalidCredentials,
+    NotFound,
+    ValidationFailed,
+)
 
 BACKUP_CODES = 10
 STEP_SECONDS = 30
@@ -175,7 +181,6 @@ def status(uid: str) -> dict:
 
 def disable(uid: str, password: str, code: str) -> None:
     """Turn 2FA off; needs the password and a valid code. Raises :class:`InvalidCredentials`."""
-    from socialgraph.accounts.service import check_password
 
     doc = _account(uid)
     if not is_enabled(doc):

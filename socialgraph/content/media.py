@@ -43,12 +43,20 @@ import tempfile
 from datetime import timedelta
 
 from bson import ObjectId
-from pymongo import ReturnDocument
 from flask import current_app
+from pymongo import ReturnDocument
 
-from socialgraph.core import clock
 from socialgraph import stores
-from socialgraph.core.errors import Conflict, NotFound, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
+from socialgraph.content.visibility import can_view_post
+from socialgraph.core import clock
+from socialgraph.core.areas import register_area
+from socialgraph.core.errors import (
+    Conflict,
+    NotFound,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    ValidationFailed,
+)
 
 log = logging.getLogger(__name__)
 
@@ -235,7 +243,6 @@ def get_media(media_id: str, viewer: str | None) -> dict:
     if doc is None:
         raise NotFound("media not found")
     if doc["owner_id"] != viewer:
-        from socialgraph.content.visibility import can_view_post
 
         post = _db().posts.find_one({"_id": doc["post_id"]}) if doc.get("post_id") else None
         if post is None or not can_view_post(viewer, post):
@@ -577,8 +584,6 @@ def _erase_area(uid: str) -> dict:
 
 
 def _register_portability() -> None:
-    from socialgraph.portability.service import register_area
-
     register_area("media", order=64, export=_export_area, erase=_erase_area)
 
 

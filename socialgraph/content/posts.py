@@ -28,14 +28,30 @@ from bson.errors import InvalidId
 from flask import current_app
 from pymongo import ReturnDocument
 
-from socialgraph.core import clock
-from socialgraph.core import events
 from socialgraph import stores
-from socialgraph.content import postcache
-from socialgraph.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from socialgraph.core.pagination import Page, clamp_limit, decode_cursor, encode_cursor, ms_to_datetime, datetime_to_ms
-from socialgraph.core.text import extract_hashtags, extract_mentions
+from socialgraph.content import media, postcache
+from socialgraph.content.keywords import keywords
 from socialgraph.content.visibility import AUDIENCES, can_view_post, prefilter
+from socialgraph.core import clock, events
+from socialgraph.core.errors import (
+    Conflict,
+    Forbidden,
+    MalformedRequest,
+    NotFound,
+    ValidationFailed,
+)
+from socialgraph.core.pagination import (
+    Page,
+    clamp_limit,
+    datetime_to_ms,
+    decode_cursor,
+    encode_cursor,
+    ms_to_datetime,
+)
+from socialgraph.core.text import extract_hashtags, extract_mentions
+from socialgraph.graph.people import resolve_uid, short_profiles
+from socialgraph.graph.relations import blocked_either_way
+from socialgraph.stores import readcache
 
 MAX_TEXT = 5000
 MAX_COMMENT = 2000
@@ -71,7 +87,6 @@ def _check_text(text: str, limit: int, field: str = "text") -> str:
 def _mention_events(text: str, by_uid: str, post_id: str, comment_id: str = "") -> None:
     """Publish ``user.mentioned`` for each mentioned user that exists, is not
     the author and is not blocked either way."""
-    from socialgraph.graph.relations import blocked_either_way
 
     names = extract_mentions(text)
     if not names:
@@ -106,8 +121,6 @@ def create_post(author_id: str, text: str = "", *, media_ids: list[str] | None =
     ``group_id``: a group post (``visibility: "group"``); the caller
     (:func:`socialgraph.groups.service.create_group_post`) has checked membership.
     """
-    from socialgraph.content import media
-    from socialgraph.content.search import keywords
 
     media_ids = media_ids or []
     if media_ids or kind == "repost":
@@ -146,7 +159,6 @@ def _hidden_from(viewer: str | None, *authors: str | None) -> bool:
     """True when ``viewer`` and any of ``authors`` block each other."""
     if not viewer:
         return False
-    from socialgraph.graph.relations import blocked_either_way
 
     blocked = blocked_either_way(viewer)
     return any(a in blocked for a in authors if a)
@@ -211,7 +223,6 @@ def edit_post(post_id: str, editor: str, text=_UNSET, *, visibility=None, sensit
     (and ``user.mentioned`` for newly mentioned users). Raises
     :class:`NotFound`, :class:`Forbidden`, :class:`ValidationFailed`.
     """
-    from socialgraph.content.search import keywords
 
     doc = _visible_doc(post_id, editor, full=True)
     if doc["author_id"] != editor:
@@ -273,7 +284,6 @@ def delete_post(post_id: str, actor: str, *, moderator: bool = False) -> None:
 
 def purge_post(post_id: str) -> dict:
     """Remove comments, reactions and media of a deleted post (idempotent)."""
-    from socialgraph.content import media
 
     oid = ObjectId(post_id)
     db = _db()
@@ -296,8 +306,6 @@ def present_posts(docs: list[dict], viewer: str | None = None) -> list[dict]:
     Reposts whose original the viewer may not see are dropped (the result can
     be shorter than ``docs``). ``docs`` must already be visible to ``viewer``.
     """
-    from socialgraph.content import media
-    from socialgraph.graph.users import short_profiles
 
     originals: dict = {}
     share_ids = [d["share_of"] for d in docs if d.get("share_of")]
@@ -354,7 +362,6 @@ def page_posts(query: dict, cursor: str | None, limit: int | None, viewer: str |
         try:
             at, oid = ms_to_datetime(key["at"]), ObjectId(str(key["id"]))
         except InvalidId:
-            from socialgraph.core.errors import MalformedRequest
             raise MalformedRequest("invalid cursor", errors=[{"field": "cursor", "message": "not a cursor"}])
         flt = {"$and": [query, {"$or": [{"created_at": {"$lt": at}},
                                         {"created_at": at, "_id": {"$lt": oid}}]}]}
@@ -372,8 +379,6 @@ def page_posts(query: dict, cursor: str | None, limit: int | None, viewer: str |
 def user_posts(username: str, cursor: str | None = None, limit: int | None = None,
                viewer: str | None = None) -> Page:
     """A user's posts, newest first. Raises :class:`NotFound` for unknown users."""
-    from socialgraph.graph.relations import blocked_either_way
-    from socialgraph.graph.users import resolve_uid
 
     uid = resolve_uid(username)
     if uid in blocked_either_way(viewer):
@@ -421,8 +426,6 @@ def add_comment(post_id: str, author_id: str, text: str, parent_id: str | None =
 
 
 def _present_comments(docs: list[dict]) -> list[dict]:
-    from socialgraph.graph.users import short_profiles
-
     authors = short_profiles([d["author_id"] for d in docs if not d.get("deleted")])
     out = []
     for d in docs:
@@ -449,7 +452,6 @@ def list_comments(post_id: str, parent_id: str | None = None, cursor: str | None
     and its ``reply_count``; fetch more of a level with ``parent_id`` + cursor.
     Comments by users blocked either way are left out. Raises
     :class:`NotFound` (also when ``viewer`` may not see the post)."""
-    from socialgraph.graph.relations import blocked_either_way
 
     post = _visible_doc(post_id, viewer)
     blocked = sorted(blocked_either_way(viewer))
@@ -557,7 +559,6 @@ def _target(kind: str, target_id: str, viewer: str | None) -> tuple[str, dict, s
     if post is None or not can_view_post(viewer, post):
         raise NotFound(f"{kind} not found")
     if kind == "comment" and viewer and viewer != doc["author_id"]:
-        from socialgraph.graph.relations import blocked_either_way
 
         if doc["author_id"] in blocked_either_way(viewer):
             raise NotFound("comment not found")
@@ -661,8 +662,6 @@ def viewer_reactions(viewer: str, targets: list[str]) -> dict[str, str]:
     :data:`readcache.HASH_MAX_FIELDS` reactions are asked of MongoDB per page."""
     from redis.exceptions import RedisError
 
-    from socialgraph.stores import readcache
-
     if not targets:
         return {}
     key = REACTIONS_KEY.format(uid=viewer)
@@ -685,7 +684,6 @@ def viewer_reactions(viewer: str, targets: list[str]) -> dict[str, str]:
 
 def _reaction_written(coll: str, oid, user_id: str, target: str, reaction: str | None) -> None:
     """After a reaction write: the post's cached copy (counts) and the user's reactions copy."""
-    from socialgraph.stores import readcache
 
     if coll == "posts":
         postcache.forget(oid)
@@ -698,8 +696,6 @@ def list_reactions(kind: str, target_id: str, viewer: str | None, type_: str | N
     items ``{user: {uid, username, display_name}, type, created_at}``; users
     blocked either way with the viewer are left out. Cursor = (created_at, _id).
     Raises :class:`NotFound`, :class:`ValidationFailed` (unknown type)."""
-    from socialgraph.graph.relations import blocked_either_way
-    from socialgraph.graph.users import short_profiles
 
     if type_ is not None and type_ not in REACTION_TYPES:
         raise ValidationFailed("unknown reaction type", errors=[

@@ -14,34 +14,21 @@ distinct terms per post; no stemming and no stop words.
 """
 from __future__ import annotations
 
-import re
 import unicodedata
 
 from socialgraph import stores
+from socialgraph.content.keywords import _terms
+from socialgraph.content.posts import page_posts
 from socialgraph.core.errors import ValidationFailed
 from socialgraph.core.pagination import Page, clamp_limit, decode_cursor, encode_cursor
-from socialgraph.core.text import extract_hashtags, normalise_tag
+from socialgraph.core.text import normalise_tag
+from socialgraph.graph.relations import blocked_either_way
 
-WORD_RE = re.compile(r"\w+", re.UNICODE)
-MAX_KEYWORDS = 200
 MAX_QUERY_TERMS = 8
 
 
-def _terms(text: str) -> list[str]:
-    norm = unicodedata.normalize("NFKC", text or "").casefold()
-    seen: dict[str, None] = {}
-    for w in WORD_RE.findall(norm):
-        if 2 <= len(w) <= 40:
-            seen.setdefault(w, None)
-    return list(seen)
 
 
-def keywords(text: str) -> list[str]:
-    """Search terms of a post's text (see module doc), unique, in order."""
-    seen = dict.fromkeys(_terms(text))
-    for tag in extract_hashtags(text):
-        seen.setdefault(tag, None)
-    return list(seen)[:MAX_KEYWORDS]
 
 
 def _query_terms(q: str) -> list[str]:
@@ -55,7 +42,6 @@ def search_posts(q: str, viewer: str | None, cursor: str | None = None, limit: i
     """Posts containing every word of ``q`` (``#tag`` matches the hashtag and
     the word), that the viewer may see, newest first; cursor pagination.
     Raises :class:`ValidationFailed` (no usable word)."""
-    from socialgraph.content.posts import page_posts
 
     terms = _query_terms(q)
     return page_posts({"keywords": {"$all": terms}}, cursor, limit, viewer)
@@ -64,7 +50,6 @@ def search_posts(q: str, viewer: str | None, cursor: str | None = None, limit: i
 def hashtag_posts(tag: str, viewer: str | None, cursor: str | None = None, limit: int | None = None) -> Page:
     """The hashtag page: visible posts tagged ``tag`` (with or without ``#``,
     any case), newest first; cursor pagination."""
-    from socialgraph.content.posts import page_posts
 
     return page_posts({"hashtags": normalise_tag(tag)}, cursor, limit, viewer)
 
@@ -81,7 +66,6 @@ def search_users(q: str, viewer: str | None, cursor: str | None = None, limit: i
     """Users whose username starts with ``q`` or whose display name has a word
     starting with ``q`` (case-insensitive), by username; users blocked either
     way are left out. Items ``{uid, username, display_name}``. Cursor = last username."""
-    from socialgraph.graph.relations import blocked_either_way
 
     needle = unicodedata.normalize("NFKC", (q or "").strip().lstrip("@")).casefold()
     if not needle:

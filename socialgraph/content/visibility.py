@@ -13,7 +13,7 @@ Audiences (``visibility`` field of a post):
 
 On top of the audience, a block in either direction hides the post, and the
 author always sees their own posts. A post with a ``group_id`` is governed by
-its group (``groups.can_read_group_content``).
+its group (the reader that :mod:`socialgraph.groups.service` registers).
 
 :func:`can_view_post` answers for one post; :func:`prefilter` gives a MongoDB
 filter with the same answer for lists, so pages are filtered by the database
@@ -21,9 +21,21 @@ and not emptied afterwards. Both are tested to agree.
 """
 from __future__ import annotations
 
+from typing import Callable
+
 from socialgraph.graph import relations
 
 AUDIENCES = ("public", "followers", "friends", "close_friends", "only_me")
+
+#: ``reader(viewer_uid | None, group_id) -> bool``: who may read a group's posts.
+#: The groups package (above content) registers it when imported; until then
+#: group posts are visible to nobody but their author.
+GROUP_READERS: list[Callable[[str | None, str], bool]] = []
+
+
+def register_group_reader(reader: Callable[[str | None, str], bool]) -> None:
+    """Set the rule for posts with a ``group_id`` (groups: ``can_read_group_content``)."""
+    GROUP_READERS[:] = [reader]
 
 
 def can_view_post(viewer: str | None, post: dict) -> bool:
@@ -34,9 +46,7 @@ def can_view_post(viewer: str | None, post: dict) -> bool:
     if viewer and author in relations.blocked_either_way(viewer):
         return False
     if post.get("group_id"):
-        from socialgraph.groups import service as groups
-
-        return groups.can_read_group_content(viewer, post["group_id"])
+        return any(reader(viewer, post["group_id"]) for reader in GROUP_READERS)
     audience = post.get("visibility") or "public"
     if audience == "public":
         return True

@@ -54,13 +54,25 @@ from bson import ObjectId
 from bson.errors import InvalidId
 from flask import current_app
 
-from socialgraph.core import clock
 from socialgraph import stores
 from socialgraph.content import postcache
-from socialgraph.core.errors import MalformedRequest
-from socialgraph.core.pagination import Page, clamp_limit, datetime_to_ms, decode_cursor, encode_cursor, ms_to_datetime
 from socialgraph.content.posts import page_posts, present_posts
-from socialgraph.graph.users import following_uids
+from socialgraph.content.visibility import prefilter, visible_with
+from socialgraph.core import clock
+from socialgraph.core.errors import MalformedRequest
+from socialgraph.core.pagination import (
+    Page,
+    clamp_limit,
+    datetime_to_ms,
+    decode_cursor,
+    encode_cursor,
+    ms_to_datetime,
+)
+from socialgraph.graph.people import following_uids
+from socialgraph.graph.relations import audience_among, hidden_authors
+from socialgraph.graph.relations import sets as relation_sets
+from socialgraph.groups.service import member_group_ids
+from socialgraph.messaging import hub
 
 log = logging.getLogger(__name__)
 
@@ -164,11 +176,10 @@ def fanout_batch(post_id: str, author_id: str, score: int, uids: list[str]) -> i
     """Write one post into one batch of followers' feeds and tell the online ones
     over the real-time channel (``{"type": "feed.update", "post_id", "author_id"}``).
     Returns how many feeds were written."""
-    from socialgraph.messaging import realtime
 
     written = push(post_id, score, uids)
     if written:
-        realtime.publish_if_online(written, {"type": "feed.update", "post_id": post_id, "author_id": author_id})
+        hub.publish_if_online(written, {"type": "feed.update", "post_id": post_id, "author_id": author_id})
     return len(written)
 
 
@@ -322,8 +333,6 @@ def _visible_page(uid: str, docs: list[dict], hidden: set[str], blocked: set[str
     post passes :func:`~socialgraph.content.visibility.visible_with`. The viewer's
     relations are asked only about the page's authors (cached following set;
     the graph only when friends / close-friends posts are on the page)."""
-    from socialgraph.graph.relations import audience_among
-    from socialgraph.content.visibility import visible_with
 
     docs = [d for d in docs if d["author_id"] not in hidden]
     authors = {d["author_id"] for d in docs} - {uid}
@@ -361,8 +370,6 @@ def home_feed(uid: str, cursor: str | None = None, limit: int | None = None) -> 
     the page was read from MongoDB directly (same content, slower).
     Cursor = (created_at ms, post id). Raises :class:`MalformedRequest` for a bad cursor.
     """
-    from socialgraph.groups.service import member_group_ids
-    from socialgraph.graph.relations import sets as relation_sets
 
     limit = clamp_limit(limit)
     raw = decode_cursor(cursor, "at", "id")
@@ -421,7 +428,6 @@ def home_feed(uid: str, cursor: str | None = None, limit: int | None = None) -> 
     candidates += _group_candidates(group_ids, hidden, key, want)
     # 4. older than a trimmed set: fan-out on read from MongoDB
     if exhausted and r.zscore(fkey, COMPLETE) is None:
-        from socialgraph.content.visibility import prefilter
 
         audience = (set(following_uids(uid)) | {uid}) - hidden
         candidates += _mongo_candidates(audience, below, want, prefilter(uid, group_ids=group_ids))
@@ -544,7 +550,6 @@ def discovery_feed(cursor: str | None = None, limit: int | None = None, viewer: 
     ``sort="hot"`` (default): by Lemmy hot rank (see module docstring), cursor =
     (rank, id) within the cached snapshot; ``sort="new"``: newest first.
     """
-    from socialgraph.graph.relations import hidden_authors
 
     hidden = hidden_authors(viewer)
     if sort == "new":

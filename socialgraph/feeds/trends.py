@@ -27,8 +27,10 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import timedelta
 
-from socialgraph.core import clock
 from socialgraph import stores
+from socialgraph.content.posts import present_posts
+from socialgraph.core import clock
+from socialgraph.graph.relations import hidden_authors
 
 TAG_THRESHOLD = 5
 POST_THRESHOLD = 5
@@ -120,9 +122,6 @@ def trending_tags() -> dict:
 def trending_posts(viewer: str | None = None) -> dict:
     """``{"items": [post + "trend_score"], "computed_at"}`` without posts hidden from the viewer."""
     from bson import ObjectId
-
-    from socialgraph.content.posts import present_posts
-    from socialgraph.graph.relations import hidden_authors
 
     doc = stores.mongo().trends.find_one({"_id": "posts"}) or {}
     rows = doc.get("items", [])

@@ -32,18 +32,29 @@ from typing import Callable
 
 from flask import current_app
 
-from socialgraph.core import clock
-from socialgraph.core import events
 from socialgraph import stores
+from socialgraph.core import clock, events
 from socialgraph.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from socialgraph.core.pagination import Page, as_utc, clamp_limit, datetime_to_ms, decode_cursor, encode_cursor, ms_to_datetime
+from socialgraph.core.pagination import (
+    Page,
+    as_utc,
+    clamp_limit,
+    datetime_to_ms,
+    decode_cursor,
+    encode_cursor,
+    ms_to_datetime,
+)
+from socialgraph.graph.caches import forget_following
+from socialgraph.graph.people import resolve_uid
+from socialgraph.graph.privacy import Access, require_list_access
+from socialgraph.graph.relations import blocked_either_way
+from socialgraph.stores import readcache
 
 log = logging.getLogger(__name__)
 
 
 def other_uid(actor: str, username: str) -> str:
     """uid of ``username``; :class:`NotFound` if unknown, :class:`ValidationFailed` if ``actor``."""
-    from socialgraph.graph.users import resolve_uid
 
     uid = resolve_uid(username)
     if uid == actor:
@@ -73,7 +84,6 @@ def _locked_change(actor: str, other: str, username: str, decide: Callable[[obje
     except TransientError as exc:  # still racing after the driver's retries (deadlock, MVCC conflict)
         log.info("friend change %s -> %s lost a race: %s", actor, other, exc)
         raise Conflict("another change to this relationship happened at the same time; try again")
-    from socialgraph.graph.users import forget_following
 
     forget_following(actor, other)
     forget_friends(actor, other)
@@ -292,9 +302,6 @@ def list_friends(username: str, viewer: str | None, cursor: str | None = None,
     and :class:`Forbidden` (profile or friends list hidden by privacy
     settings). Users blocked either way by the viewer are left out.
     """
-    from socialgraph.graph.privacy import require_list_access
-    from socialgraph.graph.relations import blocked_either_way
-    from socialgraph.graph.users import resolve_uid
 
     owner = resolve_uid(username)
     require_list_access(viewer, owner, "friends")
@@ -309,8 +316,6 @@ def mutual_friends(viewer: str, username: str, cursor: str | None = None, limit:
     :class:`ValidationFailed` (oneself) and :class:`Forbidden` (the other's
     friends list is hidden from the viewer).
     """
-    from socialgraph.graph.privacy import require_list_access
-    from socialgraph.graph.relations import blocked_either_way
 
     other = other_uid(viewer, username)
     require_list_access(viewer, other, "friends")
@@ -350,8 +355,6 @@ def friend_usernames(uids: list[str]) -> dict[str, list[str]]:
 
     from redis.exceptions import RedisError
 
-    from socialgraph.stores import readcache
-
     keys = [FRIENDS_KEY.format(uid=u) for u in uids]
     try:
         copies, versions = readcache.get_many(keys)
@@ -372,7 +375,6 @@ def friend_usernames(uids: list[str]) -> dict[str, list[str]]:
 
 def forget_friends(*uids: str) -> None:
     """After a friendship change, a block or an account deletion."""
-    from socialgraph.stores import readcache
 
     readcache.invalidate(*[FRIENDS_KEY.format(uid=u) for u in uids])
 
@@ -386,7 +388,6 @@ def connection(viewer: str, username: str) -> dict:
     (``path`` from the viewer to the other, empty when not connected within
     4 hops). Raises :class:`NotFound` / :class:`ValidationFailed`.
     """
-    from socialgraph.graph.relations import blocked_either_way
 
     other = other_uid(viewer, username)
     if other in blocked_either_way(viewer):
@@ -419,8 +420,6 @@ def profile_extras(profile: dict, viewer: str | None, row: dict) -> dict:
     for blocks either way.
     """
     from dataclasses import fields
-
-    from socialgraph.graph.privacy import Access
 
     owner = profile["uid"]
     if row["blocked"]:

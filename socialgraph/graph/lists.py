@@ -10,18 +10,17 @@ from __future__ import annotations
 
 import uuid
 
-from socialgraph.core import clock
 from socialgraph import stores
+from socialgraph.core import clock
 from socialgraph.core.errors import NotFound, ValidationFailed
-from socialgraph.graph.friends import other_uid, page_people
 from socialgraph.core.pagination import Page, as_utc
+from socialgraph.graph.friends import other_uid, page_people
+from socialgraph.graph.relations import blocked_either_way
 
 MAX_NAME = 80
 
 
 def _member(owner: str, username: str) -> str:
-    from socialgraph.graph.relations import blocked_either_way
-
     member = other_uid(owner, username)
     if member in blocked_either_way(owner):
         raise NotFound(f"no user named {username!r}")
@@ -112,7 +111,6 @@ def remove_member(owner: str, list_id: str, username: str) -> dict:
 
 def members(owner: str, list_id: str, cursor: str | None = None, limit: int | None = None) -> Page:
     """Members of one of ``owner``'s lists, newest first; :class:`NotFound` if not theirs."""
-    from socialgraph.graph.relations import blocked_either_way
 
     get_list(owner, list_id)
     page = page_people("lists/list_list_members", cursor, limit, owner=owner, list=list_id)

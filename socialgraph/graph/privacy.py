@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 from socialgraph import stores
 from socialgraph.core.errors import Forbidden, NotFound, ValidationFailed
+from socialgraph.graph.people import forget_profile
 
 PROFILE_VISIBILITY = ("public", "friends", "private")
 FRIEND_REQUESTS_FROM = ("everyone", "friends_of_friends", "nobody")
@@ -170,7 +171,6 @@ def update_settings(uid: str, changes: dict) -> dict:
     rows = stores.graph().write("privacy/update_privacy", uid=uid, **params)
     if not rows:
         raise NotFound("no such user")
-    from socialgraph.graph.users import forget_profile
 
     forget_profile(uid)
     return rows[0]

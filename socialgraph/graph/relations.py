@@ -18,9 +18,9 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from socialgraph.core import clock
 from socialgraph import stores
-from socialgraph.core.errors import NotFound, ValidationFailed
+from socialgraph.graph.people import following_among
+from socialgraph.stores import readcache
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +57,6 @@ def sets(uid: str) -> dict[str, set[str]]:
     """``{"blocking", "blocked_by", "muting"}`` uid sets of ``uid``: a Redis copy
     (versioned, :mod:`socialgraph.stores.readcache`, so a block is never undone by a
     reader storing the sets it read just before), else one graph query."""
-    from socialgraph.stores import readcache
 
     def compute():
         rows = stores.graph().read("relations/list_block_uids", uid=uid)
@@ -82,74 +81,16 @@ def hidden_authors(uid: str | None) -> set[str]:
     return s["blocking"] | s["blocked_by"] | s["muting"]
 
 
-def forget(*uids: str) -> None:
-    """After a block, unblock, mute or unmute: drop the cached sets and the
-    friend suggestions (which leave out blocks and mutes) of ``uids``."""
-    from socialgraph.stores import readcache
-    from socialgraph.graph import suggestions
-
-    readcache.invalidate(*[CACHE_KEY.format(uid=u) for u in uids])
-    suggestions.forget(*uids)
 
 
-def _target(actor: str, username: str) -> str:
-    from socialgraph.graph.users import resolve_uid
-
-    uid = resolve_uid(username)
-    if uid == actor:
-        raise ValidationFailed("not possible with yourself", errors=[{"field": "username", "message": "is yourself"}])
-    return uid
 
 
-def block(actor: str, username: str) -> dict:
-    """``actor`` blocks ``username``; follows, friendship and requests both ways go.
-
-    Returns ``{"blocking": True, "created": bool}``. Raises NotFound / ValidationFailed.
-    """
-    from socialgraph.core import events
-    from socialgraph.graph.users import forget_following
-
-    other = _target(actor, username)
-    rows = stores.graph().write("relations/create_block", blocker=actor, blocked=other, created_at=clock.now())
-    if not rows:
-        raise NotFound(f"no user named {username!r}")
-    forget(actor, other)
-    forget_following(actor, other)
-    from socialgraph.graph.friends import forget_friends
-
-    forget_friends(actor, other)
-    created = bool(rows[0]["created"])
-    if created:
-        events.publish("user.blocked", blocker=actor, blocked=other)
-    return {"blocking": True, "created": created}
 
 
-def unblock(actor: str, username: str) -> dict:
-    """Remove the block (nothing else is restored)."""
-    other = _target(actor, username)
-    rows = stores.graph().write("relations/delete_block", blocker=actor, blocked=other)
-    forget(actor, other)
-    return {"blocking": False, "deleted": bool(rows and rows[0]["deleted"])}
 
 
-def mute(actor: str, username: str) -> dict:
-    from socialgraph.core import events
-
-    other = _target(actor, username)
-    rows = stores.graph().write("relations/create_mute", muter=actor, muted=other, created_at=clock.now())
-    if not rows:
-        raise NotFound(f"no user named {username!r}")
-    forget(actor)
-    if rows[0]["created"]:
-        events.publish("user.muted", muter=actor, muted=other)
-    return {"muting": True, "created": bool(rows[0]["created"])}
 
 
-def unmute(actor: str, username: str) -> dict:
-    other = _target(actor, username)
-    rows = stores.graph().write("relations/delete_mute", muter=actor, muted=other)
-    forget(actor)
-    return {"muting": False, "deleted": bool(rows and rows[0]["deleted"])}
 
 
 def audience_sets(viewer: str | None) -> dict[str, set[str]]:
@@ -171,7 +112,6 @@ def audience_among(viewer: str, authors: set[str], kinds: set[str]) -> dict[str,
     (:func:`socialgraph.graph.users.following_among`); ``friends`` and
     ``close_friend_of`` only when ``kinds`` asks for them (the page holds posts
     with those audiences), in one graph query over those authors only."""
-    from socialgraph.graph.users import following_among
 
     out = {"following": following_among(viewer, authors), "friends": set(), "close_friend_of": set()}
     need = kinds & {"friends", "close_friend_of"}

@@ -26,6 +26,8 @@ from flask import current_app
 
 from socialgraph import stores
 from socialgraph.core.pagination import Page, clamp_limit, decode_cursor, encode_cursor
+from socialgraph.graph.relations import blocked_either_way
+from socialgraph.stores import readcache
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +66,6 @@ def is_heavy(uid: str) -> bool:
 
 def precompute(uid: str) -> int:
     """Compute and cache ``uid``'s suggestions (the RQ job's work); returns how many."""
-    from socialgraph.stores import readcache
 
     key = CACHE_KEY.format(uid=uid)
     (_,), (version,) = readcache.get_many([key])
@@ -79,7 +80,6 @@ def _ranked(uid: str) -> list[dict]:
     friends-of-friends expansion costs the graph tens to hundreds of ms; the
     copy is versioned, :mod:`socialgraph.stores.readcache`, so a graph change during
     the computation is not hidden for a whole TTL)."""
-    from socialgraph.stores import readcache
 
     return readcache.read_through(CACHE_KEY.format(uid=uid),
                                   int(current_app.config.get("SUGGESTIONS_CACHE_SECONDS", 3600)),
@@ -91,7 +91,6 @@ def suggest(uid: str, cursor: str | None = None, limit: int | None = None) -> Pa
     username, display_name, mutual_friends, reason}``; keyset cursor on
     (mutual friends, uid). At most ``MAX_SUGGESTIONS`` in all.
     Raises :class:`~socialgraph.core.errors.MalformedRequest` for a bad cursor."""
-    from socialgraph.graph.relations import blocked_either_way
 
     limit = clamp_limit(limit)
     key = decode_cursor(cursor, "m", "uid")
@@ -112,7 +111,6 @@ def forget(*uids: str) -> None:
     """Drop cached suggestions of ``uids`` (Redis away: their TTL bounds staleness)."""
     if not uids:
         return
-    from socialgraph.stores import readcache
 
     readcache.invalidate(*[CACHE_KEY.format(uid=u) for u in uids])
 

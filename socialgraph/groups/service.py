@@ -38,12 +38,31 @@ from datetime import timedelta
 from flask import current_app
 from pymongo import ReturnDocument
 
-from socialgraph.core import clock
-from socialgraph.core import events
 from socialgraph import stores
-from socialgraph.content import postcache
+from socialgraph.content import postcache, posts
+from socialgraph.content.images import (
+    delete_object,
+    presigned_url,
+    put_jpeg,
+    reencode_jpeg,
+)
+from socialgraph.content.posts import parse_id
+from socialgraph.content.visibility import register_group_reader
+from socialgraph.core import clock, events
+from socialgraph.core.areas import register_area
 from socialgraph.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from socialgraph.core.pagination import Page, as_utc, clamp_limit, datetime_to_ms, decode_cursor, encode_cursor, ms_to_datetime
+from socialgraph.core.pagination import (
+    Page,
+    as_utc,
+    clamp_limit,
+    datetime_to_ms,
+    decode_cursor,
+    encode_cursor,
+    ms_to_datetime,
+)
+from socialgraph.graph.people import resolve_uid
+from socialgraph.graph.relations import blocked_either_way
+from socialgraph.stores import readcache
 
 PRIVACY = ("public", "private", "secret")
 ROLES = ("admin", "moderator", "member")
@@ -79,8 +98,6 @@ def _load(group_id: str, viewer: str | None) -> dict:
 
 
 def _present(row: dict) -> dict:
-    from socialgraph.content.images import presigned_url
-
     g = row["grp"]
     out = {"id": g["uid"], "name": g["name"], "description": g.get("description") or "",
            "privacy": g["privacy"], "created_at": as_utc(g.get("created_at")),
@@ -134,14 +151,11 @@ def _member(group_id: str, actor: str, min_role: str = "member") -> dict:
 
 
 def _user(username: str) -> str:
-    from socialgraph.graph.users import resolve_uid
-
     return resolve_uid(username)
 
 
 def _visible_user(actor: str, username: str) -> str:
     """uid of ``username``; users blocked either way are :class:`NotFound`."""
-    from socialgraph.graph.relations import blocked_either_way
 
     uid = _user(username)
     if uid in blocked_either_way(actor):
@@ -207,7 +221,6 @@ def update_group(group_id: str, actor: str, name: str | None = None, description
 def set_cover(group_id: str, actor: str, data: bytes) -> dict:
     """Replace the cover image (admins only): verified and re-encoded by
     :func:`socialgraph.content.images.reencode_jpeg`, stored at ``groups/<id>/cover.jpg``."""
-    from socialgraph.content.images import put_jpeg, reencode_jpeg
 
     _member(group_id, actor, "admin")
     jpeg = reencode_jpeg(data, field="cover")
@@ -249,7 +262,6 @@ def member_group_ids(uid: str) -> list[str]:
     """uids of the groups ``uid`` belongs to (home feed): a Redis copy
     (``sg:groups:<uid>``, ``FOLLOWING_CACHE_SECONDS``) dropped by
     :func:`forget_member_groups` on every membership change, else one graph query."""
-    from socialgraph.stores import readcache
 
     return readcache.read_through(
         MEMBER_GROUPS_KEY.format(uid=uid), int(current_app.config["FOLLOWING_CACHE_SECONDS"]),
@@ -258,7 +270,6 @@ def member_group_ids(uid: str) -> list[str]:
 
 def forget_member_groups(*uids: str) -> None:
     """After a membership write (join, approve, leave, removal, ban, creation)."""
-    from socialgraph.stores import readcache
 
     readcache.invalidate(*[MEMBER_GROUPS_KEY.format(uid=u) for u in uids])
 
@@ -369,7 +380,6 @@ def list_members(group_id: str, viewer: str | None, role: str | None = None, cur
     """Members, newest first: ``[{uid, username, display_name, role, owner,
     since}]``; ``role`` filters. Private/secret: members only (else 404).
     Users blocked either way with the viewer are left out."""
-    from socialgraph.graph.relations import blocked_either_way
 
     _readable(group_id, viewer)
     if role is not None and role not in ROLES:
@@ -520,7 +530,6 @@ def close_followers(group_id: str, exclude: str | None = None) -> list[str]:
 def create_group_post(group_id: str, author: str, text: str) -> dict:
     """A member posts in the group (event ``group.post_created``); the post has
     the profile post shape plus ``group_id``."""
-    from socialgraph.content import posts
 
     _member(group_id, author)
     post = posts.create_post(author, text, group_id=group_id)
@@ -530,8 +539,6 @@ def create_group_post(group_id: str, author: str, text: str) -> dict:
 
 def group_posts(group_id: str, viewer: str | None, cursor: str | None = None, limit: int | None = None) -> Page:
     """The group's posts, newest first (authors blocked either way left out)."""
-    from socialgraph.content import posts
-    from socialgraph.graph.relations import blocked_either_way
 
     _readable(group_id, viewer)
     query: dict = {"group_id": group_id}
@@ -542,8 +549,6 @@ def group_posts(group_id: str, viewer: str | None, cursor: str | None = None, li
 
 
 def _group_post(group_id: str, post_id: str) -> dict:
-    from socialgraph.content import posts
-
     doc = _db().posts.find_one({"_id": posts.parse_id(post_id), "group_id": group_id})
     if doc is None:
         raise NotFound("post not found")
@@ -563,7 +568,6 @@ def delete_group_post(group_id: str, post_id: str, actor: str) -> None:
 
 def pin_post(group_id: str, post_id: str, actor: str, pinned: bool = True) -> dict:
     """Pin (announcement) or unpin a group post (moderators and admins)."""
-    from socialgraph.content import posts
 
     _member(group_id, actor, "moderator")
     doc = _group_post(group_id, post_id)
@@ -574,7 +578,6 @@ def pin_post(group_id: str, post_id: str, actor: str, pinned: bool = True) -> di
 
 def announcements(group_id: str, viewer: str | None) -> list[dict]:
     """Pinned posts of the group, most recently pinned first (at most 20)."""
-    from socialgraph.content import posts
 
     _readable(group_id, viewer)
     docs = list(_db().posts.find({"group_id": group_id, "pinned_at": {"$ne": None}})
@@ -584,8 +587,6 @@ def announcements(group_id: str, viewer: str | None) -> list[dict]:
 
 # -- events and RSVP -----------------------------------------------------------------
 def _event_doc(group_id: str, event_id: str) -> dict:
-    from socialgraph.content.posts import parse_id
-
     doc = _db().group_events.find_one({"_id": parse_id(event_id, "event"), "group_id": group_id})
     if doc is None:
         raise NotFound("event not found")
@@ -747,8 +748,6 @@ def _successor(group_id: str, uid: str) -> str | None:
 
 def _delete_group(group_id: str) -> None:
     """A group without members goes with its posts, events, RSVPs and cover."""
-    from socialgraph.content import posts
-    from socialgraph.content.images import delete_object
 
     db = _db()
     for p in db.posts.find({"group_id": group_id}, {"_id": 1}):
@@ -800,9 +799,10 @@ def _erase_area(uid: str) -> dict:
 
 
 def _register_portability() -> None:
-    from socialgraph.portability.service import register_area
-
     register_area("groups", order=63, export=_export_area, erase=_erase_area)
 
 
 _register_portability()
+
+
+register_group_reader(can_read_group_content)

@@ -27,7 +27,9 @@ import logging
 from flask import Flask, Response, current_app, g, request
 
 from socialgraph import stores
+from socialgraph.core import errors
 from socialgraph.core.errors import Conflict, MalformedRequest, ValidationFailed
+from socialgraph.http.limits import caller_key
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +71,6 @@ def before() -> Response | None:
     if not raw or len(raw) > MAX_KEY or not raw.isprintable():
         raise MalformedRequest("Idempotency-Key must be 1 to 255 printable characters",
                                errors=[{"field": HEADER, "message": "invalid", "in": "header"}])
-    from socialgraph.http.limits import caller_key
 
     key = KEY.format(caller=caller_key(), key=hashlib.sha256(raw.encode()).hexdigest())
     fp = _fingerprint()
@@ -119,8 +120,6 @@ def after(response: Response) -> Response:
 
 
 def init_idempotency(app: Flask) -> None:
-    from socialgraph.core import errors
-
     errors.PROBLEM_TYPES.setdefault(IdempotencyKeyReused.slug, IdempotencyKeyReused)
     errors.PROBLEM_TYPES.setdefault(IdempotencyKeyInUse.slug, IdempotencyKeyInUse)
     app.before_request(before)

@@ -12,6 +12,9 @@ from __future__ import annotations
 
 from flask import Flask, current_app, request
 
+from socialgraph.http.idempotency import init_idempotency
+from socialgraph.http.limits import init_limiter
+
 #: Headers the browser may read from a cross-origin response.
 EXPOSED_HEADERS = ["X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset", "Retry-After",
                    "Idempotent-Replayed", "Location"]
@@ -57,8 +60,6 @@ def security_headers(response):
 
 def init_middleware(app: Flask) -> None:
     """Register headers, CORS, the limiter and idempotency on ``app``."""
-    from socialgraph.http.idempotency import init_idempotency
-    from socialgraph.http.limits import init_limiter
 
     app.after_request(security_headers)
     origins = app.config.get("CORS_ORIGINS") or []

@@ -18,8 +18,10 @@ import logging
 from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from socialgraph.accounts.sessions import is_token_revoked
 from socialgraph.core import errors
 from socialgraph.core.errors import DomainError, StoreUnavailable
+from socialgraph.http.openapi_problems import ProblemApi as Api
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +83,7 @@ def _field_errors(messages) -> list[dict]:
 
 
 def register_problem_handlers(app: Flask) -> None:
-    stores = store_error_types()
+    store_errors = store_error_types()
 
     @app.errorhandler(DomainError)
     def handle_domain(exc: DomainError):
@@ -113,7 +115,7 @@ def register_problem_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def handle_any(exc: Exception):
-        if isinstance(exc, stores):
+        if isinstance(exc, store_errors):
             log.warning("store unavailable on %s %s: %s: %s", request.method, request.path,
                         type(exc).__name__, exc)
             return _domain(StoreUnavailable("a data store is not answering; try again shortly"),
@@ -128,7 +130,6 @@ def register_problem_handlers(app: Flask) -> None:
 def init_web(app: Flask) -> None:
     """JWT manager (with the Redis session blocklist) and the OpenAPI ``Api``."""
     from flask_jwt_extended import JWTManager
-    from socialgraph.http.openapi_problems import ProblemApi as Api
 
     app.config.setdefault("JWT_TOKEN_LOCATION", ["headers"])
     app.config.setdefault("JWT_ERROR_MESSAGE_KEY", "detail")
@@ -136,8 +137,6 @@ def init_web(app: Flask) -> None:
 
     @jwt.token_in_blocklist_loader
     def _revoked(_header, payload):
-        from socialgraph.accounts.service import is_token_revoked
-
         return is_token_revoked(payload)
 
     def _problem(cls, detail):

@@ -13,6 +13,8 @@ from datetime import datetime
 
 from bson import ObjectId
 
+from socialgraph import stores
+
 #: uuid5 namespace of imported ids, so the same source row always gets the same uid.
 IMPORT_NAMESPACE = uuid.UUID("6f1c2a9e-3d4b-5a6c-8e7f-1029384756ab")
 
@@ -45,7 +47,6 @@ def no_progress(label: str, done: int, total: int | None = None) -> None:
 
 def write_batches(query: str, rows: list[dict], batch: int, label: str, progress=no_progress, **params) -> None:
     """Run the catalog write ``query`` over ``rows`` in ``UNWIND`` batches of ``batch``."""
-    from socialgraph import stores
 
     g = stores.graph()
     done = 0

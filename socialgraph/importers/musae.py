@@ -25,9 +25,14 @@ import re
 import time
 from pathlib import Path
 
-from socialgraph.core import clock
 from socialgraph import stores
-from socialgraph.importers import batched, import_uid, no_progress, write_friendship_graph
+from socialgraph.core import clock
+from socialgraph.importers import (
+    batched,
+    import_uid,
+    no_progress,
+    write_friendship_graph,
+)
 
 SOURCE = "musae-github"
 _INVALID = re.compile(r"[^a-z0-9_]")

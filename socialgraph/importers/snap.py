@@ -21,9 +21,14 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from socialgraph.core import clock
 from socialgraph import stores
-from socialgraph.importers import batched, import_uid, no_progress, write_friendship_graph
+from socialgraph.core import clock
+from socialgraph.importers import (
+    batched,
+    import_uid,
+    no_progress,
+    write_friendship_graph,
+)
 
 SOURCE = "snap-facebook"
 

@@ -23,12 +23,23 @@ from flask import current_app
 from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
-from socialgraph.core import clock
 from socialgraph import stores
-from socialgraph.messaging import realtime
-from socialgraph.core.errors import Forbidden, NotFound, RateLimited, ValidationFailed
-from socialgraph.core.pagination import Page, clamp_limit, datetime_to_ms, decode_cursor, encode_cursor, ms_to_datetime
 from socialgraph.content.posts import parse_id
+from socialgraph.core import clock
+from socialgraph.core.areas import register_area
+from socialgraph.core.errors import Forbidden, NotFound, RateLimited, ValidationFailed
+from socialgraph.core.pagination import (
+    Page,
+    clamp_limit,
+    datetime_to_ms,
+    decode_cursor,
+    encode_cursor,
+    ms_to_datetime,
+)
+from socialgraph.graph.people import resolve_uid, short_profiles
+from socialgraph.graph.privacy import access
+from socialgraph.graph.relations import blocked_either_way
+from socialgraph.messaging import hub
 
 RATE_KEY = "sg:msg:rate:{uid}:{window}"
 
@@ -45,7 +56,6 @@ def can_message(sender: str, recipient: str) -> None:
     ``nobody``, or ``friends`` and they are not friends. The rule itself is
     :func:`socialgraph.graph.privacy.access` (one place for every privacy setting).
     """
-    from socialgraph.graph.privacy import access
 
     acc = access(sender, recipient)  # NotFound for unknown users and blocks either way
     if acc.blocked:
@@ -55,8 +65,6 @@ def can_message(sender: str, recipient: str) -> None:
 
 
 def _present_conv(doc: dict, viewer: str) -> dict:
-    from socialgraph.graph.users import short_profiles
-
     profiles = short_profiles(doc["members"])
     return {
         "id": str(doc["_id"]), "kind": doc["kind"], "title": doc.get("title"),
@@ -78,7 +86,6 @@ def start_conversation(actor: str, usernames: list[str], title: str | None = Non
     Raises :class:`ValidationFailed` (nobody, oneself only, too many members),
     :class:`NotFound` (unknown or blocked user), :class:`Forbidden` (does not accept messages).
     """
-    from socialgraph.graph.users import resolve_uid
 
     names = list(dict.fromkeys(u.strip().lower() for u in usernames if u and u.strip()))
     limit = current_app.config["CONVERSATION_MAX_MEMBERS"]
@@ -176,7 +183,6 @@ def send_message(actor: str, conversation_id: str, text: str) -> dict:
         can_message(actor, others[0])
         recipients = others
     else:
-        from socialgraph.graph.relations import blocked_either_way
 
         hidden = blocked_either_way(actor)
         recipients = [m for m in others if m not in hidden]
@@ -188,14 +194,13 @@ def send_message(actor: str, conversation_id: str, text: str) -> dict:
                                                                     f"read.{actor}": str(doc["_id"])}})
     shown = _present_msg(doc)
     for uid in recipients + [actor]:
-        realtime.publish(uid, {"type": "message", "message": shown})
+        hub.publish(uid, {"type": "message", "message": shown})
     return shown
 
 
 def history(actor: str, conversation_id: str, cursor: str | None = None, limit: int | None = None) -> Page:
     """Messages of a conversation, newest first (cursor = message id); messages of
     users blocked either way are left out. Raises :class:`NotFound`."""
-    from socialgraph.graph.relations import blocked_either_way
 
     conv = _member_conv(actor, conversation_id)
     limit = clamp_limit(limit)
@@ -225,18 +230,17 @@ def mark_read(actor: str, conversation_id: str, message_id: str) -> dict:
         event = {"type": "read", "conversation_id": conversation_id, "user_id": actor, "message_id": message_id}
         for uid in conv["members"]:
             if uid != actor:
-                realtime.publish(uid, event)
+                hub.publish(uid, event)
         current = message_id
     return {"conversation_id": conversation_id, "last_read_message_id": current}
 
 
 def typing(actor: str, conversation_id: str) -> None:
     """Tell the other online members that ``actor`` is typing. Raises :class:`NotFound`."""
-    from socialgraph.graph.relations import blocked_either_way
 
     conv = _member_conv(actor, conversation_id)
     hidden = blocked_either_way(actor)
-    realtime.publish_if_online([m for m in conv["members"] if m != actor and m not in hidden],
+    hub.publish_if_online([m for m in conv["members"] if m != actor and m not in hidden],
                                {"type": "typing", "conversation_id": conversation_id, "user_id": actor})
 
 
@@ -244,7 +248,6 @@ def typing(actor: str, conversation_id: str) -> None:
 def _export_area(ctx) -> None:
     """``messages.json``: the user's conversations (members by username) and
     the messages they sent, oldest first. Others' messages are theirs and stay out."""
-    from socialgraph.graph.users import short_profiles
 
     db = _db()
     convs = list(db.conversations.find({"members": ctx.uid}).sort([("created_at", 1), ("_id", 1)]))
@@ -276,8 +279,6 @@ def _erase_area(uid: str) -> dict:
 
 
 def _register_portability() -> None:
-    from socialgraph.portability.service import register_area
-
     register_area("messages", order=60, export=_export_area, erase=_erase_area)
 
 

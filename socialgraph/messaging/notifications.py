@@ -34,10 +34,17 @@ import logging
 from bson import ObjectId
 from pymongo import ReturnDocument
 
-from socialgraph.core import clock
 from socialgraph import stores
-from socialgraph.core.errors import NotFound, ValidationFailed
+from socialgraph.content.posts import parse_id
+from socialgraph.core import clock
+from socialgraph.core.areas import register_area
+from socialgraph.core.errors import MalformedRequest, NotFound, ValidationFailed
 from socialgraph.core.pagination import Page, clamp_limit, decode_cursor, encode_cursor
+from socialgraph.graph.people import short_profiles
+from socialgraph.graph.relations import hidden_authors
+from socialgraph.groups.service import close_followers
+from socialgraph.messaging import hub
+from socialgraph.stores import mail
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +119,6 @@ def plan(event: str, p: dict) -> list[tuple[str, str, str, dict]]:
     elif event == "group.join_approved":
         rows.append((p["user_id"], "group_join_approved", p.get("approver") or "", {"group_id": p["group_id"]}))
     elif event == "group.post_created":
-        from socialgraph.groups.service import close_followers
 
         for member in close_followers(p["group_id"], exclude=p["author_id"]):
             rows.append((member, "group_post", p["author_id"], {"group_id": p["group_id"], "post_id": p["post_id"]}))
@@ -148,8 +154,6 @@ def notify(recipient: str, ntype: str, actor: str, obj: dict) -> str | None:
 
     Returns the notification id, or ``None`` when suppressed or a duplicate.
     """
-    from socialgraph.messaging import realtime
-    from socialgraph.graph.relations import hidden_authors
 
     if actor in hidden_authors(recipient):
         return None
@@ -182,7 +186,7 @@ def notify(recipient: str, ntype: str, actor: str, obj: dict) -> str | None:
     stores.cache().set(LAST_SEQ_KEY.format(uid=recipient), seq)
     shown = present([doc])[0]
     if prefs["realtime"]:
-        realtime.publish(recipient, {"type": "notification", "notification": shown})
+        hub.publish(recipient, {"type": "notification", "notification": shown})
     if prefs["email"]:
         queue_email(recipient, shown)
     return str(doc["_id"])
@@ -208,7 +212,6 @@ def _summary(doc: dict, names: list[str]) -> str:
 def present(docs: list[dict]) -> list[dict]:
     """API shape: ``{id, seq, type, read, summary, actors: [{uid, username,
     display_name}] (up to 3, newest first), actors_count, object, created_at, updated_at}``."""
-    from socialgraph.graph.users import short_profiles
 
     profiles = short_profiles([a for d in docs for a in d["actor_ids"][:3]])
     out = []
@@ -235,7 +238,6 @@ def list_notifications(uid: str, cursor: str | None = None, limit: int | None = 
         flt["read"] = False
     if key:
         if not isinstance(key["seq"], int):
-            from socialgraph.core.errors import MalformedRequest
             raise MalformedRequest("invalid cursor", errors=[{"field": "cursor", "message": "not a cursor"}])
         flt["seq"] = {"$lt": key["seq"]}
     docs = list(_db().notifications.find(flt).sort([("seq", -1)]).limit(limit + 1))
@@ -260,7 +262,6 @@ def unread_count(uid: str) -> int:
 
 def mark_read(uid: str, notification_id: str) -> dict:
     """Mark one of ``uid``'s notifications read. Raises :class:`NotFound` (missing or someone else's)."""
-    from socialgraph.content.posts import parse_id
 
     doc = _db().notifications.find_one_and_update(
         {"_id": parse_id(notification_id, "notification"), "user_id": uid},
@@ -316,8 +317,6 @@ def email_digest(uid: str):
     """
     from flask import current_app
 
-    from socialgraph.stores import mail
-
     r = stores.cache()
     pipe = r.pipeline()
     pipe.lrange(MAIL_KEY.format(uid=uid), 0, -1)
@@ -358,8 +357,6 @@ def _erase_area(uid: str) -> dict:
 
 
 def _register_portability() -> None:
-    from socialgraph.portability.service import register_area
-
     register_area("notifications", order=61, export=_export_area, erase=_erase_area)
 
 

@@ -20,171 +20,38 @@ from __future__ import annotations
 import json
 import logging
 import queue
-import threading
 import time
 from collections import deque
 
-from socialgraph.core import clock
 from socialgraph import stores
+from socialgraph.accounts.sessions import is_token_revoked
+from socialgraph.core import clock
+from socialgraph.core.errors import AuthenticationRequired, DomainError, InvalidToken
+from socialgraph.messaging import messages, notifications
+from socialgraph.messaging.hub import HEARTBEAT_SECONDS, ONLINE_KEY, dumps, hub
 
 log = logging.getLogger(__name__)
 
-CHANNEL = "sg:rt:u:{uid}"
-ONLINE_KEY = "sg:rt:online"
-HEARTBEAT_SECONDS = 20
-ONLINE_SECONDS = 60
 #: WebSocket close codes (4000-4999 are for applications, RFC 6455 7.4.2)
 CLOSE_TOKEN_EXPIRED = 4001
 CLOSE_RATE_LIMITED = 4008
 CLOSE_POLICY = 1008
 
 
-def _dumps(message: dict) -> str:
-    return json.dumps(message, default=_default, separators=(",", ":"))
 
 
-def _default(value):
-    from datetime import datetime
-
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return str(value)
 
 
-def publish(uid: str, message: dict) -> int:
-    """Publish ``message`` to every socket of ``uid`` in any process; returns receivers (processes)."""
-    return stores.cache().publish(CHANNEL.format(uid=uid), _dumps(message))
 
 
-def online(uids: list[str]) -> list[str]:
-    """The uids among ``uids`` with a live socket (heartbeat within ``ONLINE_SECONDS``)."""
-    if not uids:
-        return []
-    scores = stores.cache().zmscore(ONLINE_KEY, uids)
-    cutoff = time.time() * 1000 - ONLINE_SECONDS * 1000
-    return [u for u, s in zip(uids, scores) if s is not None and s >= cutoff]
 
 
-def publish_if_online(uids: list[str], message: dict) -> int:
-    """Publish ``message`` to those of ``uids`` who are online (one pipeline); returns how many."""
-    targets = online(uids)
-    if targets:
-        pipe = stores.cache().pipeline(transaction=False)
-        raw = _dumps(message)
-        for u in targets:
-            pipe.publish(CHANNEL.format(uid=u), raw)
-        pipe.execute()
-    return len(targets)
 
 
-class Hub:
-    """One pub/sub connection per process; fans messages out to local socket queues.
-
-    All Redis pub/sub calls happen on the hub's own thread (redis-py's PubSub
-    is not thread-safe); sockets register through a command deque.
-    """
-
-    def __init__(self, redis_factory):
-        self._redis_factory = redis_factory
-        self._queues: dict[str, set[queue.Queue]] = {}
-        self._lock = threading.Lock()
-        self._commands: deque = deque()
-        self._thread: threading.Thread | None = None
-
-    def _ensure_thread(self):
-        with self._lock:
-            if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(target=self._run, name="sg-realtime-hub", daemon=True)
-                self._thread.start()
-
-    def register(self, uid: str, q: queue.Queue, wait: float = 2.0) -> None:
-        """Route ``uid``'s channel to ``q``; returns once the hub is subscribed
-        (at most ``wait`` s), so nothing published after this call is missed."""
-        done = threading.Event()
-        with self._lock:
-            self._queues.setdefault(uid, set()).add(q)
-        self._commands.append(("sub", uid, done))
-        self._ensure_thread()
-        done.wait(wait)
-
-    def unregister(self, uid: str, q: queue.Queue) -> bool:
-        """Returns True when this was the process's last socket of ``uid``."""
-        with self._lock:
-            qs = self._queues.get(uid, set())
-            qs.discard(q)
-            last = not qs
-            if last:
-                self._queues.pop(uid, None)
-        if last:
-            self._commands.append(("unsub", uid, None))
-        return last
-
-    def connections(self) -> int:
-        with self._lock:
-            return sum(len(v) for v in self._queues.values())
-
-    def _run(self):
-        delay = 0.5
-        while True:
-            try:
-                self._loop()
-            except Exception as exc:  # Redis away: reconnect and re-subscribe everyone
-                log.warning("realtime hub lost Redis (%s); reconnecting in %.1f s", exc, delay)
-                time.sleep(delay)
-                delay = min(delay * 2, 10)
-                with self._lock:
-                    self._commands.extend(("sub", u, None) for u in self._queues)
-
-    def _loop(self):
-        pubsub = self._redis_factory().pubsub(ignore_subscribe_messages=True)
-        subscribed: set[str] = set()
-        while True:
-            while self._commands:
-                op, uid, done = self._commands.popleft()
-                ch = CHANNEL.format(uid=uid)
-                if op == "sub":
-                    if ch not in subscribed:
-                        pubsub.subscribe(ch)
-                        subscribed.add(ch)
-                    if done is not None:
-                        done.set()
-                elif op == "unsub" and ch in subscribed:
-                    with self._lock:
-                        still = uid in self._queues
-                    if not still:
-                        pubsub.unsubscribe(ch)
-                        subscribed.discard(ch)
-            if not subscribed:
-                time.sleep(0.05)
-                continue
-            msg = pubsub.get_message(timeout=0.05)
-            if not msg or msg.get("type") != "message":
-                continue
-            uid = msg["channel"].decode().rsplit(":", 1)[1]
-            with self._lock:
-                targets = list(self._queues.get(uid, ()))
-            for q in targets:
-                q.put(msg["data"].decode())
 
 
-_hub_lock = threading.Lock()
 
 
-def hub() -> Hub:
-    """The process's hub for the current app (made on first use)."""
-    from flask import current_app
-
-    with _hub_lock:
-        h = current_app.stores.get("socialgraph_hub")
-        if h is None:
-            stores = stores.stores()
-            import redis
-
-            url = current_app.config["REDIS_URL"]
-            h = current_app.extensions["socialgraph_hub"] = Hub(
-                lambda: redis.Redis.from_url(url, socket_connect_timeout=stores.config["STORE_TIMEOUT_SECONDS"],
-                                             health_check_interval=30))
-    return h
 
 
 # -- authentication before the upgrade ------------------------------------------
@@ -196,9 +63,6 @@ def authenticate(token: str | None) -> dict:
     """
     from flask_jwt_extended import decode_token
     from jwt.exceptions import ExpiredSignatureError, PyJWTError
-
-    from socialgraph.accounts.service import is_token_revoked
-    from socialgraph.core.errors import AuthenticationRequired, InvalidToken
 
     if not token:
         raise AuthenticationRequired("an access token is required (Authorization: Bearer ... or ?access_token=)")
@@ -251,8 +115,6 @@ def serve(ws, claims: dict) -> None:
     from flask import current_app
     from simple_websocket import ConnectionClosed
 
-    from socialgraph.messaging import notifications
-
     uid = claims["sub"]
     expires = float(claims["exp"])
     cfg = current_app.config
@@ -265,12 +127,12 @@ def serve(ws, claims: dict) -> None:
     r.zadd(ONLINE_KEY, {uid: time.time() * 1000})
     last_beat = time.time()
     try:
-        ws.send(_dumps({"type": "hello", "uid": uid, "expires_at": int(expires),
+        ws.send(dumps({"type": "hello", "uid": uid, "expires_at": int(expires),
                         "last_seq": notifications.last_seq(uid)}))
         while True:
             now = clock.now().timestamp()  # tests move the clock to expire the token
             if now >= expires:
-                ws.send(_dumps({"type": "error", "code": "token-expired",
+                ws.send(dumps({"type": "error", "code": "token-expired",
                                 "detail": "the access token expired; reconnect with a fresh one"}))
                 ws.close(CLOSE_TOKEN_EXPIRED, "token expired")
                 return
@@ -287,14 +149,14 @@ def serve(ws, claims: dict) -> None:
             while (data := ws.receive(timeout=0)) is not None:
                 if not limiter.allow(time.monotonic()):
                     strikes += 1
-                    ws.send(_dumps({"type": "error", "code": "rate-limited",
+                    ws.send(dumps({"type": "error", "code": "rate-limited",
                                     "detail": f"at most {limiter.limit} frames per {limiter.window} s"}))
                     if strikes >= 3:
                         ws.close(CLOSE_RATE_LIMITED, "rate limited")
                         return
                     continue
                 for reply in handle_frame(uid, data):
-                    ws.send(_dumps(reply))
+                    ws.send(dumps(reply))
     except ConnectionClosed:
         pass
     finally:
@@ -307,9 +169,6 @@ def serve(ws, claims: dict) -> None:
 
 def handle_frame(uid: str, data) -> list[dict]:
     """Answer one client frame; returns the frames to send back (errors never raise)."""
-    from socialgraph.messaging import messages
-    from socialgraph.messaging import notifications
-    from socialgraph.core.errors import DomainError
 
     try:
         frame = json.loads(data)

@@ -19,11 +19,21 @@ from __future__ import annotations
 
 from bson import ObjectId
 
-from socialgraph.accounts import service as accounts
-from socialgraph.core import clock
 from socialgraph import stores
+from socialgraph.accounts import sessions
+from socialgraph.content import posts
+from socialgraph.core import clock
 from socialgraph.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from socialgraph.core.pagination import Page, clamp_limit, datetime_to_ms, decode_cursor, encode_cursor, ms_to_datetime
+from socialgraph.core.pagination import (
+    Page,
+    clamp_limit,
+    datetime_to_ms,
+    decode_cursor,
+    encode_cursor,
+    ms_to_datetime,
+)
+from socialgraph.graph.people import resolve_uid
+from socialgraph.graph.relations import blocked_either_way
 
 REASONS = ("spam", "harassment", "hate", "violence", "nudity", "self_harm", "misinformation", "illegal", "other")
 TARGET_TYPES = ("post", "comment", "user")
@@ -43,9 +53,6 @@ def _oid(value: str, what: str) -> ObjectId:
 
 def _resolve_target(reporter: str, target_type: str, target_id: str) -> tuple[str, str]:
     """``(canonical target id, owner uid)`` of something the reporter can see."""
-    from socialgraph.content import posts
-    from socialgraph.graph.relations import blocked_either_way
-    from socialgraph.graph.users import resolve_uid
 
     if target_type == "post":
         doc = posts._visible_doc(target_id, reporter)
@@ -135,7 +142,6 @@ def act(admin: str, report_id: str, action: str, note: str | None = None) -> dic
     :class:`NotFound`, :class:`Conflict` (already resolved),
     :class:`ValidationFailed` (unknown action; ``remove_content`` on a user).
     """
-    from socialgraph.content import posts
 
     require_admin(admin)
     if action not in ACTIONS:
@@ -178,7 +184,7 @@ def suspend(uid: str) -> None:
     res = _db().accounts.update_one({"_id": uid}, {"$set": {"status": "suspended", "suspended_at": clock.now()}})
     if not res.matched_count:
         raise NotFound("account not found")
-    accounts.revoke_all_sessions(uid)
+    sessions.revoke_all_sessions(uid)
 
 
 def audit_log(admin: str, cursor: str | None = None, limit: int | None = None) -> Page:

@@ -87,16 +87,31 @@ import json
 import logging
 import uuid
 import zipfile
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Callable
 
 from flask import current_app
 
-from socialgraph.core import clock
 from socialgraph import stores
-from socialgraph.core.errors import NotFound, ValidationFailed
+from socialgraph.content import postcache
+from socialgraph.content.posts import MAX_TEXT, REACTIONS_KEY, purge_post
+from socialgraph.content.visibility import AUDIENCES
+from socialgraph.core import clock, events
+from socialgraph.core.areas import (
+    AREAS,
+    ExportContext,
+    ImportContext,
+    _json_default,
+    register_area,
+)
+from socialgraph.core.errors import DomainError, NotFound, ValidationFailed
 from socialgraph.core.pagination import as_utc
+from socialgraph.core.text import extract_hashtags, extract_mentions
+from socialgraph.graph import blocks, follows, people
+from socialgraph.graph.blocks import forget
+from socialgraph.graph.caches import forget_following
+from socialgraph.graph.friends import forget_friends
+from socialgraph.graph.people import PROFILE_KEY, SHORT_KEY, short_profiles
+from socialgraph.stores import mail, readcache
 
 log = logging.getLogger(__name__)
 
@@ -107,66 +122,6 @@ OBJECT_PREFIX = "users/{uid}/"
 EXPORT_KEY = "users/{uid}/exports/{export_id}.zip"
 IMPORT_KEY = "users/{uid}/imports/{import_id}.zip"
 MAX_IMPORT_POSTS = 100_000
-
-
-# -- registry ----------------------------------------------------------------
-@dataclass
-class ExportContext:
-    uid: str
-    username: str
-    base_url: str
-    zip: zipfile.ZipFile
-    files: list[str] = field(default_factory=list)
-
-    @property
-    def actor_id(self) -> str:
-        return f"{self.base_url}/api/v1/users/{self.username}"
-
-    def add_json(self, path: str, obj: Any) -> None:
-        self.zip.writestr(path, json.dumps(obj, ensure_ascii=False, indent=1, default=_json_default))
-        self.files.append(path)
-
-    def add_bytes(self, path: str, data: bytes) -> None:
-        self.zip.writestr(path, data)
-        self.files.append(path)
-
-
-@dataclass
-class ImportContext:
-    uid: str
-    zip: zipfile.ZipFile
-
-    def read_json(self, path: str, default: Any = None) -> Any:
-        try:
-            return json.loads(self.zip.read(path))
-        except KeyError:
-            return default
-
-
-@dataclass
-class Area:
-    name: str
-    order: int
-    export: Callable[[ExportContext], None] | None = None
-    erase: Callable[[str], Any] | None = None
-    import_: Callable[[ImportContext], dict] | None = None
-
-
-#: every registered area, sorted by ``order`` (export, import and deletion run in this order)
-AREAS: list[Area] = []
-
-
-def register_area(name: str, *, order: int = 50, export=None, erase=None, import_=None) -> Area:
-    """Add (or replace) the area ``name``; see the module docstring."""
-    area = Area(name, order, export, erase, import_)
-    AREAS[:] = sorted([a for a in AREAS if a.name != name] + [area], key=lambda a: (a.order, a.name))
-    return area
-
-
-def _json_default(value):
-    if isinstance(value, datetime):
-        return as_utc(value).isoformat().replace("+00:00", "Z")
-    return str(value)
 
 
 def _iso(value) -> str | None:
@@ -205,7 +160,6 @@ def get_export(uid: str, export_id: str) -> dict:
 
 def build_export(export_id: str) -> dict | None:
     """Build and store the archive (the job). Idempotent: a ready export is left alone."""
-    from socialgraph.core import events
 
     db = stores.mongo()
     doc = db.exports.find_one({"_id": export_id})
@@ -239,7 +193,6 @@ def build_export(export_id: str) -> dict | None:
 
 def export_ready_email(export_id: str):
     """The "your archive is ready" email with its expiring link (``None`` if gone)."""
-    from socialgraph.stores import mail
 
     doc = stores.mongo().exports.find_one({"_id": export_id})
     account = doc and stores.mongo().accounts.find_one({"_id": doc["uid"]})
@@ -330,18 +283,14 @@ def _profile_export(ctx: ExportContext) -> None:
 
 
 def _profile_import(ctx: ImportContext) -> dict:
-    from socialgraph.graph import relations
-    from socialgraph.graph import users
-    from socialgraph.core.errors import DomainError
-
     actor = ctx.read_json("actor.json", {}) or {}
     rel = ctx.read_json("relationships.json", {}) or {}
     stores.graph().write("users/update_profile", uid=ctx.uid,
                              display_name=(str(actor["name"])[:80] or None) if actor.get("name") else None,
                              bio=str(actor.get("summary") or "")[:500] or None)
-    users.forget_short_profile(ctx.uid)
+    people.forget_short_profile(ctx.uid)
     counts = {"following": 0, "blocking": 0, "muting": 0, "skipped": 0}
-    for kind, fn in (("following", users.follow), ("blocking", relations.block), ("muting", relations.mute)):
+    for kind, fn in (("following", follows.follow), ("blocking", blocks.block), ("muting", blocks.mute)):
         for username in rel.get(kind) or []:
             try:
                 fn(ctx.uid, str(username))
@@ -352,13 +301,8 @@ def _profile_import(ctx: ImportContext) -> dict:
 
 
 def _profile_erase(uid: str) -> dict:
-    from socialgraph.graph.relations import forget
-    from socialgraph.graph.users import forget_following
-
     rows = stores.graph().read("accounts/list_related_uids", uid=uid)
     related = rows[0]["uids"] if rows else []
-    from socialgraph.stores import readcache
-    from socialgraph.graph.users import PROFILE_KEY, SHORT_KEY, short_profiles
 
     name = (short_profiles([uid]).get(uid) or {}).get("username")  # names the cached profile card
     stores.graph().write("users/delete_user", uid=uid)
@@ -366,7 +310,6 @@ def _profile_erase(uid: str) -> dict:
     if related:
         forget(*related)
         forget_following(*related)
-        from socialgraph.graph.friends import forget_friends
 
         forget_friends(*related)
     return {"related": len(related)}
@@ -412,10 +355,6 @@ def _posts_export(ctx: ExportContext) -> None:
 def _posts_import(ctx: ImportContext) -> dict:
     from pymongo import UpdateOne
 
-    from socialgraph.content.posts import MAX_TEXT
-    from socialgraph.core.text import extract_hashtags, extract_mentions
-    from socialgraph.content.visibility import AUDIENCES
-
     outbox = ctx.read_json("outbox.json", {}) or {}
     ops = []
     for item in (outbox.get("orderedItems") or [])[:MAX_IMPORT_POSTS]:
@@ -449,9 +388,6 @@ def _posts_erase(uid: str) -> dict:
     """The user's posts (with their threads and reactions) go; their comments on
     others' posts stay as anonymous placeholders; their reactions are removed
     and the counters decremented."""
-    from socialgraph.content import postcache
-    from socialgraph.stores import readcache
-    from socialgraph.content.posts import REACTIONS_KEY, purge_post
 
     db = stores.mongo()
     n_posts = 0
@@ -597,11 +533,4 @@ register_area("lists", order=80, export=_lists_export, erase=_lists_erase)
 register_area("graph", order=90, erase=_profile_erase)
 register_area("account", order=100, erase=_account_erase)
 
-# the areas registered next to their services (imported here so that every
-# process that exports, imports or deletes, the RQ worker included, has them all)
-from socialgraph.groups import service as groups
-from socialgraph.content import media
-from socialgraph.messaging import messages
-from socialgraph.messaging import notifications
-from socialgraph.stories import service as stories
 

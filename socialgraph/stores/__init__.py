@@ -17,7 +17,16 @@ Domain packages reach a store only through the accessors re-exported here
 connects at import time. This package imports only :mod:`socialgraph.core`.
 """
 from socialgraph.stores.clients import (
-    Stores, bind_neomodel, cache, cypher, graph, init_app, mongo, objects, stores, tasks,
+    Stores,
+    bind_neomodel,
+    cache,
+    cypher,
+    graph,
+    init_app,
+    mongo,
+    objects,
+    stores,
+    tasks,
 )
 
 __all__ = ["Stores", "bind_neomodel", "cache", "cypher", "graph", "init_app", "mongo", "objects",

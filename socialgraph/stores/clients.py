@@ -20,6 +20,7 @@ from urllib.parse import urlparse
 from flask import Flask, current_app
 
 from socialgraph.stores.graphdb import DEFAULT_DIR, CypherCatalog, GraphStore
+from socialgraph.stores.queue import TaskQueue
 
 EXTENSION_KEY = "socialgraph"
 
@@ -97,8 +98,6 @@ class Stores:
 
     def tasks(self):
         def make():
-            from socialgraph.stores.queue import TaskQueue
-
             return TaskQueue(self.cache, self.mongo, self.config["RQ_QUEUE"], self.config["RQ_ASYNC"],
                              routes={"jobs.feeds.": self.config["RQ_FEED_QUEUE"]})
 

@@ -18,8 +18,15 @@ that it is idempotent on Neo4j 5 and on ArcadeDB alike.
 """
 from __future__ import annotations
 
-from neomodel import (BooleanProperty, DateTimeNeo4jFormatProperty, RelationshipFrom, RelationshipTo, StringProperty,
-                      StructuredNode, StructuredRel)
+from neomodel import (
+    BooleanProperty,
+    DateTimeNeo4jFormatProperty,
+    RelationshipFrom,
+    RelationshipTo,
+    StringProperty,
+    StructuredNode,
+    StructuredRel,
+)
 
 
 class Follow(StructuredRel):

@@ -35,11 +35,22 @@ from datetime import timedelta
 from bson import ObjectId
 from pymongo import ReturnDocument
 
-from socialgraph.core import clock
-from socialgraph.core import events
 from socialgraph import stores
+from socialgraph.content import media
+from socialgraph.content.images import (
+    delete_object,
+    presigned_url,
+    put_jpeg,
+    reencode_jpeg,
+)
+from socialgraph.content.posts import parse_id
+from socialgraph.core import clock, events
+from socialgraph.core.areas import register_area
 from socialgraph.core.errors import Forbidden, NotFound, ValidationFailed
 from socialgraph.core.pagination import as_utc
+from socialgraph.graph.people import following_uids, resolve_uid, short_profiles
+from socialgraph.graph.profiles import register_profile_flag
+from socialgraph.graph.relations import blocked_either_way
 
 log = logging.getLogger(__name__)
 
@@ -61,8 +72,6 @@ def _db():
 
 
 def _oid(value: str, what: str = "story") -> ObjectId:
-    from socialgraph.content.posts import parse_id
-
     return parse_id(value, what)
 
 
@@ -76,7 +85,6 @@ def _audience_sets(viewer: str) -> dict[str, set[str]]:
 
 def _in_audience(doc: dict, viewer: str | None, sets: dict | None = None, blocked: set | None = None) -> bool:
     """Whether ``viewer`` may see story ``doc`` (the author always may; blocks win)."""
-    from socialgraph.graph.relations import blocked_either_way
 
     author = doc["author_id"]
     if viewer == author:
@@ -99,8 +107,6 @@ def _in_audience(doc: dict, viewer: str | None, sets: dict | None = None, blocke
 
 
 def _check_audience(author: str, audience: str, custom: list[str] | None) -> list[str]:
-    from socialgraph.graph.users import short_profiles
-
     if audience not in AUDIENCES:
         raise ValidationFailed("unknown audience", errors=[{"field": "audience", "message": "one of " + ", ".join(AUDIENCES)}])
     if audience != "custom":
@@ -150,7 +156,6 @@ def create_image_story(author: str, data: bytes, overlays: list | None = None, s
     stripped, at most 1080x1920) and stored at ``stories/<author>/<id>.jpg``
     before the document is written; the media ledger row lets the cleanup job
     remove it after expiry. Raises :class:`ValidationFailed`."""
-    from socialgraph.content.images import put_jpeg, reencode_jpeg
 
     doc = _new_doc(author, "image", audience, custom_audience, overlays, stickers)
     jpeg = reencode_jpeg(data)
@@ -172,7 +177,6 @@ def create_video_story(author: str, media_id: str, overlays: list | None = None,
     claimed for the story (it can no longer go on a post) and deleted with the
     story at expiry unless the story is kept in a highlight. Returns
     :func:`present` shape. Raises :class:`ValidationFailed`."""
-    from socialgraph.content import media
 
     doc = _new_doc(author, "video", audience, custom_audience, overlays, stickers)
     mdoc = media.claim_for_story(author, media_id, doc["_id"])
@@ -188,7 +192,6 @@ def create_video_story(author: str, media_id: str, overlays: list | None = None,
 
 def _delete_story_media(docs: list[dict]) -> int:
     """Delete the video uploads of ``docs`` (stories), objects included."""
-    from socialgraph.content import media
 
     ids = [d["media_id"] for d in docs if d.get("media_id")]
     n = 0
@@ -204,10 +207,6 @@ def present(docs: list[dict], viewer: str | None, seen: set | None = None) -> li
     background, overlays, stickers, media_url (presigned, 1 h), created_at,
     expires_at, seen, viewer_reaction}``; for the author also ``audience``,
     ``custom_audience``, ``view_count`` and ``kept``."""
-    from socialgraph.content.images import presigned_url
-    from socialgraph.graph.users import short_profiles
-
-    from socialgraph.content import media
 
     authors = short_profiles([d["author_id"] for d in docs])
     video_ids = [d["media_id"] for d in docs if d.get("media_id")]
@@ -275,8 +274,6 @@ def view_story(story_id: str, viewer: str) -> dict:
 def user_stories(username: str, viewer: str) -> list[dict]:
     """Active stories of ``username`` that ``viewer`` may see, oldest first
     (the order they play in). :class:`NotFound` for unknown or blocked users."""
-    from socialgraph.graph.relations import blocked_either_way
-    from socialgraph.graph.users import resolve_uid
 
     author = resolve_uid(username)
     if author in blocked_either_way(viewer):
@@ -293,8 +290,6 @@ def list_viewers(story_id: str, actor: str) -> dict:
     username, display_name}, viewed_at, reaction}]}``, newest first (at most
     500; users blocked since are left out of the list). Others: 403 if they
     can see the story, else 404."""
-    from socialgraph.graph.relations import blocked_either_way
-    from socialgraph.graph.users import short_profiles
 
     doc = _active(story_id, actor)
     if doc["author_id"] != actor:
@@ -343,7 +338,6 @@ def reply(story_id: str, viewer: str, text: str) -> dict:
 def delete_story(story_id: str, actor: str) -> None:
     """The author deletes a story (active or kept): document, views, media
     object and its place in highlights. Others: 404/403 as for reading."""
-    from socialgraph.content.images import delete_object
 
     db = _db()
     doc = db.stories.find_one({"_id": _oid(story_id)})
@@ -362,8 +356,6 @@ def delete_story(story_id: str, actor: str) -> None:
 
 # -- tray and unseen flag ---------------------------------------------------------------------
 def _visible_active(viewer: str, authors: list[str]) -> list[dict]:
-    from socialgraph.graph.relations import blocked_either_way
-
     if not authors:
         return []
     hidden = blocked_either_way(viewer)
@@ -388,7 +380,6 @@ def tray(viewer: str) -> list[dict]:
     may see, those with unseen stories first, then by latest story (newest
     first). ``[{user: {uid, username, display_name}, story_count,
     has_unseen_stories, latest_at}]``; the viewer's own entry, if any, leads."""
-    from socialgraph.graph.users import following_uids, short_profiles
 
     docs = _visible_active(viewer, following_uids(viewer) + [viewer])
     seen = _seen(viewer, docs)
@@ -512,8 +503,6 @@ def _own_saveable(owner: str, ids: list[str]) -> list[ObjectId]:
 
 
 def _present_highlights(docs: list[dict], viewer: str | None) -> list[dict]:
-    from socialgraph.graph.relations import blocked_either_way
-
     all_ids = [i for d in docs for i in d.get("story_ids", [])]
     stories = {s["_id"]: s for s in _db().stories.find({"_id": {"$in": all_ids}})} if all_ids else {}
     sets = _audience_sets(viewer) if viewer else None
@@ -548,7 +537,6 @@ def _own_highlight(highlight_id: str, owner: str) -> dict:
     """The highlight if ``owner`` owns it. :class:`NotFound` when missing or
     its owner is blocked either way with the caller (as on the profile);
     :class:`Forbidden` for anyone else."""
-    from socialgraph.graph.relations import blocked_either_way
 
     doc = _db().highlights.find_one({"_id": _oid(highlight_id, "highlight")})
     if doc is None or doc["owner_id"] in blocked_either_way(owner):
@@ -589,8 +577,6 @@ def delete_highlight(highlight_id: str, owner: str) -> None:
 def user_highlights(username: str, viewer: str | None) -> list[dict]:
     """Highlights on ``username``'s profile, newest first, each with the
     stories ``viewer`` may see. :class:`NotFound` for unknown or blocked users."""
-    from socialgraph.graph.relations import blocked_either_way
-    from socialgraph.graph.users import resolve_uid
 
     owner = resolve_uid(username)
     if owner in blocked_either_way(viewer):
@@ -606,7 +592,6 @@ def purge_expired(limit: int = 1000) -> dict:
     stories leave object storage, and expired unkept story documents and
     their views go even if the TTL sweep has not run yet.
     Returns ``{"media": n, "stories": n}``."""
-    from socialgraph.content.images import delete_object
 
     db = _db()
     now = clock.now()
@@ -692,9 +677,10 @@ def _erase_area(uid: str) -> dict:
 
 
 def _register_portability() -> None:
-    from socialgraph.portability.service import register_area
-
     register_area("stories", order=62, export=_export_area, erase=_erase_area)
 
 
 _register_portability()
+
+
+register_profile_flag("has_unseen_stories", has_unseen_stories)

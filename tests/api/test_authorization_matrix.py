@@ -342,21 +342,21 @@ def request_kwargs(ctx, body, values: dict[str, str]) -> dict:
 def reset_relationships(app, users: dict) -> None:
     """Back to the base state: only owner -> blocked blocks, no friendships or requests."""
     from socialgraph.graph import friends
-    from socialgraph.graph import relations
+    from socialgraph.graph import blocks
 
     owner = users["owner"]
     with app.app_context():
         for role in ("stranger", "blocked", "non_member", "target"):
             other = users[role]
-            relations.unblock(other.uid, owner.username)
-            relations.unmute(other.uid, owner.username)
+            blocks.unblock(other.uid, owner.username)
+            blocks.unmute(other.uid, owner.username)
             for actor, name in ((owner.uid, other.username), (other.uid, owner.username)):
                 for fn in (friends.cancel_request, friends.unfriend):
                     try:
                         fn(actor, name)
                     except Exception:
                         pass
-        relations.block(owner.uid, users["blocked"].username)
+        blocks.block(owner.uid, users["blocked"].username)
 
 
 def object_operations(spec: dict) -> list[tuple[str, str, list[str]]]:

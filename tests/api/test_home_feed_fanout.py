@@ -2,7 +2,6 @@
 and the read-time rules (blocks, mutes, unfollows, deletions)."""
 from __future__ import annotations
 
-
 from socialgraph import stores
 from socialgraph.feeds import home as feeds
 from tests.conftest import config

@@ -9,8 +9,8 @@ import pytest
 import requests
 from bson import ObjectId
 
-from socialgraph.core import clock
 from socialgraph import stores
+from socialgraph.core import clock
 from tests import mediafiles
 
 PROBLEM = "application/problem+json"

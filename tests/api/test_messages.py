@@ -1,7 +1,6 @@
 """Direct messages over REST: conversations, history, receipts, privacy, limits."""
 from __future__ import annotations
 
-
 from socialgraph import stores
 from tests.conftest import config
 

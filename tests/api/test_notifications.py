@@ -2,8 +2,8 @@
 blocks and mutes, preferences and the email digest."""
 from __future__ import annotations
 
-from socialgraph.core import events
 from socialgraph import stores
+from socialgraph.core import events
 from socialgraph.messaging import notifications
 
 

@@ -4,8 +4,8 @@ write has changed: each write path is exercised after the copy was made."""
 from __future__ import annotations
 
 from socialgraph import stores
-from socialgraph.feeds import home as feeds
 from socialgraph.content import postcache
+from socialgraph.feeds import home as feeds
 from socialgraph.stores import readcache
 from tests.conftest import config
 
@@ -148,7 +148,7 @@ def test_profile_relation_is_the_same_from_either_end_and_for_hubs(make_user, ct
     """The viewer relation has two query shapes (anchored on the owner, or on
     the viewer for hubs) and a third inside the cold-card query: all three
     answer the same for follows both ways, friendship, requests and blocks."""
-    from socialgraph.graph import users
+    from socialgraph.graph import people
 
     owner, fan, friend, asker, blocker = (make_user(p) for p in ("ro", "rf", "rr", "ra", "rb"))
     fan.put(f"/api/v1/users/{owner.username}/follow")
@@ -170,7 +170,7 @@ def test_profile_relation_is_the_same_from_either_end_and_for_hubs(make_user, ct
         a = g.read("users/get_viewer_relation", viewer=viewer.uid, owner=owner.uid)[0]
         b = g.read("users/get_viewer_relation_of_hub", viewer=viewer.uid, owner=owner.uid)[0]
         c = g.read("users/get_profile_card_for_viewer", username=owner.username, viewer=viewer.uid)[0]
-        assert a == b == {k: c[k] for k in users.RELATION_FIELDS}
+        assert a == b == {k: c[k] for k in people.RELATION_FIELDS}
         assert {k: a[k] for k in want} == want and a["blocked"] is False
     blocker.put(f"/api/v1/users/{owner.username}/block")
     for q in ("users/get_viewer_relation", "users/get_viewer_relation_of_hub"):

@@ -138,8 +138,8 @@ def test_audiences_and_blocks(app, make_user):
 
 
 def test_reactions_and_replies(make_user, monkeypatch, ctx):
-    from socialgraph.core import events
     from socialgraph import stores
+    from socialgraph.core import events
 
     seen = []
     real = events.publish
@@ -285,8 +285,8 @@ def test_video_story_from_an_upload_and_its_media_goes_at_expiry(make_user, ctx)
 
     from bson import ObjectId
 
-    from socialgraph.core import clock
     from socialgraph import stores
+    from socialgraph.core import clock
     from socialgraph.stories import service as stories
     from tests import mediafiles
 

@@ -82,8 +82,8 @@ def test_audiences_on_single_reads_lists_tags_search_and_threads(circle, client)
 
 
 def test_prefilter_agrees_with_can_view_post(circle):
-    from socialgraph.graph import relations
     from socialgraph.content import visibility
+    from socialgraph.graph import relations
 
     db = stores.mongo()
     for who in ("author", "follower", "friend", "close", "stranger"):

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from socialgraph.core import clock
 from socialgraph import stores
-from socialgraph.feeds import home as feeds
 from socialgraph.content import posts
+from socialgraph.core import clock
+from socialgraph.feeds import home as feeds
 from socialgraph.feeds import trends
 from tests.conftest import unique
 

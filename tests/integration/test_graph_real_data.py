@@ -12,8 +12,7 @@ import networkx as nx
 import pytest
 
 from socialgraph import stores
-from socialgraph.graph import friends
-from socialgraph.graph import suggestions
+from socialgraph.graph import friends, suggestions
 from socialgraph.importers import import_uid
 from socialgraph.importers.snap import SOURCE, read_edges
 

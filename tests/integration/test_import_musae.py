@@ -7,7 +7,13 @@ import pytest
 
 from socialgraph import stores
 from socialgraph.importers import import_uid
-from socialgraph.importers.musae import SOURCE, normalise, read_edges, read_targets, usernames
+from socialgraph.importers.musae import (
+    SOURCE,
+    normalise,
+    read_edges,
+    read_targets,
+    usernames,
+)
 
 SLICE_EDGES = 400
 

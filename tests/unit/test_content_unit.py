@@ -3,18 +3,17 @@ from __future__ import annotations
 
 import pytest
 
-from socialgraph.content import media
-from socialgraph.content import search
-from socialgraph.content import visibility
+from socialgraph.content import media, search, visibility
+from socialgraph.content import keywords
 from socialgraph.core.errors import UnsupportedMediaType, ValidationFailed
 from tests import mediafiles
 
 
 def test_keywords_are_normalised_unique_and_include_hashtags():
-    kw = search.keywords("Ｈｅｌｌｏ hello WORLD, #Beer-tasting a 12 día ÉTÉ")
+    kw = keywords.keywords("Ｈｅｌｌｏ hello WORLD, #Beer-tasting a 12 día ÉTÉ")
     assert kw == ["hello", "world", "beer", "tasting", "12", "día", "été"]
     assert "a" not in kw  # one-letter words are not indexed
-    assert len(search.keywords(" ".join(f"w{i}" for i in range(500)))) == search.MAX_KEYWORDS
+    assert len(keywords.keywords(" ".join(f"w{i}" for i in range(500)))) == keywords.MAX_KEYWORDS
 
 
 def test_query_terms_need_a_real_word():

@@ -4,8 +4,8 @@ import pytest
 
 from socialgraph.core import errors
 from socialgraph.core.config import ConfigError, check_production, load_config
-from socialgraph.stores.graphdb import DEFAULT_DIR, CypherCatalog
 from socialgraph.http.web import _field_errors
+from socialgraph.stores.graphdb import DEFAULT_DIR, CypherCatalog
 
 
 def test_problem_shape():

@@ -3,7 +3,14 @@ from datetime import datetime, timezone
 import pytest
 
 from socialgraph.core.errors import MalformedRequest
-from socialgraph.core.pagination import as_utc, clamp_limit, datetime_to_ms, decode_cursor, encode_cursor, ms_to_datetime
+from socialgraph.core.pagination import (
+    as_utc,
+    clamp_limit,
+    datetime_to_ms,
+    decode_cursor,
+    encode_cursor,
+    ms_to_datetime,
+)
 
 
 def test_cursor_round_trip_is_opaque():

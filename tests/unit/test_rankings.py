@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import math
 
-from socialgraph.messaging import notifications
 from socialgraph.feeds.home import hot_rank
-from socialgraph.messaging.realtime import RateWindow
 from socialgraph.feeds.trends import post_score, tag_score
+from socialgraph.messaging import notifications
+from socialgraph.messaging.realtime import RateWindow
 
 
 def test_hot_rank_lemmy_formula():

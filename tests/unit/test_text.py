@@ -1,4 +1,9 @@
-from socialgraph.core.text import extract_hashtags, extract_mentions, is_valid_username, normalise_tag
+from socialgraph.core.text import (
+    extract_hashtags,
+    extract_mentions,
+    is_valid_username,
+    normalise_tag,
+)
 
 
 def test_hashtags_normalised_unique_in_order():

@@ -1,0 +1,42 @@
+"""Every domain package, imported once at start-up in the package order.
+
+Lower packages never import higher ones; where a lower package must act for
+a higher one, the higher one fills a registry when it is imported:
+
+- :mod:`socialgraph.core.areas`: each area's export, import and erase step
+  (account deletion and the data archive walk them);
+- :mod:`socialgraph.core.events`: domain events -> RQ job paths;
+- :mod:`socialgraph.graph.users` ``PROFILE_FLAGS``: per-viewer flags on a
+  profile that other packages compute (stories: ``has_unseen_stories``);
+- :mod:`socialgraph.content.visibility` ``GROUP_READERS``: who may read a
+  group's posts (groups).
+
+:func:`socialgraph.app.create_app` imports this module, so the web process,
+the RQ workers and the CLI all have every registry filled. The order below
+is the package order of the README's architecture sketch, bottom first.
+"""
+from socialgraph import (  # noqa: F401
+    accounts,
+    content,
+    feeds,
+    graph,
+    groups,
+    importers,
+    messaging,
+    moderation,
+    portability,
+    stories,
+)
+from socialgraph.accounts import deletion, login_monitor, service, sessions, twofactor  # noqa: F401
+from socialgraph.content import media, posts, search, visibility  # noqa: F401
+from socialgraph.feeds import home, trends  # noqa: F401
+from socialgraph.graph import friends, lists, privacy, relations, suggestions, users  # noqa: F401
+from socialgraph.groups import service as groups_service  # noqa: F401
+from socialgraph.messaging import messages, notifications, realtime  # noqa: F401
+from socialgraph.moderation import service as moderation_service  # noqa: F401
+from socialgraph.portability import service as portability_service  # noqa: F401
+from socialgraph.stories import service as stories_service  # noqa: F401
+
+#: the domain packages, bottom of the order first (README, "Architecture")
+PACKAGES = ("graph", "accounts", "content", "groups", "stories", "messaging", "feeds", "moderation",
+            "portability", "importers")

@@ -1,0 +1,179 @@
+"""People: uids by username, short profiles, profile cards and following sets,
+with their Redis read-through copies. The lowest module of the graph package:
+everything else in it may use these lookups.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from socialgraph import stores
+from socialgraph.core.errors import NotFound
+from socialgraph.core.pagination import as_utc
+from socialgraph.core.text import normalise_username
+from socialgraph.stores import readcache
+
+log = logging.getLogger(__name__)
+
+
+FOLLOWING_KEY = "sg:following:{uid}"
+
+
+def resolve_uid(username: str) -> str:
+    """uid of ``username``. Raises :class:`NotFound`."""
+    rows = stores.graph().read("users/get_uid_by_username", username=normalise_username(username))
+    if not rows:
+        raise NotFound(f"no user named {username!r}")
+    return rows[0]["uid"]
+
+
+PROFILE_KEY = "sg:profile:{username}"
+
+
+#: The viewer-independent columns of a profile (``users/get_profile_card``).
+CARD_FIELDS = ("user", "followers_count", "following_count", "friends_count", "profile_visibility",
+               "friend_requests_from", "messages_from", "show_followers", "show_friends", "locked")
+
+
+#: Owners with at least this many follow and friendship relationships get the
+#: viewer-anchored relation query (``users/get_viewer_relation_of_hub``): the
+#: graph then walks the viewer's relationships, not the hub's.
+HUB_DEGREE = 1000
+
+
+#: How a viewer stands to the owner (``users/get_viewer_relation``).
+RELATION_FIELDS = ("followed_by_viewer", "follows_viewer", "blocked", "friends", "request_sent",
+                   "request_received", "follow_requested")
+
+
+def profile_card(username: str, viewer: str | None = None) -> tuple[dict | None, dict | None]:
+    """``(card, relation)``. ``card``: the viewer-independent part of a profile
+    (user, counts, privacy settings; None for an unknown user), a Redis copy
+    (``sg:profile:<username>``, versioned, ``PROFILE_CACHE_SECONDS``) dropped
+    by :func:`forget_profile` on every follow, friendship, block, privacy or
+    profile change of the user. When the copy is missing and ``viewer`` is
+    given, one graph query (``users/get_profile_card_for_viewer``) also
+    answers how the viewer stands to the owner and who the owner's friends
+    are: ``relation`` is then that dict (:data:`RELATION_FIELDS` and
+    ``owner_friends``, usernames), else None (the caller asks
+    ``users/get_viewer_relation`` when it needs it)."""
+    import json
+
+    from flask import current_app
+
+    relation: dict | None = None
+
+    def compute():
+        nonlocal relation
+        if viewer:
+            rows = stores.graph().read("users/get_profile_card_for_viewer", username=username, viewer=viewer)
+        else:
+            rows = stores.graph().read("users/get_profile_card", username=username)
+        if not rows:
+            return None
+        if viewer:
+            relation = {k: rows[0][k] for k in (*RELATION_FIELDS, "owner_friends")}
+        return {k: rows[0][k] for k in CARD_FIELDS}
+
+    def encode(card):
+        created = card["user"].get("created_at")
+        return json.dumps({**card, "user": {**card["user"], "created_at": as_utc(created).isoformat()
+                                            if created else None}})
+
+    def decode(raw):
+        card = json.loads(raw)
+        if card["user"].get("created_at"):
+            card["user"]["created_at"] = datetime.fromisoformat(card["user"]["created_at"])
+        return card
+
+    card = readcache.read_through(PROFILE_KEY.format(username=username),
+                                  int(current_app.config["PROFILE_CACHE_SECONDS"]), compute,
+                                  encode=encode, decode=decode)
+    return card, relation
+
+
+def forget_profile(*uids: str) -> None:
+    """Drop the cached profile cards of ``uids`` (their usernames from the short profiles)."""
+
+    names = [p["username"] for p in short_profiles(list(uids)).values() if p.get("username")]
+    readcache.invalidate(*[PROFILE_KEY.format(username=n) for n in names])
+
+
+def following_uids(uid: str) -> list[str]:
+    """All uids ``uid`` follows, cached in Redis for ``FOLLOWING_CACHE_SECONDS``."""
+    from flask import current_app
+
+    r = stores.cache()
+    key = FOLLOWING_KEY.format(uid=uid)
+    cached = r.smembers(key)
+    if cached:
+        return [m.decode() for m in cached if m != b"-"]
+    uids = [row["uid"] for row in stores.graph().read("follows/list_following_uids", uid=uid)]
+    pipe = r.pipeline()
+    pipe.sadd(key, *(uids or ["-"]))  # "-" marks a cached empty set
+    pipe.expire(key, current_app.config["FOLLOWING_CACHE_SECONDS"])
+    pipe.execute()
+    return uids
+
+
+def following_among(uid: str, authors: set[str]) -> set[str]:
+    """Those of ``authors`` whom ``uid`` follows (``SMISMEMBER`` on the cached
+    following set; loads it first when it is not cached)."""
+    if not authors:
+        return set()
+    r = stores.cache()
+    key = FOLLOWING_KEY.format(uid=uid)
+    ordered = sorted(authors)
+    pipe = r.pipeline(transaction=False)
+    pipe.exists(key)
+    pipe.smismember(key, ordered)
+    exists, flags = pipe.execute()
+    if not exists:
+        return authors & set(following_uids(uid))
+    return {a for a, f in zip(ordered, flags) if f}
+
+
+SHORT_KEY = "sg:short:{uid}"
+
+
+def short_profiles(uids: list[str]) -> dict[str, dict]:
+    """``uid -> {uid, username, display_name}`` for the given uids that exist:
+    Redis copies (``sg:short:<uid>``, ``PROFILE_CACHE_SECONDS``, dropped by
+    :func:`forget_short_profile` when a profile changes or goes), the rest in
+    one graph query."""
+    import json
+
+    from flask import current_app
+    from redis.exceptions import RedisError
+
+    wanted = list(dict.fromkeys(u for u in uids if u))
+    if not wanted:
+        return {}
+    keys = [SHORT_KEY.format(uid=u) for u in wanted]
+    try:
+        copies, versions = readcache.get_many(keys)
+    except RedisError:
+        copies, versions = [None] * len(keys), None
+    out, missing = {}, {}
+    for u, raw, v in zip(wanted, copies, versions or ["0"] * len(keys)):
+        if raw:
+            out[u] = json.loads(raw)
+        else:
+            missing[u] = v
+    if missing:
+        rows = stores.graph().read("users/get_users_by_uid", uids=list(missing))
+        found = {r["uid"]: {"uid": r["uid"], "username": r["username"], "display_name": r.get("display_name")}
+                 for r in rows}
+        out.update(found)
+        if versions is not None:
+            readcache.put_many(((SHORT_KEY.format(uid=u), missing[u], json.dumps(p)) for u, p in found.items()),
+                               int(current_app.config["PROFILE_CACHE_SECONDS"]))
+    return out
+
+
+def forget_short_profile(*uids: str) -> None:
+    """After a profile write or an account deletion: drop the cached short
+    profiles and profile cards."""
+
+    forget_profile(*uids)
+    readcache.invalidate(*[SHORT_KEY.format(uid=u) for u in uids])

@@ -1,0 +1,186 @@
+"""Publishing real-time messages to users, across processes via Redis pub/sub.
+
+Any process (API or RQ worker) calls :func:`publish` with a user's uid and a
+JSON-able message; it goes to the Redis channel ``sg:rt:u:<uid>``. Every API
+process runs one :class:`Hub` thread holding one pub/sub connection,
+subscribed to the channels of the users connected to *that* process, and
+hands each message to their sockets' queues (:mod:`socialgraph.messaging.realtime`
+serves the sockets). So a notification written by a worker on host A
+reaches a socket held by an API process on host B.
+
+Presence: connected users are in the sorted set ``sg:rt:online`` (score =
+last heartbeat, ms); :func:`publish_if_online` (feed updates, typing) skips
+the others.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import threading
+import time
+from collections import deque
+
+import redis
+from flask import current_app
+
+from socialgraph import stores
+
+log = logging.getLogger(__name__)
+
+
+CHANNEL = "sg:rt:u:{uid}"
+
+
+ONLINE_KEY = "sg:rt:online"
+
+
+HEARTBEAT_SECONDS = 20
+
+
+ONLINE_SECONDS = 60
+
+
+def dumps(message: dict) -> str:
+    return json.dumps(message, default=_default, separators=(",", ":"))
+
+
+def _default(value):
+    from datetime import datetime
+
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value)
+
+
+def publish(uid: str, message: dict) -> int:
+    """Publish ``message`` to every socket of ``uid`` in any process; returns receivers (processes)."""
+    return stores.cache().publish(CHANNEL.format(uid=uid), dumps(message))
+
+
+def online(uids: list[str]) -> list[str]:
+    """The uids among ``uids`` with a live socket (heartbeat within ``ONLINE_SECONDS``)."""
+    if not uids:
+        return []
+    scores = stores.cache().zmscore(ONLINE_KEY, uids)
+    cutoff = time.time() * 1000 - ONLINE_SECONDS * 1000
+    return [u for u, s in zip(uids, scores) if s is not None and s >= cutoff]
+
+
+def publish_if_online(uids: list[str], message: dict) -> int:
+    """Publish ``message`` to those of ``uids`` who are online (one pipeline); returns how many."""
+    targets = online(uids)
+    if targets:
+        pipe = stores.cache().pipeline(transaction=False)
+        raw = dumps(message)
+        for u in targets:
+            pipe.publish(CHANNEL.format(uid=u), raw)
+        pipe.execute()
+    return len(targets)
+
+
+class Hub:
+    """One pub/sub connection per process; fans messages out to local socket queues.
+
+    All Redis pub/sub calls happen on the hub's own thread (redis-py's PubSub
+    is not thread-safe); sockets register through a command deque.
+    """
+
+    def __init__(self, redis_factory):
+        self._redis_factory = redis_factory
+        self._queues: dict[str, set[queue.Queue]] = {}
+        self._lock = threading.Lock()
+        self._commands: deque = deque()
+        self._thread: threading.Thread | None = None
+
+    def _ensure_thread(self):
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="sg-realtime-hub", daemon=True)
+                self._thread.start()
+
+    def register(self, uid: str, q: queue.Queue, wait: float = 2.0) -> None:
+        """Route ``uid``'s channel to ``q``; returns once the hub is subscribed
+        (at most ``wait`` s), so nothing published after this call is missed."""
+        done = threading.Event()
+        with self._lock:
+            self._queues.setdefault(uid, set()).add(q)
+        self._commands.append(("sub", uid, done))
+        self._ensure_thread()
+        done.wait(wait)
+
+    def unregister(self, uid: str, q: queue.Queue) -> bool:
+        """Returns True when this was the process's last socket of ``uid``."""
+        with self._lock:
+            qs = self._queues.get(uid, set())
+            qs.discard(q)
+            last = not qs
+            if last:
+                self._queues.pop(uid, None)
+        if last:
+            self._commands.append(("unsub", uid, None))
+        return last
+
+    def connections(self) -> int:
+        with self._lock:
+            return sum(len(v) for v in self._queues.values())
+
+    def _run(self):
+        delay = 0.5
+        while True:
+            try:
+                self._loop()
+            except Exception as exc:  # Redis away: reconnect and re-subscribe everyone
+                log.warning("realtime hub lost Redis (%s); reconnecting in %.1f s", exc, delay)
+                time.sleep(delay)
+                delay = min(delay * 2, 10)
+                with self._lock:
+                    self._commands.extend(("sub", u, None) for u in self._queues)
+
+    def _loop(self):
+        pubsub = self._redis_factory().pubsub(ignore_subscribe_messages=True)
+        subscribed: set[str] = set()
+        while True:
+            while self._commands:
+                op, uid, done = self._commands.popleft()
+                ch = CHANNEL.format(uid=uid)
+                if op == "sub":
+                    if ch not in subscribed:
+                        pubsub.subscribe(ch)
+                        subscribed.add(ch)
+                    if done is not None:
+                        done.set()
+                elif op == "unsub" and ch in subscribed:
+                    with self._lock:
+                        still = uid in self._queues
+                    if not still:
+                        pubsub.unsubscribe(ch)
+                        subscribed.discard(ch)
+            if not subscribed:
+                time.sleep(0.05)
+                continue
+            msg = pubsub.get_message(timeout=0.05)
+            if not msg or msg.get("type") != "message":
+                continue
+            uid = msg["channel"].decode().rsplit(":", 1)[1]
+            with self._lock:
+                targets = list(self._queues.get(uid, ()))
+            for q in targets:
+                q.put(msg["data"].decode())
+
+
+_hub_lock = threading.Lock()
+
+
+def hub() -> Hub:
+    """The process's hub for the current app (made on first use)."""
+    with _hub_lock:
+        h = current_app.extensions.get("socialgraph_hub")
+        if h is None:
+            timeout = stores.stores().config["STORE_TIMEOUT_SECONDS"]
+
+            url = current_app.config["REDIS_URL"]
+            h = current_app.extensions["socialgraph_hub"] = Hub(
+                lambda: redis.Redis.from_url(url, socket_connect_timeout=timeout,
+                                             health_check_interval=30))
+    return h
