@@ -28,11 +28,11 @@ from socialgraph import (  # noqa: F401
     stories,
 )
 from socialgraph.accounts import deletion, login_monitor, service, sessions, twofactor  # noqa: F401
-from socialgraph.content import media, posts, search, visibility  # noqa: F401
+from socialgraph.content import keywords, media, posts, search, visibility  # noqa: F401
 from socialgraph.feeds import home, trends  # noqa: F401
-from socialgraph.graph import friends, lists, privacy, relations, suggestions, users  # noqa: F401
+from socialgraph.graph import blocks, caches, follows, friends, lists, people, privacy, profiles, relations, suggestions  # noqa: F401
 from socialgraph.groups import service as groups_service  # noqa: F401
-from socialgraph.messaging import messages, notifications, realtime  # noqa: F401
+from socialgraph.messaging import hub, messages, notifications, realtime  # noqa: F401
 from socialgraph.moderation import service as moderation_service  # noqa: F401
 from socialgraph.portability import service as portability_service  # noqa: F401
 from socialgraph.stories import service as stories_service  # noqa: F401
