@@ -1,7 +1,7 @@
 """``/api/v1/groups``: groups, membership and roles, group posts, events, activity.
 
 Rules (privacy, roles, 404-not-403 for hidden content) live in
-:mod:`socialgraph.groups.service`; these views validate, call one service, shape.
+:mod:`socialgraph.groups`; these views validate, call one service, shape.
 """
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from flask import request
 from flask_smorest import Blueprint
 
 from socialgraph.core.errors import ValidationFailed
-from socialgraph.groups import service as groups
+from socialgraph.groups import directory, events, membership, posts
 
 from .content_schemas import FullPostOut, FullPostPage
 from .groups_schemas import (
@@ -58,7 +58,7 @@ def _page(page):
 @blp.response(201, GroupOut)
 def create_group(body):
     """Create a group; the caller becomes its owner and first admin."""
-    return groups.create_group(current_uid(), body["name"], body["description"], body["privacy"])
+    return directory.create_group(current_uid(), body["name"], body["description"], body["privacy"])
 
 
 @blp.route("/groups", methods=["GET"])
@@ -67,7 +67,7 @@ def create_group(body):
 @blp.response(200, GroupPage)
 def search_groups(args):
     """Group listing and search by name (``q``), by name; secret groups appear only to their members."""
-    return _page(groups.search_groups(current_uid(), args.get("q"), args.get("cursor"), args["limit"]))
+    return _page(directory.search_groups(current_uid(), args.get("q"), args.get("cursor"), args["limit"]))
 
 
 @blp.route("/me/groups", methods=["GET"])
@@ -75,7 +75,7 @@ def search_groups(args):
 @blp.response(200, GroupList)
 def my_groups():
     """The caller's groups with their role."""
-    return {"items": groups.user_groups(current_uid())}
+    return {"items": directory.user_groups(current_uid())}
 
 
 @blp.route("/groups/suggestions", methods=["GET"])
@@ -84,7 +84,7 @@ def my_groups():
 @blp.response(200, GroupList)
 def suggest_groups(args):
     """Groups the caller's friends belong to (never secret ones), most friends first."""
-    return {"items": groups.suggest_groups(current_uid(), args["limit"])}
+    return {"items": directory.suggest_groups(current_uid(), args["limit"])}
 
 
 @blp.route("/groups/people-suggestions", methods=["GET"])
@@ -93,7 +93,7 @@ def suggest_groups(args):
 @blp.response(200, PersonSuggestionList)
 def suggest_people(args):
     """People who share groups with the caller (not friends yet), most groups in common first."""
-    return {"items": groups.suggest_people(current_uid(), args["limit"])}
+    return {"items": directory.suggest_people(current_uid(), args["limit"])}
 
 
 @blp.route("/groups/<string:group_id>", methods=["GET"])
@@ -101,7 +101,7 @@ def suggest_people(args):
 @blp.response(200, GroupOut)
 def get_group(group_id):
     """A group and the caller's standing in it. Secret groups: 404 unless member or invited."""
-    return groups.get_group(group_id, current_uid())
+    return directory.get_group(group_id, current_uid())
 
 
 @blp.route("/groups/<string:group_id>", methods=["PATCH"])
@@ -110,7 +110,7 @@ def get_group(group_id):
 @blp.response(200, GroupOut)
 def update_group(body, group_id):
     """Edit name, description, privacy (admins)."""
-    return groups.update_group(group_id, current_uid(), body.get("name"), body.get("description"),
+    return directory.update_group(group_id, current_uid(), body.get("name"), body.get("description"),
                                body.get("privacy"))
 
 
@@ -124,7 +124,7 @@ def set_cover(group_id):
     upload = request.files.get("image")
     if upload is None:
         raise ValidationFailed("an image is required", errors=[{"field": "image", "message": "missing", "in": "files"}])
-    return groups.set_cover(group_id, current_uid(), upload.read())
+    return directory.set_cover(group_id, current_uid(), upload.read())
 
 
 @blp.route("/groups/<string:group_id>/join", methods=["POST"])
@@ -132,7 +132,7 @@ def set_cover(group_id):
 @blp.response(200, JoinOut)
 def join(group_id):
     """Join (public group or invited) or ask to join (private group). Banned: 403."""
-    return groups.join(group_id, current_uid())
+    return membership.join(group_id, current_uid())
 
 
 @blp.route("/groups/<string:group_id>/join", methods=["DELETE"])
@@ -140,7 +140,7 @@ def join(group_id):
 @blp.response(200, FlagOut)
 def cancel_join_request(group_id):
     """Withdraw the caller's join request."""
-    return groups.cancel_request(group_id, current_uid())
+    return membership.cancel_request(group_id, current_uid())
 
 
 @blp.route("/groups/<string:group_id>/leave", methods=["POST"])
@@ -148,7 +148,7 @@ def cancel_join_request(group_id):
 @blp.response(204)
 def leave(group_id):
     """Leave the group. 409 for the owner (transfer ownership first) and the last admin."""
-    groups.leave(group_id, current_uid())
+    membership.leave(group_id, current_uid())
 
 
 @blp.route("/groups/<string:group_id>/notifications", methods=["PUT"])
@@ -157,7 +157,7 @@ def leave(group_id):
 @blp.response(200, NotificationsOut)
 def set_notifications(body, group_id):
     """Follow the group closely (``all``: notified of every new post), ``highlights`` or ``off`` (members)."""
-    return groups.set_notifications(group_id, current_uid(), body["level"])
+    return membership.set_notifications(group_id, current_uid(), body["level"])
 
 
 @blp.route("/groups/<string:group_id>/invitations", methods=["POST"])
@@ -166,7 +166,7 @@ def set_notifications(body, group_id):
 @blp.response(201, FlagOut)
 def invite(body, group_id):
     """Invite a user (members). 409 if already a member or banned."""
-    return groups.invite(group_id, current_uid(), body["username"])
+    return membership.invite(group_id, current_uid(), body["username"])
 
 
 @blp.route("/groups/<string:group_id>/invitation", methods=["DELETE"])
@@ -174,7 +174,7 @@ def invite(body, group_id):
 @blp.response(200, FlagOut)
 def decline_invitation(group_id):
     """Decline the caller's invitation."""
-    return groups.decline_invitation(group_id, current_uid())
+    return membership.decline_invitation(group_id, current_uid())
 
 
 @blp.route("/groups/<string:group_id>/join-requests", methods=["GET"])
@@ -183,7 +183,7 @@ def decline_invitation(group_id):
 @blp.response(200, JoinRequestPage)
 def join_requests(args, group_id):
     """Pending join requests, oldest first (moderators and admins)."""
-    return _page(groups.list_join_requests(group_id, current_uid(), args.get("cursor"), args["limit"]))
+    return _page(membership.list_join_requests(group_id, current_uid(), args.get("cursor"), args["limit"]))
 
 
 @blp.route("/groups/<string:group_id>/join-requests/<string:username>/approve", methods=["POST"])
@@ -191,7 +191,7 @@ def join_requests(args, group_id):
 @blp.response(200, JoinOut)
 def approve(group_id, username):
     """Approve a join request (moderators and admins)."""
-    return groups.decide_join_request(group_id, current_uid(), username, approve=True)
+    return membership.decide_join_request(group_id, current_uid(), username, approve=True)
 
 
 @blp.route("/groups/<string:group_id>/join-requests/<string:username>/reject", methods=["POST"])
@@ -199,7 +199,7 @@ def approve(group_id, username):
 @blp.response(200, JoinOut)
 def reject(group_id, username):
     """Reject a join request (moderators and admins)."""
-    return groups.decide_join_request(group_id, current_uid(), username, approve=False)
+    return membership.decide_join_request(group_id, current_uid(), username, approve=False)
 
 
 @blp.route("/groups/<string:group_id>/members", methods=["GET"])
@@ -208,7 +208,7 @@ def reject(group_id, username):
 @blp.response(200, MemberPage)
 def members(args, group_id):
     """Members, newest first (private/secret: members only, else 404)."""
-    return _page(groups.list_members(group_id, current_uid(), args.get("role"), args.get("cursor"), args["limit"]))
+    return _page(membership.list_members(group_id, current_uid(), args.get("role"), args.get("cursor"), args["limit"]))
 
 
 @blp.route("/groups/<string:group_id>/members/<string:username>", methods=["DELETE"])
@@ -216,7 +216,7 @@ def members(args, group_id):
 @blp.response(204)
 def remove_member(group_id, username):
     """Remove a member: admins anyone but the owner, moderators plain members (else 403)."""
-    groups.remove_member(group_id, current_uid(), username)
+    membership.remove_member(group_id, current_uid(), username)
 
 
 @blp.route("/groups/<string:group_id>/members/<string:username>/role", methods=["PUT"])
@@ -225,7 +225,7 @@ def remove_member(group_id, username):
 @blp.response(200, MemberOut)
 def set_role(body, group_id, username):
     """Promote or demote a member (admins). The owner's role is fixed (409)."""
-    return groups.set_role(group_id, current_uid(), username, body["role"])
+    return membership.set_role(group_id, current_uid(), username, body["role"])
 
 
 @blp.route("/groups/<string:group_id>/bans/<string:username>", methods=["PUT"])
@@ -233,7 +233,7 @@ def set_role(body, group_id, username):
 @blp.response(200, FlagOut)
 def ban(group_id, username):
     """Ban a user (same rank rules as removal)."""
-    return groups.ban(group_id, current_uid(), username)
+    return membership.ban(group_id, current_uid(), username)
 
 
 @blp.route("/groups/<string:group_id>/bans/<string:username>", methods=["DELETE"])
@@ -241,7 +241,7 @@ def ban(group_id, username):
 @blp.response(200, FlagOut)
 def unban(group_id, username):
     """Lift a ban."""
-    return groups.unban(group_id, current_uid(), username)
+    return membership.unban(group_id, current_uid(), username)
 
 
 @blp.route("/groups/<string:group_id>/ownership", methods=["POST"])
@@ -250,7 +250,7 @@ def unban(group_id, username):
 @blp.response(200, GroupOut)
 def transfer_ownership(body, group_id):
     """Hand the group to another member (owner only); the old owner stays an admin."""
-    return groups.transfer_ownership(group_id, current_uid(), body["username"])
+    return membership.transfer_ownership(group_id, current_uid(), body["username"])
 
 
 @blp.route("/groups/<string:group_id>/posts", methods=["POST"])
@@ -259,7 +259,7 @@ def transfer_ownership(body, group_id):
 @blp.response(201, FullPostOut)
 def create_post(body, group_id):
     """Post in the group (members). Comments and reactions use ``/posts/{id}/...``."""
-    return groups.create_group_post(group_id, current_uid(), body["text"])
+    return posts.create_group_post(group_id, current_uid(), body["text"])
 
 
 @blp.route("/groups/<string:group_id>/posts", methods=["GET"])
@@ -268,7 +268,7 @@ def create_post(body, group_id):
 @blp.response(200, FullPostPage)
 def list_posts(args, group_id):
     """The group's posts, newest first (private/secret: members only, else 404)."""
-    return _page(groups.group_posts(group_id, current_uid(), args.get("cursor"), args["limit"]))
+    return _page(posts.group_posts(group_id, current_uid(), args.get("cursor"), args["limit"]))
 
 
 @blp.route("/groups/<string:group_id>/posts/<string:post_id>", methods=["DELETE"])
@@ -276,7 +276,7 @@ def list_posts(args, group_id):
 @blp.response(204)
 def delete_post(group_id, post_id):
     """Delete a group post (its author, or a moderator/admin)."""
-    groups.delete_group_post(group_id, post_id, current_uid())
+    posts.delete_group_post(group_id, post_id, current_uid())
 
 
 @blp.route("/groups/<string:group_id>/posts/<string:post_id>/pin", methods=["PUT"])
@@ -284,7 +284,7 @@ def delete_post(group_id, post_id):
 @blp.response(200, GroupPostOut)
 def pin(group_id, post_id):
     """Pin a post as an announcement (moderators and admins)."""
-    return groups.pin_post(group_id, post_id, current_uid(), True)
+    return posts.pin_post(group_id, post_id, current_uid(), True)
 
 
 @blp.route("/groups/<string:group_id>/posts/<string:post_id>/pin", methods=["DELETE"])
@@ -292,7 +292,7 @@ def pin(group_id, post_id):
 @blp.response(200, GroupPostOut)
 def unpin(group_id, post_id):
     """Unpin an announcement."""
-    return groups.pin_post(group_id, post_id, current_uid(), False)
+    return posts.pin_post(group_id, post_id, current_uid(), False)
 
 
 @blp.route("/groups/<string:group_id>/announcements", methods=["GET"])
@@ -300,7 +300,7 @@ def unpin(group_id, post_id):
 @blp.response(200, GroupPostList)
 def announcements(group_id):
     """Pinned posts, most recently pinned first."""
-    return {"items": groups.announcements(group_id, current_uid())}
+    return {"items": posts.announcements(group_id, current_uid())}
 
 
 @blp.route("/groups/<string:group_id>/events", methods=["POST"])
@@ -309,7 +309,7 @@ def announcements(group_id):
 @blp.response(201, EventOut)
 def create_event(body, group_id):
     """Create an event with time and place (members)."""
-    return groups.create_event(group_id, current_uid(), body["title"], body["starts_at"], body["place"],
+    return events.create_event(group_id, current_uid(), body["title"], body["starts_at"], body["place"],
                                body["description"], body.get("ends_at"))
 
 
@@ -319,7 +319,7 @@ def create_event(body, group_id):
 @blp.response(200, EventList)
 def list_events(args, group_id):
     """Upcoming events by start time (``include_past=true`` for all)."""
-    return {"items": groups.list_events(group_id, current_uid(), args["include_past"])}
+    return {"items": events.list_events(group_id, current_uid(), args["include_past"])}
 
 
 @blp.route("/groups/<string:group_id>/events/<string:event_id>", methods=["GET"])
@@ -327,7 +327,7 @@ def list_events(args, group_id):
 @blp.response(200, EventOut)
 def get_event(group_id, event_id):
     """One event with RSVP counts and the caller's RSVP."""
-    return groups.get_event(group_id, event_id, current_uid())
+    return events.get_event(group_id, event_id, current_uid())
 
 
 @blp.route("/groups/<string:group_id>/events/<string:event_id>/rsvp", methods=["PUT"])
@@ -336,7 +336,7 @@ def get_event(group_id, event_id):
 @blp.response(200, EventOut)
 def rsvp(body, group_id, event_id):
     """RSVP going / interested / not_going (null clears); members only."""
-    return groups.rsvp(group_id, event_id, current_uid(), body["status"])
+    return events.rsvp(group_id, event_id, current_uid(), body["status"])
 
 
 @blp.route("/groups/<string:group_id>/activity", methods=["GET"])
@@ -345,4 +345,4 @@ def rsvp(body, group_id, event_id):
 @blp.response(200, ActivityOut)
 def activity(args, group_id):
     """Posts, comments and active members per week (admins)."""
-    return groups.activity(group_id, current_uid(), args["weeks"])
+    return posts.activity(group_id, current_uid(), args["weeks"])

@@ -1,9 +1,9 @@
-"""Request and response schemas of ``/api/v1/groups`` (see :mod:`socialgraph.groups.service`)."""
+"""Request and response schemas of ``/api/v1/groups`` (see :mod:`socialgraph.groups`)."""
 from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from socialgraph.groups.service import (
+from socialgraph.groups.directory import (
     MAX_DESCRIPTION,
     MAX_NAME,
     NOTIFY_LEVELS,

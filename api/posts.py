@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
-from socialgraph.content import posts
+from socialgraph.content import comments, posts, reactions
 
 from .content_schemas import (
     FullPostOut,
@@ -104,7 +104,7 @@ def share_post(body, post_id):
 def list_comments(args, post_id):
     """The comment thread, oldest first: each comment with ``reply_count`` and
     its first replies nested (``replies``); ``parent_id`` pages one level."""
-    return _page(posts.list_comments(post_id, args.get("parent_id"), args.get("cursor"), args["limit"],
+    return _page(comments.list_comments(post_id, args.get("parent_id"), args.get("cursor"), args["limit"],
                                      viewer=current_uid()))
 
 
@@ -114,7 +114,7 @@ def list_comments(args, post_id):
 @blp.response(201, CommentOut)
 def add_comment(body, post_id):
     """Comment on a post, or reply to one of its comments with ``parent_id``."""
-    return posts.add_comment(post_id, current_uid(), body["text"], body.get("parent_id"))
+    return comments.add_comment(post_id, current_uid(), body["text"], body.get("parent_id"))
 
 
 @blp.route("/comments/<string:comment_id>", methods=["PATCH"])
@@ -123,7 +123,7 @@ def add_comment(body, post_id):
 @blp.response(200, CommentOut)
 def edit_comment(body, comment_id):
     """Edit a comment (its author only)."""
-    return posts.edit_comment(comment_id, current_uid(), body["text"])
+    return comments.edit_comment(comment_id, current_uid(), body["text"])
 
 
 @blp.route("/comments/<string:comment_id>", methods=["DELETE"])
@@ -131,7 +131,7 @@ def edit_comment(body, comment_id):
 @blp.response(204)
 def delete_comment(comment_id):
     """Delete a comment (its author or the post's author); with replies it stays as a placeholder."""
-    posts.delete_comment(comment_id, current_uid())
+    comments.delete_comment(comment_id, current_uid())
 
 
 @blp.route("/posts/<string:post_id>/reaction", methods=["PUT"])
@@ -140,7 +140,7 @@ def delete_comment(comment_id):
 @blp.response(200, ReactionOut)
 def react_post(body, post_id):
     """Set the caller's reaction (like, love, laugh, angry, sad; default like)."""
-    return posts.react("post", post_id, current_uid(), body["type"])
+    return reactions.react("post", post_id, current_uid(), body["type"])
 
 
 @blp.route("/posts/<string:post_id>/reaction", methods=["DELETE"])
@@ -148,7 +148,7 @@ def react_post(body, post_id):
 @blp.response(200, ReactionOut)
 def unreact_post(post_id):
     """Remove the caller's reaction (unlike)."""
-    return posts.unreact("post", post_id, current_uid())
+    return reactions.unreact("post", post_id, current_uid())
 
 
 @blp.route("/posts/<string:post_id>/reactions", methods=["GET"])
@@ -157,7 +157,7 @@ def unreact_post(post_id):
 @blp.response(200, ReactionPage)
 def post_reactions(args, post_id):
     """Who reacted to a post, newest first (optionally one ``type``); cursor pagination."""
-    return _page(posts.list_reactions("post", post_id, current_uid(), args.get("type"), args.get("cursor"),
+    return _page(reactions.list_reactions("post", post_id, current_uid(), args.get("type"), args.get("cursor"),
                                       args["limit"]))
 
 
@@ -167,7 +167,7 @@ def post_reactions(args, post_id):
 @blp.response(200, ReactionOut)
 def react_comment(body, comment_id):
     """Set the caller's reaction on a comment."""
-    return posts.react("comment", comment_id, current_uid(), body["type"])
+    return reactions.react("comment", comment_id, current_uid(), body["type"])
 
 
 @blp.route("/comments/<string:comment_id>/reaction", methods=["DELETE"])
@@ -175,7 +175,7 @@ def react_comment(body, comment_id):
 @blp.response(200, ReactionOut)
 def unreact_comment(comment_id):
     """Remove the caller's reaction on a comment."""
-    return posts.unreact("comment", comment_id, current_uid())
+    return reactions.unreact("comment", comment_id, current_uid())
 
 
 @blp.route("/comments/<string:comment_id>/reactions", methods=["GET"])
@@ -184,5 +184,5 @@ def unreact_comment(comment_id):
 @blp.response(200, ReactionPage)
 def comment_reactions(args, comment_id):
     """Who reacted to a comment, newest first (optionally one ``type``)."""
-    return _page(posts.list_reactions("comment", comment_id, current_uid(), args.get("type"),
+    return _page(reactions.list_reactions("comment", comment_id, current_uid(), args.get("type"),
                                       args.get("cursor"), args["limit"]))

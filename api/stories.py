@@ -1,4 +1,4 @@
-"""Stories, the story tray and highlights (see :mod:`socialgraph.stories.service`).
+"""Stories, the story tray and highlights (see :mod:`socialgraph.stories.stories`).
 
 A story outside the caller's audience, expired, or by a user blocked either
 way is 404, the same as one that never existed.
@@ -13,7 +13,8 @@ from marshmallow import ValidationError
 
 from socialgraph.core.errors import ValidationFailed
 from socialgraph.http.web import _field_errors
-from socialgraph.stories import service as stories
+from socialgraph.stories import highlights
+from socialgraph.stories import stories
 
 from .security import auth_required, current_uid
 from .stories_schemas import (
@@ -163,7 +164,7 @@ def user_stories(username):
 @blp.response(200, HighlightList)
 def user_highlights(username):
     """Highlights on a profile, with the stories the caller may see."""
-    return {"items": stories.user_highlights(username, current_uid())}
+    return {"items": highlights.user_highlights(username, current_uid())}
 
 
 @blp.route("/highlights", methods=["POST"])
@@ -172,7 +173,7 @@ def user_highlights(username):
 @blp.response(201, HighlightOut)
 def create_highlight(body):
     """Save own stories (active or already saved) to a new named highlight; they outlive 24 h."""
-    return stories.create_highlight(current_uid(), body["title"], body["story_ids"])
+    return highlights.create_highlight(current_uid(), body["title"], body["story_ids"])
 
 
 @blp.route("/highlights/<string:highlight_id>", methods=["PATCH"])
@@ -181,7 +182,7 @@ def create_highlight(body):
 @blp.response(200, HighlightOut)
 def update_highlight(body, highlight_id):
     """Rename; ``add`` and ``remove`` story ids. A story in no highlight expires again."""
-    return stories.update_highlight(highlight_id, current_uid(), body.get("title"), body["add"], body["remove"])
+    return highlights.update_highlight(highlight_id, current_uid(), body.get("title"), body["add"], body["remove"])
 
 
 @blp.route("/highlights/<string:highlight_id>", methods=["DELETE"])
@@ -189,4 +190,4 @@ def update_highlight(body, highlight_id):
 @blp.response(204)
 def delete_highlight(highlight_id):
     """Delete a highlight (its stories expire again unless in another)."""
-    stories.delete_highlight(highlight_id, current_uid())
+    highlights.delete_highlight(highlight_id, current_uid())

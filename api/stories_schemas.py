@@ -1,9 +1,9 @@
-"""Request and response schemas of the stories API (see :mod:`socialgraph.stories.service`)."""
+"""Request and response schemas of the stories API (see :mod:`socialgraph.stories.stories`)."""
 from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from socialgraph.stories.service import AUDIENCES, MAX_REPLY, MAX_TEXT, QUICK_REACTIONS
+from socialgraph.stories.stories import AUDIENCES, MAX_REPLY, MAX_TEXT, QUICK_REACTIONS
 
 from .schemas import Schema, Strict, UserShort
 

@@ -81,10 +81,10 @@ def run(args, app) -> None:
               f"{snap['friendships']:,} friendships in {time.perf_counter() - t:.1f} s")
 
     g = stores.graph()
-    ranked = [r["uid"] for r in g.read("imports/list_users_by_degree", source=SOURCE)]
+    ranked = [r["uid"] for r in g.read("importers/list_users_by_degree", source=SOURCE)]
     top = ranked[:args.users]
     others = rng.sample(ranked[args.users:], args.users)
-    degree = {u: g.read("friends/count_friends", uid=u)[0]["friends"] for u in top + others}
+    degree = {u: g.read("graph/friends/count_friends", uid=u)[0]["friends"] for u in top + others}
     heavy = app.config["SUGGESTIONS_HEAVY_FRIENDS"]
     print(f"high-degree users: {min(degree[u] for u in top)}..{max(degree[u] for u in top)} friends; "
           f"random users: {min(degree[u] for u in others)}..{max(degree[u] for u in others)} friends; "
@@ -108,7 +108,7 @@ def run(args, app) -> None:
         served = [timed(suggestions.suggest, u, None, 20)[0] for u in group]
         mutual = []
         for u in group:
-            fof = g.read("suggestions/list_friend_suggestions", uid=u, limit=50)
+            fof = g.read("graph/suggestions/list_friend_suggestions", uid=u, limit=50)
             partners = [rng.choice(fof)["uid"]] if fof else []
             partners.append(rng.choice(ranked))
             for p in partners:

@@ -107,17 +107,17 @@ def prepare(app, args):
         se = import_stackexchange(SHARED_DATA / "stackexchange_beer")
         print(f"data: {snap['users']:,} users, {snap['follows']:,} follows, {se['posts']:,} posts, "
               f"{se['comments']:,} comments imported in {time.perf_counter() - t:.1f} s")
-        ranked = stores.graph().read("imports/list_users_by_degree", source=SOURCE)
+        ranked = stores.graph().read("importers/list_users_by_degree", source=SOURCE)
         step = max(1, len(ranked) // args.clients)
         models = [ranked[i] for i in range(0, len(ranked), step)][: args.clients]
         readers = []
         for i, model in enumerate(models):
             name = f"reader_{i}"
             acc = accounts.register(name, f"{name}@bench.test", PASSWORD)
-            followees = [r["uid"] for r in stores.graph().read("follows/list_following_uids", uid=model["uid"])]
+            followees = [r["uid"] for r in stores.graph().read("graph/follows/list_following_uids", uid=model["uid"])]
             for chunk in range(0, len(followees), 2000):
                 rows = [{"a": acc["uid"], "b": f} for f in followees[chunk:chunk + 2000]]
-                stores.graph().write("imports/merge_follows", rows=rows, created_at=acc["created_at"])
+                stores.graph().write("importers/merge_follows", rows=rows, created_at=acc["created_at"])
             readers.append((name, len(followees)))
         sizes = sorted(n for _, n in readers)
         print(f"{len(readers)} readers follow {sizes[0]}..{sizes[-1]} users (median {sizes[len(sizes) // 2]})")
@@ -326,7 +326,7 @@ def bench_fanout(app, star):
         # exactly 1,000 active followers: trim the star's other followers off, make 1,000 feeds exist
         rest = [u for batch in feeds.follower_batches(star["uid"], 5000) for u in batch][1000:]
         for u in rest:
-            stores.graph().write("follows/delete_follow", follower=u, followee=star["uid"])
+            stores.graph().write("graph/follows/delete_follow", follower=u, followee=star["uid"])
         r = stores.cache()
         pipe = r.pipeline()
         for u in followers:

@@ -299,7 +299,7 @@ def load(app, stack, args) -> dict:
     print(f"sizes: {RESULT['sizes']}", flush=True)
     save()
 
-    ranked = g.read("imports/list_users_by_degree", source=SOURCE)
+    ranked = g.read("importers/list_users_by_degree", source=SOURCE)
     step = max(1, len(ranked) // args.readers)
     models = [ranked[i] for i in range(0, len(ranked), step)][: args.readers]
     readers = []
@@ -307,9 +307,9 @@ def load(app, stack, args) -> dict:
     for i, model in enumerate(models):
         name = f"scale_{i}_{secrets.token_hex(3)}"
         acc = accounts.register(name, f"{name}@bench.test", PASSWORD)
-        followees = [r["uid"] for r in g.read("follows/list_following_uids", uid=model["uid"])]
+        followees = [r["uid"] for r in g.read("graph/follows/list_following_uids", uid=model["uid"])]
         for c in range(0, len(followees), 2000):
-            g.write("imports/merge_follows", rows=[{"a": acc["uid"], "b": f} for f in followees[c:c + 2000]],
+            g.write("importers/merge_follows", rows=[{"a": acc["uid"], "b": f} for f in followees[c:c + 2000]],
                     created_at=acc["created_at"])
         readers.append({"username": name, "uid": acc["uid"], "followees": followees})
     sizes = sorted(len(r["followees"]) for r in readers)
@@ -339,8 +339,8 @@ def mirror_models(readers: list[dict]) -> None:
     for r in readers:
         for c in range(0, len(r["followees"]), 2000):
             chunk = r["followees"][c:c + 2000]
-            g.write("imports/merge_follows", rows=[{"a": f, "b": r["uid"]} for f in chunk], created_at=clock.now())
-            g.write("imports/merge_friendships", rows=[{"a": r["uid"], "b": f} for f in chunk],
+            g.write("importers/merge_follows", rows=[{"a": f, "b": r["uid"]} for f in chunk], created_at=clock.now())
+            g.write("importers/merge_friendships", rows=[{"a": r["uid"], "b": f} for f in chunk],
                     created_at=clock.now())
     RESULT.setdefault("readers", {})["mirror_s"] = round(time.perf_counter() - t, 1)
     print(f"load accounts mirrored (follow-backs, friendships) in {RESULT['readers']['mirror_s']} s", flush=True)
@@ -463,7 +463,7 @@ def fanout(data, drain: bool = True) -> dict:
 
     g = stores.graph()
     author = next((r for r in data["ranked"] if 1000 <= r["degree"] // 2 < 4000), data["ranked"][0])
-    followers = [r["uid"] for r in g.read("follows/list_following_uids", uid=author["uid"])][:1000]
+    followers = [r["uid"] for r in g.read("graph/follows/list_following_uids", uid=author["uid"])][:1000]
     r = stores.cache()
     t = time.perf_counter()
     for u in followers:
@@ -543,7 +543,7 @@ def store_calls(data) -> dict:
             lambda: list(db.posts.find({"author_id": {"$in": heavy[next(hi) % len(heavy)]["followees"]}})
                          .sort([("created_at", -1), ("_id", -1)]).limit(20)), min(20, 2 * len(heavy)))
     out["bolt following uids"] = _timed(
-        lambda: stores.graph().read("follows/list_following_uids", uid=pick()["uid"]), 100)
+        lambda: stores.graph().read("graph/follows/list_following_uids", uid=pick()["uid"]), 100)
     out["service home_feed (in process)"] = _timed(lambda: feeds.home_feed(pick()["uid"], None, 20), 200)
     for k2, v in out.items():
         print(f"store call {k2}: {v}", flush=True)
@@ -589,7 +589,7 @@ def graph_alone(data) -> dict:
 
     pairs = []
     for u in sample:
-        fof = g.read("suggestions/list_friend_suggestions", uid=u, limit=5)
+        fof = g.read("graph/suggestions/list_friend_suggestions", uid=u, limit=5)
         pairs += [(u, row.get("uid") or row.get("user", {}).get("uid")) for row in fof[:2]]
     pairs = [p for p in pairs if p[1] in node_of]
     far = [(random.choice(sample), random.choice(ranked)["uid"]) for _ in range(60)]

@@ -83,17 +83,17 @@ def run(args, app, env) -> None:
         print(f"re-import snap-facebook (idempotent, adds nothing: {again['follows'] == snap['follows']}) "
               f"in {time.perf_counter() - t:.1f} s")
 
-        ranked = stores.graph().read("imports/list_users_by_degree", source=SOURCE)
+        ranked = stores.graph().read("importers/list_users_by_degree", source=SOURCE)
         step = max(1, len(ranked) // args.readers)
         models = [ranked[i] for i in range(0, len(ranked), step)][: args.readers]
         readers = []
         for i, model in enumerate(models):
             name = f"bench_{int(time.time())}_{i}"
             acc = accounts.register(name, f"{name}@bench.test", "benchmark password")
-            followees = [r["uid"] for r in stores.graph().read("follows/list_following_uids", uid=model["uid"])]
+            followees = [r["uid"] for r in stores.graph().read("graph/follows/list_following_uids", uid=model["uid"])]
             for chunk in range(0, len(followees), 2000):
                 rows = [{"a": acc["uid"], "b": f} for f in followees[chunk:chunk + 2000]]
-                stores.graph().write("imports/merge_follows", rows=rows, created_at=acc["created_at"])
+                stores.graph().write("importers/merge_follows", rows=rows, created_at=acc["created_at"])
             readers.append((name, len(followees)))
         usernames = [r["username"] for r in ranked]
     print(f"readers follow {min(n for _, n in readers)}..{max(n for _, n in readers)} users "

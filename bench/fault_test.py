@@ -262,8 +262,8 @@ def check(app, load: Load, outbox_dir: Path) -> dict:
     follows = set(load.acked["follow"])
     present = 0
     for uid, target in follows:
-        rows = g.read("follows/list_following_uids", uid=uid)
-        tuid = g.read("users/get_uid_by_username", username=target)
+        rows = g.read("graph/follows/list_following_uids", uid=uid)
+        tuid = g.read("graph/users/get_uid_by_username", username=target)
         present += bool(tuid and tuid[0]["uid"] in {r["uid"] for r in rows})
     out["follow"] = {"acked": len(follows), "found": present, "missing": len(follows) - present}
     regs = load.acked["register"]
@@ -277,7 +277,7 @@ def check(app, load: Load, outbox_dir: Path) -> dict:
             if line.startswith("To: "):
                 mail_to.add(line[4:].strip())
     for name in regs:
-        both += bool(name in accounts and g.read("users/get_uid_by_username", username=name))
+        both += bool(name in accounts and g.read("graph/users/get_uid_by_username", username=name))
         mails += f"{name}@example.test" in mail_to
     out["register"] = {"acked": len(regs), "found": both, "missing": len(regs) - both,
                        "verification_emails": mails}
@@ -285,7 +285,7 @@ def check(app, load: Load, outbox_dir: Path) -> dict:
     half = []
     for name in load.attempted_usernames:
         in_mongo = db.accounts.count_documents({"username": name}) == 1
-        in_graph = bool(g.read("users/get_uid_by_username", username=name))
+        in_graph = bool(g.read("graph/users/get_uid_by_username", username=name))
         if in_mongo != in_graph:
             half.append(name)
     out["half_written"] = {"count": len(half), "attempted": len(load.attempted_usernames)}

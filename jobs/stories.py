@@ -5,7 +5,7 @@ import time
 from datetime import datetime, timezone
 
 from socialgraph import stores
-from socialgraph.stories import service as stories
+from socialgraph.stories import stories
 
 from . import in_app
 

@@ -20,7 +20,7 @@ from socialgraph.importers.musae import import_musae_github
 from socialgraph.importers.snap import import_snap_facebook
 from socialgraph.importers.stackexchange import import_stackexchange
 from socialgraph.stores.schema import ensure_all
-from socialgraph.stories.service import purge_expired
+from socialgraph.stories.stories import purge_expired
 
 
 def register_cli(app: Flask) -> None:

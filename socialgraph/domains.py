@@ -15,27 +15,21 @@ a higher one, the higher one fills a registry when it is imported:
 the RQ workers and the CLI all have every registry filled. The order below
 is the package order of the README's architecture sketch, bottom first.
 """
-from socialgraph import (  # noqa: F401
-    accounts,
-    content,
-    feeds,
-    graph,
-    groups,
-    importers,
-    messaging,
-    moderation,
-    portability,
-    stories,
-)
-from socialgraph.accounts import deletion, login_monitor, service, sessions, twofactor  # noqa: F401
-from socialgraph.content import keywords, media, posts, search, visibility  # noqa: F401
-from socialgraph.feeds import home, trends  # noqa: F401
-from socialgraph.graph import blocks, caches, follows, friends, lists, people, privacy, profiles, relations, suggestions  # noqa: F401
-from socialgraph.groups import service as groups_service  # noqa: F401
-from socialgraph.messaging import hub, messages, notifications, realtime  # noqa: F401
-from socialgraph.moderation import service as moderation_service  # noqa: F401
-from socialgraph.portability import service as portability_service  # noqa: F401
-from socialgraph.stories import service as stories_service  # noqa: F401
+
+# ruff: noqa: F401  (imported for their registrations)
+from socialgraph.graph import (blocks, caches, follows, friends, lists, people, privacy, profiles,
+                               relations, suggestions)
+from socialgraph.accounts import deletion, login_monitor, passwords, service, sessions, twofactor
+from socialgraph.content import comments, images, keywords, media, postcache, posts, reactions, search, visibility
+from socialgraph.groups import directory, membership, userdata
+from socialgraph.groups import events as group_events
+from socialgraph.groups import posts as group_posts
+from socialgraph.stories import highlights, stories
+from socialgraph.messaging import hub, messages, notifications, realtime
+from socialgraph.feeds import home, trends
+from socialgraph.moderation import service as moderation_service
+from socialgraph.portability import service as portability_service
+from socialgraph import importers
 
 #: the domain packages, bottom of the order first (README, "Architecture")
 PACKAGES = ("graph", "accounts", "content", "groups", "stories", "messaging", "feeds", "moderation",

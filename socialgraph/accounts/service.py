@@ -346,7 +346,7 @@ def get_me(uid: str) -> dict:
     doc = _accounts().find_one({"_id": uid})
     if not doc:
         raise NotFound("account not found")
-    rows = stores.graph().read("users/get_profile_by_uid", uid=uid)
+    rows = stores.graph().read("graph/users/get_profile_by_uid", uid=uid)
     profile = rows[0]["user"] if rows else {}
     out = public_account(doc, profile)
     if rows:
@@ -358,7 +358,7 @@ def get_me(uid: str) -> dict:
 def update_me(uid: str, display_name: str | None = None, bio: str | None = None) -> dict:
     """Change display name and/or bio; returns :func:`get_me`."""
 
-    rows = stores.graph().write("users/update_profile", uid=uid, display_name=display_name, bio=bio)
+    rows = stores.graph().write("graph/users/update_profile", uid=uid, display_name=display_name, bio=bio)
     if not rows:
         raise NotFound("account not found")
     forget_short_profile(uid)

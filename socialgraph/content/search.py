@@ -72,7 +72,7 @@ def search_users(q: str, viewer: str | None, cursor: str | None = None, limit: i
         raise ValidationFailed("empty search", errors=[{"field": "q", "message": "must not be empty"}])
     limit = clamp_limit(limit)
     key = decode_cursor(cursor, "u")
-    rows = stores.graph().read("users/search_users", q=needle, after=str(key["u"]) if key else "",
+    rows = stores.graph().read("graph/users/search_users", q=needle, after=str(key["u"]) if key else "",
                                    exclude=sorted(blocked_either_way(viewer)), limit=limit + 1)
     next_cursor = encode_cursor({"u": rows[limit - 1]["username"]}) if len(rows) > limit else None
     return Page([{"uid": r["uid"], "username": r["username"], "display_name": r["display_name"]}

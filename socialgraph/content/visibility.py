@@ -13,7 +13,7 @@ Audiences (``visibility`` field of a post):
 
 On top of the audience, a block in either direction hides the post, and the
 author always sees their own posts. A post with a ``group_id`` is governed by
-its group (the reader that :mod:`socialgraph.groups.service` registers).
+its group (the reader that :mod:`socialgraph.groups.directory` registers).
 
 :func:`can_view_post` answers for one post; :func:`prefilter` gives a MongoDB
 filter with the same answer for lists, so pages are filtered by the database

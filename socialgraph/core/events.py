@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 
-from socialgraph import stores
+from typing import Any, Callable
 
 log = logging.getLogger(__name__)
 
@@ -79,10 +79,25 @@ for _event in ("friend.accepted", "friend.removed", "user.blocked", "friend.requ
     SUBSCRIBERS.setdefault(_event, []).append("jobs.graph.suggestions_event")
 
 
+#: how a subscriber's job is queued: ``enqueue(job_path, **kwargs)``. The store
+#: layer sets it (:mod:`socialgraph.stores.clients`: RQ, with the MongoDB outbox
+#: when Redis is away), so this module depends on nothing of ours.
+_TRANSPORT: list[Callable[..., Any]] = []
+
+
+def set_transport(enqueue: Callable[..., Any]) -> None:
+    """Install the function that queues one job by its dotted path."""
+    _TRANSPORT[:] = [enqueue]
+
+
 def publish(event: str, **payload: str) -> list[str]:
-    """Queue every subscriber of ``event`` with ``payload``; returns the job paths."""
+    """Queue every subscriber of ``event`` with ``payload``; returns the job paths.
+
+    Raises ``RuntimeError`` when no transport was installed (the store layer
+    was never imported)."""
     jobs = SUBSCRIBERS.get(event, [])
-    queue = stores.tasks()
+    if jobs and not _TRANSPORT:
+        raise RuntimeError("no event transport: import socialgraph.stores first")
     for job in jobs:
-        queue.enqueue(job, event=event, **payload)
+        _TRANSPORT[0](job, event=event, **payload)
     return jobs

@@ -71,7 +71,7 @@ from socialgraph.core.pagination import (
 from socialgraph.graph.people import following_uids
 from socialgraph.graph.relations import audience_among, hidden_authors
 from socialgraph.graph.relations import sets as relation_sets
-from socialgraph.groups.service import member_group_ids
+from socialgraph.groups.directory import member_group_ids
 from socialgraph.messaging import hub
 
 log = logging.getLogger(__name__)

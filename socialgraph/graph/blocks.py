@@ -40,7 +40,7 @@ def block(actor: str, username: str) -> dict:
     """
 
     other = _target(actor, username)
-    rows = stores.graph().write("relations/create_block", blocker=actor, blocked=other, created_at=clock.now())
+    rows = stores.graph().write("graph/relations/create_block", blocker=actor, blocked=other, created_at=clock.now())
     if not rows:
         raise NotFound(f"no user named {username!r}")
     forget(actor, other)
@@ -56,14 +56,14 @@ def block(actor: str, username: str) -> dict:
 def unblock(actor: str, username: str) -> dict:
     """Remove the block (nothing else is restored)."""
     other = _target(actor, username)
-    rows = stores.graph().write("relations/delete_block", blocker=actor, blocked=other)
+    rows = stores.graph().write("graph/relations/delete_block", blocker=actor, blocked=other)
     forget(actor, other)
     return {"blocking": False, "deleted": bool(rows and rows[0]["deleted"])}
 
 
 def mute(actor: str, username: str) -> dict:
     other = _target(actor, username)
-    rows = stores.graph().write("relations/create_mute", muter=actor, muted=other, created_at=clock.now())
+    rows = stores.graph().write("graph/relations/create_mute", muter=actor, muted=other, created_at=clock.now())
     if not rows:
         raise NotFound(f"no user named {username!r}")
     forget(actor)
@@ -74,6 +74,6 @@ def mute(actor: str, username: str) -> dict:
 
 def unmute(actor: str, username: str) -> dict:
     other = _target(actor, username)
-    rows = stores.graph().write("relations/delete_mute", muter=actor, muted=other)
+    rows = stores.graph().write("graph/relations/delete_mute", muter=actor, muted=other)
     forget(actor)
     return {"muting": False, "deleted": bool(rows and rows[0]["deleted"])}

@@ -45,7 +45,7 @@ def follow(follower: str, username: str) -> dict:
     if get_settings(followee)["locked"]:  # a locked account approves its followers
 
         return request_follow(follower, followee, username)
-    rows = stores.graph().write("follows/create_follow", follower=follower, followee=followee,
+    rows = stores.graph().write("graph/follows/create_follow", follower=follower, followee=followee,
                                     created_at=clock.now())
     if not rows:
         raise NotFound(f"no user named {username!r}")
@@ -63,7 +63,7 @@ def unfollow(follower: str, username: str) -> dict:
     followee = resolve_uid(username)
     if followee in blocked_either_way(follower):
         raise NotFound(f"no user named {username!r}")
-    rows = stores.graph().write("follows/delete_follow", follower=follower, followee=followee)
+    rows = stores.graph().write("graph/follows/delete_follow", follower=follower, followee=followee)
     forget_following(follower, followee)
     deleted = bool(rows and rows[0]["deleted"])
     withdrawn = withdraw_follow_request(follower, followee)
@@ -97,10 +97,10 @@ def list_followers(username: str, cursor: str | None = None, limit: int | None =
     """Who follows ``username``, newest first; users blocked either way by
     ``viewer`` are left out. Raises :class:`NotFound` (unknown, or blocked
     either way) and :class:`Forbidden` (hidden by privacy settings)."""
-    return _list("follows/list_followers", username, cursor, limit, viewer)
+    return _list("graph/follows/list_followers", username, cursor, limit, viewer)
 
 
 def list_following(username: str, cursor: str | None = None, limit: int | None = None,
                    viewer: str | None = None) -> Page:
     """Whom ``username`` follows, newest first (same rules as :func:`list_followers`)."""
-    return _list("follows/list_following", username, cursor, limit, viewer)
+    return _list("graph/follows/list_following", username, cursor, limit, viewer)

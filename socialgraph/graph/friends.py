@@ -11,7 +11,7 @@ Graph:
   approving turns it into ``FOLLOWS``.
 
 Concurrency: every change runs in one write transaction that first locks
-both users (``cypher/friends/lock_users.cypher``, in uid order), then reads
+both users (``cypher/graph/friends/lock_users.cypher``, in uid order), then reads
 the pair's state and decides. Two racing requests (duplicate sends, accept
 against cancel) are serialised: the loser sees the winner's result and gets
 :class:`Conflict` (409), and the graph never holds two friendships or two
@@ -66,15 +66,15 @@ def other_uid(actor: str, username: str) -> str:
 def _locked_change(actor: str, other: str, username: str, decide: Callable[[object, dict], dict]) -> dict:
     """Run ``decide(tx, state)`` in one transaction after locking both users.
 
-    ``state`` is ``friends/get_pair_state`` seen from ``actor``. A block
+    ``state`` is ``graph/friends/get_pair_state`` seen from ``actor``. A block
     either way is :class:`NotFound`; a concurrency failure reported by the
     store is :class:`Conflict`.
     """
     from neo4j.exceptions import TransientError
 
     def work(tx):
-        tx.run("friends/lock_users", uids=sorted([actor, other]))
-        rows = tx.run("friends/get_pair_state", actor=actor, other=other)
+        tx.run("graph/friends/lock_users", uids=sorted([actor, other]))
+        rows = tx.run("graph/friends/get_pair_state", actor=actor, other=other)
         if not rows or rows[0]["blocked"]:
             raise NotFound(f"no user named {username!r}")
         return decide(tx, rows[0])
@@ -113,7 +113,7 @@ def send_request(requester: str, username: str) -> dict:
         rule = s["friend_requests_from"]
         if rule == "nobody" or (rule == "friends_of_friends" and not s["friends_of_friends"]):
             raise Forbidden("this user does not accept friend requests from you")
-        rows = tx.run("friends/create_friend_request", requester=requester, target=target,
+        rows = tx.run("graph/friends/create_friend_request", requester=requester, target=target,
                       created_at=clock.now())
         return {"status": "pending", "created_at": as_utc(rows[0]["created_at"])}
 
@@ -133,7 +133,7 @@ def cancel_request(requester: str, username: str) -> dict:
     def decide(tx, s):
         if not s["request_sent"]:
             raise Conflict("already friends" if s["friends"] else "no pending friend request to this user")
-        tx.run("friends/delete_friend_request", requester=requester, target=target)
+        tx.run("graph/friends/delete_friend_request", requester=requester, target=target)
         return {"status": "cancelled"}
 
     return _locked_change(requester, target, username, decide)
@@ -152,8 +152,8 @@ def accept_request(target: str, username: str) -> dict:
     def decide(tx, s):
         if not s["request_received"]:
             raise Conflict("already friends" if s["friends"] else "no pending friend request from this user")
-        tx.run("friends/delete_friend_request", requester=requester, target=target)
-        rows = tx.run("friends/create_friendship", requester=requester, target=target, since=clock.now())
+        tx.run("graph/friends/delete_friend_request", requester=requester, target=target)
+        rows = tx.run("graph/friends/create_friendship", requester=requester, target=target, since=clock.now())
         return {"status": "friends", "since": as_utc(rows[0]["since"])}
 
     out = _locked_change(target, requester, username, decide)
@@ -170,7 +170,7 @@ def decline_request(target: str, username: str) -> dict:
     def decide(tx, s):
         if not s["request_received"]:
             raise Conflict("already friends" if s["friends"] else "no pending friend request from this user")
-        tx.run("friends/delete_friend_request", requester=requester, target=target)
+        tx.run("graph/friends/delete_friend_request", requester=requester, target=target)
         return {"status": "declined"}
 
     return _locked_change(target, requester, username, decide)
@@ -185,7 +185,7 @@ def unfriend(actor: str, username: str) -> dict:
     def decide(tx, s):
         if not s["friends"]:
             return {"friends": False, "deleted": False}
-        tx.run("friends/delete_friendship", a=actor, b=other)
+        tx.run("graph/friends/delete_friendship", a=actor, b=other)
         return {"friends": False, "deleted": True}
 
     out = _locked_change(actor, other, username, decide)
@@ -210,7 +210,7 @@ def request_follow(requester: str, target: str, username: str) -> dict:
             return {"following": True, "requested": False, "created": False}
         if s["follow_requested"]:
             return {"following": False, "requested": True, "created": False}
-        tx.run("friends/create_follow_request", requester=requester, target=target, created_at=clock.now())
+        tx.run("graph/friends/create_follow_request", requester=requester, target=target, created_at=clock.now())
         return {"following": False, "requested": True, "created": True}
 
     out = _locked_change(requester, target, username, decide)
@@ -221,7 +221,7 @@ def request_follow(requester: str, target: str, username: str) -> dict:
 
 def withdraw_follow_request(requester: str, target: str) -> bool:
     """Remove ``requester``'s pending follow request to ``target``; whether one existed."""
-    rows = stores.graph().write("friends/delete_follow_request", requester=requester, target=target)
+    rows = stores.graph().write("graph/friends/delete_follow_request", requester=requester, target=target)
     return bool(rows and rows[0]["deleted"])
 
 
@@ -236,8 +236,8 @@ def approve_follow_request(owner: str, username: str) -> dict:
     def decide(tx, s):
         if not s["follow_request_received"]:
             raise Conflict("no pending follow request from this user")
-        tx.run("friends/delete_follow_request", requester=requester, target=owner)
-        tx.run("follows/create_follow", follower=requester, followee=owner, created_at=clock.now())
+        tx.run("graph/friends/delete_follow_request", requester=requester, target=owner)
+        tx.run("graph/follows/create_follow", follower=requester, followee=owner, created_at=clock.now())
         return {"status": "approved"}
 
     out = _locked_change(owner, requester, username, decide)
@@ -254,7 +254,7 @@ def reject_follow_request(owner: str, username: str) -> dict:
     def decide(tx, s):
         if not s["follow_request_received"]:
             raise Conflict("no pending follow request from this user")
-        tx.run("friends/delete_follow_request", requester=requester, target=owner)
+        tx.run("graph/friends/delete_follow_request", requester=requester, target=owner)
         return {"status": "rejected"}
 
     return _locked_change(owner, requester, username, decide)
@@ -281,17 +281,17 @@ def page_people(query: str, cursor: str | None, limit: int | None, **params) -> 
 def incoming_requests(uid: str, cursor: str | None = None, limit: int | None = None) -> Page:
     """Friend requests sent to ``uid``, newest first: items ``{uid, username,
     display_name, at}`` (request time); cursor pagination."""
-    return page_people("friends/list_incoming_requests", cursor, limit, uid=uid)
+    return page_people("graph/friends/list_incoming_requests", cursor, limit, uid=uid)
 
 
 def outgoing_requests(uid: str, cursor: str | None = None, limit: int | None = None) -> Page:
     """Friend requests ``uid`` sent and still pending, newest first."""
-    return page_people("friends/list_outgoing_requests", cursor, limit, uid=uid)
+    return page_people("graph/friends/list_outgoing_requests", cursor, limit, uid=uid)
 
 
 def follow_requests(uid: str, cursor: str | None = None, limit: int | None = None) -> Page:
     """Pending follow requests to ``uid`` (a locked account), newest first."""
-    return page_people("friends/list_follow_requests", cursor, limit, uid=uid)
+    return page_people("graph/friends/list_follow_requests", cursor, limit, uid=uid)
 
 
 def list_friends(username: str, viewer: str | None, cursor: str | None = None,
@@ -305,7 +305,7 @@ def list_friends(username: str, viewer: str | None, cursor: str | None = None,
 
     owner = resolve_uid(username)
     require_list_access(viewer, owner, "friends")
-    return page_people("friends/list_friends", cursor, limit, uid=owner, hidden=sorted(blocked_either_way(viewer)))
+    return page_people("graph/friends/list_friends", cursor, limit, uid=owner, hidden=sorted(blocked_either_way(viewer)))
 
 
 def mutual_friends(viewer: str, username: str, cursor: str | None = None, limit: int | None = None) -> dict:
@@ -322,7 +322,7 @@ def mutual_friends(viewer: str, username: str, cursor: str | None = None, limit:
     limit = clamp_limit(limit)
     key = decode_cursor(cursor, "uid")
     g = stores.graph()
-    rows = g.read("friends/list_mutual_friends", a=viewer, b=other, hidden=sorted(blocked_either_way(viewer)),
+    rows = g.read("graph/friends/list_mutual_friends", a=viewer, b=other, hidden=sorted(blocked_either_way(viewer)),
                   after_uid=str(key["uid"]) if key else None, limit=limit + 1)
     count = mutual_count(viewer, other)["count"]
     next_cursor = encode_cursor({"uid": rows[limit - 1]["uid"]}) if len(rows) > limit else None
@@ -363,7 +363,7 @@ def friend_usernames(uids: list[str]) -> dict[str, list[str]]:
     out = {u: json.loads(raw) for u, raw in zip(uids, copies) if raw}
     missing = [u for u in uids if u not in out]
     if missing:
-        rows = stores.graph().read("friends/list_friend_usernames", uids=missing)
+        rows = stores.graph().read("graph/friends/list_friend_usernames", uids=missing)
         found = {r["uid"]: r["friends"] for r in rows}
         out.update(found)
         if versions is not None:
@@ -392,7 +392,7 @@ def connection(viewer: str, username: str) -> dict:
     other = other_uid(viewer, username)
     if other in blocked_either_way(viewer):
         raise NotFound(f"no user named {username!r}")
-    rows = stores.graph().read("friends/get_friendship_path", viewer=viewer, other=other)
+    rows = stores.graph().read("graph/friends/get_friendship_path", viewer=viewer, other=other)
     if not rows:
         return {"degree": None, "path": []}
     path = rows[0]["path"]

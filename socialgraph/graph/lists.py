@@ -3,7 +3,7 @@
 Graph: ``(owner)-[:CLOSE_FRIEND {created_at}]->(member)`` and
 ``(owner)-[:OWNS]->(:UserList {uid, name, created_at})-[:INCLUDES {created_at}]->(member)``.
 Only the owner sees or changes them; members are not told. A block removes
-``CLOSE_FRIEND`` both ways (``relations/create_block.cypher``); list members
+``CLOSE_FRIEND`` both ways (``graph/relations/create_block.cypher``); list members
 blocked either way are left out of list pages.
 """
 from __future__ import annotations
@@ -32,7 +32,7 @@ def add_close_friend(owner: str, username: str) -> dict:
     ``{"close_friend": True, "created": bool}``. Raises :class:`NotFound`
     (unknown or blocked either way), :class:`ValidationFailed` (oneself)."""
     member = _member(owner, username)
-    rows = stores.graph().write("lists/create_close_friend", owner=owner, member=member,
+    rows = stores.graph().write("graph/lists/create_close_friend", owner=owner, member=member,
                                     created_at=clock.now())
     return {"close_friend": True, "created": bool(rows and rows[0]["created"])}
 
@@ -42,13 +42,13 @@ def remove_close_friend(owner: str, username: str) -> dict:
     Raises :class:`NotFound` (unknown or blocked either way: a block already
     removed the entry, and the answer must not reveal the blocker)."""
     member = _member(owner, username)
-    rows = stores.graph().write("lists/delete_close_friend", owner=owner, member=member)
+    rows = stores.graph().write("graph/lists/delete_close_friend", owner=owner, member=member)
     return {"close_friend": False, "deleted": bool(rows and rows[0]["deleted"])}
 
 
 def close_friends(owner: str, cursor: str | None = None, limit: int | None = None) -> Page:
     """``owner``'s close friends, newest first: ``{uid, username, display_name, at}``."""
-    return page_people("lists/list_close_friends", cursor, limit, owner=owner)
+    return page_people("graph/lists/list_close_friends", cursor, limit, owner=owner)
 
 
 def _list_out(row: dict) -> dict:
@@ -63,7 +63,7 @@ def create_list(owner: str, name: str) -> dict:
     if not name or len(name) > MAX_NAME:
         raise ValidationFailed("invalid list name", errors=[
             {"field": "name", "message": f"1 to {MAX_NAME} characters"}])
-    rows = stores.graph().write("lists/create_user_list", owner=owner, uid=uuid.uuid4().hex,
+    rows = stores.graph().write("graph/lists/create_user_list", owner=owner, uid=uuid.uuid4().hex,
                                     list_name=name, created_at=clock.now())
     if not rows:
         raise NotFound("no such user")
@@ -72,12 +72,12 @@ def create_list(owner: str, name: str) -> dict:
 
 def user_lists(owner: str) -> list[dict]:
     """All of ``owner``'s lists, newest first."""
-    return [_list_out(r) for r in stores.graph().read("lists/list_user_lists", owner=owner)]
+    return [_list_out(r) for r in stores.graph().read("graph/lists/list_user_lists", owner=owner)]
 
 
 def get_list(owner: str, list_id: str) -> dict:
     """One of ``owner``'s lists; :class:`NotFound` if it is not theirs."""
-    rows = stores.graph().read("lists/get_user_list", owner=owner, list=list_id)
+    rows = stores.graph().read("graph/lists/get_user_list", owner=owner, list=list_id)
     if not rows:
         raise NotFound("list not found")
     return _list_out(rows[0])
@@ -85,7 +85,7 @@ def get_list(owner: str, list_id: str) -> dict:
 
 def delete_list(owner: str, list_id: str) -> None:
     """Delete one of ``owner``'s lists; :class:`NotFound` if it is not theirs."""
-    rows = stores.graph().write("lists/delete_user_list", owner=owner, list=list_id)
+    rows = stores.graph().write("graph/lists/delete_user_list", owner=owner, list=list_id)
     if not rows or not rows[0]["deleted"]:
         raise NotFound("list not found")
 
@@ -94,7 +94,7 @@ def add_member(owner: str, list_id: str, username: str) -> dict:
     """Add ``username`` to the list. Idempotent: ``{"member": True, "created": bool}``.
     Raises :class:`NotFound` (list not ``owner``'s, user unknown or blocked)."""
     member = _member(owner, username)
-    rows = stores.graph().write("lists/create_list_member", owner=owner, list=list_id, member=member,
+    rows = stores.graph().write("graph/lists/create_list_member", owner=owner, list=list_id, member=member,
                                     created_at=clock.now())
     if not rows:
         raise NotFound("list not found")
@@ -105,7 +105,7 @@ def remove_member(owner: str, list_id: str, username: str) -> dict:
     """Remove ``username`` from the list: ``{"member": False, "deleted": bool}``."""
     get_list(owner, list_id)
     member = other_uid(owner, username)
-    rows = stores.graph().write("lists/delete_list_member", owner=owner, list=list_id, member=member)
+    rows = stores.graph().write("graph/lists/delete_list_member", owner=owner, list=list_id, member=member)
     return {"member": False, "deleted": bool(rows and rows[0]["deleted"])}
 
 
@@ -113,6 +113,6 @@ def members(owner: str, list_id: str, cursor: str | None = None, limit: int | No
     """Members of one of ``owner``'s lists, newest first; :class:`NotFound` if not theirs."""
 
     get_list(owner, list_id)
-    page = page_people("lists/list_list_members", cursor, limit, owner=owner, list=list_id)
+    page = page_people("graph/lists/list_list_members", cursor, limit, owner=owner, list=list_id)
     hidden = blocked_either_way(owner)
     return Page([i for i in page.items if i["uid"] not in hidden], page.next_cursor)

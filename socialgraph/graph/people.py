@@ -21,7 +21,7 @@ FOLLOWING_KEY = "sg:following:{uid}"
 
 def resolve_uid(username: str) -> str:
     """uid of ``username``. Raises :class:`NotFound`."""
-    rows = stores.graph().read("users/get_uid_by_username", username=normalise_username(username))
+    rows = stores.graph().read("graph/users/get_uid_by_username", username=normalise_username(username))
     if not rows:
         raise NotFound(f"no user named {username!r}")
     return rows[0]["uid"]
@@ -30,18 +30,18 @@ def resolve_uid(username: str) -> str:
 PROFILE_KEY = "sg:profile:{username}"
 
 
-#: The viewer-independent columns of a profile (``users/get_profile_card``).
+#: The viewer-independent columns of a profile (``graph/users/get_profile_card``).
 CARD_FIELDS = ("user", "followers_count", "following_count", "friends_count", "profile_visibility",
                "friend_requests_from", "messages_from", "show_followers", "show_friends", "locked")
 
 
 #: Owners with at least this many follow and friendship relationships get the
-#: viewer-anchored relation query (``users/get_viewer_relation_of_hub``): the
+#: viewer-anchored relation query (``graph/users/get_viewer_relation_of_hub``): the
 #: graph then walks the viewer's relationships, not the hub's.
 HUB_DEGREE = 1000
 
 
-#: How a viewer stands to the owner (``users/get_viewer_relation``).
+#: How a viewer stands to the owner (``graph/users/get_viewer_relation``).
 RELATION_FIELDS = ("followed_by_viewer", "follows_viewer", "blocked", "friends", "request_sent",
                    "request_received", "follow_requested")
 
@@ -52,11 +52,11 @@ def profile_card(username: str, viewer: str | None = None) -> tuple[dict | None,
     (``sg:profile:<username>``, versioned, ``PROFILE_CACHE_SECONDS``) dropped
     by :func:`forget_profile` on every follow, friendship, block, privacy or
     profile change of the user. When the copy is missing and ``viewer`` is
-    given, one graph query (``users/get_profile_card_for_viewer``) also
+    given, one graph query (``graph/users/get_profile_card_for_viewer``) also
     answers how the viewer stands to the owner and who the owner's friends
     are: ``relation`` is then that dict (:data:`RELATION_FIELDS` and
     ``owner_friends``, usernames), else None (the caller asks
-    ``users/get_viewer_relation`` when it needs it)."""
+    ``graph/users/get_viewer_relation`` when it needs it)."""
     import json
 
     from flask import current_app
@@ -66,9 +66,9 @@ def profile_card(username: str, viewer: str | None = None) -> tuple[dict | None,
     def compute():
         nonlocal relation
         if viewer:
-            rows = stores.graph().read("users/get_profile_card_for_viewer", username=username, viewer=viewer)
+            rows = stores.graph().read("graph/users/get_profile_card_for_viewer", username=username, viewer=viewer)
         else:
-            rows = stores.graph().read("users/get_profile_card", username=username)
+            rows = stores.graph().read("graph/users/get_profile_card", username=username)
         if not rows:
             return None
         if viewer:
@@ -108,7 +108,7 @@ def following_uids(uid: str) -> list[str]:
     cached = r.smembers(key)
     if cached:
         return [m.decode() for m in cached if m != b"-"]
-    uids = [row["uid"] for row in stores.graph().read("follows/list_following_uids", uid=uid)]
+    uids = [row["uid"] for row in stores.graph().read("graph/follows/list_following_uids", uid=uid)]
     pipe = r.pipeline()
     pipe.sadd(key, *(uids or ["-"]))  # "-" marks a cached empty set
     pipe.expire(key, current_app.config["FOLLOWING_CACHE_SECONDS"])
@@ -161,7 +161,7 @@ def short_profiles(uids: list[str]) -> dict[str, dict]:
         else:
             missing[u] = v
     if missing:
-        rows = stores.graph().read("users/get_users_by_uid", uids=list(missing))
+        rows = stores.graph().read("graph/users/get_users_by_uid", uids=list(missing))
         found = {r["uid"]: {"uid": r["uid"], "username": r["username"], "display_name": r.get("display_name")}
                  for r in rows}
         out.update(found)

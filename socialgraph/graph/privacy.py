@@ -92,7 +92,7 @@ class Access:
 
 def access(viewer: str | None, owner_uid: str) -> Access:
     """One graph round trip. Raises :class:`NotFound` if ``owner_uid`` is unknown."""
-    rows = stores.graph().read("privacy/get_viewer_access", viewer=viewer, owner=owner_uid)
+    rows = stores.graph().read("graph/privacy/get_viewer_access", viewer=viewer, owner=owner_uid)
     if not rows:
         raise NotFound("no such user")
     return Access(owner=owner_uid, viewer=viewer, **rows[0])
@@ -145,7 +145,7 @@ def require_list_access(viewer: str | None, owner_uid: str, which: str) -> Acces
 
 def get_settings(uid: str) -> dict:
     """The caller's privacy settings (``DEFAULTS`` shape). Raises :class:`NotFound`."""
-    rows = stores.graph().read("privacy/get_privacy", uid=uid)
+    rows = stores.graph().read("graph/privacy/get_privacy", uid=uid)
     if not rows:
         raise NotFound("no such user")
     return rows[0]
@@ -168,7 +168,7 @@ def update_settings(uid: str, changes: dict) -> dict:
         params[key] = value
     if errors:
         raise ValidationFailed("invalid privacy settings", errors=errors)
-    rows = stores.graph().write("privacy/update_privacy", uid=uid, **params)
+    rows = stores.graph().write("graph/privacy/update_privacy", uid=uid, **params)
     if not rows:
         raise NotFound("no such user")
 

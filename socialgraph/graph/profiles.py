@@ -10,8 +10,9 @@ from socialgraph import stores
 from socialgraph.core.errors import NotFound
 from socialgraph.core.pagination import as_utc
 from socialgraph.core.text import normalise_username
+from socialgraph.graph import people
 from socialgraph.graph.friends import profile_extras
-from socialgraph.graph.people import HUB_DEGREE, RELATION_FIELDS, profile_card
+from socialgraph.graph.people import RELATION_FIELDS, profile_card
 from socialgraph.graph.relations import blocked_either_way
 
 log = logging.getLogger(__name__)
@@ -34,7 +35,7 @@ def get_profile(username: str, viewer: str | None = None) -> dict:
     ``friends_count``, ``friendship`` and ``mutual_friends``. A profile
     hidden by its privacy settings is ``restricted``: only uid, username and
     display name. ``has_unseen_stories``: the viewer may see an active story
-    of this user they have not opened (registered by :mod:`socialgraph.stories.service` in :data:`PROFILE_FLAGS`).
+    of this user they have not opened (registered by :mod:`socialgraph.stories.stories` in :data:`PROFILE_FLAGS`).
     Raises :class:`NotFound` (also for blocks either way)."""
 
     card, relation = profile_card(normalise_username(username), viewer)
@@ -44,7 +45,7 @@ def get_profile(username: str, viewer: str | None = None) -> dict:
         relation = dict.fromkeys(RELATION_FIELDS, False)
         if viewer and viewer != card["user"]["uid"]:
             degree = card["followers_count"] + card["following_count"] + card["friends_count"]
-            query = "users/get_viewer_relation_of_hub" if degree >= HUB_DEGREE else "users/get_viewer_relation"
+            query = "graph/users/get_viewer_relation_of_hub" if degree >= people.HUB_DEGREE else "graph/users/get_viewer_relation"
             rows = stores.graph().read(query, viewer=viewer, owner=card["user"]["uid"])
             if rows:
                 relation = rows[0]

@@ -2,7 +2,7 @@
 
 Graph: ``(a)-[:BLOCKS {created_at}]->(b)``, ``(a)-[:MUTES {created_at}]->(b)``.
 A block removes follows, friendship and pending requests both ways in the
-same transaction (``cypher/relations/create_block.cypher``).
+same transaction (``cypher/graph/relations/create_block.cypher``).
 
 Rules every read path applies (through :func:`hidden_authors` and
 :func:`relationship`): a block in either direction hides each user from the
@@ -49,7 +49,7 @@ def relationship(viewer: str | None, other: str) -> Relationship:
     """One graph round trip; ``Relationship()`` for anonymous or self."""
     if not viewer or viewer == other:
         return Relationship()
-    rows = stores.graph().read("relations/get_relationship", viewer=viewer, other=other)
+    rows = stores.graph().read("graph/relations/get_relationship", viewer=viewer, other=other)
     return Relationship(**rows[0]) if rows else Relationship()
 
 
@@ -59,7 +59,7 @@ def sets(uid: str) -> dict[str, set[str]]:
     reader storing the sets it read just before), else one graph query."""
 
     def compute():
-        rows = stores.graph().read("relations/list_block_uids", uid=uid)
+        rows = stores.graph().read("graph/relations/list_block_uids", uid=uid)
         return rows[0] if rows else {"blocking": [], "blocked_by": [], "muting": []}
 
     return {k: set(v) for k, v in readcache.read_through(CACHE_KEY.format(uid=uid), CACHE_SECONDS, compute).items()}
@@ -100,7 +100,7 @@ def audience_sets(viewer: str | None) -> dict[str, set[str]]:
     empty = {"following": set(), "friends": set(), "close_friend_of": set()}
     if not viewer:
         return empty
-    rows = stores.graph().read("relations/list_audience_uids", uid=viewer)
+    rows = stores.graph().read("graph/relations/list_audience_uids", uid=viewer)
     if not rows:
         return empty
     return {k: set(rows[0].get(k) or []) for k in empty}
@@ -116,7 +116,7 @@ def audience_among(viewer: str, authors: set[str], kinds: set[str]) -> dict[str,
     out = {"following": following_among(viewer, authors), "friends": set(), "close_friend_of": set()}
     need = kinds & {"friends", "close_friend_of"}
     if need and authors:
-        for row in stores.graph().read("relations/list_audience_among", uid=viewer, authors=sorted(authors)):
+        for row in stores.graph().read("graph/relations/list_audience_among", uid=viewer, authors=sorted(authors)):
             for k in need:
                 if row[k]:
                     out[k].add(row["uid"])

@@ -6,7 +6,7 @@ of Weak Ties", 1973; used as the "common neighbours" predictor in D.
 Liben-Nowell and J. Kleinberg, "The Link-Prediction Problem for Social
 Networks", 2007). Left out: the user, existing friends, users they follow,
 pending friend requests either way, follow requests they sent, blocks either
-way and users they mute (``cypher/suggestions/list_friend_suggestions.cypher``).
+way and users they mute (``cypher/graph/suggestions/list_friend_suggestions.cypher``).
 Each suggestion carries a reason such as "3 mutual friends: a, b and 1 other".
 
 Heavy users (at least ``SUGGESTIONS_HEAVY_FRIENDS`` friends) get the ranked
@@ -53,14 +53,14 @@ def reason(mutual: int, sample: list[str]) -> str:
 def compute(uid: str) -> list[dict]:
     """The ranked suggestions of ``uid`` from the graph (at most ``MAX_SUGGESTIONS``):
     ``[{uid, username, display_name, mutual_friends, reason}]``."""
-    rows = stores.graph().read("suggestions/list_friend_suggestions", uid=uid, limit=MAX_SUGGESTIONS)
+    rows = stores.graph().read("graph/suggestions/list_friend_suggestions", uid=uid, limit=MAX_SUGGESTIONS)
     return [{"uid": r["uid"], "username": r["username"], "display_name": r["display_name"],
              "mutual_friends": r["mutual"], "reason": reason(r["mutual"], r["sample"])} for r in rows]
 
 
 def is_heavy(uid: str) -> bool:
     """Whether ``uid`` has enough friends to get precomputed, cached suggestions."""
-    rows = stores.graph().read("friends/count_friends", uid=uid)
+    rows = stores.graph().read("graph/friends/count_friends", uid=uid)
     return bool(rows) and rows[0]["friends"] >= current_app.config.get("SUGGESTIONS_HEAVY_FRIENDS", 100)
 
 
@@ -126,7 +126,7 @@ def graph_changed(a: str, b: str, friendship: bool) -> dict:
     if friendship:
         g = stores.graph()
         for uid in (a, b):
-            affected |= {r["uid"] for r in g.read("friends/list_friend_uids", uid=uid)}
+            affected |= {r["uid"] for r in g.read("graph/friends/list_friend_uids", uid=uid)}
     forget(*affected)
     precomputed = 0
     for uid in (a, b):

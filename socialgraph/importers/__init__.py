@@ -58,12 +58,12 @@ def write_batches(query: str, rows: list[dict], batch: int, label: str, progress
 
 def write_friendship_graph(source: str, users: list[dict], edges: list[tuple], created_at, batch: int,
                            progress=no_progress) -> None:
-    """Users (``imports/merge_users`` rows) and an undirected edge list of native
+    """Users (``importers/merge_users`` rows) and an undirected edge list of native
     ids of ``source``: each edge becomes two ``FOLLOWS`` and one ``FRIENDS_WITH``
     (MERGE: idempotent)."""
-    write_batches("imports/merge_users", users, batch, "users", progress)
+    write_batches("importers/merge_users", users, batch, "users", progress)
     pairs = sorted({(min(a, b), max(a, b)) for a, b in edges})
     friendships = [{"a": import_uid(source, a), "b": import_uid(source, b)} for a, b in pairs]
     follows = friendships + [{"a": f["b"], "b": f["a"]} for f in friendships]
-    write_batches("imports/merge_follows", follows, batch, "follows", progress, created_at=created_at)
-    write_batches("imports/merge_friendships", friendships, batch, "friendships", progress, created_at=created_at)
+    write_batches("importers/merge_follows", follows, batch, "follows", progress, created_at=created_at)
+    write_batches("importers/merge_friendships", friendships, batch, "friendships", progress, created_at=created_at)

@@ -92,15 +92,15 @@ def import_musae_github(directory, batch: int = 5000, progress=no_progress) -> d
     candidates = sorted({normalise(targets[n]) for n in nodes})
     taken: set[str] = set()
     for chunk in batched(candidates, 5000):
-        taken.update(r["username"] for r in g.read("imports/list_taken_usernames", names=chunk, source=SOURCE))
+        taken.update(r["username"] for r in g.read("importers/list_taken_usernames", names=chunk, source=SOURCE))
     names = usernames({n: targets[n] for n in nodes}, taken)
     renamed = sum(1 for n in nodes if names[n] != normalise(targets[n]))
     now = clock.now()
     users = [{"uid": import_uid(SOURCE, n), "username": names[n], "display_name": targets[n],
               "source": SOURCE, "created_at": now} for n in nodes]
     write_friendship_graph(SOURCE, users, edges, now, batch, progress)
-    counts = g.read("imports/count_source", source=SOURCE)[0]
-    friends = g.read("imports/count_source_friendships", source=SOURCE)[0]
+    counts = g.read("importers/count_source", source=SOURCE)[0]
+    friends = g.read("importers/count_source_friendships", source=SOURCE)[0]
     return {"users": counts["users"], "edges": len(edges), "follows": counts["follows"],
             "friendships": friends["friendships"], "renamed": renamed,
             "seconds": round(time.perf_counter() - t0, 2)}

@@ -73,8 +73,8 @@ def import_snap_facebook(path, batch: int = 5000, progress=no_progress) -> dict:
     write_friendship_graph(SOURCE, users, edges, now, batch, progress)
     path = Path(path)
     lists = import_circles(path if path.is_dir() else path.parent, progress)
-    counts = g.read("imports/count_source", source=SOURCE)[0]
-    friends = g.read("imports/count_source_friendships", source=SOURCE)[0]
+    counts = g.read("importers/count_source", source=SOURCE)[0]
+    friends = g.read("importers/count_source_friendships", source=SOURCE)[0]
     return {"users": counts["users"], "edges": len(edges), "follows": counts["follows"],
             "friendships": friends["friendships"], **lists, "seconds": round(time.perf_counter() - t0, 2)}
 
@@ -89,8 +89,8 @@ def import_circles(directory: Path, progress=no_progress) -> dict:
     rows = [{"owner": import_uid(SOURCE, c["ego"]), "uid": import_uid(SOURCE, f"circle:{c['ego']}:{c['name']}"),
              "name": c["name"], "members": [import_uid(SOURCE, m) for m in c["members"]]} for c in circles]
     for chunk in batched(rows, 50):
-        g.write("imports/merge_circles", rows=chunk, created_at=now, source=SOURCE)
+        g.write("importers/merge_circles", rows=chunk, created_at=now, source=SOURCE)
     if rows:
         progress("circles", len(rows), len(rows))
-    lists = g.read("imports/count_source_lists", source=SOURCE)[0]
+    lists = g.read("importers/count_source_lists", source=SOURCE)[0]
     return {"circles": lists["lists"] or 0, "circle_members": lists["members"] or 0}

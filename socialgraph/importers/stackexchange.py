@@ -108,7 +108,7 @@ def import_stackexchange(directory, site: str | None = None, onto: str = "snap-f
     vote_rows = [v for v in _rows(directory, "Votes") if v.get("VoteTypeId") == UPVOTE]
     progress("read rows", len(posts_rows) + len(comment_rows) + len(vote_rows))
 
-    graph_users = [r["uid"] for r in stores.graph().read("imports/list_users_by_degree", source=onto)]
+    graph_users = [r["uid"] for r in stores.graph().read("importers/list_users_by_degree", source=onto)]
     if not graph_users:
         raise ValueError(f"no users with source {onto!r}: import the graph first")
     n = len(graph_users)

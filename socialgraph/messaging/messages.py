@@ -24,7 +24,6 @@ from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from socialgraph import stores
-from socialgraph.content.posts import parse_id
 from socialgraph.core import clock
 from socialgraph.core.areas import register_area
 from socialgraph.core.errors import Forbidden, NotFound, RateLimited, ValidationFailed
@@ -40,6 +39,7 @@ from socialgraph.graph.people import resolve_uid, short_profiles
 from socialgraph.graph.privacy import access
 from socialgraph.graph.relations import blocked_either_way
 from socialgraph.messaging import hub
+from socialgraph.stores.documents import parse_id
 
 RATE_KEY = "sg:msg:rate:{uid}:{window}"
 

@@ -35,16 +35,16 @@ from bson import ObjectId
 from pymongo import ReturnDocument
 
 from socialgraph import stores
-from socialgraph.content.posts import parse_id
 from socialgraph.core import clock
 from socialgraph.core.areas import register_area
 from socialgraph.core.errors import MalformedRequest, NotFound, ValidationFailed
 from socialgraph.core.pagination import Page, clamp_limit, decode_cursor, encode_cursor
 from socialgraph.graph.people import short_profiles
 from socialgraph.graph.relations import hidden_authors
-from socialgraph.groups.service import close_followers
+from socialgraph.groups.membership import close_followers
 from socialgraph.messaging import hub
 from socialgraph.stores import mail
+from socialgraph.stores.documents import parse_id
 
 log = logging.getLogger(__name__)
 

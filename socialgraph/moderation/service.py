@@ -21,7 +21,7 @@ from bson import ObjectId
 
 from socialgraph import stores
 from socialgraph.accounts import sessions
-from socialgraph.content import posts
+from socialgraph.content import comments, posts
 from socialgraph.core import clock
 from socialgraph.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from socialgraph.core.pagination import (
@@ -160,7 +160,7 @@ def act(admin: str, report_id: str, action: str, note: str | None = None) -> dic
             if rep["target_type"] == "post":
                 posts.delete_post(rep["target_id"], admin, moderator=True)
             else:
-                posts.delete_comment(rep["target_id"], admin, moderator=True)
+                comments.delete_comment(rep["target_id"], admin, moderator=True)
         except NotFound:
             pass  # already gone: the report is still resolved
     elif action == "suspend_user":

@@ -93,7 +93,8 @@ from flask import current_app
 
 from socialgraph import stores
 from socialgraph.content import postcache
-from socialgraph.content.posts import MAX_TEXT, REACTIONS_KEY, purge_post
+from socialgraph.content.posts import MAX_TEXT, purge_post
+from socialgraph.content.reactions import REACTIONS_KEY
 from socialgraph.content.visibility import AUDIENCES
 from socialgraph.core import clock, events
 from socialgraph.core.areas import (
@@ -285,7 +286,7 @@ def _profile_export(ctx: ExportContext) -> None:
 def _profile_import(ctx: ImportContext) -> dict:
     actor = ctx.read_json("actor.json", {}) or {}
     rel = ctx.read_json("relationships.json", {}) or {}
-    stores.graph().write("users/update_profile", uid=ctx.uid,
+    stores.graph().write("graph/users/update_profile", uid=ctx.uid,
                              display_name=(str(actor["name"])[:80] or None) if actor.get("name") else None,
                              bio=str(actor.get("summary") or "")[:500] or None)
     people.forget_short_profile(ctx.uid)
@@ -305,7 +306,7 @@ def _profile_erase(uid: str) -> dict:
     related = rows[0]["uids"] if rows else []
 
     name = (short_profiles([uid]).get(uid) or {}).get("username")  # names the cached profile card
-    stores.graph().write("users/delete_user", uid=uid)
+    stores.graph().write("graph/users/delete_user", uid=uid)
     readcache.invalidate(SHORT_KEY.format(uid=uid), *([PROFILE_KEY.format(username=name)] if name else []))
     if related:
         forget(*related)
@@ -494,7 +495,7 @@ REDIS_USER_KEYS = ["sg:following:{uid}", "sg:rel:{uid}", "sg:login-fail:acct:{ui
 #: ``Idempotency-Key`` answers of the account.
 REDIS_USER_PATTERNS = ["sg:msg:rate:{uid}:*", "sg:idem:user:{uid}:*"]
 #: Redis sorted sets that hold the uid as a member: presence (``socialgraph.messaging.realtime``),
-#: authors with active stories (``socialgraph.stories.service``).
+#: authors with active stories (``socialgraph.stories.stories``).
 REDIS_USER_MEMBERS = ["sg:rt:online", "sg:stories:active"]
 
 

@@ -19,6 +19,7 @@ from urllib.parse import urlparse
 
 from flask import Flask, current_app
 
+from socialgraph.core import events
 from socialgraph.stores.graphdb import DEFAULT_DIR, CypherCatalog, GraphStore
 from socialgraph.stores.queue import TaskQueue
 
@@ -174,3 +175,7 @@ def cypher() -> CypherCatalog:
 
 def tasks():
     return stores().tasks()
+
+
+# domain events are queued as RQ jobs through this process's task queue
+events.set_transport(lambda job, **kwargs: tasks().enqueue(job, **kwargs))

@@ -10,7 +10,7 @@ Labels and relationship types:
 - ``(:Group {uid, name, name_lower, description, privacy, cover_key, created_at})``
   with ``(:User)-[:MEMBER_OF {role, owner, since}]->(:Group)``,
   ``[:REQUESTED_JOIN {created_at}]``, ``[:INVITED_TO {by, created_at}]`` and
-  ``[:BANNED_FROM {by, created_at}]`` (see :mod:`socialgraph.groups.service`).
+  ``[:BANNED_FROM {by, created_at}]`` (see :mod:`socialgraph.groups`).
 
 Schema (constraints, indexes) is created with the ``IF NOT EXISTS`` Cypher
 files in ``cypher/schema/``, not with neomodel's ``install_all_labels``, so

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 DEFAULT_DIR = Path(__file__).resolve().parents[2] / "cypher"
-_NAME = re.compile(r"^[a-z][a-z0-9_]*/[a-z][a-z0-9_]*$")
+_NAME = re.compile(r"^[a-z][a-z0-9_]*(/[a-z][a-z0-9_]*){1,2}$")
 
 
 class CypherCatalog:
@@ -32,7 +32,7 @@ class CypherCatalog:
         for path in sorted(directory.rglob("*.cypher")):
             name = path.relative_to(directory).with_suffix("").as_posix()
             if not _NAME.match(name):
-                raise ValueError(f"Cypher file {path} must be named <area>/<verb_noun>.cypher")
+                raise ValueError(f"Cypher file {path} must be named <package>/[<area>/]<verb_noun>.cypher")
             text = path.read_text(encoding="utf-8").strip()
             body = "\n".join(l for l in text.splitlines() if not l.lstrip().startswith("//")).strip()
             if not body:

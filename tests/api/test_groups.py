@@ -329,7 +329,7 @@ def test_search_pages_by_name(client, make_user):
 
 
 def test_follow_a_group_closely(app, make_user):
-    from socialgraph.groups import service as groups
+    from socialgraph.groups import membership
 
     owner, keen, quiet, outsider = make_user("no"), make_user("nk"), make_user("nq"), make_user("nx")
     g = make_group(owner, "private")
@@ -343,4 +343,4 @@ def test_follow_a_group_closely(app, make_user):
     assert keen.get(f"{G}/{g['id']}").get_json()["viewer"]["notifications"] == "all"
     assert outsider.get(f"{G}/{g['id']}").get_json()["viewer"]["notifications"] is None
     with app.app_context():
-        assert sorted(groups.close_followers(g["id"], exclude=owner.uid)) == [keen.uid]
+        assert sorted(membership.close_followers(g["id"], exclude=owner.uid)) == [keen.uid]

@@ -124,4 +124,4 @@ def test_cypher_fragments_are_data(app, client, make_user):
     with app.app_context():
         after = stores.graph().read("accounts/count_user", uid=user.uid)[0]
         assert after == before and after["nodes"] == 1
-        assert stores.graph().read("users/get_uid_by_username", username=user.username)
+        assert stores.graph().read("graph/users/get_uid_by_username", username=user.username)

@@ -29,7 +29,7 @@ def test_new_user_follows_imported_user_and_sees_posts(app, imported, live_serve
     # the most active imported author (rank 0 of the author join = highest degree)
     with app.app_context():
         post = stores.mongo().posts.find_one({"source_key": "se:beer:q:1"})
-        author = stores.graph().read("users/get_users_by_uid", uids=[post["author_id"]])[0]["username"]
+        author = stores.graph().read("graph/users/get_users_by_uid", uids=[post["author_id"]])[0]["username"]
     assert author.startswith("fb_")
     r = requests.put(f"{base}/users/{author}/follow", headers=auth, timeout=10)
     assert r.status_code == 200 and r.json()["following"] is True

@@ -128,7 +128,7 @@ def test_concurrent_reaction_changes_keep_counts_exact(app, make_user):
     import threading
 
     from socialgraph import stores
-    from socialgraph.content import posts
+    from socialgraph.content import reactions
     from socialgraph.core.errors import Conflict
 
     author, fan = make_user("ca"), make_user("cf")
@@ -138,7 +138,7 @@ def test_concurrent_reaction_changes_keep_counts_exact(app, make_user):
         with app.app_context():
             for t in seq:
                 try:
-                    posts.unreact("post", pid, fan.uid) if t is None else posts.react("post", pid, fan.uid, t)
+                    reactions.unreact("post", pid, fan.uid) if t is None else reactions.react("post", pid, fan.uid, t)
                 except Conflict:
                     pass
 

@@ -90,9 +90,9 @@ def test_leaving_a_group_hides_its_posts_from_the_home_feed_at_once(make_user, c
     stores.graph().run_text(
         "MATCH (g:Group {uid: $g}), (u:User {uid: $u}) CREATE (u)-[:MEMBER_OF {role: 'member', since: datetime()}]->(g)",
         g=gid, u=member.uid)
-    from socialgraph.groups import service as groups
+    from socialgraph.groups import directory
 
-    groups.forget_member_groups(member.uid)  # written directly above, not through the service
+    directory.forget_member_groups(member.uid)  # written directly above, not through the service
     gp = admin.post(f"/api/v1/groups/{gid}/posts", json={"text": "members only"}).get_json()["id"]
     assert gp in home(member)
     assert member.post(f"/api/v1/groups/{gid}/leave").status_code in (200, 204)
@@ -167,16 +167,16 @@ def test_profile_relation_is_the_same_from_either_end_and_for_hubs(make_user, ct
                     request_received=False),
     }
     for viewer, want in expected.items():
-        a = g.read("users/get_viewer_relation", viewer=viewer.uid, owner=owner.uid)[0]
-        b = g.read("users/get_viewer_relation_of_hub", viewer=viewer.uid, owner=owner.uid)[0]
-        c = g.read("users/get_profile_card_for_viewer", username=owner.username, viewer=viewer.uid)[0]
+        a = g.read("graph/users/get_viewer_relation", viewer=viewer.uid, owner=owner.uid)[0]
+        b = g.read("graph/users/get_viewer_relation_of_hub", viewer=viewer.uid, owner=owner.uid)[0]
+        c = g.read("graph/users/get_profile_card_for_viewer", username=owner.username, viewer=viewer.uid)[0]
         assert a == b == {k: c[k] for k in people.RELATION_FIELDS}
         assert {k: a[k] for k in want} == want and a["blocked"] is False
     blocker.put(f"/api/v1/users/{owner.username}/block")
-    for q in ("users/get_viewer_relation", "users/get_viewer_relation_of_hub"):
+    for q in ("graph/users/get_viewer_relation", "graph/users/get_viewer_relation_of_hub"):
         assert g.read(q, viewer=owner.uid, owner=blocker.uid)[0]["blocked"] is True
     # through the API, with every owner treated as a hub (cached card: second view)
-    monkeypatch.setattr(users, "HUB_DEGREE", 0)
+    monkeypatch.setattr(people, "HUB_DEGREE", 0)
     for _ in range(2):
         p = fan.get(f"/api/v1/users/{owner.username}").get_json()
         assert (p["followed_by_viewer"], p["follows_viewer"], p["friendship"]) == (True, True, "request_received")

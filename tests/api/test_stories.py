@@ -228,7 +228,7 @@ def test_highlights_keep_stories_and_cleanup_removes_the_rest(app, make_user, fa
     from minio.error import S3Error
 
     from socialgraph import stores
-    from socialgraph.stories.service import purge_expired
+    from socialgraph.stories.stories import purge_expired
 
     author, viewer = make_user("ha"), make_user("hv")
     upload = lambda: author.post(f"{S}/image", data={"image": (io.BytesIO(_jpeg_with_exif()), "a.jpg")},
@@ -287,7 +287,7 @@ def test_video_story_from_an_upload_and_its_media_goes_at_expiry(make_user, ctx)
 
     from socialgraph import stores
     from socialgraph.core import clock
-    from socialgraph.stories import service as stories
+    from socialgraph.stories import stories
     from tests import mediafiles
 
     author, other = make_user("vid"), make_user("vid")
@@ -320,7 +320,7 @@ def test_profile_flag_survives_lost_redis_index_and_deleted_story(app, make_user
     active stories: rebuilt from MongoDB when Redis lost it, and a deleted
     story (whose entry stays until expiry) does not flag the profile."""
     from socialgraph import stores
-    from socialgraph.stories import service as stories
+    from socialgraph.stories import stories
 
     me, a, b = make_user("im"), make_user("ia"), make_user("ib")
     sa, sb = text_story(a), text_story(b)

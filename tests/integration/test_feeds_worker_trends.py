@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from socialgraph import stores
 from socialgraph.content import posts
+from socialgraph.content import reactions
 from socialgraph.core import clock
 from socialgraph.feeds import home as feeds
 from socialgraph.feeds import trends
@@ -26,7 +27,7 @@ def test_fanout_in_batches_through_a_real_rq_worker(app_config):
         followers = [accounts.register(unique("fo"), f"{unique('m')}@example.test", "a long enough password")
                      for _ in range(5)]
         g = stores.graph()
-        g.write("imports/merge_follows", rows=[{"a": f["uid"], "b": author["uid"]} for f in followers],
+        g.write("importers/merge_follows", rows=[{"a": f["uid"], "b": author["uid"]} for f in followers],
                 created_at=clock.now())
         for f in followers[:4]:
             feeds.rebuild_feed(f["uid"])  # four active followers, one inactive
@@ -67,7 +68,7 @@ def test_trends_score_observed_against_expected_with_decay(ctx):
             posts.create_post(f"acct{i}", f"today #{tag_flat}")
         hot_post = posts.create_post("acct_star", "everyone reacts")
         for i in range(7):
-            posts.react("post", hot_post["id"], f"fan{i}", "like")
+            reactions.react("post", hot_post["id"], f"fan{i}", "like")
         clock.set_clock(lambda: t0)
         trends.compute()
         tags = {r["tag"]: r for r in trends.trending_tags()["items"]}

@@ -29,10 +29,10 @@ def fb(imported):
 
 
 def test_import_creates_one_friendship_per_edge(ctx, fb):
-    counts = stores.graph().read("imports/count_source_friendships", source=SOURCE)[0]
+    counts = stores.graph().read("importers/count_source_friendships", source=SOURCE)[0]
     assert counts["friendships"] == fb["g"].number_of_edges()
     n = fb["sample"][0]
-    rows = stores.graph().read("friends/count_friends", uid=fb["uid"][n])
+    rows = stores.graph().read("graph/friends/count_friends", uid=fb["uid"][n])
     assert rows[0]["friends"] == fb["g"].degree(n)
 
 

@@ -44,13 +44,13 @@ def test_slice_counts_and_idempotency(app, ctx, musae_slice):
     nodes = {n for e in edges for n in e}
     pairs = {tuple(sorted(e)) for e in edges}
     g = stores.graph()
-    before = g.read("imports/count_source", source=SOURCE)[0]
-    friends = g.read("imports/count_source_friendships", source=SOURCE)[0]["friendships"]
+    before = g.read("importers/count_source", source=SOURCE)[0]
+    friends = g.read("importers/count_source_friendships", source=SOURCE)[0]["friendships"]
     assert before["users"] == len(nodes)
     assert before["follows"] == 2 * len(pairs)
     assert friends == len(pairs)
     a = edges[0][0]
-    prof = g.read("users/get_profile_by_uid", uid=import_uid(SOURCE, a))[0]
+    prof = g.read("graph/users/get_profile_by_uid", uid=import_uid(SOURCE, a))[0]
     assert prof["user"]["username"] == normalise(targets[a])
     assert prof["user"]["display_name"] == targets[a]
     degree = sum(1 for p in pairs if a in p)
@@ -58,5 +58,5 @@ def test_slice_counts_and_idempotency(app, ctx, musae_slice):
     # a re-run adds nothing
     again = app.test_cli_runner().invoke(args=["import", "musae-github", str(musae_slice)])
     assert again.exit_code == 0, again.output
-    assert g.read("imports/count_source", source=SOURCE)[0] == before
-    assert g.read("imports/count_source_friendships", source=SOURCE)[0]["friendships"] == friends
+    assert g.read("importers/count_source", source=SOURCE)[0] == before
+    assert g.read("importers/count_source_friendships", source=SOURCE)[0]["friendships"] == friends

@@ -11,19 +11,19 @@ from socialgraph.importers.snap import SOURCE, read_edges
 def test_snap_import_matches_the_file(ctx, imported):
     edges = read_edges(imported["snap_file"])
     nodes = {n for e in edges for n in e}
-    counts = stores.graph().read("imports/count_source", source=SOURCE)[0]
+    counts = stores.graph().read("importers/count_source", source=SOURCE)[0]
     assert counts["users"] == len(nodes)
     assert counts["follows"] == 2 * len(set(tuple(sorted(e)) for e in edges))
     # a friendship is a mutual follow
     a, b = edges[0]
-    prof = stores.graph().read("users/get_profile_by_uid", uid=import_uid(SOURCE, a))[0]
+    prof = stores.graph().read("graph/users/get_profile_by_uid", uid=import_uid(SOURCE, a))[0]
     degree = Counter(n for e in edges for n in e)[a]
     assert prof["followers_count"] == prof["following_count"] == degree
     assert prof["user"]["username"] == f"fb_{a}"
 
 
 def test_imports_are_idempotent(app, ctx, imported):
-    before_graph = stores.graph().read("imports/count_source", source=SOURCE)[0]
+    before_graph = stores.graph().read("importers/count_source", source=SOURCE)[0]
     db = stores.mongo()
     before = [db[c].count_documents({}) for c in ("posts", "comments", "reactions")]
     runner = app.test_cli_runner()
@@ -31,7 +31,7 @@ def test_imports_are_idempotent(app, ctx, imported):
     from tests.conftest import SHARED_DATA
 
     assert runner.invoke(args=["import", "stackexchange", str(SHARED_DATA / "stackexchange_beer")]).exit_code == 0
-    assert stores.graph().read("imports/count_source", source=SOURCE)[0] == before_graph
+    assert stores.graph().read("importers/count_source", source=SOURCE)[0] == before_graph
     assert [db[c].count_documents({}) for c in ("posts", "comments", "reactions")] == before
 
 
@@ -44,7 +44,7 @@ def test_stackexchange_mapping(ctx, imported):
     assert "<p>" not in sample["text"] and sample["hashtags"] == ["hops"]
     # authors are graph users of the imported graph
     authors = {p["author_id"] for p in posts}
-    found = stores.graph().read("users/get_users_by_uid", uids=list(authors))
+    found = stores.graph().read("graph/users/get_users_by_uid", uids=list(authors))
     assert len(found) == len(authors)
     # comment counts on posts equal the stored comments
     for p in posts[:50]:

@@ -4,7 +4,7 @@
 // the owner: ArcadeDB expands a pattern from its first node, so this costs
 // the owner's relationships, not the viewer's (a viewer who follows 9,458
 // accounts: p50 3.5 -> 0.6 ms). For owners with many relationships the
-// service runs users/get_viewer_relation_of_hub instead. (Neo4j's
+// service runs graph/users/get_viewer_relation_of_hub instead. (Neo4j's
 // Expand(Into) picks the node with fewer relationships by itself.)
 // $viewer, $owner (uids)
 MATCH (u:User {uid: $owner}), (v:User {uid: $viewer})

@@ -1,4 +1,4 @@
-// users/get_viewer_relation for an owner with many relationships (a hub):
+// graph/users/get_viewer_relation for an owner with many relationships (a hub):
 // the same answers, each pattern starting at the viewer, so ArcadeDB expands
 // the viewer's relationships rather than the hub's. $viewer, $owner (uids)
 MATCH (u:User {uid: $owner}), (v:User {uid: $viewer})

@@ -1,5 +1,5 @@
 // A pending friend request (requester)-[:FRIEND_REQUEST {created_at}]->(target).
-// Run only after friends/get_pair_state said there is none, in the same
+// Run only after graph/friends/get_pair_state said there is none, in the same
 // transaction. $requester, $target (uids), $created_at
 MATCH (a:User {uid: $requester}), (b:User {uid: $target})
 CREATE (a)-[r:FRIEND_REQUEST {created_at: $created_at}]->(b)

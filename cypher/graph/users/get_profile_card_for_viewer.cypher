@@ -1,9 +1,9 @@
-// A profile card (as users/get_profile_card), how $viewer stands to its
-// owner (as users/get_viewer_relation) and the owner's friends' usernames
-// (for the mutual-friend count, as friends/list_friend_usernames) in one
+// A profile card (as graph/users/get_profile_card), how $viewer stands to its
+// owner (as graph/users/get_viewer_relation) and the owner's friends' usernames
+// (for the mutual-friend count, as graph/friends/list_friend_usernames) in one
 // round trip: the service runs it when the card is not in Redis, so a cold
 // profile costs one graph query. The relation patterns start at the owner
-// (see users/get_viewer_relation). No row when $username is unknown.
+// (see graph/users/get_viewer_relation). No row when $username is unknown.
 // $username (lower-case), $viewer (uid)
 MATCH (u:User {username: $username})
 OPTIONAL MATCH (v:User {uid: $viewer})

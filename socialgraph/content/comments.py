@@ -1,0 +1,214 @@
+"""Comment threads on posts: nested replies (``parent_id``, ``root_id``,
+``depth``), edits, soft and hard deletion, stored in MongoDB ``comments``
+(document shape in :mod:`socialgraph.content.posts`).
+"""
+from __future__ import annotations
+
+import logging
+
+from bson import ObjectId
+from pymongo import ReturnDocument
+
+from socialgraph import stores
+from socialgraph.content import postcache
+from socialgraph.content.posts import (
+    MAX_COMMENT,
+    _check_text,
+    _hidden_from,
+    _mention_events,
+    _visible_doc,
+)
+from socialgraph.core import clock, events
+from socialgraph.core.errors import Forbidden, NotFound
+from socialgraph.core.pagination import (
+    Page,
+    clamp_limit,
+    datetime_to_ms,
+    decode_cursor,
+    encode_cursor,
+    ms_to_datetime,
+)
+from socialgraph.graph.people import short_profiles
+from socialgraph.graph.relations import blocked_either_way
+from socialgraph.stores.documents import parse_id
+
+log = logging.getLogger(__name__)
+
+
+def _db():
+    return stores.mongo()
+
+
+#: replies shown inline under each comment of a thread page, per level
+INLINE_REPLIES = 3
+
+
+INLINE_DEPTH = 3
+
+
+def _comment_hidden(doc: dict, viewer: str | None) -> bool:
+    """A comment is hidden from ``viewer`` if its author or its post's author blocks them (either way)."""
+    if not viewer:
+        return False
+    post = postcache.get_post(doc["post_id"]) or {}
+    return _hidden_from(viewer, doc.get("author_id"), post.get("author_id"))
+
+
+# -- comments ---------------------------------------------------------------
+def add_comment(post_id: str, author_id: str, text: str, parent_id: str | None = None) -> dict:
+    """Comment on a post, or reply to a comment of it (``parent_id``).
+
+    Returns the comment. Raises :class:`NotFound` (post deleted or hidden
+    from the author, parent gone or deleted, or the parent belongs to another
+    post) and :class:`ValidationFailed`. Publishes ``comment.created`` and
+    ``user.mentioned``.
+    """
+    text = _check_text(text, MAX_COMMENT)
+    post = _visible_doc(post_id, author_id)
+    db = _db()
+    parent = None
+    if parent_id:
+        parent = db.comments.find_one({"_id": parse_id(parent_id, "comment"), "post_id": post["_id"]})
+        if parent is None or parent.get("deleted"):
+            raise NotFound("parent comment not found")
+    now = clock.now()
+    doc = {
+        "post_id": post["_id"], "parent_id": parent["_id"] if parent else None,
+        "root_id": (parent.get("root_id") or parent["_id"]) if parent else None,
+        "depth": (parent["depth"] + 1) if parent else 0,
+        "author_id": author_id, "text": text, "created_at": now, "edited_at": None,
+        "reply_count": 0, "deleted": False, "counts": {"reactions": {}},
+    }
+    if post.get("group_id"):
+        doc["group_id"] = post["group_id"]  # group activity figures
+    doc["_id"] = db.comments.insert_one(doc).inserted_id
+    if parent:
+        db.comments.update_one({"_id": parent["_id"]}, {"$inc": {"reply_count": 1}})
+    db.posts.update_one({"_id": post["_id"]}, {"$inc": {"counts.comments": 1}})
+    postcache.forget(post["_id"])
+    cid = str(doc["_id"])
+    events.publish("comment.created", comment_id=cid, post_id=str(post["_id"]), author_id=author_id,
+                   post_author_id=post["author_id"], parent_author_id=parent["author_id"] if parent else "")
+    _mention_events(text, author_id, str(post["_id"]), cid)
+    return _present_comments([doc])[0]
+
+
+def _present_comments(docs: list[dict]) -> list[dict]:
+    authors = short_profiles([d["author_id"] for d in docs if not d.get("deleted")])
+    out = []
+    for d in docs:
+        deleted = bool(d.get("deleted"))
+        a = authors.get(d["author_id"]) if not deleted else None
+        out.append({
+            "id": str(d["_id"]), "post_id": str(d["post_id"]),
+            "parent_id": str(d["parent_id"]) if d.get("parent_id") else None,
+            "depth": d["depth"],
+            "author": None if deleted else {"uid": d["author_id"], "username": a and a["username"],
+                                            "display_name": a and a["display_name"]},
+            "text": None if deleted else d["text"], "deleted": deleted,
+            "created_at": d["created_at"], "edited_at": d.get("edited_at"),
+            "reply_count": d.get("reply_count", 0),
+            "reactions": {k: v for k, v in (d.get("counts", {}).get("reactions") or {}).items() if v > 0},
+        })
+    return out
+
+
+def list_comments(post_id: str, parent_id: str | None = None, cursor: str | None = None,
+                  limit: int | None = None, viewer: str | None = None) -> Page:
+    """One level of a thread, oldest first, each comment with up to
+    ``INLINE_REPLIES`` replies nested ``INLINE_DEPTH`` levels deep (``replies``)
+    and its ``reply_count``; fetch more of a level with ``parent_id`` + cursor.
+    Comments by users blocked either way are left out. Raises
+    :class:`NotFound` (also when ``viewer`` may not see the post)."""
+
+    post = _visible_doc(post_id, viewer)
+    blocked = sorted(blocked_either_way(viewer))
+    db = _db()
+    parent_oid = None
+    if parent_id:
+        parent_oid = parse_id(parent_id, "comment")
+        if not db.comments.find_one({"_id": parent_oid, "post_id": post["_id"]}, {"_id": 1}):
+            raise NotFound("comment not found")
+    limit = clamp_limit(limit)
+    key = decode_cursor(cursor, "at", "id")
+    flt: dict = {"post_id": post["_id"], "parent_id": parent_oid}
+    if blocked:
+        flt["author_id"] = {"$nin": blocked}
+    if key:
+        at, oid = ms_to_datetime(key["at"]), parse_id(str(key["id"]), "cursor")
+        flt = {"$and": [flt, {"$or": [{"created_at": {"$gt": at}}, {"created_at": at, "_id": {"$gt": oid}}]}]}
+    docs = list(db.comments.find(flt).sort([("created_at", 1), ("_id", 1)]).limit(limit + 1))
+    next_cursor = None
+    if len(docs) > limit:
+        last = docs[limit - 1]
+        next_cursor = encode_cursor({"at": datetime_to_ms(last["created_at"]), "id": str(last["_id"])})
+    docs = docs[:limit]
+    items = _present_comments(docs)
+    _attach_replies(post["_id"], items, INLINE_DEPTH, blocked)
+    return Page(items, next_cursor)
+
+
+def _attach_replies(post_oid, items: list[dict], depth_left: int, blocked: list[str] = ()) -> None:
+    if depth_left <= 0 or not items:
+        for it in items:
+            it["replies"] = []
+        return
+    with_replies = [it for it in items if it["reply_count"]]
+    for it in items:
+        it["replies"] = []
+    if not with_replies:
+        return
+    # one query per level: the first INLINE_REPLIES replies of each parent
+    children: list[dict] = []
+    for it in with_replies:
+        flt = {"post_id": post_oid, "parent_id": ObjectId(it["id"])}
+        if blocked:
+            flt["author_id"] = {"$nin": list(blocked)}
+        docs = list(_db().comments.find(flt).sort([("created_at", 1), ("_id", 1)]).limit(INLINE_REPLIES))
+        it["replies"] = _present_comments(docs)
+        children.extend(it["replies"])
+    _attach_replies(post_oid, children, depth_left - 1, blocked)
+
+
+def edit_comment(comment_id: str, editor: str, text: str) -> dict:
+    """Replace a comment's text (its author only). Raises :class:`NotFound`
+    (gone, deleted), :class:`Forbidden`, :class:`ValidationFailed`."""
+    text = _check_text(text, MAX_COMMENT)
+    doc = _db().comments.find_one({"_id": parse_id(comment_id, "comment")})
+    if doc is None or doc.get("deleted") or _comment_hidden(doc, editor):
+        raise NotFound("comment not found")
+    if doc["author_id"] != editor:
+        raise Forbidden("only the author can edit this comment")
+    doc = _db().comments.find_one_and_update(
+        {"_id": doc["_id"]}, {"$set": {"text": text, "edited_at": clock.now()}},
+        return_document=ReturnDocument.AFTER)
+    return _present_comments([doc])[0]
+
+
+def delete_comment(comment_id: str, actor: str, *, moderator: bool = False) -> None:
+    """Delete a comment (its author, the post's author or a moderator). One
+    with replies stays as a placeholder (``deleted: true``, no text or
+    author) until its last reply is deleted. Raises :class:`NotFound`,
+    :class:`Forbidden`."""
+    db = _db()
+    doc = db.comments.find_one({"_id": parse_id(comment_id, "comment")})
+    if doc is None or doc.get("deleted") or _comment_hidden(doc, actor):
+        raise NotFound("comment not found")
+    post = db.posts.find_one({"_id": doc["post_id"]}, {"author_id": 1})
+    if not moderator and actor != doc["author_id"] and not (post and post["author_id"] == actor):
+        raise Forbidden("only the comment's or the post's author can delete this comment")
+    if doc.get("reply_count"):
+        db.comments.update_one({"_id": doc["_id"]}, {"$set": {"deleted": True, "text": ""}})
+    else:
+        db.comments.delete_one({"_id": doc["_id"]})
+        parent_id = doc.get("parent_id")
+        while parent_id:  # a placeholder whose last reply goes is removed too (already uncounted)
+            parent = db.comments.find_one_and_update({"_id": parent_id}, {"$inc": {"reply_count": -1}},
+                                                     return_document=ReturnDocument.AFTER)
+            if not parent or not parent.get("deleted") or parent.get("reply_count", 0) > 0:
+                break
+            db.comments.delete_one({"_id": parent["_id"], "deleted": True, "reply_count": {"$lte": 0}})
+            parent_id = parent.get("parent_id")
+    db.reactions.delete_many({"target": f"comment:{doc['_id']}"})
+    db.posts.update_one({"_id": doc["post_id"]}, {"$inc": {"counts.comments": -1}})
+    postcache.forget(doc["post_id"])

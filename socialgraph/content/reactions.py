@@ -1,0 +1,218 @@
+"""Typed reactions on posts and comments, one per user and target, written by
+compare-and-set (document shape in :mod:`socialgraph.content.posts`).
+"""
+from __future__ import annotations
+
+import logging
+
+from flask import current_app
+
+from socialgraph import stores
+from socialgraph.content import postcache
+from socialgraph.content.visibility import can_view_post
+from socialgraph.core import clock, events
+from socialgraph.core.errors import Conflict, NotFound, ValidationFailed
+from socialgraph.core.pagination import (
+    Page,
+    clamp_limit,
+    datetime_to_ms,
+    decode_cursor,
+    encode_cursor,
+    ms_to_datetime,
+)
+from socialgraph.graph.people import short_profiles
+from socialgraph.graph.relations import blocked_either_way
+from socialgraph.stores import readcache
+from socialgraph.stores.documents import parse_id
+
+log = logging.getLogger(__name__)
+
+
+def _db():
+    return stores.mongo()
+
+
+REACTION_TYPES = ("like", "love", "laugh", "angry", "sad")
+
+
+# -- reactions --------------------------------------------------------------
+def _target(kind: str, target_id: str, viewer: str | None) -> tuple[str, dict, str, dict]:
+    """``(collection, doc, target key, post doc)`` of a reaction target the
+    viewer may see. Raises :class:`NotFound` (gone, deleted comment, hidden post)."""
+    coll = "posts" if kind == "post" else "comments"
+    oid = parse_id(target_id, kind)
+    doc = postcache.get_post(oid) if kind == "post" else _db().comments.find_one({"_id": oid})
+    if doc is None or doc.get("deleted"):
+        raise NotFound(f"{kind} not found")
+    post = doc if kind == "post" else postcache.get_post(doc["post_id"])
+    if post is None or not can_view_post(viewer, post):
+        raise NotFound(f"{kind} not found")
+    if kind == "comment" and viewer and viewer != doc["author_id"]:
+
+        if doc["author_id"] in blocked_either_way(viewer):
+            raise NotFound("comment not found")
+    return coll, doc, f"{kind}:{doc['_id']}", post
+
+
+def react(kind: str, target_id: str, user_id: str, reaction: str = "like") -> dict:
+    """Set the user's reaction on a post or comment (one per user, changeable).
+
+    Returns ``{"reaction": type, "counts": {type: n}}``. Raises
+    :class:`ValidationFailed` for an unknown type, :class:`NotFound`,
+    :class:`Conflict` when concurrent changes of the same reaction keep
+    winning (:func:`_swap_reaction`). Publishes ``reaction.created`` for a
+    new or changed reaction.
+    """
+    if reaction not in REACTION_TYPES:
+        raise ValidationFailed("unknown reaction type", errors=[
+            {"field": "type", "message": "one of " + ", ".join(REACTION_TYPES)}])
+    coll, doc, target, _post = _target(kind, target_id, user_id)
+    db = _db()
+    old_type = _swap_reaction(target, user_id, reaction)
+    inc = {}
+    if old_type is None:
+        inc[f"counts.reactions.{reaction}"] = 1
+    elif old_type != reaction:
+        inc[f"counts.reactions.{reaction}"] = 1
+        inc[f"counts.reactions.{old_type}"] = -1
+    if inc:
+        db[coll].update_one({"_id": doc["_id"]}, {"$inc": inc})
+        _reaction_written(coll, doc["_id"], user_id, target, reaction)
+        events.publish("reaction.created", target=target, user_id=user_id, owner_id=doc["author_id"],
+                       type=reaction)
+    return {"reaction": reaction, "counts": _counts(coll, doc["_id"])}
+
+
+def unreact(kind: str, target_id: str, user_id: str) -> dict:
+    """Remove the user's reaction, if any. Returns ``{"reaction": None, "counts"}``."""
+    coll, doc, target, _post = _target(kind, target_id, user_id)
+    db = _db()
+    old = _remove_reaction(target, user_id)
+    if old is not None:
+        db[coll].update_one({"_id": doc["_id"]}, {"$inc": {f"counts.reactions.{old['type']}": -1}})
+        _reaction_written(coll, doc["_id"], user_id, target, None)
+    return {"reaction": None, "counts": _counts(coll, doc["_id"])}
+
+
+#: compare-and-set attempts before a reaction write gives up (only concurrent
+#: writes of the same user on the same target make a second one necessary)
+_CAS_ATTEMPTS = 5
+
+
+def _swap_reaction(target: str, user_id: str, reaction: str) -> str | None:
+    """Store ``user_id``'s ``reaction`` on ``target`` and return the type it
+    replaced (None: there was none). Compare-and-set: read the reaction, then
+    insert it (the unique index refuses a concurrent twin) or update it only
+    if its type is still the one read; retried on a lost race. (Not a
+    ``findAndModify``: on SecantusDB one that matches an existing document
+    takes ~250 ms on 21,000 reactions, against ~2 ms for these two calls.)
+    Raises :class:`Conflict` after :data:`_CAS_ATTEMPTS` lost races."""
+    from pymongo.errors import DuplicateKeyError
+
+    reactions = _db().reactions
+    key = {"target": target, "user_id": user_id}
+    for _ in range(_CAS_ATTEMPTS):
+        old = reactions.find_one(key, {"type": 1})
+        now = clock.now()
+        if old is None:
+            try:
+                reactions.insert_one({**key, "type": reaction, "created_at": now})
+                return None
+            except DuplicateKeyError:
+                continue
+        if reactions.update_one({"_id": old["_id"], "type": old["type"]},
+                                {"$set": {"type": reaction, "created_at": now}}).matched_count:
+            return old["type"]
+    raise Conflict("the reaction changed meanwhile; try again")
+
+
+def _remove_reaction(target: str, user_id: str) -> dict | None:
+    """Delete ``user_id``'s reaction on ``target``; the removed document or
+    None. Compare-and-set like :func:`_swap_reaction`."""
+    reactions = _db().reactions
+    key = {"target": target, "user_id": user_id}
+    for _ in range(_CAS_ATTEMPTS):
+        old = reactions.find_one(key, {"type": 1})
+        if old is None:
+            return None
+        if reactions.delete_one({"_id": old["_id"], "type": old["type"]}).deleted_count:
+            return old
+    raise Conflict("the reaction changed meanwhile; try again")
+
+
+REACTIONS_KEY = "sg:reactions:{uid}"
+
+
+def viewer_reactions(viewer: str, targets: list[str]) -> dict[str, str]:
+    """``target -> type`` of ``viewer``'s reactions among ``targets`` (``"post:<id>"``,
+    ``"comment:<id>"``), from a Redis copy of all the viewer's reactions
+    (``sg:reactions:<uid>``, ``REACTION_CACHE_SECONDS``, kept current by
+    :func:`react`/:func:`unreact`); users with more than
+    :data:`readcache.HASH_MAX_FIELDS` reactions are asked of MongoDB per page."""
+    from redis.exceptions import RedisError
+
+    if not targets:
+        return {}
+    key = REACTIONS_KEY.format(uid=viewer)
+    try:
+        values, version = readcache.hash_get(key, targets)
+    except RedisError:
+        values, version = None, None
+    if values is not None:
+        return {t: v.decode() for t, v in zip(targets, values) if v}
+    if version is not None:
+        cap = readcache.HASH_MAX_FIELDS
+        rows = list(_db().reactions.find({"user_id": viewer}, {"target": 1, "type": 1, "_id": 0}).limit(cap + 1))
+        if len(rows) <= cap:
+            everything = {r["target"]: r["type"] for r in rows}
+            readcache.hash_put(key, version, everything, int(current_app.config["REACTION_CACHE_SECONDS"]))
+            return {t: everything[t] for t in targets if t in everything}
+    return {r["target"]: r["type"] for r in
+            _db().reactions.find({"target": {"$in": targets}, "user_id": viewer}, {"target": 1, "type": 1})}
+
+
+def _reaction_written(coll: str, oid, user_id: str, target: str, reaction: str | None) -> None:
+    """After a reaction write: the post's cached copy (counts) and the user's reactions copy."""
+
+    if coll == "posts":
+        postcache.forget(oid)
+    readcache.hash_write_through(REACTIONS_KEY.format(uid=user_id), target, reaction)
+
+
+def list_reactions(kind: str, target_id: str, viewer: str | None, type_: str | None = None,
+                   cursor: str | None = None, limit: int | None = None) -> Page:
+    """Who reacted to a post or comment, newest first, optionally one ``type_``:
+    items ``{user: {uid, username, display_name}, type, created_at}``; users
+    blocked either way with the viewer are left out. Cursor = (created_at, _id).
+    Raises :class:`NotFound`, :class:`ValidationFailed` (unknown type)."""
+
+    if type_ is not None and type_ not in REACTION_TYPES:
+        raise ValidationFailed("unknown reaction type", errors=[
+            {"field": "type", "message": "one of " + ", ".join(REACTION_TYPES)}])
+    _coll, _doc, target, _post = _target(kind, target_id, viewer)
+    limit = clamp_limit(limit)
+    flt: dict = {"target": target}
+    if type_:
+        flt["type"] = type_
+    blocked = blocked_either_way(viewer)
+    if blocked:
+        flt["user_id"] = {"$nin": sorted(blocked)}
+    key = decode_cursor(cursor, "at", "id")
+    if key:
+        at, oid = ms_to_datetime(key["at"]), parse_id(str(key["id"]), "cursor")
+        flt = {"$and": [flt, {"$or": [{"created_at": {"$lt": at}}, {"created_at": at, "_id": {"$lt": oid}}]}]}
+    docs = list(_db().reactions.find(flt).sort([("created_at", -1), ("_id", -1)]).limit(limit + 1))
+    next_cursor = None
+    if len(docs) > limit:
+        last = docs[limit - 1]
+        next_cursor = encode_cursor({"at": datetime_to_ms(last["created_at"]), "id": str(last["_id"])})
+    docs = docs[:limit]
+    users = short_profiles([d["user_id"] for d in docs])
+    items = [{"user": users.get(d["user_id"], {"uid": d["user_id"], "username": None, "display_name": None}),
+              "type": d["type"], "created_at": d["created_at"]} for d in docs]
+    return Page(items, next_cursor)
+
+
+def _counts(coll: str, oid) -> dict:
+    doc = _db()[coll].find_one({"_id": oid}, {"counts.reactions": 1}) or {}
+    return {k: v for k, v in (doc.get("counts", {}).get("reactions") or {}).items() if v > 0}

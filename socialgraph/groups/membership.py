@@ -1,0 +1,284 @@
+"""Group membership and roles in the graph: joining, requests, invitations,
+members, removal and bans, roles, leaving, ownership transfer, notification
+levels (the rules are in :mod:`socialgraph.groups.directory`).
+"""
+from __future__ import annotations
+
+from socialgraph.core import clock, events
+from socialgraph.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from socialgraph.core.pagination import (
+    Page,
+    as_utc,
+    clamp_limit,
+    datetime_to_ms,
+    decode_cursor,
+    encode_cursor,
+    ms_to_datetime,
+)
+from socialgraph.graph.relations import blocked_either_way
+from socialgraph.groups.directory import (
+    NOTIFY_LEVELS,
+    RANK,
+    ROLES,
+    _graph,
+    _load,
+    _member,
+    _readable,
+    _standing,
+    _user,
+    _visible_user,
+    forget_member_groups,
+    get_group,
+)
+
+
+# -- membership ----------------------------------------------------------------
+def join(group_id: str, actor: str) -> dict:
+    """Join a group: public groups and holders of an invitation become members
+    at once (``{"status": "member"}``); a private group records a join request
+    (``{"status": "requested"}``, event ``group.join_requested``).
+
+    Raises :class:`NotFound` (unknown or secret without invitation),
+    :class:`Forbidden` (banned).
+    """
+    row = _load(group_id, actor)
+    if row["banned"]:
+        raise Forbidden("you are banned from this group")
+    if row["role"]:
+        return {"status": "member", "role": row["role"]}
+    if row["grp"]["privacy"] == "public" or row["invited"]:
+        _graph().write("groups/create_membership", group_id=group_id, user=actor, role="member",
+                       since=clock.now())
+        forget_member_groups(actor)
+        return {"status": "member", "role": "member"}
+    rows = _graph().write("groups/create_join_request", group_id=group_id, user=actor, created_at=clock.now())
+    if rows and rows[0]["created"]:
+        events.publish("group.join_requested", group_id=group_id, requester=actor)
+    return {"status": "requested", "role": None}
+
+
+def cancel_request(group_id: str, actor: str) -> dict:
+    """Withdraw one's own join request (idempotent)."""
+    _load(group_id, actor)
+    rows = _graph().write("groups/delete_join_request", group_id=group_id, user=actor)
+    return {"deleted": bool(rows and rows[0]["deleted"])}
+
+
+def decline_invitation(group_id: str, actor: str) -> dict:
+    """Decline one's own invitation (idempotent)."""
+    _load(group_id, actor)
+    rows = _graph().write("groups/delete_invitation", group_id=group_id, user=actor)
+    return {"deleted": bool(rows and rows[0]["deleted"])}
+
+
+def invite(group_id: str, actor: str, username: str) -> dict:
+    """A member invites ``username`` (event ``group.invited``). Returns
+    ``{"invited": True, "created": bool}``.
+
+    Raises :class:`NotFound` (group, or user unknown or blocked either way),
+    :class:`Forbidden` (not a member), :class:`Conflict` (already a member or
+    banned), :class:`ValidationFailed` (oneself).
+    """
+    _member(group_id, actor)
+    invitee = _visible_user(actor, username)
+    if invitee == actor:
+        raise ValidationFailed("you are already in this group", errors=[{"field": "username", "message": "is yourself"}])
+    standing = _standing(group_id, invitee)
+    if standing["role"]:
+        raise Conflict(f"{username} is already a member")
+    if standing["banned"]:
+        raise Conflict(f"{username} is banned from this group")
+    rows = _graph().write("groups/create_invitation", group_id=group_id, invitee=invitee, by=actor,
+                          created_at=clock.now())
+    created = bool(rows and rows[0]["created"])
+    if created:
+        events.publish("group.invited", group_id=group_id, inviter=actor, invitee=invitee)
+    return {"invited": True, "created": created}
+
+
+def list_join_requests(group_id: str, actor: str, cursor: str | None = None, limit: int | None = None) -> Page:
+    """Pending join requests, oldest first (moderators and admins):
+    ``[{uid, username, display_name, requested_at}]``."""
+    _member(group_id, actor, "moderator")
+    limit = clamp_limit(limit)
+    key = decode_cursor(cursor, "at", "uid")
+    rows = _graph().read("groups/list_join_requests", group_id=group_id, limit=limit + 1,
+                         after_at=ms_to_datetime(key["at"]) if key else None,
+                         after_uid=str(key["uid"]) if key else None)
+    items = [{"uid": r["uid"], "username": r["username"], "display_name": r["display_name"],
+              "requested_at": as_utc(r["at"])} for r in rows[:limit]]
+    nxt = None
+    if len(rows) > limit:
+        last = rows[limit - 1]
+        nxt = encode_cursor({"at": datetime_to_ms(last["at"]), "uid": last["uid"]})
+    return Page(items, nxt)
+
+
+def decide_join_request(group_id: str, actor: str, username: str, approve: bool) -> dict:
+    """Approve (member, event ``group.join_approved``) or reject a join request
+    (moderators and admins). Raises :class:`NotFound` when there is no such
+    request."""
+    _member(group_id, actor, "moderator")
+    uid = _user(username)
+    standing = _standing(group_id, uid)
+    if not standing["requested"]:
+        raise NotFound(f"no join request from {username!r}")
+    if approve:
+        _graph().write("groups/create_membership", group_id=group_id, user=uid, role="member",
+                       since=clock.now())
+        forget_member_groups(uid)
+        events.publish("group.join_approved", group_id=group_id, user_id=uid, approver=actor)
+        return {"status": "member"}
+    _graph().write("groups/delete_join_request", group_id=group_id, user=uid)
+    return {"status": "rejected"}
+
+
+def list_members(group_id: str, viewer: str | None, role: str | None = None, cursor: str | None = None,
+                 limit: int | None = None) -> Page:
+    """Members, newest first: ``[{uid, username, display_name, role, owner,
+    since}]``; ``role`` filters. Private/secret: members only (else 404).
+    Users blocked either way with the viewer are left out."""
+
+    _readable(group_id, viewer)
+    if role is not None and role not in ROLES:
+        raise ValidationFailed("unknown role", errors=[{"field": "role", "message": "one of " + ", ".join(ROLES)}])
+    hidden = blocked_either_way(viewer)
+    limit = clamp_limit(limit)
+    key = decode_cursor(cursor, "at", "uid")
+    rows = _graph().read("groups/list_members", group_id=group_id, role=role, limit=limit + 1,
+                         after_at=ms_to_datetime(key["at"]) if key else None,
+                         after_uid=str(key["uid"]) if key else None)
+    items = [{"uid": r["uid"], "username": r["username"], "display_name": r["display_name"], "role": r["role"],
+              "owner": r["owner"], "since": as_utc(r["at"])} for r in rows[:limit] if r["uid"] not in hidden]
+    nxt = None
+    if len(rows) > limit:
+        last = rows[limit - 1]
+        nxt = encode_cursor({"at": datetime_to_ms(last["at"]), "uid": last["uid"]})
+    return Page(items, nxt)
+
+
+def _check_outranks(actor_row: dict, target: dict, what: str) -> None:
+    """Admins act on anyone but the owner; moderators on plain members only."""
+    if target["owner"]:
+        raise Forbidden(f"the owner cannot be {what}")
+    if actor_row["role"] == "admin":
+        return
+    if RANK[target["role"]] >= RANK[actor_row["role"]]:
+        raise Forbidden(f"a {actor_row['role']} cannot act on a {target['role']}; only admins can")
+
+
+def remove_member(group_id: str, actor: str, username: str) -> None:
+    """Remove a member (admins: anyone but the owner; moderators: plain members).
+
+    Raises :class:`NotFound` (not a member), :class:`Forbidden` (rank),
+    :class:`Conflict` (the group's last admin).
+    """
+    row = _member(group_id, actor, "moderator")
+    uid = _user(username)
+    if uid == actor:
+        raise ValidationFailed("use leave to leave a group", errors=[{"field": "username", "message": "is yourself"}])
+    target = _standing(group_id, uid)
+    if not target["role"]:
+        raise NotFound(f"{username!r} is not a member")
+    _check_outranks(row, target, "removed")
+    rows = _graph().write("groups/delete_membership", group_id=group_id, user=uid)
+    forget_member_groups(uid)
+    if not rows or not rows[0]["deleted"]:
+        raise Conflict("the group's last admin cannot be removed")
+
+
+def ban(group_id: str, actor: str, username: str) -> dict:
+    """Ban a user (membership, request and invitation go; they cannot rejoin or
+    be invited until unbanned). Same rank rules as :func:`remove_member`; a
+    non-member can be banned too."""
+    row = _member(group_id, actor, "moderator")
+    uid = _user(username)
+    if uid == actor:
+        raise ValidationFailed("you cannot ban yourself", errors=[{"field": "username", "message": "is yourself"}])
+    target = _standing(group_id, uid)
+    if target["role"]:
+        _check_outranks(row, target, "banned")
+        if target["role"] == "admin" and not _other_admins(group_id, uid):
+            raise Conflict("the group's last admin cannot be banned")
+    _graph().write("groups/create_ban", group_id=group_id, user=uid, by=actor, created_at=clock.now())
+    forget_member_groups(uid)
+    return {"banned": True}
+
+
+def unban(group_id: str, actor: str, username: str) -> dict:
+    """Lift a ban (moderators and admins). ``{"banned": False, "deleted": bool}``."""
+    _member(group_id, actor, "moderator")
+    rows = _graph().write("groups/delete_ban", group_id=group_id, user=_user(username))
+    return {"banned": False, "deleted": bool(rows and rows[0]["deleted"])}
+
+
+def _other_admins(group_id: str, uid: str) -> int:
+    rows = _graph().read("groups/list_members", group_id=group_id, role="admin", after_at=None,
+                         after_uid=None, limit=2)
+    return len([r for r in rows if r["uid"] != uid])
+
+
+def set_role(group_id: str, actor: str, username: str, role: str) -> dict:
+    """Promote or demote a member to ``role`` (admins only). The owner's role
+    cannot change (transfer ownership instead). Returns the member entry."""
+    _member(group_id, actor, "admin")
+    if role not in ROLES:
+        raise ValidationFailed("unknown role", errors=[{"field": "role", "message": "one of " + ", ".join(ROLES)}])
+    uid = _user(username)
+    target = _standing(group_id, uid)
+    if not target["role"]:
+        raise NotFound(f"{username!r} is not a member")
+    if target["owner"]:
+        raise Conflict("the owner is always an admin; transfer ownership first")
+    if target["role"] == "admin" and role != "admin" and not _other_admins(group_id, uid):
+        raise Conflict("a group needs at least one admin")
+    _graph().write("groups/update_member_role", group_id=group_id, user=uid, role=role)
+    return {"uid": uid, "username": username, "role": role, "owner": False}
+
+
+def leave(group_id: str, actor: str) -> None:
+    """Leave a group. The owner must transfer ownership first, and the last
+    admin cannot leave (:class:`Conflict`); :class:`NotFound` for non-members."""
+    row = _load(group_id, actor)
+    if not row["role"]:
+        raise NotFound("you are not a member of this group")
+    if row["owner"]:
+        raise Conflict("the owner cannot leave; transfer ownership to another member first")
+    if row["role"] == "admin" and not _other_admins(group_id, actor):
+        raise Conflict("the last admin cannot leave; make another member admin first")
+    rows = _graph().write("groups/delete_membership", group_id=group_id, user=actor)
+    forget_member_groups(actor)
+    if not rows or not rows[0]["deleted"]:
+        raise Conflict("the last admin cannot leave; make another member admin first")
+
+
+def transfer_ownership(group_id: str, actor: str, username: str) -> dict:
+    """The owner hands the group to another member, who becomes an admin; the
+    old owner stays an admin. Raises :class:`Forbidden` (not the owner),
+    :class:`NotFound` (target not a member)."""
+    row = _member(group_id, actor, "member")
+    if not row["owner"]:
+        raise Forbidden("only the owner can transfer ownership")
+    uid = _user(username)
+    if uid == actor:
+        raise ValidationFailed("you already own this group", errors=[{"field": "username", "message": "is yourself"}])
+    rows = _graph().write("groups/transfer_ownership", group_id=group_id, from_uid=actor, to_uid=uid)
+    if not rows:
+        raise NotFound(f"{username!r} is not a member")
+    return get_group(group_id, actor)
+
+
+def set_notifications(group_id: str, actor: str, level: str) -> dict:
+    """How closely the member follows the group (``all``: notified of every new
+    post; ``highlights``, the default; ``off``). Returns ``{"notifications": level}``."""
+    if level not in NOTIFY_LEVELS:
+        raise ValidationFailed("unknown level", errors=[{"field": "level", "message": "one of " + ", ".join(NOTIFY_LEVELS)}])
+    _member(group_id, actor)
+    _graph().write("groups/update_member_notifications", group_id=group_id, user=actor, level=level)
+    return {"notifications": level}
+
+
+def close_followers(group_id: str, exclude: str | None = None) -> list[str]:
+    """uids of members following ``group_id`` closely (level ``all``), without
+    ``exclude``: the recipients of ``group.post_created`` notifications."""
+    return [r["uid"] for r in _graph().read("groups/list_close_followers", group_id=group_id, exclude=exclude)]
