@@ -12,6 +12,8 @@ import click
 from flask import Flask
 from flask.cli import AppGroup
 
+from socialgraph.operations import doctor
+
 from socialgraph import stores
 from socialgraph.accounts.deletion import resume_pending
 from socialgraph.content.media import cleanup_orphans
@@ -139,6 +141,22 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(imp)
     app.cli.add_command(outbox)
     app.cli.add_command(stories_cli)
+
+    @app.cli.command("doctor")
+    @click.option("--repair", is_flag=True, help="Fix what can be fixed, then report what is left.")
+    @click.option("--check", "only", multiple=True, help="Run only this check (repeatable).")
+    def doctor_cmd(repair, only):
+        """Consistency check across the four stores; one line per finding, exit 1 if any."""
+        try:
+            found, left = doctor.run(repair=repair, only=only or None, progress=_progress)
+        except KeyError as exc:
+            raise click.UsageError(str(exc.args[0]))
+        sys.stderr.write("\n")
+        for finding in found:
+            click.echo(("repaired " if repair and finding not in left else "") + finding.line())
+        click.echo(f"{len(found)} finding(s), {len(left)} left, {len(doctor.CHECKS) if not only else len(only)} check(s)")
+        if left:
+            sys.exit(1)
 
 
 def _progress(label: str, done: int, total: int | None = None) -> None:

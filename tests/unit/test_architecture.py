@@ -28,7 +28,7 @@ PACKAGE_ORDER = (
     "socialgraph.core", "socialgraph.stores",
     "socialgraph.graph", "socialgraph.accounts", "socialgraph.content", "socialgraph.groups",
     "socialgraph.stories", "socialgraph.messaging", "socialgraph.feeds", "socialgraph.moderation",
-    "socialgraph.portability", "socialgraph.importers",
+    "socialgraph.portability", "socialgraph.importers", "socialgraph.operations",
     "socialgraph.http", "socialgraph",  # top-level glue: app factory, CLI, commands, domains
     "jobs", "api",
 )

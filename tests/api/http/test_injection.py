@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.api.test_authorization_matrix import Ctx, path_values
+from tests.api.http.test_authorization_matrix import Ctx, path_values
 
 OPERATORS = ({"$ne": None}, {"$gt": ""}, {"$regex": ".*"})
 CYPHER = ["x' OR 1=1 //", "\"}) MATCH (n) DETACH DELETE n //", "a`) DETACH DELETE n RETURN (`",

@@ -384,7 +384,7 @@ def spec(app):
 
 def test_every_object_endpoint_has_a_row(spec):
     missing = missing_rows(spec)
-    assert not missing, "add these to tests/api/test_authorization_matrix.py MATRIX:\n" + "\n".join(missing)
+    assert not missing, "add these to tests/api/http/test_authorization_matrix.py MATRIX:\n" + "\n".join(missing)
     ops = {(m, p) for m, p, _ in object_operations(spec)}
     stale = [k for k in MATRIX if k not in ops]
     assert not stale, f"rows for endpoints that no longer exist: {stale}"

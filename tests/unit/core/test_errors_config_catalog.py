@@ -74,7 +74,7 @@ def test_create_app_does_not_connect():
 def test_layering_socialgraph_never_imports_api_or_jobs():
     import ast
 
-    pkg = Path(__file__).resolve().parents[2] / "socialgraph"
+    pkg = Path(__file__).resolve().parents[3] / "socialgraph"
     for path in pkg.rglob("*.py"):
         tree = ast.parse(path.read_text())
         for node in ast.walk(tree):

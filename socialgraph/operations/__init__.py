@@ -1,0 +1,1 @@
+"""Operations across every store: consistency checks (``socialgraph doctor``)."""
