@@ -22,6 +22,7 @@ from . import (
     notifications,
     posts,
     realtime,
+    security,
     stories,
     trends,
     users,
@@ -36,5 +37,6 @@ def register(app: Flask) -> None:
     api = app.extensions["openapi"]
     for blp in BLUEPRINTS:
         api.register_blueprint(blp)
+    app.extensions["socialgraph_optional_auth"] = set(security.OPTIONAL_AUTH)
     meta.register_root(app)
     realtime.init_app(app)  # the WebSocket (flask-sock), outside flask-smorest

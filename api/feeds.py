@@ -7,7 +7,7 @@ from socialgraph.feeds import home as feeds
 
 from .content_schemas import FullPostPage
 from .realtime_schemas import DiscoverArgs, HomePage
-from .schemas import PageArgs
+from .schemas import NewerArgs
 from .security import auth_required, current_uid
 
 blp = Blueprint("feeds", __name__, url_prefix="/api/v1/feeds", description="Feeds")
@@ -15,14 +15,19 @@ blp = Blueprint("feeds", __name__, url_prefix="/api/v1/feeds", description="Feed
 
 @blp.route("/home", methods=["GET"])
 @auth_required(blp)
-@blp.arguments(PageArgs, location="query")
+@blp.arguments(NewerArgs, location="query")
 @blp.response(200, HomePage)
 def home(args):
     """Home feed: the caller's and followed users' posts, newest first; cursor pagination.
 
     Served from the caller's fan-out set (Redis); ``rebuilding: true`` while the
     set of a returning user is rebuilt (the page then comes from MongoDB directly).
+    ``since_id`` / ``min_id``: only posts newer than that post (polling).
     """
+    newer = args.get("min_id") or args.get("since_id")
+    if newer:
+        items = feeds.home_feed_newer(current_uid(), newer, args["limit"], adjacent=bool(args.get("min_id")))
+        return {"items": items, "next_cursor": None, "rebuilding": False}
     return feeds.json_page(feeds.home_feed(current_uid(), args.get("cursor"), args["limit"]))
 
 

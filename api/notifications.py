@@ -24,7 +24,12 @@ blp = Blueprint("notifications", __name__, url_prefix="/api/v1/notifications", d
 @blp.response(200, NotificationPage)
 def list_notifications(args):
     """The caller's notifications, most recently changed first (grouped: "a, b and 5 others ...");
-    cursor pagination. With ``since=<seq>``: everything after that seq, oldest first (resume)."""
+    cursor pagination. With ``since=<seq>``: everything after that seq, oldest first (resume);
+    with ``since_id`` / ``min_id``: only notifications newer than that one (polling)."""
+    newer = args.get("min_id") or args.get("since_id")
+    if newer:
+        items = notifications.newer_than(current_uid(), newer, args["limit"], adjacent=bool(args.get("min_id")))
+        return {"items": items, "next_cursor": None}
     if args.get("since") is not None:
         return {"items": notifications.since(current_uid(), args["since"], args["limit"]), "next_cursor": None}
     page = notifications.list_notifications(current_uid(), args.get("cursor"), args["limit"], args["unread"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from .content_schemas import FullPostOut
-from .schemas import PageArgs, QueryArgs, Schema, Strict, UserShort
+from .schemas import NewerArgs, PageArgs, QueryArgs, Schema, Strict, UserShort
 
 
 class HomePage(Schema):
@@ -19,7 +19,7 @@ class DiscoverArgs(PageArgs):
                          metadata={"description": "hot: Lemmy hot rank (recency and engagement); new: newest"})
 
 
-class NotificationArgs(PageArgs):
+class NotificationArgs(NewerArgs):
     unread = fields.Boolean(load_default=False, metadata={"description": "only unread notifications"})
     since = fields.Integer(validate=validate.Range(min=0),
                            metadata={"description": "resume: notifications with seq greater than this, "

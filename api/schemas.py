@@ -61,6 +61,17 @@ class PageArgs(QueryArgs):
     limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
 
 
+class NewerArgs(PageArgs):
+    """Page arguments plus "newer than" for polling (Mastodon's semantics)."""
+
+    since_id = fields.String(validate=validate.Length(max=40), metadata={
+        "description": "only items newer than this id, newest first (the newest `limit` of them; "
+                       "cursor is ignored)"})
+    min_id = fields.String(validate=validate.Length(max=40), metadata={
+        "description": "only items newer than this id: the `limit` immediately newer ones, newest first, "
+                       "so polling page by page leaves no gap (cursor is ignored)"})
+
+
 class CommentPageArgs(PageArgs):
     parent_id = fields.String(validate=validate.Length(max=40),
                               metadata={"description": "list the replies of this comment"})

@@ -13,6 +13,9 @@ from flask_jwt_extended import (
 
 BEARER = [{"bearerAuth": []}]
 
+#: endpoints whose token is optional (documented as such by socialgraph.http.contract)
+OPTIONAL_AUTH: set[str] = set()
+
 
 def auth_required(blp, *, refresh: bool = False, optional: bool = False):
     """Require a valid (unrevoked) access token, or a refresh token with ``refresh``.
@@ -26,6 +29,8 @@ def auth_required(blp, *, refresh: bool = False, optional: bool = False):
             verify_jwt_in_request(refresh=refresh, optional=optional)
             return view(*args, **kwargs)
 
+        if optional:
+            OPTIONAL_AUTH.add(f"{blp.name}.{view.__name__}")
         wrapper = blp.doc(security=BEARER)(wrapper)
         return wrapper
 

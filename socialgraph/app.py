@@ -13,6 +13,9 @@ from flask import Flask
 from socialgraph import domains, stores
 from socialgraph.commands import register_cli
 from socialgraph.core.config import check_production, load_config
+from socialgraph.http import contract
+from socialgraph.http.asyncapi import init_asyncapi
+from socialgraph.http.conventions import init_conventions
 from socialgraph.http.middleware import init_middleware
 from socialgraph.http.web import init_web, register_problem_handlers
 
@@ -52,6 +55,7 @@ def register_extensions(app: Flask) -> None:
     stores.init_app(app)
     init_web(app)
     init_middleware(app)  # security headers, CORS, rate limits, Idempotency-Key
+    init_conventions(app)  # Location, ETag/304, Link, 415
 
 
 def register_blueprints(app: Flask) -> None:
@@ -60,6 +64,8 @@ def register_blueprints(app: Flask) -> None:
 
     api_package = importlib.import_module(app.config.get("API_PACKAGE", "api"))
     api_package.register(app)
+    contract.install(app)  # OpenAPI 3.1 as SDK generators need it (operationIds, errors, headers)
+    init_asyncapi(app)  # the WebSocket stream described in AsyncAPI 3.0
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -595,3 +595,41 @@ def json_page(page: Page) -> dict:
     return out
 
 
+
+
+#: how many home pages :func:`home_feed_newer` walks at most to find the boundary
+NEWER_MAX_PAGES = 10
+
+
+def home_feed_newer(uid: str, post_id: str, limit: int | None = None, *, adjacent: bool = False) -> list[dict]:
+    """Home-feed posts newer than ``post_id``, newest first: what a polling
+    client has not seen yet (Mastodon's ``since_id``; with ``adjacent``,
+    ``min_id``: the ``limit`` posts immediately newer than ``post_id``, so
+    polling page by page leaves no gap).
+
+    Walks :func:`home_feed` from the top until it passes ``post_id``'s
+    position (at most :data:`NEWER_MAX_PAGES` pages of 100); ``post_id``
+    need not be visible or exist: its ObjectId time is the boundary then.
+    Items are in the shape of :func:`json_page`'s items.
+    """
+    limit = clamp_limit(limit)
+    oid = _oid(str(post_id))
+    if oid is None:
+        raise MalformedRequest("invalid post id", errors=[{"field": "since_id", "message": "not a post id"}])
+    doc = postcache.get_post(oid)
+    at = doc["created_at"] if doc else oid.generation_time
+    boundary = (datetime_to_ms(at), str(oid))
+    newer: list[dict] = []
+    cursor = None
+    for _ in range(NEWER_MAX_PAGES):
+        page = home_feed(uid, cursor, 100)
+        done = False
+        for item in page.items:
+            if (datetime_to_ms(item["created_at"]), str(item["id"])) <= boundary:
+                done = True
+                break
+            newer.append(item)
+        if done or not page.next_cursor:
+            break
+        cursor = page.next_cursor
+    return newer[-limit:] if adjacent else newer[:limit]

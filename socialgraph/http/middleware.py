@@ -17,8 +17,8 @@ from socialgraph.http.limits import init_limiter
 
 #: Headers the browser may read from a cross-origin response.
 EXPOSED_HEADERS = ["X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset", "Retry-After",
-                   "Idempotent-Replayed", "Location"]
-ALLOWED_HEADERS = ["Authorization", "Content-Type", "Idempotency-Key"]
+                   "Idempotent-Replayed", "Location", "ETag", "Link"]
+ALLOWED_HEADERS = ["Authorization", "Content-Type", "Idempotency-Key", "If-None-Match"]
 
 _DOCS_CSP = ("default-src 'none'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
              "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: https:; "

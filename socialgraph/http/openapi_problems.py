@@ -14,7 +14,7 @@ import http
 
 from flask_smorest import Api
 from flask_smorest.spec import prepare_response
-from marshmallow import Schema, fields
+from marshmallow import INCLUDE, Schema, fields
 
 PROBLEM_MIMETYPE = "application/problem+json"
 
@@ -33,6 +33,12 @@ class ProblemSchema(Schema):
     detail = fields.String()
     instance = fields.String()
     errors = fields.List(fields.Nested(FieldError))
+    # extension members (RFC 9457 §3.2) this API uses
+    reason = fields.String(metadata={"description": "429 from the login throttle: locked or throttled"})
+    max_bytes = fields.Integer(metadata={"description": "413: the size limit that applies, in bytes"})
+
+    class Meta:
+        unknown = INCLUDE  # problem details may carry extension members
 
 
 class ProblemApi(Api):

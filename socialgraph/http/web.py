@@ -127,6 +127,21 @@ def register_problem_handlers(app: Flask) -> None:
         return problem_response(problem, 500)
 
 
+def _plain_token_reason(reason: str) -> str:
+    """A JWT decoder's reason in plain words, without library internals
+    (``'utf-8' codec can't decode byte 0xb7`` and the like never reach a client)."""
+    text = (reason or "").lower()
+    if "signature" in text:
+        return "the token's signature does not match: it was altered or issued elsewhere"
+    if "segments" in text or "header" in text or "padding" in text or "decode" in text or "codec" in text:
+        return "the token is malformed: send the access token exactly as it was issued"
+    if "refresh" in text or "access" in text:
+        return "this kind of token is not accepted here (use the access token; the refresh token only at /auth/refresh)"
+    if "subject" in text or "claim" in text:
+        return "the token lacks a required claim"
+    return "the token is not valid"
+
+
 def init_web(app: Flask) -> None:
     """JWT manager (with the Redis session blocklist) and the OpenAPI ``Api``."""
     from flask_jwt_extended import JWTManager
@@ -144,7 +159,7 @@ def init_web(app: Flask) -> None:
 
     jwt.unauthorized_loader(lambda reason: _problem(errors.AuthenticationRequired,
                                                     "an access token is required (Authorization: Bearer ...)"))
-    jwt.invalid_token_loader(lambda reason: _problem(errors.InvalidToken, f"the token is not valid: {reason}"))
+    jwt.invalid_token_loader(lambda reason: _problem(errors.InvalidToken, _plain_token_reason(reason)))
     jwt.expired_token_loader(lambda h, p: _problem(errors.InvalidToken, "the token has expired"))
     jwt.revoked_token_loader(lambda h, p: _problem(errors.InvalidToken, "the token has been revoked"))
     jwt.user_lookup_error_loader(lambda h, p: _problem(errors.InvalidToken, "the account no longer exists"))

@@ -32,6 +32,7 @@ import json
 import logging
 
 from bson import ObjectId
+from bson.errors import InvalidId
 from pymongo import ReturnDocument
 
 from socialgraph import stores
@@ -361,3 +362,25 @@ def _register_portability() -> None:
 
 
 _register_portability()
+
+
+def newer_than(uid: str, notification_id: str, limit: int | None = None, *, adjacent: bool = False) -> list[dict]:
+    """Notifications of ``uid`` changed after the one with ``notification_id``,
+    newest first, for a client polling for what is new (Mastodon's
+    ``since_id`` and, with ``adjacent``, ``min_id``: the ``limit`` oldest of
+    the newer ones, so paging forwards leaves no gap).
+
+    An id that is not one of ``uid``'s notifications (or malformed) counts as
+    "older than everything": the newest page is returned.
+    """
+    limit = clamp_limit(limit)
+    try:
+        oid = ObjectId(notification_id)
+    except (InvalidId, TypeError):
+        oid = None
+    doc = _db().notifications.find_one({"_id": oid, "user_id": uid}, {"seq": 1}) if oid else None
+    flt = {"user_id": uid, "seq": {"$gt": int(doc["seq"]) if doc else -1}}
+    order = 1 if adjacent else -1
+    docs = list(_db().notifications.find(flt).sort([("seq", order)]).limit(limit))
+    docs.sort(key=lambda d: d["seq"], reverse=True)
+    return present(docs)

@@ -1,0 +1,129 @@
+"""HTTP conventions applied to every JSON operation, in one place:
+
+- ``201 Created`` answers carry ``Location``: the URL of the created
+  resource (RFC 9110 §10.2.2), from :data:`LOCATIONS` (endpoint -> URL
+  template filled from the view arguments and the response body);
+- ``GET`` answers carry a strong ``ETag`` (a hash of the body) and answer
+  ``304 Not Modified`` to a matching ``If-None-Match`` (RFC 9110 §8.8.3,
+  §13.1.2), with ``Vary: Authorization`` because what a viewer sees depends
+  on who asks;
+- paged answers (a body with ``next_cursor``) carry ``Link: <...>; rel="next"``
+  (RFC 8288), the same URL with ``cursor`` set;
+- a body sent to an operation that reads JSON with another ``Content-Type``
+  is ``415 Unsupported Media Type`` (RFC 9110 §15.5.16) before validation,
+  instead of a misleading 422.
+"""
+from __future__ import annotations
+
+import hashlib
+from typing import Callable
+
+from urllib.parse import urlencode
+
+from flask import Flask, Response, current_app, request
+from flask_jwt_extended import get_jwt_identity
+from werkzeug.datastructures import MultiDict
+
+from socialgraph.core.errors import UnsupportedMediaType
+from socialgraph.graph.people import short_profiles
+
+JSON_TYPES = ("application/json", "application/merge-patch+json")
+
+#: endpoint -> ``builder(view_args, body) -> path`` of the created resource
+LOCATIONS: dict[str, Callable[[dict, dict], str | None]] = {
+    "auth.register": lambda a, b: f"/api/v1/users/{b.get('username')}",
+    "graph.send_friend_request": lambda a, b: "/api/v1/me/friend-requests/outgoing",
+    "graph.create_list": lambda a, b: f"/api/v1/me/lists/{b.get('id')}/members",
+    "groups.create_group": lambda a, b: f"/api/v1/groups/{b.get('id')}",
+    "groups.invite": lambda a, b: f"/api/v1/groups/{a.get('group_id')}/members",
+    "groups.create_post": lambda a, b: f"/api/v1/posts/{b.get('id')}",
+    "groups.create_event": lambda a, b: f"/api/v1/groups/{a.get('group_id')}/events/{b.get('id')}",
+    "media.upload": lambda a, b: f"/api/v1/media/{b.get('id')}",
+    "media.start_upload": lambda a, b: f"/api/v1/media/{b.get('id') or b.get('media_id')}",
+    "messages.start": lambda a, b: f"/api/v1/conversations/{b.get('id')}",
+    "messages.send": lambda a, b: f"/api/v1/conversations/{a.get('conversation_id')}/messages",
+    "moderation.report": lambda a, b: "/api/v1/moderation/reports",
+    "posts.create_post": lambda a, b: f"/api/v1/posts/{b.get('id')}",
+    "posts.share_post": lambda a, b: f"/api/v1/posts/{b.get('id')}",
+    "posts.add_comment": lambda a, b: f"/api/v1/posts/{a.get('post_id')}/comments",
+    "stories.create_text_story": lambda a, b: f"/api/v1/stories/{b.get('id')}",
+    "stories.create_image_story": lambda a, b: f"/api/v1/stories/{b.get('id')}",
+    "stories.create_video_story": lambda a, b: f"/api/v1/stories/{b.get('id')}",
+    "stories.reply": lambda a, b: f"/api/v1/stories/{a.get('story_id')}",
+    "stories.create_highlight": lambda a, b: f"/api/v1/users/{_caller_username()}/highlights",
+}
+
+
+def _caller_username() -> str | None:
+    uid = get_jwt_identity()
+    return (short_profiles([uid]).get(uid) or {}).get("username") if uid else None
+
+
+def _json_body(resp: Response) -> dict | None:
+    if resp.direct_passthrough or resp.mimetype != "application/json":
+        return None
+    data = resp.get_json(silent=True)
+    return data if isinstance(data, dict) else None
+
+
+def location_for(endpoint: str | None, view_args: dict, body: dict) -> str | None:
+    """The ``Location`` of a 201 answer of ``endpoint``, or ``None`` if unknown."""
+    builder = LOCATIONS.get(endpoint or "")
+    if builder is None:
+        return None
+    path = builder(view_args or {}, body or {})
+    return None if path is None or "/None" in path else path
+
+
+def next_link(next_cursor: str) -> str:
+    """``<url>; rel="next"``: this request's URL with ``cursor`` replaced."""
+    args = MultiDict(request.args)
+    args.setlist("cursor", [next_cursor])
+    base = current_app.config.get("PUBLIC_BASE_URL", "").rstrip("/") or request.host_url.rstrip("/")
+    return f'<{base}{request.path}?{urlencode(list(args.items(multi=True)))}>; rel="next"'
+
+
+def _expects_json(endpoint: str | None) -> bool:
+    view = current_app.view_functions.get(endpoint or "")
+    apidoc = getattr(view, "_apidoc", None) or {}
+    for params in (apidoc.get("arguments") or {}).get("parameters", []):
+        if params.get("in") == "json" or params.get("location") == "json":
+            return True
+    return False
+
+
+def check_content_type() -> None:
+    """``before_request``: 415 for a non-JSON body sent to a JSON operation."""
+    if request.method not in ("POST", "PUT", "PATCH"):
+        return
+    if not request.content_length and not request.headers.get("Transfer-Encoding"):
+        return
+    if request.mimetype in JSON_TYPES or not _expects_json(request.endpoint):
+        return
+    raise UnsupportedMediaType(
+        f"this operation reads a JSON body (Content-Type: application/json), not {request.mimetype or 'no type'}")
+
+
+def apply(resp: Response) -> Response:
+    """``after_request``: Location, Link, ETag / 304 (see the module docstring)."""
+    if resp.status_code == 201 and "Location" not in resp.headers:
+        body = _json_body(resp)
+        loc = location_for(request.endpoint, request.view_args or {}, body or {})
+        if loc:
+            resp.headers["Location"] = loc
+    if resp.status_code == 200 and request.method in ("GET", "HEAD"):
+        body = _json_body(resp)
+        if body is not None and body.get("next_cursor"):
+            resp.headers.add("Link", next_link(str(body["next_cursor"])))
+        if body is not None or request.endpoint == "api-docs.openapi_json":
+            if not resp.headers.get("ETag"):
+                resp.set_etag(hashlib.sha256(resp.get_data()).hexdigest()[:32])
+            resp.vary.add("Authorization")
+            resp.make_conditional(request)
+    return resp
+
+
+def init_conventions(app: Flask) -> None:
+    """Install :func:`check_content_type` and :func:`apply` on ``app``."""
+    app.before_request(check_content_type)
+    app.after_request(apply)
