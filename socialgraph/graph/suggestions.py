@@ -1,18 +1,45 @@
 """Friend suggestions ("people you may know").
 
-Algorithm: friends of friends ranked by the number of mutual friends, ties
-by uid, the classic triadic-closure heuristic (M. Granovetter, "The Strength
-of Weak Ties", 1973; used as the "common neighbours" predictor in D.
-Liben-Nowell and J. Kleinberg, "The Link-Prediction Problem for Social
-Networks", 2007). Left out: the user, existing friends, users they follow,
-pending friend requests either way, follow requests they sent, blocks either
-way and users they mute (``cypher/graph/suggestions/list_friend_suggestions.cypher``).
-Each suggestion carries a reason such as "3 mutual friends: a, b and 1 other".
+Algorithm (README "Friend suggestions"):
+
+1. **Context**: one pass over the viewer's own relationships
+   (``graph/suggestions/list_viewer_context``, at most ``scan`` rows): friends
+   (the intermediaries, with ``since``), and everyone ruled out: the viewer,
+   friends, users they follow, pending friend requests either way, follow
+   requests they sent, blocks either way, users they mute and suggestions
+   they dismissed (``DELETE /me/suggestions/{username}``). Followers are kept
+   for the "follows you" feature.
+2. **Bounded candidate generation by the score's own math**: a candidate's
+   resource-allocation score is the sum over mutual friends ``f`` of
+   ``1/k(f)`` (T. Zhou, L. Lü and Y.-C. Zhang, "Predicting missing links via
+   local information", Eur. Phys. J. B 71, 2009), so an intermediary with
+   ``k`` friends adds at most ``1/k`` to any candidate while costing ``k``
+   expansions. Intermediaries with more than ``max_degree`` friends are
+   skipped; of the rest at most ``fanout`` (the newest friendships first) are
+   considered, and they are expanded cheapest-first until ``max_paths``
+   friend-of-friend paths. For users under those bounds (everyone but hubs)
+   the candidate set and its counts are exact.
+3. **Features** of the best ``pool`` by resource allocation
+   (``graph/suggestions/list_candidate_features``): mutual friends, resource
+   allocation and Adamic-Adar sums (L. Adamic and E. Adar, "Friends and
+   neighbors on the Web", Social Networks 2003), both friend counts (the
+   preferential-attachment term), lists both are in and whether the viewer
+   listed the candidate, shared groups, "follows you", and interactions
+   (``INTERACTED_WITH`` both ways).
+4. **Ranking** in Python by the learned model of
+   :mod:`socialgraph.graph.suggestions_model` (trained by ``socialgraph
+   suggestions train``), or its documented fallback before any model exists.
+   Candidates whose ``friend_requests_from`` is ``nobody`` are left out (they
+   cannot be asked); ``friends_of_friends`` always holds for a candidate.
+
+Each suggestion carries reasons ("3 mutual friends: a, b and 1 other",
+"also in Home Brewers", "follows you"); ``reason`` is the first. Lists are
+private to their owners and never named in a reason.
 
 Heavy users (at least ``SUGGESTIONS_HEAVY_FRIENDS`` friends) get the ranked
 top ``MAX_SUGGESTIONS`` precomputed by an RQ job (``jobs.graph``) and cached
 in Redis (``sg:suggest:<uid>``, ``SUGGESTIONS_CACHE_SECONDS``); everyone else
-is computed on demand. A graph change drops the affected caches (the two
+is computed on demand and cached. A graph change drops the affected caches (the two
 users, and for friendship changes their friends, whose friends-of-friends
 changed) and re-queues the precomputation for heavy users involved; blocks
 are also filtered on every read, so a stale cache never shows a blocked user.
@@ -21,11 +48,14 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 
 from flask import current_app
 
 from socialgraph import stores
+from socialgraph.core.errors import MalformedRequest
 from socialgraph.core.pagination import Page, clamp_limit, decode_cursor, encode_cursor
+from socialgraph.graph import suggestions_model
 from socialgraph.graph.relations import blocked_either_way
 from socialgraph.stores import readcache
 
@@ -33,6 +63,14 @@ log = logging.getLogger(__name__)
 
 CACHE_KEY = "sg:suggest:{uid}"
 MAX_SUGGESTIONS = 200
+
+#: bounds of the candidate generation (README "Friend suggestions"; the
+#: benchmark, bench/bench_suggestions.py, reports what each costs in precision)
+SCAN = 5000          # the viewer's own relationships read
+FANOUT = 1000        # intermediaries considered (newest friendships first)
+MAX_DEGREE = 5000    # intermediaries with more friends are skipped (add <= 1/5000 each)
+MAX_PATHS = 20000    # friend-of-friend paths expanded, cheapest intermediaries first
+POOL = 100           # candidates featurised and ranked by the model
 
 
 def reason(mutual: int, sample: list[str]) -> str:
@@ -50,12 +88,132 @@ def reason(mutual: int, sample: list[str]) -> str:
     return f"{mutual} {noun}: {listed}"
 
 
-def compute(uid: str) -> list[dict]:
-    """The ranked suggestions of ``uid`` from the graph (at most ``MAX_SUGGESTIONS``):
-    ``[{uid, username, display_name, mutual_friends, reason}]``."""
-    rows = stores.graph().read("graph/suggestions/list_friend_suggestions", uid=uid, limit=MAX_SUGGESTIONS)
-    return [{"uid": r["uid"], "username": r["username"], "display_name": r["display_name"],
-             "mutual_friends": r["mutual"], "reason": reason(r["mutual"], r["sample"])} for r in rows]
+def _context(uid: str, scan: int) -> dict:
+    """The viewer's friends (``{uid: {username, since}}``), excluded uids,
+    followers, and whether the scan was cut by its bound."""
+    rows = stores.graph().read("graph/suggestions/list_viewer_context", uid=uid, scan=scan)
+    friends: dict[str, dict] = {}
+    exclude: set[str] = {uid}
+    followers: set[str] = set()
+    for r in rows:
+        t, out, o = r["type"], r["out"], r["uid"]
+        if t == "FRIENDS_WITH":
+            friends[o] = {"username": r["username"], "since": r["since"]}
+            exclude.add(o)
+        elif t == "FOLLOWS" and not out:
+            followers.add(o)
+        elif t in ("FRIEND_REQUEST", "BLOCKS") or out:
+            exclude.add(o)
+    return {"friends": friends, "exclude": exclude, "followers": followers, "cut": len(rows) >= scan}
+
+
+def _since_key(v) -> str:
+    return str(v) if v is not None else ""
+
+
+def _intermediaries(friends: dict[str, dict], fanout: int, max_degree: int, max_paths: int) -> list[dict]:
+    """The friends expanded, as ``list_candidates`` ``$via`` rows (the bounds of step 2)."""
+    chosen = sorted(friends, key=lambda f: (_since_key(friends[f]["since"]), f), reverse=True)[:fanout]
+    if not chosen:
+        return []
+    degrees = {r["uid"]: r["degree"] for r in
+               stores.graph().read("graph/suggestions/list_intermediary_degrees", uids=chosen)}
+    via, paths = [], 0
+    for f in sorted(chosen, key=lambda f: (degrees.get(f, 0), f)):
+        k = degrees.get(f, 0)
+        if k < 2 or k > max_degree:
+            continue  # a friend with only the viewer reaches nobody; a hub adds <= 1/k
+        if paths + k > max_paths:
+            break
+        paths += k
+        via.append({"uid": f, "username": friends[f]["username"], "ra": 1.0 / k, "aa": 1.0 / math.log(k),
+                    "since": friends[f]["since"]})
+    return via
+
+
+def _interaction_total(rows: list[dict]) -> float:
+    total = 0.0
+    for i in rows or []:
+        total += sum(float(i.get(k) or 0) for k in ("reactions", "comments", "mentions", "shares", "messages"))
+    return total
+
+
+def candidates(uid: str, *, include_friends: bool = False, scan: int = SCAN, fanout: int = FANOUT,
+               max_degree: int = MAX_DEGREE, max_paths: int = MAX_PATHS, pool: int = POOL) -> list[dict]:
+    """The featurised candidates of ``uid`` (steps 1-3), unranked:
+    ``[{uid, username, display_name, mutual, ra, aa, degree, my_degree, co_lists,
+    in_my_lists, shared_groups, groups_named, follows_me, interactions, sample,
+    friend}]``. ``include_friends`` keeps current friends (``friend``: True)
+    for training; the pool then grows by the viewer's friend count."""
+    g = stores.graph()
+    ctx = _context(uid, scan)
+    friends = ctx["friends"]
+    exclude = set(ctx["exclude"])
+    if include_friends:
+        exclude -= set(friends)
+        exclude.add(uid)
+        pool = pool + len(friends)
+    via = _intermediaries(friends, fanout, max_degree, max_paths)
+    if not via:
+        return []
+    rows = g.read("graph/suggestions/list_candidates", via=via, exclude={u: True for u in exclude}, pool=pool)
+    if not rows:
+        return []
+    mine = g.read("graph/suggestions/get_viewer_memberships", uid=uid)
+    mine = mine[0] if mine else {"groups": [], "lists": [], "owned": []}
+    my_groups = {gr["uid"]: gr["name"] for gr in mine["groups"] or []}
+    my_lists, owned = set(mine["lists"] or []), set(mine["owned"] or [])
+    feats = {r["uid"]: r for r in g.read("graph/suggestions/list_candidate_features", uid=uid,
+                                         uids=[r["uid"] for r in rows])}
+    my_degree = len(friends) if not ctx["cut"] else max(len(friends), scan)
+    out = []
+    for r in rows:
+        f = feats.get(r["uid"])
+        if f is None:
+            continue
+        is_friend = r["uid"] in friends
+        if not include_friends and (f["excluded"] or f["friend_requests_from"] == "nobody"):
+            continue
+        lists = set(f["lists"] or [])
+        shared = [my_groups[gid] for gid in (f["groups"] or []) if gid in my_groups]
+        out.append({"uid": r["uid"], "username": r["username"], "display_name": r["display_name"],
+                    "mutual": r["mutual"], "ra": r["ra"], "aa": r["aa"], "degree": f["degree"],
+                    "my_degree": my_degree, "co_lists": len(lists & my_lists), "in_my_lists": len(lists & owned),
+                    "shared_groups": len(shared), "groups_named": sorted(shared)[:1],
+                    "follows_me": bool(f["follows_me"]) and not is_friend,
+                    "interactions": _interaction_total(f["interactions"]),
+                    "sample": r["sample"], "friend": is_friend})
+    return out
+
+
+def reasons(c: dict) -> list[str]:
+    """The reasons shown for candidate ``c``, strongest first."""
+    out = [reason(c["mutual"], c["sample"])]
+    if c.get("groups_named"):
+        out.append(f"also in {c['groups_named'][0]}")
+    if c.get("follows_me"):
+        out.append("follows you")
+    return out
+
+
+def compute(uid: str, **bounds) -> list[dict]:
+    """The ranked suggestions of ``uid`` from the graph (at most ``MAX_SUGGESTIONS``),
+    best first: ``[{uid, username, display_name, mutual_friends, score, reason,
+    reasons}]``; ``score`` is the model's log-odds (the fallback's score before
+    any model, :mod:`socialgraph.graph.suggestions_model`), rounded to 6 places.
+    ``bounds``: ``scan``, ``fanout``, ``max_degree``, ``max_paths``, ``pool``
+    (the module constants by default)."""
+    model = suggestions_model.current()
+    ranked = []
+    for c in candidates(uid, **bounds):
+        ranked.append((round(suggestions_model.score(c, model), 6), c))
+    ranked.sort(key=lambda t: (-t[0], t[1]["uid"]))
+    out = []
+    for s, c in ranked[:MAX_SUGGESTIONS]:
+        rs = reasons(c)
+        out.append({"uid": c["uid"], "username": c["username"], "display_name": c["display_name"],
+                    "mutual_friends": c["mutual"], "score": s, "reason": rs[0], "reasons": rs})
+    return out
 
 
 def is_heavy(uid: str) -> bool:
@@ -88,22 +246,25 @@ def _ranked(uid: str) -> list[dict]:
 
 def suggest(uid: str, cursor: str | None = None, limit: int | None = None) -> Page:
     """A page of ``uid``'s friend suggestions, best first: items ``{uid,
-    username, display_name, mutual_friends, reason}``; keyset cursor on
-    (mutual friends, uid). At most ``MAX_SUGGESTIONS`` in all.
+    username, display_name, mutual_friends, score, reason, reasons}``; keyset
+    cursor on (score, uid). At most ``MAX_SUGGESTIONS`` in all.
     Raises :class:`~socialgraph.core.errors.MalformedRequest` for a bad cursor."""
 
     limit = clamp_limit(limit)
-    key = decode_cursor(cursor, "m", "uid")
+    key = decode_cursor(cursor, "s", "uid")
     hidden = blocked_either_way(uid)
     items = [i for i in _ranked(uid) if i["uid"] not in hidden]
     if key:
-        m, after = key["m"], str(key["uid"])
-        items = [i for i in items if i["mutual_friends"] < m or (i["mutual_friends"] == m and i["uid"] > after)]
+        try:
+            sc, after = float(key["s"]), str(key["uid"])
+        except (TypeError, ValueError):
+            raise MalformedRequest("invalid cursor", errors=[{"field": "cursor", "message": "not a cursor"}])
+        items = [i for i in items if i.get("score", 0) < sc or (i.get("score", 0) == sc and i["uid"] > after)]
     page = items[:limit]
     next_cursor = None
     if len(items) > limit:
         last = page[-1]
-        next_cursor = encode_cursor({"m": last["mutual_friends"], "uid": last["uid"]})
+        next_cursor = encode_cursor({"s": last.get("score", 0), "uid": last["uid"]})
     return Page(page, next_cursor)
 
 
