@@ -53,9 +53,12 @@ import math
 from flask import current_app
 
 from socialgraph import stores
-from socialgraph.core.errors import MalformedRequest
+from socialgraph.core import clock
+from socialgraph.core.areas import ExportContext, register_area
+from socialgraph.core.errors import MalformedRequest, ValidationFailed
 from socialgraph.core.pagination import Page, clamp_limit, decode_cursor, encode_cursor
 from socialgraph.graph import suggestions_model
+from socialgraph.graph.people import resolve_uid
 from socialgraph.graph.relations import blocked_either_way
 from socialgraph.stores import readcache
 
@@ -233,6 +236,18 @@ def precompute(uid: str) -> int:
     return len(items)
 
 
+def precompute_heavy(source: str | None = None) -> dict:
+    """Precompute the suggestions of every heavy user of ``source`` (the
+    after-import job's work, ``jobs.graph.precompute_heavy_suggestions``),
+    most friends first. Returns ``{"users": n}``."""
+    threshold = int(current_app.config.get("SUGGESTIONS_HEAVY_FRIENDS", 100))
+    rows = stores.graph().read("graph/suggestions/list_training_users", source=source)
+    heavy = sorted((r for r in rows if r["friends"] >= threshold), key=lambda r: (-r["friends"], r["uid"]))
+    for r in heavy:
+        precompute(r["uid"])
+    return {"users": len(heavy)}
+
+
 def _ranked(uid: str) -> list[dict]:
     """The cached ranking, else computed and cached (every user: the
     friends-of-friends expansion costs the graph tens to hundreds of ms; the
@@ -268,6 +283,26 @@ def suggest(uid: str, cursor: str | None = None, limit: int | None = None) -> Pa
     return Page(page, next_cursor)
 
 
+def dismiss(uid: str, username: str) -> dict:
+    """Never suggest ``username`` to ``uid`` again (``DELETE /me/suggestions/{username}``):
+    ``(uid)-[:DISMISSED_SUGGESTION {created_at}]->(them)``, idempotent, in the
+    data export; drops ``uid``'s cached suggestions. Returns ``{"dismissed":
+    username, "created": bool}``. Raises :class:`~socialgraph.core.errors.NotFound`
+    for an unknown user and :class:`ValidationFailed` for oneself."""
+    other = resolve_uid(username)
+    if other == uid:
+        raise ValidationFailed("not possible with yourself", errors=[{"field": "username", "message": "is yourself"}])
+    rows = stores.graph().write("graph/suggestions/create_dismissal", viewer=uid, dismissed=other,
+                                created_at=clock.now())
+    forget(uid)
+    return {"dismissed": username, "created": bool(rows and rows[0]["created"])}
+
+
+def dismissals(uid: str) -> list[dict]:
+    """``[{uid, username, created_at}]`` of the suggestions ``uid`` dismissed, newest first."""
+    return stores.graph().read("graph/suggestions/list_dismissals", uid=uid)
+
+
 def forget(*uids: str) -> None:
     """Drop cached suggestions of ``uids`` (Redis away: their TTL bounds staleness)."""
     if not uids:
@@ -276,22 +311,35 @@ def forget(*uids: str) -> None:
     readcache.invalidate(*[CACHE_KEY.format(uid=u) for u in uids])
 
 
-def graph_changed(a: str, b: str, friendship: bool) -> dict:
+def graph_changed(a: str, b: str, friendship: bool, passive: bool = False) -> dict:
     """Invalidate after a change between ``a`` and ``b`` (the job's work).
 
     Drops the caches of both, and, for a friendship change, of their friends;
-    recomputes the heavy ones among ``a`` and ``b`` at once. Returns
-    ``{"dropped": n, "precomputed": n}``. Idempotent.
+    recomputes the heavy ones among ``a`` and ``b`` at once. ``passive``: a
+    change only ``a`` chose that rules nobody out for ``b`` (a follow, a
+    follow request, a mute): ``b``'s copy is left as it is, so a hub followed
+    by thousands is not recomputed thousands of times ("follows you" catches
+    up at the copy's expiry). Returns ``{"dropped": n, "precomputed": n}``. Idempotent.
     """
-    affected = {a, b}
+    affected = {a} if passive else {a, b}
     if friendship:
         g = stores.graph()
         for uid in (a, b):
             affected |= {r["uid"] for r in g.read("graph/friends/list_friend_uids", uid=uid)}
     forget(*affected)
     precomputed = 0
-    for uid in (a, b):
+    for uid in ((a,) if passive else (a, b)):
         if is_heavy(uid):
             precompute(uid)
             precomputed += 1
     return {"dropped": len(affected), "precomputed": precomputed}
+
+
+def _export(ctx: ExportContext) -> None:
+    """The data archive's ``suggestions.json``: the suggestions the user dismissed
+    (the relationships go with the user node on deletion)."""
+    ctx.add_json("suggestions.json", {"dismissed": [{"username": d["username"], "created_at": d["created_at"]}
+                                                    for d in dismissals(ctx.uid)]})
+
+
+register_area("suggestions", order=82, export=_export)
