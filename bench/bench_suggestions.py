@@ -205,8 +205,12 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=23)
     ap.add_argument("--data-dir", default=None, help="keep the servers' data here and reuse it")
     ap.add_argument("--load-only", action="store_true")
+    ap.add_argument("--stack-env", default=None,
+                    help="JSON file of SG_* variables of servers already running on --data-dir (skip starting them)")
     ap.add_argument("--no-baselines", action="store_true")
-    ap.add_argument("--bounds", default="", help="also score these bound settings: 'fanout:degree,...' (e.g. 200:1000)")
+    ap.add_argument("--bounds", default="", help="also score these bounds: 'fanout:max_degree:max_paths,...'")
+    ap.add_argument("--kind", default="logistic", choices=["lambdarank", "logistic"])
+    ap.add_argument("--train-users", type=int, default=300, help="users the model is trained from")
     args = ap.parse_args()
     graphs = [g for g in args.graphs.split(",") if g]
 
@@ -217,7 +221,10 @@ def main() -> None:
 
     root = Path(args.data_dir).absolute() if args.data_dir else Path(tempfile.mkdtemp(prefix="sg-suggest-"))
     root.mkdir(parents=True, exist_ok=True)
-    stack = LocalStack(root=root, graph_heap="1g").start()
+    if args.stack_env:
+        stack = _Attached(json.loads(Path(args.stack_env).read_text()))
+    else:
+        stack = LocalStack(root=root, graph_heap="1g").start()
     result: dict = {"started": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()), "seed": args.seed,
                     "users": args.users, "graphs": {}}
     try:
@@ -252,8 +259,21 @@ def main() -> None:
         print_table(result)
 
 
+class _Attached:
+    """Servers started by someone else (``--stack-env``): their variables, nothing to stop."""
+
+    def __init__(self, env: dict):
+        self._env = env
+
+    def env(self) -> dict:
+        return self._env
+
+    def stop(self) -> None:
+        return None
+
+
 def run_graph(name, train, hidden, args, stores) -> dict:
-    from socialgraph.graph import suggestions, suggestions_model
+    from socialgraph.graph import suggestions, suggestions_model, suggestions_training
     from socialgraph.importers import import_uid
 
     src = source_of(name)
@@ -282,13 +302,6 @@ def run_graph(name, train, hidden, args, stores) -> dict:
             out["quality"][method] = metrics(rankings, truths)
         print(f"{name}: baselines in {time.perf_counter() - t:.1f} s", flush=True)
 
-    # the model, trained by the project's trainer on the loaded (90 %) graph
-    t = time.perf_counter()
-    model = suggestions_model.train(source=src, seed=args.seed)
-    out["model"] = {k: model[k] for k in ("version", "kind", "metrics", "samples") if k in model}
-    out["model"]["train_s"] = round(time.perf_counter() - t, 1)
-    print(f"{name}: model {out['model']}", flush=True)
-
     def ours(settings=None):
         rankings, ms = [], []
         for u in users:
@@ -298,15 +311,29 @@ def run_graph(name, train, hidden, args, stores) -> dict:
             rankings.append([node_of.get(i["uid"]) for i in items[:K]])
         return rankings, ms
 
-    rankings, ms = ours()
-    out["quality"]["ours"] = {**metrics(rankings, truths), "compute_p50_ms": round(percentile(ms, 50), 1),
-                              "compute_p95_ms": round(percentile(ms, 95), 1)}
+    def scored(label, settings=None):
+        r, ms = ours(settings)
+        out["quality"][label] = {**metrics(r, truths), "compute_p50_ms": round(percentile(ms, 50), 1),
+                                 "compute_p95_ms": round(percentile(ms, 95), 1)}
+        print(f"{name}: {label}: {out['quality'][label]}", flush=True)
+
+    # before any model: the documented fallback
+    stores.mongo()[suggestions_model.COLLECTION].delete_many({})
+    suggestions_model.forget_cached()
+    scored("ours, fallback (no model)")
+    # the model, trained by the project's trainer on the loaded (90 %) graph
+    t = time.perf_counter()
+    model = suggestions_training.train(source=src, seed=args.seed, users=args.train_users, kind=args.kind)
+    out["model"] = {k: model[k] for k in ("version", "kind", "metrics", "samples") if k in model}
+    if "coef" in model:
+        out["model"]["coef"] = dict(zip(model["features"], [round(c, 3) for c in model["coef"]]))
+    out["model"]["train_s"] = round(time.perf_counter() - t, 1)
+    print(f"{name}: model {out['model']}", flush=True)
+    scored(f"ours ({model['kind']})")
     for bound in [b for b in args.bounds.split(",") if b]:
-        fan, deg = (int(x) for x in bound.split(":"))
-        r2, ms2 = ours({"fanout": fan, "max_degree": deg})
-        out["quality"][f"ours fanout={fan} degree<={deg}"] = {
-            **metrics(r2, truths), "compute_p50_ms": round(percentile(ms2, 50), 1),
-            "compute_p95_ms": round(percentile(ms2, 95), 1)}
+        fan, deg, paths = (int(x) for x in bound.split(":"))
+        scored(f"ours, fanout {fan}, degree <= {deg}, paths <= {paths}",
+               {"fanout": fan, "max_degree": deg, "max_paths": paths})
 
     # latency: 100 highest-degree and 100 random users
     lat = {}

@@ -2,21 +2,20 @@
 
 Algorithm (README "Friend suggestions"):
 
-1. **Context**: one pass over the viewer's own relationships
-   (``graph/suggestions/list_viewer_context``, at most ``scan`` rows): friends
-   (the intermediaries, with ``since``), and everyone ruled out: the viewer,
-   friends, users they follow, pending friend requests either way, follow
-   requests they sent, blocks either way, users they mute and suggestions
-   they dismissed (``DELETE /me/suggestions/{username}``). Followers are kept
-   for the "follows you" feature.
+1. **Context**: the viewer's own relationships, as lists in one row
+   (``graph/suggestions/list_viewer_context``): friends (the intermediaries)
+   and everyone ruled out: the viewer, friends, users they follow, pending
+   friend requests either way, follow requests they sent, blocks either
+   way, users they mute and suggestions they dismissed
+   (``DELETE /me/suggestions/{username}``).
 2. **Bounded candidate generation by the score's own math**: a candidate's
    resource-allocation score is the sum over mutual friends ``f`` of
    ``1/k(f)`` (T. Zhou, L. Lü and Y.-C. Zhang, "Predicting missing links via
    local information", Eur. Phys. J. B 71, 2009), so an intermediary with
    ``k`` friends adds at most ``1/k`` to any candidate while costing ``k``
    expansions. Intermediaries with more than ``max_degree`` friends are
-   skipped; of the rest at most ``fanout`` (the newest friendships first) are
-   considered, and they are expanded cheapest-first until ``max_paths``
+   skipped; at most ``fanout`` friends are considered (a sample seeded by the
+   viewer's uid beyond that), and they are expanded cheapest-first until ``max_paths``
    friend-of-friend paths. For users under those bounds (everyone but hubs)
    the candidate set and its counts are exact.
 3. **Features** of the best ``pool`` by resource allocation
@@ -49,6 +48,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import random
 
 from flask import current_app
 
@@ -69,11 +69,10 @@ MAX_SUGGESTIONS = 200
 
 #: bounds of the candidate generation (README "Friend suggestions"; the
 #: benchmark, bench/bench_suggestions.py, reports what each costs in precision)
-SCAN = 5000          # the viewer's own relationships read
-FANOUT = 1000        # intermediaries considered (newest friendships first)
-MAX_DEGREE = 5000    # intermediaries with more friends are skipped (add <= 1/5000 each)
-MAX_PATHS = 20000    # friend-of-friend paths expanded, cheapest intermediaries first
-POOL = 100           # candidates featurised and ranked by the model
+FANOUT = 300         # intermediaries considered (a seeded sample of the friends beyond it)
+MAX_DEGREE = 2000    # intermediaries with more friends are skipped (add <= 1/2000 each)
+MAX_PATHS = 6000     # friend-of-friend paths expanded, cheapest intermediaries first
+POOL = 60            # candidates featurised and ranked by the model
 
 
 def reason(mutual: int, sample: list[str]) -> str:
@@ -91,46 +90,34 @@ def reason(mutual: int, sample: list[str]) -> str:
     return f"{mutual} {noun}: {listed}"
 
 
-def _context(uid: str, scan: int) -> dict:
-    """The viewer's friends (``{uid: {username, since}}``), excluded uids,
-    followers, and whether the scan was cut by its bound."""
-    rows = stores.graph().read("graph/suggestions/list_viewer_context", uid=uid, scan=scan)
-    friends: dict[str, dict] = {}
-    exclude: set[str] = {uid}
-    followers: set[str] = set()
-    for r in rows:
-        t, out, o = r["type"], r["out"], r["uid"]
-        if t == "FRIENDS_WITH":
-            friends[o] = {"username": r["username"], "since": r["since"]}
-            exclude.add(o)
-        elif t == "FOLLOWS" and not out:
-            followers.add(o)
-        elif t in ("FRIEND_REQUEST", "BLOCKS") or out:
-            exclude.add(o)
-    return {"friends": friends, "exclude": exclude, "followers": followers, "cut": len(rows) >= scan}
+def _context(uid: str) -> dict:
+    """The viewer's friends and everyone excluded (step 1)."""
+    rows = stores.graph().read("graph/suggestions/list_viewer_context", uid=uid)
+    if not rows:
+        return {"friends": [], "exclude": {uid}}
+    r = rows[0]
+    friends = sorted(set(r["friends"] or []))
+    return {"friends": friends, "exclude": {uid, *friends, *(r["sent"] or []), *(r["either"] or [])}}
 
 
-def _since_key(v) -> str:
-    return str(v) if v is not None else ""
-
-
-def _intermediaries(friends: dict[str, dict], fanout: int, max_degree: int, max_paths: int) -> list[dict]:
-    """The friends expanded, as ``list_candidates`` ``$via`` rows (the bounds of step 2)."""
-    chosen = sorted(friends, key=lambda f: (_since_key(friends[f]["since"]), f), reverse=True)[:fanout]
+def _intermediaries(uid: str, friends: list[str], fanout: int, max_degree: int, max_paths: int) -> list[dict]:
+    """The friends expanded, as ``list_candidates`` ``$via`` rows (the bounds of
+    step 2): a seeded sample of ``fanout`` friends (all of them below it),
+    without those with more than ``max_degree`` friends, cheapest first up to
+    ``max_paths`` paths."""
+    chosen = friends if len(friends) <= fanout else sorted(random.Random(uid).sample(friends, fanout))
     if not chosen:
         return []
-    degrees = {r["uid"]: r["degree"] for r in
-               stores.graph().read("graph/suggestions/list_intermediary_degrees", uids=chosen)}
+    rows = stores.graph().read("graph/suggestions/list_intermediary_degrees", uids=chosen)
+    triples = sorted(((k, f, name) for f, name, k in (rows[0]["degrees"] if rows else [])))
     via, paths = [], 0
-    for f in sorted(chosen, key=lambda f: (degrees.get(f, 0), f)):
-        k = degrees.get(f, 0)
+    for k, f, name in triples:
         if k < 2 or k > max_degree:
-            continue  # a friend with only the viewer reaches nobody; a hub adds <= 1/k
+            continue  # a friend with only the viewer reaches nobody; a hub adds <= 1/k to any score
         if paths + k > max_paths:
             break
         paths += k
-        via.append({"uid": f, "username": friends[f]["username"], "ra": 1.0 / k, "aa": 1.0 / math.log(k),
-                    "since": friends[f]["since"]})
+        via.append({"uid": f, "username": name, "ra": 1.0 / k, "aa": 1.0 / math.log(k)})
     return via
 
 
@@ -141,47 +128,50 @@ def _interaction_total(rows: list[dict]) -> float:
     return total
 
 
-def candidates(uid: str, *, include_friends: bool = False, scan: int = SCAN, fanout: int = FANOUT,
+def candidates(uid: str, *, hide: float = 0.0, fanout: int = FANOUT,
                max_degree: int = MAX_DEGREE, max_paths: int = MAX_PATHS, pool: int = POOL) -> list[dict]:
     """The featurised candidates of ``uid`` (steps 1-3), unranked:
     ``[{uid, username, display_name, mutual, ra, aa, degree, my_degree, co_lists,
     in_my_lists, shared_groups, groups_named, follows_me, interactions, sample,
-    friend}]``. ``include_friends`` keeps current friends (``friend``: True)
-    for training; the pool then grows by the viewer's friend count."""
+    friend}]``. ``hide`` (training only): that share of the viewer's
+    friendships (at least one, seeded by the uid) is treated as unknown, as
+    in the benchmark's protocol: those friends are neither intermediaries nor
+    excluded, and come back as candidates with ``friend``: True."""
     g = stores.graph()
-    ctx = _context(uid, scan)
+    ctx = _context(uid)
     friends = ctx["friends"]
-    exclude = set(ctx["exclude"])
-    if include_friends:
-        exclude -= set(friends)
-        exclude.add(uid)
-        pool = pool + len(friends)
-    via = _intermediaries(friends, fanout, max_degree, max_paths)
+    exclude = ctx["exclude"]
+    friend_set: set[str] = set()
+    if hide and friends:
+        friend_set = set(random.Random(uid).sample(friends, max(1, round(len(friends) * hide))))
+        friends = [f for f in friends if f not in friend_set]
+        exclude = exclude - friend_set
+    via = _intermediaries(uid, friends, fanout, max_degree, max_paths)
     if not via:
         return []
     rows = g.read("graph/suggestions/list_candidates", via=via, exclude={u: True for u in exclude}, pool=pool)
+    rows = rows[0]["candidates"] if rows else []
     if not rows:
         return []
     mine = g.read("graph/suggestions/get_viewer_memberships", uid=uid)
     mine = mine[0] if mine else {"groups": [], "lists": [], "owned": []}
     my_groups = {gr["uid"]: gr["name"] for gr in mine["groups"] or []}
     my_lists, owned = set(mine["lists"] or []), set(mine["owned"] or [])
-    feats = {r["uid"]: r for r in g.read("graph/suggestions/list_candidate_features", uid=uid,
-                                         uids=[r["uid"] for r in rows])}
-    my_degree = len(friends) if not ctx["cut"] else max(len(friends), scan)
+    feats = g.read("graph/suggestions/list_candidate_features", uid=uid, uids=[r["uid"] for r in rows])
+    feats = {f["uid"]: f for f in (feats[0]["features"] if feats else [])}
     out = []
     for r in rows:
         f = feats.get(r["uid"])
         if f is None:
             continue
-        is_friend = r["uid"] in friends
-        if not include_friends and (f["excluded"] or f["friend_requests_from"] == "nobody"):
+        is_friend = r["uid"] in friend_set
+        if not hide and f["friend_requests_from"] == "nobody":
             continue
         lists = set(f["lists"] or [])
         shared = [my_groups[gid] for gid in (f["groups"] or []) if gid in my_groups]
         out.append({"uid": r["uid"], "username": r["username"], "display_name": r["display_name"],
                     "mutual": r["mutual"], "ra": r["ra"], "aa": r["aa"], "degree": f["degree"],
-                    "my_degree": my_degree, "co_lists": len(lists & my_lists), "in_my_lists": len(lists & owned),
+                    "my_degree": len(friends), "co_lists": len(lists & my_lists), "in_my_lists": len(lists & owned),
                     "shared_groups": len(shared), "groups_named": sorted(shared)[:1],
                     "follows_me": bool(f["follows_me"]) and not is_friend,
                     "interactions": _interaction_total(f["interactions"]),
@@ -204,12 +194,11 @@ def compute(uid: str, **bounds) -> list[dict]:
     best first: ``[{uid, username, display_name, mutual_friends, score, reason,
     reasons}]``; ``score`` is the model's log-odds (the fallback's score before
     any model, :mod:`socialgraph.graph.suggestions_model`), rounded to 6 places.
-    ``bounds``: ``scan``, ``fanout``, ``max_degree``, ``max_paths``, ``pool``
+    ``bounds``: ``fanout``, ``max_degree``, ``max_paths``, ``pool``
     (the module constants by default)."""
     model = suggestions_model.current()
-    ranked = []
-    for c in candidates(uid, **bounds):
-        ranked.append((round(suggestions_model.score(c, model), 6), c))
+    cands = candidates(uid, **bounds)
+    ranked = [(round(sc, 6), c) for sc, c in zip(suggestions_model.scores(cands, model), cands)]
     ranked.sort(key=lambda t: (-t[0], t[1]["uid"]))
     out = []
     for s, c in ranked[:MAX_SUGGESTIONS]:

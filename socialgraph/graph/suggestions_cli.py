@@ -27,10 +27,11 @@ suggestions_cli = AppGroup("suggestions", help="Friend suggestions: model, inspe
 @click.option("--source", default=None, help="Only users of this import source (e.g. musae-github).")
 @click.option("--users", default=300, show_default=True, help="Seeded users whose candidates are the samples.")
 @click.option("--seed", default=23, show_default=True)
-def train_cmd(source, users, seed):
+@click.option("--kind", type=click.Choice(["lambdarank", "logistic"]), default="logistic", show_default=True)
+def train_cmd(source, users, seed, kind):
     """Learn the ranking model from the graph (friendships as labels) and store it with a new version."""
     try:
-        doc = suggestions_training.train(source=source, users=users, seed=seed)
+        doc = suggestions_training.train(source=source, users=users, seed=seed, kind=kind)
     except ValueError as exc:
         raise click.ClickException(str(exc))
     click.echo(json.dumps({k: doc[k] for k in ("version", "kind", "samples", "metrics", "params")}, default=str))
