@@ -22,6 +22,6 @@ LIMIT $limit
 RETURN s.username AS candidate, mutual, resource_allocation, adamic_adar, via[0..3] AS via,
        COUNT { (s)-[:FRIENDS_WITH]-(:User) } AS candidate_friends,
        EXISTS { (s)-[:FOLLOWS]->(me) } AS follows_me,
-       size([(s)-[:MEMBER_OF]->(g:Group) WHERE (me)-[:MEMBER_OF]->(g) | g]) AS shared_groups,
+       COUNT { (s)-[:MEMBER_OF]->(:Group)<-[:MEMBER_OF]-(me) } AS shared_groups,
        [(s)-[i:INTERACTED_WITH]-(me) | {reactions: i.reactions, comments: i.comments, mentions: i.mentions,
                                         shares: i.shares, messages: i.messages, last_at: i.last_at}] AS interactions
