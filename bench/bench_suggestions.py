@@ -15,7 +15,7 @@ friend), the top 10 suggestions are scored against that user's hidden edges:
 
 Ours is the project's code (``socialgraph.graph.suggestions.compute``) against
 the graph server; the model it uses is trained by the project's trainer
-(``socialgraph.graph.suggestions_model.train``, what ``socialgraph suggestions
+(``socialgraph.graph.suggestions_training.train``, what ``socialgraph suggestions
 train`` runs) on the loaded 90 % graph, never on the hidden edges. The six
 baselines are computed in memory on the same 90 % graph, from the same reader
 functions: common neighbours, Jaccard, Adamic-Adar, resource allocation,
