@@ -172,8 +172,18 @@ def connection(username):
 @blp.arguments(PageArgs, location="query")
 @blp.response(200, SuggestionPage)
 def friend_suggestions(args):
-    """People you may know: friends of friends ranked by mutual friends, with a reason."""
+    """People you may know: friends of friends ranked by a model learned from the graph
+    (resource allocation, mutual friends, shared groups and lists, follows, interactions), with reasons."""
     return _page(suggestions.suggest(current_uid(), args.get("cursor"), args["limit"]))
+
+
+@blp.route("/me/suggestions/<string:username>", methods=["DELETE"])
+@auth_required(blp)
+@blp.response(204)
+def dismiss_suggestion(username):
+    """Dismiss a suggestion: ``username`` is never suggested to you again
+    (idempotent; listed in the data export). 404 for an unknown user, 422 for yourself."""
+    suggestions.dismiss(current_uid(), username)
 
 
 # -- close friends and lists --------------------------------------------------

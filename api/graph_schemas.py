@@ -58,6 +58,9 @@ class FollowRequestOut(Schema):
 class SuggestionEntry(UserShort):
     mutual_friends = fields.Integer()
     reason = fields.String(metadata={"example": "3 mutual friends: ann, bob and 1 other"})
+    reasons = fields.List(fields.String(), metadata={"example": ["3 mutual friends: ann, bob and 1 other",
+                                                                 "also in Home Brewers", "follows you"]})
+    score = fields.Float(metadata={"description": "ranking score (log-odds of the model; higher first)"})
 
 
 class SuggestionPage(Schema):

@@ -5,16 +5,17 @@ from socialgraph.graph import suggestions
 
 from . import in_app
 
-#: event -> (payload key of one user, of the other, whether a friendship changed)
+#: event -> (payload key of the actor, of the other, whether a friendship changed,
+#: whether the other is passive: nothing is ruled out for them, see suggestions.graph_changed)
 _PAIRS = {
-    "friend.accepted": ("requester", "target", True),
-    "friend.removed": ("actor", "other", True),
-    "user.blocked": ("blocker", "blocked", True),
-    "friend.requested": ("requester", "target", False),
-    "follow.requested": ("requester", "target", False),
-    "user.muted": ("muter", "muted", False),
-    "user.followed": ("follower", "followee", False),
-    "user.unfollowed": ("follower", "followee", False),
+    "friend.accepted": ("requester", "target", True, False),
+    "friend.removed": ("actor", "other", True, False),
+    "user.blocked": ("blocker", "blocked", True, False),
+    "friend.requested": ("requester", "target", False, False),
+    "follow.requested": ("requester", "target", False, True),
+    "user.muted": ("muter", "muted", False, True),
+    "user.followed": ("follower", "followee", False, True),
+    "user.unfollowed": ("follower", "followee", False, True),
 }
 
 
@@ -28,5 +29,14 @@ def refresh_suggestions(uid: str) -> int:
 def suggestions_event(event: str, **payload: str) -> dict:
     """Subscriber of graph events: drop the suggestion caches the change
     affects and precompute those of heavy users (idempotent)."""
-    a_key, b_key, friendship = _PAIRS[event]
-    return suggestions.graph_changed(payload[a_key], payload[b_key], friendship)
+    a_key, b_key, friendship, passive = _PAIRS[event]
+    return suggestions.graph_changed(payload[a_key], payload[b_key], friendship, passive)
+
+
+@in_app
+def precompute_heavy_suggestions(source: str | None = None) -> dict:
+    """After an import: precompute and cache the suggestions of every heavy
+    user (at least ``SUGGESTIONS_HEAVY_FRIENDS`` friends) of ``source`` (all
+    sources when None), biggest first. Routed to the ``heavy`` queue: a bulk
+    job never delays the light ones. Idempotent. Returns ``{"users": n}``."""
+    return suggestions.precompute_heavy(source)

@@ -20,6 +20,7 @@ from socialgraph.content.media import cleanup_orphans
 from socialgraph.feeds.trends import schedule_next
 from socialgraph.importers.musae import import_musae_github
 from socialgraph.importers.snap import import_snap_facebook
+from socialgraph.graph.suggestions_cli import suggestions_cli
 from socialgraph.importers.stackexchange import import_stackexchange
 from socialgraph.stores.schema import ensure_all
 from socialgraph.stories.stories import purge_expired
@@ -46,6 +47,7 @@ def register_cli(app: Flask) -> None:
 
         stats = import_snap_facebook(path, batch=batch, progress=_progress)
         click.echo(f"\nsnap-facebook: {stats}")
+        stores.tasks().enqueue("jobs.graph.precompute_heavy_suggestions", "snap-facebook", job_timeout=3600)
 
     @imp.command("musae-github")
     @click.argument("directory", type=click.Path(exists=True, file_okay=False))
@@ -55,6 +57,7 @@ def register_cli(app: Flask) -> None:
 
         stats = import_musae_github(directory, batch=batch, progress=_progress)
         click.echo(f"\nmusae-github: {stats}")
+        stores.tasks().enqueue("jobs.graph.precompute_heavy_suggestions", "musae-github", job_timeout=3600)
 
     @imp.command("stackexchange")
     @click.argument("directory", type=click.Path(exists=True, file_okay=False))
@@ -141,6 +144,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(imp)
     app.cli.add_command(outbox)
     app.cli.add_command(stories_cli)
+    app.cli.add_command(suggestions_cli)
 
     @app.cli.command("doctor")
     @click.option("--repair", is_flag=True, help="Fix what can be fixed, then report what is left.")

@@ -1,18 +1,44 @@
 """Friend suggestions ("people you may know").
 
-Algorithm: friends of friends ranked by the number of mutual friends, ties
-by uid, the classic triadic-closure heuristic (M. Granovetter, "The Strength
-of Weak Ties", 1973; used as the "common neighbours" predictor in D.
-Liben-Nowell and J. Kleinberg, "The Link-Prediction Problem for Social
-Networks", 2007). Left out: the user, existing friends, users they follow,
-pending friend requests either way, follow requests they sent, blocks either
-way and users they mute (``cypher/graph/suggestions/list_friend_suggestions.cypher``).
-Each suggestion carries a reason such as "3 mutual friends: a, b and 1 other".
+Algorithm (README "Friend suggestions"):
+
+1. **Context**: the viewer's own relationships, as lists in one row
+   (``graph/suggestions/list_viewer_context``): friends (the intermediaries)
+   and everyone ruled out: the viewer, friends, users they follow, pending
+   friend requests either way, follow requests they sent, blocks either
+   way, users they mute and suggestions they dismissed
+   (``DELETE /me/suggestions/{username}``).
+2. **Bounded candidate generation by the score's own math**: a candidate's
+   resource-allocation score is the sum over mutual friends ``f`` of
+   ``1/k(f)`` (T. Zhou, L. Lü and Y.-C. Zhang, "Predicting missing links via
+   local information", Eur. Phys. J. B 71, 2009), so an intermediary with
+   ``k`` friends adds at most ``1/k`` to any candidate while costing ``k``
+   expansions. Intermediaries with more than ``max_degree`` friends are
+   skipped; at most ``fanout`` friends are considered (a sample seeded by the
+   viewer's uid beyond that), and they are expanded cheapest-first until ``max_paths``
+   friend-of-friend paths. For users under those bounds (everyone but hubs)
+   the candidate set and its counts are exact.
+3. **Features** of the best ``pool`` by resource allocation
+   (``graph/suggestions/list_candidate_features``): mutual friends, resource
+   allocation and Adamic-Adar sums (L. Adamic and E. Adar, "Friends and
+   neighbors on the Web", Social Networks 2003), both friend counts (the
+   preferential-attachment term), lists both are in and whether the viewer
+   listed the candidate, shared groups, "follows you", and interactions
+   (``INTERACTED_WITH`` both ways).
+4. **Ranking** in Python by the learned model of
+   :mod:`socialgraph.graph.suggestions_model` (trained by ``socialgraph
+   suggestions train``), or its documented fallback before any model exists.
+   Candidates whose ``friend_requests_from`` is ``nobody`` are left out (they
+   cannot be asked); ``friends_of_friends`` always holds for a candidate.
+
+Each suggestion carries reasons ("3 mutual friends: a, b and 1 other",
+"also in Home Brewers", "follows you"); ``reason`` is the first. Lists are
+private to their owners and never named in a reason.
 
 Heavy users (at least ``SUGGESTIONS_HEAVY_FRIENDS`` friends) get the ranked
 top ``MAX_SUGGESTIONS`` precomputed by an RQ job (``jobs.graph``) and cached
 in Redis (``sg:suggest:<uid>``, ``SUGGESTIONS_CACHE_SECONDS``); everyone else
-is computed on demand. A graph change drops the affected caches (the two
+is computed on demand and cached. A graph change drops the affected caches (the two
 users, and for friendship changes their friends, whose friends-of-friends
 changed) and re-queues the precomputation for heavy users involved; blocks
 are also filtered on every read, so a stale cache never shows a blocked user.
@@ -21,11 +47,18 @@ from __future__ import annotations
 
 import json
 import logging
+import math
+import random
 
 from flask import current_app
 
 from socialgraph import stores
+from socialgraph.core import clock
+from socialgraph.core.areas import ExportContext, register_area
+from socialgraph.core.errors import MalformedRequest, ValidationFailed
 from socialgraph.core.pagination import Page, clamp_limit, decode_cursor, encode_cursor
+from socialgraph.graph import suggestions_model
+from socialgraph.graph.people import resolve_uid
 from socialgraph.graph.relations import blocked_either_way
 from socialgraph.stores import readcache
 
@@ -33,6 +66,13 @@ log = logging.getLogger(__name__)
 
 CACHE_KEY = "sg:suggest:{uid}"
 MAX_SUGGESTIONS = 200
+
+#: bounds of the candidate generation (README "Friend suggestions"; the
+#: benchmark, bench/bench_suggestions.py, reports what each costs in precision)
+FANOUT = 300         # intermediaries considered (a seeded sample of the friends beyond it)
+MAX_DEGREE = 2000    # intermediaries with more friends are skipped (add <= 1/2000 each)
+MAX_PATHS = 6000     # friend-of-friend paths expanded, cheapest intermediaries first
+POOL = 60            # candidates featurised and ranked by the model
 
 
 def reason(mutual: int, sample: list[str]) -> str:
@@ -50,12 +90,122 @@ def reason(mutual: int, sample: list[str]) -> str:
     return f"{mutual} {noun}: {listed}"
 
 
-def compute(uid: str) -> list[dict]:
-    """The ranked suggestions of ``uid`` from the graph (at most ``MAX_SUGGESTIONS``):
-    ``[{uid, username, display_name, mutual_friends, reason}]``."""
-    rows = stores.graph().read("graph/suggestions/list_friend_suggestions", uid=uid, limit=MAX_SUGGESTIONS)
-    return [{"uid": r["uid"], "username": r["username"], "display_name": r["display_name"],
-             "mutual_friends": r["mutual"], "reason": reason(r["mutual"], r["sample"])} for r in rows]
+def _context(uid: str) -> dict:
+    """The viewer's friends and everyone excluded (step 1)."""
+    rows = stores.graph().read("graph/suggestions/list_viewer_context", uid=uid)
+    if not rows:
+        return {"friends": [], "exclude": {uid}}
+    r = rows[0]
+    friends = sorted(set(r["friends"] or []))
+    return {"friends": friends, "exclude": {uid, *friends, *(r["sent"] or []), *(r["either"] or [])}}
+
+
+def _intermediaries(uid: str, friends: list[str], fanout: int, max_degree: int, max_paths: int) -> list[dict]:
+    """The friends expanded, as ``list_candidates`` ``$via`` rows (the bounds of
+    step 2): a seeded sample of ``fanout`` friends (all of them below it),
+    without those with more than ``max_degree`` friends, cheapest first up to
+    ``max_paths`` paths."""
+    chosen = friends if len(friends) <= fanout else sorted(random.Random(uid).sample(friends, fanout))
+    if not chosen:
+        return []
+    rows = stores.graph().read("graph/suggestions/list_intermediary_degrees", uids=chosen)
+    triples = sorted(((k, f, name) for f, name, k in (rows[0]["degrees"] if rows else [])))
+    via, paths = [], 0
+    for k, f, name in triples:
+        if k < 2 or k > max_degree:
+            continue  # a friend with only the viewer reaches nobody; a hub adds <= 1/k to any score
+        if paths + k > max_paths:
+            break
+        paths += k
+        via.append({"uid": f, "username": name, "ra": 1.0 / k, "aa": 1.0 / math.log(k)})
+    return via
+
+
+def _interaction_total(rows: list[dict]) -> float:
+    total = 0.0
+    for i in rows or []:
+        total += sum(float(i.get(k) or 0) for k in ("reactions", "comments", "mentions", "shares", "messages"))
+    return total
+
+
+def candidates(uid: str, *, hide: float = 0.0, fanout: int = FANOUT,
+               max_degree: int = MAX_DEGREE, max_paths: int = MAX_PATHS, pool: int = POOL) -> list[dict]:
+    """The featurised candidates of ``uid`` (steps 1-3), unranked:
+    ``[{uid, username, display_name, mutual, ra, aa, degree, my_degree, co_lists,
+    in_my_lists, shared_groups, groups_named, follows_me, interactions, sample,
+    friend}]``. ``hide`` (training only): that share of the viewer's
+    friendships (at least one, seeded by the uid) is treated as unknown, as
+    in the benchmark's protocol: those friends are neither intermediaries nor
+    excluded, and come back as candidates with ``friend``: True."""
+    g = stores.graph()
+    ctx = _context(uid)
+    friends = ctx["friends"]
+    exclude = ctx["exclude"]
+    friend_set: set[str] = set()
+    if hide and friends:
+        friend_set = set(random.Random(uid).sample(friends, max(1, round(len(friends) * hide))))
+        friends = [f for f in friends if f not in friend_set]
+        exclude = exclude - friend_set
+    via = _intermediaries(uid, friends, fanout, max_degree, max_paths)
+    if not via:
+        return []
+    rows = g.read("graph/suggestions/list_candidates", via=via, exclude={u: True for u in exclude}, pool=pool)
+    rows = rows[0]["candidates"] if rows else []
+    if not rows:
+        return []
+    mine = g.read("graph/suggestions/get_viewer_memberships", uid=uid)
+    mine = mine[0] if mine else {"groups": [], "lists": [], "owned": []}
+    my_groups = {gr["uid"]: gr["name"] for gr in mine["groups"] or []}
+    my_lists, owned = set(mine["lists"] or []), set(mine["owned"] or [])
+    feats = g.read("graph/suggestions/list_candidate_features", uid=uid, uids=[r["uid"] for r in rows])
+    feats = {f["uid"]: f for f in (feats[0]["features"] if feats else [])}
+    out = []
+    for r in rows:
+        f = feats.get(r["uid"])
+        if f is None:
+            continue
+        is_friend = r["uid"] in friend_set
+        if not hide and f["friend_requests_from"] == "nobody":
+            continue
+        lists = set(f["lists"] or [])
+        shared = [my_groups[gid] for gid in (f["groups"] or []) if gid in my_groups]
+        out.append({"uid": r["uid"], "username": r["username"], "display_name": r["display_name"],
+                    "mutual": r["mutual"], "ra": r["ra"], "aa": r["aa"], "degree": f["degree"],
+                    "my_degree": len(friends), "co_lists": len(lists & my_lists), "in_my_lists": len(lists & owned),
+                    "shared_groups": len(shared), "groups_named": sorted(shared)[:1],
+                    "follows_me": bool(f["follows_me"]) and not is_friend,
+                    "interactions": _interaction_total(f["interactions"]),
+                    "sample": r["sample"], "friend": is_friend})
+    return out
+
+
+def reasons(c: dict) -> list[str]:
+    """The reasons shown for candidate ``c``, strongest first."""
+    out = [reason(c["mutual"], c["sample"])]
+    if c.get("groups_named"):
+        out.append(f"also in {c['groups_named'][0]}")
+    if c.get("follows_me"):
+        out.append("follows you")
+    return out
+
+
+def compute(uid: str, **bounds) -> list[dict]:
+    """The ranked suggestions of ``uid`` from the graph (at most ``MAX_SUGGESTIONS``),
+    best first: ``[{uid, username, display_name, mutual_friends, score, reason,
+    reasons}]``; ``score`` is the model's log-odds (the fallback's score before
+    any model, :mod:`socialgraph.graph.suggestions_model`), rounded to 6 places.
+    ``bounds``: ``fanout``, ``max_degree``, ``max_paths``, ``pool``
+    (the module constants by default)."""
+    model = suggestions_model.current()
+    cands = candidates(uid, **bounds)
+    ranked = [(round(sc, 6), c) for sc, c in zip(suggestions_model.scores(cands, model), cands)]
+    ranked.sort(key=lambda t: (-t[0], t[1]["uid"]))
+    out = []
+    for s, c in ranked[:MAX_SUGGESTIONS]:
+        rs = reasons(c)
+        out.append({"uid": c["uid"], "username": c["username"], "display_name": c["display_name"],
+                    "mutual_friends": c["mutual"], "score": s, "reason": rs[0], "reasons": rs})
+    return out
 
 
 def is_heavy(uid: str) -> bool:
@@ -75,6 +225,18 @@ def precompute(uid: str) -> int:
     return len(items)
 
 
+def precompute_heavy(source: str | None = None) -> dict:
+    """Precompute the suggestions of every heavy user of ``source`` (the
+    after-import job's work, ``jobs.graph.precompute_heavy_suggestions``),
+    most friends first. Returns ``{"users": n}``."""
+    threshold = int(current_app.config.get("SUGGESTIONS_HEAVY_FRIENDS", 100))
+    rows = stores.graph().read("graph/suggestions/list_training_users", source=source)
+    heavy = sorted((r for r in rows if r["friends"] >= threshold), key=lambda r: (-r["friends"], r["uid"]))
+    for r in heavy:
+        precompute(r["uid"])
+    return {"users": len(heavy)}
+
+
 def _ranked(uid: str) -> list[dict]:
     """The cached ranking, else computed and cached (every user: the
     friends-of-friends expansion costs the graph tens to hundreds of ms; the
@@ -88,23 +250,46 @@ def _ranked(uid: str) -> list[dict]:
 
 def suggest(uid: str, cursor: str | None = None, limit: int | None = None) -> Page:
     """A page of ``uid``'s friend suggestions, best first: items ``{uid,
-    username, display_name, mutual_friends, reason}``; keyset cursor on
-    (mutual friends, uid). At most ``MAX_SUGGESTIONS`` in all.
+    username, display_name, mutual_friends, score, reason, reasons}``; keyset
+    cursor on (score, uid). At most ``MAX_SUGGESTIONS`` in all.
     Raises :class:`~socialgraph.core.errors.MalformedRequest` for a bad cursor."""
 
     limit = clamp_limit(limit)
-    key = decode_cursor(cursor, "m", "uid")
+    key = decode_cursor(cursor, "s", "uid")
     hidden = blocked_either_way(uid)
     items = [i for i in _ranked(uid) if i["uid"] not in hidden]
     if key:
-        m, after = key["m"], str(key["uid"])
-        items = [i for i in items if i["mutual_friends"] < m or (i["mutual_friends"] == m and i["uid"] > after)]
+        try:
+            sc, after = float(key["s"]), str(key["uid"])
+        except (TypeError, ValueError):
+            raise MalformedRequest("invalid cursor", errors=[{"field": "cursor", "message": "not a cursor"}])
+        items = [i for i in items if i.get("score", 0) < sc or (i.get("score", 0) == sc and i["uid"] > after)]
     page = items[:limit]
     next_cursor = None
     if len(items) > limit:
         last = page[-1]
-        next_cursor = encode_cursor({"m": last["mutual_friends"], "uid": last["uid"]})
+        next_cursor = encode_cursor({"s": last.get("score", 0), "uid": last["uid"]})
     return Page(page, next_cursor)
+
+
+def dismiss(uid: str, username: str) -> dict:
+    """Never suggest ``username`` to ``uid`` again (``DELETE /me/suggestions/{username}``):
+    ``(uid)-[:DISMISSED_SUGGESTION {created_at}]->(them)``, idempotent, in the
+    data export; drops ``uid``'s cached suggestions. Returns ``{"dismissed":
+    username, "created": bool}``. Raises :class:`~socialgraph.core.errors.NotFound`
+    for an unknown user and :class:`ValidationFailed` for oneself."""
+    other = resolve_uid(username)
+    if other == uid:
+        raise ValidationFailed("not possible with yourself", errors=[{"field": "username", "message": "is yourself"}])
+    rows = stores.graph().write("graph/suggestions/create_dismissal", viewer=uid, dismissed=other,
+                                created_at=clock.now())
+    forget(uid)
+    return {"dismissed": username, "created": bool(rows and rows[0]["created"])}
+
+
+def dismissals(uid: str) -> list[dict]:
+    """``[{uid, username, created_at}]`` of the suggestions ``uid`` dismissed, newest first."""
+    return stores.graph().read("graph/suggestions/list_dismissals", uid=uid)
 
 
 def forget(*uids: str) -> None:
@@ -115,22 +300,35 @@ def forget(*uids: str) -> None:
     readcache.invalidate(*[CACHE_KEY.format(uid=u) for u in uids])
 
 
-def graph_changed(a: str, b: str, friendship: bool) -> dict:
+def graph_changed(a: str, b: str, friendship: bool, passive: bool = False) -> dict:
     """Invalidate after a change between ``a`` and ``b`` (the job's work).
 
     Drops the caches of both, and, for a friendship change, of their friends;
-    recomputes the heavy ones among ``a`` and ``b`` at once. Returns
-    ``{"dropped": n, "precomputed": n}``. Idempotent.
+    recomputes the heavy ones among ``a`` and ``b`` at once. ``passive``: a
+    change only ``a`` chose that rules nobody out for ``b`` (a follow, a
+    follow request, a mute): ``b``'s copy is left as it is, so a hub followed
+    by thousands is not recomputed thousands of times ("follows you" catches
+    up at the copy's expiry). Returns ``{"dropped": n, "precomputed": n}``. Idempotent.
     """
-    affected = {a, b}
+    affected = {a} if passive else {a, b}
     if friendship:
         g = stores.graph()
         for uid in (a, b):
             affected |= {r["uid"] for r in g.read("graph/friends/list_friend_uids", uid=uid)}
     forget(*affected)
     precomputed = 0
-    for uid in (a, b):
+    for uid in ((a,) if passive else (a, b)):
         if is_heavy(uid):
             precompute(uid)
             precomputed += 1
     return {"dropped": len(affected), "precomputed": precomputed}
+
+
+def _export(ctx: ExportContext) -> None:
+    """The data archive's ``suggestions.json``: the suggestions the user dismissed
+    (the relationships go with the user node on deletion)."""
+    ctx.add_json("suggestions.json", {"dismissed": [{"username": d["username"], "created_at": d["created_at"]}
+                                                    for d in dismissals(ctx.uid)]})
+
+
+register_area("suggestions", order=82, export=_export)

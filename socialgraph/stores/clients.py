@@ -100,7 +100,9 @@ class Stores:
     def tasks(self):
         def make():
             return TaskQueue(self.cache, self.mongo, self.config["RQ_QUEUE"], self.config["RQ_ASYNC"],
-                             routes={"jobs.feeds.": self.config["RQ_FEED_QUEUE"]})
+                             routes={"jobs.feeds.": self.config["RQ_FEED_QUEUE"],
+                                     # bulk precomputation (after imports) on the heavy-work lane
+                                     "jobs.graph.precompute_heavy_": "heavy"})
 
         return self._get("tasks", make)
 

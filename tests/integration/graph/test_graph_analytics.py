@@ -66,4 +66,11 @@ def test_every_analytics_query_runs(small):
     assert r["reciprocity"] == pytest.approx(r["reciprocated"] / r["follows"])
     checked.add("analytics/get_follow_reciprocity")
 
+    # suggestion candidates of b (friends a, c): d and e through a (4 friends)
+    rows = g.read("analytics/list_suggestion_candidates", username=names["b"], limit=10)
+    assert {r["candidate"]: (r["mutual"], round(r["resource_allocation"], 6)) for r in rows} == {
+        names["d"]: (1, 0.25), names["e"]: (1, 0.25)}
+    assert {r["candidate"]: r["candidate_friends"] for r in rows} == {names["d"]: 1, names["e"]: 3}
+    assert all(r["follows_me"] is False and r["shared_groups"] == 0 and r["via"] == [names["a"]] for r in rows)
+    checked.add("analytics/list_suggestion_candidates")
     assert checked == set(g.catalog.area("analytics")), "a new analytics query needs a check here"

@@ -1,0 +1,18 @@
+// Features of the candidates $uids for the viewer $uid, as one row, each
+// pattern starting at the candidate (ArcadeDB expands from the first node
+// written): friend count, whether they follow the viewer, the groups and
+// lists they are in (matched against the viewer's in Python), their
+// `friend_requests_from` setting, and the interactions between the two
+// (INTERACTED_WITH both ways). (UNWIND first: on ArcadeDB a MATCH, then an
+// UNWIND, then a MATCH returns no rows.) $uid, $uids
+UNWIND $uids AS cid
+MATCH (s:User {uid: cid}), (me:User {uid: $uid})
+RETURN collect({
+  uid: cid,
+  degree: COUNT { (s)-[:FRIENDS_WITH]-(:User) },
+  follows_me: EXISTS { (s)-[:FOLLOWS]->(me) },
+  groups: [(s)-[:MEMBER_OF]->(g:Group) | g.uid],
+  lists: [(s)<-[:INCLUDES]-(l:UserList) | l.uid],
+  friend_requests_from: coalesce(s.friend_requests_from, 'everyone'),
+  interactions: [(s)-[i:INTERACTED_WITH]-(me) | {reactions: i.reactions, comments: i.comments,
+                 mentions: i.mentions, shares: i.shares, messages: i.messages}]}) AS features

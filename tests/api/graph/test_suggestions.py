@@ -1,0 +1,220 @@
+"""Friend suggestions: ranking by resource allocation, reasons, dismissals,
+privacy settings, the cache after follows, the learned model and the CLI."""
+from __future__ import annotations
+
+import io
+import json
+import random
+import zipfile
+
+import pytest
+
+from socialgraph import stores
+from socialgraph.core import clock
+from socialgraph.core.areas import AREAS, ExportContext
+from socialgraph.graph import suggestions, suggestions_model, suggestions_training
+from socialgraph.importers import import_uid, write_friendship_graph
+
+PROBLEM = "application/problem+json"
+S = "/api/v1/me/suggestions"
+
+
+def befriend(a, b):
+    assert a.post(f"/api/v1/users/{b.username}/friend-request").status_code == 201
+    assert b.post(f"/api/v1/me/friend-requests/{a.username}/accept").status_code == 200
+
+
+def names(user, **q):
+    r = user.get(S, query_string=q)
+    assert r.status_code == 200, r.get_json()
+    return [i["username"] for i in r.get_json()["items"]]
+
+
+@pytest.fixture()
+def no_model(app):
+    """Suggestions ranked by the documented fallback (no stored model), restored after."""
+    with app.app_context():
+        db = stores.mongo()[suggestions_model.COLLECTION]
+        saved = list(db.find({}))
+        db.delete_many({})
+        suggestions_model.forget_cached()
+    yield
+    with app.app_context():
+        db.delete_many({})
+        if saved:
+            db.insert_many(saved)
+        suggestions_model.forget_cached()
+
+
+def test_resource_allocation_beats_raw_mutual_counts(make_user, no_model):
+    """c shares two hub friends with me, d two friends who know almost nobody:
+    common neighbours ties them; resource allocation (1/k per mutual friend)
+    puts d first, and the reason still names the mutual friends."""
+    me, h1, h2, q1, q2, c, d = (make_user(p) for p in ("ra_me", "ra_h1", "ra_h2", "ra_q1", "ra_q2", "ra_c", "ra_d"))
+    for f in (h1, h2, q1, q2):
+        befriend(me, f)
+    befriend(h1, c)
+    befriend(h2, c)
+    befriend(q1, d)
+    befriend(q2, d)
+    extra = [make_user("ra_x") for _ in range(3)]
+    for x in extra:  # h1 and h2 become hubs (5 friends each); q1, q2 have 2
+        befriend(h1, x)
+        befriend(h2, x)
+    page = me.get(S).get_json()["items"]
+    ranked = [i["username"] for i in page]
+    assert ranked.index(d.username) < ranked.index(c.username)
+    top = page[0]
+    assert top["username"] == d.username and top["mutual_friends"] == 2
+    assert top["reason"] in (f"2 mutual friends: {q1.username} and {q2.username}",
+                             f"2 mutual friends: {q2.username} and {q1.username}")
+    assert top["reasons"][0] == top["reason"] and isinstance(top["score"], float)
+    # scores are non-increasing and the keyset cursor walks the same order
+    scores = [i["score"] for i in page]
+    assert scores == sorted(scores, reverse=True)
+    walked, cursor = [], None
+    while True:
+        body = me.get(S, query_string={"limit": 2, **({"cursor": cursor} if cursor else {})}).get_json()
+        walked += [i["username"] for i in body["items"]]
+        cursor = body["next_cursor"]
+        if not cursor:
+            break
+    assert walked == ranked
+    r = me.get(S, query_string={"cursor": "eyJzIjogIngiLCAidWlkIjogMX0"})  # {"s": "x", "uid": 1}
+    assert r.status_code == 400 and r.mimetype == PROBLEM
+
+
+def test_reasons_shared_group_and_follows_you(make_user, no_model):
+    me, f, s = make_user("rg_me"), make_user("rg_f"), make_user("rg_s")
+    befriend(me, f)
+    befriend(f, s)
+    g = me.post("/api/v1/groups", json={"name": "Home Brewers", "description": "beer", "privacy": "public"})
+    assert g.status_code == 201, g.get_json()
+    assert s.post(f"/api/v1/groups/{g.get_json()['id']}/join").status_code in (200, 201)
+    assert s.put(f"/api/v1/users/{me.username}/follow").status_code in (200, 201)
+    item = me.get(S).get_json()["items"][0]
+    assert item["username"] == s.username
+    assert item["reasons"] == [f"1 mutual friend: {f.username}", "also in Home Brewers", "follows you"]
+
+
+def test_dismiss_is_permanent_idempotent_and_exported(app, make_user, no_model):
+    me, f, c, d = make_user("dm_me"), make_user("dm_f"), make_user("dm_c"), make_user("dm_d")
+    befriend(me, f)
+    befriend(f, c)
+    befriend(f, d)
+    assert set(names(me)) == {c.username, d.username}
+    r = me.delete(f"{S}/{c.username}")
+    assert r.status_code == 204
+    assert names(me) == [d.username]  # the cached copy was dropped
+    assert me.delete(f"{S}/{c.username}").status_code == 204  # idempotent
+    # a new path to c does not bring c back
+    g = make_user("dm_g")
+    befriend(me, g)
+    befriend(g, c)
+    assert c.username not in names(me)
+    # errors: unknown user, oneself
+    r = me.delete(f"{S}/nobody_by_that_name")
+    assert r.status_code == 404 and r.mimetype == PROBLEM
+    r = me.delete(f"{S}/{me.username}")
+    assert r.status_code == 422 and r.mimetype == PROBLEM
+    # unauthenticated
+    assert me.client.delete(f"{S}/{c.username}").status_code == 401
+    # the data archive lists it
+    area = next(a for a in AREAS if a.name == "suggestions")
+    buf = io.BytesIO()
+    with app.app_context(), zipfile.ZipFile(buf, "w") as zf:
+        area.export(ExportContext(me.uid, me.username, "http://testserver", zf))
+    dismissed = json.loads(zipfile.ZipFile(buf).read("suggestions.json"))["dismissed"]
+    assert [x["username"] for x in dismissed] == [c.username] and dismissed[0]["created_at"]
+
+
+def test_requests_blocks_and_friend_requests_from(app, make_user, no_model):
+    me, f, a, b, c = (make_user(p) for p in ("pr_me", "pr_f", "pr_a", "pr_b", "pr_c"))
+    befriend(me, f)
+    for x in (a, b, c):
+        befriend(f, x)
+    assert set(names(me)) == {a.username, b.username, c.username}
+    # a asks nobody's friendship: cannot be asked, so not suggested
+    assert a.patch("/api/v1/me/privacy", json={"friend_requests_from": "nobody"}).status_code == 200
+    # b sent me a friend request: pending either way is left out
+    assert b.post(f"/api/v1/users/{me.username}/friend-request").status_code == 201
+    # c blocks me
+    assert c.put(f"/api/v1/users/{me.username}/block").status_code in (200, 201, 204)
+    assert names(me) == []
+    # friends_of_friends holds for every candidate (they share a friend); another
+    # user's setting reaches a cached copy at its next computation
+    assert a.patch("/api/v1/me/privacy", json={"friend_requests_from": "friends_of_friends"}).status_code == 200
+    with app.app_context():
+        suggestions.forget(me.uid)
+    assert names(me) == [a.username]
+
+
+def test_a_follow_does_not_drop_the_followees_copy(app, make_user, no_model):
+    hub, f, s, fan = make_user("fh_hub"), make_user("fh_f"), make_user("fh_s"), make_user("fh_fan")
+    befriend(hub, f)
+    befriend(f, s)
+    assert names(hub) == [s.username]
+    key = suggestions.CACHE_KEY.format(uid=hub.uid)
+    with app.app_context():
+        assert stores.cache().get(key) is not None
+    assert fan.put(f"/api/v1/users/{hub.username}/follow").status_code in (200, 201)
+    with app.app_context():
+        assert stores.cache().get(key) is not None  # the hub's copy survives a new follower
+        fan_key = suggestions.CACHE_KEY.format(uid=fan.uid)
+        stores.cache().set(fan_key, "[]")
+    assert fan.delete(f"/api/v1/users/{hub.username}/follow").status_code in (200, 204)
+    with app.app_context():
+        assert stores.cache().get(fan_key) is None  # the follower's own copy is dropped
+
+
+def _community_graph(source: str, seed: int = 5) -> list[tuple[int, int]]:
+    """Four dense communities of 15 with a few bridges: a graph with clear link structure."""
+    rng = random.Random(seed)
+    edges = set()
+    for c in range(4):
+        members = list(range(c * 15, c * 15 + 15))
+        for i in members:
+            for j in members:
+                if i < j and rng.random() < 0.45:
+                    edges.add((i, j))
+    for _ in range(12):
+        a, b = rng.randrange(60), rng.randrange(60)
+        if a != b:
+            edges.add((min(a, b), max(a, b)))
+    return sorted(edges)
+
+
+def test_train_stores_a_versioned_model_used_at_serving(app, no_model):
+    source = f"test-suggest-{random.randrange(10**9)}"
+    edges = _community_graph(source)
+    with app.app_context():
+        users = [{"uid": import_uid(source, n), "username": f"ts{n}_{source[-6:]}", "display_name": f"T {n}",
+                  "source": source, "created_at": clock.now()} for n in range(60)]
+        write_friendship_graph(source, users, edges, clock.now(), 500)
+        me = import_uid(source, 0)
+        before = suggestions.compute(me)
+        assert suggestions_model.current() is None  # the fallback ranks before any model
+        assert before and all(i["mutual_friends"] >= 1 for i in before)
+        doc = suggestions_training.train(source=source, users=40, seed=1)
+        assert doc["version"] == 1 and doc["kind"] == "logistic-regression"
+        assert doc["metrics"]["positives"] > 0 and doc["metrics"]["auc"] is not None
+        doc2 = suggestions_training.train(source=source, users=40, seed=2, kind="lambdarank")
+        assert doc2["version"] == 2 and doc2["kind"] == "lightgbm-lambdarank"
+        model = suggestions_model.current()
+        assert model["version"] == 2
+        after = suggestions.compute(me)
+        assert {i["uid"] for i in after} == {i["uid"] for i in before}  # same candidates, re-ranked
+        expected = suggestions_model.scores(suggestions.candidates(me), model)
+        assert sorted((round(s, 6) for s in expected), reverse=True) == [i["score"] for i in after]
+        # the CLI prints the same ranking, keyed by username
+        out = app.test_cli_runner().invoke(args=["suggestions", "for", users[0]["username"], "--limit", "3", "--json"])
+        assert out.exit_code == 0, out.output
+        body = json.loads(out.output)
+        assert body["_model"] == {"version": 2, "kind": "lightgbm-lambdarank"}
+        assert [i["username"] for i in body[users[0]["username"]]] == [i["username"] for i in after[:3]]
+        assert all(i["reasons"] and "score" in i for i in body[users[0]["username"]])
+        bad = app.test_cli_runner().invoke(args=["suggestions", "for", "no_such_user_here", "--json"])
+        assert bad.exit_code != 0 and "no user named" in bad.output
+        trained = app.test_cli_runner().invoke(args=["suggestions", "train", "--source", source, "--users", "30"])
+        assert trained.exit_code == 0, trained.output
+        assert json.loads(trained.output)["version"] == 3
