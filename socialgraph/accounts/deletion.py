@@ -10,6 +10,9 @@ and checkpoints each finished step in MongoDB ``deletions``::
     {_id: uid, status: "pending" | "running" | "done", steps_done: [area],
      requested_at, finished_at, results: {area: counts}}
 
+Once done, the record is moved to ``_id: "sha256:<hex>"`` (a one-way hash of
+the uid, :func:`done_record_id`), so no store keeps the uid.
+
 A crash (store away, worker killed) leaves the steps done so far recorded;
 the job's RQ retries, or ``socialgraph accounts resume-deletions``, run it
 again and it continues with the first unfinished step. Every eraser is
@@ -31,10 +34,11 @@ until they expire (they hold only a time), so old tokens cannot be used.
 """
 from __future__ import annotations
 
+import hashlib
 import logging
 
 from socialgraph import stores
-from socialgraph.accounts import passwords, sessions, twofactor
+from socialgraph.accounts import login_monitor, passwords, sessions, twofactor
 from socialgraph.core import clock
 from socialgraph.core.areas import AREAS
 from socialgraph.core.errors import Conflict, NotFound
@@ -42,30 +46,48 @@ from socialgraph.core.errors import Conflict, NotFound
 log = logging.getLogger(__name__)
 
 
-def request_deletion(uid: str, password: str, code: str | None = None) -> dict:
+def request_deletion(uid: str, password: str, code: str | None = None, ip: str | None = None,
+                     user_agent: str | None = None) -> dict:
     """Start deleting the caller's account. Returns :func:`deletion_status`.
 
-    Raises :class:`InvalidCredentials` (wrong password or 2FA code).
+    Raises :class:`InvalidCredentials` (wrong password or 2FA code) and
+    :class:`RateLimited` (wrong tries are throttled like logins).
     """
 
     db = stores.mongo()
     doc = db.accounts.find_one({"_id": uid})
     if doc is None:
         raise NotFound("account not found")
-    passwords.check_password(doc, password)
-    if twofactor.is_enabled(doc):
-        twofactor.verify_code(uid, code or "")
+
+    def check():
+        passwords.check_password(doc, password)
+        if twofactor.is_enabled(doc):
+            twofactor.verify_code(uid, code or "")
+
+    login_monitor.guard_reauthentication(uid, ip, user_agent, check)
     db.accounts.update_one({"_id": uid}, {"$set": {"status": "deleting"}})
     db.deletions.update_one({"_id": uid}, {"$setOnInsert": {"status": "pending", "steps_done": [], "results": {},
                                                             "requested_at": clock.now()}}, upsert=True)
-    sessions.revoke_all(uid)
-    sessions.revoke_all_sessions(uid)
+    sessions.revoke_all(uid, reason="deleted")
+    sessions.revoke_all_sessions(uid, reason="deleted")
     stores.tasks().enqueue("jobs.accounts.delete_account", uid, job_id=f"delete-account-{uid}")
     return deletion_status(uid)
 
 
+def done_record_id(uid: str) -> str:
+    """The ``_id`` of a finished deletion's record: ``sha256:<hex of uid>``, so
+    the record proves the erasure happened without keeping the uid."""
+    return "sha256:" + hashlib.sha256(uid.encode()).hexdigest()
+
+
+def _find(uid: str) -> dict | None:
+    db = stores.mongo()
+    return db.deletions.find_one({"_id": uid}) or db.deletions.find_one({"_id": done_record_id(uid)})
+
+
 def deletion_status(uid: str) -> dict:
-    doc = stores.mongo().deletions.find_one({"_id": uid})
+    """``{status, steps_done}``. Raises :class:`NotFound`."""
+    doc = _find(uid)
     if doc is None:
         raise NotFound("no deletion for this account")
     return {"status": doc["status"], "steps_done": doc.get("steps_done", [])}
@@ -75,7 +97,7 @@ def run_deletion(uid: str) -> dict:
     """Run the remaining erasers of ``uid`` with a checkpoint after each (the job)."""
 
     db = stores.mongo()
-    doc = db.deletions.find_one({"_id": uid})
+    doc = _find(uid)
     if doc is None:
         raise Conflict("no deletion was requested for this account")
     if doc["status"] == "done":
@@ -89,8 +111,12 @@ def run_deletion(uid: str) -> dict:
         db.deletions.update_one({"_id": uid}, {"$addToSet": {"steps_done": area.name},
                                                "$set": {f"results.{area.name}": result}})
         log.info("deletion of %s: step %s done: %s", uid, area.name, result)
-    db.deletions.update_one({"_id": uid}, {"$set": {"status": "done", "finished_at": clock.now()}})
-    return db.deletions.find_one({"_id": uid})
+    # the finished record is kept under a hash of the uid: the uid itself must not remain
+    final = {**db.deletions.find_one({"_id": uid}), "status": "done", "finished_at": clock.now()}
+    final["_id"] = done_record_id(uid)
+    db.deletions.replace_one({"_id": final["_id"]}, final, upsert=True)
+    db.deletions.delete_one({"_id": uid})
+    return final
 
 
 def resume_pending(limit: int = 100) -> list[str]:

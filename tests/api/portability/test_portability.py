@@ -267,7 +267,7 @@ def test_account_deletion_clears_every_store_and_resumes(app, client, make_user,
         from socialgraph.accounts import deletion
 
         assert owner.uid in deletion.resume_pending()
-        done = stores.mongo().deletions.find_one({"_id": owner.uid})
+        done = deletion.deletion_status(owner.uid)
     assert done["status"] == "done" and done["steps_done"] == [a.name for a in portability.AREAS if a.erase]
     assert done["steps_done"][-5:] == ["lists", "graph", "security", "cache", "account"]
     after = _store_traces(app, owner.uid, owner.username, list_ids)
