@@ -5,8 +5,8 @@ JWTs) and their revocation.
 
 - MongoDB ``sessions``: ``{_id: sid, uid, created_at, last_used_at, ip,
   user_agent, expires_at, revoked_at}`` (TTL index on ``expires_at``). A
-  session is usable while ``revoked_at`` is ``None`` and ``expires_at`` is
-  in the future.
+  session is usable while ``revoked_at`` is ``None`` and the document exists
+  (its expiry is the refresh JWT's ``exp``; the TTL index then removes it).
 - MongoDB ``accounts.sessions_not_before`` (a date, millisecond precision):
   every session authenticated before it is dead (password reset,
   suspension, deletion). The account must also be ``status: "active"``.
@@ -167,10 +167,10 @@ def token_auth_ms(payload: dict) -> int:
 
 def _load(uid: str, sid: str) -> tuple[bool, int]:
     """From MongoDB: (session usable, cut-off ms); fills the cache."""
-    doc = _coll().find_one({"_id": sid}, {"uid": 1, "revoked_at": 1, "expires_at": 1})
+    # expiry is the JWT's own ``exp`` (same lifetime) and the TTL index removes the document
+    doc = _coll().find_one({"_id": sid}, {"uid": 1, "revoked_at": 1})
     acct = stores.mongo().accounts.find_one({"_id": uid}, {"status": 1, "sessions_not_before": 1})
     usable = bool(doc and doc.get("uid") == uid and doc.get("revoked_at") is None
-                  and _ms(doc["expires_at"]) > now_ms()
                   and acct and acct.get("status") == "active")
     not_before = _ms(acct["sessions_not_before"]) if acct and acct.get("sessions_not_before") else 0
     pipe = stores.cache().pipeline(transaction=False)
