@@ -81,8 +81,22 @@ def twofa_confirm(body):
 @blp.arguments(PasswordCodeIn)
 @blp.response(204)
 def twofa_disable(body):
-    """Turn 2FA off: needs the password and a code (TOTP or backup)."""
-    twofactor.disable(current_uid(), body["password"], body["code"])
+    """Turn 2FA off: needs the password and a code (TOTP or backup). Wrong tries
+    are throttled like logins (429 with ``Retry-After``)."""
+    twofactor.disable(current_uid(), body["password"], body["code"], *client_info())
+
+
+@blp.route("/me/2fa/backup-codes", methods=["POST"])
+@auth_required(blp)
+@blp.arguments(CodeIn)
+@blp.response(200, BackupCodesOut)
+@blp.alt_response(401, description="wrong or replayed code")
+@blp.alt_response(409, description="2FA is not on")
+@blp.alt_response(429, description="too many wrong codes (Retry-After)")
+def twofa_backup_codes(body):
+    """Replace every backup code with 10 new ones (shown once, kept hashed).
+    Needs a current TOTP code from the authenticator app; the old codes stop working."""
+    return twofactor.regenerate_backup_codes(current_uid(), body["code"], *client_info())
 
 
 @blp.route("/me/sessions", methods=["GET"])
@@ -122,10 +136,11 @@ def login_attempts():
 @blp.arguments(PasswordChangeIn)
 @blp.response(200, RevokedOut)
 @blp.alt_response(401, description="wrong current password")
+@blp.alt_response(429, description="too many wrong passwords: throttled like logins (Retry-After)")
 def change_password(body):
     """Change the password; every other session is ended (``revoked`` = how many)."""
     return {"revoked": accounts.change_password(current_uid(), body["current_password"], body["new_password"],
-                                                current_sid())}
+                                                current_sid(), *client_info())}
 
 
 @blp.route("/me/exports", methods=["POST"])
@@ -173,8 +188,9 @@ def get_import(import_id):
 @blp.arguments(DeleteAccountIn)
 @blp.response(202, DeletionOut)
 @blp.alt_response(401, description="wrong password or code")
+@blp.alt_response(429, description="too many wrong tries: throttled like logins (Retry-After)")
 def delete_account(body):
     """Delete your account everywhere (graph, documents, media, caches) by a resumable job.
     Needs the password (and a 2FA code when 2FA is on); every session ends at once."""
-    return deletion.request_deletion(current_uid(), body["password"], body.get("code"))
+    return deletion.request_deletion(current_uid(), body["password"], body.get("code"), *client_info())
 

@@ -1,6 +1,7 @@
 """``/api/v1/auth``: registration, email verification, tokens, password reset."""
 from __future__ import annotations
 
+from flask_jwt_extended import get_jwt
 from flask_smorest import Blueprint
 
 from socialgraph.accounts import service as accounts
@@ -90,7 +91,7 @@ def login(body):
 @blp.response(200, TokensOut)
 def refresh():
     """A new access token for the session of the refresh token in ``Authorization``."""
-    return accounts.refresh(current_uid(), current_sid())
+    return accounts.refresh(current_uid(), current_sid(), sessions.token_auth_ms(get_jwt()))
 
 
 @blp.route("/logout", methods=["POST"])

@@ -7,8 +7,8 @@ Where things live:
   never go to the graph.
 - Graph ``(:User {uid, username, display_name, bio, created_at})``: the
   public profile, created through neomodel (:mod:`socialgraph.stores.graph_models`).
-- Redis: revoked sessions (``sg:revoked-session:<sid>``) and the per-user
-  "not before" time that ends every session at once (password reset).
+- MongoDB ``sessions`` and ``accounts.sessions_not_before``: which sessions
+  are alive (:mod:`socialgraph.accounts.sessions`); Redis only caches it.
 
 Passwords are hashed with argon2id (``argon2-cffi`` defaults, the RFC 9106
 low-memory profile). Email and reset tokens are signed, expiring
@@ -187,7 +187,7 @@ def login(login_name: str, password: str, ip: str | None = None, user_agent: str
     doc = _accounts().find_one({"email": key} if "@" in key else {"username": key})
     account_key = doc["_id"] if doc else key
     try:
-        login_monitor.check_allowed(account_key, ip)
+        login_monitor.check_allowed(account_key, ip, login_monitor.is_known_device(doc, ip, user_agent))
     except RateLimited as exc:
         login_monitor.record(key, doc and doc["_id"], ip, user_agent, exc.extra.get("reason", "throttled"))
         raise
@@ -229,7 +229,8 @@ def login_mfa(mfa_token: str, code: str, ip: str | None = None, user_agent: str 
     except BadSignature:
         raise InvalidToken("the mfa_token is not valid")
     uid = data.get("uid")
-    login_monitor.check_allowed(uid, ip)
+    login_monitor.check_allowed(uid, ip, login_monitor.is_known_device(
+        _accounts().find_one({"_id": uid}, {"known_devices": 1}), ip, user_agent))
     try:
         method = twofactor.verify_code(uid, code)
     except (InvalidCredentials, NotFound):
@@ -241,9 +242,10 @@ def login_mfa(mfa_token: str, code: str, ip: str | None = None, user_agent: str 
 
 def _complete_login(uid: str, login_name: str, ip: str | None, user_agent: str | None) -> dict:
     sid = uuid.uuid4().hex
-    tokens = issue_tokens(uid, sid)
-    sessions.create(uid, sid, ip, user_agent)
-    login_monitor.note_success(uid)
+    at = clock.now()
+    sessions.create(uid, sid, ip, user_agent, at=at)
+    tokens = issue_tokens(uid, sid, auth_ms=int(at.timestamp() * 1000))
+    login_monitor.note_success(uid, ip)
     login_monitor.record(login_name, uid, ip, user_agent, "success")
     login_monitor.check_new_device(uid, ip, user_agent)
     return tokens
@@ -251,27 +253,33 @@ def _complete_login(uid: str, login_name: str, ip: str | None, user_agent: str |
 
 
 
-def change_password(uid: str, current_password: str, new_password: str, current_sid: str | None) -> int:
+def change_password(uid: str, current_password: str, new_password: str, current_sid: str | None,
+                    ip: str | None = None, user_agent: str | None = None) -> int:
     """Set a new password; every other session is revoked. Returns how many were.
 
-    Raises :class:`InvalidCredentials` (wrong current password) and
+    Raises :class:`InvalidCredentials` (wrong current password),
+    :class:`RateLimited` (too many wrong tries: the login throttle,
+    :func:`socialgraph.accounts.login_monitor.guard_reauthentication`) and
     :class:`ValidationFailed` (new password not acceptable, NIST SP 800-63B §5.1.1.2).
     """
 
     doc = _accounts().find_one({"_id": uid})
     if not doc:
         raise NotFound("account not found")
-    check_password(doc, current_password)
+    login_monitor.guard_reauthentication(uid, ip, user_agent, lambda: check_password(doc, current_password))
     validate_password(new_password, doc["username"], doc["email"])
     _accounts().update_one({"_id": uid}, {"$set": {"password_hash": _hasher.hash(new_password),
                                                    "password_changed_at": clock.now()}})
-    return sessions.revoke_all(uid, except_sid=current_sid)
+    return sessions.revoke_all(uid, except_sid=current_sid, reason="password-changed")
 
 
-def issue_tokens(uid: str, sid: str | None = None) -> dict:
-    """A new session (or the given one): access and refresh JWTs carrying ``sid``."""
+def issue_tokens(uid: str, sid: str | None = None, auth_ms: int | None = None) -> dict:
+    """Access and refresh JWTs of session ``sid`` (a new id if none), carrying
+    ``sid`` and ``auth_ms`` (the session's sign-in time, epoch ms; default now),
+    which :func:`socialgraph.accounts.sessions.is_token_revoked` compares with
+    the account's cut-off."""
     sid = sid or uuid.uuid4().hex
-    claims = {"sid": sid}
+    claims = {"sid": sid, "auth_ms": auth_ms if auth_ms is not None else sessions.now_ms()}
     cfg = current_app.config
     return {
         "access_token": create_access_token(identity=uid, additional_claims=claims),
@@ -281,13 +289,17 @@ def issue_tokens(uid: str, sid: str | None = None) -> dict:
     }
 
 
-def refresh(uid: str, sid: str) -> dict:
-    """A fresh access token for an unrevoked session."""
+def refresh(uid: str, sid: str, auth_ms: int) -> dict:
+    """A fresh access token for an unrevoked session (``auth_ms`` from the refresh token).
 
+    Checks the durable session in MongoDB (not only the cache) and that the
+    account exists and is active. Raises :class:`InvalidToken` otherwise."""
+
+    sessions.require_active(uid, sid, auth_ms)
     sessions.touch(sid)
     cfg = current_app.config
     return {
-        "access_token": create_access_token(identity=uid, additional_claims={"sid": sid}),
+        "access_token": create_access_token(identity=uid, additional_claims={"sid": sid, "auth_ms": auth_ms}),
         "token_type": "Bearer",
         "expires_in": int(cfg["JWT_ACCESS_TOKEN_EXPIRES"].total_seconds()),
     }
@@ -337,7 +349,7 @@ def confirm_password_reset(token: str, new_password: str) -> None:
         {"$set": {"password_hash": _hasher.hash(new_password), "password_changed_at": clock.now()}})
     if result.modified_count != 1:
         raise InvalidToken("the reset token is not valid or was already used")
-    revoke_all_sessions(doc["_id"])
+    revoke_all_sessions(doc["_id"], reason="password-reset")
 
 
 # -- profile ----------------------------------------------------------------

@@ -1,25 +1,91 @@
-"""Active sessions (one per login: the ``sid`` shared by its access and refresh JWTs).
+"""Active sessions (one per login: the ``sid`` shared by its access and refresh
+JWTs) and their revocation.
 
-MongoDB ``sessions``: ``{_id: sid, uid, created_at, last_used_at, ip,
-user_agent, expires_at, revoked_at}`` (TTL index on ``expires_at``). A
-revoked session is also put on the Redis blocklist
-(:func:`logout`), which is what the JWT check reads.
+**MongoDB is the truth, Redis a cache of it.**
+
+- MongoDB ``sessions``: ``{_id: sid, uid, created_at, last_used_at, ip,
+  user_agent, expires_at, revoked_at}`` (TTL index on ``expires_at``). A
+  session is usable while ``revoked_at`` is ``None`` and the document exists
+  (its expiry is the refresh JWT's ``exp``; the TTL index then removes it).
+- MongoDB ``accounts.sessions_not_before`` (a date, millisecond precision):
+  every session authenticated before it is dead (password reset,
+  suspension, deletion). The account must also be ``status: "active"``.
+- Redis caches the verdict: ``sg:session:<sid>`` (``"ok:<uid>"`` or
+  ``"revoked"``) and ``sg:not-before:<uid>`` (epoch ms, ``"0"`` for none).
+  A warm check (:func:`is_token_revoked`) is one ``MGET``; when either key is
+  missing (expired, evicted, FLUSHALL, a Redis restart without persistence)
+  the verdict is read from MongoDB and written back. A valid verdict is kept
+  only :data:`VALID_CACHE_SECONDS`, so even a cache write lost in a Redis
+  blip cannot keep a revoked session alive for longer than that.
+
+Every revocation writes MongoDB first, then the cache, then tells the
+listeners in :data:`REVOCATION_LISTENERS` (the real-time layer closes the
+session's WebSockets; :mod:`socialgraph.messaging.realtime` registers itself
+there, since accounts must not import messaging).
+
+Tokens carry ``sid`` and ``auth_ms`` (epoch ms of the sign-in that started
+the session; a refreshed access token keeps it), so the cut-off is compared
+with millisecond precision: signing in the same second as a password reset
+gives a working token.
 """
 from __future__ import annotations
+
+import logging
+from typing import Callable
 
 from flask import current_app
 
 from socialgraph import stores
 from socialgraph.core import clock
-from socialgraph.core.errors import NotFound
+from socialgraph.core.errors import InvalidToken, NotFound
+from socialgraph.core.pagination import as_utc
+
+log = logging.getLogger(__name__)
+
+SESSION_KEY = "sg:session:{sid}"
+NOT_BEFORE_KEY = "sg:not-before:{uid}"
+
+#: seconds a cached "this session is fine" verdict lives (a revoked one lives
+#: as long as a refresh token could)
+VALID_CACHE_SECONDS = 300
+
+#: ``listener(uid, sids, reason)`` called after sessions were revoked: ``sids``
+#: lists the sessions ended, ``None`` means every session of ``uid``
+#: authenticated before now. ``reason`` is ``logout``, ``revoked``,
+#: ``password-changed``, ``password-reset``, ``suspended`` or ``deleted``.
+#: Filled at import by higher packages (the WebSocket layer). A failing
+#: listener is logged, never raised: the revocation itself has happened.
+REVOCATION_LISTENERS: list[Callable[[str, list[str] | None, str], None]] = []
 
 
 def _coll():
     return stores.mongo().sessions
 
 
-def create(uid: str, sid: str, ip: str | None, user_agent: str | None) -> None:
-    now = clock.now()
+def _ms(value) -> int:
+    return int(as_utc(value).timestamp() * 1000)
+
+
+def now_ms() -> int:
+    """Epoch milliseconds of :func:`socialgraph.core.clock.now`."""
+    return _ms(clock.now())
+
+
+def _revoked_ttl() -> int:
+    return int(current_app.config["JWT_REFRESH_TOKEN_EXPIRES"].total_seconds())
+
+
+def _notify(uid: str, sids: list[str] | None, reason: str) -> None:
+    for listener in REVOCATION_LISTENERS:
+        try:
+            listener(uid, sids, reason)
+        except Exception:  # the sockets also re-check their token on their own
+            log.warning("session revocation listener %r failed for %s", listener, uid, exc_info=True)
+
+
+def create(uid: str, sid: str, ip: str | None, user_agent: str | None, at=None) -> None:
+    """Record a new session (``at``: its sign-in time, default now)."""
+    now = at or clock.now()
     _coll().insert_one({"_id": sid, "uid": uid, "created_at": now, "last_used_at": now, "ip": ip,
                         "user_agent": (user_agent or "")[:512], "revoked_at": None,
                         "expires_at": now + current_app.config["JWT_REFRESH_TOKEN_EXPIRES"]})
@@ -48,45 +114,99 @@ def revoke(uid: str, sid: str) -> None:
     doc = _coll().find_one({"_id": sid, "uid": uid, "revoked_at": None}, {"_id": 1})
     if doc is None:
         raise NotFound("session not found")
-    logout(sid)
+    logout(sid, uid=uid, reason="revoked")
 
 
-def revoke_all(uid: str, except_sid: str | None = None) -> int:
+def revoke_all(uid: str, except_sid: str | None = None, reason: str = "revoked") -> int:
     """Revoke every session of ``uid`` but ``except_sid``; returns how many."""
 
-    n = 0
-    for d in _coll().find({"uid": uid, "revoked_at": None, "_id": {"$ne": except_sid}}, {"_id": 1}):
-        logout(d["_id"])
-        n += 1
-    return n
+    sids = [d["_id"] for d in _coll().find({"uid": uid, "revoked_at": None, "_id": {"$ne": except_sid}},
+                                           {"_id": 1})]
+    if not sids:
+        return 0
+    _coll().update_many({"_id": {"$in": sids}, "revoked_at": None}, {"$set": {"revoked_at": clock.now()}})
+    pipe = stores.cache().pipeline(transaction=False)
+    for sid in sids:
+        pipe.set(SESSION_KEY.format(sid=sid), "revoked", ex=_revoked_ttl())
+    pipe.execute()
+    _notify(uid, sids, reason)
+    return len(sids)
 
 
-REVOKED_KEY = "sg:revoked-session:{sid}"
+def logout(sid: str, uid: str | None = None, reason: str = "logout") -> None:
+    """Revoke the session: its access and refresh tokens stop working at once
+    (MongoDB first, then the cache), and its WebSockets are closed."""
 
-
-NOT_BEFORE_KEY = "sg:not-before:{uid}"
-
-
-def logout(sid: str) -> None:
-    """Revoke the session: its access and refresh tokens stop working at once."""
-
-    ttl = int(current_app.config["JWT_REFRESH_TOKEN_EXPIRES"].total_seconds())
-    stores.cache().set(REVOKED_KEY.format(sid=sid), 1, ex=ttl)
+    if uid is None:
+        doc = _coll().find_one({"_id": sid}, {"uid": 1})
+        uid = doc["uid"] if doc else None
     mark_revoked(sid)
+    stores.cache().set(SESSION_KEY.format(sid=sid), "revoked", ex=_revoked_ttl())
+    if uid:
+        _notify(uid, [sid], reason)
+
+
+def revoke_all_sessions(uid: str, reason: str = "revoked") -> None:
+    """End every session of ``uid`` authenticated before now (the durable
+    cut-off ``accounts.sessions_not_before``, millisecond precision)."""
+    now = clock.now()
+    stores.mongo().accounts.update_one({"_id": uid}, {"$set": {"sessions_not_before": now}})
+    _coll().update_many({"uid": uid, "revoked_at": None, "created_at": {"$lt": now}},
+                        {"$set": {"revoked_at": now}})
+    stores.cache().set(NOT_BEFORE_KEY.format(uid=uid), _ms(now), ex=_revoked_ttl())
+    _notify(uid, None, reason)
+
+
+def token_auth_ms(payload: dict) -> int:
+    """The sign-in time of the token's session, epoch ms (old tokens: ``iat``)."""
+    value = payload.get("auth_ms")
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    return int(payload.get("iat", 0)) * 1000
+
+
+def _load(uid: str, sid: str) -> tuple[bool, int]:
+    """From MongoDB: (session usable, cut-off ms); fills the cache."""
+    # expiry is the JWT's own ``exp`` (same lifetime) and the TTL index removes the document
+    doc = _coll().find_one({"_id": sid}, {"uid": 1, "revoked_at": 1})
+    acct = stores.mongo().accounts.find_one({"_id": uid}, {"status": 1, "sessions_not_before": 1})
+    usable = bool(doc and doc.get("uid") == uid and doc.get("revoked_at") is None
+                  and acct and acct.get("status") == "active")
+    not_before = _ms(acct["sessions_not_before"]) if acct and acct.get("sessions_not_before") else 0
+    pipe = stores.cache().pipeline(transaction=False)
+    if usable:
+        pipe.set(SESSION_KEY.format(sid=sid), f"ok:{uid}", ex=VALID_CACHE_SECONDS)
+    else:
+        pipe.set(SESSION_KEY.format(sid=sid), "revoked", ex=_revoked_ttl())
+    pipe.set(NOT_BEFORE_KEY.format(uid=uid), not_before, ex=VALID_CACHE_SECONDS if not not_before else _revoked_ttl())
+    pipe.execute()
+    return usable, not_before
 
 
 def is_token_revoked(payload: dict) -> bool:
-    """True when the token's session was revoked or issued before the user's cut-off."""
+    """True when the token's session was revoked, expired or belongs to an
+    inactive account, or the session began before the account's cut-off.
+
+    Warm: one Redis ``MGET``. Cold (a key missing): two MongoDB reads, then
+    the cache is filled again."""
     sid = payload.get("sid")
     uid = payload.get("sub")
-    revoked, not_before = stores.cache().mget(
-        REVOKED_KEY.format(sid=sid), NOT_BEFORE_KEY.format(uid=uid))
-    if revoked:
+    if not sid or not uid:
         return True
-    return bool(not_before) and int(payload.get("iat", 0)) < int(not_before)
+    session, not_before = stores.cache().mget(SESSION_KEY.format(sid=sid), NOT_BEFORE_KEY.format(uid=uid))
+    if session == b"revoked":
+        return True
+    if session is None or not_before is None or session != f"ok:{uid}".encode():
+        usable, cut = _load(uid, sid)
+    else:
+        usable, cut = True, int(not_before)
+    return not usable or (cut > 0 and token_auth_ms(payload) < cut)
 
 
-def revoke_all_sessions(uid: str) -> None:
-    """End every session of ``uid`` issued before now."""
-    ttl = int(current_app.config["JWT_REFRESH_TOKEN_EXPIRES"].total_seconds())
-    stores.cache().set(NOT_BEFORE_KEY.format(uid=uid), int(clock.now().timestamp()) + 1, ex=ttl)
+def require_active(uid: str, sid: str, auth_ms: int) -> None:
+    """For ``refresh``: the durable session (MongoDB, not the cache) is
+    unrevoked and unexpired, the account exists and is active, and the session
+    began after the cut-off. Raises :class:`InvalidToken`."""
+    usable, cut = _load(uid, sid)
+    if not usable or (cut > 0 and auth_ms < cut):
+        raise InvalidToken("the session has ended; sign in again")

@@ -18,6 +18,9 @@ Stored on the MongoDB account document::
   (RFC 6238 §5.2: "the verifier MUST NOT accept the second attempt of the
   OTP after the successful validation has been issued for the first OTP").
 - Disabling (:func:`disable`) needs the password and a code (TOTP or backup).
+- :func:`regenerate_backup_codes` replaces the backup codes; it needs a TOTP code.
+- Wrong passwords or codes on disabling and regenerating count as failed
+  logins and are throttled like them (:mod:`socialgraph.accounts.login_monitor`).
 """
 from __future__ import annotations
 
@@ -31,6 +34,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 
 from socialgraph import stores
+from socialgraph.accounts import login_monitor
 from socialgraph.accounts.passwords import check_password
 from socialgraph.core import clock
 from socialgraph.core.errors import (
@@ -179,12 +183,41 @@ def status(uid: str) -> dict:
             "confirmed_at": totp.get("confirmed_at")}
 
 
-def disable(uid: str, password: str, code: str) -> None:
-    """Turn 2FA off; needs the password and a valid code. Raises :class:`InvalidCredentials`."""
+def disable(uid: str, password: str, code: str, ip: str | None = None, user_agent: str | None = None) -> None:
+    """Turn 2FA off; needs the password and a valid code. Raises
+    :class:`InvalidCredentials` and :class:`RateLimited` (wrong tries are
+    throttled like logins)."""
 
     doc = _account(uid)
     if not is_enabled(doc):
         raise Conflict("two-factor authentication is not enabled")
-    check_password(doc, password)
-    verify_code(uid, code)
+
+    def check():
+        check_password(doc, password)
+        verify_code(uid, code)
+
+    login_monitor.guard_reauthentication(uid, ip, user_agent, check)
     _accounts().update_one({"_id": uid}, {"$unset": {"totp": ""}})
+
+
+def regenerate_backup_codes(uid: str, code: str, ip: str | None = None, user_agent: str | None = None) -> dict:
+    """Replace every backup code with 10 new ones: ``{backup_codes: [10 codes]}``
+    (shown once, kept as argon2id hashes). Needs a valid TOTP code (not a
+    backup code: whoever holds only old backup codes cannot mint new ones).
+
+    Raises :class:`Conflict` (2FA off), :class:`InvalidCredentials` (wrong or
+    replayed code) and :class:`RateLimited` (wrong tries are throttled like logins).
+    """
+    doc = _account(uid)
+    if not is_enabled(doc):
+        raise Conflict("two-factor authentication is not enabled")
+    secret = doc["totp"]["secret"]
+
+    def check():
+        if not _use_totp(uid, secret, code):
+            raise InvalidCredentials("the code is not valid or was already used")
+
+    login_monitor.guard_reauthentication(uid, ip, user_agent, check)
+    codes, hashes = _new_backup_codes()
+    _accounts().update_one({"_id": uid, "totp.secret": secret}, {"$set": {"totp.backup_codes": hashes}})
+    return {"backup_codes": codes}

@@ -110,6 +110,11 @@ def load_config(env: dict | None = None) -> dict:
         "RATELIMIT_POSTING": env.get("SG_RATELIMIT_POSTING", "300 per 3 hours"),
         "RATELIMIT_UPLOADS": env.get("SG_RATELIMIT_UPLOADS", "30 per 30 minutes"),
         "RATELIMIT_KEY_PREFIX": env.get("SG_RATELIMIT_KEY_PREFIX", "sg-rl"),
+        # issue 16: sessions and abuse limits
+        "RATELIMIT_PER_IP": env.get("SG_RATELIMIT_PER_IP", "1500 per 5 minutes"),
+        "TRUSTED_PROXY_HOPS": _int(env, "SG_TRUSTED_PROXY_HOPS", 0),
+        "LOGIN_ACCOUNT_SLOW_AFTER": _int(env, "SG_LOGIN_ACCOUNT_SLOW_AFTER", 20),
+        "LOGIN_ACCOUNT_SLOW_MAX_SECONDS": _int(env, "SG_LOGIN_ACCOUNT_SLOW_MAX_SECONDS", 60),
         "LOGIN_THROTTLE_AFTER": _int(env, "SG_LOGIN_THROTTLE_AFTER", 3),
         "LOGIN_LOCK_AFTER": _int(env, "SG_LOGIN_LOCK_AFTER", 10),
         "LOGIN_LOCK_SECONDS": _int(env, "SG_LOGIN_LOCK_SECONDS", 900),

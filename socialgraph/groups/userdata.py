@@ -70,8 +70,8 @@ def _erase_area(uid: str) -> dict:
     else a moderator, else a member (:func:`transfer_ownership` makes them an
     admin); a last admin promotes a successor; a group with no other member is
     deleted. RSVPs go (counts decremented); events the user created stay with
-    ``created_by: null``. Requests, invitations and bans go with the graph
-    node. Idempotent (runs before the ``graph`` step)."""
+    ``created_by: null``. Requests, invitations and bans of the user go with
+    the graph node; bans the user made on others stay, without ``by``. Idempotent (runs before the ``graph`` step)."""
     db = _db()
     out = {"left": 0, "handed_over": 0, "groups_deleted": 0, "rsvps": 0}
     for row in _graph().read("groups/list_user_groups", uid=uid):
@@ -99,6 +99,8 @@ def _erase_area(uid: str) -> dict:
         db.group_events.update_one({"_id": r["event_id"]}, {"$inc": {f"rsvp_counts.{r['status']}": -1}})
         out["rsvps"] += 1
     db.group_events.update_many({"created_by": uid}, {"$set": {"created_by": None}})
+    rows = _graph().write("groups/clear_ban_author", uid=uid)
+    out["bans_unattributed"] = rows[0]["cleared"] if rows else 0
     return out
 
 

@@ -10,8 +10,24 @@ Two layers, both answered with 429 ``application/problem+json``
 - a stricter budget per endpoint for the abuse-prone ones, listed in
   :data:`STRICT_ENDPOINTS` (endpoint -> config key).
 
-The caller is the authenticated account (``user:<uid>`` from a valid access
-token) or else the client IP (``ip:<addr>``). Defaults are Mastodon's
+Who is counted:
+
+- the **anonymous** endpoints (:data:`ANONYMOUS_ENDPOINTS`: register, login,
+  the MFA step, password reset, verification resend) count per client IP
+  (``ip:<addr>``) whatever ``Authorization`` header is sent, so a token of a
+  fresh account never buys a fresh sign-up or login budget;
+- every other endpoint counts per account (``user:<uid>`` from a valid access
+  token, else the IP) **and** per client IP (``SG_RATELIMIT_PER_IP``, wider
+  than the per-account budget since many people may share one address behind
+  NAT), so a pile of accounts from one address is still limited.
+
+The client IP is ``request.remote_addr``; behind reverse proxies set
+``SG_TRUSTED_PROXY_HOPS`` (:func:`socialgraph.http.middleware.init_middleware`
+applies werkzeug's ``ProxyFix``), never trust ``X-Forwarded-For`` otherwise.
+
+A 429 raised by a service with its own ``Retry-After`` (the login throttle:
+:mod:`socialgraph.accounts.login_monitor`) keeps that value; flask-limiter
+would otherwise overwrite it with its own window's reset. Defaults are Mastodon's
 published limits (https://docs.joinmastodon.org/api/rate-limits/: 300
 requests per 5 minutes per account and per IP, media uploads 30 per 30
 minutes, sign-ups 5 per 30 minutes per IP) and its ``rate_limiter.rb``
@@ -29,7 +45,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, current_app, request
+from flask import Flask, current_app, g, request
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +56,7 @@ STRICT_ENDPOINTS: dict[str, str] = {
     "auth.register": "RATELIMIT_SIGNUP",
     "auth.password_reset": "RATELIMIT_PASSWORD_RESET",
     "auth.password_reset_confirm": "RATELIMIT_PASSWORD_RESET",
+    "auth.resend_verification": "RATELIMIT_PASSWORD_RESET",
     "posts.create_post": "RATELIMIT_POSTING",
     "posts.add_comment": "RATELIMIT_POSTING",
     "media.upload": "RATELIMIT_UPLOADS",
@@ -50,8 +67,21 @@ STRICT_ENDPOINTS: dict[str, str] = {
 EXEMPT_ENDPOINTS = {"meta.health", "api-docs.openapi_json", "api-docs.openapi_swagger_ui"}
 
 
+#: endpoints counted per client IP only, whatever Authorization header is sent.
+ANONYMOUS_ENDPOINTS = {"auth.register", "auth.login", "accountsec.login_mfa", "auth.password_reset",
+                       "auth.password_reset_confirm", "auth.resend_verification"}
+
+
+def client_ip_key() -> str:
+    """``ip:<addr>`` of the client (``request.remote_addr``, after ``ProxyFix``)."""
+    return f"ip:{request.remote_addr or 'unknown'}"
+
+
 def caller_key() -> str:
-    """``user:<uid>`` for a request with a valid access token, else ``ip:<addr>``."""
+    """``ip:<addr>`` on :data:`ANONYMOUS_ENDPOINTS`; elsewhere ``user:<uid>``
+    for a request with a valid access token, else ``ip:<addr>``."""
+    if (request.endpoint or "") in ANONYMOUS_ENDPOINTS:
+        return client_ip_key()
     auth = request.headers.get("Authorization", "")
     if auth.startswith("Bearer "):
         try:
@@ -62,7 +92,11 @@ def caller_key() -> str:
                 return f"user:{sub}"
         except Exception:  # expired, tampered: limited by IP like anyone anonymous
             pass
-    return f"ip:{request.remote_addr or 'unknown'}"
+    return client_ip_key()
+
+
+def _is_anonymous_caller() -> bool:
+    return caller_key().startswith("ip:")
 
 
 def _endpoint_limit() -> str:
@@ -74,7 +108,7 @@ def _endpoint_limit() -> str:
 
 def init_limiter(app: Flask):
     """Create the ``Limiter`` on ``app`` (storage: ``SG_REDIS_URL``); returns it."""
-    from flask_limiter import Limiter
+    from flask_limiter import ApplicationLimit, Limit, Limiter
 
     cfg = app.config
     timeout = cfg["STORE_TIMEOUT_SECONDS"]
@@ -83,8 +117,13 @@ def init_limiter(app: Flask):
         app=None,
         storage_uri=cfg["REDIS_URL"],
         storage_options={"socket_connect_timeout": timeout, "socket_timeout": timeout},
-        application_limits=[lambda: current_app.config["RATELIMIT_DEFAULT"]],
-        default_limits=[_endpoint_limit],
+        application_limits=[
+            ApplicationLimit(lambda: current_app.config["RATELIMIT_DEFAULT"], key_function=caller_key),
+            # the same address across all its accounts (anonymous callers are counted above already)
+            ApplicationLimit(lambda: current_app.config["RATELIMIT_PER_IP"], key_function=client_ip_key,
+                             scope="global-ip", exempt_when=_is_anonymous_caller),
+        ],
+        default_limits=[Limit(_endpoint_limit, key_function=caller_key)],
         headers_enabled=True,
         swallow_errors=True,
         strategy="fixed-window",
@@ -95,6 +134,14 @@ def init_limiter(app: Flask):
     @limiter.request_filter
     def _exempt() -> bool:
         return request.method == "OPTIONS" or (request.endpoint or "") in EXEMPT_ENDPOINTS
+
+    @app.after_request
+    def _keep_service_retry_after(response):
+        # registered before the limiter's hook, so it runs after it (Flask runs them in reverse)
+        wait = g.get("sg_retry_after")
+        if wait and response.status_code == 429:
+            response.headers["Retry-After"] = wait
+        return response
 
     limiter.init_app(app)
     app.extensions["limiter_sg"] = limiter

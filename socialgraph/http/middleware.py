@@ -58,9 +58,24 @@ def security_headers(response):
     return response
 
 
-def init_middleware(app: Flask) -> None:
-    """Register headers, CORS, the limiter and idempotency on ``app``."""
+def init_proxy_fix(app: Flask) -> None:
+    """Behind ``SG_TRUSTED_PROXY_HOPS`` reverse proxies, take the client
+    address, scheme and host from the last that many ``X-Forwarded-For``,
+    ``-Proto`` and ``-Host`` values (werkzeug's ``ProxyFix``), so
+    ``request.remote_addr`` is the client (rate limits, login throttling,
+    sessions) and ``request.is_secure`` is true behind TLS (HSTS). With 0
+    (the default) those headers are ignored: a client could forge them."""
+    hops = int(app.config.get("TRUSTED_PROXY_HOPS") or 0)
+    if hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
 
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+
+def init_middleware(app: Flask) -> None:
+    """Register ProxyFix, headers, CORS, the limiter and idempotency on ``app``."""
+
+    init_proxy_fix(app)
     app.after_request(security_headers)
     origins = app.config.get("CORS_ORIGINS") or []
     if origins:

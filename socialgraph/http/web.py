@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, request
+from flask import Flask, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from socialgraph.accounts.sessions import is_token_revoked
@@ -87,7 +87,10 @@ def register_problem_handlers(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def handle_domain(exc: DomainError):
-        return _domain(exc, getattr(exc, "headers", None))
+        headers = getattr(exc, "headers", None)
+        if headers and "Retry-After" in headers:
+            g.sg_retry_after = headers["Retry-After"]  # the real wait; see socialgraph.http.limits
+        return _domain(exc, headers)
 
     @app.errorhandler(HTTPException)
     def handle_http(exc: HTTPException):

@@ -266,9 +266,13 @@ def _export_area(ctx) -> None:
 def _erase_area(uid: str) -> dict:
     """The user's messages go; the user leaves every conversation (their read
     marker with them); a conversation left without members goes with its
-    messages. Idempotent."""
+    messages; the conversations the user started keep ``created_by: null``
+    and a direct conversation loses its ``direct_key`` (both held the uid).
+    Idempotent: the user stays a member until the last update."""
     db = _db()
     deleted = db.messages.delete_many({"sender_id": uid}).deleted_count
+    db.conversations.update_many({"members": uid, "kind": "direct"}, {"$unset": {"direct_key": ""}})
+    db.conversations.update_many({"created_by": uid}, {"$set": {"created_by": None}})
     left = db.conversations.update_many({"members": uid}, {"$pull": {"members": uid},
                                                            "$unset": {f"read.{uid}": ""}}).modified_count
     empty = [c["_id"] for c in db.conversations.find({"members": []}, {"_id": 1})]

@@ -24,18 +24,57 @@ import time
 from collections import deque
 
 from socialgraph import stores
+from socialgraph.accounts import sessions
 from socialgraph.accounts.sessions import is_token_revoked
 from socialgraph.core import clock
 from socialgraph.core.errors import AuthenticationRequired, DomainError, InvalidToken
 from socialgraph.messaging import messages, notifications
-from socialgraph.messaging.hub import HEARTBEAT_SECONDS, ONLINE_KEY, dumps, hub
+from socialgraph.messaging.hub import HEARTBEAT_SECONDS, ONLINE_KEY, dumps, hub, publish
 
 log = logging.getLogger(__name__)
 
 #: WebSocket close codes (4000-4999 are for applications, RFC 6455 7.4.2)
 CLOSE_TOKEN_EXPIRED = 4001
+#: the socket's session ended: logout, a revoked session, a password change
+#: (other sessions), a password reset, suspension or account deletion.
+CLOSE_SESSION_REVOKED = 4003
 CLOSE_RATE_LIMITED = 4008
 CLOSE_POLICY = 1008
+
+#: seconds between a socket's own re-check of its token (in case it missed the
+#: revocation message while the hub was reconnecting to Redis)
+RECHECK_SECONDS = 30
+
+#: internal control message on the user's channel (never sent to a client)
+SESSION_ENDED = "session.ended"
+_SESSION_ENDED_PREFIX = '{"type":"%s"' % SESSION_ENDED
+
+
+def on_sessions_revoked(uid: str, sids: list[str] | None, reason: str) -> None:
+    """Revocation listener (:data:`socialgraph.accounts.sessions.REVOCATION_LISTENERS`):
+    publish ``{type: "session.ended", sids, not_before_ms, reason}`` on the
+    user's channel, so every process closes the matching sockets (``sids``
+    ``None``: every socket whose session began before ``not_before_ms``)."""
+    publish(uid, {"type": SESSION_ENDED, "sids": sids, "not_before_ms": sessions.now_ms() if sids is None else None,
+                  "reason": reason})
+
+
+sessions.REVOCATION_LISTENERS.append(on_sessions_revoked)
+
+
+def _ends_this_session(item: str, claims: dict) -> str | None:
+    """The reason when ``item`` is a session-ended control message for this socket."""
+    if not item.startswith(_SESSION_ENDED_PREFIX):
+        return None
+    try:
+        msg = json.loads(item)
+    except ValueError:
+        return None
+    sids = msg.get("sids")
+    if sids is None:
+        cut = msg.get("not_before_ms") or 0
+        return (msg.get("reason") or "revoked") if sessions.token_auth_ms(claims) < cut else None
+    return (msg.get("reason") or "revoked") if claims.get("sid") in sids else None
 
 
 
@@ -107,7 +146,11 @@ def serve(ws, claims: dict) -> None:
     Client -> server: ``ping``, ``resume {since}``, ``typing {conversation_id}``,
     ``read {conversation_id, message_id}``.
 
-    Closes with 4001 when the token expires, 4008 after repeated flooding
+    Closes with 4001 when the token expires, 4003 within a second or two of
+    its session ending (logout, revocation, password change or reset,
+    suspension, deletion; any process: the revocation is published on Redis,
+    and the socket also re-checks its token every ``RECHECK_SECONDS``), first
+    sending ``error {code: "session-ended", reason}``; 4008 after repeated flooding
     (more than ``WS_RATE_LIMIT`` frames per ``WS_RATE_WINDOW_SECONDS``, first
     answered with ``error rate-limited``); oversized frames are closed with
     1009 by simple-websocket (``WS_MAX_MESSAGE_BYTES``).
@@ -126,6 +169,13 @@ def serve(ws, claims: dict) -> None:
     r = stores.cache()
     r.zadd(ONLINE_KEY, {uid: time.time() * 1000})
     last_beat = time.time()
+    last_check = time.monotonic()
+
+    def end_session(reason: str) -> None:
+        ws.send(dumps({"type": "error", "code": "session-ended", "reason": reason,
+                       "detail": "the session has ended; sign in again"}))
+        ws.close(CLOSE_SESSION_REVOKED, "session ended")
+
     try:
         ws.send(dumps({"type": "hello", "uid": uid, "expires_at": int(expires),
                         "last_seq": notifications.last_seq(uid)}))
@@ -139,11 +189,21 @@ def serve(ws, claims: dict) -> None:
             if now - last_beat > HEARTBEAT_SECONDS:
                 r.zadd(ONLINE_KEY, {uid: now * 1000})
                 last_beat = now
+            if time.monotonic() - last_check > RECHECK_SECONDS:
+                last_check = time.monotonic()
+                if is_token_revoked(claims):
+                    end_session("revoked")
+                    return
             try:
                 item = q.get(timeout=min(0.25, max(expires - now, 0.01)))
-                ws.send(item)
-                while not q.empty():
-                    ws.send(q.get_nowait())
+                while True:
+                    reason = _ends_this_session(item, claims)
+                    if reason:
+                        end_session(reason)
+                        return
+                    if not item.startswith(_SESSION_ENDED_PREFIX):
+                        ws.send(item)
+                    item = q.get_nowait()
             except queue.Empty:
                 pass
             while (data := ws.receive(timeout=0)) is not None:

@@ -184,7 +184,7 @@ def suspend(uid: str) -> None:
     res = _db().accounts.update_one({"_id": uid}, {"$set": {"status": "suspended", "suspended_at": clock.now()}})
     if not res.matched_count:
         raise NotFound("account not found")
-    sessions.revoke_all_sessions(uid)
+    sessions.revoke_all_sessions(uid, reason="suspended")
 
 
 def audit_log(admin: str, cursor: str | None = None, limit: int | None = None) -> Page:

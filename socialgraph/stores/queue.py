@@ -53,12 +53,14 @@ class TaskQueue:
         return Queue(name or self.name, connection=self._redis(), is_async=self.is_async)
 
     def enqueue(self, func: str, *args: Any, job_id: str | None = None, job_timeout: int | None = None,
-                **kwargs: Any) -> str:
+                result_ttl: int | None = None, **kwargs: Any) -> str:
         """Queue ``func(*args, **kwargs)``; return ``"queued"`` or ``"outbox"``.
 
         ``args`` must be JSON-like ids and values. With ``RQ_ASYNC`` off (tests)
         the job runs at once in this process, against the real stores.
         ``job_timeout``: seconds before RQ kills the job (RQ's default, 180 s, when ``None``).
+        ``result_ttl``: seconds the finished job (its hash, with the arguments) is
+        kept, default :data:`RESULT_TTL`; 0 deletes it on success (account deletion).
         """
         from redis.exceptions import RedisError
         from rq import Retry
@@ -67,7 +69,8 @@ class TaskQueue:
             self.queue(self.queue_name_for(func)).enqueue(
                 func, args=args, kwargs=kwargs or None, job_id=job_id, job_timeout=job_timeout,
                                  retry=Retry(max=5, interval=[1, 5, 30, 120, 600]),
-                                 result_ttl=RESULT_TTL, failure_ttl=FAILURE_TTL)
+                                 result_ttl=RESULT_TTL if result_ttl is None else result_ttl,
+                                 failure_ttl=FAILURE_TTL)
             if self._outbox_dirty:  # Redis is back: move what waited while it was away
                 self._outbox_dirty = False
                 try:
@@ -81,9 +84,53 @@ class TaskQueue:
             log.warning("redis unavailable, job %s kept in outbox: %s", func, exc)
             self._mongo().outbox.insert_one({
                 "func": func, "args": list(args), "kwargs": kwargs, "job_id": job_id,
-                "created_at": datetime.now(timezone.utc),
+                "result_ttl": result_ttl, "created_at": datetime.now(timezone.utc),
             })
             return "outbox"
+
+    def forget_jobs_mentioning(self, texts: list[str], keep: tuple[str, ...] = ()) -> int:
+        """Delete every RQ job (hash, registry entries, results) whose call
+        mentions one of ``texts`` (ids, names), except running ones and the job ids in
+        ``keep`` (the caller's own job); returns how many.
+
+        For account deletion: finished jobs are kept :data:`RESULT_TTL`, failed
+        ones :data:`FAILURE_TTL`, and their hashes carry the arguments. It
+        walks every job hash (``SCAN rq:job:*``, one pipelined ``HMGET`` per
+        thousand), so it is a background job's work, never a request's."""
+        from rq.exceptions import NoSuchJobError
+        from rq.job import Job
+
+        r = self._redis()
+        needles = [t.encode() for t in texts if t]
+        n = 0
+        batch: list[bytes] = []
+
+        def flush():
+            nonlocal n
+            pipe = r.pipeline(transaction=False)
+            for key in batch:
+                pipe.hmget(key, "description", "status")
+            for key, (description, status) in zip(batch, pipe.execute()):
+                if not any((description and n in description) or n in key for n in needles):
+                    continue
+                if status == b"started" or key.decode()[len("rq:job:"):] in keep:
+                    continue
+                try:
+                    Job.fetch(key.decode()[len("rq:job:"):], connection=r).delete()
+                except NoSuchJobError:
+                    r.delete(key)
+                n += 1
+            batch.clear()
+
+        for key in r.scan_iter(match="rq:job:*", count=1000):
+            if key.count(b":") != 2:  # rq:job:<id>:dependents and the like go with their job
+                continue
+            batch.append(key)
+            if len(batch) >= 1000:
+                flush()
+        if batch:
+            flush()
+        return n
 
     def enqueue_in(self, seconds: float, func: str, *args: Any, job_id: str | None = None,
                    unique: bool = False, **kwargs: Any) -> str:
@@ -116,7 +163,9 @@ class TaskQueue:
         outbox = self._mongo().outbox
         for doc in outbox.find({}, sort=[("_id", 1)], limit=limit):
             self.queue(self.queue_name_for(doc["func"])).enqueue(doc["func"], args=tuple(doc["args"]), kwargs=doc.get("kwargs") or None,
-                                 job_id=doc.get("job_id"), result_ttl=RESULT_TTL, failure_ttl=FAILURE_TTL)
+                                 job_id=doc.get("job_id"),
+                                 result_ttl=RESULT_TTL if doc.get("result_ttl") is None else doc["result_ttl"],
+                                 failure_ttl=FAILURE_TTL)
             outbox.delete_one({"_id": doc["_id"]})
             moved += 1
         return moved

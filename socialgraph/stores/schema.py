@@ -99,6 +99,7 @@ MONGO_INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("members", ASCENDING), ("activity_at", DESCENDING), ("_id", DESCENDING)],
                    name="by_member_activity"),
         IndexModel([("direct_key", ASCENDING)], unique=True, sparse=True, name="direct_key_unique"),
+        IndexModel([("created_by", ASCENDING)], name="by_creator"),  # account deletion (issue 16)
     ],
     "messages": [IndexModel([("conversation_id", ASCENDING), ("_id", DESCENDING)], name="history")],
 }

@@ -267,9 +267,9 @@ def test_account_deletion_clears_every_store_and_resumes(app, client, make_user,
         from socialgraph.accounts import deletion
 
         assert owner.uid in deletion.resume_pending()
-        done = stores.mongo().deletions.find_one({"_id": owner.uid})
+        done = deletion.deletion_status(owner.uid)
     assert done["status"] == "done" and done["steps_done"] == [a.name for a in portability.AREAS if a.erase]
-    assert done["steps_done"][-5:] == ["lists", "graph", "security", "cache", "account"]
+    assert done["steps_done"][-6:] == ["lists", "graph", "security", "cache", "traces", "account"]
     after = _store_traces(app, owner.uid, owner.username, list_ids)
     assert after == {"graph_nodes": 0, "graph_relationships": 0, "accounts": 0, "posts": 0, "comments": 0,
                      "reactions": 0, "sessions": 0, "login_attempts": 0, "exports": 0, "objects": 0,
