@@ -138,6 +138,9 @@ def load_config(env: dict | None = None) -> dict:
         "MESSAGE_MAX_CHARS": _int(env, "SG_MESSAGE_MAX_CHARS", 4000),
         "MESSAGE_RATE_PER_MINUTE": _int(env, "SG_MESSAGE_RATE_PER_MINUTE", 30),
         "CONVERSATION_MAX_MEMBERS": _int(env, "SG_CONVERSATION_MAX_MEMBERS", 10),
+        # deployment (issue 18): presigned URLs handed to clients are signed for this endpoint
+        # (the reverse proxy's public origin); the app keeps SG_S3_ENDPOINT for its own calls
+        "S3_PUBLIC_ENDPOINT": env.get("SG_S3_PUBLIC_ENDPOINT", "").rstrip("/"),
         # OpenAPI (flask-smorest)
         "API_TITLE": "socialgraph",
         "API_VERSION": "v1",

@@ -6,7 +6,9 @@ their own after fork) and reached through the small accessors below:
 
 - :func:`graph` -> :class:`GraphStore` (neo4j driver over Bolt + the Cypher catalog)
 - :func:`mongo` -> ``pymongo.database.Database``
-- :func:`objects` -> ``minio.Minio``
+- :func:`objects` -> ``minio.Minio`` (the internal endpoint: reads, writes, deletes)
+- :func:`public_objects` -> ``minio.Minio`` that only signs URLs for clients
+  (``SG_S3_PUBLIC_ENDPOINT``; see :mod:`socialgraph.stores.objecturls`)
 - :func:`cache` -> ``redis.Redis``
 - :func:`cypher` -> :class:`~socialgraph.stores.graphdb.CypherCatalog`
 - :func:`tasks` -> :class:`~socialgraph.stores.queue.TaskQueue`
@@ -87,6 +89,23 @@ class Stores:
 
         return self._get("objects", make)
 
+    def public_objects(self):
+        """A client for ``SG_S3_PUBLIC_ENDPOINT`` (default: the internal one), used only to sign
+        URLs handed to browsers. It never connects: presigning is local when the region is set."""
+        public = (self.config.get("S3_PUBLIC_ENDPOINT") or "").rstrip("/")
+        if not public or public == self.config["S3_ENDPOINT"].rstrip("/"):
+            return self.objects()
+
+        def make():
+            from minio import Minio
+
+            c = self.config
+            url = urlparse(public)
+            return Minio(url.netloc, access_key=c["S3_ACCESS_KEY"], secret_key=c["S3_SECRET_KEY"],
+                         secure=url.scheme == "https", region=c["S3_REGION"])
+
+        return self._get("public_objects " + public, make)
+
     def cache(self):
         def make():
             import redis
@@ -163,6 +182,10 @@ def mongo():
 
 def objects():
     return stores().objects()
+
+
+def public_objects():
+    return stores().public_objects()
 
 
 def cache():
