@@ -1,5 +1,5 @@
 """Flask CLI commands of the app (``socialgraph db init``, ``import ...``,
-``worker``, ``outbox drain``, ``media cleanup``, ``stories purge``), registered
+``worker``, ``outbox drain``, ``media cleanup``, ``stories purge``, ``users ...``), registered
 by :func:`socialgraph.app.create_app`. The console entry point and ``dev`` are
 in :mod:`socialgraph.cli`.
 """
@@ -15,8 +15,10 @@ from flask.cli import AppGroup
 from socialgraph.operations import doctor
 
 from socialgraph import stores
+from socialgraph.accounts import admin as account_admin
 from socialgraph.accounts.deletion import resume_pending
 from socialgraph.content.media import cleanup_orphans
+from socialgraph.core.errors import DomainError
 from socialgraph.feeds.trends import schedule_next
 from socialgraph.importers.musae import import_musae_github
 from socialgraph.importers.snap import import_snap_facebook
@@ -71,6 +73,7 @@ def register_cli(app: Flask) -> None:
 
     @outbox.command("drain")
     def outbox_drain():
+        """Move jobs kept in MongoDB while Redis was away onto their RQ queues."""
         click.echo(f"re-queued {stores.tasks().drain_outbox()} job(s)")
 
     @app.cli.command("worker")
@@ -137,6 +140,7 @@ def register_cli(app: Flask) -> None:
         click.echo(f"re-queued {len(resume_pending())} deletion(s)")
 
     app.cli.add_command(accounts_cmd)
+    app.cli.add_command(_users_group())
     app.cli.add_command(db)
     app.cli.add_command(imp)
     app.cli.add_command(outbox)
@@ -157,6 +161,45 @@ def register_cli(app: Flask) -> None:
         click.echo(f"{len(found)} finding(s), {len(left)} left, {len(doctor.CHECKS) if not only else len(only)} check(s)")
         if left:
             sys.exit(1)
+
+
+def _users_group() -> AppGroup:
+    users = AppGroup("users", help="Create accounts and change roles (operators).")
+
+    @users.command("create")
+    @click.argument("username")
+    @click.option("--email", required=True, help="The account's email address.")
+    @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+                  envvar="SG_NEW_USER_PASSWORD",
+                  help="Password (asked for when not given; or set SG_NEW_USER_PASSWORD).")
+    @click.option("--admin", is_flag=True, help="Give the account the admin role (moderation).")
+    @click.option("--confirmed", is_flag=True, help="Mark the email address as verified.")
+    def users_create(username, email, password, admin, confirmed):
+        """Create an account USERNAME as signup would, optionally an admin."""
+        try:
+            acc = account_admin.create_account(username, email, password, role="admin" if admin else "user",
+                                               confirmed=confirmed)
+        except DomainError as exc:
+            raise click.ClickException(_explain(exc))
+        click.echo(f"created {acc['username']} ({acc['uid']}), role {acc['role']}")
+
+    @users.command("set-role")
+    @click.argument("username")
+    @click.argument("role", type=click.Choice(account_admin.ROLES))
+    def users_set_role(username, role):
+        """Give the account USERNAME the role ROLE (user or admin)."""
+        try:
+            acc = account_admin.set_role(username, role)
+        except DomainError as exc:
+            raise click.ClickException(_explain(exc))
+        click.echo(f"{acc['username']} is now {acc['role']}")
+
+    return users
+
+
+def _explain(exc: DomainError) -> str:
+    """One line for the operator: the problem's detail, then each field error."""
+    return exc.detail + "".join(f"; {e.get('field')}: {e.get('message')}" for e in exc.errors or [])
 
 
 def _progress(label: str, done: int, total: int | None = None) -> None:
