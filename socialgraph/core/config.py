@@ -148,8 +148,8 @@ def load_config(env: dict | None = None) -> dict:
         "OPENAPI_URL_PREFIX": "/api/v1",
         "OPENAPI_JSON_PATH": "openapi.json",
         "OPENAPI_SWAGGER_UI_PATH": "docs",
-        "OPENAPI_SWAGGER_UI_URL": env.get(
-            "SG_SWAGGER_UI_URL", "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/"),
+        # default (None): the Swagger UI assets bundled with the app (socialgraph.http.docs_assets)
+        "OPENAPI_SWAGGER_UI_URL": env.get("SG_SWAGGER_UI_URL") or None,
         "JSON_SORT_KEYS": False,
         "MAX_CONTENT_LENGTH": _int(env, "SG_MAX_REQUEST_BYTES", 1024 * 1024),
     }
