@@ -9,10 +9,10 @@ import sys
 import time
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from socialgraph.operations import doctor
+from socialgraph.operations import doctor, scheduler
 
 from socialgraph import stores
 from socialgraph.accounts import admin as account_admin
@@ -99,9 +99,9 @@ def register_cli(app: Flask) -> None:
                     stores.tasks().drain_outbox()
                 except Exception as exc:  # the worker still starts; the next drain retries
                     click.echo(f"outbox drain skipped: {exc}", err=True)
-                stores.tasks().enqueue("jobs.stories.purge_expired", reschedule=True)  # then every 10 min
-
-                schedule_next(delay=1)  # trends job; it re-schedules itself (one per time slot)
+                if current_app.config["SCHEDULER"] == "worker":  # no scheduler service: keep the chains
+                    stores.tasks().enqueue("jobs.stories.purge_expired", reschedule=True)  # then every 10 min
+                    schedule_next(delay=1)  # trends job; it re-schedules itself (one per time slot)
                 names = [q.strip() for q in queues.split(",") if q.strip()] if queues else \
                     stores.tasks().queue_names
                 w = (Worker if fork else SimpleWorker)(names, connection=stores.cache())
@@ -111,13 +111,31 @@ def register_cli(app: Flask) -> None:
                 click.echo(f"redis unavailable ({exc}); worker restarts in 2 s", err=True)
                 time.sleep(2)
 
+    @app.cli.command("scheduler")
+    @click.option("--once", is_flag=True, help="Queue what is due now, print it and exit.")
+    def scheduler_cmd(once):
+        """Queue every periodic job on time (trends, stories purge, media cleanup, ...);
+        one process per deployment is enough, more are safe (one run per slot)."""
+        import signal
+
+        if once:
+            click.echo("queued: " + (", ".join(scheduler.tick()) or "nothing due"))
+            return
+        stopping: list[int] = []
+        signal.signal(signal.SIGTERM, lambda signum, _f: stopping.append(signum))
+        signal.signal(signal.SIGINT, lambda signum, _f: stopping.append(signum))
+        jobs = ", ".join(f"{e.name} every {e.seconds(current_app.config)}s" for e in scheduler.PERIODIC.values())
+        click.echo(f"scheduler: {jobs}")
+        scheduler.run(stop=lambda: bool(stopping),
+                      sleep=lambda seconds: _sleep_unless(stopping, seconds))
+
     med = AppGroup("media", help="Media in object storage.")
 
     @med.command("cleanup")
     @click.option("--older-than", type=int, default=None,
                   help="Seconds an unattached upload may live (default SG_MEDIA_ORPHAN_SECONDS).")
     def media_cleanup(older_than):
-        """Delete uploads never attached to a post (run hourly from cron)."""
+        """Delete uploads never attached to a post (the scheduler queues this hourly)."""
 
         click.echo(f"media cleanup: {cleanup_orphans(older_than)}")
 
@@ -195,6 +213,12 @@ def _users_group() -> AppGroup:
         click.echo(f"{acc['username']} is now {acc['role']}")
 
     return users
+
+
+def _sleep_unless(stopping: list, seconds: float) -> None:
+    end = time.monotonic() + seconds
+    while not stopping and time.monotonic() < end:
+        time.sleep(min(0.5, max(end - time.monotonic(), 0)))
 
 
 def _explain(exc: DomainError) -> str:

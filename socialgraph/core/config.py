@@ -141,6 +141,12 @@ def load_config(env: dict | None = None) -> dict:
         # deployment (issue 18): presigned URLs handed to clients are signed for this endpoint
         # (the reverse proxy's public origin); the app keeps SG_S3_ENDPOINT for its own calls
         "S3_PUBLIC_ENDPOINT": env.get("SG_S3_PUBLIC_ENDPOINT", "").rstrip("/"),
+        # periodic jobs (socialgraph.operations.scheduler): "worker" = each RQ worker keeps the
+        # trends and stories chains going itself (local dev); "service" = a `socialgraph scheduler`
+        # process queues every periodic job and workers only run them (docker-compose)
+        "SCHEDULER": env.get("SG_SCHEDULER", "worker"),
+        "STORIES_PURGE_SECONDS": _int(env, "SG_STORIES_PURGE_SECONDS", 600),
+        "MEDIA_CLEANUP_SECONDS": _int(env, "SG_MEDIA_CLEANUP_SECONDS", 3600),
         # OpenAPI (flask-smorest)
         "API_TITLE": "socialgraph",
         "API_VERSION": "v1",
