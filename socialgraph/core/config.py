@@ -147,6 +147,8 @@ def load_config(env: dict | None = None) -> dict:
         "SCHEDULER": env.get("SG_SCHEDULER", "worker"),
         "STORIES_PURGE_SECONDS": _int(env, "SG_STORIES_PURGE_SECONDS", 600),
         "MEDIA_CLEANUP_SECONDS": _int(env, "SG_MEDIA_CLEANUP_SECONDS", 3600),
+        # Redis connections per process; more callers wait for one (up to 2 x SG_STORE_TIMEOUT_SECONDS)
+        "REDIS_MAX_CONNECTIONS": _int(env, "SG_REDIS_MAX_CONNECTIONS", 100),
         # OpenAPI (flask-smorest)
         "API_TITLE": "socialgraph",
         "API_VERSION": "v1",

@@ -111,8 +111,13 @@ class Stores:
             import redis
 
             t = self.config["STORE_TIMEOUT_SECONDS"]
-            return redis.Redis.from_url(self.config["REDIS_URL"], socket_connect_timeout=t,
-                                        socket_timeout=t * 2, health_check_interval=30)
+            # a blocking pool: past SG_REDIS_MAX_CONNECTIONS busy connections a caller waits
+            # (up to 2 x the store timeout) instead of failing; matters under the stream
+            # service's gevent worker, where thousands of sockets share one process
+            pool = redis.BlockingConnectionPool.from_url(
+                self.config["REDIS_URL"], max_connections=self.config.get("REDIS_MAX_CONNECTIONS", 100),
+                timeout=t * 2, socket_connect_timeout=t, socket_timeout=t * 2, health_check_interval=30)
+            return redis.Redis(connection_pool=pool)
 
         return self._get("cache", make)
 
