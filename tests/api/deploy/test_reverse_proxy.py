@@ -52,8 +52,8 @@ def proxied(app, stack, tmp_path_factory):
     env = {**os.environ, "HOME": str(home), "XDG_DATA_HOME": str(home / "data"),
            "XDG_CONFIG_HOME": str(home / "config"), "CADDY_ADMIN": "off",
            "SG_SITE_ADDRESS": f"http://127.0.0.1:{port}", "SG_S3_BUCKET": app.config["S3_BUCKET"],
-           "SG_API_UPSTREAM": f"127.0.0.1:{api_server.server_port}",
-           "SG_STREAM_UPSTREAM": f"127.0.0.1:{stream_server.server_port}",
+           "SG_API_HOST": "127.0.0.1", "SG_API_PORT": str(api_server.server_port),
+           "SG_STREAM_HOST": "127.0.0.1", "SG_STREAM_PORT": str(stream_server.server_port),
            "SG_S3_UPSTREAM": urlparse(stack.env()["SG_S3_ENDPOINT"]).netloc}
     log = open(home / "caddy.log", "wb")
     proc = subprocess.Popen(["caddy", "run", "--config", str(CADDYFILE), "--adapter", "caddyfile"],
