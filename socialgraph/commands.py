@@ -104,7 +104,7 @@ def register_cli(app: Flask) -> None:
                     schedule_next(delay=1)  # trends job; it re-schedules itself (one per time slot)
                 names = [q.strip() for q in queues.split(",") if q.strip()] if queues else \
                     stores.tasks().queue_names
-                w = (Worker if fork else SimpleWorker)(names, connection=stores.cache())
+                w = (Worker if fork else SimpleWorker)(names, connection=stores.queue_redis())
                 w.work(burst=burst, with_scheduler=True)
                 return
             except (RedisConnectionError, RedisTimeout) as exc:

@@ -147,8 +147,15 @@ def load_config(env: dict | None = None) -> dict:
         "SCHEDULER": env.get("SG_SCHEDULER", "worker"),
         "STORIES_PURGE_SECONDS": _int(env, "SG_STORIES_PURGE_SECONDS", 600),
         "MEDIA_CLEANUP_SECONDS": _int(env, "SG_MEDIA_CLEANUP_SECONDS", 3600),
-        # Redis connections per process; more callers wait for one (up to 2 x SG_STORE_TIMEOUT_SECONDS)
-        "REDIS_MAX_CONNECTIONS": _int(env, "SG_REDIS_MAX_CONNECTIONS", 100),
+        # Redis connections per process; more callers wait for one (up to 2 x SG_STORE_TIMEOUT_SECONDS).
+        # A gthread API worker uses at most one per thread; a gevent stream worker one per busy greenlet.
+        "REDIS_MAX_CONNECTIONS": _int(env, "SG_REDIS_MAX_CONNECTIONS", 1000),
+        # Redis roles, in the style of Mastodon's REDIS_URL / CACHE_REDIS_URL / SIDEKIQ_REDIS_URL:
+        # SG_REDIS_URL keeps feeds, sessions, limits, idempotency keys and pub/sub; the read-through
+        # copies (socialgraph.stores.readcache) may live on a cache-only Redis (eviction allowed),
+        # RQ on a Redis of its own (never evicting). Each defaults to SG_REDIS_URL.
+        "CACHE_REDIS_URL": env.get("SG_CACHE_REDIS_URL") or env.get("SG_REDIS_URL", "redis://127.0.0.1:6379/0"),
+        "QUEUE_REDIS_URL": env.get("SG_QUEUE_REDIS_URL") or env.get("SG_REDIS_URL", "redis://127.0.0.1:6379/0"),
         # OpenAPI (flask-smorest)
         "API_TITLE": "socialgraph",
         "API_VERSION": "v1",

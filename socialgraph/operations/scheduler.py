@@ -74,7 +74,7 @@ def _run_if_due(entry: PeriodicJob, now: float) -> bool:
     slot = int(now // period)
     key = claim_key(entry.name, slot)
     try:
-        if not stores.cache().set(key, f"{now:.3f}", nx=True, ex=2 * period):
+        if not stores.queue_redis().set(key, f"{now:.3f}", nx=True, ex=2 * period):
             return False  # this slot's run is already queued (another replica, or before a restart)
     except RedisError as exc:  # the workers need Redis too: the next tick tries again
         log.warning("scheduler: redis unavailable (%s); %s waits", exc, entry.name)
@@ -82,7 +82,7 @@ def _run_if_due(entry: PeriodicJob, now: float) -> bool:
     try:
         stores.tasks().enqueue(entry.job, job_id=f"sg-periodic-{entry.name}-{slot}", **entry.kwargs)
     except Exception:
-        stores.cache().delete(key)  # not queued: let the next tick try
+        stores.queue_redis().delete(key)  # not queued: let the next tick try
         raise
     log.info("scheduler: queued %s (slot %s)", entry.job, slot)
     return True

@@ -27,9 +27,12 @@ from socialgraph.stores.clients import (
     mongo,
     objects,
     public_objects,
+    queue_redis,
+    read_cache,
     stores,
     tasks,
 )
 
 __all__ = ["Stores", "bind_neomodel", "cache", "cypher", "graph", "init_app", "mongo", "objects",
-           "public_objects", "stores", "tasks"]
+           "public_objects", "queue_redis",
+           "read_cache", "stores", "tasks"]

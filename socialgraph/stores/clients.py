@@ -9,7 +9,9 @@ their own after fork) and reached through the small accessors below:
 - :func:`objects` -> ``minio.Minio`` (the internal endpoint: reads, writes, deletes)
 - :func:`public_objects` -> ``minio.Minio`` that only signs URLs for clients
   (``SG_S3_PUBLIC_ENDPOINT``; see :mod:`socialgraph.stores.objecturls`)
-- :func:`cache` -> ``redis.Redis``
+- :func:`cache` -> ``redis.Redis`` (``SG_REDIS_URL``)
+- :func:`read_cache` -> ``redis.Redis`` for read-through copies (``SG_CACHE_REDIS_URL``)
+- :func:`queue_redis` -> ``redis.Redis`` for RQ (``SG_QUEUE_REDIS_URL``)
 - :func:`cypher` -> :class:`~socialgraph.stores.graphdb.CypherCatalog`
 - :func:`tasks` -> :class:`~socialgraph.stores.queue.TaskQueue`
 """
@@ -106,24 +108,39 @@ class Stores:
 
         return self._get("public_objects " + public, make)
 
+    def _redis(self, url: str):
+        import redis
+
+        t = self.config["STORE_TIMEOUT_SECONDS"]
+        # a blocking pool: past SG_REDIS_MAX_CONNECTIONS busy connections a caller waits
+        # (up to 2 x the store timeout) instead of failing; matters under the stream
+        # service's gevent worker, where thousands of sockets share one process
+        pool = redis.BlockingConnectionPool.from_url(
+            url, max_connections=self.config.get("REDIS_MAX_CONNECTIONS", 1000),
+            timeout=t * 2, socket_connect_timeout=t, socket_timeout=t * 2, health_check_interval=30)
+        return redis.Redis(connection_pool=pool)
+
     def cache(self):
-        def make():
-            import redis
+        """``SG_REDIS_URL``: feeds, sessions, limits, idempotency keys, pub/sub."""
+        return self._get("cache", lambda: self._redis(self.config["REDIS_URL"]))
 
-            t = self.config["STORE_TIMEOUT_SECONDS"]
-            # a blocking pool: past SG_REDIS_MAX_CONNECTIONS busy connections a caller waits
-            # (up to 2 x the store timeout) instead of failing; matters under the stream
-            # service's gevent worker, where thousands of sockets share one process
-            pool = redis.BlockingConnectionPool.from_url(
-                self.config["REDIS_URL"], max_connections=self.config.get("REDIS_MAX_CONNECTIONS", 100),
-                timeout=t * 2, socket_connect_timeout=t, socket_timeout=t * 2, health_check_interval=30)
-            return redis.Redis(connection_pool=pool)
+    def _other_redis(self, key: str):
+        url = self.config.get(key) or self.config["REDIS_URL"]
+        if url == self.config["REDIS_URL"]:
+            return self.cache()
+        return self._get(f"redis {url}", lambda: self._redis(url))
 
-        return self._get("cache", make)
+    def read_cache(self):
+        """``SG_CACHE_REDIS_URL`` (default ``SG_REDIS_URL``): read-through copies only."""
+        return self._other_redis("CACHE_REDIS_URL")
+
+    def queue_redis(self):
+        """``SG_QUEUE_REDIS_URL`` (default ``SG_REDIS_URL``): RQ's queues, jobs and scheduler."""
+        return self._other_redis("QUEUE_REDIS_URL")
 
     def tasks(self):
         def make():
-            return TaskQueue(self.cache, self.mongo, self.config["RQ_QUEUE"], self.config["RQ_ASYNC"],
+            return TaskQueue(self.queue_redis, self.mongo, self.config["RQ_QUEUE"], self.config["RQ_ASYNC"],
                              routes={"jobs.feeds.": self.config["RQ_FEED_QUEUE"]})
 
         return self._get("tasks", make)
@@ -137,9 +154,8 @@ class Stores:
             m = self._clients.pop("mongo", None)
             if m is not None:
                 m.client.close()
-            r = self._clients.pop("cache", None)
-            if r is not None:
-                r.close()
+            for name in [n for n in self._clients if n == "cache" or n.startswith("redis ")]:
+                self._clients.pop(name).close()
             self._clients.clear()
 
 
@@ -195,6 +211,14 @@ def public_objects():
 
 def cache():
     return stores().cache()
+
+
+def read_cache():
+    return stores().read_cache()
+
+
+def queue_redis():
+    return stores().queue_redis()
 
 
 def cypher() -> CypherCatalog:
