@@ -2,8 +2,8 @@
 """WebSocket load client of ``bench_realtime.py --only stream`` (gevent; not a test).
 
 Reads ``{"url", "redis_url", "tokens": [[uid, token], ...]}`` from the JSON
-file given as argument, opens one socket per token (200 handshakes at a
-time), then follows commands on stdin, answering one JSON line each on stdout:
+file given as argument, opens one socket per token (``concurrency`` handshakes at
+a time, default 50, each given up after 60 s), then follows commands on stdin, answering one JSON line each on stdout:
 
 - ``connect N``: open sockets until N are connected -> ``{"connected", "failed", "seconds"}``;
 - ``close N``: close all but the first N -> ``{"connected"}``;
@@ -80,12 +80,13 @@ def main():
 
             def one(c):
                 try:
-                    c.open(cfg["url"])
+                    with gevent.Timeout(60):
+                        c.open(cfg["url"])
                     opened.append(c)
-                except Exception as exc:
+                except BaseException as exc:  # gevent.Timeout is a BaseException
                     failed.append(repr(exc))
 
-            Pool(200).map(one, todo)
+            Pool(int(cfg.get("concurrency", 50))).map(one, todo)
             say({"connected": len(opened), "failed": len(failed), "errors": failed[:3],
                  "seconds": round(time.perf_counter() - t, 2)})
         elif cmd == "close":

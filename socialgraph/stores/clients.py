@@ -21,7 +21,7 @@ import threading
 from typing import Any, Callable
 from urllib.parse import urlparse
 
-from flask import Flask, current_app
+from flask import Flask, current_app, g, has_app_context
 
 from socialgraph.core import events
 from socialgraph.stores.graphdb import DEFAULT_DIR, CypherCatalog, GraphStore
@@ -61,7 +61,8 @@ class Stores:
                 max_transaction_retry_time=timeout * 2, max_connection_pool_size=50,
             )
             _bind_neomodel(driver, c["BOLT_DATABASE"])
-            return GraphStore(driver, c["BOLT_DATABASE"], self.catalog, retry_seconds=timeout * 2)
+            return GraphStore(driver, c["BOLT_DATABASE"], self.catalog, retry_seconds=timeout * 2,
+                              bookmarks=unit_of_work_bookmarks)
 
         return self._get("graph", make)
 
@@ -157,6 +158,19 @@ class Stores:
             for name in [n for n in self._clients if n == "cache" or n.startswith("redis ")]:
                 self._clients.pop(name).close()
             self._clients.clear()
+
+
+def unit_of_work_bookmarks():
+    """The Neo4j bookmark manager of the current app context (one per request, one per RQ
+    job: each runs in its own app context), made on first use; ``None`` outside a context."""
+    if not has_app_context():
+        return None
+    manager = g.get("_sg_graph_bookmarks")
+    if manager is None:
+        import neo4j
+
+        manager = g._sg_graph_bookmarks = neo4j.GraphDatabase.bookmark_manager()
+    return manager
 
 
 def _bind_neomodel(driver, database: str) -> None:
