@@ -5,7 +5,8 @@ Reads ``{"url", "redis_url", "tokens": [[uid, token], ...]}`` from the JSON
 file given as argument, opens one socket per token (``concurrency`` handshakes at
 a time, default 50, each given up after 60 s), then follows commands on stdin, answering one JSON line each on stdout:
 
-- ``connect N``: open sockets until N are connected -> ``{"connected", "failed", "seconds"}``;
+- ``connect N [BUDGET]``: open sockets until N are connected or BUDGET seconds have passed
+  -> ``{"connected", "failed", "seconds"}``;
 - ``close N``: close all but the first N -> ``{"connected"}``;
 - ``publish K RATE``: publish one notification to each of the first K users
   through Redis (the channel jobs publish to), RATE per second, and wait for
@@ -74,11 +75,14 @@ def main():
         cmd, *rest = line.split()
         if cmd == "connect":
             want = int(rest[0])
+            budget = float(rest[1]) if len(rest) > 1 else float("inf")
             todo = conns[len(opened):want]
             failed = []
             t = time.perf_counter()
 
             def one(c):
+                if time.perf_counter() - t > budget:
+                    return
                 try:
                     with gevent.Timeout(60):
                         c.open(cfg["url"])
