@@ -150,6 +150,8 @@ def load_config(env: dict | None = None) -> dict:
         # Redis connections per process; more callers wait for one (up to 2 x SG_STORE_TIMEOUT_SECONDS).
         # A gthread API worker uses at most one per thread; a gevent stream worker one per busy greenlet.
         "REDIS_MAX_CONNECTIONS": _int(env, "SG_REDIS_MAX_CONNECTIONS", 1000),
+        # an idle WebSocket looks at the clock this often (token expiry itself is waited for exactly)
+        "WS_IDLE_CHECK_SECONDS": float(env.get("SG_WS_IDLE_CHECK_SECONDS", "60")),
         # Redis roles, in the style of Mastodon's REDIS_URL / CACHE_REDIS_URL / SIDEKIQ_REDIS_URL:
         # SG_REDIS_URL keeps feeds, sessions, limits, idempotency keys and pub/sub; the read-through
         # copies (socialgraph.stores.readcache) may live on a cache-only Redis (eviction allowed),
