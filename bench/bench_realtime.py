@@ -344,6 +344,9 @@ def bench_stream(args):
     from socialgraph.app import create_app
     from socialgraph.stores.localstack import LocalStack, free_port
 
+    import signal
+
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # so `timeout` still stops every child
     stack = LocalStack(root=Path(tempfile.mkdtemp(prefix="sg-bench-stream-")))
     stack._start_redis()  # the stream needs only Redis (tokens, revocations, pub/sub, presence)
     redis_url = stack.env()["SG_REDIS_URL"]
