@@ -156,8 +156,10 @@ def load_config(env: dict | None = None) -> dict:
         # SG_REDIS_URL keeps feeds, sessions, limits, idempotency keys and pub/sub; the read-through
         # copies (socialgraph.stores.readcache) may live on a cache-only Redis (eviction allowed),
         # RQ on a Redis of its own (never evicting). Each defaults to SG_REDIS_URL.
-        "CACHE_REDIS_URL": env.get("SG_CACHE_REDIS_URL") or env.get("SG_REDIS_URL", "redis://127.0.0.1:6379/0"),
-        "QUEUE_REDIS_URL": env.get("SG_QUEUE_REDIS_URL") or env.get("SG_REDIS_URL", "redis://127.0.0.1:6379/0"),
+        # (empty = use REDIS_URL, resolved when the client is made, so an override of REDIS_URL alone
+        # moves all three)
+        "CACHE_REDIS_URL": env.get("SG_CACHE_REDIS_URL", ""),
+        "QUEUE_REDIS_URL": env.get("SG_QUEUE_REDIS_URL", ""),
         # OpenAPI (flask-smorest)
         "API_TITLE": "socialgraph",
         "API_VERSION": "v1",

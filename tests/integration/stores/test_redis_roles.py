@@ -57,8 +57,14 @@ def test_each_role_on_its_own_server(app_config, two_more_redis):
     app.extensions["socialgraph"].close()
 
 
-def test_roles_default_to_the_main_url():
-    cfg = load_config({"SG_REDIS_URL": "redis://main:6379/0"})
-    assert cfg["CACHE_REDIS_URL"] == cfg["QUEUE_REDIS_URL"] == "redis://main:6379/0"
+def test_roles_default_to_the_main_url(app_config):
+    from socialgraph.app import create_app
+
     cfg = load_config({"SG_REDIS_URL": "redis://main:6379/0", "SG_QUEUE_REDIS_URL": "redis://q:6379/0"})
-    assert cfg["QUEUE_REDIS_URL"] == "redis://q:6379/0" and cfg["CACHE_REDIS_URL"] == "redis://main:6379/0"
+    assert cfg["QUEUE_REDIS_URL"] == "redis://q:6379/0" and cfg["CACHE_REDIS_URL"] == ""
+    # an app given only REDIS_URL (tests, or an operator's single Redis) uses it for every role
+    app = create_app(dict(app_config))
+    with app.app_context():
+        assert stores.queue_redis() is stores.cache() and stores.read_cache() is stores.cache()
+        assert stores.tasks().queue().connection is stores.cache()
+    app.extensions["socialgraph"].close()
