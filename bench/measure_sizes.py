@@ -11,7 +11,7 @@ into the home-feed sets, notifications). Then:
 
 - MongoDB: mean BSON size of each collection's documents (``bson.encode``:
   the bytes of a document before index and storage-engine overhead);
-- Redis: ``MEMORY USAGE`` of the home-feed sets divided by their entries;
+- Redis: ``MEMORY USAGE`` of a full home-feed set (800 post ids) divided by its entries;
 - graph: node and relationship counts. The on-disk bytes of Neo4j records are
   not measurable on ArcadeDB (the local stand-in); docs/scaling.md uses Neo4j's
   published record sizes for them.
@@ -90,11 +90,17 @@ def main() -> None:
                     sizes = [len(bson.encode(d)) for d in docs]
                     print(f"{name:<22} {len(docs):>6} {statistics.fmean(sizes):>16.0f}")
             r = stores.cache()
-            feeds = [k for k in r.scan_iter("sg:feed:*", count=1000) if r.type(k) == b"zset"]
-            entries = sum(r.zcard(k) for k in feeds)
-            usage = sum(r.memory_usage(k) or 0 for k in feeds)
-            print(f"\nRedis home feeds: {len(feeds)} sets, {entries} entries, {usage} bytes: "
-                  f"{usage / max(entries, 1):.1f} bytes per entry (incl. the key and set overhead)")
+            # a full home-feed set as fan-out keeps it (SG_FEED_MAX_ITEMS post ids scored by ms);
+            # the script's own users have no feed sets: fan-out writes only to recently read feeds
+            import secrets
+
+            n = app.config["FEED_MAX_ITEMS"]
+            key = "sg:feed:" + secrets.token_hex(16)
+            r.zadd(key, {secrets.token_hex(12): 1_790_000_000_000 + i for i in range(n)})
+            usage = r.memory_usage(key, samples=0)
+            print(f"\nRedis home feed of {n} entries ({r.object('encoding', key).decode()}): {usage} bytes = "
+                  f"{usage / n:.1f} bytes per entry (incl. the key and set overhead)")
+            r.delete(key)
             total = r.info("memory")["used_memory"]
             print(f"Redis used_memory: {total / 2**20:.1f} MiB for {len(users)} users")
             nodes = stores.graph().run_text("MATCH (n) RETURN count(n) AS n")[0]["n"]
