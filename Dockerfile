@@ -39,7 +39,8 @@ USER socialgraph:socialgraph
 
 EXPOSE 8000
 
-# gthread workers also serve the flask-sock WebSockets (one thread each).
+# gthread workers for the REST API; the WebSocket stream runs as its own
+# service on gevent workers (docker-compose.yml `stream`).
 # --no-control-socket: gunicorn >= 25 otherwise opens a control socket under
 # $HOME, which does not exist for this user (and the root FS may be read-only).
 CMD ["gunicorn", \

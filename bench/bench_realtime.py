@@ -18,9 +18,18 @@
    (1 gthread worker, ``--threads`` = target) and the worker's RSS per connection;
 5. **fan-out throughput** for the imported user with the most followers
    trimmed to exactly 1,000 active followers: followers' feeds written per second
-   (the batch jobs run in this process, as a worker would run them).
+   (the batch jobs run in this process, as a worker would run them);
+6. **the stream service** (``--only stream``, no data import; issue 18): one
+   gunicorn process with the gevent worker, as the ``stream`` service of
+   docker-compose runs it, holding ``--idle-sockets`` (10,000) idle WebSockets
+   from a gevent client process (``bench/stream_clients.py``): handshake time,
+   worker RSS per socket, the worker's CPU while they sit idle, pings; then
+   with ``--stream-receivers`` (1,000) connected, one notification published
+   to each user through Redis (as jobs publish) at ``--publish-rate`` per
+   second: publish-to-frame latency.
 
-Usage: ``python bench/bench_realtime.py [--events 500] [--connections 1000] [--requests 1000]``.
+Usage: ``python bench/bench_realtime.py [--events 500] [--connections 1000] [--requests 1000]``;
+``python bench/bench_realtime.py --only stream [--idle-sockets 10000]`` for the stream service alone.
 SecantusDB stands in for MongoDB and is much slower than mongod (about 1 ms per
 indexed find, 600 inserts/s): MongoDB-bound figures are an upper bound.
 """
@@ -60,7 +69,16 @@ def main() -> None:
     ap.add_argument("--connections", type=int, default=1000)
     ap.add_argument("--rq-workers", type=int, default=2)
     ap.add_argument("--skip", action="append", default=[], choices=["home", "notify", "connections", "fanout"])
+    ap.add_argument("--only", choices=["stream"], help="run only this part (stream: no data import)")
+    ap.add_argument("--idle-sockets", type=int, default=10_000)
+    ap.add_argument("--stream-receivers", type=int, default=1_000)
+    ap.add_argument("--publish-rate", type=float, default=200.0, help="notifications per second")
+    ap.add_argument("--connect-budget", type=float, default=900.0,
+                    help="seconds allowed for opening the idle sockets (the machine may be shared)")
     args = ap.parse_args()
+    if args.only == "stream":
+        bench_stream(args)
+        return
 
     from socialgraph.app import create_app
     from socialgraph.stores.localstack import LocalStack
@@ -314,6 +332,104 @@ def bench_connections(env, args):
             except Exception:
                 pass
         stop(server)
+
+
+def bench_stream(args):
+    """Part 6: the stream service on gevent (see the module docstring)."""
+    import subprocess
+    import uuid
+
+    import psutil
+
+    from socialgraph.app import create_app
+    from socialgraph.stores.localstack import LocalStack, free_port
+
+    import signal
+
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # so `timeout` still stops every child
+    stack = LocalStack(root=Path(tempfile.mkdtemp(prefix="sg-bench-stream-")))
+    stack._start_redis()  # the stream needs only Redis (tokens, revocations, pub/sub, presence)
+    redis_url = stack.env()["SG_REDIS_URL"]
+    secret = "bench-stream-jwt-secret-" + uuid.uuid4().hex
+    port = free_port()
+    env = {**os.environ, "SG_REDIS_URL": redis_url, "SG_JWT_SECRET": secret, "SG_RATELIMIT_ENABLED": "false",
+           "SG_JWT_ACCESS_SECONDS": "3600"}
+    server = client = None
+    try:
+        for _ in range(100):
+            try:
+                import redis as _redis
+
+                _redis.Redis.from_url(redis_url).ping()
+                break
+            except Exception:
+                time.sleep(0.1)
+        app = create_app({"REDIS_URL": redis_url, "JWT_SECRET_KEY": secret, "RATELIMIT_ENABLED": False})
+        from flask_jwt_extended import create_access_token
+
+        with app.app_context():
+            tokens = [[uid, create_access_token(identity=uid, additional_claims={"sid": uuid.uuid4().hex})]
+                      for uid in (uuid.uuid4().hex for _ in range(args.idle_sockets))]
+        spec = Path(tempfile.mkdtemp(prefix="sg-bench-stream-spec-")) / "clients.json"
+        spec.write_text(json.dumps({"url": f"ws://127.0.0.1:{port}/api/v1/stream", "redis_url": redis_url,
+                                    "tokens": tokens}))
+        # the stream service's command in docker-compose.yml
+        server = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "--worker-class", "gevent", "--workers", "1",
+             "--worker-connections", str(args.idle_sockets + 1000), "--bind", f"127.0.0.1:{port}",
+             "--log-level", "warning", "--no-control-socket", "wsgi:app"], env=env, cwd=REPO)
+        for _ in range(300):
+            try:
+                requests.get(f"http://127.0.0.1:{port}/api/v1/openapi.json", timeout=2)
+                break
+            except requests.RequestException:
+                time.sleep(0.2)
+        worker = psutil.Process(server.pid).children()[0]
+        client = subprocess.Popen([sys.executable, str(REPO / "bench" / "stream_clients.py"), str(spec)],
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=REPO)
+
+        def ask(line):
+            client.stdin.write(line + "\n")
+            client.stdin.flush()
+            return json.loads(client.stdout.readline())
+
+        print(f"\nstream service: gunicorn, 1 gevent worker (pid {worker.pid}); "
+              f"client: one gevent process; loopback; shared 2-core machine")
+        ask("connect 1")
+        time.sleep(1)
+        rss0 = worker.memory_info().rss
+        got = ask(f"connect {args.stream_receivers}")
+        print(f"{got['connected']:,} connected ({got['failed']} failed) in {got['seconds']:.1f} s")
+        res = ask(f"publish {args.stream_receivers} {args.publish_rate}")
+        print(summary(f"notify, {got['connected']:,} held", res["latencies_ms"]) + f"  missing={res['missing']}")
+        got = ask(f"connect {args.idle_sockets} {args.connect_budget}")
+        time.sleep(3)
+        rss1 = worker.memory_info().rss
+        print(f"idle sockets: {got['connected']:,} connected ({got['failed']} failed {got['errors']}); "
+              f"the last {got['connected'] - args.stream_receivers:,} in {got['seconds']:.1f} s "
+              f"(budget {args.connect_budget:.0f} s)")
+        print(f"worker RSS {rss0 / 2**20:.0f} MiB -> {rss1 / 2**20:.0f} MiB: "
+              f"{(rss1 - rss0) / 1024 / max(got['connected'] - 1, 1):.1f} KiB per socket")
+        c0, t0 = worker.cpu_times(), time.monotonic()
+        time.sleep(20)
+        c1, t1 = worker.cpu_times(), time.monotonic()
+        busy = (c1.user + c1.system - c0.user - c0.system) / (t1 - t0)
+        print(f"worker CPU with {got['connected']:,} idle sockets: {100 * busy:.1f} % of one core (20 s)")
+        pongs = ask("ping 100")["pongs"]
+        print(f"pings answered: {pongs}/100 (while {got['connected']:,} are held)")
+        res = ask(f"publish {args.stream_receivers} {args.publish_rate}")
+        print(summary(f"notify, {got['connected']:,} held", res["latencies_ms"]) + f"  missing={res['missing']}")
+        client.stdin.write("quit\n")
+        client.stdin.flush()
+    finally:
+        for p in (client, server):
+            if p is not None and p.poll() is None:
+                p.terminate()
+                try:
+                    p.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+        stack.stop()
 
 
 def bench_fanout(app, star):

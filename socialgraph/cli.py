@@ -5,15 +5,20 @@
 - ``socialgraph import snap-facebook PATH`` / ``import musae-github DIR`` / ``import stackexchange DIR``;
 - ``socialgraph worker [--queues feeds,default]``: an RQ worker (feed queue first, then the default queue);
 - ``socialgraph outbox drain``: re-queue jobs kept while Redis was away;
-- ``socialgraph media cleanup``: delete orphaned uploads (schedule hourly).
+- ``socialgraph media cleanup``: delete orphaned uploads (the scheduler runs it hourly);
+- ``socialgraph users create USERNAME --email E [--admin]`` / ``users set-role USERNAME ROLE``;
+- ``socialgraph --version``: this package's version.
 """
 from __future__ import annotations
 
+import os
 import sys
 import time
+from importlib import metadata
 
 import click
 
+import socialgraph
 from socialgraph.app import create_app
 from socialgraph.core.config import DEV_BOLT_PASSWORD, DEV_S3_SECRET, LOCAL_PORTS
 from socialgraph.stores.localstack import LocalStack, _port_open
@@ -21,18 +26,52 @@ from socialgraph.stores.localstack import LocalStack, _port_open
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``socialgraph`` console command."""
+    make_group().main(args=argv, prog_name="socialgraph")
+
+
+def make_group() -> click.Group:
+    """The ``socialgraph`` command group: the app's Flask CLI commands plus ``dev``,
+    with ``--version`` showing this package's version (not Flask's)."""
     from flask.cli import FlaskGroup
 
-    group = FlaskGroup(create_app=lambda: create_app(), help="socialgraph: manage the API and its stores.")
+    group = FlaskGroup(create_app=lambda: create_app(), help="socialgraph: manage the API and its stores.",
+                       add_version_option=False)
+    group.params.append(click.Option(["--version"], is_flag=True, expose_value=False, is_eager=True,
+                                     callback=_print_version, help="Show the socialgraph version and exit."))
     group.add_command(dev)
-    group.main(args=argv, prog_name="socialgraph")
+    return group
+
+
+def package_version() -> str:
+    """The installed distribution's version (``setup.py``), else ``socialgraph.__version__``."""
+    try:
+        return metadata.version("socialgraph")
+    except metadata.PackageNotFoundError:
+        return socialgraph.__version__
+
+
+def _print_version(ctx: click.Context, _param, value: bool) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    click.echo(f"socialgraph {package_version()}")
+    ctx.exit()
+
+
+def dev_env(stack_env: dict, data_dir, host: str, port: int, environ: dict | None = None) -> dict:
+    """Environment of the processes ``socialgraph dev`` starts: the caller's, then the local
+    servers' store settings; ``SG_MAIL_OUTBOX_DIR`` and ``SG_PUBLIC_BASE_URL`` only where the
+    caller left them unset (outbox default ``<data_dir>/outbox``)."""
+    environ = dict(os.environ if environ is None else environ)
+    return {**environ, **stack_env,
+            "SG_MAIL_OUTBOX_DIR": environ.get("SG_MAIL_OUTBOX_DIR") or str(data_dir / "outbox"),
+            "SG_PUBLIC_BASE_URL": environ.get("SG_PUBLIC_BASE_URL") or f"http://{host}:{port}"}
 
 
 @click.command("dev")
 @click.option("--data-dir", default=".localdata", show_default=True, envvar="SG_LOCAL_DIR",
               help="Where the local servers keep their data, logs and the mail outbox.")
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address the API listens on.")
+@click.option("--port", default=5000, show_default=True, type=int, help="Port the API listens on.")
 @click.option("--workers", default=2, show_default=True, type=int, help="gunicorn worker processes.")
 @click.option("--threads", default=64, show_default=True, type=int,
               help="gthread threads per worker; each open WebSocket holds one.")
@@ -43,7 +82,6 @@ def dev(data_dir, host, port, workers, threads):
     on the standard ports of the services they stand in for, so that other
     commands (``socialgraph import ...``) reach them with the default settings.
     """
-    import os
     import signal
     import subprocess
     from pathlib import Path
@@ -84,8 +122,7 @@ def dev(data_dir, host, port, workers, threads):
     signal.signal(signal.SIGINT, lambda signum, _f: requested.append(signum))
     signal.signal(signal.SIGTERM, lambda signum, _f: requested.append(signum))
     try:
-        env = {**os.environ, **stack.env(), "SG_MAIL_OUTBOX_DIR": str(root / "outbox"),
-               "SG_PUBLIC_BASE_URL": os.environ.get("SG_PUBLIC_BASE_URL", f"http://{host}:{port}")}
+        env = dev_env(stack.env(), root, host, port)
         click.echo(f"servers ready in {time.perf_counter() - t:.1f}s; creating schema ...")
         subprocess.run([sys.executable, "-m", "socialgraph", "db", "init"], env=env, check=True)
         # children get their own session: Ctrl-C reaches only us, and we stop them in order
@@ -95,7 +132,7 @@ def dev(data_dir, host, port, workers, threads):
             [sys.executable, "-m", "gunicorn", "--worker-class", "gthread", "--threads", str(threads),
              "--workers", str(workers), "--bind", f"{host}:{port}", "--graceful-timeout", "5",
              "--access-logfile", "-", "socialgraph.app:create_app()"], env=env, start_new_session=True))
-        click.echo(f"API on http://{host}:{port}/api/v1  (docs: /api/v1/docs, mail outbox: {root / 'outbox'})")
+        click.echo(f"API on http://{host}:{port}/api/v1  (docs: /api/v1/docs, mail outbox: {env['SG_MAIL_OUTBOX_DIR']})")
         click.echo("Ctrl-C stops the API, the worker and the servers.")
         while not requested:
             if any(c.poll() is not None for c in children):

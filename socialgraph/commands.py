@@ -1,5 +1,5 @@
 """Flask CLI commands of the app (``socialgraph db init``, ``import ...``,
-``worker``, ``outbox drain``, ``media cleanup``, ``stories purge``), registered
+``worker``, ``outbox drain``, ``media cleanup``, ``stories purge``, ``users ...``), registered
 by :func:`socialgraph.app.create_app`. The console entry point and ``dev`` are
 in :mod:`socialgraph.cli`.
 """
@@ -9,14 +9,16 @@ import sys
 import time
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from socialgraph.operations import doctor
+from socialgraph.operations import doctor, scheduler
 
 from socialgraph import stores
+from socialgraph.accounts import admin as account_admin
 from socialgraph.accounts.deletion import resume_pending
 from socialgraph.content.media import cleanup_orphans
+from socialgraph.core.errors import DomainError
 from socialgraph.feeds.trends import schedule_next
 from socialgraph.importers.musae import import_musae_github
 from socialgraph.importers.snap import import_snap_facebook
@@ -74,6 +76,7 @@ def register_cli(app: Flask) -> None:
 
     @outbox.command("drain")
     def outbox_drain():
+        """Move jobs kept in MongoDB while Redis was away onto their RQ queues."""
         click.echo(f"re-queued {stores.tasks().drain_outbox()} job(s)")
 
     @app.cli.command("worker")
@@ -99,17 +102,35 @@ def register_cli(app: Flask) -> None:
                     stores.tasks().drain_outbox()
                 except Exception as exc:  # the worker still starts; the next drain retries
                     click.echo(f"outbox drain skipped: {exc}", err=True)
-                stores.tasks().enqueue("jobs.stories.purge_expired", reschedule=True)  # then every 10 min
-
-                schedule_next(delay=1)  # trends job; it re-schedules itself (one per time slot)
+                if current_app.config["SCHEDULER"] == "worker":  # no scheduler service: keep the chains
+                    stores.tasks().enqueue("jobs.stories.purge_expired", reschedule=True)  # then every 10 min
+                    schedule_next(delay=1)  # trends job; it re-schedules itself (one per time slot)
                 names = [q.strip() for q in queues.split(",") if q.strip()] if queues else \
                     stores.tasks().queue_names
-                w = (Worker if fork else SimpleWorker)(names, connection=stores.cache())
+                w = (Worker if fork else SimpleWorker)(names, connection=stores.queue_redis())
                 w.work(burst=burst, with_scheduler=True)
                 return
             except (RedisConnectionError, RedisTimeout) as exc:
                 click.echo(f"redis unavailable ({exc}); worker restarts in 2 s", err=True)
                 time.sleep(2)
+
+    @app.cli.command("scheduler")
+    @click.option("--once", is_flag=True, help="Queue what is due now, print it and exit.")
+    def scheduler_cmd(once):
+        """Queue every periodic job on time (trends, stories purge, media cleanup, ...);
+        one process per deployment is enough, more are safe (one run per slot)."""
+        import signal
+
+        if once:
+            click.echo("queued: " + (", ".join(scheduler.tick()) or "nothing due"))
+            return
+        stopping: list[int] = []
+        signal.signal(signal.SIGTERM, lambda signum, _f: stopping.append(signum))
+        signal.signal(signal.SIGINT, lambda signum, _f: stopping.append(signum))
+        jobs = ", ".join(f"{e.name} every {e.seconds(current_app.config)}s" for e in scheduler.PERIODIC.values())
+        click.echo(f"scheduler: {jobs}")
+        scheduler.run(stop=lambda: bool(stopping),
+                      sleep=lambda seconds: _sleep_unless(stopping, seconds))
 
     med = AppGroup("media", help="Media in object storage.")
 
@@ -117,7 +138,7 @@ def register_cli(app: Flask) -> None:
     @click.option("--older-than", type=int, default=None,
                   help="Seconds an unattached upload may live (default SG_MEDIA_ORPHAN_SECONDS).")
     def media_cleanup(older_than):
-        """Delete uploads never attached to a post (run hourly from cron)."""
+        """Delete uploads never attached to a post (the scheduler queues this hourly)."""
 
         click.echo(f"media cleanup: {cleanup_orphans(older_than)}")
 
@@ -140,6 +161,7 @@ def register_cli(app: Flask) -> None:
         click.echo(f"re-queued {len(resume_pending())} deletion(s)")
 
     app.cli.add_command(accounts_cmd)
+    app.cli.add_command(_users_group())
     app.cli.add_command(db)
     app.cli.add_command(imp)
     app.cli.add_command(outbox)
@@ -161,6 +183,51 @@ def register_cli(app: Flask) -> None:
         click.echo(f"{len(found)} finding(s), {len(left)} left, {len(doctor.CHECKS) if not only else len(only)} check(s)")
         if left:
             sys.exit(1)
+
+
+def _users_group() -> AppGroup:
+    users = AppGroup("users", help="Create accounts and change roles (operators).")
+
+    @users.command("create")
+    @click.argument("username")
+    @click.option("--email", required=True, help="The account's email address.")
+    @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+                  envvar="SG_NEW_USER_PASSWORD",
+                  help="Password (asked for when not given; or set SG_NEW_USER_PASSWORD).")
+    @click.option("--admin", is_flag=True, help="Give the account the admin role (moderation).")
+    @click.option("--confirmed", is_flag=True, help="Mark the email address as verified.")
+    def users_create(username, email, password, admin, confirmed):
+        """Create an account USERNAME as signup would, optionally an admin."""
+        try:
+            acc = account_admin.create_account(username, email, password, role="admin" if admin else "user",
+                                               confirmed=confirmed)
+        except DomainError as exc:
+            raise click.ClickException(_explain(exc))
+        click.echo(f"created {acc['username']} ({acc['uid']}), role {acc['role']}")
+
+    @users.command("set-role")
+    @click.argument("username")
+    @click.argument("role", type=click.Choice(account_admin.ROLES))
+    def users_set_role(username, role):
+        """Give the account USERNAME the role ROLE (user or admin)."""
+        try:
+            acc = account_admin.set_role(username, role)
+        except DomainError as exc:
+            raise click.ClickException(_explain(exc))
+        click.echo(f"{acc['username']} is now {acc['role']}")
+
+    return users
+
+
+def _sleep_unless(stopping: list, seconds: float) -> None:
+    end = time.monotonic() + seconds
+    while not stopping and time.monotonic() < end:
+        time.sleep(min(0.5, max(end - time.monotonic(), 0)))
+
+
+def _explain(exc: DomainError) -> str:
+    """One line for the operator: the problem's detail, then each field error."""
+    return exc.detail + "".join(f"; {e.get('field')}: {e.get('message')}" for e in exc.errors or [])
 
 
 def _progress(label: str, done: int, total: int | None = None) -> None:

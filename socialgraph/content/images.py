@@ -10,9 +10,9 @@ presigned GET URLs (:func:`presigned_url`).
 from __future__ import annotations
 
 import io
-from datetime import timedelta
 
 from socialgraph import stores
+from socialgraph.stores import objecturls
 from socialgraph.core.errors import ValidationFailed
 
 #: the largest side of a stored story image or group cover, pixels
@@ -66,11 +66,7 @@ def delete_object(key: str) -> None:
 
 
 def presigned_url(key: str | None, seconds: int = 3600) -> str | None:
-    """An expiring GET URL for ``key`` (``None`` for no key); ``seconds`` 1..604,800."""
-    if not key:
-        return None
-    from flask import current_app
+    """An expiring GET URL for ``key`` (``None`` for no key); ``seconds`` 1..604,800.
 
-    seconds = max(1, min(int(seconds), 7 * 86400))
-    return stores.objects().presigned_get_object(current_app.config["S3_BUCKET"], key,
-                                                     expires=timedelta(seconds=seconds))
+    Signed for the public endpoint (:func:`socialgraph.stores.objecturls.presigned_get`)."""
+    return objecturls.presigned_get(key, seconds)

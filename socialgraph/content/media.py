@@ -47,6 +47,7 @@ from flask import current_app
 from pymongo import ReturnDocument
 
 from socialgraph import stores
+from socialgraph.stores import objecturls
 from socialgraph.content.visibility import can_view_post
 from socialgraph.core import clock
 from socialgraph.core.areas import register_area
@@ -173,8 +174,7 @@ def start_upload(owner: str, size: int, declared_type: str | None = None) -> dic
     seconds = _cfg("MEDIA_UPLOAD_URL_SECONDS")
     now = clock.now()
     doc["upload_expires_at"] = now + timedelta(seconds=seconds)
-    url = stores.objects().get_presigned_url("PUT", _bucket(), doc["key"], expires=timedelta(seconds=seconds),
-                                                 request_date=now)
+    url = objecturls.presigned_put(doc["key"], seconds, request_date=now, bucket=_bucket())
     _db().media.insert_one(doc)
     return {"media": present([doc], owner)[0], "upload_url": url, "method": "PUT",
             "expires_at": doc["upload_expires_at"]}
@@ -251,8 +251,7 @@ def get_media(media_id: str, viewer: str | None) -> dict:
 
 
 def _url(key: str) -> str:
-    return stores.objects().presigned_get_object(
-        _bucket(), key, expires=timedelta(seconds=_cfg("MEDIA_URL_SECONDS")))
+    return objecturls.presigned_get(key, _cfg("MEDIA_URL_SECONDS"), bucket=_bucket())
 
 
 def present(docs: list[dict], viewer: str | None = None) -> list[dict]:

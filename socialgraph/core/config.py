@@ -143,6 +143,28 @@ def load_config(env: dict | None = None) -> dict:
         "MESSAGE_MAX_CHARS": _int(env, "SG_MESSAGE_MAX_CHARS", 4000),
         "MESSAGE_RATE_PER_MINUTE": _int(env, "SG_MESSAGE_RATE_PER_MINUTE", 30),
         "CONVERSATION_MAX_MEMBERS": _int(env, "SG_CONVERSATION_MAX_MEMBERS", 10),
+        # deployment (issue 18): presigned URLs handed to clients are signed for this endpoint
+        # (the reverse proxy's public origin); the app keeps SG_S3_ENDPOINT for its own calls
+        "S3_PUBLIC_ENDPOINT": env.get("SG_S3_PUBLIC_ENDPOINT", "").rstrip("/"),
+        # periodic jobs (socialgraph.operations.scheduler): "worker" = each RQ worker keeps the
+        # trends and stories chains going itself (local dev); "service" = a `socialgraph scheduler`
+        # process queues every periodic job and workers only run them (docker-compose)
+        "SCHEDULER": env.get("SG_SCHEDULER", "worker"),
+        "STORIES_PURGE_SECONDS": _int(env, "SG_STORIES_PURGE_SECONDS", 600),
+        "MEDIA_CLEANUP_SECONDS": _int(env, "SG_MEDIA_CLEANUP_SECONDS", 3600),
+        # Redis connections per process; more callers wait for one (up to 2 x SG_STORE_TIMEOUT_SECONDS).
+        # A gthread API worker uses at most one per thread; a gevent stream worker one per busy greenlet.
+        "REDIS_MAX_CONNECTIONS": _int(env, "SG_REDIS_MAX_CONNECTIONS", 1000),
+        # an idle WebSocket looks at the clock this often (token expiry itself is waited for exactly)
+        "WS_IDLE_CHECK_SECONDS": float(env.get("SG_WS_IDLE_CHECK_SECONDS", "60")),
+        # Redis roles, in the style of Mastodon's REDIS_URL / CACHE_REDIS_URL / SIDEKIQ_REDIS_URL:
+        # SG_REDIS_URL keeps feeds, sessions, limits, idempotency keys and pub/sub; the read-through
+        # copies (socialgraph.stores.readcache) may live on a cache-only Redis (eviction allowed),
+        # RQ on a Redis of its own (never evicting). Each defaults to SG_REDIS_URL.
+        # (empty = use REDIS_URL, resolved when the client is made, so an override of REDIS_URL alone
+        # moves all three)
+        "CACHE_REDIS_URL": env.get("SG_CACHE_REDIS_URL", ""),
+        "QUEUE_REDIS_URL": env.get("SG_QUEUE_REDIS_URL", ""),
         # OpenAPI (flask-smorest)
         "API_TITLE": "socialgraph",
         "API_VERSION": "v1",
@@ -150,8 +172,8 @@ def load_config(env: dict | None = None) -> dict:
         "OPENAPI_URL_PREFIX": "/api/v1",
         "OPENAPI_JSON_PATH": "openapi.json",
         "OPENAPI_SWAGGER_UI_PATH": "docs",
-        "OPENAPI_SWAGGER_UI_URL": env.get(
-            "SG_SWAGGER_UI_URL", "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/"),
+        # default (None): the Swagger UI assets bundled with the app (socialgraph.http.docs_assets)
+        "OPENAPI_SWAGGER_UI_URL": env.get("SG_SWAGGER_UI_URL") or None,
         "JSON_SORT_KEYS": False,
         "MAX_CONTENT_LENGTH": _int(env, "SG_MAX_REQUEST_BYTES", 1024 * 1024),
     }

@@ -20,8 +20,10 @@ EXPOSED_HEADERS = ["X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Re
                    "Idempotent-Replayed", "Location", "ETag", "Link"]
 ALLOWED_HEADERS = ["Authorization", "Content-Type", "Idempotency-Key", "If-None-Match"]
 
-_DOCS_CSP = ("default-src 'none'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-             "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: https:; "
+#: The docs page: Swagger UI from this origin (socialgraph.http.docs_assets); the inline
+#: script is flask-smorest's page template that starts it.
+_DOCS_CSP = ("default-src 'none'; script-src 'self' 'unsafe-inline'; "
+             "style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
              "connect-src 'self'; frame-ancestors 'none'")
 _API_CSP = "default-src 'none'; frame-ancestors 'none'"
 #: The reference web client (``/`` and ``/web/``): own scripts and styles only;

@@ -21,6 +21,7 @@ from werkzeug.exceptions import HTTPException
 from socialgraph.accounts.sessions import is_token_revoked
 from socialgraph.core import errors
 from socialgraph.core.errors import DomainError, StoreUnavailable
+from socialgraph.http.docs_assets import assets_url, init_docs_assets
 from socialgraph.http.openapi_problems import ProblemApi as Api
 
 log = logging.getLogger(__name__)
@@ -167,6 +168,11 @@ def init_web(app: Flask) -> None:
     jwt.revoked_token_loader(lambda h, p: _problem(errors.InvalidToken, "the token has been revoked"))
     jwt.user_lookup_error_loader(lambda h, p: _problem(errors.InvalidToken, "the account no longer exists"))
 
+    if not app.config.get("OPENAPI_SWAGGER_UI_URL"):
+        app.config["OPENAPI_SWAGGER_UI_URL"] = assets_url()
+    # fully offline: no badge from Swagger's online validator
+    app.config.setdefault("OPENAPI_SWAGGER_UI_CONFIG", {"validatorUrl": None})
+    init_docs_assets(app)
     api = Api(app, spec_kwargs={
         "info": {"description": "REST + WebSocket API of the socialgraph social network. Errors are "
                                 "application/problem+json (RFC 9457)."},

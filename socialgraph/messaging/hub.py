@@ -137,10 +137,25 @@ class Hub:
                 with self._lock:
                     self._commands.extend(("sub", u, None) for u in self._queues)
 
+    def _beat(self, client) -> None:
+        """Presence for every user with a socket in this process: one ZADD per
+        :data:`HEARTBEAT_SECONDS` (not one per socket)."""
+        with self._lock:
+            uids = list(self._queues)
+        if uids:
+            now_ms = time.time() * 1000
+            for i in range(0, len(uids), 1000):
+                client.zadd(ONLINE_KEY, {u: now_ms for u in uids[i:i + 1000]})
+
     def _loop(self):
-        pubsub = self._redis_factory().pubsub(ignore_subscribe_messages=True)
+        client = self._redis_factory()
+        pubsub = client.pubsub(ignore_subscribe_messages=True)
         subscribed: set[str] = set()
+        next_beat = time.monotonic() + HEARTBEAT_SECONDS
         while True:
+            if time.monotonic() >= next_beat:
+                self._beat(client)
+                next_beat = time.monotonic() + HEARTBEAT_SECONDS
             while self._commands:
                 op, uid, done = self._commands.popleft()
                 ch = CHANNEL.format(uid=uid)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import logging
 import queue
+import threading
 import time
 from collections import deque
 
@@ -29,7 +30,7 @@ from socialgraph.accounts.sessions import is_token_revoked
 from socialgraph.core import clock
 from socialgraph.core.errors import AuthenticationRequired, DomainError, InvalidToken
 from socialgraph.messaging import messages, notifications
-from socialgraph.messaging.hub import HEARTBEAT_SECONDS, ONLINE_KEY, dumps, hub, publish
+from socialgraph.messaging.hub import ONLINE_KEY, dumps, hub, publish
 
 log = logging.getLogger(__name__)
 
@@ -135,6 +136,41 @@ class RateWindow:
         return True
 
 
+#: longest wait of an idle socket before it looks at the clock again, seconds
+#: (``SG_WS_IDLE_CHECK_SECONDS``). The token's expiry is waited for exactly; this bound only
+#: catches a clock moved by hand (tests set it low). Every idle socket wakes once per period,
+#: so it is what an idle socket costs in CPU: 10,000 sockets at 60 s = 170 wake-ups a second.
+IDLE_CHECK_SECONDS = 60.0
+
+
+class _Inbound:
+    """A frame from the client, queued by the socket's reader next to hub messages."""
+
+    __slots__ = ("data",)
+
+    def __init__(self, data):
+        self.data = data
+
+
+_CLOSED = object()
+
+
+def _read_frames(ws, q: queue.Queue) -> None:
+    """Block on the socket and queue each client frame; queue ``_CLOSED`` at the end."""
+    from simple_websocket import ConnectionClosed
+
+    try:
+        while True:
+            data = ws.receive()
+            if data is None:  # closed without an exception
+                break
+            q.put(_Inbound(data))
+    except ConnectionClosed:
+        pass
+    finally:
+        q.put(_CLOSED)
+
+
 def serve(ws, claims: dict) -> None:
     """Run one authenticated WebSocket until it closes or its token expires.
 
@@ -154,6 +190,12 @@ def serve(ws, claims: dict) -> None:
     (more than ``WS_RATE_LIMIT`` frames per ``WS_RATE_WINDOW_SECONDS``, first
     answered with ``error rate-limited``); oversized frames are closed with
     1009 by simple-websocket (``WS_MAX_MESSAGE_BYTES``).
+
+    Event-driven, so an idle socket costs no CPU: one queue per socket gets
+    both the hub's messages and the client's frames (from a reader thread,
+    a greenlet under gevent), and this loop blocks on it until the next item
+    or the token's expiry; presence heartbeats are sent by the hub for all
+    of the process's users at once. Only this loop sends on the socket.
     """
     from flask import current_app
     from simple_websocket import ConnectionClosed
@@ -162,13 +204,13 @@ def serve(ws, claims: dict) -> None:
     expires = float(claims["exp"])
     cfg = current_app.config
     limiter = RateWindow(cfg["WS_RATE_LIMIT"], cfg["WS_RATE_WINDOW_SECONDS"])
+    idle_check = float(cfg.get("WS_IDLE_CHECK_SECONDS", IDLE_CHECK_SECONDS))
     strikes = 0
     q: queue.Queue = queue.Queue()
     h = hub()
     h.register(uid, q)
     r = stores.cache()
     r.zadd(ONLINE_KEY, {uid: time.time() * 1000})
-    last_beat = time.time()
     last_check = time.monotonic()
 
     def end_session(reason: str) -> None:
@@ -179,6 +221,7 @@ def serve(ws, claims: dict) -> None:
     try:
         ws.send(dumps({"type": "hello", "uid": uid, "expires_at": int(expires),
                         "last_seq": notifications.last_seq(uid)}))
+        threading.Thread(target=_read_frames, args=(ws, q), name=f"sg-ws-reader-{uid}", daemon=True).start()
         while True:
             now = clock.now().timestamp()  # tests move the clock to expire the token
             if now >= expires:
@@ -186,37 +229,37 @@ def serve(ws, claims: dict) -> None:
                                 "detail": "the access token expired; reconnect with a fresh one"}))
                 ws.close(CLOSE_TOKEN_EXPIRED, "token expired")
                 return
-            if now - last_beat > HEARTBEAT_SECONDS:
-                r.zadd(ONLINE_KEY, {uid: now * 1000})
-                last_beat = now
             if time.monotonic() - last_check > RECHECK_SECONDS:
+                # the fallback when a revocation's pub/sub message was missed: an idle socket
+                # wakes every RECHECK_SECONDS for it (one Redis MGET), not more often
                 last_check = time.monotonic()
                 if is_token_revoked(claims):
                     end_session("revoked")
                     return
             try:
-                item = q.get(timeout=min(0.25, max(expires - now, 0.01)))
-                while True:
-                    reason = _ends_this_session(item, claims)
-                    if reason:
-                        end_session(reason)
-                        return
-                    if not item.startswith(_SESSION_ENDED_PREFIX):
-                        ws.send(item)
-                    item = q.get_nowait()
+                item = q.get(timeout=min(idle_check, RECHECK_SECONDS, max(expires - now, 0.01)))
             except queue.Empty:
-                pass
-            while (data := ws.receive(timeout=0)) is not None:
-                if not limiter.allow(time.monotonic()):
-                    strikes += 1
-                    ws.send(dumps({"type": "error", "code": "rate-limited",
-                                    "detail": f"at most {limiter.limit} frames per {limiter.window} s"}))
-                    if strikes >= 3:
-                        ws.close(CLOSE_RATE_LIMITED, "rate limited")
-                        return
-                    continue
-                for reply in handle_frame(uid, data):
-                    ws.send(dumps(reply))
+                continue
+            if item is _CLOSED:
+                return
+            if not isinstance(item, _Inbound):
+                reason = _ends_this_session(item, claims)
+                if reason:
+                    end_session(reason)
+                    return
+                if not item.startswith(_SESSION_ENDED_PREFIX):
+                    ws.send(item)
+                continue
+            if not limiter.allow(time.monotonic()):
+                strikes += 1
+                ws.send(dumps({"type": "error", "code": "rate-limited",
+                                "detail": f"at most {limiter.limit} frames per {limiter.window} s"}))
+                if strikes >= 3:
+                    ws.close(CLOSE_RATE_LIMITED, "rate limited")
+                    return
+                continue
+            for reply in handle_frame(uid, item.data):
+                ws.send(dumps(reply))
     except ConnectionClosed:
         pass
     finally:

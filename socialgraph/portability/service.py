@@ -92,6 +92,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 
 from socialgraph import stores
+from socialgraph.stores import objecturls
 from socialgraph.content import postcache
 from socialgraph.content.posts import MAX_TEXT, purge_post
 from socialgraph.content.reactions import REACTIONS_KEY
@@ -145,8 +146,7 @@ def present_export(doc: dict) -> dict:
            "expires_at": None}
     if doc["status"] == "ready":
         seconds = current_app.config["EXPORT_LINK_SECONDS"]
-        out["download_url"] = stores.objects().presigned_get_object(
-            current_app.config["S3_BUCKET"], doc["key"], expires=timedelta(seconds=seconds))
+        out["download_url"] = objecturls.presigned_get(doc["key"], seconds)
         out["expires_at"] = clock.now() + timedelta(seconds=seconds)
     return out
 

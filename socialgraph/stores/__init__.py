@@ -7,6 +7,7 @@
 ``schema``         idempotent graph constraints, MongoDB indexes, the bucket
 ``readcache``      Redis: versioned read-through copies
 ``queue``          RQ: :class:`TaskQueue` and the MongoDB outbox
+``objecturls``     presigned URLs for clients, signed for the public endpoint
 ``mail``           outgoing mail (SMTP or the development outbox directory)
 ``localstack``     the four real local servers for development and tests
 =================  ==========================================================
@@ -25,9 +26,13 @@ from socialgraph.stores.clients import (
     init_app,
     mongo,
     objects,
+    public_objects,
+    queue_redis,
+    read_cache,
     stores,
     tasks,
 )
 
 __all__ = ["Stores", "bind_neomodel", "cache", "cypher", "graph", "init_app", "mongo", "objects",
-           "stores", "tasks"]
+           "public_objects", "queue_redis",
+           "read_cache", "stores", "tasks"]

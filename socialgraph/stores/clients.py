@@ -6,8 +6,12 @@ their own after fork) and reached through the small accessors below:
 
 - :func:`graph` -> :class:`GraphStore` (neo4j driver over Bolt + the Cypher catalog)
 - :func:`mongo` -> ``pymongo.database.Database``
-- :func:`objects` -> ``minio.Minio``
-- :func:`cache` -> ``redis.Redis``
+- :func:`objects` -> ``minio.Minio`` (the internal endpoint: reads, writes, deletes)
+- :func:`public_objects` -> ``minio.Minio`` that only signs URLs for clients
+  (``SG_S3_PUBLIC_ENDPOINT``; see :mod:`socialgraph.stores.objecturls`)
+- :func:`cache` -> ``redis.Redis`` (``SG_REDIS_URL``)
+- :func:`read_cache` -> ``redis.Redis`` for read-through copies (``SG_CACHE_REDIS_URL``)
+- :func:`queue_redis` -> ``redis.Redis`` for RQ (``SG_QUEUE_REDIS_URL``)
 - :func:`cypher` -> :class:`~socialgraph.stores.graphdb.CypherCatalog`
 - :func:`tasks` -> :class:`~socialgraph.stores.queue.TaskQueue`
 """
@@ -17,7 +21,7 @@ import threading
 from typing import Any, Callable
 from urllib.parse import urlparse
 
-from flask import Flask, current_app
+from flask import Flask, current_app, g, has_app_context
 
 from socialgraph.core import events
 from socialgraph.stores.graphdb import DEFAULT_DIR, CypherCatalog, GraphStore
@@ -57,7 +61,8 @@ class Stores:
                 max_transaction_retry_time=timeout * 2, max_connection_pool_size=50,
             )
             _bind_neomodel(driver, c["BOLT_DATABASE"])
-            return GraphStore(driver, c["BOLT_DATABASE"], self.catalog, retry_seconds=timeout * 2)
+            return GraphStore(driver, c["BOLT_DATABASE"], self.catalog, retry_seconds=timeout * 2,
+                              bookmarks=unit_of_work_bookmarks)
 
         return self._get("graph", make)
 
@@ -87,19 +92,56 @@ class Stores:
 
         return self._get("objects", make)
 
-    def cache(self):
+    def public_objects(self):
+        """A client for ``SG_S3_PUBLIC_ENDPOINT`` (default: the internal one), used only to sign
+        URLs handed to browsers. It never connects: presigning is local when the region is set."""
+        public = (self.config.get("S3_PUBLIC_ENDPOINT") or "").rstrip("/")
+        if not public or public == self.config["S3_ENDPOINT"].rstrip("/"):
+            return self.objects()
+
         def make():
-            import redis
+            from minio import Minio
 
-            t = self.config["STORE_TIMEOUT_SECONDS"]
-            return redis.Redis.from_url(self.config["REDIS_URL"], socket_connect_timeout=t,
-                                        socket_timeout=t * 2, health_check_interval=30)
+            c = self.config
+            url = urlparse(public)
+            return Minio(url.netloc, access_key=c["S3_ACCESS_KEY"], secret_key=c["S3_SECRET_KEY"],
+                         secure=url.scheme == "https", region=c["S3_REGION"])
 
-        return self._get("cache", make)
+        return self._get("public_objects " + public, make)
+
+    def _redis(self, url: str):
+        import redis
+
+        t = self.config["STORE_TIMEOUT_SECONDS"]
+        # a blocking pool: past SG_REDIS_MAX_CONNECTIONS busy connections a caller waits
+        # (up to 2 x the store timeout) instead of failing; matters under the stream
+        # service's gevent worker, where thousands of sockets share one process
+        pool = redis.BlockingConnectionPool.from_url(
+            url, max_connections=self.config.get("REDIS_MAX_CONNECTIONS", 1000),
+            timeout=t * 2, socket_connect_timeout=t, socket_timeout=t * 2, health_check_interval=30)
+        return redis.Redis(connection_pool=pool)
+
+    def cache(self):
+        """``SG_REDIS_URL``: feeds, sessions, limits, idempotency keys, pub/sub."""
+        return self._get("cache", lambda: self._redis(self.config["REDIS_URL"]))
+
+    def _other_redis(self, key: str):
+        url = self.config.get(key) or self.config["REDIS_URL"]
+        if url == self.config["REDIS_URL"]:
+            return self.cache()
+        return self._get(f"redis {url}", lambda: self._redis(url))
+
+    def read_cache(self):
+        """``SG_CACHE_REDIS_URL`` (default ``SG_REDIS_URL``): read-through copies only."""
+        return self._other_redis("CACHE_REDIS_URL")
+
+    def queue_redis(self):
+        """``SG_QUEUE_REDIS_URL`` (default ``SG_REDIS_URL``): RQ's queues, jobs and scheduler."""
+        return self._other_redis("QUEUE_REDIS_URL")
 
     def tasks(self):
         def make():
-            return TaskQueue(self.cache, self.mongo, self.config["RQ_QUEUE"], self.config["RQ_ASYNC"],
+            return TaskQueue(self.queue_redis, self.mongo, self.config["RQ_QUEUE"], self.config["RQ_ASYNC"],
                              routes={"jobs.feeds.": self.config["RQ_FEED_QUEUE"],
                                      # bulk precomputation (after imports) on the heavy-work lane
                                      "jobs.graph.precompute_heavy_": "heavy"})
@@ -115,10 +157,22 @@ class Stores:
             m = self._clients.pop("mongo", None)
             if m is not None:
                 m.client.close()
-            r = self._clients.pop("cache", None)
-            if r is not None:
-                r.close()
+            for name in [n for n in self._clients if n == "cache" or n.startswith("redis ")]:
+                self._clients.pop(name).close()
             self._clients.clear()
+
+
+def unit_of_work_bookmarks():
+    """The Neo4j bookmark manager of the current app context (one per request, one per RQ
+    job: each runs in its own app context), made on first use; ``None`` outside a context."""
+    if not has_app_context():
+        return None
+    manager = g.get("_sg_graph_bookmarks")
+    if manager is None:
+        import neo4j
+
+        manager = g._sg_graph_bookmarks = neo4j.GraphDatabase.bookmark_manager()
+    return manager
 
 
 def _bind_neomodel(driver, database: str) -> None:
@@ -167,8 +221,20 @@ def objects():
     return stores().objects()
 
 
+def public_objects():
+    return stores().public_objects()
+
+
 def cache():
     return stores().cache()
+
+
+def read_cache():
+    return stores().read_cache()
+
+
+def queue_redis():
+    return stores().queue_redis()
 
 
 def cypher() -> CypherCatalog:

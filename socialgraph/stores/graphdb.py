@@ -60,17 +60,30 @@ class CypherCatalog:
 class GraphStore:
     """Runs catalog queries over Bolt.
 
+    Reads run in READ access mode, so with a ``neo4j://`` URI (a cluster) the
+    driver routes them to followers / read replicas from its routing table and
+    writes to the leader; a per-request bookmark manager lets a read see the
+    caller's own earlier writes.
+
     ``read``/``write`` run one named query in a managed transaction (retried
     by the driver on transient errors) and return the records as dicts.
     ``transaction`` runs a function with several queries in one explicit
     write transaction that commits or rolls back as a whole.
     """
 
-    def __init__(self, driver, database: str, catalog: CypherCatalog, retry_seconds: float = 6.0):
+    def __init__(self, driver, database: str, catalog: CypherCatalog, retry_seconds: float = 6.0,
+                 bookmarks: Callable[[], Any] | None = None):
         self.driver = driver
         self.database = database
         self.catalog = catalog
         self.retry_seconds = retry_seconds
+        #: returns the bookmark manager of the current unit of work (a request, a job) or None;
+        #: with a Neo4j cluster (``neo4j://``) a read then waits until its server has applied
+        #: the writes made before it in the same unit of work (causal consistency)
+        self._bookmarks = bookmarks or (lambda: None)
+
+    def _session(self, **kwargs):
+        return self.driver.session(database=self.database, bookmark_manager=self._bookmarks(), **kwargs)
 
     def _run(self, tx, name: str, params: dict) -> list[dict]:
         result = tx.run(self.catalog[name], params)
@@ -94,7 +107,7 @@ class GraphStore:
         delay = 0.05
         while True:
             try:
-                with self.driver.session(database=self.database, default_access_mode="READ") as session:
+                with self._session(default_access_mode="READ") as session:
                     return [record.data() for record in session.run(query, params)]
             except (TransientError, SessionExpired, ServiceUnavailable):
                 if time.monotonic() + delay > deadline:
@@ -104,17 +117,17 @@ class GraphStore:
 
     def write(self, name: str, **params: Any) -> list[dict]:
         """Run the write query ``name`` with ``params``; records as dicts."""
-        with self.driver.session(database=self.database) as session:
+        with self._session() as session:
             return session.execute_write(self._run, name, params)
 
     def transaction(self, work: Callable[["GraphTx"], Any]) -> Any:
         """Run ``work(tx)`` in one write transaction; ``tx.run(name, **params)``."""
-        with self.driver.session(database=self.database) as session:
+        with self._session() as session:
             return session.execute_write(lambda tx: work(GraphTx(self, tx)))
 
     def run_text(self, text: str, **params: Any) -> list[dict]:
         """Run literal Cypher (only for saved catalog text such as schema files)."""
-        with self.driver.session(database=self.database) as session:
+        with self._session() as session:
             return session.execute_write(lambda tx: [r.data() for r in tx.run(text, params)])
 
 

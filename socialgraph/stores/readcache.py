@@ -59,7 +59,7 @@ def get_many(keys: list[str]) -> tuple[list[bytes | None], list[str]]:
     copies and their version keys; versions as strings, ``"0"`` when unset)."""
     if not keys:
         return [], []
-    raw = stores.cache().mget(keys + [version_key(k) for k in keys])
+    raw = stores.read_cache().mget(keys + [version_key(k) for k in keys])
     n = len(keys)
     return raw[:n], [(v.decode() if v else "0") for v in raw[n:]]
 
@@ -70,7 +70,7 @@ def put_many(items: Iterable[tuple[str, str, bytes | str]], ttl: int) -> None:
     items = list(items)
     if not items:
         return
-    r = stores.cache()
+    r = stores.read_cache()
     script = r.register_script(_SET_IF_UNCHANGED)
     try:
         pipe = r.pipeline(transaction=False)
@@ -103,7 +103,7 @@ def invalidate(*keys: str) -> None:
     if not keys:
         return
     try:
-        pipe = stores.cache().pipeline(transaction=False)
+        pipe = stores.read_cache().pipeline(transaction=False)
         for key in keys:
             vk = version_key(key)
             pipe.incr(vk)
@@ -144,7 +144,7 @@ EMPTY_FIELD = "-"  # the field of a cached empty hash
 
 def hash_get(key: str, fields: list[str]) -> tuple[list[bytes | None] | None, str]:
     """``(values of fields or None when the hash is not cached, version)`` in one round trip."""
-    pipe = stores.cache().pipeline(transaction=False)
+    pipe = stores.read_cache().pipeline(transaction=False)
     pipe.exists(key)
     pipe.hmget(key, fields or [EMPTY_FIELD])
     pipe.get(version_key(key))
@@ -158,7 +158,7 @@ def hash_put(key: str, version: str, mapping: dict[str, str], ttl: int) -> None:
     flat: list[str] = [EMPTY_FIELD, ""]
     for k, v in mapping.items():
         flat += [k, v]
-    r = stores.cache()
+    r = stores.read_cache()
     try:
         r.register_script(_HASH_IF_UNCHANGED)(keys=[key, version_key(key)], args=[version, ttl, *flat])
     except RedisError:
@@ -168,7 +168,7 @@ def hash_put(key: str, version: str, mapping: dict[str, str], ttl: int) -> None:
 def hash_write_through(key: str, field: str, value: str | None) -> None:
     """After a store write: bump the hash's version and update ``field`` in the
     copy if there is one (``value`` None removes the field)."""
-    r = stores.cache()
+    r = stores.read_cache()
     try:
         r.register_script(_HASH_WRITE_THROUGH)(keys=[key, version_key(key)],
                                                args=[field, value or "", VERSION_SECONDS])

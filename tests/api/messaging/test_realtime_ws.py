@@ -20,6 +20,15 @@ UPGRADE = {"Connection": "Upgrade", "Upgrade": "websocket", "Sec-WebSocket-Versi
            "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="}
 
 
+@pytest.fixture(autouse=True)
+def _quick_clock_checks(app):
+    """The tests move the clock by hand: let idle sockets notice within a second."""
+    from tests.conftest import config
+
+    with config(app, WS_IDLE_CHECK_SECONDS=1.0):
+        yield
+
+
 @pytest.fixture()
 def live(app):
     server = serve(app)

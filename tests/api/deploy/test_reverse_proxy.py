@@ -1,0 +1,134 @@
+"""The production reverse proxy (``deploy/Caddyfile``, run by the real Caddy
+binary) in front of the app and the local S3 server, shaped as in compose:
+one public origin, media URLs signed for it (``SG_S3_PUBLIC_ENDPOINT``) and
+served through it, WebSocket upgrades of ``/api/v1/stream`` sent to the
+stream service, forwarded headers set by exactly one hop.
+
+Skipped where the ``caddy`` binary is not installed (Debian package ``caddy``).
+"""
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import socket
+import subprocess
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+import requests
+import simple_websocket
+
+from socialgraph.stores.localstack import free_port
+from tests import mediafiles
+from tests.conftest import config, serve
+
+CADDYFILE = Path(__file__).resolve().parents[3] / "deploy" / "Caddyfile"
+pytestmark = pytest.mark.skipif(shutil.which("caddy") is None, reason="caddy is not installed")
+
+
+class Recorder:
+    """WSGI wrapper that notes each request's path and forwarded headers."""
+
+    def __init__(self, app):
+        self.app, self.seen = app, []
+
+    def __call__(self, environ, start_response):
+        self.seen.append({"path": environ.get("PATH_INFO"), "xff": environ.get("HTTP_X_FORWARDED_FOR"),
+                          "proto": environ.get("HTTP_X_FORWARDED_PROTO"), "host": environ.get("HTTP_HOST"),
+                          "upgrade": environ.get("HTTP_UPGRADE")})
+        return self.app(environ, start_response)
+
+
+@pytest.fixture(scope="module")
+def proxied(app, stack, tmp_path_factory):
+    api, stream = Recorder(app), Recorder(app)
+    api_server, stream_server = serve(api), serve(stream)
+    port = free_port()
+    home = tmp_path_factory.mktemp("caddy")
+    env = {**os.environ, "HOME": str(home), "XDG_DATA_HOME": str(home / "data"),
+           "XDG_CONFIG_HOME": str(home / "config"), "CADDY_ADMIN": "off",
+           "SG_SITE_ADDRESS": f"http://127.0.0.1:{port}", "SG_S3_BUCKET": app.config["S3_BUCKET"],
+           "SG_API_HOST": "127.0.0.1", "SG_API_PORT": str(api_server.server_port),
+           "SG_STREAM_HOST": "127.0.0.1", "SG_STREAM_PORT": str(stream_server.server_port),
+           "SG_S3_UPSTREAM": urlparse(stack.env()["SG_S3_ENDPOINT"]).netloc}
+    log = open(home / "caddy.log", "wb")
+    proc = subprocess.Popen(["caddy", "run", "--config", str(CADDYFILE), "--adapter", "caddyfile"],
+                            env=env, stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 20
+    while True:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                break
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail("caddy did not start:\n" + (home / "caddy.log").read_text())
+        time.sleep(0.1)
+    origin = f"http://127.0.0.1:{port}"
+    with config(app, S3_PUBLIC_ENDPOINT=origin):
+        yield {"origin": origin, "api": api, "stream": stream}
+    proc.terminate()
+    proc.wait(timeout=10)
+    log.close()
+    api_server.shutdown()
+    stream_server.shutdown()
+
+
+def test_media_urls_are_public_urls_the_proxy_serves(proxied, make_user, ctx, app):
+    origin = proxied["origin"]
+    a = make_user()
+    r = a.post("/api/v1/media", data={"file": (io.BytesIO(mediafiles.png(320, 200)), "a.png", "image/png")},
+               content_type="multipart/form-data")
+    assert r.status_code == 201, r.get_json()
+    urls = r.get_json()["urls"]
+    assert all(u.startswith(f"{origin}/{app.config['S3_BUCKET']}/") for u in urls.values()), urls
+    got = requests.get(urls["full"], timeout=10)
+    assert got.status_code == 200 and got.content[:8] == b"\x89PNG\r\n\x1a\n"
+    # the signature covers the host: the same URL on the internal endpoint is refused
+    internal = urls["full"].replace(origin, app.config["S3_ENDPOINT"])
+    assert requests.get(internal, timeout=10).status_code == 403
+    # and it cannot be widened: without the signature the object is private
+    assert requests.get(urls["full"].split("?")[0], timeout=10).status_code == 403
+
+
+def test_direct_upload_goes_through_the_proxy(proxied, make_user, ctx):
+    a = make_user()
+    data = mediafiles.png(300, 200)
+    start = a.post("/api/v1/media/uploads", json={"size": len(data), "content_type": "image/png"}).get_json()
+    assert start["upload_url"].startswith(proxied["origin"] + "/")
+    assert requests.put(start["upload_url"], data=data, timeout=10).status_code == 200
+    done = a.post(f"/api/v1/media/{start['media']['id']}/complete")
+    assert done.status_code == 200 and done.get_json()["width"] == 300
+
+
+def test_api_sits_behind_one_hop_that_sets_forwarded_headers(proxied):
+    before = len(proxied["api"].seen)
+    r = requests.get(proxied["origin"] + "/api/v1/openapi.json", timeout=10,
+                     headers={"X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https"})
+    assert r.status_code == 200 and r.json()["info"]["title"] == "socialgraph"
+    seen = proxied["api"].seen[before:]
+    assert [s["path"] for s in seen] == ["/api/v1/openapi.json"]
+    # a client-sent X-Forwarded-For is replaced, so trusting one hop gives the real peer
+    assert seen[0]["xff"] == "127.0.0.1" and seen[0]["proto"] == "http"
+    assert seen[0]["host"] == urlparse(proxied["origin"]).netloc
+    assert not any(s["path"] == "/api/v1/openapi.json" for s in proxied["stream"].seen)
+
+
+def test_stream_upgrades_go_to_the_stream_service(proxied, make_user):
+    a = make_user()
+    host = urlparse(proxied["origin"]).netloc
+    ws = simple_websocket.Client.connect(f"ws://{host}/api/v1/stream", headers=a.headers)
+    try:
+        hello = json.loads(ws.receive(timeout=10))
+        assert hello["type"] == "hello" and hello["uid"] == a.uid
+    finally:
+        ws.close()
+    assert any(s["path"] == "/api/v1/stream" and s["upgrade"] == "websocket" for s in proxied["stream"].seen)
+    assert not any(s["path"] == "/api/v1/stream" for s in proxied["api"].seen)
+    # a plain GET (no upgrade) is the API's, which refuses it
+    r = requests.get(proxied["origin"] + "/api/v1/stream", timeout=10)
+    assert r.status_code in (400, 401)
+    assert any(s["path"] == "/api/v1/stream" for s in proxied["api"].seen)
