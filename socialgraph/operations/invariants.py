@@ -30,7 +30,11 @@ from socialgraph import stores
 from socialgraph.graph.blocks import forget as forget_blocks
 from socialgraph.graph.caches import forget_following
 from socialgraph.groups.directory import forget_member_groups
-from socialgraph.messaging.notifications import LAST_SEQ_KEY, MAIL_KEY, MAIL_SCHEDULED_KEY
+from socialgraph.messaging.notifications import (
+    LAST_SEQ_KEY,
+    MAIL_KEY,
+    MAIL_SCHEDULED_KEY,
+)
 from socialgraph.operations.doctor import Finding, register_check
 
 log = logging.getLogger(__name__)

@@ -6,8 +6,6 @@ asserts the invariant after every trial (issue 25, items 1, 2 and 8).
 """
 from __future__ import annotations
 
-import pytest
-
 from socialgraph import stores
 from socialgraph.core.errors import Conflict, NotFound
 from socialgraph.graph import blocks, follows, friends
@@ -22,12 +20,12 @@ def _count(a: str, b: str, rel: str, directed: bool = True) -> int:
 
 
 def test_double_tap_follow_leaves_one_follows(ctx):
-    """Two follows of one account at once: one FOLLOWS, exactly one ``created``."""
+    """Four follows of one account at once: one FOLLOWS, at most one ``created: true``."""
     broken = []
     for trial in range(TRIALS):
         a, _ = new_user("dt")
         b, b_name = new_user("dt")
-        outs = race(ctx, lambda: follows.follow(a, b_name), lambda: follows.follow(a, b_name))
+        outs = race(ctx, *[(lambda: follows.follow(a, b_name))] * 4)  # a double tap, twice
         expected_errors(outs, Conflict)
         n = _count(a, b, "FOLLOWS")
         created = [o.value["created"] for o in outs if o.error is None]

@@ -6,8 +6,8 @@ from __future__ import annotations
 from bson import ObjectId
 
 from socialgraph import stores
-from socialgraph.core import clock
 from socialgraph.content import comments, posts
+from socialgraph.core import clock
 from socialgraph.groups import directory, membership
 from socialgraph.operations import doctor, invariants
 from tests.integration.racing import new_user
