@@ -36,23 +36,32 @@ log = logging.getLogger(__name__)
 
 
 # -- the group lock -------------------------------------------------------------
-def _locked(group_id: str, work):
+def _locked(group_id: str, work, *, users: tuple[str, ...] = (), group: bool = True):
     """Run ``work(tx)`` in one write transaction that first locks the group
-    (``cypher/groups/lock_group.cypher``): every membership, role, ban and
-    ownership change of one group is serialised, and ``work`` decides on the
-    standing it reads inside (:func:`_standing_in`), never on a read made
-    before. Raises :class:`NotFound` (unknown group) and :class:`Conflict`
-    (still racing after the store's retries); whatever ``work`` raises rolls
-    the transaction back.
+    (``cypher/groups/lock_group.cypher``, unless ``group`` is false) and then
+    ``users`` (``cypher/graph/friends/lock_users.cypher``, uid order), and
+    decides on the standing it reads inside (:func:`_standing_in`), never on
+    a read made before. Raises :class:`NotFound` (unknown group) and
+    :class:`Conflict` (still racing after the store's retries); whatever
+    ``work`` raises rolls the transaction back.
 
     The invariants kept this way: exactly one owner, at least one admin,
-    never banned and a member at once.
+    never banned and a member at once. Changes that can touch the owner or
+    the admins (roles, removal, bans, leaving, transfer) lock the group, so
+    they run one after the other; a change of one user's standing also locks
+    that user. Joining locks only the joining user: it cannot change the
+    owner or the admins, and everything that decides whether they may join
+    (a ban, an invitation, an approval) locks that user too, so a popular
+    group's joins do not queue behind each other. Locks are always taken
+    group first, then users, so two transactions never wait crosswise.
     """
     from neo4j.exceptions import TransientError
 
     def run(tx):
-        if not tx.run("groups/lock_group", group_id=group_id):
+        if group and not tx.run("groups/lock_group", group_id=group_id):
             raise NotFound("group not found")
+        if users:
+            tx.run("graph/friends/lock_users", uids=sorted(set(users)))
         return work(tx)
 
     try:
@@ -113,7 +122,7 @@ def join(group_id: str, actor: str) -> dict:
         rows = tx.run("groups/create_join_request", group_id=group_id, user=actor, created_at=clock.now())
         return {"status": "requested", "role": None, "created": bool(rows and rows[0]["created"])}
 
-    out = _locked(group_id, work)
+    out = _locked(group_id, work, users=(actor,), group=False)
     created = out.pop("created")
     if out["status"] == "member":
         forget_member_groups(actor)
@@ -160,7 +169,7 @@ def invite(group_id: str, actor: str, username: str) -> dict:
                       created_at=clock.now())
         return bool(rows and rows[0]["created"])
 
-    created = _locked(group_id, work)
+    created = _locked(group_id, work, users=(invitee,))
     if created:
         events.publish("group.invited", group_id=group_id, inviter=actor, invitee=invitee)
     return {"invited": True, "created": created}
@@ -201,7 +210,7 @@ def decide_join_request(group_id: str, actor: str, username: str, approve: bool)
         else:
             tx.run("groups/delete_join_request", group_id=group_id, user=uid)
 
-    _locked(group_id, work)
+    _locked(group_id, work, users=(uid,))
     if approve:
         forget_member_groups(uid)
         events.publish("group.join_approved", group_id=group_id, user_id=uid, approver=actor)
@@ -267,7 +276,7 @@ def remove_member(group_id: str, actor: str, username: str) -> None:
         if not rows or not rows[0]["deleted"]:
             raise Conflict("the group's last admin cannot be removed")
 
-    _locked(group_id, work)
+    _locked(group_id, work, users=(uid,))
     forget_member_groups(uid)
 
 
@@ -291,7 +300,7 @@ def ban(group_id: str, actor: str, username: str) -> dict:
                 raise Conflict("the group's last admin cannot be banned")
         tx.run("groups/create_ban", group_id=group_id, user=uid, by=actor, created_at=clock.now())
 
-    _locked(group_id, work)
+    _locked(group_id, work, users=(uid,))
     forget_member_groups(uid)
     return {"banned": True}
 
@@ -306,7 +315,7 @@ def unban(group_id: str, actor: str, username: str) -> dict:
         rows = tx.run("groups/delete_ban", group_id=group_id, user=uid)
         return bool(rows and rows[0]["deleted"])
 
-    return {"banned": False, "deleted": _locked(group_id, work)}
+    return {"banned": False, "deleted": _locked(group_id, work, users=(uid,))}
 
 
 def _other_admins(group_id: str, uid: str) -> int:
@@ -338,7 +347,7 @@ def set_role(group_id: str, actor: str, username: str, role: str) -> dict:
             raise Conflict("a group needs at least one admin")
         tx.run("groups/update_member_role", group_id=group_id, user=uid, role=role)
 
-    _locked(group_id, work)
+    _locked(group_id, work, users=(uid,))
     return {"uid": uid, "username": username, "role": role, "owner": False}
 
 
@@ -360,7 +369,7 @@ def leave(group_id: str, actor: str) -> None:
         if not rows or not rows[0]["deleted"]:
             raise Conflict("the last admin cannot leave; make another member admin first")
 
-    _locked(group_id, work)
+    _locked(group_id, work, users=(actor,))
     forget_member_groups(actor)
 
 
@@ -386,7 +395,7 @@ def transfer_ownership(group_id: str, actor: str, username: str) -> dict:
         if not tx.run("groups/transfer_ownership", group_id=group_id, from_uid=actor, to_uid=uid):
             raise NotFound(f"{username!r} is not a member")
 
-    _locked(group_id, work)
+    _locked(group_id, work, users=(uid,))
     return get_group(group_id, actor)
 
 
