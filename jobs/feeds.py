@@ -26,9 +26,11 @@ def rebuild_feed(uid: str) -> int:
 
 @in_app
 def on_graph_event(event: str, **p: str) -> int:
-    """Subscriber of follow, unfollow, block, mute and post deletion events."""
+    """Subscriber of follow, friendship, unfollow, block, mute and post deletion events."""
     if event == "user.followed":
         return feeds.merge_author(p["follower"], p["followee"])
+    if event == "friend.accepted":  # a follow each way came with the friendship
+        return feeds.merge_author(p["requester"], p["target"]) + feeds.merge_author(p["target"], p["requester"])
     if event == "user.unfollowed":
         return feeds.remove_author(p["follower"], p["followee"])
     if event == "user.blocked":

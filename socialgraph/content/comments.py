@@ -60,16 +60,23 @@ def add_comment(post_id: str, author_id: str, text: str, parent_id: str | None =
 
     Returns the comment. Raises :class:`NotFound` (post deleted or hidden
     from the author, parent gone or deleted, or the parent belongs to another
-    post) and :class:`ValidationFailed`. Publishes ``comment.created`` and
-    ``user.mentioned``.
+    post, also when the post or parent is deleted at the same moment: both are
+    checked by conditional writes in MongoDB, not in a cached copy) and
+    :class:`ValidationFailed`. Publishes ``comment.created`` and ``user.mentioned``.
     """
     text = _check_text(text, MAX_COMMENT)
     post = _visible_doc(post_id, author_id)
     db = _db()
     parent = None
     if parent_id:
-        parent = db.comments.find_one({"_id": parse_id(parent_id, "comment"), "post_id": post["_id"]})
-        if parent is None or parent.get("deleted"):
+        # reserve the parent first: its reply_count goes up only while it is
+        # still a live comment of this post, so a deletion racing this reply
+        # sees the reply coming and leaves a placeholder instead of
+        # hard-deleting (delete_comment deletes only at reply_count 0)
+        parent = db.comments.find_one_and_update(
+            {"_id": parse_id(parent_id, "comment"), "post_id": post["_id"], "deleted": False},
+            {"$inc": {"reply_count": 1}}, return_document=ReturnDocument.AFTER)
+        if parent is None:
             raise NotFound("parent comment not found")
     now = clock.now()
     doc = {
@@ -81,10 +88,19 @@ def add_comment(post_id: str, author_id: str, text: str, parent_id: str | None =
     }
     if post.get("group_id"):
         doc["group_id"] = post["group_id"]  # group activity figures
-    doc["_id"] = db.comments.insert_one(doc).inserted_id
-    if parent:
-        db.comments.update_one({"_id": parent["_id"]}, {"$inc": {"reply_count": 1}})
-    db.posts.update_one({"_id": post["_id"]}, {"$inc": {"counts.comments": 1}})
+    try:
+        doc["_id"] = db.comments.insert_one(doc).inserted_id
+    except Exception:
+        if parent:
+            db.comments.update_one({"_id": parent["_id"]}, {"$inc": {"reply_count": -1}})
+        raise
+    # the post must still exist, asked of the store after the insert: if it
+    # was deleted meanwhile its purge may already have run, so the comment
+    # takes itself out again (a purge running later finds it anyway)
+    if not db.posts.update_one({"_id": post["_id"]}, {"$inc": {"counts.comments": 1}}).matched_count:
+        db.comments.delete_one({"_id": doc["_id"]})
+        postcache.forget(post["_id"])
+        raise NotFound("post not found")
     postcache.forget(post["_id"])
     cid = str(doc["_id"])
     events.publish("comment.created", comment_id=cid, post_id=str(post["_id"]), author_id=author_id,
@@ -188,8 +204,9 @@ def edit_comment(comment_id: str, editor: str, text: str) -> dict:
 def delete_comment(comment_id: str, actor: str, *, moderator: bool = False) -> None:
     """Delete a comment (its author, the post's author or a moderator). One
     with replies stays as a placeholder (``deleted: true``, no text or
-    author) until its last reply is deleted. Raises :class:`NotFound`,
-    :class:`Forbidden`."""
+    author) until its last reply is deleted; the choice is a conditional
+    write, so a reply arriving at the same moment is never orphaned. Raises
+    :class:`NotFound`, :class:`Forbidden`."""
     db = _db()
     doc = db.comments.find_one({"_id": parse_id(comment_id, "comment")})
     if doc is None or doc.get("deleted") or _comment_hidden(doc, actor):
@@ -197,10 +214,17 @@ def delete_comment(comment_id: str, actor: str, *, moderator: bool = False) -> N
     post = db.posts.find_one({"_id": doc["post_id"]}, {"author_id": 1})
     if not moderator and actor != doc["author_id"] and not (post and post["author_id"] == actor):
         raise Forbidden("only the comment's or the post's author can delete this comment")
-    if doc.get("reply_count"):
-        db.comments.update_one({"_id": doc["_id"]}, {"$set": {"deleted": True, "text": ""}})
+    # hard-delete only if it still has no replies at this moment (a reply
+    # reserves its parent by raising reply_count first, see add_comment);
+    # otherwise it stays as a placeholder. Either write matches only a live
+    # comment, so of two racing deletions one counts.
+    hard = not doc.get("reply_count") and db.comments.delete_one(
+        {"_id": doc["_id"], "deleted": False, "reply_count": {"$not": {"$gt": 0}}}).deleted_count
+    if not hard:
+        if not db.comments.update_one({"_id": doc["_id"], "deleted": False},
+                                      {"$set": {"deleted": True, "text": ""}}).matched_count:
+            raise NotFound("comment not found")  # a racing deletion won
     else:
-        db.comments.delete_one({"_id": doc["_id"]})
         parent_id = doc.get("parent_id")
         while parent_id:  # a placeholder whose last reply goes is removed too (already uncounted)
             parent = db.comments.find_one_and_update({"_id": parent_id}, {"$inc": {"reply_count": -1}},

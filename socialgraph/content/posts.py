@@ -266,17 +266,39 @@ def delete_post(post_id: str, actor: str, *, moderator: bool = False) -> None:
     events.publish("post.deleted", post_id=str(doc["_id"]), author_id=doc["author_id"])
 
 
+#: passes of :func:`purge_post` at most (each pass after the first only
+#: finds writes that were already under way when the post was deleted)
+PURGE_PASSES = 5
+
+
 def purge_post(post_id: str) -> dict:
-    """Remove comments, reactions and media of a deleted post (idempotent)."""
+    """Remove comments, reactions and media of a deleted post (idempotent).
+
+    Returns ``{"comments", "reactions", "media", "passes"}`` (counts removed).
+    Re-runs until a pass finds nothing (at most :data:`PURGE_PASSES`): a
+    comment or reaction whose write was under way when the post went may
+    land after the first pass. Writers also check the post in MongoDB after
+    their write and take themselves out (:func:`socialgraph.content.comments.add_comment`,
+    :func:`socialgraph.content.reactions.react`), so nothing lands for good
+    after the last pass either.
+    """
 
     oid = ObjectId(post_id)
     db = _db()
-    comment_ids = [c["_id"] for c in db.comments.find({"post_id": oid}, {"_id": 1})]
-    targets = [f"post:{post_id}"] + [f"comment:{c}" for c in comment_ids]
-    reactions = db.reactions.delete_many({"target": {"$in": targets}}).deleted_count
-    comments = db.comments.delete_many({"post_id": oid}).deleted_count
-    removed = media.purge_post_media(post_id)
-    return {"comments": comments, "reactions": reactions, "media": removed}
+    out = {"comments": 0, "reactions": 0, "media": 0, "passes": 0}
+    for _ in range(PURGE_PASSES):
+        out["passes"] += 1
+        comment_ids = [c["_id"] for c in db.comments.find({"post_id": oid}, {"_id": 1})]
+        targets = [f"post:{post_id}"] + [f"comment:{c}" for c in comment_ids]
+        reactions = db.reactions.delete_many({"target": {"$in": targets}}).deleted_count
+        comments = db.comments.delete_many({"post_id": oid}).deleted_count
+        removed = media.purge_post_media(post_id)
+        out["reactions"] += reactions
+        out["comments"] += comments
+        out["media"] += removed
+        if not (reactions or comments or removed):
+            break
+    return out
 
 
 def present_posts(docs: list[dict], viewer: str | None = None) -> list[dict]:

@@ -58,7 +58,8 @@ def react(kind: str, target_id: str, user_id: str, reaction: str = "like") -> di
     """Set the user's reaction on a post or comment (one per user, changeable).
 
     Returns ``{"reaction": type, "counts": {type: n}}``. Raises
-    :class:`ValidationFailed` for an unknown type, :class:`NotFound`,
+    :class:`ValidationFailed` for an unknown type, :class:`NotFound` (also
+    when the target is deleted at the same moment),
     :class:`Conflict` when concurrent changes of the same reaction keep
     winning (:func:`_swap_reaction`). Publishes ``reaction.created`` for a
     new or changed reaction.
@@ -76,7 +77,14 @@ def react(kind: str, target_id: str, user_id: str, reaction: str = "like") -> di
         inc[f"counts.reactions.{reaction}"] = 1
         inc[f"counts.reactions.{old_type}"] = -1
     if inc:
-        db[coll].update_one({"_id": doc["_id"]}, {"$inc": inc})
+        # the target must still exist, asked of the store after the write (the
+        # check above may have read a cached copy): if the post or comment was
+        # deleted meanwhile, its purge may already have run, so the reaction
+        # takes itself out again (a purge running later removes it anyway)
+        if not db[coll].update_one({"_id": doc["_id"], "deleted": {"$ne": True}}, {"$inc": inc}).matched_count:
+            _db().reactions.delete_one({"target": target, "user_id": user_id})
+            _reaction_written(coll, doc["_id"], user_id, target, None)
+            raise NotFound(f"{kind} not found")
         _reaction_written(coll, doc["_id"], user_id, target, reaction)
         events.publish("reaction.created", target=target, user_id=user_id, owner_id=doc["author_id"],
                        type=reaction)

@@ -64,7 +64,7 @@ SUBSCRIBERS: dict[str, list[str]] = {
     "follow.requested": ["jobs.notifications.on_event"],
     "follow.approved": ["jobs.notifications.on_event"],
     "friend.requested": ["jobs.notifications.on_event"],
-    "friend.accepted": ["jobs.notifications.on_event"],
+    "friend.accepted": ["jobs.notifications.on_event", "jobs.feeds.on_graph_event"],
     "group.invited": ["jobs.notifications.on_event"],
     "group.join_approved": ["jobs.notifications.on_event"],
     "group.post_created": ["jobs.notifications.on_event"],

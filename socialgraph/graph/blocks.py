@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import logging
 
-from socialgraph import stores
 from socialgraph.core import clock, events
-from socialgraph.core.errors import NotFound, ValidationFailed
+from socialgraph.core.errors import ValidationFailed
 from socialgraph.graph import suggestions
 from socialgraph.graph.caches import forget_following
 from socialgraph.graph.friends import forget_friends
+from socialgraph.graph.pairs import locked_change
 from socialgraph.graph.people import resolve_uid
 from socialgraph.graph.relations import CACHE_KEY
 from socialgraph.stores import readcache
@@ -36,44 +36,75 @@ def _target(actor: str, username: str) -> str:
 def block(actor: str, username: str) -> dict:
     """``actor`` blocks ``username``; follows, friendship and requests both ways go.
 
-    Returns ``{"blocking": True, "created": bool}``. Raises NotFound / ValidationFailed.
+    Returns ``{"blocking": True, "created": bool}``. Raises :class:`NotFound`
+    (unknown user), :class:`ValidationFailed` (oneself), :class:`Conflict`
+    (lost a race after retries). Publishes ``user.blocked`` {blocker, blocked}.
+
+    Runs in the locking transaction of :func:`socialgraph.graph.pairs.locked_change`
+    (both users), so a follow, an accepted friend request or a follow request
+    racing the block is either removed by it or sees it and is refused.
     """
 
     other = _target(actor, username)
-    rows = stores.graph().write("graph/relations/create_block", blocker=actor, blocked=other, created_at=clock.now())
-    if not rows:
-        raise NotFound(f"no user named {username!r}")
+
+    def decide(tx, s):
+        rows = tx.run("graph/relations/create_block", blocker=actor, blocked=other, created_at=clock.now())
+        return {"blocking": True, "created": bool(rows[0]["created"])}
+
+    out = locked_change(actor, other, username, decide, allow_blocked=True)
     forget(actor, other)
     forget_following(actor, other)
-
     forget_friends(actor, other)
-    created = bool(rows[0]["created"])
-    if created:
+    if out["created"]:
         events.publish("user.blocked", blocker=actor, blocked=other)
-    return {"blocking": True, "created": created}
+    return out
 
 
 def unblock(actor: str, username: str) -> dict:
-    """Remove the block (nothing else is restored)."""
+    """Remove the block (nothing else is restored): ``{"blocking": False,
+    "deleted": bool}``. Same locking as :func:`block`."""
     other = _target(actor, username)
-    rows = stores.graph().write("graph/relations/delete_block", blocker=actor, blocked=other)
+
+    def decide(tx, s):
+        if not s["blocking"]:
+            return {"blocking": False, "deleted": False}
+        rows = tx.run("graph/relations/delete_block", blocker=actor, blocked=other)
+        return {"blocking": False, "deleted": bool(rows and rows[0]["deleted"])}
+
+    out = locked_change(actor, other, username, decide, allow_blocked=True)
     forget(actor, other)
-    return {"blocking": False, "deleted": bool(rows and rows[0]["deleted"])}
+    return out
 
 
 def mute(actor: str, username: str) -> dict:
+    """``actor`` mutes ``username``: ``{"muting": True, "created": bool}``
+    (publishes ``user.muted`` when created). Raises :class:`NotFound`,
+    :class:`ValidationFailed`, :class:`Conflict`. Locked like :func:`block`."""
     other = _target(actor, username)
-    rows = stores.graph().write("graph/relations/create_mute", muter=actor, muted=other, created_at=clock.now())
-    if not rows:
-        raise NotFound(f"no user named {username!r}")
+
+    def decide(tx, s):
+        if s["muting"]:
+            return {"muting": True, "created": False}
+        tx.run("graph/relations/create_mute", muter=actor, muted=other, created_at=clock.now())
+        return {"muting": True, "created": True}
+
+    out = locked_change(actor, other, username, decide, allow_blocked=True)
     forget(actor)
-    if rows[0]["created"]:
+    if out["created"]:
         events.publish("user.muted", muter=actor, muted=other)
-    return {"muting": True, "created": bool(rows[0]["created"])}
+    return out
 
 
 def unmute(actor: str, username: str) -> dict:
+    """Lift a mute: ``{"muting": False, "deleted": bool}``."""
     other = _target(actor, username)
-    rows = stores.graph().write("graph/relations/delete_mute", muter=actor, muted=other)
+
+    def decide(tx, s):
+        if not s["muting"]:
+            return {"muting": False, "deleted": False}
+        tx.run("graph/relations/delete_mute", muter=actor, muted=other)
+        return {"muting": False, "deleted": True}
+
+    out = locked_change(actor, other, username, decide, allow_blocked=True)
     forget(actor)
-    return {"muting": False, "deleted": bool(rows and rows[0]["deleted"])}
+    return out

@@ -9,7 +9,7 @@ import logging
 
 from socialgraph import stores
 from socialgraph.core import clock, events
-from socialgraph.core.errors import NotFound, ValidationFailed
+from socialgraph.core.errors import ValidationFailed
 from socialgraph.core.pagination import (
     Page,
     as_utc,
@@ -20,56 +20,83 @@ from socialgraph.core.pagination import (
     ms_to_datetime,
 )
 from socialgraph.graph.caches import forget_following
-from socialgraph.graph.friends import request_follow, withdraw_follow_request
+from socialgraph.graph.pairs import locked_change
 from socialgraph.graph.people import resolve_uid
-from socialgraph.graph.privacy import get_settings, require_list_access
+from socialgraph.graph.privacy import require_list_access
 from socialgraph.graph.relations import blocked_either_way
 
 log = logging.getLogger(__name__)
 
 
 def follow(follower: str, username: str) -> dict:
-    """``follower`` (uid) follows ``username``. Idempotent.
+    """``follower`` (uid) follows ``username``, or asks to if the account is
+    locked. Idempotent.
 
-    Returns ``{"following": True, "created": bool}``. Raises
-    :class:`NotFound` (unknown user) and :class:`ValidationFailed` (oneself).
+    Returns ``{"following": True, "created": bool}``, or for a locked account
+    ``{"following": False, "requested": True, "created": bool}``. Raises
+    :class:`NotFound` (unknown user, or blocked either way),
+    :class:`ValidationFailed` (oneself) and :class:`Conflict` (the change
+    still lost a race after the store's retries). Publishes ``user.followed``
+    {follower, followee} or ``follow.requested`` {requester, target} when
+    something was created.
+
+    One locking transaction (:func:`socialgraph.graph.pairs.locked_change`,
+    the follower's lock): the block, the locked flag and the existing follow
+    are read inside it, so a double tap makes one ``FOLLOWS`` and one
+    ``created: true``, and a follow racing a block never survives it.
     """
 
     followee = resolve_uid(username)
     if followee == follower:
         raise ValidationFailed("you cannot follow yourself",
                                errors=[{"field": "username", "message": "is yourself"}])
-    if followee in blocked_either_way(follower):
-        raise NotFound(f"no user named {username!r}")
 
-    if get_settings(followee)["locked"]:  # a locked account approves its followers
+    def decide(tx, s):
+        if s["following"]:
+            return {"following": True, "created": False}
+        if s["locked"]:  # a locked account approves its followers
+            if s["follow_requested"]:
+                return {"following": False, "requested": True, "created": False}
+            tx.run("graph/friends/create_follow_request", requester=follower, target=followee,
+                   created_at=clock.now())
+            return {"following": False, "requested": True, "created": True}
+        tx.run("graph/follows/create_follow", follower=follower, followee=followee, created_at=clock.now())
+        return {"following": True, "created": True}
 
-        return request_follow(follower, followee, username)
-    rows = stores.graph().write("graph/follows/create_follow", follower=follower, followee=followee,
-                                    created_at=clock.now())
-    if not rows:
-        raise NotFound(f"no user named {username!r}")
+    out = locked_change(follower, followee, username, decide, lock=[follower])
     forget_following(follower, followee, suggestions_of_first_only=True)
-    if rows[0]["created"]:
-        events.publish("user.followed", follower=follower, followee=followee)
-    return {"following": True, "created": bool(rows[0]["created"])}
+    if out["created"]:
+        if out.get("requested"):
+            events.publish("follow.requested", requester=follower, target=followee)
+        else:
+            events.publish("user.followed", follower=follower, followee=followee)
+    return out
 
 
 def unfollow(follower: str, username: str) -> dict:
     """Stop following, or withdraw a pending follow request to a locked account.
-    Idempotent: ``{"following": False, "deleted": bool}``. Publishes
-    ``user.unfollowed`` {follower, followee} when a follow was removed."""
+    Idempotent: ``{"following": False, "deleted": bool}``. Raises
+    :class:`NotFound` (unknown, blocked either way) and :class:`Conflict`
+    (lost a race after retries). Publishes ``user.unfollowed`` {follower,
+    followee} when a follow was removed. One locking transaction, like
+    :func:`follow`."""
 
     followee = resolve_uid(username)
-    if followee in blocked_either_way(follower):
-        raise NotFound(f"no user named {username!r}")
-    rows = stores.graph().write("graph/follows/delete_follow", follower=follower, followee=followee)
+
+    def decide(tx, s):
+        deleted = withdrawn = False
+        if s["following"]:
+            deleted = bool(tx.run("graph/follows/delete_follow", follower=follower, followee=followee)[0]["deleted"])
+        if s["follow_requested"]:
+            withdrawn = bool(tx.run("graph/friends/delete_follow_request", requester=follower,
+                                    target=followee)[0]["deleted"])
+        return {"deleted": deleted, "withdrawn": withdrawn}
+
+    out = locked_change(follower, followee, username, decide, lock=[follower])
     forget_following(follower, followee, suggestions_of_first_only=True)
-    deleted = bool(rows and rows[0]["deleted"])
-    withdrawn = withdraw_follow_request(follower, followee)
-    if deleted:
+    if out["deleted"]:
         events.publish("user.unfollowed", follower=follower, followee=followee)
-    return {"following": False, "deleted": deleted or withdrawn}
+    return {"following": False, "deleted": out["deleted"] or out["withdrawn"]}
 
 
 def _list(query: str, username: str, cursor: str | None, limit: int | None,

@@ -45,6 +45,7 @@ from socialgraph.core.pagination import (
     ms_to_datetime,
 )
 from socialgraph.graph.caches import forget_following
+from socialgraph.graph.pairs import locked_change
 from socialgraph.graph.people import resolve_uid
 from socialgraph.graph.privacy import Access, require_list_access
 from socialgraph.graph.relations import blocked_either_way
@@ -64,27 +65,9 @@ def other_uid(actor: str, username: str) -> str:
 
 
 def _locked_change(actor: str, other: str, username: str, decide: Callable[[object, dict], dict]) -> dict:
-    """Run ``decide(tx, state)`` in one transaction after locking both users.
-
-    ``state`` is ``graph/friends/get_pair_state`` seen from ``actor``. A block
-    either way is :class:`NotFound`; a concurrency failure reported by the
-    store is :class:`Conflict`.
-    """
-    from neo4j.exceptions import TransientError
-
-    def work(tx):
-        tx.run("graph/friends/lock_users", uids=sorted([actor, other]))
-        rows = tx.run("graph/friends/get_pair_state", actor=actor, other=other)
-        if not rows or rows[0]["blocked"]:
-            raise NotFound(f"no user named {username!r}")
-        return decide(tx, rows[0])
-
-    try:
-        result = stores.graph().transaction(work)
-    except TransientError as exc:  # still racing after the driver's retries (deadlock, MVCC conflict)
-        log.info("friend change %s -> %s lost a race: %s", actor, other, exc)
-        raise Conflict("another change to this relationship happened at the same time; try again")
-
+    """:func:`socialgraph.graph.pairs.locked_change` locking both users, then
+    the cached following and friend sets of both are dropped."""
+    result = locked_change(actor, other, username, decide)
     forget_following(actor, other)
     forget_friends(actor, other)
     return result
@@ -111,7 +94,8 @@ def send_request(requester: str, username: str) -> dict:
         if s["request_received"]:
             raise Conflict("this user already sent you a friend request: accept it instead")
         rule = s["friend_requests_from"]
-        if rule == "nobody" or (rule == "friends_of_friends" and not s["friends_of_friends"]):
+        if rule == "nobody" or (rule == "friends_of_friends" and not tx.run(
+                "graph/friends/get_friends_of_friends", actor=requester, other=target)[0]["friends_of_friends"]):
             raise Forbidden("this user does not accept friend requests from you")
         rows = tx.run("graph/friends/create_friend_request", requester=requester, target=target,
                       created_at=clock.now())
@@ -196,35 +180,7 @@ def unfriend(actor: str, username: str) -> dict:
     return out
 
 
-# -- follow requests (locked accounts) -------------------------------------
-def request_follow(requester: str, target: str, username: str) -> dict:
-    """Ask to follow locked ``target`` (called by :func:`socialgraph.graph.users.follow`).
-
-    Idempotent: ``{"following": False, "requested": True, "created": bool}``;
-    ``{"following": True, "created": False}`` if already following.
-    Publishes ``follow.requested`` {requester, target} when created.
-    """
-
-    def decide(tx, s):
-        if s["following"]:
-            return {"following": True, "requested": False, "created": False}
-        if s["follow_requested"]:
-            return {"following": False, "requested": True, "created": False}
-        tx.run("graph/friends/create_follow_request", requester=requester, target=target, created_at=clock.now())
-        return {"following": False, "requested": True, "created": True}
-
-    out = _locked_change(requester, target, username, decide)
-    if out["created"]:
-        events.publish("follow.requested", requester=requester, target=target)
-    return out
-
-
-def withdraw_follow_request(requester: str, target: str) -> bool:
-    """Remove ``requester``'s pending follow request to ``target``; whether one existed."""
-    rows = stores.graph().write("graph/friends/delete_follow_request", requester=requester, target=target)
-    return bool(rows and rows[0]["deleted"])
-
-
+# -- follow requests (locked accounts; asked by socialgraph.graph.follows.follow) --
 def approve_follow_request(owner: str, username: str) -> dict:
     """``owner`` (locked) lets ``username`` follow them.
 

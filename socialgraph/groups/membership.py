@@ -4,6 +4,8 @@ levels (the rules are in :mod:`socialgraph.groups.directory`).
 """
 from __future__ import annotations
 
+import logging
+
 from socialgraph.core import clock, events
 from socialgraph.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from socialgraph.core.pagination import (
@@ -24,12 +26,72 @@ from socialgraph.groups.directory import (
     _load,
     _member,
     _readable,
-    _standing,
     _user,
     _visible_user,
     forget_member_groups,
     get_group,
 )
+
+log = logging.getLogger(__name__)
+
+
+# -- the group lock -------------------------------------------------------------
+def _locked(group_id: str, work, *, users: tuple[str, ...] = (), group: bool = True):
+    """Run ``work(tx)`` in one write transaction that first locks the group
+    (``cypher/groups/lock_group.cypher``, unless ``group`` is false) and then
+    ``users`` (``cypher/graph/friends/lock_users.cypher``, uid order), and
+    decides on the standing it reads inside (:func:`_standing_in`), never on
+    a read made before. Raises :class:`NotFound` (unknown group) and
+    :class:`Conflict` (still racing after the store's retries); whatever
+    ``work`` raises rolls the transaction back.
+
+    The invariants kept this way: exactly one owner, at least one admin,
+    never banned and a member at once. Changes that can touch the owner or
+    the admins (roles, removal, bans, leaving, transfer) lock the group, so
+    they run one after the other; a change of one user's standing also locks
+    that user. Joining locks only the joining user: it cannot change the
+    owner or the admins, and everything that decides whether they may join
+    (a ban, an invitation, an approval) locks that user too, so a popular
+    group's joins do not queue behind each other. Locks are always taken
+    group first, then users, so two transactions never wait crosswise.
+    """
+    from neo4j.exceptions import TransientError
+
+    def run(tx):
+        if group and not tx.run("groups/lock_group", group_id=group_id):
+            raise NotFound("group not found")
+        if users:
+            tx.run("graph/friends/lock_users", uids=sorted(set(users)))
+        return work(tx)
+
+    try:
+        return _graph().transaction(run)
+    except TransientError as exc:
+        log.info("group change in %s lost a race: %s", group_id, exc)
+        raise Conflict("another change to this group happened at the same time; try again")
+
+
+def _standing_in(tx, group_id: str, uid: str) -> dict:
+    """``groups/get_member`` of ``uid`` read inside the locking transaction."""
+    rows = tx.run("groups/get_member", group_id=group_id, user=uid)
+    if not rows:
+        raise NotFound("group not found")
+    return rows[0]
+
+
+def _actor_in(tx, group_id: str, actor: str, min_role: str) -> dict:
+    """The actor's standing inside the transaction; :class:`Forbidden` unless
+    they are (still) a member of at least ``min_role``."""
+    row = _standing_in(tx, group_id, actor)
+    if not row["role"] or row["banned"]:
+        raise Forbidden("only members of this group can do this")
+    if RANK[row["role"]] < RANK[min_role]:
+        raise Forbidden(f"only a group {min_role} or above can do this")
+    return row
+
+
+def _admins_in(tx, group_id: str) -> int:
+    return tx.run("groups/count_admins", group_id=group_id)[0]["admins"]
 
 
 # -- membership ----------------------------------------------------------------
@@ -39,22 +101,34 @@ def join(group_id: str, actor: str) -> dict:
     (``{"status": "requested"}``, event ``group.join_requested``).
 
     Raises :class:`NotFound` (unknown or secret without invitation),
-    :class:`Forbidden` (banned).
+    :class:`Forbidden` (banned, also by a ban that lands at the same moment:
+    the ban is read inside the group-locking transaction).
     """
     row = _load(group_id, actor)
     if row["banned"]:
         raise Forbidden("you are banned from this group")
     if row["role"]:
         return {"status": "member", "role": row["role"]}
-    if row["grp"]["privacy"] == "public" or row["invited"]:
-        _graph().write("groups/create_membership", group_id=group_id, user=actor, role="member",
-                       since=clock.now())
+
+    def work(tx):
+        s = _standing_in(tx, group_id, actor)
+        if s["banned"]:
+            raise Forbidden("you are banned from this group")
+        if s["role"]:
+            return {"status": "member", "role": s["role"], "created": False}
+        if row["grp"]["privacy"] == "public" or s["invited"]:
+            tx.run("groups/create_membership", group_id=group_id, user=actor, role="member", since=clock.now())
+            return {"status": "member", "role": "member", "created": True}
+        rows = tx.run("groups/create_join_request", group_id=group_id, user=actor, created_at=clock.now())
+        return {"status": "requested", "role": None, "created": bool(rows and rows[0]["created"])}
+
+    out = _locked(group_id, work, users=(actor,), group=False)
+    created = out.pop("created")
+    if out["status"] == "member":
         forget_member_groups(actor)
-        return {"status": "member", "role": "member"}
-    rows = _graph().write("groups/create_join_request", group_id=group_id, user=actor, created_at=clock.now())
-    if rows and rows[0]["created"]:
+    elif created:
         events.publish("group.join_requested", group_id=group_id, requester=actor)
-    return {"status": "requested", "role": None}
+    return out
 
 
 def cancel_request(group_id: str, actor: str) -> dict:
@@ -83,14 +157,19 @@ def invite(group_id: str, actor: str, username: str) -> dict:
     invitee = _visible_user(actor, username)
     if invitee == actor:
         raise ValidationFailed("you are already in this group", errors=[{"field": "username", "message": "is yourself"}])
-    standing = _standing(group_id, invitee)
-    if standing["role"]:
-        raise Conflict(f"{username} is already a member")
-    if standing["banned"]:
-        raise Conflict(f"{username} is banned from this group")
-    rows = _graph().write("groups/create_invitation", group_id=group_id, invitee=invitee, by=actor,
-                          created_at=clock.now())
-    created = bool(rows and rows[0]["created"])
+
+    def work(tx):
+        _actor_in(tx, group_id, actor, "member")
+        standing = _standing_in(tx, group_id, invitee)
+        if standing["role"]:
+            raise Conflict(f"{username} is already a member")
+        if standing["banned"]:
+            raise Conflict(f"{username} is banned from this group")
+        rows = tx.run("groups/create_invitation", group_id=group_id, invitee=invitee, by=actor,
+                      created_at=clock.now())
+        return bool(rows and rows[0]["created"])
+
+    created = _locked(group_id, work, users=(invitee,))
     if created:
         events.publish("group.invited", group_id=group_id, inviter=actor, invitee=invitee)
     return {"invited": True, "created": created}
@@ -117,19 +196,25 @@ def list_join_requests(group_id: str, actor: str, cursor: str | None = None, lim
 def decide_join_request(group_id: str, actor: str, username: str, approve: bool) -> dict:
     """Approve (member, event ``group.join_approved``) or reject a join request
     (moderators and admins). Raises :class:`NotFound` when there is no such
-    request."""
+    request (also when a ban removed it meanwhile)."""
     _member(group_id, actor, "moderator")
     uid = _user(username)
-    standing = _standing(group_id, uid)
-    if not standing["requested"]:
-        raise NotFound(f"no join request from {username!r}")
+
+    def work(tx):
+        _actor_in(tx, group_id, actor, "moderator")
+        standing = _standing_in(tx, group_id, uid)
+        if not standing["requested"] or standing["banned"]:
+            raise NotFound(f"no join request from {username!r}")
+        if approve:
+            tx.run("groups/create_membership", group_id=group_id, user=uid, role="member", since=clock.now())
+        else:
+            tx.run("groups/delete_join_request", group_id=group_id, user=uid)
+
+    _locked(group_id, work, users=(uid,))
     if approve:
-        _graph().write("groups/create_membership", group_id=group_id, user=uid, role="member",
-                       since=clock.now())
         forget_member_groups(uid)
         events.publish("group.join_approved", group_id=group_id, user_id=uid, approver=actor)
         return {"status": "member"}
-    _graph().write("groups/delete_join_request", group_id=group_id, user=uid)
     return {"status": "rejected"}
 
 
@@ -171,36 +256,51 @@ def remove_member(group_id: str, actor: str, username: str) -> None:
     """Remove a member (admins: anyone but the owner; moderators: plain members).
 
     Raises :class:`NotFound` (not a member), :class:`Forbidden` (rank),
-    :class:`Conflict` (the group's last admin).
+    :class:`Conflict` (the group's last admin). Rank and admin count are
+    read inside the group-locking transaction.
     """
-    row = _member(group_id, actor, "moderator")
+    _member(group_id, actor, "moderator")
     uid = _user(username)
     if uid == actor:
         raise ValidationFailed("use leave to leave a group", errors=[{"field": "username", "message": "is yourself"}])
-    target = _standing(group_id, uid)
-    if not target["role"]:
-        raise NotFound(f"{username!r} is not a member")
-    _check_outranks(row, target, "removed")
-    rows = _graph().write("groups/delete_membership", group_id=group_id, user=uid)
+
+    def work(tx):
+        row = _actor_in(tx, group_id, actor, "moderator")
+        target = _standing_in(tx, group_id, uid)
+        if not target["role"]:
+            raise NotFound(f"{username!r} is not a member")
+        _check_outranks(row, target, "removed")
+        if target["role"] == "admin" and _admins_in(tx, group_id) <= 1:
+            raise Conflict("the group's last admin cannot be removed")
+        rows = tx.run("groups/delete_membership", group_id=group_id, user=uid)
+        if not rows or not rows[0]["deleted"]:
+            raise Conflict("the group's last admin cannot be removed")
+
+    _locked(group_id, work, users=(uid,))
     forget_member_groups(uid)
-    if not rows or not rows[0]["deleted"]:
-        raise Conflict("the group's last admin cannot be removed")
 
 
 def ban(group_id: str, actor: str, username: str) -> dict:
     """Ban a user (membership, request and invitation go; they cannot rejoin or
     be invited until unbanned). Same rank rules as :func:`remove_member`; a
-    non-member can be banned too."""
-    row = _member(group_id, actor, "moderator")
+    non-member can be banned too. The owner and the last admin cannot be
+    banned (:class:`Forbidden` / :class:`Conflict`), also when they became
+    so a moment earlier (all read inside the group-locking transaction)."""
+    _member(group_id, actor, "moderator")
     uid = _user(username)
     if uid == actor:
         raise ValidationFailed("you cannot ban yourself", errors=[{"field": "username", "message": "is yourself"}])
-    target = _standing(group_id, uid)
-    if target["role"]:
-        _check_outranks(row, target, "banned")
-        if target["role"] == "admin" and not _other_admins(group_id, uid):
-            raise Conflict("the group's last admin cannot be banned")
-    _graph().write("groups/create_ban", group_id=group_id, user=uid, by=actor, created_at=clock.now())
+
+    def work(tx):
+        row = _actor_in(tx, group_id, actor, "moderator")
+        target = _standing_in(tx, group_id, uid)
+        if target["role"]:
+            _check_outranks(row, target, "banned")
+            if target["role"] == "admin" and _admins_in(tx, group_id) <= 1:
+                raise Conflict("the group's last admin cannot be banned")
+        tx.run("groups/create_ban", group_id=group_id, user=uid, by=actor, created_at=clock.now())
+
+    _locked(group_id, work, users=(uid,))
     forget_member_groups(uid)
     return {"banned": True}
 
@@ -208,8 +308,14 @@ def ban(group_id: str, actor: str, username: str) -> dict:
 def unban(group_id: str, actor: str, username: str) -> dict:
     """Lift a ban (moderators and admins). ``{"banned": False, "deleted": bool}``."""
     _member(group_id, actor, "moderator")
-    rows = _graph().write("groups/delete_ban", group_id=group_id, user=_user(username))
-    return {"banned": False, "deleted": bool(rows and rows[0]["deleted"])}
+    uid = _user(username)
+
+    def work(tx):
+        _actor_in(tx, group_id, actor, "moderator")
+        rows = tx.run("groups/delete_ban", group_id=group_id, user=uid)
+        return bool(rows and rows[0]["deleted"])
+
+    return {"banned": False, "deleted": _locked(group_id, work, users=(uid,))}
 
 
 def _other_admins(group_id: str, uid: str) -> int:
@@ -220,51 +326,76 @@ def _other_admins(group_id: str, uid: str) -> int:
 
 def set_role(group_id: str, actor: str, username: str, role: str) -> dict:
     """Promote or demote a member to ``role`` (admins only). The owner's role
-    cannot change (transfer ownership instead). Returns the member entry."""
+    cannot change (transfer ownership instead), and the last admin cannot be
+    demoted (:class:`Conflict`): two admins demoting each other at once leave
+    one admin, because the second sees the first's demotion inside the
+    group-locking transaction (and is no longer an admin). Returns the
+    member entry."""
     _member(group_id, actor, "admin")
     if role not in ROLES:
         raise ValidationFailed("unknown role", errors=[{"field": "role", "message": "one of " + ", ".join(ROLES)}])
     uid = _user(username)
-    target = _standing(group_id, uid)
-    if not target["role"]:
-        raise NotFound(f"{username!r} is not a member")
-    if target["owner"]:
-        raise Conflict("the owner is always an admin; transfer ownership first")
-    if target["role"] == "admin" and role != "admin" and not _other_admins(group_id, uid):
-        raise Conflict("a group needs at least one admin")
-    _graph().write("groups/update_member_role", group_id=group_id, user=uid, role=role)
+
+    def work(tx):
+        _actor_in(tx, group_id, actor, "admin")
+        target = _standing_in(tx, group_id, uid)
+        if not target["role"]:
+            raise NotFound(f"{username!r} is not a member")
+        if target["owner"]:
+            raise Conflict("the owner is always an admin; transfer ownership first")
+        if target["role"] == "admin" and role != "admin" and _admins_in(tx, group_id) <= 1:
+            raise Conflict("a group needs at least one admin")
+        tx.run("groups/update_member_role", group_id=group_id, user=uid, role=role)
+
+    _locked(group_id, work, users=(uid,))
     return {"uid": uid, "username": username, "role": role, "owner": False}
 
 
 def leave(group_id: str, actor: str) -> None:
     """Leave a group. The owner must transfer ownership first, and the last
-    admin cannot leave (:class:`Conflict`); :class:`NotFound` for non-members."""
-    row = _load(group_id, actor)
-    if not row["role"]:
-        raise NotFound("you are not a member of this group")
-    if row["owner"]:
-        raise Conflict("the owner cannot leave; transfer ownership to another member first")
-    if row["role"] == "admin" and not _other_admins(group_id, actor):
-        raise Conflict("the last admin cannot leave; make another member admin first")
-    rows = _graph().write("groups/delete_membership", group_id=group_id, user=actor)
+    admin cannot leave (:class:`Conflict`); :class:`NotFound` for non-members.
+    Decided inside the group-locking transaction."""
+    _load(group_id, actor)
+
+    def work(tx):
+        row = _standing_in(tx, group_id, actor)
+        if not row["role"]:
+            raise NotFound("you are not a member of this group")
+        if row["owner"]:
+            raise Conflict("the owner cannot leave; transfer ownership to another member first")
+        if row["role"] == "admin" and _admins_in(tx, group_id) <= 1:
+            raise Conflict("the last admin cannot leave; make another member admin first")
+        rows = tx.run("groups/delete_membership", group_id=group_id, user=actor)
+        if not rows or not rows[0]["deleted"]:
+            raise Conflict("the last admin cannot leave; make another member admin first")
+
+    _locked(group_id, work, users=(actor,))
     forget_member_groups(actor)
-    if not rows or not rows[0]["deleted"]:
-        raise Conflict("the last admin cannot leave; make another member admin first")
 
 
 def transfer_ownership(group_id: str, actor: str, username: str) -> dict:
     """The owner hands the group to another member, who becomes an admin; the
     old owner stays an admin. Raises :class:`Forbidden` (not the owner),
-    :class:`NotFound` (target not a member)."""
+    :class:`NotFound` (target not a member, also when a ban removed them a
+    moment earlier). Decided inside the group-locking transaction, so the
+    group always has exactly one owner."""
     row = _member(group_id, actor, "member")
     if not row["owner"]:
         raise Forbidden("only the owner can transfer ownership")
     uid = _user(username)
     if uid == actor:
         raise ValidationFailed("you already own this group", errors=[{"field": "username", "message": "is yourself"}])
-    rows = _graph().write("groups/transfer_ownership", group_id=group_id, from_uid=actor, to_uid=uid)
-    if not rows:
-        raise NotFound(f"{username!r} is not a member")
+
+    def work(tx):
+        if not _standing_in(tx, group_id, actor)["owner"]:
+            raise Forbidden("only the owner can transfer ownership")
+        target = _standing_in(tx, group_id, uid)
+        if not target["role"] or target["banned"]:
+            raise NotFound(f"{username!r} is not a member")
+        if not tx.run("groups/transfer_ownership", group_id=group_id, from_uid=actor, to_uid=uid):
+            raise NotFound(f"{username!r} is not a member")
+
+    _locked(group_id, work, users=(uid,))
     return get_group(group_id, actor)
 
 

@@ -8,6 +8,11 @@ Every error leaves as ``application/problem+json`` (RFC 9457):
 - JWT problems -> 401 ``authentication-required`` / ``invalid-token``;
 - a store that does not answer (Bolt, MongoDB, S3, Redis) -> 503
   ``store-unavailable`` with ``Retry-After``;
+- a write that still lost a race after the store's retries (a graph
+  deadlock or concurrent modification, a MongoDB write conflict) -> 409
+  ``conflict`` with ``Retry-After`` (services turn the races they expect
+  into :class:`~socialgraph.core.errors.Conflict` themselves; this catches
+  the rest);
 - anything else -> 500 ``internal-error``, logged with its traceback, which
   the client never sees.
 """
@@ -59,6 +64,26 @@ def store_error_types() -> tuple[type, ...]:
         http.MaxRetryError, http.ProtocolError, http.NewConnectionError,
         ConnectionError, TimeoutError,
     )
+
+
+def race_error_types() -> tuple[type, ...]:
+    """Exception classes that mean "lost a race after retries" (answered with 409)."""
+    import neo4j.exceptions as neo
+
+    return (neo.TransientError,)
+
+
+def _is_mongo_write_conflict(exc: Exception) -> bool:
+    """A MongoDB write conflict or transient transaction error (error code 112,
+    or the ``TransientTransactionError`` label)."""
+    import pymongo.errors as mongo
+
+    if not isinstance(exc, mongo.PyMongoError):
+        return False
+    if getattr(exc, "code", None) == 112:
+        return True
+    has_label = getattr(exc, "has_error_label", None)
+    return bool(has_label and has_label("TransientTransactionError"))
 
 
 def _field_errors(messages) -> list[dict]:
@@ -117,6 +142,8 @@ def register_problem_handlers(app: Flask) -> None:
                    "detail": exc.description, "instance": request.path}
         return problem_response(problem, code)
 
+    race_errors = race_error_types()
+
     @app.errorhandler(Exception)
     def handle_any(exc: Exception):
         if isinstance(exc, store_errors):
@@ -124,6 +151,10 @@ def register_problem_handlers(app: Flask) -> None:
                         type(exc).__name__, exc)
             return _domain(StoreUnavailable("a data store is not answering; try again shortly"),
                            {"Retry-After": str(RETRY_AFTER_SECONDS)})
+        if isinstance(exc, race_errors) or _is_mongo_write_conflict(exc):
+            log.info("lost a race on %s %s: %s: %s", request.method, request.path, type(exc).__name__, exc)
+            return _domain(errors.Conflict("another change to this resource happened at the same time; "
+                                           "try again"), {"Retry-After": "1"})
         log.exception("unhandled error on %s %s", request.method, request.path)
         problem = {"type": errors.PROBLEM_BASE + "internal-error", "title": "Internal server error",
                    "status": 500, "detail": "an unexpected error occurred; it has been logged",

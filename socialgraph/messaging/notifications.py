@@ -24,7 +24,14 @@ honours them: in-app = stored, real-time = published to the user's sockets,
 email = collected and sent by ``jobs.notifications.send_email_digest`` after
 ``NOTIFY_DIGEST_SECONDS`` as one mail for the whole burst.
 
-Blocks (either way) and mutes suppress notifications from that actor.
+Blocks (either way) and mutes suppress notifications from that actor, when
+a notification is made and again whenever one is read (:func:`visible`): a
+block hides the blocked user's older notifications too, takes them out of
+grouped ones ("a, b and 5 others") and hides a notification made at the
+very moment of the block. Notifications for an account that is gone or
+being deleted are dropped inside the job (:func:`recipient_exists`, asked
+before and after the write), so jobs queued during a deletion leave
+nothing behind.
 """
 from __future__ import annotations
 
@@ -150,13 +157,27 @@ def handle_event(event: str, **payload: str) -> list[str]:
     return out
 
 
+#: account states that still receive notifications (``deleting``: the
+#: deletion job is running; a missing account: it has finished)
+_LIVE = {"status": {"$ne": "deleting"}}
+
+
+def recipient_exists(uid: str) -> bool:
+    """Whether ``uid`` has an account that is not being deleted (asked of MongoDB)."""
+    return _db().accounts.find_one({"_id": uid, **_LIVE}, {"_id": 1}) is not None
+
+
 def notify(recipient: str, ntype: str, actor: str, obj: dict) -> str | None:
     """Store (grouped) and deliver one notification, honouring blocks, mutes and preferences.
 
-    Returns the notification id, or ``None`` when suppressed or a duplicate.
+    Returns the notification id, or ``None`` when suppressed, a duplicate, or
+    the recipient's account is gone or being deleted. The account is checked
+    before and again after the write: if a deletion started in between, the
+    notification takes itself out again (the deletion's eraser removes any
+    written later), and no Redis key of the recipient is made.
     """
 
-    if actor in hidden_authors(recipient):
+    if actor in hidden_authors(recipient) or not recipient_exists(recipient):
         return None
     prefs = get_preferences(recipient)[ntype]
     if not any(prefs.values()):
@@ -180,6 +201,9 @@ def notify(recipient: str, ntype: str, actor: str, obj: dict) -> str | None:
                    "actors_count": 1, "object": obj, "read": False, "created_at": now, "updated_at": now,
                    "seq": seq}
             doc["_id"] = db.notifications.insert_one(doc).inserted_id
+        if not recipient_exists(recipient):  # deleted meanwhile: take this one out again
+            _undo(doc, actor)
+            return None
     else:
         doc = {"_id": ObjectId(), "user_id": recipient, "type": ntype, "group_key": key, "actor_ids": [actor],
                "actors_count": 1, "object": obj, "read": False, "created_at": now, "updated_at": now,
@@ -193,7 +217,32 @@ def notify(recipient: str, ntype: str, actor: str, obj: dict) -> str | None:
     return str(doc["_id"])
 
 
+def _undo(doc: dict, actor: str) -> None:
+    """Take ``actor`` out of the notification ``doc`` just written (the
+    recipient's account went meanwhile); the document goes with its last actor."""
+    db = _db()
+    db.notifications.update_one({"_id": doc["_id"], "actor_ids": actor},
+                                {"$pull": {"actor_ids": actor}, "$inc": {"actors_count": -1}})
+    db.notifications.delete_one({"_id": doc["_id"], "actor_ids": []})
+
+
 # -- presentation and reads ---------------------------------------------------------
+def visible(uid: str) -> tuple[set[str], dict]:
+    """What ``uid`` may see of their notifications now: ``(hidden actor uids,
+    extra MongoDB filter)``. Hidden are users blocked either way and muted
+    users (:func:`socialgraph.graph.relations.hidden_authors`, read when the
+    notifications are read). The filter keeps notifications with at least
+    one actor not hidden; :func:`present` leaves the hidden actors out of
+    the ones kept. An account that is gone or being deleted sees nothing."""
+    hidden = hidden_authors(uid)
+    if not recipient_exists(uid):
+        return hidden, {"_id": {"$exists": False}}
+    if not hidden:
+        return hidden, {}
+    return hidden, {"actor_ids": {"$elemMatch": {"$nin": sorted(hidden)}}}
+
+
+
 def _summary(doc: dict, names: list[str]) -> str:
     _, verb = TYPES[doc["type"]]
     target = (doc.get("object") or {}).get("target") or ""
@@ -210,10 +259,16 @@ def _summary(doc: dict, names: list[str]) -> str:
     return f"{who} {verb}"
 
 
-def present(docs: list[dict]) -> list[dict]:
+def present(docs: list[dict], hidden: set[str] = frozenset()) -> list[dict]:
     """API shape: ``{id, seq, type, read, summary, actors: [{uid, username,
-    display_name}] (up to 3, newest first), actors_count, object, created_at, updated_at}``."""
+    display_name}] (up to 3, newest first), actors_count, object, created_at, updated_at}``.
 
+    Actors in ``hidden`` (blocked or muted by the reader, :func:`visible`)
+    are left out of ``actors``, ``actors_count`` and the summary."""
+
+    if hidden:
+        docs = [_without(d, hidden) for d in docs]
+        docs = [d for d in docs if d["actor_ids"]]
     profiles = short_profiles([a for d in docs for a in d["actor_ids"][:3]])
     out = []
     for d in docs:
@@ -229,12 +284,24 @@ def present(docs: list[dict]) -> list[dict]:
     return out
 
 
+def _without(doc: dict, hidden: set[str]) -> dict:
+    """``doc`` with the ``hidden`` actors taken out (``actors_count`` lowered by as many)."""
+    gone = [a for a in doc["actor_ids"] if a in hidden]
+    if not gone:
+        return doc
+    return {**doc, "actor_ids": [a for a in doc["actor_ids"] if a not in hidden],
+            "actors_count": max(doc.get("actors_count", len(doc["actor_ids"])) - len(gone), 0)}
+
+
 def list_notifications(uid: str, cursor: str | None = None, limit: int | None = None,
                        unread_only: bool = False) -> Page:
-    """``uid``'s notifications, most recently changed first (by ``seq``); cursor pagination."""
+    """``uid``'s notifications, most recently changed first (by ``seq``); cursor
+    pagination. Notifications only from users ``uid`` blocks, is blocked by
+    or mutes are left out, and those users are left out of grouped ones."""
     limit = clamp_limit(limit)
     key = decode_cursor(cursor, "seq")
-    flt: dict = {"user_id": uid}
+    hidden, extra = visible(uid)
+    flt: dict = {"user_id": uid, **extra}
     if unread_only:
         flt["read"] = False
     if key:
@@ -243,13 +310,16 @@ def list_notifications(uid: str, cursor: str | None = None, limit: int | None = 
         flt["seq"] = {"$lt": key["seq"]}
     docs = list(_db().notifications.find(flt).sort([("seq", -1)]).limit(limit + 1))
     next_cursor = encode_cursor({"seq": docs[limit - 1]["seq"]}) if len(docs) > limit else None
-    return Page(present(docs[:limit]), next_cursor)
+    return Page(present(docs[:limit], hidden), next_cursor)
 
 
 def since(uid: str, seq: int, limit: int = 100) -> list[dict]:
-    """Notifications of ``uid`` changed after ``seq``, oldest first (resume after a disconnect)."""
-    docs = _db().notifications.find({"user_id": uid, "seq": {"$gt": int(seq)}}).sort([("seq", 1)]).limit(limit)
-    return present(list(docs))
+    """Notifications of ``uid`` changed after ``seq``, oldest first (resume after
+    a disconnect); filtered like :func:`list_notifications`."""
+    hidden, extra = visible(uid)
+    docs = _db().notifications.find({"user_id": uid, "seq": {"$gt": int(seq)}, **extra}).sort(
+        [("seq", 1)]).limit(limit)
+    return present(list(docs), hidden)
 
 
 def last_seq(uid: str) -> int:
@@ -258,7 +328,9 @@ def last_seq(uid: str) -> int:
 
 
 def unread_count(uid: str) -> int:
-    return _db().notifications.count_documents({"user_id": uid, "read": False})
+    """Unread notifications of ``uid`` that :func:`list_notifications` would show."""
+    _hidden, extra = visible(uid)
+    return _db().notifications.count_documents({"user_id": uid, "read": False, **extra})
 
 
 def mark_read(uid: str, notification_id: str) -> dict:
