@@ -78,6 +78,15 @@ class Forbidden(DomainError):
     title = "Forbidden"
 
 
+class EmailUnverified(Forbidden):
+    """The account's email address is not verified yet: until it is, the
+    account may log in, verify, resend the verification mail, edit its
+    profile, manage its own security and read; everything else is refused."""
+
+    slug = "email-unverified"
+    title = "Email address not verified"
+
+
 class NotFound(DomainError):
     status = 404
     slug = "not-found"
@@ -131,6 +140,6 @@ class StoreUnavailable(DomainError):
 #: slug -> class, for the ``/problems/<slug>`` documentation endpoint.
 PROBLEM_TYPES = {cls.slug: cls for cls in (
     DomainError, ValidationFailed, MalformedRequest, AuthenticationRequired, InvalidCredentials,
-    InvalidToken, Forbidden, NotFound, MethodNotAllowed, Conflict, PayloadTooLarge,
+    InvalidToken, Forbidden, EmailUnverified, NotFound, MethodNotAllowed, Conflict, PayloadTooLarge,
     UnsupportedMediaType, RateLimited, StoreUnavailable,
 )}

@@ -96,7 +96,7 @@ from socialgraph.content import postcache
 from socialgraph.content.posts import MAX_TEXT, purge_post
 from socialgraph.content.reactions import REACTIONS_KEY
 from socialgraph.content.visibility import AUDIENCES
-from socialgraph.core import clock, events
+from socialgraph.core import clock, events, text
 from socialgraph.core.areas import (
     AREAS,
     ExportContext,
@@ -286,8 +286,12 @@ def _profile_export(ctx: ExportContext) -> None:
 def _profile_import(ctx: ImportContext) -> dict:
     actor = ctx.read_json("actor.json", {}) or {}
     rel = ctx.read_json("relationships.json", {}) or {}
+    try:  # an empty-looking name in the archive keeps the current one
+        name = text.clean_display_name(str(actor["name"])[:80]) if actor.get("name") else None
+    except ValueError:
+        name = None
     stores.graph().write("graph/users/update_profile", uid=ctx.uid,
-                             display_name=(str(actor["name"])[:80] or None) if actor.get("name") else None,
+                             display_name=name,
                              bio=str(actor.get("summary") or "")[:500] or None)
     people.forget_short_profile(ctx.uid)
     counts = {"following": 0, "blocking": 0, "muting": 0, "skipped": 0}
