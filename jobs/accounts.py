@@ -63,13 +63,6 @@ EXPIRE_UNVERIFIED_EVERY_SECONDS = 3600
 
 
 @in_app
-def send_signup_attempt_email(uid: str) -> str | None:
-    """Tell the owner of ``uid`` that someone tried to register their address again."""
-    msg = accounts.signup_attempt_email(uid)
-    return mail.send(current_app.config, msg) if msg else None
-
-
-@in_app
 def expire_unverified_accounts(reschedule: bool = False) -> int:
     """Queue the deletion of sign-ups never verified within
     ``SG_UNVERIFIED_ACCOUNT_SECONDS`` (:func:`socialgraph.accounts.service.expire_unverified`).
