@@ -53,7 +53,7 @@ class MediaOut(Schema):
 
 
 class UploadStartIn(Strict):
-    size = fields.Integer(required=True, validate=validate.Range(min=0), metadata={"description": "bytes"})
+    size = fields.Integer(required=True, validate=validate.Range(min=0, max=2 ** 53), metadata={"description": "bytes"})
     content_type = fields.String(validate=validate.Length(max=100),
                                  metadata={"description": "hint only; the bytes decide"})
     filename = fields.String(validate=validate.Length(max=255))

@@ -111,6 +111,18 @@ class PayloadTooLarge(DomainError):
     title = "Payload too large"
 
 
+class UriTooLong(DomainError):
+    status = 414
+    slug = "uri-too-long"
+    title = "URI too long"
+
+
+class HeadersTooLarge(DomainError):
+    status = 431
+    slug = "headers-too-large"
+    title = "Request header fields too large"
+
+
 class UnsupportedMediaType(DomainError):
     status = 415
     slug = "unsupported-media-type"
@@ -140,6 +152,6 @@ class StoreUnavailable(DomainError):
 #: slug -> class, for the ``/problems/<slug>`` documentation endpoint.
 PROBLEM_TYPES = {cls.slug: cls for cls in (
     DomainError, ValidationFailed, MalformedRequest, AuthenticationRequired, InvalidCredentials,
-    InvalidToken, Forbidden, EmailUnverified, NotFound, MethodNotAllowed, Conflict, PayloadTooLarge,
+    InvalidToken, Forbidden, EmailUnverified, NotFound, MethodNotAllowed, Conflict, PayloadTooLarge, UriTooLong, HeadersTooLarge,
     UnsupportedMediaType, RateLimited, StoreUnavailable,
 )}
