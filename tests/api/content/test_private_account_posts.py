@@ -6,12 +6,22 @@ import uuid
 
 import pytest
 
+from socialgraph import stores
 from socialgraph.feeds import trends
-from socialgraph.feeds.home import refresh_discovery
+from socialgraph.feeds.home import DISCOVER_KEY, refresh_discovery
 
 
 @pytest.fixture()
-def scene(make_user, client):
+def fresh_discovery(app):
+    """The discovery snapshot this test builds is dropped after it, so later
+    tests rank their own posts (the snapshot is cached for a minute)."""
+    yield
+    with app.app_context():
+        stores.cache().delete(DISCOVER_KEY)
+
+
+@pytest.fixture()
+def scene(make_user, client, fresh_discovery):
     owner, follower, stranger = make_user("pv_own"), make_user("pv_fol"), make_user("pv_str")
     word = "zq" + uuid.uuid4().hex[:10]
     tag = "t" + uuid.uuid4().hex[:10]
