@@ -37,6 +37,9 @@ MAX_PASSWORD = 256
 #: protection from offline slow-hash scenario", ~10^8 guesses or more).
 MIN_STRENGTH_SCORE = 3
 
+#: zxcvbn's own maximum input length.
+ZXCVBN_MAX_CHARS = 72
+
 #: The common passwords (lower-case) bundled with zxcvbn.
 COMMON_PASSWORDS = frozenset(p.lower() for p in FREQUENCY_LISTS["passwords"])
 
@@ -63,8 +66,10 @@ def validate_password(password: str, username: str = "", email: str = "") -> Non
     elif password.strip().lower() in COMMON_PASSWORDS:
         problems.append("is one of the most commonly used passwords")
     else:
-        # zxcvbn looks at the first 72 characters only (its default), which bounds its time
-        result = zxcvbn(password, user_inputs=[u for u in (username, email, email.split("@")[0]) if u])
+        # zxcvbn refuses (ValueError) more than 72 characters; its cost grows with length, so it
+        # judges the first 72 (a longer passphrase only adds guesses)
+        result = zxcvbn(password[:ZXCVBN_MAX_CHARS],
+                        user_inputs=[u for u in (username, email, email.split("@")[0]) if u])
         if result["score"] < MIN_STRENGTH_SCORE:
             feedback = result.get("feedback") or {}
             hint = " ".join([feedback.get("warning") or ""] + list(feedback.get("suggestions") or [])).strip()

@@ -115,6 +115,16 @@ def test_weak_passwords_are_refused(client, password):
         assert stores.mongo().accounts.find_one({"username": name}) is None
 
 
+def test_long_passphrases_are_judged_not_crashed(client):
+    name = unique("pw")
+    r = client.post("/api/v1/auth/register", json={"username": name, "email": f"{name}@example.test",
+                                                   "password": "a" * 256})
+    assert r.status_code == 422 and r.get_json()["errors"][0]["field"] == "password"
+    r = client.post("/api/v1/auth/register", json={"username": name, "email": f"{name}@example.test",
+                                                   "password": "quiet lantern over the harbour " * 8})
+    assert r.status_code == 201, r.get_json()
+
+
 def test_weak_new_password_refused_on_change(make_user):
     user = make_user("pwc")
     r = user.post("/api/v1/me/password", json={"current_password": user.password, "new_password": "1234567890"})
