@@ -53,16 +53,20 @@ class MediaOut(Schema):
 
 
 class UploadStartIn(Strict):
-    size = fields.Integer(required=True, validate=validate.Range(min=0), metadata={"description": "bytes"})
+    size = fields.Integer(required=True, validate=validate.Range(min=0, max=2 ** 53),
+                          metadata={"description": "bytes; the most the object store will accept"})
     content_type = fields.String(validate=validate.Length(max=100),
-                                 metadata={"description": "hint only; the bytes decide"})
+                                 metadata={"description": "required: the only Content-Type the object store "
+                                                          "will accept; the bytes still decide the kind"})
     filename = fields.String(validate=validate.Length(max=255))
 
 
 class UploadStartOut(Schema):
     media = fields.Nested(MediaOut)
-    upload_url = fields.String()
-    method = fields.String()
+    upload_url = fields.String(metadata={"description": "POST a multipart/form-data body here"})
+    method = fields.String(metadata={"description": "POST"})
+    form_fields = fields.Dict(keys=fields.String(), values=fields.String(), data_key="fields",
+                              metadata={"description": "form fields to send first, then the file as part `file`"})
     expires_at = fields.DateTime()
 
 

@@ -41,9 +41,12 @@ def upload(**_kw):
 @blp.arguments(UploadStartIn)
 @blp.response(201, UploadStartOut)
 def start_upload(body):
-    """Start a direct upload: returns a presigned PUT URL (expires after
-    ``SG_MEDIA_UPLOAD_URL_SECONDS``); PUT the bytes there, then call
-    ``POST /media/{id}/complete``. 413 when ``size`` is over the limit."""
+    """Start a direct upload: returns a presigned POST policy (``upload_url`` +
+    ``fields``, expires after ``SG_MEDIA_UPLOAD_URL_SECONDS``) that lets the
+    object store accept at most ``size`` bytes of the declared ``content_type``
+    under one key; POST the fields and then the file (part ``file``) there,
+    then call ``POST /media/{id}/complete``. 413 when ``size`` is over the
+    limit, 422 without a supported ``content_type``."""
     return media.start_upload(current_uid(), body["size"], body.get("content_type"))
 
 

@@ -21,7 +21,7 @@ class DiscoverArgs(PageArgs):
 
 class NotificationArgs(NewerArgs):
     unread = fields.Boolean(load_default=False, metadata={"description": "only unread notifications"})
-    since = fields.Integer(validate=validate.Range(min=0),
+    since = fields.Integer(validate=validate.Range(min=0, max=2 ** 63 - 1),  # a 64-bit seq
                            metadata={"description": "resume: notifications with seq greater than this, "
                                                     "oldest first (cursor is ignored)"})
 

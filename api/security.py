@@ -1,8 +1,16 @@
 """Authentication helpers for views: a decorator that checks the JWT and
-documents the bearer requirement in OpenAPI, and the caller's uid."""
+documents the bearer requirement in OpenAPI, and the caller's uid.
+
+The decorator is also the one place that holds back accounts whose email
+address is not verified yet: they may read (``GET``/``HEAD``/``OPTIONS``)
+and call the operations in :data:`UNVERIFIED_ALLOWED`; anything else
+answers 403 ``email-unverified``.
+"""
 from __future__ import annotations
 
 from functools import wraps
+
+from flask import request
 
 from flask_jwt_extended import (
     get_jwt,
@@ -11,22 +19,59 @@ from flask_jwt_extended import (
     verify_jwt_in_request,
 )
 
+from socialgraph.accounts import service as accounts
+from socialgraph.core.errors import EmailUnverified
+
 BEARER = [{"bearerAuth": []}]
 
 #: endpoints whose token is optional (documented as such by socialgraph.http.contract)
 OPTIONAL_AUTH: set[str] = set()
+#: Methods that only read: allowed to every authenticated account.
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+#: Endpoints (``blueprint.view``) that change something and that an account
+#: may call before its email address is verified: end or renew its sessions,
+#: get the verification mail again, edit its profile, look after its own
+#: security and data (password, 2FA, sessions, export, deletion), keep
+#: itself safe (block, mute) and mark its notifications read. Everything
+#: else that writes (posting, comments, reactions, follows, friend requests,
+#: messages, groups, stories, uploads, imports, reports, lists) needs a
+#: verified address, so a throwaway sign-up cannot spam or harass.
+UNVERIFIED_ALLOWED = frozenset({
+    "auth.logout", "auth.refresh", "auth.resend_verification",
+    "me.patch_me",
+    "accountsec.change_password", "accountsec.twofa_setup", "accountsec.twofa_confirm",
+    "accountsec.twofa_disable", "accountsec.revoke_session", "accountsec.revoke_other_sessions",
+    "accountsec.request_export", "accountsec.delete_account", "accountsec.regenerate_backup_codes",
+    "users.block", "users.unblock", "users.mute", "users.unmute",
+    "notifications.mark_read", "notifications.mark_all_read", "notifications.set_preferences",
+})
+
+
+def require_verified_email() -> None:
+    """Raise :class:`EmailUnverified` (403) when the authenticated caller's
+    address is unverified and this request writes outside :data:`UNVERIFIED_ALLOWED`."""
+    if request.method in READ_METHODS or request.endpoint in UNVERIFIED_ALLOWED:
+        return
+    uid = get_jwt_identity()
+    if uid and not accounts.is_email_verified(uid):
+        raise EmailUnverified("verify your email address first (POST /api/v1/auth/verify-email; "
+                              "a new mail: POST /api/v1/auth/verify-email/resend)")
 
 
 def auth_required(blp, *, refresh: bool = False, optional: bool = False):
     """Require a valid (unrevoked) access token, or a refresh token with ``refresh``.
 
-    401 problem+json when missing, expired, tampered or revoked.
+    401 problem+json when missing, expired, tampered or revoked; 403
+    ``email-unverified`` for a write the unverified caller may not make yet
+    (:func:`require_verified_email`).
     """
 
     def decorator(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
             verify_jwt_in_request(refresh=refresh, optional=optional)
+            require_verified_email()
             return view(*args, **kwargs)
 
         if optional:

@@ -3,10 +3,13 @@
 All take ids and are idempotent (RQ retries them; see ``tasks.enqueue``)."""
 from __future__ import annotations
 
+import time
+
 from flask import current_app
 
 from socialgraph import stores
 from socialgraph.accounts import deletion
+from socialgraph.accounts import service as accounts
 from socialgraph.portability import service as portability
 from socialgraph.stores import mail
 
@@ -53,3 +56,22 @@ def run_import(import_id: str):
 def delete_account(uid: str):
     """Erase account ``uid`` step by step (resumes after a crash)."""
     return deletion.run_deletion(uid)["status"]
+
+
+#: how often the sweep of expired unverified sign-ups runs, seconds
+EXPIRE_UNVERIFIED_EVERY_SECONDS = 3600
+
+
+@in_app
+def expire_unverified_accounts(reschedule: bool = False) -> int:
+    """Queue the deletion of sign-ups never verified within
+    ``SG_UNVERIFIED_ACCOUNT_SECONDS`` (:func:`socialgraph.accounts.service.expire_unverified`).
+    With ``reschedule`` it queues its next run an hour later, one job per slot
+    (started by ``socialgraph worker``). Returns how many were queued."""
+    n = len(accounts.expire_unverified())
+    if reschedule:
+        slot = int(time.time() // EXPIRE_UNVERIFIED_EVERY_SECONDS) + 1
+        stores.tasks().enqueue_in(max(1.0, slot * EXPIRE_UNVERIFIED_EVERY_SECONDS - time.time()),
+                                  "jobs.accounts.expire_unverified_accounts", reschedule=True,
+                                  job_id=f"expire-unverified-{slot}", unique=True)
+    return n

@@ -21,3 +21,10 @@ def send_password_reset_email(uid: str) -> str | None:
     """Send a password-reset token to account ``uid``."""
     msg = accounts.password_reset_email(uid)
     return mail.send(current_app.config, msg) if msg else None
+
+
+@in_app
+def send_signup_attempt_email(uid: str) -> str | None:
+    """Tell the owner of ``uid`` that someone tried to register their address again."""
+    msg = accounts.signup_attempt_email(uid)
+    return mail.send(current_app.config, msg) if msg else None

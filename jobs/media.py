@@ -21,3 +21,10 @@ def cleanup_orphans() -> dict:
     ``socialgraph media cleanup``, or enqueued from an RQ worker started with
     the scheduler (``Queue.enqueue_in``)."""
     return media.cleanup_orphans()
+
+
+@in_app
+def remove_upload_object(media_id: str, upload_key: str) -> None:
+    """Remove what was sent to direct upload ``media_id``'s key after it was
+    completed, once its POST policy has expired (see ``media.complete_upload``)."""
+    media.remove_upload_object(upload_key)

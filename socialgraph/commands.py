@@ -17,6 +17,7 @@ from socialgraph.operations import doctor, scheduler
 from socialgraph import stores
 from socialgraph.accounts import admin as account_admin
 from socialgraph.accounts.deletion import resume_pending
+from socialgraph.accounts.service import expire_unverified
 from socialgraph.content.media import cleanup_orphans
 from socialgraph.core.errors import DomainError
 from socialgraph.feeds.trends import schedule_next
@@ -104,6 +105,7 @@ def register_cli(app: Flask) -> None:
                     click.echo(f"outbox drain skipped: {exc}", err=True)
                 if current_app.config["SCHEDULER"] == "worker":  # no scheduler service: keep the chains
                     stores.tasks().enqueue("jobs.stories.purge_expired", reschedule=True)  # then every 10 min
+                    stores.tasks().enqueue("jobs.accounts.expire_unverified_accounts", reschedule=True)  # hourly
                     schedule_next(delay=1)  # trends job; it re-schedules itself (one per time slot)
                 names = [q.strip() for q in queues.split(",") if q.strip()] if queues else \
                     stores.tasks().queue_names
@@ -159,6 +161,12 @@ def register_cli(app: Flask) -> None:
         """Queue again every account deletion that has not finished (after a crash)."""
 
         click.echo(f"re-queued {len(resume_pending())} deletion(s)")
+
+    @accounts_cmd.command("expire-unverified")
+    def expire_unverified_cmd():
+        """Delete sign-ups never verified within SG_UNVERIFIED_ACCOUNT_SECONDS (hourly from the worker)."""
+
+        click.echo(f"queued {len(expire_unverified())} deletion(s) of unverified account(s)")
 
     app.cli.add_command(accounts_cmd)
     app.cli.add_command(_users_group())

@@ -151,17 +151,32 @@ class ApiUser:
         return self.client.delete(url, headers=self.headers, **kw)
 
 
+def verify_user(client, uid: str, email_addr: str) -> None:
+    """Verify ``email_addr`` of ``uid`` through ``POST /auth/verify-email``, with
+    the token the verification mail carries (made here instead of read back
+    from the outbox, which grows with every test)."""
+    from socialgraph.accounts.service import verification_token
+
+    with client.application.app_context():
+        token = verification_token(uid, email_addr)
+    r = client.post("/api/v1/auth/verify-email", json={"token": token})
+    assert r.status_code == 200, r.get_json()
+
+
 @pytest.fixture()
 def make_user(client):
-    """Register and log in a new user: ``make_user()`` -> :class:`ApiUser`."""
+    """Register, verify the address of and log in a new user: ``make_user()``
+    -> :class:`ApiUser` (``verified=False`` leaves the address unverified)."""
 
-    def make(prefix: str = "u", password: str = "correct horse battery"):
+    def make(prefix: str = "u", password: str = "correct horse battery", verified: bool = True):
         username = unique(prefix)
         email_addr = f"{username}@example.test"
         r = client.post("/api/v1/auth/register", json={"username": username, "email": email_addr,
                                                        "password": password})
         assert r.status_code == 201, r.get_json()
         uid = r.get_json()["uid"]
+        if verified:
+            verify_user(client, uid, email_addr)
         r = client.post("/api/v1/auth/login", json={"login": username, "password": password})
         assert r.status_code == 200, r.get_json()
         return ApiUser(client, username, email_addr, password, r.get_json(), uid)

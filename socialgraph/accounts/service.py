@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from datetime import timedelta
 
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
@@ -46,7 +47,7 @@ from socialgraph.core.errors import (
     ValidationFailed,
 )
 from socialgraph.core.pagination import as_utc
-from socialgraph.core.text import is_valid_username, normalise_username
+from socialgraph.core.text import clean_display_name, is_valid_username, normalise_username
 from socialgraph.graph.people import forget_short_profile
 from socialgraph.stores import mail
 from socialgraph.stores.graph_models import User
@@ -90,9 +91,15 @@ def register(username: str, email: str, password: str, display_name: str | None 
     """Create an account and its graph node; queue the verification email.
 
     Returns the account (``public_account`` shape). Raises
-    :class:`ValidationFailed` (bad username or password) and :class:`Conflict`
-    (username or email taken, with a field error). If the graph write fails,
+    :class:`ValidationFailed` (bad username, password or display name) and
+    :class:`Conflict` (username taken: usernames are public anyway). An
+    **email address that is taken** is not revealed: the answer has the same
+    shape (a uid that belongs to nothing) and the address's owner gets a mail
+    saying someone tried to sign up with it (OWASP Authentication Cheat
+    Sheet, "Authentication and Error Messages"). If the graph write fails,
     the MongoDB account is removed again, so nothing is half-written.
+    Accounts left unverified expire after ``SG_UNVERIFIED_ACCOUNT_SECONDS``
+    (:func:`expire_unverified`).
     """
 
     username = normalise_username(username)
@@ -100,7 +107,10 @@ def register(username: str, email: str, password: str, display_name: str | None 
     if not is_valid_username(username):
         raise ValidationFailed("username is not acceptable", errors=[
             {"field": "username", "message": "3 to 30 characters of a-z, 0-9 and _"}])
+    display_name = _display_name(display_name)
     validate_password(password, username, email)
+    if _accounts().find_one({"username": username}, {"_id": 1}):
+        raise Conflict("username is already taken", errors=[{"field": "username", "message": "already taken"}])
     uid = uuid.uuid4().hex
     now = clock.now()
     doc = {
@@ -108,14 +118,19 @@ def register(username: str, email: str, password: str, display_name: str | None 
         "password_hash": _hasher.hash(password), "email_verified": False,
         "status": "pending", "role": "user", "created_at": now, "password_changed_at": now,
     }
+    shown = {"display_name": display_name or username, "bio": ""}
     try:
         _accounts().insert_one(doc)
     except DuplicateKeyError as exc:
-        field = "email" if "email" in str(exc) else "username"
-        raise Conflict(f"{field} is already taken", errors=[{"field": field, "message": "already taken"}])
+        if "email" not in str(exc):
+            raise Conflict("username is already taken", errors=[{"field": "username", "message": "already taken"}])
+        owner = _accounts().find_one({"email": email}, {"_id": 1})
+        if owner:
+            stores.tasks().enqueue("jobs.mail.send_signup_attempt_email", owner["_id"])
+        return public_account(doc, shown)  # looks like a new account; nothing was written
     try:
         stores.bind_neomodel()  # neomodel's connection is process-wide: use this app's driver
-        User(uid=uid, username=username, display_name=(display_name or username).strip(),
+        User(uid=uid, username=username, display_name=shown["display_name"],
              created_at=now, source="signup").save()
     except Exception as exc:
         _accounts().delete_one({"_id": uid})
@@ -126,7 +141,62 @@ def register(username: str, email: str, password: str, display_name: str | None 
     _accounts().update_one({"_id": uid}, {"$set": {"status": "active"}})
     doc["status"] = "active"
     stores.tasks().enqueue("jobs.mail.send_verification_email", uid)
-    return public_account(doc, {"display_name": (display_name or username).strip(), "bio": ""})
+    return public_account(doc, shown)
+
+
+def signup_attempt_email(uid: str):
+    """The mail to the owner of an address someone tried to register again
+    (``None`` if the account is gone)."""
+    doc = _accounts().find_one({"_id": uid})
+    if not doc:
+        return None
+    cfg = current_app.config
+    body = (f"Hello {doc['username']},\n\nsomeone tried to create a new socialgraph account with this "
+            f"email address, which already belongs to your account. If it was you, log in instead:\n\n"
+            f"{cfg['PUBLIC_BASE_URL']}/#/login\n\nForgot your password? Ask for a reset there. "
+            f"If it was not you, you can ignore this email; nothing was changed.\n")
+    return mail.build_message(cfg, doc["email"], "Someone tried to sign up with your address", body)
+
+
+def is_email_verified(uid: str) -> bool:
+    """Whether account ``uid`` has verified its email address (``False`` if gone)."""
+    doc = _accounts().find_one({"_id": uid}, {"email_verified": 1})
+    return bool(doc and doc.get("email_verified"))
+
+
+def expire_unverified(older_than: int | None = None, limit: int = 1000) -> list[str]:
+    """Delete accounts whose address was never verified, registered more than
+    ``older_than`` seconds ago (default ``SG_UNVERIFIED_ACCOUNT_SECONDS``,
+    7 days), so an address or username cannot be squatted. Each goes through
+    the normal account deletion (every area's eraser, the graph node
+    included), queued as ``jobs.accounts.delete_account``. Returns their uids.
+    """
+    seconds = current_app.config["UNVERIFIED_ACCOUNT_SECONDS"] if older_than is None else older_than
+    cutoff = clock.now() - timedelta(seconds=int(seconds))
+    db = stores.mongo()
+    uids = []
+    for doc in _accounts().find({"email_verified": False, "created_at": {"$lt": cutoff},
+                                 "status": {"$in": ["active", "pending"]}}, {"_id": 1}).limit(limit):
+        # the status guard keeps a verification that lands meanwhile from being undone
+        if _accounts().update_one({"_id": doc["_id"], "email_verified": False},
+                                  {"$set": {"status": "deleting"}}).modified_count != 1:
+            continue
+        db.deletions.update_one({"_id": doc["_id"]}, {"$setOnInsert": {
+            "status": "pending", "steps_done": [], "results": {}, "requested_at": clock.now(),
+            "reason": "unverified"}}, upsert=True)
+        revoke_all_sessions(doc["_id"])
+        stores.tasks().enqueue("jobs.accounts.delete_account", doc["_id"], job_id=f"delete-account-{doc['_id']}")
+        uids.append(doc["_id"])
+    return uids
+
+
+def _display_name(value: str | None) -> str | None:
+    """:func:`~socialgraph.core.text.clean_display_name`, as a field error."""
+    try:
+        return clean_display_name(value)
+    except ValueError as exc:
+        raise ValidationFailed("display name is not acceptable",
+                               errors=[{"field": "display_name", "message": str(exc)}])
 
 
 def _is_constraint_error(exc: Exception) -> bool:
@@ -142,12 +212,17 @@ def verification_email(uid: str):
     if not doc or doc.get("email_verified"):
         return None
     cfg = current_app.config
-    token = _serializer("verify-email").dumps({"uid": uid, "email": doc["email"]})
-    link = f"{cfg['PUBLIC_BASE_URL']}/api/v1/auth/verify-email?token={token}"
+    token = verification_token(uid, doc["email"])
+    link = f"{cfg['PUBLIC_BASE_URL']}/#/verify?token={token}"  # the web client's page posts it
     body = (f"Hello {doc['username']},\n\nconfirm your email address for socialgraph:\n\n{link}\n\n"
             f"Or send this token to POST /api/v1/auth/verify-email:\n{token}\n\n"
             f"The link expires in {cfg['EMAIL_TOKEN_MAX_AGE'] // 3600} hours.\n")
     return mail.build_message(cfg, doc["email"], "Confirm your email address", body)
+
+
+def verification_token(uid: str, email: str) -> str:
+    """The signed token that verifies ``email`` for ``uid`` (lasts ``SG_EMAIL_TOKEN_SECONDS``)."""
+    return _serializer("verify-email").dumps({"uid": uid, "email": email})
 
 
 def verify_email(token: str) -> dict:
@@ -159,7 +234,8 @@ def verify_email(token: str) -> dict:
     except BadSignature:
         raise InvalidToken("the verification token is not valid")
     result = _accounts().find_one_and_update(
-        {"_id": data.get("uid"), "email": data.get("email")}, {"$set": {"email_verified": True}})
+        {"_id": data.get("uid"), "email": data.get("email"), "status": {"$ne": "deleting"}},
+        {"$set": {"email_verified": True}})
     if result is None:
         raise InvalidToken("the verification token is not valid")
     return {"uid": result["_id"], "email_verified": True}
@@ -368,8 +444,13 @@ def get_me(uid: str) -> dict:
 
 
 def update_me(uid: str, display_name: str | None = None, bio: str | None = None) -> dict:
-    """Change display name and/or bio; returns :func:`get_me`."""
+    """Change display name and/or bio; returns :func:`get_me`.
 
+    Raises :class:`ValidationFailed` for a display name that would show as
+    empty (only whitespace, bidi controls or zero-width characters).
+    """
+
+    display_name = _display_name(display_name)
     rows = stores.graph().write("graph/users/update_profile", uid=uid, display_name=display_name, bio=bio)
     if not rows:
         raise NotFound("account not found")

@@ -6,15 +6,25 @@ status, content_type, size (bytes), key (the upload's object key), variants:
 duration (seconds), error, post_id (null until attached), created_at,
 upload_expires_at}``.
 
-Status: ``awaiting_upload`` (presigned PUT issued) -> ``processing`` (an RQ
+Status: ``awaiting_upload`` (presigned POST policy issued) -> ``processing`` (an RQ
 job ``jobs.media.process_media`` is queued) -> ``ready`` | ``failed``.
 
 Two ways in:
 
 1. ``POST /media`` multipart: the file goes through the API into the bucket;
-2. ``POST /media/uploads`` gives a presigned PUT URL (``SG_MEDIA_UPLOAD_URL_SECONDS``);
-   the client PUTs the bytes straight to object storage and calls
-   ``POST /media/{id}/complete``.
+2. ``POST /media/uploads`` gives a presigned **POST policy** (AWS S3
+   "Browser-based uploads using POST", signature V4; ``SG_MEDIA_UPLOAD_URL_SECONDS``)
+   for one upload key, with ``content-length-range`` 1..the reserved size and
+   the declared ``Content-Type``, so the object store itself refuses a larger
+   body or another type (a presigned PUT could not: S3 took 20 MB into a
+   1,000-byte reservation). The client POSTs the form fields and the file
+   straight to object storage and calls ``POST /media/{id}/complete``, which
+   copies the object to its final key (``.../original``) and deletes the
+   upload key. A policy cannot be revoked, so the upload key stays recorded
+   (``upload_key``) and is removed again when the policy expires
+   (``jobs.media.remove_upload_object``), by deletion and by
+   :func:`cleanup_orphans`: nothing sent there after ``complete`` is used or
+   kept. SeaweedFS, the local stand-in, enforces all three conditions.
 
 Either way the real type comes from the bytes (``filetype`` magic-number
 sniffing), never from the file name or the declared content type; limits are
@@ -40,7 +50,7 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
-from datetime import timedelta
+from datetime import timedelta, timezone
 
 from bson import ObjectId
 from flask import current_app
@@ -158,50 +168,70 @@ def upload(owner: str, stream, size: int | None = None) -> dict:
 
 # -- presigned upload -------------------------------------------------------
 def start_upload(owner: str, size: int, declared_type: str | None = None) -> dict:
-    """Reserve a media id and return a presigned PUT URL for it.
+    """Reserve a media id and return a presigned POST policy for it.
 
-    ``size``: the file's size in bytes (checked against the larger limit now
-    and against the real kind's limit on completion); ``declared_type`` only
-    picks the limit early, the bytes decide later. Returns ``{"media": ...,
-    "upload_url", "method": "PUT", "expires_at"}``. The URL is signed at
-    ``clock.now()`` and expires after ``SG_MEDIA_UPLOAD_URL_SECONDS``.
+    ``size``: the file's size in bytes, the most the store will accept
+    (checked against the larger limit now and against the real kind's limit
+    on completion); ``declared_type``: one of the supported image/video
+    types, the only ``Content-Type`` the store will accept (the bytes still
+    decide the kind on completion). Returns ``{"media": ..., "upload_url",
+    "method": "POST", "form_fields": {field: value}, "expires_at"}`` (``fields`` in the API): send a
+    ``multipart/form-data`` POST to ``upload_url`` with every field, then
+    the file as the last part named ``file``. Signed at ``clock.now()``,
+    valid ``SG_MEDIA_UPLOAD_URL_SECONDS``. Raises :class:`ValidationFailed`
+    (empty, no or unsupported type) and :class:`PayloadTooLarge`.
     """
-    kind = "video" if (declared_type or "").startswith("video/") else "image"
+    from minio.datatypes import PostPolicy
+
+    if declared_type not in IMAGE_TYPES | VIDEO_TYPES:
+        raise ValidationFailed("the content type is needed for a direct upload", errors=[
+            {"field": "content_type", "message": "one of " + ", ".join(sorted(IMAGE_TYPES | VIDEO_TYPES))}])
+    kind = "video" if declared_type.startswith("video/") else "image"
     if size <= 0:
         raise ValidationFailed("the file is empty", errors=[{"field": "size", "message": "must be > 0"}])
     _check_size(kind if kind == "video" else ("video" if size > limit_for("image") else "image"), size)
     doc = _new_doc(owner, None, None, None, "awaiting_upload")
+    doc["upload_key"] = _key(owner, doc["_id"], "upload")
     seconds = _cfg("MEDIA_UPLOAD_URL_SECONDS")
     now = clock.now()
     doc["upload_expires_at"] = now + timedelta(seconds=seconds)
-    url = objecturls.presigned_put(doc["key"], seconds, request_date=now, bucket=_bucket())
+    policy = PostPolicy(_bucket(), doc["upload_expires_at"])
+    policy.add_equals_condition("key", doc["upload_key"])
+    policy.add_equals_condition("Content-Type", declared_type)
+    policy.add_content_length_range_condition(1, size)
+    upload_url, form = objecturls.presigned_post(policy)
+    form.update({"key": doc["upload_key"], "Content-Type": declared_type})
     _db().media.insert_one(doc)
-    return {"media": present([doc], owner)[0], "upload_url": url, "method": "PUT",
-            "expires_at": doc["upload_expires_at"]}
+    return {"media": present([doc], owner)[0], "upload_url": upload_url,
+            "method": "POST", "form_fields": form, "expires_at": doc["upload_expires_at"]}
 
 
 def complete_upload(media_id: str, owner: str) -> dict:
-    """Check what the client PUT to the presigned URL and queue processing.
+    """Check what the client POSTed under the upload key, move it to its
+    final key (the upload key is deleted) and queue processing.
 
     Raises :class:`NotFound` (not the caller's), :class:`Conflict` (not
     uploaded yet, or already completed), :class:`UnsupportedMediaType` /
-    :class:`PayloadTooLarge` / :class:`ValidationFailed` (the object and the
+    :class:`PayloadTooLarge` / :class:`ValidationFailed` (the objects and the
     document are deleted then).
     """
+    from minio.commonconfig import CopySource
+
     from minio.error import S3Error
 
     doc = _own(media_id, owner)
     if doc["status"] != "awaiting_upload":
         raise Conflict("this upload is already complete")
     s3 = stores.objects()
+    upload_key = doc.get("upload_key") or doc["key"]
     try:
-        stat = s3.stat_object(_bucket(), doc["key"])
+        stat = s3.stat_object(_bucket(), upload_key)
     except S3Error as exc:
         if exc.code in ("NoSuchKey", "NoSuchObject", "ResourceNotFound"):
             raise Conflict("nothing was uploaded to the presigned URL")
         raise
     try:
-        resp = s3.get_object(_bucket(), doc["key"], offset=0, length=SNIFF_BYTES) if stat.size else None
+        resp = s3.get_object(_bucket(), upload_key, offset=0, length=SNIFF_BYTES) if stat.size else None
         head = resp.read() if resp else b""
         if resp:
             resp.close()
@@ -211,6 +241,14 @@ def complete_upload(media_id: str, owner: str) -> dict:
     except (ValidationFailed, UnsupportedMediaType, PayloadTooLarge):
         _delete(doc)
         raise
+    if upload_key != doc["key"]:
+        # a body POSTed again meanwhile is as bounded by the policy, and processing decodes it anew
+        s3.copy_object(_bucket(), doc["key"], CopySource(_bucket(), upload_key))
+        s3.remove_object(_bucket(), upload_key)
+        # the policy stays valid until it expires: whatever is sent after now is removed then
+        delay = (doc["upload_expires_at"].replace(tzinfo=timezone.utc) - clock.now()).total_seconds()
+        stores.tasks().enqueue_in(max(delay, 0) + 5, "jobs.media.remove_upload_object", media_id,
+                                  upload_key)
     res = _db().media.update_one({"_id": doc["_id"], "status": "awaiting_upload"},
                                  {"$set": {"status": "processing", "kind": kind, "content_type": mime,
                                            "size": stat.size}})
@@ -337,9 +375,17 @@ def delete_media_doc(doc: dict) -> None:
     _delete(doc)
 
 
+def remove_upload_object(upload_key: str) -> None:
+    """Delete the object at a direct upload's key (idempotent): what a client
+    sent there after ``complete``, once the POST policy has expired."""
+    stores.objects().remove_object(_bucket(), upload_key)
+
+
 def _delete(doc: dict) -> None:
     s3 = stores.objects()
     keys = {doc["key"]} | {v["key"] for v in (doc.get("variants") or {}).values()}
+    if doc.get("upload_key"):
+        keys.add(doc["upload_key"])
     for key in keys:
         s3.remove_object(_bucket(), key)
     _db().media.delete_one({"_id": doc["_id"]})

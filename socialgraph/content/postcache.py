@@ -26,7 +26,7 @@ from socialgraph.stores import readcache
 log = logging.getLogger(__name__)
 
 KEY = "sg:post:{id}"
-FIELDS = ("author_id", "text", "hashtags", "mentions", "visibility", "sensitive", "content_warning", "kind",
+FIELDS = ("author_id", "text", "hashtags", "mentions", "visibility", "author_private", "sensitive", "content_warning", "kind",
           "media_ids", "share_of", "counts", "group_id", "created_at", "edited_at", "pinned_at")
 _DATES = ("created_at", "edited_at", "pinned_at")
 _OIDS = ("share_of",)

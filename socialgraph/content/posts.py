@@ -31,7 +31,7 @@ from socialgraph import stores
 from socialgraph.content import media, postcache
 from socialgraph.content.keywords import keywords
 from socialgraph.content.reactions import viewer_reactions
-from socialgraph.content.visibility import AUDIENCES, can_view_post, prefilter
+from socialgraph.content.visibility import AUDIENCES, can_view_post, is_public, prefilter
 from socialgraph.core import clock, events
 from socialgraph.core.errors import (
     Conflict,
@@ -50,6 +50,7 @@ from socialgraph.core.pagination import (
 )
 from socialgraph.core.text import extract_hashtags, extract_mentions
 from socialgraph.graph.people import resolve_uid, short_profiles
+from socialgraph.graph.privacy import is_private
 from socialgraph.graph.relations import blocked_either_way
 from socialgraph.stores.documents import parse_id
 
@@ -132,6 +133,8 @@ def create_post(author_id: str, text: str = "", *, media_ids: list[str] | None =
     }
     if group_id:
         doc.update(group_id=group_id, visibility="group")
+    elif is_private(author_id):
+        doc["author_private"] = True  # a private account's public posts are for its followers
     if media_ids:
         doc["media_ids"] = media.attach(author_id, media_ids, doc["_id"])
     try:
@@ -442,7 +445,7 @@ def share_post(post_id: str, user_id: str, text: str | None = None, visibility: 
     original = _visible_doc(post_id, user_id)
     if original.get("share_of") and original.get("kind") == "repost":
         original = _visible_doc(str(original["share_of"]), user_id)  # share the original, not the repost
-    if (original.get("visibility") or "public") != "public" or original.get("group_id"):
+    if not is_public(original):  # a private account's posts stay with its followers
         raise Forbidden("only public posts can be shared")
     text = (text or "").strip()
     kind = "quote" if text else "repost"

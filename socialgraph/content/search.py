@@ -19,6 +19,7 @@ import unicodedata
 from socialgraph import stores
 from socialgraph.content.keywords import _terms
 from socialgraph.content.posts import page_posts
+from socialgraph.content.visibility import PUBLIC
 from socialgraph.core.errors import ValidationFailed
 from socialgraph.core.pagination import Page, clamp_limit, decode_cursor, encode_cursor
 from socialgraph.core.text import normalise_tag
@@ -58,7 +59,7 @@ def hashtag_count(tag: str) -> dict:
     """``{"tag", "posts_count"}``: how many public posts carry ``tag``
     (only public posts are counted, so the number reveals nothing private)."""
     t = normalise_tag(tag)
-    n = stores.mongo().posts.count_documents({"hashtags": t, "visibility": "public", "group_id": None})
+    n = stores.mongo().posts.count_documents({"hashtags": t, **PUBLIC, "group_id": None})
     return {"tag": t, "posts_count": n}
 
 

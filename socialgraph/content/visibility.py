@@ -12,7 +12,17 @@ Audiences (``visibility`` field of a post):
 ===================  ==========================================================
 
 On top of the audience, a block in either direction hides the post, and the
-author always sees their own posts. A post with a ``group_id`` is governed by
+author always sees their own posts.
+
+**Private accounts** (Instagram's rule): when the author's
+``profile_visibility`` is ``private``, their ``public`` posts are for their
+approved followers only, on every read path (profile, post page, its
+comments and reactions, search, hashtag pages, discovery, trends, home
+feed). The posts carry ``author_private: true`` (set when written, and on
+every post of the author when the setting changes, through
+:func:`socialgraph.graph.privacy.register_visibility_listener`), so lists
+filter on it in the database; :func:`effective_audience` is the one place
+that reads it. Combine it with ``locked`` so that following needs approval. A post with a ``group_id`` is governed by
 its group (the reader that :mod:`socialgraph.groups.directory` registers).
 
 :func:`can_view_post` answers for one post; :func:`prefilter` gives a MongoDB
@@ -23,7 +33,9 @@ from __future__ import annotations
 
 from typing import Callable
 
-from socialgraph.graph import relations
+from socialgraph import stores
+from socialgraph.content import postcache
+from socialgraph.graph import privacy, relations
 
 AUDIENCES = ("public", "followers", "friends", "close_friends", "only_me")
 
@@ -38,6 +50,25 @@ def register_group_reader(reader: Callable[[str | None, str], bool]) -> None:
     GROUP_READERS[:] = [reader]
 
 
+#: The MongoDB filter of posts anyone may see (anonymous readers, discovery,
+#: trends, hashtag counts): public, by an account that is not private.
+PUBLIC = {"visibility": "public", "author_private": {"$ne": True}}
+
+
+def effective_audience(post: dict) -> str:
+    """The audience that applies: ``visibility``, except that a ``public`` post
+    of a private account is for its ``followers``."""
+    audience = post.get("visibility") or "public"
+    if audience == "public" and post.get("author_private"):
+        return "followers"
+    return audience
+
+
+def is_public(post: dict) -> bool:
+    """Whether anyone, signed in or not, may see ``post`` (not counting blocks)."""
+    return not post.get("group_id") and effective_audience(post) == "public"
+
+
 def can_view_post(viewer: str | None, post: dict) -> bool:
     """True when ``viewer`` (uid or ``None`` for anonymous) may see ``post`` (a Mongo doc)."""
     author = post.get("author_id")
@@ -47,7 +78,7 @@ def can_view_post(viewer: str | None, post: dict) -> bool:
         return False
     if post.get("group_id"):
         return any(reader(viewer, post["group_id"]) for reader in GROUP_READERS)
-    audience = post.get("visibility") or "public"
+    audience = effective_audience(post)
     if audience == "public":
         return True
     if not viewer or audience == "only_me":
@@ -76,7 +107,7 @@ def visible_with(viewer: str, post: dict, *, audience: dict[str, set[str]], bloc
         return post["group_id"] in group_ids
     if author == viewer:
         return True
-    audience_name = post.get("visibility") or "public"
+    audience_name = effective_audience(post)
     if audience_name == "public":
         return True
     key = {"followers": "following", "friends": "friends", "close_friends": "close_friend_of"}.get(audience_name)
@@ -93,13 +124,15 @@ def prefilter(viewer: str | None, *, audience: dict[str, set[str]] | None = None
     read: a group's page, or the viewer's groups in the home feed).
     """
     if not viewer:
-        flt = {"visibility": "public", "group_id": None}
+        flt = {**PUBLIC, "group_id": None}
         return {"$or": [flt, {"group_id": {"$in": list(group_ids)}}]} if group_ids else flt
     aud = audience if audience is not None else relations.audience_sets(viewer)
-    ors: list[dict] = [{"author_id": viewer}, {"visibility": "public"}]
+    ors: list[dict] = [{"author_id": viewer}, dict(PUBLIC)]
     for name, key in (("followers", "following"), ("friends", "friends"), ("close_friends", "close_friend_of")):
         if aud[key]:
-            ors.append({"visibility": name, "author_id": {"$in": sorted(aud[key])}})
+            # followers also see the public posts of the private accounts they follow
+            names = {"$in": ["followers", "public"]} if name == "followers" else name
+            ors.append({"visibility": names, "author_id": {"$in": sorted(aud[key])}})
     flt: dict = {"$or": ors, "group_id": None}
     if group_ids:
         flt = {"$or": [flt, {"group_id": {"$in": list(group_ids)}}]}
@@ -107,3 +140,23 @@ def prefilter(viewer: str | None, *, audience: dict[str, set[str]] | None = None
     if blocked:
         flt["author_id"] = {"$nin": sorted(blocked)}
     return flt
+
+
+def mark_author_posts(uid: str, private: bool) -> int:
+    """Set ``author_private`` on every non-group post of ``uid`` (the
+    :data:`~socialgraph.graph.privacy.VISIBILITY_LISTENERS` entry) and drop
+    their cached copies. Returns how many documents changed."""
+    posts = stores.mongo().posts
+    flt = {"author_id": uid, "group_id": None, "author_private": {"$ne": True} if private else True}
+    ids = [d["_id"] for d in posts.find(flt, {"_id": 1})]
+    if not ids:
+        return 0
+    changed = 0
+    for i in range(0, len(ids), 1000):
+        chunk = ids[i:i + 1000]
+        changed += posts.update_many({"_id": {"$in": chunk}}, {"$set": {"author_private": private}}).modified_count
+        postcache.forget(*chunk)
+    return changed
+
+
+privacy.register_visibility_listener(mark_author_posts)

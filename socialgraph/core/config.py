@@ -174,6 +174,14 @@ def load_config(env: dict | None = None) -> dict:
         "OPENAPI_SWAGGER_UI_PATH": "docs",
         # default (None): the Swagger UI assets bundled with the app (socialgraph.http.docs_assets)
         "OPENAPI_SWAGGER_UI_URL": env.get("SG_SWAGGER_UI_URL") or None,
+        # hostile input (issue 16b): unverified sign-ups, imports
+        "UNVERIFIED_ACCOUNT_SECONDS": _int(env, "SG_UNVERIFIED_ACCOUNT_SECONDS", 7 * 86400),
+        "IMPORT_MAX_UNCOMPRESSED_BYTES": _int(env, "SG_IMPORT_MAX_UNCOMPRESSED_BYTES", 512 * 1024 * 1024),
+        "IMPORT_MAX_ENTRY_BYTES": _int(env, "SG_IMPORT_MAX_ENTRY_BYTES", 64 * 1024 * 1024),
+        "IMPORT_MAX_ENTRIES": _int(env, "SG_IMPORT_MAX_ENTRIES", 20000),
+        "IMPORT_MAX_RATIO": _int(env, "SG_IMPORT_MAX_RATIO", 100),
+        "IMPORT_MAX_POSTS": _int(env, "SG_IMPORT_MAX_POSTS", 10000),
+        "STORAGE_QUOTA_BYTES": _int(env, "SG_STORAGE_QUOTA_BYTES", 2 * 1024 ** 3),
         "JSON_SORT_KEYS": False,
         "MAX_CONTENT_LENGTH": _int(env, "SG_MAX_REQUEST_BYTES", 1024 * 1024),
     }

@@ -78,6 +78,15 @@ class Forbidden(DomainError):
     title = "Forbidden"
 
 
+class EmailUnverified(Forbidden):
+    """The account's email address is not verified yet: until it is, the
+    account may log in, verify, resend the verification mail, edit its
+    profile, manage its own security and read; everything else is refused."""
+
+    slug = "email-unverified"
+    title = "Email address not verified"
+
+
 class NotFound(DomainError):
     status = 404
     slug = "not-found"
@@ -100,6 +109,18 @@ class PayloadTooLarge(DomainError):
     status = 413
     slug = "payload-too-large"
     title = "Payload too large"
+
+
+class UriTooLong(DomainError):
+    status = 414
+    slug = "uri-too-long"
+    title = "URI too long"
+
+
+class HeadersTooLarge(DomainError):
+    status = 431
+    slug = "headers-too-large"
+    title = "Request header fields too large"
 
 
 class UnsupportedMediaType(DomainError):
@@ -131,6 +152,6 @@ class StoreUnavailable(DomainError):
 #: slug -> class, for the ``/problems/<slug>`` documentation endpoint.
 PROBLEM_TYPES = {cls.slug: cls for cls in (
     DomainError, ValidationFailed, MalformedRequest, AuthenticationRequired, InvalidCredentials,
-    InvalidToken, Forbidden, NotFound, MethodNotAllowed, Conflict, PayloadTooLarge,
+    InvalidToken, Forbidden, EmailUnverified, NotFound, MethodNotAllowed, Conflict, PayloadTooLarge, UriTooLong, HeadersTooLarge,
     UnsupportedMediaType, RateLimited, StoreUnavailable,
 )}

@@ -43,3 +43,40 @@ def normalise_username(username: str) -> str:
 
 def is_valid_username(username: str) -> bool:
     return bool(USERNAME_RE.match(username or ""))
+
+
+#: Characters that render as nothing although their Unicode category says
+#: letter or symbol (Hangul fillers, braille blank, Khmer inherent vowels,
+#: Mongolian vowel separator), used to fake an empty name.
+_BLANK_LOOKING = frozenset("\u115f\u1160\u3164\uffa0\u2800\u17b4\u17b5\u180e")
+#: Unicode general categories that draw no glyph of their own: separators
+#: (Z*), controls (Cc), format characters such as bidi controls and
+#: zero-width joiners (Cf), surrogates, private use and unassigned (Cs, Co,
+#: Cn), and combining marks (M*, which need a base character).
+_INVISIBLE_CATEGORIES = ("Z", "C", "M")
+
+
+def has_visible_text(value: str | None) -> bool:
+    """True when ``value`` has at least one character that draws a glyph.
+
+    ``"   "``, ``"\\u200b\\u200f"`` (zero-width space, right-to-left mark),
+    ``"\\u3164"`` (Hangul filler) or a lone combining accent are not visible.
+    """
+    return any(not unicodedata.category(ch).startswith(_INVISIBLE_CATEGORIES)
+               and ch not in _BLANK_LOOKING for ch in value or "")
+
+
+def clean_display_name(value: str | None) -> str | None:
+    """A display name as stored: NFC-normalised, outer whitespace stripped.
+
+    ``None`` stays ``None`` (not given). Raises ``ValueError`` for a name that
+    would show as empty (:func:`has_visible_text`) or holds control characters.
+    """
+    if value is None:
+        return None
+    name = unicodedata.normalize("NFC", value).strip()
+    if not has_visible_text(name):
+        raise ValueError("must contain visible characters")
+    if any(unicodedata.category(ch) == "Cc" for ch in name):
+        raise ValueError("must not contain control characters")
+    return name

@@ -57,7 +57,7 @@ from flask import current_app
 from socialgraph import stores
 from socialgraph.content import postcache
 from socialgraph.content.posts import page_posts, present_posts
-from socialgraph.content.visibility import prefilter, visible_with
+from socialgraph.content.visibility import PUBLIC, is_public, prefilter, visible_with
 from socialgraph.core import clock
 from socialgraph.core.errors import MalformedRequest
 from socialgraph.core.pagination import (
@@ -524,7 +524,7 @@ def refresh_discovery() -> int:
     """Rank the ``DISCOVER_CANDIDATES`` newest public posts and cache the ranking
     (``sg:discover:hot``: member = post id, score = hot rank). Returns the count."""
     now = clock.now()
-    docs = stores.mongo().posts.find({"visibility": "public"}, {"created_at": 1, "counts": 1}) \
+    docs = stores.mongo().posts.find({**PUBLIC, "group_id": None}, {"created_at": 1, "counts": 1}) \
         .sort([("created_at", -1), ("_id", -1)]).limit(_cfg("DISCOVER_CANDIDATES"))
     ranks = {}
     for d in docs:
@@ -553,7 +553,7 @@ def discovery_feed(cursor: str | None = None, limit: int | None = None, viewer: 
 
     hidden = hidden_authors(viewer)
     if sort == "new":
-        query: dict = {"visibility": "public"}
+        query: dict = dict(PUBLIC)
         if hidden:
             query["author_id"] = {"$nin": sorted(hidden)}
         return page_posts(query, cursor, limit, viewer)
@@ -577,7 +577,7 @@ def discovery_feed(cursor: str | None = None, limit: int | None = None, viewer: 
         if pairs:
             docs = postcache.get_posts([m for m, _ in pairs])
             out += [(docs[m], s) for m, s in pairs if m in docs and docs[m]["author_id"] not in hidden
-                    and docs[m].get("visibility") == "public" and not docs[m].get("group_id")]
+                    and is_public(docs[m])]
         if len(entries) < chunk:
             break
     next_cursor = None

@@ -29,6 +29,7 @@ from datetime import timedelta
 
 from socialgraph import stores
 from socialgraph.content.posts import present_posts
+from socialgraph.content.visibility import is_public
 from socialgraph.core import clock
 from socialgraph.graph.relations import hidden_authors
 
@@ -61,7 +62,8 @@ def compute() -> dict:
     now = clock.now()
     day = now - timedelta(days=1)
     docs = db.posts.find({"created_at": {"$gt": now - timedelta(days=2)}},
-                         {"hashtags": 1, "author_id": 1, "created_at": 1, "counts": 1, "visibility": 1})
+                         {"hashtags": 1, "author_id": 1, "created_at": 1, "counts": 1, "visibility": 1,
+                          "author_private": 1, "group_id": 1})
     today: dict[str, set] = defaultdict(set)
     yesterday: dict[str, set] = defaultdict(set)
     post_rows = []
@@ -69,7 +71,7 @@ def compute() -> dict:
         bucket = today if d["created_at"] > day else yesterday
         for tag in d.get("hashtags") or []:
             bucket[tag].add(d["author_id"])
-        if d.get("visibility", "public") == "public":
+        if is_public(d):
             counts = d.get("counts") or {}
             engagement = int(counts.get("comments", 0)) + sum(
                 v for v in (counts.get("reactions") or {}).values() if v > 0)
@@ -129,7 +131,8 @@ def trending_posts(viewer: str | None = None) -> dict:
     found = {str(d["_id"]): d for d in stores.mongo().posts.find(
         {"_id": {"$in": [ObjectId(r["post_id"]) for r in rows]}})}
     docs = [found[r["post_id"]] for r in rows if r["post_id"] in found
-            and found[r["post_id"]]["author_id"] not in hidden]
+            and found[r["post_id"]]["author_id"] not in hidden
+            and is_public(found[r["post_id"]])]  # checked again: the author may have gone private
     items = present_posts(docs, viewer)
     scores = {r["post_id"]: r["score"] for r in rows}
     for it in items:

@@ -21,6 +21,7 @@ The owner always sees everything of their own. "Friends" means
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 from socialgraph import stores
 from socialgraph.core.errors import Forbidden, NotFound, ValidationFailed
@@ -35,6 +36,25 @@ DEFAULTS = {"profile_visibility": "public", "friend_requests_from": "everyone",
             "locked": False}
 _CHOICES = {"profile_visibility": PROFILE_VISIBILITY, "friend_requests_from": FRIEND_REQUESTS_FROM,
             "messages_from": MESSAGES_FROM}
+
+
+#: ``listener(uid, private: bool)``, called after ``profile_visibility`` of
+#: ``uid`` was written (before the change is reported done). The content
+#: package registers the one that re-marks the user's posts
+#: (:mod:`socialgraph.content.visibility`).
+VISIBILITY_LISTENERS: list[Callable[[str, bool], None]] = []
+
+
+def register_visibility_listener(listener: Callable[[str, bool], None]) -> None:
+    """Add ``listener`` to :data:`VISIBILITY_LISTENERS` (idempotent)."""
+    if listener not in VISIBILITY_LISTENERS:
+        VISIBILITY_LISTENERS.append(listener)
+
+
+def is_private(uid: str) -> bool:
+    """Whether ``uid``'s ``profile_visibility`` is ``private`` (False if unknown)."""
+    rows = stores.graph().read("graph/privacy/get_privacy", uid=uid)
+    return bool(rows) and rows[0]["profile_visibility"] == "private"
 
 
 @dataclass(frozen=True)
@@ -173,4 +193,7 @@ def update_settings(uid: str, changes: dict) -> dict:
         raise NotFound("no such user")
 
     forget_profile(uid)
+    if "profile_visibility" in changes:
+        for listener in VISIBILITY_LISTENERS:
+            listener(uid, rows[0]["profile_visibility"] == "private")
     return rows[0]

@@ -27,6 +27,7 @@ from socialgraph.accounts.sessions import is_token_revoked
 from socialgraph.core import errors
 from socialgraph.core.errors import DomainError, StoreUnavailable
 from socialgraph.http.docs_assets import assets_url, init_docs_assets
+from socialgraph.http.request_guard import check_request_json, check_request_size
 from socialgraph.http.openapi_problems import ProblemApi as Api
 
 log = logging.getLogger(__name__)
@@ -57,6 +58,7 @@ def store_error_types() -> tuple[type, ...]:
 
     return (
         neo.ServiceUnavailable, neo.SessionExpired, neo.DatabaseUnavailable,
+        neo.AuthError,  # the graph server restarted and refused even a fresh driver (GraphStore reconnects)
         neo.DatabaseNotFound if hasattr(neo, "DatabaseNotFound") else neo.ServiceUnavailable,
         mongo.ConnectionFailure, mongo.ServerSelectionTimeoutError, mongo.ExecutionTimeout,
         mongo.WaitQueueTimeoutError,
@@ -184,6 +186,8 @@ def init_web(app: Flask) -> None:
     app.config.setdefault("JWT_TOKEN_LOCATION", ["headers"])
     app.config.setdefault("JWT_ERROR_MESSAGE_KEY", "detail")
     jwt = JWTManager(app)
+    app.before_request(check_request_size)  # URI and header limits -> 414/431 problem+json
+    app.before_request(check_request_json)  # lone surrogates, deep nesting -> 400
 
     @jwt.token_in_blocklist_loader
     def _revoked(_header, payload):

@@ -75,6 +75,14 @@ def _present_conv(doc: dict, viewer: str) -> dict:
     }
 
 
+def _event_audience(conv: dict, actor: str) -> list[str]:
+    """The members who may get a conversation event caused by ``actor``
+    (message, read receipt, typing): everyone else in it except those who
+    block ``actor`` or whom ``actor`` blocks. Every event goes through this."""
+    hidden = blocked_either_way(actor)
+    return [m for m in conv["members"] if m != actor and m not in hidden]
+
+
 def _present_msg(doc: dict) -> dict:
     return {"id": str(doc["_id"]), "conversation_id": str(doc["conversation_id"]),
             "sender_id": doc["sender_id"], "text": doc["text"], "created_at": doc["created_at"]}
@@ -183,9 +191,7 @@ def send_message(actor: str, conversation_id: str, text: str) -> dict:
         can_message(actor, others[0])
         recipients = others
     else:
-
-        hidden = blocked_either_way(actor)
-        recipients = [m for m in others if m not in hidden]
+        recipients = _event_audience(conv, actor)
     _rate_limit(actor)
     now = clock.now()
     doc = {"conversation_id": conv["_id"], "sender_id": actor, "text": text, "created_at": now}
@@ -228,9 +234,8 @@ def mark_read(actor: str, conversation_id: str, message_id: str) -> dict:
         _db().conversations.find_one_and_update({"_id": conv["_id"]}, {"$set": {f"read.{actor}": message_id}},
                                                 return_document=ReturnDocument.AFTER)
         event = {"type": "read", "conversation_id": conversation_id, "user_id": actor, "message_id": message_id}
-        for uid in conv["members"]:
-            if uid != actor:
-                hub.publish(uid, event)
+        for uid in _event_audience(conv, actor):  # never to a member blocked either way
+            hub.publish(uid, event)
         current = message_id
     return {"conversation_id": conversation_id, "last_read_message_id": current}
 
@@ -239,9 +244,8 @@ def typing(actor: str, conversation_id: str) -> None:
     """Tell the other online members that ``actor`` is typing. Raises :class:`NotFound`."""
 
     conv = _member_conv(actor, conversation_id)
-    hidden = blocked_either_way(actor)
-    hub.publish_if_online([m for m in conv["members"] if m != actor and m not in hidden],
-                               {"type": "typing", "conversation_id": conversation_id, "user_id": actor})
+    hub.publish_if_online(_event_audience(conv, actor),
+                          {"type": "typing", "conversation_id": conversation_id, "user_id": actor})
 
 
 # -- data portability (socialgraph.portability.service) ---------------------------------

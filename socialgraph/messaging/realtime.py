@@ -285,7 +285,7 @@ def handle_frame(uid: str, data) -> list[dict]:
             return [{"type": "pong", "at": clock.now().isoformat()}]
         if kind == "resume":
             since = frame.get("since", 0)
-            if not isinstance(since, int) or isinstance(since, bool):
+            if not isinstance(since, int) or isinstance(since, bool) or not 0 <= since <= 2 ** 63 - 1:
                 return [{"type": "error", "code": "malformed", "detail": "since must be an integer seq"}]
             items = notifications.since(uid, since)
             out = [{"type": "notification", "notification": n} for n in items]

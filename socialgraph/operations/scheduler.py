@@ -50,6 +50,7 @@ MAX_SLEEP_SECONDS = 30.0
 register_periodic("trends", "jobs.trends.compute_trends", "TRENDS_INTERVAL_SECONDS", reschedule=False)
 register_periodic("stories-purge", "jobs.stories.purge_expired", "STORIES_PURGE_SECONDS")
 register_periodic("media-cleanup", "jobs.media.cleanup_orphans", "MEDIA_CLEANUP_SECONDS")
+register_periodic("unverified-expiry", "jobs.accounts.expire_unverified_accounts", 3600)
 
 
 def claim_key(name: str, slot: int) -> str:

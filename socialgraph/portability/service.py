@@ -87,17 +87,18 @@ import json
 import logging
 import uuid
 import zipfile
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from flask import current_app
 
 from socialgraph import stores
 from socialgraph.stores import objecturls
 from socialgraph.content import postcache
+from socialgraph.content.keywords import keywords
 from socialgraph.content.posts import MAX_TEXT, purge_post
 from socialgraph.content.reactions import REACTIONS_KEY
 from socialgraph.content.visibility import AUDIENCES
-from socialgraph.core import clock, events
+from socialgraph.core import clock, events, text
 from socialgraph.core.areas import (
     AREAS,
     ExportContext,
@@ -105,10 +106,10 @@ from socialgraph.core.areas import (
     _json_default,
     register_area,
 )
-from socialgraph.core.errors import DomainError, NotFound, ValidationFailed
+from socialgraph.core.errors import DomainError, NotFound, PayloadTooLarge, ValidationFailed
 from socialgraph.core.pagination import as_utc
 from socialgraph.core.text import extract_hashtags, extract_mentions
-from socialgraph.graph import blocks, follows, people
+from socialgraph.graph import blocks, follows, people, privacy
 from socialgraph.graph.blocks import forget
 from socialgraph.graph.caches import forget_following
 from socialgraph.graph.friends import forget_friends
@@ -208,27 +209,125 @@ def export_ready_email(export_id: str):
 
 
 # -- import -------------------------------------------------------------------
+#: Entries smaller than this are not held to the compression-ratio limit
+#: (a few KB of JSON legitimately compress 50-100x).
+RATIO_FLOOR_BYTES = 1024 * 1024
+#: Window of the import posting allowance (``SG_IMPORT_MAX_POSTS`` per window).
+IMPORT_WINDOW = timedelta(days=1)
+
+
+def _archive_error(message: str, cls=ValidationFailed):
+    return cls(f"archive refused: {message}", errors=[{"field": "archive", "message": message}])
+
+
+def check_archive(zf: zipfile.ZipFile) -> dict:
+    """The zip-bomb guard, from the central directory before anything is
+    extracted: entry count (``SG_IMPORT_MAX_ENTRIES``), uncompressed size of
+    each entry (``SG_IMPORT_MAX_ENTRY_BYTES``) and of all
+    (``SG_IMPORT_MAX_UNCOMPRESSED_BYTES``), and the compression ratio
+    (``SG_IMPORT_MAX_RATIO``, for entries and totals above 1 MiB). The
+    declared sizes cannot lie: ``zipfile`` stops reading an entry at its
+    declared size and fails its CRC check if there was more. Following OWASP's
+    File Upload Cheat Sheet and CWE-409. Returns ``{entries, bytes, media_bytes}``;
+    raises :class:`PayloadTooLarge` (413) or :class:`ValidationFailed` (422).
+    """
+    cfg = current_app.config
+    infos = zf.infolist()
+    if len(infos) > cfg["IMPORT_MAX_ENTRIES"]:
+        raise _archive_error(f"more than {cfg['IMPORT_MAX_ENTRIES']} entries", PayloadTooLarge)
+    total = packed = media_bytes = 0
+    for info in infos:
+        if info.flag_bits & 0x1:
+            raise _archive_error("encrypted entries are not supported")
+        if info.file_size > cfg["IMPORT_MAX_ENTRY_BYTES"]:
+            raise _archive_error(f"{info.filename[:100]} is larger than {cfg['IMPORT_MAX_ENTRY_BYTES']} bytes "
+                                 "uncompressed", PayloadTooLarge)
+        if info.file_size > RATIO_FLOOR_BYTES and info.file_size > cfg["IMPORT_MAX_RATIO"] * max(info.compress_size, 1):
+            raise _archive_error(f"{info.filename[:100]} is compressed more than {cfg['IMPORT_MAX_RATIO']}:1 "
+                                 "(a zip bomb?)", PayloadTooLarge)
+        total += info.file_size
+        packed += info.compress_size
+        if info.filename.startswith("media/"):
+            media_bytes += info.file_size
+    if total > cfg["IMPORT_MAX_UNCOMPRESSED_BYTES"]:
+        raise _archive_error(f"more than {cfg['IMPORT_MAX_UNCOMPRESSED_BYTES']} bytes uncompressed", PayloadTooLarge)
+    if total > RATIO_FLOOR_BYTES and total > cfg["IMPORT_MAX_RATIO"] * max(packed, 1):
+        raise _archive_error(f"compressed more than {cfg['IMPORT_MAX_RATIO']}:1 (a zip bomb?)", PayloadTooLarge)
+    return {"entries": len(infos), "bytes": total, "media_bytes": media_bytes}
+
+
+def storage_used(uid: str) -> int:
+    """Bytes the account holds in the object store: its media uploads and the
+    objects under ``users/<uid>/`` except exports and import archives."""
+    db = stores.mongo()
+    rows = list(db.media.aggregate([{"$match": {"owner_id": uid}},
+                                    {"$group": {"_id": None, "n": {"$sum": "$size"}}}]))
+    used = int(rows[0]["n"] or 0) if rows else 0
+    prefix = OBJECT_PREFIX.format(uid=uid)
+    for obj in stores.objects().list_objects(current_app.config["S3_BUCKET"], prefix=prefix, recursive=True):
+        rel = obj.object_name[len(prefix):]
+        if not rel.startswith(("exports/", "imports/")):
+            used += int(obj.size or 0)
+    return used
+
+
+def _archive_notes(zf: zipfile.ZipFile) -> int:
+    try:
+        outbox = json.loads(zf.read("outbox.json")) if "outbox.json" in zf.namelist() else {}
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        raise _archive_error("outbox.json is not JSON")
+    items = outbox.get("orderedItems") if isinstance(outbox, dict) else None
+    return len(items) if isinstance(items, list) else 0
+
+
+def imported_posts_recently(uid: str) -> int:
+    """Posts imported into ``uid`` within :data:`IMPORT_WINDOW` (counted from the imports' stats)."""
+    since = clock.now() - IMPORT_WINDOW
+    n = 0
+    for doc in stores.mongo().imports.find({"uid": uid, "created_at": {"$gt": since}}, {"stats": 1, "planned": 1}):
+        posts = ((doc.get("stats") or {}).get("posts") or {}).get("posts")
+        n += int(posts if posts is not None else doc.get("planned") or 0)
+    return n
+
+
 def start_import(uid: str, data: bytes) -> dict:
     """Check and store an uploaded archive, queue its import: ``{id, status, stats}``.
 
-    Raises :class:`ValidationFailed` when ``data`` is not an export archive.
+    Before anything is stored: the zip-bomb guard (:func:`check_archive`),
+    the posts it holds against the import posting allowance
+    (``SG_IMPORT_MAX_POSTS`` per account per day, imports already done
+    included), and its media against the per-account storage quota
+    (``SG_STORAGE_QUOTA_BYTES``, :func:`storage_used`). Raises
+    :class:`ValidationFailed` when ``data`` is not an export archive or
+    holds too many posts, :class:`PayloadTooLarge` (413) for a bomb or an
+    archive over the quota.
     """
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            check = check_archive(zf)
             manifest = json.loads(zf.read("manifest.json"))
-    except (zipfile.BadZipFile, KeyError, ValueError, UnicodeDecodeError):
+            notes = _archive_notes(zf)
+    except (zipfile.BadZipFile, KeyError, ValueError, UnicodeDecodeError, RecursionError):
         raise ValidationFailed("not a socialgraph export archive",
                                errors=[{"field": "archive", "message": "a zip with manifest.json is expected"}])
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise ValidationFailed("not a socialgraph export archive",
                                errors=[{"field": "archive", "message": f"manifest format must be {FORMAT!r}"}])
+    cfg = current_app.config
+    allowance = cfg["IMPORT_MAX_POSTS"] - imported_posts_recently(uid)
+    if notes > allowance:
+        raise _archive_error(f"holds {notes} posts; {max(allowance, 0)} more may be imported today "
+                             f"(at most {cfg['IMPORT_MAX_POSTS']} a day)")
+    if check["media_bytes"] and storage_used(uid) + check["media_bytes"] > cfg["STORAGE_QUOTA_BYTES"]:
+        raise _archive_error(f"its files would take the account over its storage quota of "
+                             f"{cfg['STORAGE_QUOTA_BYTES']} bytes", PayloadTooLarge)
     import_id = uuid.uuid4().hex
     key = IMPORT_KEY.format(uid=uid, import_id=import_id)
     stores.objects().put_object(current_app.config["S3_BUCKET"], key, io.BytesIO(data), len(data),
                                     content_type="application/zip")
     db = stores.mongo()
     db.imports.insert_one({"_id": import_id, "uid": uid, "status": "pending", "key": key,
-                           "created_at": clock.now(), "stats": {}})
+                           "created_at": clock.now(), "stats": {}, "planned": notes})
     stores.tasks().enqueue("jobs.accounts.run_import", import_id)
     return get_import(uid, import_id)
 
@@ -255,6 +354,7 @@ def run_import(import_id: str) -> dict | None:
         resp.release_conn()
     stats = {}
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        check_archive(zf)  # again: the stored archive is what is extracted
         ctx = ImportContext(doc["uid"], zf)
         for area in AREAS:
             if area.import_:
@@ -286,8 +386,12 @@ def _profile_export(ctx: ExportContext) -> None:
 def _profile_import(ctx: ImportContext) -> dict:
     actor = ctx.read_json("actor.json", {}) or {}
     rel = ctx.read_json("relationships.json", {}) or {}
+    try:  # an empty-looking name in the archive keeps the current one
+        name = text.clean_display_name(str(actor["name"])[:80]) if actor.get("name") else None
+    except ValueError:
+        name = None
     stores.graph().write("graph/users/update_profile", uid=ctx.uid,
-                             display_name=(str(actor["name"])[:80] or None) if actor.get("name") else None,
+                             display_name=name,
                              bio=str(actor.get("summary") or "")[:500] or None)
     people.forget_short_profile(ctx.uid)
     counts = {"following": 0, "blocking": 0, "muting": 0, "skipped": 0}
@@ -358,7 +462,9 @@ def _posts_import(ctx: ImportContext) -> dict:
 
     outbox = ctx.read_json("outbox.json", {}) or {}
     ops = []
-    for item in (outbox.get("orderedItems") or [])[:MAX_IMPORT_POSTS]:
+    now = clock.now()
+    private = privacy.is_private(ctx.uid)
+    for item in (outbox.get("orderedItems") or [])[:min(MAX_IMPORT_POSTS, current_app.config["IMPORT_MAX_POSTS"])]:
         obj = item.get("object") if isinstance(item, dict) else None
         if not isinstance(obj, dict) or obj.get("type") != "Note":
             continue
@@ -372,13 +478,19 @@ def _posts_import(ctx: ImportContext) -> dict:
         try:
             created = datetime.fromisoformat(str(obj.get("published")).replace("Z", "+00:00"))
         except ValueError:
-            created = clock.now()
+            created = now
+        if created.tzinfo is None:  # no offset: UTC
+            created = created.replace(tzinfo=timezone.utc)
+        created = min(created, now)  # a date in the future would pin the post on top of every list
         created = created.replace(microsecond=created.microsecond // 1000 * 1000)
-        ops.append(UpdateOne({"source_key": f"import:{ctx.uid}:{original}"}, {"$setOnInsert": {
+        fields = {
             "author_id": ctx.uid, "text": text, "hashtags": extract_hashtags(text),
-            "mentions": extract_mentions(text), "created_at": created, "edited_at": None,
-            "visibility": visibility, "counts": {"comments": 0, "reactions": {}},
-            "imported_at": clock.now()}}, upsert=True))
+            "mentions": extract_mentions(text), "keywords": keywords(text), "created_at": created,
+            "edited_at": None, "visibility": visibility, "counts": {"comments": 0, "reactions": {}},
+            "imported_at": now}
+        if private:
+            fields["author_private"] = True
+        ops.append(UpdateOne({"source_key": f"import:{ctx.uid}:{original}"}, {"$setOnInsert": fields}, upsert=True))
     created_n = 0
     for i in range(0, len(ops), 1000):
         created_n += stores.mongo().posts.bulk_write(ops[i:i + 1000], ordered=False).upserted_count

@@ -55,14 +55,18 @@ class Stores:
 
             c = self.config
             timeout = c["STORE_TIMEOUT_SECONDS"]
-            driver = neo4j.GraphDatabase.driver(
-                c["BOLT_URI"], auth=(c["BOLT_USER"], c["BOLT_PASSWORD"]),
-                connection_timeout=timeout, connection_acquisition_timeout=timeout * 2,
-                max_transaction_retry_time=timeout * 2, max_connection_pool_size=50,
-            )
+            def connect():
+                return neo4j.GraphDatabase.driver(
+                    c["BOLT_URI"], auth=(c["BOLT_USER"], c["BOLT_PASSWORD"]),
+                    connection_timeout=timeout, connection_acquisition_timeout=timeout * 2,
+                    max_transaction_retry_time=timeout * 2, max_connection_pool_size=50,
+                )
+
+            driver = connect()
             _bind_neomodel(driver, c["BOLT_DATABASE"])
             return GraphStore(driver, c["BOLT_DATABASE"], self.catalog, retry_seconds=timeout * 2,
-                              bookmarks=unit_of_work_bookmarks)
+                              bookmarks=unit_of_work_bookmarks,
+                              connect=connect)
 
         return self._get("graph", make)
 

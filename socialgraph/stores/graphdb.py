@@ -8,6 +8,7 @@ A leading ``//`` comment block is the query's documentation and is kept.
 from __future__ import annotations
 
 import re
+import threading
 from pathlib import Path
 from typing import Any, Callable
 
@@ -69,10 +70,17 @@ class GraphStore:
     by the driver on transient errors) and return the records as dicts.
     ``transaction`` runs a function with several queries in one explicit
     write transaction that commits or rolls back as a whole.
+
+    After the graph server restarts, the driver's pooled connections can
+    answer ``AuthError`` (the server forgot their authentication) or
+    ``ServiceUnavailable`` for good. With a ``connect`` factory the store
+    then drops the driver, opens a new one and tries once more
+    (:meth:`_reconnecting`); if that fails too the error goes up and the
+    app answers 503 ``store-unavailable``.
     """
 
     def __init__(self, driver, database: str, catalog: CypherCatalog, retry_seconds: float = 6.0,
-                 bookmarks: Callable[[], Any] | None = None):
+                 bookmarks: Callable[[], Any] | None = None, connect: Callable[[], Any] | None = None):
         self.driver = driver
         self.database = database
         self.catalog = catalog
@@ -81,9 +89,30 @@ class GraphStore:
         #: with a Neo4j cluster (``neo4j://``) a read then waits until its server has applied
         #: the writes made before it in the same unit of work (causal consistency)
         self._bookmarks = bookmarks or (lambda: None)
+        self._connect = connect
+        self._lock = threading.Lock()
 
     def _session(self, **kwargs):
         return self.driver.session(database=self.database, bookmark_manager=self._bookmarks(), **kwargs)
+
+    def _reconnecting(self, call: Callable[[], Any]) -> Any:
+        """``call()``; on AuthError/ServiceUnavailable, a fresh driver and one more try."""
+        from neo4j.exceptions import AuthError, ServiceUnavailable
+
+        driver = self.driver
+        try:
+            return call()
+        except (AuthError, ServiceUnavailable):
+            if self._connect is None:
+                raise
+            with self._lock:
+                if self.driver is driver:  # another thread may have reconnected already
+                    self.driver = self._connect()
+                    try:
+                        driver.close()
+                    except Exception:  # the old pool is broken anyway
+                        pass
+            return call()
 
     def _run(self, tx, name: str, params: dict) -> list[dict]:
         result = tx.run(self.catalog[name], params)
@@ -103,27 +132,40 @@ class GraphStore:
         from neo4j.exceptions import ServiceUnavailable, SessionExpired, TransientError
 
         query = self.catalog[name]
-        deadline = time.monotonic() + self.retry_seconds
-        delay = 0.05
-        while True:
-            try:
-                with self._session(default_access_mode="READ") as session:
-                    return [record.data() for record in session.run(query, params)]
-            except (TransientError, SessionExpired, ServiceUnavailable):
-                if time.monotonic() + delay > deadline:
-                    raise
-                time.sleep(delay)
-                delay = min(delay * 2, 1.0)
+
+        def attempt():
+            deadline = time.monotonic() + self.retry_seconds
+            delay = 0.05
+            while True:
+                try:
+                    with self._session(default_access_mode="READ") as session:
+                        return [record.data() for record in session.run(query, params)]
+                except (TransientError, SessionExpired, ServiceUnavailable):
+                    if time.monotonic() + delay > deadline:
+                        raise
+                    time.sleep(delay)
+                    delay = min(delay * 2, 1.0)
+
+        return self._reconnecting(attempt)
 
     def write(self, name: str, **params: Any) -> list[dict]:
         """Run the write query ``name`` with ``params``; records as dicts."""
-        with self._session() as session:
-            return session.execute_write(self._run, name, params)
+        def attempt():
+            with self._session() as session:
+                return session.execute_write(self._run, name, params)
+
+        return self._reconnecting(attempt)
 
     def transaction(self, work: Callable[["GraphTx"], Any]) -> Any:
-        """Run ``work(tx)`` in one write transaction; ``tx.run(name, **params)``."""
-        with self._session() as session:
-            return session.execute_write(lambda tx: work(GraphTx(self, tx)))
+        """Run ``work(tx)`` in one write transaction; ``tx.run(name, **params)``.
+
+        Retried on a fresh driver after an ``AuthError`` like :meth:`write`: a
+        failed attempt was rolled back, so ``work`` may run again."""
+        def attempt():
+            with self._session() as session:
+                return session.execute_write(lambda tx: work(GraphTx(self, tx)))
+
+        return self._reconnecting(attempt)
 
     def run_text(self, text: str, **params: Any) -> list[dict]:
         """Run literal Cypher (only for saved catalog text such as schema files)."""

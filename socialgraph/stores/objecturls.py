@@ -42,3 +42,16 @@ def presigned_put(key: str, seconds: int, request_date: datetime | None = None,
     (default now), on the public endpoint."""
     return public_objects().get_presigned_url("PUT", bucket or current_app.config["S3_BUCKET"], key,
                                               expires=_clamp(seconds), request_date=request_date)
+
+
+def public_endpoint() -> str:
+    """The endpoint clients reach object storage at (``SG_S3_PUBLIC_ENDPOINT``, else the internal one)."""
+    return (current_app.config.get("S3_PUBLIC_ENDPOINT") or current_app.config["S3_ENDPOINT"]).rstrip("/")
+
+
+def presigned_post(policy) -> tuple[str, dict]:
+    """``(url, form fields)`` of a browser POST upload under ``policy`` (a minio
+    ``PostPolicy``): the store enforces its conditions (key, Content-Type,
+    content-length-range). The URL is the bucket on the public endpoint."""
+    fields = public_objects().presigned_post_policy(policy)
+    return f"{public_endpoint()}/{policy.bucket_name}", fields

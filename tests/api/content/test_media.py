@@ -107,17 +107,27 @@ def test_image_bomb_and_truncated_video_fail_cleanly(make_user, ctx, app):
     assert stores.mongo().posts.count_documents({"author_id": a.uid}) == 0
 
 
-def test_presigned_put_then_complete(make_user, ctx, app):
+def post_upload(start: dict, data: bytes, content_type: str | None = None):
+    """What a client does with ``POST /media/uploads``'s answer: the policy's
+    form fields, then the file, to the object store."""
+    form = dict(start["fields"])
+    if content_type:
+        form["Content-Type"] = content_type
+    return requests.post(start["upload_url"], data=form,
+                         files={"file": ("upload", data, form["Content-Type"])}, timeout=10)
+
+
+def test_presigned_post_then_complete(make_user, ctx, app):
     a = make_user()
     data = mediafiles.png(300, 200)
     r = a.post("/api/v1/media/uploads", json={"size": len(data), "content_type": "image/png"})
     assert r.status_code == 201
     start = r.get_json()
     mid = start["media"]["id"]
-    assert start["media"]["status"] == "awaiting_upload" and start["method"] == "PUT"
+    assert start["media"]["status"] == "awaiting_upload" and start["method"] == "POST"
     # completing before uploading is a conflict
     assert a.post(f"/api/v1/media/{mid}/complete").status_code == 409
-    assert requests.put(start["upload_url"], data=data, timeout=10).status_code == 200
+    assert post_upload(start, data).status_code == 204
     other = make_user()
     assert other.post(f"/api/v1/media/{mid}/complete").status_code == 404
     done = a.post(f"/api/v1/media/{mid}/complete")
@@ -125,7 +135,7 @@ def test_presigned_put_then_complete(make_user, ctx, app):
     assert done.get_json()["width"] == 300
     assert a.post(f"/api/v1/media/{mid}/complete").status_code == 409
     # the declared size is checked up front
-    r = a.post("/api/v1/media/uploads", json={"size": 200 * 1024 * 1024})
+    r = a.post("/api/v1/media/uploads", json={"size": 200 * 1024 * 1024, "content_type": "image/png"})
     assert r.status_code == 413
 
 
@@ -134,10 +144,10 @@ def test_presigned_url_used_after_expiry_is_refused(make_user, ctx, app):
     real_now = clock.now()
     clock.set_clock(lambda: real_now - timedelta(hours=2))  # signed 2 h ago, valid 15 min
     try:
-        start = a.post("/api/v1/media/uploads", json={"size": 100}).get_json()
+        start = a.post("/api/v1/media/uploads", json={"size": 100, "content_type": "image/png"}).get_json()
     finally:
         clock.set_clock(None)
-    r = requests.put(start["upload_url"], data=mediafiles.png(), timeout=10)
+    r = post_upload(start, mediafiles.png()[:100])
     assert r.status_code == 403
     assert a.post(f"/api/v1/media/{start['media']['id']}/complete").status_code == 409
     # the expired reservation is an orphan: the scheduled clean-up removes it
@@ -149,15 +159,17 @@ def test_presigned_url_used_after_expiry_is_refused(make_user, ctx, app):
 
 def test_presigned_upload_of_a_mislabelled_file_is_deleted_on_complete(make_user, ctx, app):
     a = make_user()
-    start = a.post("/api/v1/media/uploads", json={"size": 50, "content_type": "image/jpeg"}).get_json()
-    assert requests.put(start["upload_url"], data=b"plain text, not a picture " * 2, timeout=10).status_code == 200
+    start = a.post("/api/v1/media/uploads", json={"size": 60, "content_type": "image/jpeg"}).get_json()
+    assert post_upload(start, b"plain text, not a picture " * 2).status_code == 204
     r = a.post(f"/api/v1/media/{start['media']['id']}/complete")
     assert r.status_code == 415
-    # a zero-byte PUT is refused on completion
-    start = a.post("/api/v1/media/uploads", json={"size": 10}).get_json()
-    assert requests.put(start["upload_url"], data=b"", timeout=10).status_code == 200
-    assert a.post(f"/api/v1/media/{start['media']['id']}/complete").status_code == 422
-    assert a.post("/api/v1/media/uploads", json={"size": 0}).status_code == 422
+    # a zero-byte body is refused by the store (content-length-range starts at 1)
+    start = a.post("/api/v1/media/uploads", json={"size": 10, "content_type": "image/png"}).get_json()
+    assert post_upload(start, b"").status_code >= 400
+    assert a.post(f"/api/v1/media/{start['media']['id']}/complete").status_code == 409
+    a.delete(f"/api/v1/media/{start['media']['id']}")
+    assert a.post("/api/v1/media/uploads", json={"size": 0, "content_type": "image/png"}).status_code == 422
+    assert a.post("/api/v1/media/uploads", json={"size": 10}).status_code == 422  # the type is needed
     assert _media_docs(a.uid) == [] and _objects(app, a.uid) == []
 
 
@@ -200,3 +212,41 @@ def test_orphaned_uploads_are_cleaned_by_the_scheduled_job(make_user, ctx, app):
     left = {str(d["_id"]) for d in _media_docs(a.uid)}
     assert left == {kept}
     assert all(f"/{kept}/" in n for n in _objects(app, a.uid))
+
+
+def test_store_enforces_size_and_type_and_the_upload_key_dies(make_user, ctx, app):
+    """Issue 16 item 9: the object store refuses more than the reserved size or
+    another type; after ``complete`` the upload key holds nothing, and a body
+    sent there later is removed when the policy expires."""
+    from socialgraph.content import media
+
+    a = make_user()
+    data = mediafiles.png(64, 48)
+    start = a.post("/api/v1/media/uploads", json={"size": len(data), "content_type": "image/png"}).get_json()
+    mid = start["media"]["id"]
+    upload_key = start["fields"]["key"]
+    # 20 MB into a small reservation, an HTML body, another key: all refused by the store
+    assert post_upload(start, b"\0" * (20 * 1024 * 1024)).status_code == 400
+    assert post_upload(start, b"<html>hi</html>", content_type="text/html").status_code == 403
+    forged = dict(start, fields=dict(start["fields"], key=f"media/{a.uid}/elsewhere"))
+    assert post_upload(forged, data).status_code == 403
+    assert _objects(app, a.uid) == []
+    assert post_upload(start, data).status_code == 204
+    done = a.post(f"/api/v1/media/{mid}/complete")
+    assert done.status_code == 200 and done.get_json()["status"] == "ready"
+    doc = stores.mongo().media.find_one({"_id": ObjectId(mid)})
+    objects = _objects(app, a.uid)
+    assert upload_key not in objects and doc["key"] not in objects  # the original went after processing
+    assert {v["key"] for v in doc["variants"].values()} == set(objects)
+    # the policy cannot be revoked: a late body lands, is never used, and is removed at expiry
+    assert post_upload(start, b"<late>" + b"x" * 10, content_type="image/png").status_code == 204
+    assert upload_key in _objects(app, a.uid)
+    assert a.get(f"/api/v1/media/{mid}").get_json()["status"] == "ready"
+    import jobs.media
+
+    jobs.media.remove_upload_object(mid, upload_key)  # what the job scheduled by complete does
+    assert upload_key not in _objects(app, a.uid)
+    # deleting the media removes a late body too
+    post_upload(start, b"again", content_type="image/png")
+    assert a.delete(f"/api/v1/media/{mid}").status_code == 204
+    assert _objects(app, a.uid) == [] and media  # nothing of this upload is left

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import unique
+from tests.conftest import unique, verify_user
 
 PROBLEM = "application/problem+json"
 
@@ -47,8 +47,10 @@ def test_signup_limit_is_429_problem_with_headers(low_app):
 def test_posting_limit_per_account_and_default_limit(low_app):
     c = low_app.test_client()
     name = unique("rl")
-    c.post("/api/v1/auth/register", json={"username": name, "email": f"{name}@example.test",
-                                          "password": "a long enough password"}, environ_base={"REMOTE_ADDR": "10.3.3.3"})
+    r = c.post("/api/v1/auth/register", json={"username": name, "email": f"{name}@example.test",
+                                              "password": "a long enough password"},
+               environ_base={"REMOTE_ADDR": "10.3.3.3"})
+    verify_user(c, r.get_json()["uid"], f"{name}@example.test")
     tok = c.post("/api/v1/auth/login", json={"login": name, "password": "a long enough password"},
                  environ_base={"REMOTE_ADDR": "10.3.3.3"}).get_json()["access_token"]
     h = {"Authorization": "Bearer " + tok}

@@ -83,4 +83,4 @@ def test_smtp_backend_delivers_to_a_real_smtp_server(app, smtp_server):
     while not received and time.monotonic() < deadline:
         time.sleep(0.05)
     assert received and received[0]["To"] == user["email"]
-    assert "verify-email?token=" in received[0].get_payload()
+    assert "#/verify?token=" in received[0].get_payload()  # the web client's page

@@ -35,7 +35,16 @@ def test_sniffing_trusts_bytes_only():
 
 
 def test_anonymous_prefilter_is_public_non_group_only():
-    assert visibility.prefilter(None) == {"visibility": "public", "group_id": None}
+    assert visibility.prefilter(None) == {"visibility": "public", "author_private": {"$ne": True}, "group_id": None}
+
+
+def test_public_post_of_private_account_is_for_followers():
+    post = {"author_id": "a", "visibility": "public", "author_private": True}
+    assert visibility.effective_audience(post) == "followers"
+    assert not visibility.is_public(post) and not visibility.can_view_post(None, post)
+    aud = {"following": {"a"}, "friends": set(), "close_friend_of": set()}
+    assert visibility.visible_with("v", post, audience=aud, blocked=set())
+    assert not visibility.visible_with("v", post, audience={**aud, "following": set()}, blocked=set())
 
 
 def test_can_view_post_without_graph_for_trivial_cases():

@@ -37,3 +37,31 @@ def test_ms_conversions():
 
 def test_clamp_limit():
     assert clamp_limit(None) == 20 and clamp_limit(0) == 20 and clamp_limit(1000) == 100 and clamp_limit(-5) == 1
+
+
+@pytest.mark.parametrize("raw,fields", [
+    ('{"at": 1e20, "id": "x"}', ("at", "id")),
+    ('{"at": 100000000000000000000, "id": "x"}', ("at", "id")),
+    ('{"at": true, "id": "x"}', ("at", "id")),
+    ('{"m": "x", "uid": "a"}', ("m", "uid")),
+    ('{"rank": true, "id": "x"}', ("rank", "id")),
+    ('{"rank": NaN, "id": "x"}', ("rank", "id")),
+    ('{"rank": Infinity, "id": "x"}', ("rank", "id")),
+    ('{"seq": 1e20}', ("seq",)),
+    ('{"seq": 100000000000000000000}', ("seq",)),
+    ('{"at": 1, "id": {"$gt": ""}}', ("at", "id")),
+])
+def test_forged_cursor_fields_are_malformed(raw, fields):
+    import base64
+
+    cursor = base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+    with pytest.raises(MalformedRequest):
+        decode_cursor(cursor, *fields)
+
+
+def test_real_cursors_still_decode():
+    assert decode_cursor(encode_cursor({"rank": -3.25, "id": "a"}), "rank", "id")["rank"] == -3.25
+    assert decode_cursor(encode_cursor({"seq": 2 ** 63 - 1}), "seq") == {"seq": 2 ** 63 - 1}
+    assert decode_cursor(encode_cursor({"m": 0, "uid": "u"}), "m", "uid") == {"m": 0, "uid": "u"}
+    with pytest.raises(MalformedRequest):
+        ms_to_datetime(10 ** 20)
