@@ -26,8 +26,9 @@ suggestions_cli = AppGroup("suggestions", help="Friend suggestions: model, inspe
 @suggestions_cli.command("train")
 @click.option("--source", default=None, help="Only users of this import source (e.g. musae-github).")
 @click.option("--users", default=300, show_default=True, help="Seeded users whose candidates are the samples.")
-@click.option("--seed", default=23, show_default=True)
-@click.option("--kind", type=click.Choice(["lambdarank", "logistic"]), default="logistic", show_default=True)
+@click.option("--seed", default=23, show_default=True, help="Random seed of the user sample and the hidden edges.")
+@click.option("--kind", type=click.Choice(["lambdarank", "logistic"]), default="logistic", show_default=True,
+              help="Model: logistic regression (scikit-learn) or LambdaMART (LightGBM).")
 def train_cmd(source, users, seed, kind):
     """Learn the ranking model from the graph (friendships as labels) and store it with a new version."""
     try:
@@ -39,7 +40,8 @@ def train_cmd(source, users, seed, kind):
 
 @suggestions_cli.command("for")
 @click.argument("usernames", nargs=-1, required=True)
-@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, suggestions.MAX_SUGGESTIONS))
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, suggestions.MAX_SUGGESTIONS),
+              help="How many suggestions per user.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (the only output format).")
 def for_cmd(usernames, limit, as_json):
     """Ranked suggestions with scores and reasons of each USERNAME, freshly
