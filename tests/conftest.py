@@ -239,6 +239,7 @@ def live_server(app):
     server = serve(app)
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
+    server.server_close()
 
 
 from contextlib import contextmanager  # noqa: E402
@@ -253,3 +254,17 @@ def config(application, **values):
         yield
     finally:
         application.config.update(old)
+
+
+@contextmanager
+def extra_app(base_config: dict, **overrides):
+    """A second app (its own clients) for a ``with`` block; its Bolt driver,
+    Mongo client and Redis pool are closed at the end (no ResourceWarning)."""
+    from socialgraph.app import create_app
+
+    application = create_app({**base_config, **overrides})
+    try:
+        yield application
+    finally:
+        application.extensions["socialgraph"].close()
+

@@ -12,7 +12,7 @@ from socialgraph.feeds import trends
 from tests.conftest import unique
 
 
-def test_fanout_in_batches_through_a_real_rq_worker(app_config):
+def test_fanout_in_batches_through_a_real_rq_worker(app_config, request):
     """With RQ_ASYNC on, creating a post only queues jobs; a worker in burst mode
     then fills the followers' feeds in batches (FEED_FANOUT_BATCH = 2 here)."""
     from rq import SimpleWorker
@@ -22,6 +22,7 @@ def test_fanout_in_batches_through_a_real_rq_worker(app_config):
 
     queue_name = unique("q")
     app = create_app({**app_config, "RQ_ASYNC": True, "RQ_QUEUE": queue_name, "RQ_FEED_QUEUE": queue_name + "-feeds", "FEED_FANOUT_BATCH": 2})
+    request.addfinalizer(app.extensions["socialgraph"].close)
     with app.app_context():
         author = accounts.register(unique("au"), f"{unique('m')}@example.test", "a long enough password")
         followers = [accounts.register(unique("fo"), f"{unique('m')}@example.test", "a long enough password")
