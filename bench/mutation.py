@@ -47,12 +47,14 @@ TARGETS: dict[str, tuple[str, list[str], list[str]]] = {
     "visibility": ("socialgraph.content.visibility", ["can_view_post", "visible_with", "prefilter"], [
         "tests/api/content/test_audiences_cross_author.py::test_prefilter_across_authors_agrees_with_can_view_post",
         "tests/api/content/test_audiences_cross_author.py",
+        "tests/api/content/test_visibility_edges.py",
         "tests/api/content/test_visibility_shares.py::test_prefilter_agrees_with_can_view_post",
         "tests/api/content/test_visibility_shares.py::test_audiences_on_single_reads_lists_tags_search_and_threads",
         "tests/api/content/test_visibility_shares.py::test_blocks_hide_posts_threads_and_reactions_both_ways",
     ]),
     "blocks_mutes": ("socialgraph.graph.relations", ["relationship", "blocked_either_way", "hidden_authors",
                                                       "audience_sets", "audience_among"], [
+        "tests/api/content/test_visibility_edges.py::test_relationship_of_anonymous_and_self_is_empty",
         "tests/api/graph/test_blocks_mutes.py",
         "tests/api/content/test_audiences_cross_author.py",
         "tests/api/content/test_visibility_shares.py::test_blocks_hide_posts_threads_and_reactions_both_ways",
