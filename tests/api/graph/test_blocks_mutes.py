@@ -16,7 +16,8 @@ def test_block_removes_follows_both_ways_and_hides_profile(client, make_user):
     assert b.put(f"/api/v1/users/{a.username}/follow").status_code == 404
     # unblock restores nothing
     assert a.delete(f"/api/v1/users/{b.username}/block").get_json()["deleted"] is True
-    assert b.get(f"/api/v1/users/{a.username}").status_code == 200
+    r = b.get(f"/api/v1/users/{a.username}")
+    assert r.status_code == 200 and r.get_json()["username"] == a.username
     assert client.get(f"/api/v1/users/{a.username}").get_json()["followers_count"] == 0
 
 
@@ -35,5 +36,9 @@ def test_blocked_and_muted_authors_leave_feeds(make_user):
     disc = {p["id"] for p in reader.get("/api/v1/feeds/discover", query_string={"limit": 100}).get_json()["items"]}
     assert pm not in disc and pb not in disc
     # the muted user does not notice anything
-    assert muted.get(f"/api/v1/users/{reader.username}").status_code == 200
+    r = muted.get(f"/api/v1/users/{reader.username}")
+    assert r.status_code == 200 and r.get_json()["username"] == reader.username
+    assert "muting" not in r.get_data(as_text=True) and "muted" not in r.get_data(as_text=True)
+    # and the muted user's post is still readable by id (a mute only filters feeds)
+    assert reader.get(f"/api/v1/posts/{pm}").status_code == 200
     assert reader.put(f"/api/v1/users/{reader.username}/mute").status_code == 422
