@@ -29,12 +29,19 @@ def test_blocked_and_muted_authors_leave_feeds(make_user):
     pb = blocker.post("/api/v1/posts", json={"text": "blocker voice"}).get_json()["id"]
     ids = {p["id"] for p in reader.get("/api/v1/feeds/home").get_json()["items"]}
     assert {pm, pb} <= ids
+
+    def discover():
+        return {p["id"] for p in reader.get("/api/v1/feeds/discover",
+                                            query_string={"limit": 100, "sort": "new"}).get_json()["items"]}
+    assert {pm, pb} <= discover()  # there before, so that "not there after" means something
     reader.put(f"/api/v1/users/{muted.username}/mute")
     blocker.put(f"/api/v1/users/{reader.username}/block")
     ids = {p["id"] for p in reader.get("/api/v1/feeds/home", query_string={"limit": 100}).get_json()["items"]}
     assert pm not in ids and pb not in ids
-    disc = {p["id"] for p in reader.get("/api/v1/feeds/discover", query_string={"limit": 100}).get_json()["items"]}
+    disc = discover()
     assert pm not in disc and pb not in disc
+    hot = {p["id"] for p in reader.get("/api/v1/feeds/discover", query_string={"limit": 100}).get_json()["items"]}
+    assert pm not in hot and pb not in hot
     # the muted user does not notice anything
     r = muted.get(f"/api/v1/users/{reader.username}")
     assert r.status_code == 200 and r.get_json()["username"] == reader.username
