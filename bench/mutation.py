@@ -78,6 +78,7 @@ TARGETS: dict[str, tuple[str, list[str], list[str]]] = {
         "tests/api/groups/test_group_ranks.py",
     ]),
     "idempotency": ("socialgraph.http.idempotency", ["_fingerprint", "before", "after"], [
+        "tests/api/http/test_idempotency_edges.py",
         "tests/api/http/test_limits_idempotency_headers.py::test_idempotency_key_replays_and_creates_once",
         "tests/api/http/test_limits_idempotency_headers.py::test_idempotency_key_in_flight_is_409",
     ]),
