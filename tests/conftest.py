@@ -191,12 +191,29 @@ def pytest_collection_modifyitems(config, items):
 
 
 SHARED_DATA = Path(os.environ.get("SG_SHARED_DATA") or Path(__file__).resolve().parents[2] / "shared" / "data")
+#: the data sets the real-data tests read (README "Tests")
+SHARED_DATA_SETS = ("snap_ego_facebook", "stackexchange_beer", "musae_github")
+
+
+def in_ci() -> bool:
+    """``CI=true`` (or 1/yes) in the environment: nothing may be skipped."""
+    return os.environ.get("CI", "").strip().lower() in ("1", "true", "yes")
+
+
+def missing(what: str, how: str) -> None:
+    """A test cannot run because ``what`` is missing: skip it locally, but fail
+    it under ``CI=true``, where a skipped test would hide a broken product."""
+    if in_ci():
+        pytest.fail(f"CI=true and {what}: {how} (README 'Tests' lists what the suite needs)", pytrace=False)
+    pytest.skip(f"{what} ({how})")
 
 
 @pytest.fixture(scope="session")
 def shared_data():
-    if not (SHARED_DATA / "snap_ego_facebook").exists():
-        pytest.skip(f"real data sets not found at {SHARED_DATA} (set SG_SHARED_DATA)")
+    absent = [name for name in SHARED_DATA_SETS if not (SHARED_DATA / name).exists()]
+    if absent:
+        missing(f"real data sets {', '.join(absent)} not found at {SHARED_DATA}",
+                "put the shared data beside the clone as ../shared/data or set SG_SHARED_DATA")
     return SHARED_DATA
 
 
@@ -237,6 +254,7 @@ def live_server(app):
     server = serve(app)
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
+    server.server_close()
 
 
 from contextlib import contextmanager  # noqa: E402
@@ -251,3 +269,17 @@ def config(application, **values):
         yield
     finally:
         application.config.update(old)
+
+
+@contextmanager
+def extra_app(base_config: dict, **overrides):
+    """A second app (its own clients) for a ``with`` block; its Bolt driver,
+    Mongo client and Redis pool are closed at the end (no ResourceWarning)."""
+    from socialgraph.app import create_app
+
+    application = create_app({**base_config, **overrides})
+    try:
+        yield application
+    finally:
+        application.extensions["socialgraph"].close()
+

@@ -80,4 +80,5 @@ def video(fmt: str = "webm", frames: int = 10, width: int = 64, height: int = 48
                         out.mux(p)
                 for p in ast.encode(None):
                     out.mux(p)
-        return open(tmp.name, "rb").read()
+        with open(tmp.name, "rb") as fh:
+            return fh.read()

@@ -24,7 +24,7 @@ from datetime import timedelta
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from flask_jwt_extended import create_access_token, create_refresh_token
-from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 from pymongo.errors import DuplicateKeyError
 
 from socialgraph import stores
@@ -62,8 +62,20 @@ def _accounts():
     return stores.mongo().accounts
 
 
+class _ClockedSigner(TimestampSigner):
+    """Signs and ages tokens by :func:`socialgraph.core.clock.now` (the one
+    source of time), so an expiry can be tested by moving the clock."""
+
+    def get_timestamp(self) -> int:
+        return int(clock.now().timestamp())
+
+
+class _ClockedSerializer(URLSafeTimedSerializer):
+    default_signer = _ClockedSigner
+
+
 def _serializer(salt: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
+    return _ClockedSerializer(current_app.config["SECRET_KEY"], salt=salt)
 
 
 

@@ -215,15 +215,16 @@ class LocalStack:
     def _spawn(self, name: str, argv: list[str], cwd: Path | None = None) -> None:
         logdir = self.root / "logs"
         logdir.mkdir(parents=True, exist_ok=True)
-        log = open(logdir / f"{name}.log", "ab")
-        self.procs[name] = subprocess.Popen(
-            argv,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            cwd=str(cwd or self.root),
-            start_new_session=True,  # own process group: Ctrl-C reaches us, we stop them
-        )
+        # the child keeps its own copy of the descriptor; ours is closed at once
+        with open(logdir / f"{name}.log", "ab") as log:
+            self.procs[name] = subprocess.Popen(
+                argv,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                cwd=str(cwd or self.root),
+                start_new_session=True,  # own process group: Ctrl-C reaches us, we stop them
+            )
 
     def _check_alive(self, name: str) -> None:
         proc = self.procs.get(name)

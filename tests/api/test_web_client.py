@@ -2,7 +2,8 @@
 by Playwright) against the app on the real local servers.
 
 Screenshots are kept in ``SG_ARTIFACTS_DIR`` (default ``.artifacts/e2e``).
-Skipped when no Chromium is installed (``make test`` installs it when it can).
+Skipped when no Chromium is installed (``make test`` installs it when it can),
+and failed instead under ``CI=true``.
 """
 from __future__ import annotations
 
@@ -12,13 +13,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import unique
+from tests.conftest import in_ci, missing, unique
 
 CHROMIUM = os.environ.get("SG_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
 ARTIFACTS = Path(os.environ.get("SG_ARTIFACTS_DIR", ".artifacts/e2e"))
 FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
+if not CHROMIUM and in_ci():  # at collection, before any server starts: a loud error, not a skip
+    missing("Chromium not installed", "apt-get install chromium, or set SG_CHROMIUM to its path")
 pytestmark = pytest.mark.skipif(not CHROMIUM, reason="Chromium not installed (apt-get install chromium)")
 
 

@@ -119,10 +119,11 @@ def test_progressive_throttle_then_lock_per_account(app, client, make_user, froz
     assert {"throttled", "failure", "success"} <= outcomes
 
 
-def test_ip_lock(app_config, frozen):
+def test_ip_lock(app_config, frozen, request):
     from socialgraph.app import create_app
 
     app = create_app({**app_config, "LOGIN_IP_LOCK_AFTER": 3, "RATELIMIT_KEY_PREFIX": unique("rl")})
+    request.addfinalizer(app.extensions["socialgraph"].close)
     c = app.test_client()
     ip = f"10.9.{frozen['t'].microsecond % 250}.{frozen['t'].second + 1}"
     for i in range(3):

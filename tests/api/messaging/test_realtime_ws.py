@@ -34,6 +34,7 @@ def live(app):
     server = serve(app)
     yield f"127.0.0.1:{server.server_port}"
     server.shutdown()
+    server.server_close()
 
 
 @pytest.fixture()
@@ -46,7 +47,9 @@ def second_live(app_config):
     server = serve(other)
     yield f"127.0.0.1:{server.server_port}"
     server.shutdown()
-    # stores left open: neomodel's process-wide connection may point at its driver
+    server.server_close()
+    # closing is safe: stores.bind_neomodel() rebinds neomodel to the live app's driver
+    other.extensions["socialgraph"].close()
 
 
 def connect(host, user):
@@ -82,8 +85,26 @@ def test_refused_before_upgrade(live, make_user):
     r = requests.get(f"http://{live}/api/v1/stream", params={"access_token": u.tokens["access_token"]},
                      headers=UPGRADE, timeout=5)
     assert r.status_code == 401 and "revoked" in r.json()["detail"]
-    with pytest.raises(simple_websocket.ConnectionError):
-        simple_websocket.Client.connect(f"ws://{live}/api/v1/stream")
+    assert _refused(f"ws://{live}/api/v1/stream")
+
+
+def _refused(url) -> bool:
+    """True when the handshake is refused. simple_websocket leaves its socket
+    open then (the refusal raises inside its constructor, with no handle to
+    close); it is collected here with that one ResourceWarning silenced."""
+    import gc
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        try:
+            simple_websocket.Client.connect(url)
+        except simple_websocket.ConnectionError:
+            refused = True
+        else:
+            refused = False
+        gc.collect()
+    return refused
 
 
 def test_expired_token_refused_and_expiry_closes_socket(app, live, make_user):

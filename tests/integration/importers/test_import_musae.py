@@ -20,9 +20,7 @@ SLICE_EDGES = 400
 
 @pytest.fixture(scope="module")
 def musae_slice(app, shared_data, tmp_path_factory):
-    src = shared_data / "musae_github"
-    if not src.exists():
-        pytest.skip("musae_github data set not found")
+    src = shared_data / "musae_github"  # the shared_data fixture checks it is there
     d = tmp_path_factory.mktemp("musae")
     lines = (src / "git_edges.csv").read_text().splitlines()
     (d / "git_edges.csv").write_text("\n".join(lines[: SLICE_EDGES + 1]) + "\n")

@@ -1,0 +1,198 @@
+"""Each store away, on read paths as well as writes: 503 problem+json with
+Retry-After, never a 500 or a trace; reads that Redis only caches keep
+working without Redis; the generic 500 handler hides the error.
+
+A second app points one store at a port where nothing listens (the other
+stores are the session's real servers), so the servers the other tests use
+stay up; ``test_cache_invalidation_while_redis_is_away`` stops the real Redis.
+"""
+from __future__ import annotations
+
+import io
+import logging
+
+import pytest
+
+from socialgraph.stores.localstack import free_port
+from tests.conftest import extra_app, unique
+from tests.mediafiles import png
+
+PROBLEM = "application/problem+json"
+
+
+@pytest.fixture(scope="module")
+def data(app):
+    """A user with a public post, a comment and a follower, made through the healthy app."""
+    client = app.test_client()
+    users = []
+    for prefix in ("out", "outf"):
+        name = unique(prefix)
+        r = client.post("/api/v1/auth/register", json={"username": name, "email": f"{name}@example.test",
+                                                       "password": "a long enough password"})
+        assert r.status_code == 201
+        tokens = client.post("/api/v1/auth/login", json={"login": name, "password": "a long enough password"}).get_json()
+        users.append({"name": name, "uid": r.get_json()["uid"],
+                      "headers": {"Authorization": f"Bearer {tokens['access_token']}"}})
+    author, follower = users
+    word = f"outage{author['uid'][:8]}"
+    r = client.post("/api/v1/posts", json={"text": f"public {word} #{word}"}, headers=author["headers"])
+    pid = r.get_json()["id"]
+    assert client.post(f"/api/v1/posts/{pid}/comments", json={"text": "c"}, headers=follower["headers"]).status_code == 201
+    assert client.put(f"/api/v1/users/{author['name']}/follow", headers=follower["headers"]).status_code == 200
+    return {"author": author, "follower": follower, "post": pid, "word": word}
+
+
+def _dead(store: str) -> dict:
+    port = free_port()
+    return {"graph": {"BOLT_URI": f"bolt://127.0.0.1:{port}"},
+            "mongo": {"MONGO_URI": f"mongodb://127.0.0.1:{port}/?directConnection=true"},
+            "s3": {"S3_ENDPOINT": f"http://127.0.0.1:{port}"},
+            "redis": {"REDIS_URL": f"redis://127.0.0.1:{port}/0"}}[store]
+
+
+@pytest.fixture(scope="module")
+def broken(app_config):
+    """``broken[store]``: a test client of an app whose ``store`` is away."""
+    apps, clients = [], {}
+    for store in ("graph", "mongo", "s3", "redis"):
+        cm = extra_app(app_config, STORE_TIMEOUT_SECONDS=0.5, **_dead(store))
+        apps.append(cm)
+        clients[store] = cm.__enter__().test_client()
+    yield clients
+    for cm in apps:
+        cm.__exit__(None, None, None)
+
+
+def _unavailable(r):
+    assert r.status_code == 503, (r.status_code, r.get_data(as_text=True)[:300])
+    assert r.mimetype == PROBLEM and int(r.headers["Retry-After"]) > 0
+    body = r.get_json()
+    assert body["type"] == "/problems/store-unavailable" and "Traceback" not in r.get_data(as_text=True)
+
+
+# (method, url template, json body, as whom): every one needs the store in its column
+READS = {
+    "graph": [("GET", "/api/v1/users/{author}/followers", None, "follower"),
+              ("GET", "/api/v1/users/{author}/following", None, "follower"),
+              ("GET", "/api/v1/users/{author}/posts", None, "follower"),
+              ("GET", "/api/v1/search/users", {"q": "out"}, "follower"),
+              ("GET", "/api/v1/users/{author}/friends", None, "follower")],
+    "mongo": [("GET", "/api/v1/users/{author}/posts", None, "follower"),
+              ("GET", "/api/v1/search/posts", {"q": "{word}"}, "follower"),
+              ("GET", "/api/v1/tags/{word}/posts", None, "follower"),
+              ("GET", "/api/v1/posts/{post}/comments", None, "follower"),
+              ("GET", "/api/v1/notifications", None, "author")],
+    # every authenticated call checks the session blocklist in Redis
+    "redis": [("GET", "/api/v1/me", None, "author"),
+              ("GET", "/api/v1/feeds/home", None, "follower"),
+              ("GET", "/api/v1/posts/{post}", None, "follower")],
+}
+WRITES = {
+    "graph": [("PUT", "/api/v1/users/{follower}/follow", None, "author")],
+    "mongo": [("POST", "/api/v1/posts", {"text": "while mongo is away"}, "author"),
+              ("POST", "/api/v1/posts/{post}/comments", {"text": "while mongo is away"}, "follower")],
+    "redis": [("POST", "/api/v1/posts", {"text": "while redis is away"}, "author")],
+}
+
+
+def _cases(table):
+    return [pytest.param(store, *row, id=f"{store}-{row[0]}-{row[1]}") for store, rows in table.items() for row in rows]
+
+
+def _call(client, data, method, url, body, who):
+    fill = {"author": data["author"]["name"], "follower": data["follower"]["name"], "post": data["post"],
+            "word": data["word"]}
+    url = url.format(**fill)
+    headers = data[who]["headers"]
+    if method == "GET":
+        params = {k: v.format(**fill) for k, v in (body or {}).items()}
+        return client.get(url, query_string=params, headers=headers)
+    return client.open(url, method=method, json=body, headers=headers)
+
+
+@pytest.mark.parametrize("store,method,url,body,who", _cases(READS))
+def test_reads_answer_503_when_their_store_is_away(broken, client, data, store, method, url, body, who):
+    assert _call(client, data, method, url, body, who).status_code == 200  # the healthy app answers
+    _unavailable(_call(broken[store], data, method, url, body, who))
+
+
+@pytest.mark.parametrize("store,method,url,body,who", _cases(WRITES))
+def test_writes_answer_503_and_write_nothing(broken, ctx, data, store, method, url, body, who):
+    from socialgraph import stores
+
+    before = stores.mongo().posts.count_documents({"author_id": data[who]["uid"]})
+    _unavailable(_call(broken[store], data, method, url, body, who))
+    assert stores.mongo().posts.count_documents({"author_id": data[who]["uid"]}) == before
+
+
+def test_s3_outage_on_upload_and_health(broken, client, data):
+    r = broken["s3"].post("/api/v1/media", data={"file": (io.BytesIO(png()), "a.png")},
+                          headers=data["author"]["headers"], content_type="multipart/form-data")
+    _unavailable(r)
+    health = broken["s3"].get("/api/v1/health")
+    assert health.status_code == 503 and health.get_json()["stores"] == {"graph": True, "documents": True, "objects": False, "cache": True}
+    assert client.get("/api/v1/health").get_json()["stores"]["objects"] is True
+
+
+@pytest.mark.parametrize("url", ["/api/v1/posts/{post}", "/api/v1/users/{author}", "/api/v1/users/{author}/posts",
+                                 "/api/v1/tags/{word}/posts", "/api/v1/posts/{post}/comments"])
+def test_anonymous_reads_work_without_redis(broken, client, data, url):
+    """Redis only caches these: with Redis away they read the stores directly."""
+    url = url.format(post=data["post"], author=data["author"]["name"], word=data["word"])
+    healthy = client.get(url)
+    away = broken["redis"].get(url)
+    assert healthy.status_code == 200 and away.status_code == 200, away.get_data(as_text=True)[:300]
+    strip = ("counts", "viewer")  # the same documents; per-viewer decorations may differ
+
+    def norm(body):
+        if isinstance(body, dict) and "items" in body:
+            return [p["id"] for p in body["items"]]
+        return {k: v for k, v in body.items() if k not in strip}
+    assert norm(away.get_json()) == norm(healthy.get_json())
+
+
+def test_malformed_token_is_401_even_with_redis_away(broken):
+    """A token that does not decode never reaches the blocklist: 401, not 503."""
+    r = broken["redis"].get("/api/v1/me", headers={"Authorization": "Bearer x.y.z"})
+    assert r.status_code == 401 and r.get_json()["type"] == "/problems/invalid-token"
+
+
+def test_cache_invalidation_while_redis_is_away(stack, app, client, data, caplog):
+    """An edit made while Redis is away (a job or the CLI: the API itself
+    answers 503 then) is in the store at once; readers without Redis see it;
+    the copy it could not drop is logged and, as Redis here restarts empty,
+    gone after the restart."""
+    from socialgraph import stores
+    from socialgraph.content import posts
+
+    pid = data["post"]
+    assert client.get(f"/api/v1/posts/{pid}").status_code == 200  # warm the post's cached copy
+    stack.stop_one("redis")
+    try:
+        with app.app_context(), caplog.at_level(logging.WARNING, logger="socialgraph.stores.readcache"):
+            posts.edit_post(pid, data["author"]["uid"], text="edited while redis was away")
+            assert stores.mongo().posts.find_one({"_id": __import__("bson").ObjectId(pid)})["text"] == \
+                "edited while redis was away"
+        assert "could not invalidate" in caplog.text
+        r = client.get(f"/api/v1/posts/{pid}")
+        assert r.status_code == 200 and r.get_json()["text"] == "edited while redis was away"
+    finally:
+        stack.restart_one("redis")
+    assert client.get(f"/api/v1/posts/{pid}").get_json()["text"] == "edited while redis was away"
+
+
+def test_unexpected_error_is_a_generic_500_problem(app_config, caplog):
+    with extra_app(app_config, TESTING=False, PROPAGATE_EXCEPTIONS=False) as other:
+        @other.route("/api/v1/_boom")
+        def boom():
+            raise RuntimeError("secret internals: password=hunter2")
+
+        with caplog.at_level(logging.ERROR):
+            r = other.test_client().get("/api/v1/_boom")
+    assert r.status_code == 500 and r.mimetype == PROBLEM
+    body = r.get_json()
+    assert body == {"type": body["type"], "title": "Internal server error", "status": 500,
+                    "detail": "an unexpected error occurred; it has been logged", "instance": "/api/v1/_boom"}
+    assert body["type"].endswith("/internal-error")
+    assert "hunter2" not in r.get_data(as_text=True) and "Traceback" not in r.get_data(as_text=True)
+    assert "unhandled error on GET /api/v1/_boom" in caplog.text and "hunter2" in caplog.text
