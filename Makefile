@@ -13,10 +13,11 @@ $(STAMP): requirements.txt requirements-dev.txt setup.py
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	$(BIN)/python -m pip install --quiet --no-deps -e .
-	@# Debian's Chromium for the web client's browser tests (skipped where it cannot be installed)
-	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-color-emoji >/dev/null) \
-	  || echo "Chromium not installed: the browser tests will be skipped"; }
+	@# Debian's Chromium (browser tests) and Caddy (the reverse-proxy test); locally a test that
+	@# lacks one is skipped, under CI=true it fails
+	@{ command -v chromium >/dev/null 2>&1 && command -v caddy >/dev/null 2>&1; } || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-color-emoji caddy >/dev/null) \
+	  || echo "Chromium or Caddy not installed: the browser and proxy tests will be skipped"; }
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -4,7 +4,8 @@ one public origin, media URLs signed for it (``SG_S3_PUBLIC_ENDPOINT``) and
 served through it, WebSocket upgrades of ``/api/v1/stream`` sent to the
 stream service, forwarded headers set by exactly one hop.
 
-Skipped where the ``caddy`` binary is not installed (Debian package ``caddy``).
+Skipped where the ``caddy`` binary is not installed (Debian package ``caddy``), except
+under ``CI=true``, where that is an error.
 """
 from __future__ import annotations
 
@@ -27,6 +28,8 @@ from tests import mediafiles
 from tests.conftest import config, serve
 
 CADDYFILE = Path(__file__).resolve().parents[3] / "deploy" / "Caddyfile"
+if shutil.which("caddy") is None and os.environ.get("CI") == "true":
+    raise RuntimeError("caddy is not installed (Debian package caddy; `make test` installs it as root)")
 pytestmark = pytest.mark.skipif(shutil.which("caddy") is None, reason="caddy is not installed")
 
 
