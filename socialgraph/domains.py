@@ -20,7 +20,8 @@ is the package order of the README's architecture sketch, bottom first.
 from socialgraph.graph import (blocks, caches, follows, friends, lists, people, privacy, profiles,
                                relations, suggestions)
 from socialgraph.accounts import deletion, login_monitor, passwords, service, sessions, twofactor
-from socialgraph.content import comments, images, keywords, media, postcache, posts, reactions, search, visibility
+from socialgraph.content import (avatars, comments, images, keywords, media, postcache, posts, reactions, search,
+                                 visibility)
 from socialgraph.groups import directory, membership, userdata
 from socialgraph.groups import events as group_events
 from socialgraph.groups import posts as group_posts

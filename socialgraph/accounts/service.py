@@ -80,7 +80,8 @@ def public_account(doc: dict, profile: dict | None = None) -> dict:
         "created_at": doc["created_at"],
     }
     if profile:
-        out.update({k: profile.get(k) for k in ("display_name", "bio")})
+        out.update({k: profile.get(k) for k in ("display_name", "bio", "avatar_id", "avatar_blurhash",
+                                                 "cover_id", "cover_blurhash")})
     out["created_at"] = as_utc(out["created_at"])
     return out
 

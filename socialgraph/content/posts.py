@@ -313,7 +313,8 @@ def present_posts(docs: list[dict], viewer: str | None = None) -> list[dict]:
             shared = one(o, False) if o else None
         return {
             "id": str(d["_id"]), "kind": d.get("kind") or "post",
-            "author": {"uid": author["uid"], "username": author["username"], "display_name": author["display_name"]},
+            "author": {"uid": author["uid"], "username": author["username"], "display_name": author["display_name"],
+                       "avatar_id": author.get("avatar_id")},
             "text": d["text"], "hashtags": d.get("hashtags", []), "mentions": d.get("mentions", []),
             "visibility": d.get("visibility") or "public", "sensitive": bool(d.get("sensitive")),
             "content_warning": d.get("content_warning"),

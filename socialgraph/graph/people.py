@@ -137,7 +137,8 @@ SHORT_KEY = "sg:short:{uid}"
 
 
 def short_profiles(uids: list[str]) -> dict[str, dict]:
-    """``uid -> {uid, username, display_name}`` for the given uids that exist:
+    """``uid -> {uid, username, display_name, avatar_id, avatar_blurhash}`` for
+    the given uids that exist (``avatar_id`` None for the generated avatar):
     Redis copies (``sg:short:<uid>``, ``PROFILE_CACHE_SECONDS``, dropped by
     :func:`forget_short_profile` when a profile changes or goes), the rest in
     one graph query."""
@@ -162,7 +163,8 @@ def short_profiles(uids: list[str]) -> dict[str, dict]:
             missing[u] = v
     if missing:
         rows = stores.graph().read("graph/users/get_users_by_uid", uids=list(missing))
-        found = {r["uid"]: {"uid": r["uid"], "username": r["username"], "display_name": r.get("display_name")}
+        found = {r["uid"]: {"uid": r["uid"], "username": r["username"], "display_name": r.get("display_name"),
+                           "avatar_id": r.get("avatar_id"), "avatar_blurhash": r.get("avatar_blurhash")}
                  for r in rows}
         out.update(found)
         if versions is not None:

@@ -220,7 +220,8 @@ def present(docs: list[dict]) -> list[dict]:
         out.append({
             "id": str(d["_id"]), "seq": d["seq"], "type": d["type"], "read": d["read"],
             "summary": _summary(d, [a["username"] for a in actors]),
-            "actors": [{"uid": a["uid"], "username": a["username"], "display_name": a["display_name"]}
+            "actors": [{"uid": a["uid"], "username": a["username"], "display_name": a["display_name"],
+                        "avatar_id": a.get("avatar_id")}
                        for a in actors],
             "actors_count": d.get("actors_count", 1), "object": d.get("object") or {},
             "created_at": d["created_at"], "updated_at": d["updated_at"],
