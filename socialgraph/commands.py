@@ -17,6 +17,7 @@ from socialgraph.operations import doctor
 from socialgraph import stores
 from socialgraph.accounts.deletion import resume_pending
 from socialgraph.content.media import cleanup_orphans
+from socialgraph.content.search import reindex
 from socialgraph.feeds.trends import schedule_next
 from socialgraph.importers.musae import import_musae_github
 from socialgraph.importers.snap import import_snap_facebook
@@ -119,6 +120,20 @@ def register_cli(app: Flask) -> None:
         click.echo(f"media cleanup: {cleanup_orphans(older_than)}")
 
     app.cli.add_command(med)
+
+    search_cli = AppGroup("search", help="Post search.")
+
+    @search_cli.command("reindex")
+    @click.option("--batch", default=1000, show_default=True, help="Posts per bulk write.")
+    @click.option("--all", "everything", is_flag=True, help="Every post, not only those with older terms.")
+    def search_reindex(batch, everything):
+        """Write the search terms of existing posts (imported or older ones; resumable)
+        and rebuild the user-search index."""
+
+        stats = reindex(batch=batch, progress=_progress, everything=everything)
+        click.echo(f"\nsearch reindex: {stats}")
+
+    app.cli.add_command(search_cli)
 
     stories_cli = AppGroup("stories", help="Stories.")
 

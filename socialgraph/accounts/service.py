@@ -47,6 +47,7 @@ from socialgraph.core.errors import (
 )
 from socialgraph.core.pagination import as_utc
 from socialgraph.core.text import is_valid_username, normalise_username
+from socialgraph.graph import usersearch
 from socialgraph.graph.people import forget_short_profile
 from socialgraph.stores import mail
 from socialgraph.stores.graph_models import User
@@ -126,6 +127,7 @@ def register(username: str, email: str, password: str, display_name: str | None 
         raise
     _accounts().update_one({"_id": uid}, {"$set": {"status": "active"}})
     doc["status"] = "active"
+    usersearch.index_user(uid, username, (display_name or username).strip())
     stores.tasks().enqueue("jobs.mail.send_verification_email", uid)
     return public_account(doc, {"display_name": (display_name or username).strip(), "bio": ""})
 

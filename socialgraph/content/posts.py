@@ -29,7 +29,7 @@ from pymongo import ReturnDocument
 
 from socialgraph import stores
 from socialgraph.content import media, postcache
-from socialgraph.content.keywords import keywords
+from socialgraph.content.keywords import VERSION as KEYWORDS_VERSION, keywords
 from socialgraph.content.reactions import viewer_reactions
 from socialgraph.content.visibility import AUDIENCES, can_view_post, prefilter
 from socialgraph.core import clock, events
@@ -125,7 +125,8 @@ def create_post(author_id: str, text: str = "", *, media_ids: list[str] | None =
     doc = {
         "_id": ObjectId(),
         "author_id": author_id, "text": text, "hashtags": extract_hashtags(text),
-        "mentions": extract_mentions(text), "keywords": keywords(text), "created_at": now, "edited_at": None,
+        "mentions": extract_mentions(text), "keywords": keywords(text),
+        "keywords_v": KEYWORDS_VERSION, "created_at": now, "edited_at": None,
         "visibility": visibility, "sensitive": bool(sensitive or content_warning),
         "content_warning": content_warning, "kind": kind, "share_of": share_of, "media_ids": [],
         "counts": {"comments": 0, "shares": 0, "reactions": {}},
@@ -220,7 +221,7 @@ def edit_post(post_id: str, editor: str, text=_UNSET, *, visibility=None, sensit
         else:
             text = _check_text(text, MAX_TEXT)
         changes.update(text=text, hashtags=extract_hashtags(text), mentions=extract_mentions(text),
-                       keywords=keywords(text))
+                       keywords=keywords(text), keywords_v=KEYWORDS_VERSION)
     _check_options(visibility, None if content_warning is _UNSET else content_warning)
     if visibility is not None:
         changes["visibility"] = visibility

@@ -43,3 +43,9 @@ def normalise_username(username: str) -> str:
 
 def is_valid_username(username: str) -> bool:
     return bool(USERNAME_RE.match(username or ""))
+
+
+def fold(text: str | None) -> str:
+    """Text for search: NFKC, case-folded, accents removed ("Café" -> "cafe")."""
+    norm = unicodedata.normalize("NFKC", text or "").casefold()
+    return "".join(c for c in unicodedata.normalize("NFKD", norm) if not unicodedata.combining(c))

@@ -11,6 +11,7 @@ from socialgraph import stores
 from socialgraph.core.errors import NotFound
 from socialgraph.core.pagination import as_utc
 from socialgraph.core.text import normalise_username
+from socialgraph.graph import usersearch
 from socialgraph.stores import readcache
 
 log = logging.getLogger(__name__)
@@ -179,3 +180,5 @@ def forget_short_profile(*uids: str) -> None:
 
     forget_profile(*uids)
     readcache.invalidate(*[SHORT_KEY.format(uid=u) for u in uids])
+    for p in short_profiles(list(uids)).values():  # a new display name: its words become searchable
+        usersearch.index_user(p["uid"], p["username"], p.get("display_name"))

@@ -93,6 +93,7 @@ from flask import current_app
 
 from socialgraph import stores
 from socialgraph.content import postcache
+from socialgraph.content.keywords import VERSION as KEYWORDS_VERSION, keywords
 from socialgraph.content.posts import MAX_TEXT, purge_post
 from socialgraph.content.reactions import REACTIONS_KEY
 from socialgraph.content.visibility import AUDIENCES
@@ -376,7 +377,8 @@ def _posts_import(ctx: ImportContext) -> dict:
         created = created.replace(microsecond=created.microsecond // 1000 * 1000)
         ops.append(UpdateOne({"source_key": f"import:{ctx.uid}:{original}"}, {"$setOnInsert": {
             "author_id": ctx.uid, "text": text, "hashtags": extract_hashtags(text),
-            "mentions": extract_mentions(text), "created_at": created, "edited_at": None,
+            "mentions": extract_mentions(text), "keywords": keywords(text), "keywords_v": KEYWORDS_VERSION,
+            "created_at": created, "edited_at": None,
             "visibility": visibility, "counts": {"comments": 0, "reactions": {}},
             "imported_at": clock.now()}}, upsert=True))
     created_n = 0
