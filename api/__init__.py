@@ -21,6 +21,7 @@ from . import (
     moderation,
     notifications,
     pictures,
+    push,
     posts,
     realtime,
     stories,
@@ -30,7 +31,7 @@ from . import (
 
 BLUEPRINTS = (meta.blp, auth.blp, me.blp, users.blp, posts.blp, feeds.blp, graph.blp,
               media.blp, discovery.blp, moderation.blp, groups.blp, stories.blp, account_security.blp,
-              notifications.blp, messages.blp, trends.blp, pictures.blp)
+              notifications.blp, messages.blp, trends.blp, pictures.blp, push.blp)
 
 
 def register(app: Flask) -> None:

@@ -20,6 +20,7 @@ from socialgraph.content.media import cleanup_orphans
 from socialgraph.content.search import reindex
 from socialgraph.feeds.trends import schedule_next
 from socialgraph.importers.musae import import_musae_github
+from socialgraph.messaging.push import ensure_vapid_keys
 from socialgraph.importers.snap import import_snap_facebook
 from socialgraph.importers.stackexchange import import_stackexchange
 from socialgraph.stores.schema import ensure_all
@@ -36,6 +37,9 @@ def register_cli(app: Flask) -> None:
         t = time.perf_counter()
         ensure_all()
         click.echo(f"schema ready on graph, documents and objects in {time.perf_counter() - t:.2f}s")
+        generated, public = ensure_vapid_keys()
+        click.echo(("generated a VAPID key pair (kept in MongoDB settings)" if generated else "VAPID key ready")
+                   + f"; Web Push server key: {public}")
 
     imp = AppGroup("import", help="Load real public data sets.")
 

@@ -26,7 +26,7 @@ from socialgraph.groups import directory, membership, userdata
 from socialgraph.groups import events as group_events
 from socialgraph.groups import posts as group_posts
 from socialgraph.stories import highlights, stories
-from socialgraph.messaging import hub, messages, notifications, realtime
+from socialgraph.messaging import hub, messages, notifications, push, realtime
 from socialgraph.feeds import home, trends
 from socialgraph.moderation import service as moderation_service
 from socialgraph.portability import service as portability_service

@@ -101,6 +101,11 @@ MONGO_INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("direct_key", ASCENDING)], unique=True, sparse=True, name="direct_key_unique"),
     ],
     "messages": [IndexModel([("conversation_id", ASCENDING), ("_id", DESCENDING)], name="history")],
+    # issue 19: Web Push subscriptions (one per session: _id = session id)
+    "push_subscriptions": [
+        IndexModel([("user_id", ASCENDING)], name="by_user"),
+        IndexModel([("endpoint", ASCENDING)], name="by_endpoint"),
+    ],
 }
 
 
