@@ -34,6 +34,12 @@ def test_verification_link_in_mail_works_as_get(client, mailbox, make_user):
     user = make_user()
     msg = mailbox.messages_to(user.email)[-1]
     link = next(l for l in msg.get_content().splitlines() if "/verify-email?token=" in l)
+    # a browser opening the link lands on the web client's confirmation page, not raw JSON
+    html = client.get(link.replace("http://testserver", ""),
+                      headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+    token = link.split("token=", 1)[1]
+    assert html.status_code == 303 and html.headers["Location"].endswith(f"/#/verify?token={token}")
+    assert client.get("/api/v1/me", headers=user.headers).get_json()["email_verified"] is False  # the page confirms
     r = client.get(link.replace("http://testserver", ""))
     assert r.status_code == 200 and r.get_json()["uid"] == user.uid
 
