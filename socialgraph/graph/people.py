@@ -181,4 +181,5 @@ def forget_short_profile(*uids: str) -> None:
     forget_profile(*uids)
     readcache.invalidate(*[SHORT_KEY.format(uid=u) for u in uids])
     for p in short_profiles(list(uids)).values():  # a new display name: its words become searchable
-        usersearch.index_user(p["uid"], p["username"], p.get("display_name"))
+        usersearch.index_user(p["uid"], p["username"], p.get("display_name"), p.get("avatar_id"),
+                              p.get("avatar_blurhash"))

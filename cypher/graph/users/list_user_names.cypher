@@ -3,6 +3,7 @@
 // the user_uid_unique index.
 MATCH (u:User)
 WHERE u.uid > $after
-RETURN u.uid AS uid, u.username AS username, u.display_name AS display_name
+RETURN u.uid AS uid, u.username AS username, u.display_name AS display_name,
+       u.avatar_id AS avatar_id, u.avatar_blurhash AS avatar_blurhash
 ORDER BY u.uid
 LIMIT $limit
