@@ -29,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import SHARED_DATA, app_config_from_stack, summary  # noqa: E402
+from bench.common import SHARED_DATA, app_config_from_stack, summary
 
 
 def timed(fn, *args, **kw) -> tuple[float, object]:

@@ -1,9 +1,9 @@
 """Notification jobs: events -> notifications, email digests."""
 from __future__ import annotations
 
-from flask import current_app
-
 import json
+
+from flask import current_app
 
 from socialgraph.messaging import notifications, push
 from socialgraph.stores import mail

@@ -41,7 +41,12 @@ from flask import current_app
 from socialgraph import stores
 from socialgraph.content.media import sniff
 from socialgraph.core.areas import register_area
-from socialgraph.core.errors import NotFound, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
+from socialgraph.core.errors import (
+    NotFound,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    ValidationFailed,
+)
 from socialgraph.graph.people import forget_short_profile
 
 #: avatar variants: side of the square in pixels

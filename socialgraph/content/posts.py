@@ -29,7 +29,8 @@ from pymongo import ReturnDocument
 
 from socialgraph import stores
 from socialgraph.content import media, postcache
-from socialgraph.content.keywords import VERSION as KEYWORDS_VERSION, keywords
+from socialgraph.content.keywords import VERSION as KEYWORDS_VERSION
+from socialgraph.content.keywords import keywords
 from socialgraph.content.reactions import viewer_reactions
 from socialgraph.content.visibility import AUDIENCES, can_view_post, prefilter
 from socialgraph.core import clock, events

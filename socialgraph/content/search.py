@@ -32,8 +32,14 @@ from socialgraph.content.keywords import keywords, query_terms
 from socialgraph.content.posts import page_posts, present_posts
 from socialgraph.content.visibility import prefilter
 from socialgraph.core.errors import MalformedRequest, ValidationFailed
-from socialgraph.core.pagination import (Page, clamp_limit, datetime_to_ms, decode_cursor, encode_cursor,
-                                         ms_to_datetime)
+from socialgraph.core.pagination import (
+    Page,
+    clamp_limit,
+    datetime_to_ms,
+    decode_cursor,
+    encode_cursor,
+    ms_to_datetime,
+)
 from socialgraph.core.text import fold, normalise_tag
 from socialgraph.graph import usersearch
 from socialgraph.graph.people import short_profiles

@@ -54,7 +54,7 @@ def name_terms(username: str | None, display_name: str | None) -> list[str]:
         word = word.strip(".,;:!?()[]{}\"'")
         if word:
             terms.append(word)
-    return sorted(set(t for t in terms if t))
+    return sorted({t for t in terms if t})
 
 
 def _member(term: str, uid: str) -> bytes:

@@ -128,7 +128,7 @@ ALERT_TYPES: list[str] = []
 
 
 def _check_endpoint(endpoint: str) -> str:
-    bad = lambda msg: ValidationFailed("invalid push endpoint", errors=[  # noqa: E731
+    bad = lambda msg: ValidationFailed("invalid push endpoint", errors=[
         {"field": "subscription.endpoint", "message": msg}])
     parts = urlsplit(endpoint or "")
     if parts.scheme not in ("https", "http") or not parts.hostname:
@@ -231,6 +231,7 @@ def send(uid: str, ntype: str, payload: dict) -> dict:
     410 (RFC 8030 section 7.3: gone) and those of ended sessions are deleted;
     other failures are logged and counted (RQ retries the job only when a
     store fails, so one broken push service cannot delay the rest)."""
+    import requests
     from pywebpush import WebPushException, webpush
 
     cfg = current_app.config
@@ -264,7 +265,7 @@ def send(uid: str, ntype: str, payload: dict) -> dict:
             else:
                 failed += 1
                 log.warning("web push to %s failed: %s", origin, status or exc)
-        except Exception as exc:  # network errors of one push service
+        except requests.RequestException as exc:  # network errors of one push service
             failed += 1
             log.warning("web push to %s failed: %s", origin, exc)
     if gone:

@@ -93,7 +93,8 @@ from flask import current_app
 
 from socialgraph import stores
 from socialgraph.content import postcache
-from socialgraph.content.keywords import VERSION as KEYWORDS_VERSION, keywords
+from socialgraph.content.keywords import VERSION as KEYWORDS_VERSION
+from socialgraph.content.keywords import keywords
 from socialgraph.content.posts import MAX_TEXT, purge_post
 from socialgraph.content.reactions import REACTIONS_KEY
 from socialgraph.content.visibility import AUDIENCES

@@ -151,7 +151,7 @@ def _contrast(rgb_fg: str, rgb_bg: str) -> float:
 
     def lum(css):
         r, g, b = (int(x) / 255 for x in re.findall(r"\d+", css)[:3])
-        f = lambda c: c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4  # noqa: E731
+        f = lambda c: c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
         return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b)
 
     a, b = sorted((lum(rgb_fg), lum(rgb_bg)), reverse=True)

@@ -70,7 +70,7 @@ def test_avatar_upload_crops_strips_exif_and_shows_on_every_user_object(app, cli
     comments = b.get(f"/api/v1/posts/{post['id']}/comments").get_json()["items"]
     mine = [c for c in comments if c["author"]["uid"] == a.uid]
     assert mine and mine[0]["author"]["avatar_urls"] == pic["urls"]
-    theirs = [c for c in comments if c["author"]["uid"] == b.uid][0]
+    theirs = next(c for c in comments if c["author"]["uid"] == b.uid)
     assert theirs["author"]["avatar_urls"]["48"].endswith(f"/avatars/{b.uid}/48")  # generated, no ?v
     notes = a.get("/api/v1/notifications").get_json()["items"]
     assert notes and all(n["actors"][0]["avatar_urls"] for n in notes)

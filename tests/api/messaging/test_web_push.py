@@ -39,7 +39,7 @@ class Receiver:
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802
+            def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 outer.received.append({"path": self.path, "headers": {k.lower(): v for k, v in self.headers.items()}, "body": body})
                 self.send_response(outer.status.get(self.path, 201))
@@ -103,7 +103,7 @@ def receiver():
 
 
 def test_a_notification_reaches_the_browser_encrypted_and_signed(app, ctx, client, make_user, receiver):
-    generated, public = push.ensure_vapid_keys()
+    _, public = push.ensure_vapid_keys()
     assert push.ensure_vapid_keys() == (False, public)  # stable once made
     assert client.get("/api/v1/push/server-key").get_json() == {"server_key": public}
     a, b = make_user("pa"), make_user("pb")
