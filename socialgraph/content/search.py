@@ -170,6 +170,8 @@ def search_users(q: str, viewer: str | None, cursor: str | None = None, limit: i
     limit = clamp_limit(limit)
     exclude = blocked_either_way(viewer)
     key = decode_cursor(cursor, "k")
+    if key is None and not usersearch.is_ready():
+        usersearch.request_rebuild()  # a worker rebuilds it (inline when jobs run synchronously)
     if (key is None or key["k"].startswith("i:")) and usersearch.is_ready():
         after = None
         if key:
@@ -182,8 +184,6 @@ def search_users(q: str, viewer: str | None, cursor: str | None = None, limit: i
             return Page(items, encode_cursor({"k": "i:" + base64.urlsafe_b64encode(nxt).decode()}) if nxt else None)
         except RedisError:
             key = None  # Redis went away: the graph answers
-    if key is None:
-        usersearch.request_rebuild()
     after = key["k"][2:] if key and key["k"].startswith("g:") else ""
     rows = stores.graph().read("graph/users/search_users", q=needle, after=after,
                                exclude=sorted(exclude), limit=limit + 1)

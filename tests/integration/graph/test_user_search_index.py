@@ -19,7 +19,8 @@ def test_lost_index_is_answered_by_the_graph_and_rebuilt(ctx, make_user):
     r = stores.cache()
     r.delete(usersearch.READY_KEY, usersearch.INDEX_KEY, usersearch.BUILDING_KEY)
     assert not usersearch.is_ready()
-    # the first search answers from the graph and queues the rebuild (run inline in tests)
+    # the first search queues the rebuild (a worker in production: meanwhile the graph answers;
+    # inline in tests, so the new index answers at once)
     assert _names(search.search_users(stem, None)) == [a.username]
     assert usersearch.is_ready() and r.zcard(usersearch.INDEX_KEY) > 0
     assert _names(search.search_users(stem.upper(), None)) == [a.username]
