@@ -20,7 +20,9 @@ from . import (
     meta,
     moderation,
     notifications,
+    pictures,
     posts,
+    push,
     realtime,
     security,
     stories,
@@ -30,7 +32,7 @@ from . import (
 
 BLUEPRINTS = (meta.blp, auth.blp, me.blp, users.blp, posts.blp, feeds.blp, graph.blp,
               media.blp, discovery.blp, moderation.blp, groups.blp, stories.blp, account_security.blp,
-              notifications.blp, messages.blp, trends.blp)
+              notifications.blp, messages.blp, trends.blp, pictures.blp, push.blp)
 
 
 def register(app: Flask) -> None:

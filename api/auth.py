@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 from flask_jwt_extended import get_jwt
+from urllib.parse import quote
+
+from flask import redirect, request
 from flask_smorest import Blueprint
 
 from socialgraph.accounts import service as accounts
@@ -43,7 +46,12 @@ def register(body):
 @blp.arguments(TokenQuery, location="query")
 @blp.response(200, VerifiedOut)
 def verify_email_link(args):
-    """Confirm an email address from the link in the verification email."""
+    """Confirm an email address from the link in the verification email.
+
+    A browser opening the link (``Accept`` prefers HTML) is sent (303) to the
+    web client's confirmation page, which confirms it; API clients get JSON."""
+    if request.accept_mimetypes.best_match(["application/json", "text/html"]) == "text/html":
+        return redirect(f"/#/verify?token={quote(args['token'], safe='')}", code=303)
     return accounts.verify_email(args["token"])
 
 

@@ -37,7 +37,9 @@ def tag_posts(args, tag):
 @blp.arguments(SearchArgs, location="query")
 @blp.response(200, FullPostPage)
 def search_posts(args):
-    """Posts containing every word of ``q`` (words and #hashtags), visible to the caller, newest first."""
+    """Posts matching ``q`` (words in any case, accents or inflection; ``#tag`` for a
+    hashtag; a word also finds posts tagged with it), visible to the caller: most
+    query terms first, then newest. 422 when ``q`` has no word of 2+ characters."""
     return _page(search.search_posts(args["q"], current_uid(), args.get("cursor"), args["limit"]))
 
 

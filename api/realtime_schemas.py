@@ -53,6 +53,7 @@ class ChannelPrefs(Strict):
     in_app = fields.Boolean()
     realtime = fields.Boolean()
     email = fields.Boolean()
+    push = fields.Boolean(metadata={"description": "Web Push to the user's subscribed browsers and apps"})
 
 
 class PreferencesIn(Strict):

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, RAISE, Schema, fields, validate
 
+from socialgraph.content import avatars
+
 
 class Strict(Schema):
     class Meta:
@@ -100,7 +102,37 @@ class TokensOut(Schema):
     expires_in = fields.Integer(metadata={"description": "seconds until the access token expires"})
 
 
-class AccountOut(Schema):
+def _attr(obj, name):
+    return obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)
+
+
+class AvatarFields(Schema):
+    """The avatar of a user object: URLs built from the uid (and the picture id
+    when the service knows it), so every user in every response has one."""
+
+    avatar_url = fields.Method("_avatar_url", metadata={
+        "description": "96 px square avatar (a generated one when the user has none)"})
+    avatar_urls = fields.Method("_avatar_urls", metadata={"description": '{"48": url, "96": url, "400": url}'})
+    avatar_blurhash = fields.String(allow_none=True)
+
+    def _avatar_urls(self, obj):
+        return avatars.avatar_urls(_attr(obj, "uid"), _attr(obj, "avatar_id"))
+
+    def _avatar_url(self, obj):
+        urls = self._avatar_urls(obj)
+        return urls and urls["96"]
+
+
+class CoverFields(Schema):
+    cover_urls = fields.Method("_cover_urls", metadata={
+        "description": '{"1500": url (1500x500), "600": url (600x200)}; null without a cover'})
+    cover_blurhash = fields.String(allow_none=True)
+
+    def _cover_urls(self, obj):
+        return avatars.cover_urls(_attr(obj, "uid"), _attr(obj, "cover_id"))
+
+
+class AccountOut(AvatarFields, CoverFields):
     uid = fields.String()
     username = fields.String()
     email = fields.String()
@@ -113,7 +145,7 @@ class AccountOut(Schema):
     following_count = fields.Integer()
 
 
-class UserShort(Schema):
+class UserShort(AvatarFields):
     uid = fields.String()
     username = fields.String(allow_none=True)
     display_name = fields.String(allow_none=True)
@@ -123,7 +155,7 @@ class FollowEntry(UserShort):
     followed_at = fields.DateTime(allow_none=True)
 
 
-class ProfileOut(Schema):
+class ProfileOut(AvatarFields, CoverFields):
     uid = fields.String()
     username = fields.String()
     display_name = fields.String(allow_none=True)
@@ -144,6 +176,14 @@ class ProfileOut(Schema):
     follow_requested = fields.Boolean()
     mutual_friends = fields.Dict(allow_none=True, metadata={
         "description": "{count, sample: up to 3 usernames}"})
+
+
+class PictureOut(Schema):
+    kind = fields.String(metadata={"description": "avatar or cover"})
+    id = fields.String(allow_none=True, metadata={"description": "picture id; null for the generated avatar"})
+    urls = fields.Dict(allow_none=True, metadata={"description": "variant -> URL (avatar 48/96/400, cover 1500/600)"})
+    blurhash = fields.String(allow_none=True)
+    default = fields.Boolean(metadata={"description": "true: no uploaded picture (generated avatar / no cover)"})
 
 
 class FollowOut(Schema):

@@ -1,9 +1,11 @@
 """Notification jobs: events -> notifications, email digests."""
 from __future__ import annotations
 
+import json
+
 from flask import current_app
 
-from socialgraph.messaging import notifications
+from socialgraph.messaging import notifications, push
 from socialgraph.stores import mail
 
 from . import in_app
@@ -20,3 +22,11 @@ def send_email_digest(uid: str) -> str | None:
     """Send ``uid``'s pending email notifications as one message (a digest for bursts)."""
     msg = notifications.email_digest(uid)
     return mail.send(current_app.config, msg) if msg else None
+
+
+@in_app
+def send_push(uid: str, ntype: str, payload: str) -> dict:
+    """Web Push ``payload`` (a JSON string from ``notifications.push_payload``) to
+    ``uid``'s subscriptions that want ``ntype``; gone ones are removed (see
+    ``push.send``). Runs on the default (notifications) queue."""
+    return push.send(uid, ntype, json.loads(payload))

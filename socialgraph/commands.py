@@ -20,8 +20,10 @@ from socialgraph.accounts.deletion import resume_pending
 from socialgraph.accounts.service import expire_unverified
 from socialgraph.content.media import cleanup_orphans
 from socialgraph.core.errors import DomainError
+from socialgraph.content.search import reindex
 from socialgraph.feeds.trends import schedule_next
 from socialgraph.importers.musae import import_musae_github
+from socialgraph.messaging.push import ensure_vapid_keys
 from socialgraph.importers.snap import import_snap_facebook
 from socialgraph.graph.suggestions_cli import suggestions_cli
 from socialgraph.importers.stackexchange import import_stackexchange
@@ -39,6 +41,9 @@ def register_cli(app: Flask) -> None:
         t = time.perf_counter()
         ensure_all()
         click.echo(f"schema ready on graph, documents and objects in {time.perf_counter() - t:.2f}s")
+        generated, public = ensure_vapid_keys()
+        click.echo(("generated a VAPID key pair (kept in MongoDB settings)" if generated else "VAPID key ready")
+                   + f"; Web Push server key: {public}")
 
     imp = AppGroup("import", help="Load real public data sets.")
 
@@ -145,6 +150,20 @@ def register_cli(app: Flask) -> None:
         click.echo(f"media cleanup: {cleanup_orphans(older_than)}")
 
     app.cli.add_command(med)
+
+    search_cli = AppGroup("search", help="Post search.")
+
+    @search_cli.command("reindex")
+    @click.option("--batch", default=1000, show_default=True, help="Posts per bulk write.")
+    @click.option("--all", "everything", is_flag=True, help="Every post, not only those with older terms.")
+    def search_reindex(batch, everything):
+        """Write the search terms of existing posts (imported or older ones; resumable)
+        and rebuild the user-search index."""
+
+        stats = reindex(batch=batch, progress=_progress, everything=everything)
+        click.echo(f"\nsearch reindex: {stats}")
+
+    app.cli.add_command(search_cli)
 
     stories_cli = AppGroup("stories", help="Stories.")
 

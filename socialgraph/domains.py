@@ -20,12 +20,13 @@ is the package order of the README's architecture sketch, bottom first.
 from socialgraph.graph import (blocks, caches, follows, friends, lists, people, privacy, profiles,
                                relations, suggestions)
 from socialgraph.accounts import deletion, login_monitor, passwords, service, sessions, twofactor
-from socialgraph.content import comments, images, keywords, media, postcache, posts, reactions, search, visibility
+from socialgraph.content import (avatars, comments, images, keywords, media, postcache, posts, reactions, search,
+                                 visibility)
 from socialgraph.groups import directory, membership, userdata
 from socialgraph.groups import events as group_events
 from socialgraph.groups import posts as group_posts
 from socialgraph.stories import highlights, stories
-from socialgraph.messaging import hub, messages, notifications, realtime
+from socialgraph.messaging import hub, messages, notifications, push, realtime
 from socialgraph.feeds import home, trends
 from socialgraph.moderation import service as moderation_service
 from socialgraph.portability import service as portability_service

@@ -9,9 +9,18 @@ const BASE = "/api/v1";
 let accessToken = null;
 const REFRESH_KEY = "sg.refresh";
 
+//: what a person reads when the server or the network fails (never a stack trace or "HTTP 503")
+const PLAIN = {
+  0: "You seem to be offline. Check your connection and try again.",
+  429: "That was a lot at once. Please wait a moment and try again.",
+  500: "Something went wrong on our side. Please try again.",
+  503: "socialgraph is busy or briefly unavailable. Please try again in a moment.",
+};
+
 export class ApiError extends Error {
   constructor(status, problem) {
-    super(problem?.detail || problem?.title || `HTTP ${status}`);
+    super(status >= 500 || status === 0 || status === 429 ? (PLAIN[status] || PLAIN[500])
+      : problem?.detail || problem?.title || `HTTP ${status}`);
     this.status = status;
     this.problem = problem || {};
   }
@@ -61,7 +70,9 @@ export async function request(method, path, { body, query, form, auth = true, re
   let payload;
   if (form) payload = form;
   else if (body !== undefined) { headers["Content-Type"] = "application/json"; payload = JSON.stringify(body); }
-  const r = await fetch(url, { method, headers, body: payload });
+  let r;
+  try { r = await fetch(url, { method, headers, body: payload }); }
+  catch { throw new ApiError(0, {}); }
   if (r.status === 401 && auth && retry && (await refresh())) {
     return request(method, path, { body, query, form, auth, retry: false });
   }
@@ -125,6 +136,23 @@ export const api = {
   joinGroup: (id) => request("POST", `/groups/${id}/join`),
   groupPosts: (id, cursor) => request("GET", `/groups/${id}/posts`, { query: { cursor } }),
   groupPost: (id, text) => request("POST", `/groups/${id}/posts`, { body: { text } }),
+  // issue 19: pictures, search, tags, media status, notifications, push, groups
+  putAvatar: (file) => { const f = new FormData(); f.append("file", file); return request("PUT", "/me/avatar", { form: f }); },
+  deleteAvatar: () => request("DELETE", "/me/avatar"),
+  putCover: (file) => { const f = new FormData(); f.append("file", file); return request("PUT", "/me/cover", { form: f }); },
+  deleteCover: () => request("DELETE", "/me/cover"),
+  searchPosts: (q, cursor) => request("GET", "/search/posts", { query: { q, cursor } }),
+  searchUsers: (q, cursor) => request("GET", "/search/users", { query: { q, cursor } }),
+  tagPosts: (tag, cursor) => request("GET", `/tags/${encodeURIComponent(tag)}/posts`, { query: { cursor } }),
+  media: (id) => request("GET", `/media/${id}`),
+  declineFriend: (u) => request("POST", `/me/friend-requests/${encodeURIComponent(u)}/decline`),
+  approveFollow: (u) => request("POST", `/me/follow-requests/${encodeURIComponent(u)}/approve`),
+  rejectFollow: (u) => request("POST", `/me/follow-requests/${encodeURIComponent(u)}/reject`),
+  markRead: (id) => request("POST", `/notifications/${id}/read`),
+  groupMembers: (id, cursor) => request("GET", `/groups/${id}/members`, { query: { cursor } }),
+  pushServerKey: () => request("GET", "/push/server-key", { auth: false }),
+  pushSubscribe: (subscription) => request("POST", "/push/subscription", { body: { subscription } }),
+  pushUnsubscribe: () => request("DELETE", "/push/subscription"),
 };
 
 // The real-time stream (GET /api/v1/stream): the access token goes in the query

@@ -39,9 +39,55 @@ function render(...nodes) {
   main.focus({ preventScroll: true });
 }
 
+// A title per view ("Home · socialgraph"), for tabs, history and screen readers.
+export function setTitle(text) {
+  document.title = text ? `${text} · socialgraph` : "socialgraph";
+}
+
+// "1 comment", "2 comments" (English plurals; `many` defaults to one + "s").
+export function plural(n, one, many = `${one}s`) {
+  return `${n ?? 0} ${Number(n) === 1 ? one : many}`;
+}
+
+// Date and time, in the reader's locale ("Dec 1, 2026, 22:31"), full text on hover.
 function when(iso) {
+  if (!iso) return null;
   const d = new Date(iso);
-  return h("time", { datetime: iso, title: d.toLocaleString() }, d.toLocaleDateString(undefined, { dateStyle: "medium" }));
+  return h("time", { datetime: iso, title: d.toLocaleString() },
+    d.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" }));
+}
+
+// The avatar of any user object of the API (a generated one when they have none).
+function avatar(u, size = 48) {
+  const url = (u?.avatar_urls && (size > 96 ? u.avatar_urls["400"] : size > 48 ? u.avatar_urls["96"] : u.avatar_urls["48"]))
+    || u?.avatar_url;
+  return url ? h("img", { class: "avatar", src: url, alt: "", width: size, height: size, loading: "lazy" })
+    : h("span", { class: "avatar", style: null, "aria-hidden": "true" });
+}
+
+// Post text with #hashtags and @mentions as links; everything stays text nodes.
+const TOKEN_RE = /(^|[^\p{L}\p{N}_#@])([#@])([\p{L}_][\p{L}\p{N}_]{0,99})/gu;
+export function richText(text) {
+  const out = [];
+  let last = 0;
+  for (const m of text.matchAll(TOKEN_RE)) {
+    const start = m.index + m[1].length;
+    if (start > last) out.push(text.slice(last, start));
+    const word = m[3];
+    out.push(m[2] === "#" ? h("a", { href: `#/tags/${encodeURIComponent(word.toLowerCase())}`, class: "tag" }, `#${word}`)
+      : /^[A-Za-z0-9_]{3,30}$/.test(word) ? h("a", { href: `#/u/${word.toLowerCase()}`, class: "mention" }, `@${word}`) : `@${word}`);
+    last = start + 1 + word.length;
+  }
+  if (last < text.length) out.push(text.slice(last));
+  return out;
+}
+
+// A plain-language error panel with a way to try again (never a blank page).
+function errorState(err, retry) {
+  return h("section", { class: "card error", role: "alert" },
+    h("h1", {}, err?.status === 404 ? "Not found" : "Something went wrong"),
+    h("p", {}, err?.message || "Please try again."),
+    retry ? h("button", { type: "button", onclick: retry }, "Try again") : null);
 }
 
 function formErrors(form, err) {
@@ -153,20 +199,20 @@ function reactionBar(post) {
 export function postCard(post) {
   const author = post.author || {};
   const card = h("article", { class: "post", dataset: { postId: post.id } },
-    h("header", {},
+    h("header", {}, avatar(author, 48),
       h("a", { href: `#/u/${author.username}`, class: "author" }, author.display_name || author.username || "unknown"),
       " ", h("span", { class: "handle" }, `@${author.username}`), " · ",
       h("a", { href: `#/post/${post.id}` }, when(post.created_at))),
     post.content_warning ? h("p", { class: "cw" }, `⚠ ${post.content_warning}`) : null,
-    post.text ? h("p", { class: "text" }, post.text) : null,
+    post.text ? h("p", { class: "text" }, richText(post.text)) : null,
     mediaGrid(post.media),
     post.shared_post ? h("blockquote", { class: "shared" },
       h("a", { href: `#/u/${post.shared_post.author?.username}` }, `@${post.shared_post.author?.username}`),
       h("p", {}, post.shared_post.text || "")) : null,
     post.share_unavailable ? h("p", { class: "empty" }, "This post is no longer available.") : null,
-    post.hashtags?.length ? h("p", { class: "tags" }, post.hashtags.map((t) => `#${t} `)) : null,
+    post.hashtags?.length ? h("p", { class: "tags" }, post.hashtags.flatMap((t) => [h("a", { href: `#/tags/${encodeURIComponent(t)}` }, `#${t}`), " "])) : null,
     h("footer", {}, reactionBar(post),
-      h("a", { href: `#/post/${post.id}`, class: "comments-link" }, `💬 ${post.counts?.comments || 0} comments`),
+      h("a", { href: `#/post/${post.id}`, class: "comments-link" }, `💬 ${plural(post.counts?.comments || 0, "comment")}`),
       post.visibility === "public" && post.kind !== "repost" ? h("button", { type: "button", class: "link", onclick: async () => {
         try { await api.share(post.id); toast("Shared to your followers"); } catch (err) { toast(err.message); }
       } }, `🔁 ${post.counts?.shares || 0}`) : null));
@@ -182,11 +228,24 @@ export function postCard(post) {
 
 function mediaGrid(media) {
   if (!media?.length) return null;
-  return h("div", { class: "media" }, media.map((m) => {
-    if (m.status !== "ready") return h("p", { class: "empty" }, m.status === "failed" ? "Media could not be processed." : "Processing media…");
+  return h("div", { class: "media" }, media.map((m) => mediaItem(m)));
+}
+
+// One attachment; one still being processed is polled (1 s, then slower) until it is ready.
+function mediaItem(m, tries = 0) {
+  if (m.status === "processing" || m.status === "awaiting_upload") {
+    const wait = h("p", { class: "empty", role: "status" }, "Processing media…");
+    if (tries < 60) setTimeout(async () => {
+      if (!document.body.contains(wait)) return;
+      try { wait.replaceWith(mediaItem(await api.media(m.id), tries + 1)); } catch { /* keep waiting */ }
+    }, Math.min(1000 * (1 + tries / 5), 5000));
+    return wait;
+  }
+  {
+    if (m.status !== "ready") return h("p", { class: "empty" }, "Media could not be processed.");
     if (m.kind === "video") return h("video", { controls: true, preload: "metadata", src: m.urls?.mp4 || m.urls?.full, poster: m.poster_url || undefined });
-    return h("img", { src: m.urls?.large || m.urls?.full, alt: "Attached image", loading: "lazy", width: m.width, height: m.height });
-  }));
+    return h("img", { src: m.urls?.large || m.urls?.full, alt: m.description || "Image attached to the post", loading: "lazy", width: m.width, height: m.height });
+  }
 }
 
 function composer(onPosted) {
@@ -218,11 +277,12 @@ function composer(onPosted) {
 function infiniteList(load, renderItem, empty = "Nothing here yet.") {
   const list = h("div", { class: "list", role: "feed", "aria-busy": "false" });
   const sentinel = h("div", { class: "sentinel", "aria-hidden": "true" });
-  const container = h("div", {}, list, sentinel);
+  const loading = h("p", { class: "loading", role: "status" }, "Loading…");
+  const container = h("div", {}, list, loading, sentinel);
   let cursor = null, done = false, busy = false, count = 0;
   async function more() {
     if (busy || done) return;
-    busy = true; list.setAttribute("aria-busy", "true");
+    busy = true; list.setAttribute("aria-busy", "true"); loading.hidden = false;
     try {
       const page = await load(cursor);
       page.items.forEach((it) => list.append(renderItem(it)));
@@ -230,18 +290,24 @@ function infiniteList(load, renderItem, empty = "Nothing here yet.") {
       cursor = page.next_cursor;
       done = !cursor;
       if (done && !count) list.append(h("p", { class: "empty" }, empty));
-    } catch (err) { toast(err.message); done = true; }
+    } catch (err) {
+      list.append(h("p", { class: "field-error", role: "alert" }, err.message, " ",
+        h("button", { type: "button", class: "link", onclick: (e) => { e.target.parentNode.remove(); done = false; more(); } }, "Try again")));
+      done = true;
+    }
     busy = false; list.setAttribute("aria-busy", "false");
+    loading.hidden = true;
     if (!done && sentinel.getBoundingClientRect().top < innerHeight + 200) more();
   }
   new IntersectionObserver((entries) => entries.some((e) => e.isIntersecting) && more()).observe(sentinel);
   more();
-  container.prepend = (node) => list.prepend(node);
+  container.prepend = (node) => { list.querySelectorAll(":scope > .empty").forEach((e) => e.remove()); count++; list.prepend(node); };
   return container;
 }
 
 function feedView(kind) {
   const title = kind === "home" ? "Home" : "Discover";
+  setTitle(title);
   const feed = infiniteList((c) => (kind === "home" ? api.home(c) : api.discover(c)), postCard,
     kind === "home" ? "Follow people to fill your home feed." : "No posts yet.");
   render(h("h1", {}, title), kind === "home" ? storyTray() : suggestionsBox(),
@@ -298,7 +364,9 @@ function suggestionsBox() {
   api.suggestions().then(({ items }) => {
     if (!items.length) box.append(h("p", { class: "empty" }, "No suggestions yet."));
     box.append(h("ul", {}, items.slice(0, 5).map((u) => h("li", {},
-      h("a", { href: `#/u/${u.username}` }, u.display_name || u.username), " ", h("span", { class: "handle" }, u.reason || "")))));
+      avatar(u, 48), h("a", { href: `#/u/${u.username}` }, u.display_name || u.username), " ",
+      typeof u.reason === "string" && u.reason && u.reason !== "null" ? h("span", { class: "handle" }, u.reason)
+        : u.mutual_friends ? h("span", { class: "handle" }, plural(u.mutual_friends, "mutual friend")) : null))));
   }).catch(() => box.remove());
   return box;
 }
@@ -312,20 +380,70 @@ function setUnread(n) {
   document.getElementById("nav-notifications").setAttribute("aria-label", `Notifications (${unread} unread)`);
 }
 
-function notificationItem(n) {
-  return h("li", { class: n.read ? "notification" : "notification unread", dataset: { seq: n.seq } },
-    h("p", {}, n.summary), when(n.created_at));
+// Where a notification leads: its post, else the first actor's profile.
+export function notificationLink(n) {
+  const o = n.object || {};
+  if (o.post_id) return `#/post/${o.post_id}`;
+  if (o.group_id) return `#/groups/${o.group_id}`;
+  const actor = n.actors?.[0];
+  return actor?.username ? `#/u/${actor.username}` : "#/notifications";
 }
 
-async function notificationsView() {
-  const list = h("ul", { class: "notifications", "aria-live": "polite" });
+function notificationItem(n) {
+  const actor = n.actors?.[0] || {};
+  const li = h("article", { class: n.read ? "notification" : "notification unread", dataset: { seq: n.seq } });
+  const open = h("a", { href: notificationLink(n), class: "notification-link", onclick: () => {
+    if (!n.read) api.markRead(n.id).then(() => setUnread(unread - 1)).catch(() => {});
+  } }, avatar(actor, 48), h("span", {}, n.summary));
+  const actions = h("div", { class: "actions" });
+  const decide = (fn, done) => async () => {
+    try { await fn(actor.username); actions.replaceChildren(h("span", { class: "handle" }, done)); }
+    catch (err) { toast(err.message); }
+  };
+  if (n.type === "friend_request" && actor.username) {
+    actions.append(h("button", { type: "button", onclick: decide(api.acceptFriend, "You are now friends") }, "Accept"),
+      h("button", { type: "button", class: "secondary", onclick: decide(api.declineFriend, "Declined") }, "Decline"));
+  } else if (n.type === "follow_request" && actor.username) {
+    actions.append(h("button", { type: "button", onclick: decide(api.approveFollow, "Approved") }, "Approve"),
+      h("button", { type: "button", class: "secondary", onclick: decide(api.rejectFollow, "Rejected") }, "Reject"));
+  }
+  li.append(open, " ", when(n.created_at), actions.childNodes.length ? actions : "");
+  return li;
+}
+
+function notificationsView() {
+  setTitle("Notifications");
   const markAll = h("button", { type: "button", onclick: async () => { await api.readAll(); setUnread(0); notificationsView(); } }, "Mark all as read");
+  const list = infiniteList((c) => api.notifications(c), notificationItem, "No notifications yet.");
+  list.classList.add("notifications");
   render(h("h1", {}, "Notifications"), markAll, list);
-  const page = await api.notifications();
-  if (!page.items.length) list.append(h("li", { class: "empty" }, "No notifications yet."));
-  page.items.forEach((n) => list.append(notificationItem(n)));
   const onFrame = (f) => f.type === "notification" && document.body.contains(list) && list.prepend(notificationItem(f.notification));
   frameListeners.add(onFrame);
+}
+
+// -- search ------------------------------------------------------------------------
+function searchView(params) {
+  const q = (params.get("q") || "").trim();
+  setTitle(q ? `Search: ${q}` : "Search");
+  const form = h("form", { class: "reply", role: "search" },
+    h("label", { for: "search-q", class: "visually-hidden" }, "Search posts and people"),
+    h("input", { id: "search-q", name: "q", type: "search", value: q, required: true, placeholder: "Words, #tags or names" }),
+    h("button", { type: "submit" }, "Search"));
+  form.addEventListener("submit", (e) => { e.preventDefault(); location.hash = `#/search?q=${encodeURIComponent(form.elements.q.value.trim())}`; });
+  if (!q) return render(h("h1", {}, "Search"), form);
+  const person = (u) => h("p", { class: "person" }, avatar(u, 48), h("a", { href: `#/u/${u.username}` }, u.display_name || u.username),
+    " ", h("span", { class: "handle" }, `@${u.username}`));
+  const people = h("section", { "aria-labelledby": "people-h" }, h("h2", { id: "people-h" }, "People"));
+  api.searchUsers(q.replace(/^[#@]/, "")).then((page) => {
+    people.append(...(page.items.length ? page.items.slice(0, 5).map(person) : [h("p", { class: "empty" }, "No people found.")]));
+  }).catch(() => people.remove());
+  render(h("h1", {}, "Search"), form, people, h("h2", {}, "Posts"),
+    infiniteList((c) => api.searchPosts(q, c), postCard, "No posts match."));
+}
+
+function tagView(tag) {
+  setTitle(`#${tag}`);
+  render(h("h1", {}, `#${tag}`), infiniteList((c) => api.tagPosts(tag, c), postCard, "No posts with this tag yet."));
 }
 
 // -- direct messages --------------------------------------------------------------
@@ -339,11 +457,15 @@ async function messagesView() {
     catch (err) { formErrors(form, err); }
   });
   const list = h("ul", { class: "conversations" });
+  setTitle("Messages");
   render(h("h1", {}, "Messages"), form, list);
   const { items } = await api.conversations();
   if (!items.length) list.append(h("li", { class: "empty" }, "No conversations yet."));
-  items.forEach((c) => list.append(h("li", {}, h("a", { href: `#/messages/${c.id}` },
-    c.title || c.members.filter((m) => m.uid !== me.uid).map((m) => m.username).join(", ")))));
+  items.forEach((c) => {
+    const others = c.members.filter((m) => m.uid !== me.uid);
+    list.append(h("li", {}, avatar(others[0], 48), h("a", { href: `#/messages/${c.id}` },
+      c.title || others.map((m) => m.display_name || m.username).join(", ")), " ", when(c.last_message_at)));
+  });
 }
 
 async function conversationView(id) {
@@ -351,7 +473,8 @@ async function conversationView(id) {
     const conv = await api.conversation(id);
     const names = Object.fromEntries(conv.members.map((m) => [m.uid, m.username]));
     const log = h("ol", { class: "messages", "aria-live": "polite", "aria-label": "Messages" });
-    const line = (m) => h("li", { class: m.sender_id === me.uid ? "mine" : "" }, h("strong", {}, names[m.sender_id] || "?"), " ", m.text);
+    const line = (m) => h("li", { class: m.sender_id === me.uid ? "mine" : "" }, h("strong", {}, names[m.sender_id] || "?"), " ", m.text,
+      " ", h("span", { class: "meta" }, when(m.created_at)));
     const form = h("form", { class: "reply" },
       h("label", { for: "dm-text", class: "visually-hidden" }, "Message"),
       h("input", { id: "dm-text", name: "text", required: true, maxlength: 4000, autocomplete: "off" }), h("button", { type: "submit" }, "Send"));
@@ -360,7 +483,9 @@ async function conversationView(id) {
       try { const m = await api.sendMessage(id, form.elements.text.value); form.reset(); if (!log.querySelector(`[data-id="${m.id}"]`)) log.append(Object.assign(line(m), { dataset: { id: m.id } })); }
       catch (err) { formErrors(form, err); }
     });
-    render(h("h1", {}, conv.title || conv.members.filter((m) => m.uid !== me.uid).map((m) => `@${m.username}`).join(", ")), log, form);
+    const convTitle = conv.title || conv.members.filter((m) => m.uid !== me.uid).map((m) => `@${m.username}`).join(", ");
+    setTitle(convTitle);
+    render(h("h1", {}, convTitle), log, form);
     const page = await api.messages(id);
     page.items.slice().reverse().forEach((m) => { const li = line(m); li.dataset.id = m.id; log.append(li); });
     const onFrame = (f) => {
@@ -385,6 +510,7 @@ async function groupsView() {
     catch (err) { formErrors(form, err); }
   });
   const mine = h("ul", {}), all = h("ul", {});
+  setTitle("Groups");
   render(h("h1", {}, "Groups"), h("h2", {}, "Your groups"), mine, h("h2", {}, "Find groups"), all, form);
   const link = (g) => h("li", {}, h("a", { href: `#/groups/${g.id}` }, g.name), " ", h("span", { class: "handle" }, g.privacy));
   (await api.myGroups()).items.forEach((g) => mine.append(link(g)));
@@ -396,8 +522,10 @@ async function groupView(id) {
     const g = await api.group(id);
     const member = Boolean(g.viewer?.role);
     const posts = h("div", {});
-    const header = h("section", { class: "card" }, h("h1", {}, g.name), h("p", {}, g.description || ""),
-      h("p", { class: "handle" }, `${g.privacy} group · ${g.member_count ?? "?"} members`),
+    setTitle(g.name);
+    const header = h("section", { class: "card" }, h("h1", {}, g.name),
+      g.description ? h("p", { class: "description" }, richText(g.description)) : h("p", { class: "empty" }, "No description yet."),
+      h("p", { class: "handle" }, `${g.privacy} group · ${plural(g.member_count ?? 0, "member")}`),
       member ? null : h("button", { type: "button", onclick: async () => { await api.joinGroup(id); groupView(id); } },
         g.privacy === "public" ? "Join" : "Ask to join"));
     const form = h("form", { class: "composer" },
@@ -406,10 +534,17 @@ async function groupView(id) {
       h("button", { type: "submit" }, "Post"));
     form.addEventListener("submit", async (e) => {
       e.preventDefault();
-      try { const p = await api.groupPost(id, form.elements.text.value); form.reset(); posts.prepend(postCard(p)); }
+      try { const p = await api.groupPost(id, form.elements.text.value); form.reset(); (posts.firstChild?.prepend ? posts.firstChild : posts).prepend(postCard(p)); }
       catch (err) { formErrors(form, err); }
     });
-    render(header, member ? form : null, posts);
+    const members = h("section", { class: "card", "aria-labelledby": "members-h" }, h("h2", { id: "members-h" }, "Members"));
+    if (member || g.privacy === "public") {
+      api.groupMembers(id).then((page) => members.append(h("ul", { class: "members" }, page.items.map((u) =>
+        h("li", {}, avatar(u, 48), h("a", { href: `#/u/${u.username}` }, u.display_name || u.username),
+          u.role && u.role !== "member" ? h("span", { class: "handle" }, ` ${u.role}`) : null)))))
+        .catch(() => members.remove());
+    } else members.remove();
+    render(header, members, member ? form : null, posts);
     if (member || g.privacy === "public") posts.append(infiniteList((c) => api.groupPosts(id, c), postCard, "No posts yet."));
   } catch (err) { render(h("p", { role: "alert" }, err.status === 404 ? "This group does not exist." : err.message)); }
 }
@@ -417,7 +552,8 @@ async function groupView(id) {
 function commentNode(postId, c) {
   const node = h("li", { class: "comment", dataset: { commentId: c.id } },
     c.deleted ? h("p", { class: "deleted" }, "[deleted]")
-      : h("p", {}, h("a", { href: `#/u/${c.author?.username}` }, c.author?.username || ""), " ", c.text),
+      : h("p", {}, avatar(c.author, 48), h("a", { href: `#/u/${c.author?.username}`, class: "author" }, c.author?.display_name || c.author?.username || ""),
+          " ", richText(c.text || ""), " ", h("span", { class: "meta" }, when(c.created_at))),
     h("button", { type: "button", class: "link", onclick: () => node.append(replyForm(postId, c.id, node)) }, "Reply"));
   if (c.replies?.length) node.append(h("ul", {}, c.replies.map((r) => commentNode(postId, r))));
   if (c.reply_count > (c.replies?.length || 0)) {
@@ -442,7 +578,9 @@ function replyForm(postId, parentId, anchor) {
       const c = await api.comment(postId, { text: form.elements.text.value, parent_id: parentId });
       const ul = anchor.querySelector(":scope > ul") || anchor.appendChild(h("ul"));
       ul.append(commentNode(postId, { ...c, replies: [] }));
-      form.remove();
+      const link = document.querySelector(`article.post[data-post-id="${postId}"] .comments-link`);
+      if (link) { link.dataset.count = String(Number(link.dataset.count || 0) + 1); link.textContent = `💬 ${plural(Number(link.dataset.count), "comment")}`; }
+      if (parentId) form.remove(); else form.reset();
     } catch (err) { formErrors(form, err); }
   });
   return form;
@@ -454,7 +592,10 @@ async function postView(id) {
     const thread = h("ul", { class: "thread", "aria-label": "Comments" });
     const section = h("section", {}, h("h2", {}, "Comments"), thread);
     section.append(replyForm(id, null, section));
-    render(postCard(post), section);
+    setTitle(`Post by @${post.author?.username || "unknown"}`);
+    const card = postCard(post);
+    card.querySelector(".comments-link").dataset.count = String(post.counts?.comments || 0);
+    render(card, section);
     let cursor = null;
     do {
       const page = await api.comments(id, { cursor, limit: 50 });
@@ -487,13 +628,16 @@ async function profileView(username) {
           location.hash = "#/home";
         } }, "Block"));
     }
+    setTitle(`${u.display_name || u.username} (@${u.username})`);
     render(
       h("section", { class: "profile card" },
+        u.cover_urls ? h("img", { class: "cover", src: u.cover_urls["1500"], alt: "", width: 1500, height: 500 }) : null,
+        avatar(u, 96),
         h("h1", {}, u.display_name || u.username), h("p", { class: "handle" }, `@${u.username}`),
-        u.bio ? h("p", {}, u.bio) : null,
-        h("p", { class: "counts" }, h("strong", {}, u.followers_count), " followers · ",
-          h("strong", {}, u.following_count), " following", u.follows_viewer ? " · follows you" : ""),
-        u.mutual_friends?.count ? h("p", { class: "handle" }, `${u.mutual_friends.count} mutual friends`,
+        u.bio ? h("p", {}, richText(u.bio)) : null,
+        h("p", { class: "counts" }, plural(u.followers_count, "follower"), " · ",
+          `${u.following_count ?? 0} following`, u.follows_viewer ? " · follows you" : ""),
+        u.mutual_friends?.count ? h("p", { class: "handle" }, plural(u.mutual_friends.count, "mutual friend"),
           u.mutual_friends.sample?.length ? `: ${u.mutual_friends.sample.join(", ")}` : "") : null,
         actions),
       h("h2", {}, "Posts"),
@@ -512,7 +656,55 @@ function friendButton(u, username) {
   }
 }
 
+function picturesCard() {
+  const preview = h("div", { class: "pictures" });
+  const show = () => preview.replaceChildren(
+    me.cover_urls ? h("img", { class: "cover", src: me.cover_urls["600"], alt: "Your cover photo", width: 600, height: 200 }) : null,
+    h("img", { class: "avatar big", src: me.avatar_urls?.["400"] || me.avatar_url, alt: "Your profile picture", width: 96, height: 96 }));
+  show();
+  const upload = (label, name, put, remove) => {
+    const input = h("input", { id: `f-${name}`, name, type: "file", accept: "image/jpeg,image/png,image/gif,image/webp" });
+    const status = h("span", { class: "handle", role: "status" });
+    input.addEventListener("change", async () => {
+      if (!input.files[0]) return;
+      status.textContent = "Uploading…";
+      try { await put(input.files[0]); me = await api.me(); show(); status.textContent = "Saved"; input.value = ""; }
+      catch (err) { status.textContent = err.message; }
+    });
+    return h("p", {}, h("label", { for: `f-${name}` }, label), input, " ",
+      h("button", { type: "button", class: "secondary", onclick: async () => {
+        try { await remove(); me = await api.me(); show(); status.textContent = "Removed"; } catch (err) { status.textContent = err.message; }
+      } }, "Remove"), " ", status);
+  };
+  return h("section", { class: "card", "aria-labelledby": "pics-h" }, h("h2", { id: "pics-h" }, "Profile picture and cover"),
+    preview, upload("Profile picture (square crop)", "avatar", api.putAvatar, api.deleteAvatar),
+    upload("Cover photo (1500 × 500 crop)", "cover", api.putCover, api.deleteCover));
+}
+
+// Web Push: the service worker (/web/sw.js) shows the messages; this subscribes the browser.
+function pushCard() {
+  const status = h("p", { class: "handle", role: "status" });
+  const supported = "serviceWorker" in navigator && "PushManager" in window;
+  const button = h("button", { type: "button", disabled: !supported, onclick: async () => {
+    status.textContent = "Asking your browser…";
+    try {
+      const reg = await navigator.serviceWorker.register("/web/sw.js", { scope: "/web/" });
+      const { server_key } = await api.pushServerKey();
+      const key = Uint8Array.from(atob(server_key.replace(/-/g, "+").replace(/_/g, "/")), (c) => c.charCodeAt(0));
+      const sub = await reg.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: key });
+      await api.pushSubscribe(sub.toJSON());
+      status.textContent = "Push notifications are on for this browser.";
+    } catch (err) {
+      status.textContent = err instanceof ApiError ? err.message
+        : "Your browser did not allow push notifications (check its site settings).";
+    }
+  } }, "Turn on push notifications");
+  return h("section", { class: "card", "aria-labelledby": "push-h" }, h("h2", { id: "push-h" }, "Push notifications"),
+    supported ? null : h("p", { class: "empty" }, "This browser does not support push notifications."), button, status);
+}
+
 function meView() {
+  setTitle("Settings");
   const form = h("form", { class: "card" }, h("h1", {}, "Your profile"),
     h("p", {}, h("label", { for: "f-dn" }, "Display name"), h("input", { id: "f-dn", name: "display_name", value: me.display_name || "", maxlength: 80 })),
     h("p", {}, h("label", { for: "f-bio" }, "Bio"), h("textarea", { id: "f-bio", name: "bio", maxlength: 500 }, me.bio || "")),
@@ -525,7 +717,7 @@ function meView() {
       toast("Saved");
     } catch (err) { formErrors(form, err); }
   });
-  render(form);
+  render(form, picturesCard(), pushCard());
 }
 
 // -- router -------------------------------------------------------------------
@@ -558,7 +750,11 @@ const routes = [
   [/^#\/stories\/([A-Za-z0-9_]{3,30})$/, (m) => storiesView(m[1]), true],
   [/^#\/groups$/, () => groupsView(), true],
   [/^#\/groups\/([0-9a-f]{32})$/, (m) => groupView(m[1]), true],
+  [/^#\/search$/, (m, params) => searchView(params), true],
+  [/^#\/tags\/([^/?#]{1,100})$/, (m) => tagView(decodeURIComponent(m[1])), true],
 ];
+
+const TITLES = { login: "Log in", register: "Create an account", verify: "Confirm your email" };
 
 export async function route() {
   const [path, query] = (location.hash || "#/home").split("?");
@@ -571,7 +767,9 @@ export async function route() {
       if (!me) { location.hash = "#/login"; return; }
     }
     frameListeners.clear();
-    return view(m, params);
+    setTitle(TITLES[path.slice(2)] || "");
+    try { return await view(m, params); }
+    catch (err) { render(errorState(err, route)); }
   }
   location.hash = me || hasSession() ? "#/home" : "#/login";
 }

@@ -48,6 +48,7 @@ from socialgraph.core.errors import (
 )
 from socialgraph.core.pagination import as_utc
 from socialgraph.core.text import clean_display_name, is_valid_username, normalise_username
+from socialgraph.graph import usersearch
 from socialgraph.graph.people import forget_short_profile
 from socialgraph.stores import mail
 from socialgraph.stores.graph_models import User
@@ -93,7 +94,8 @@ def public_account(doc: dict, profile: dict | None = None) -> dict:
         "created_at": doc["created_at"],
     }
     if profile:
-        out.update({k: profile.get(k) for k in ("display_name", "bio")})
+        out.update({k: profile.get(k) for k in ("display_name", "bio", "avatar_id", "avatar_blurhash",
+                                                 "cover_id", "cover_blurhash")})
     out["created_at"] = as_utc(out["created_at"])
     return out
 
@@ -152,6 +154,7 @@ def register(username: str, email: str, password: str, display_name: str | None 
         raise
     _accounts().update_one({"_id": uid}, {"$set": {"status": "active"}})
     doc["status"] = "active"
+    usersearch.index_user(uid, username, (display_name or username).strip())
     stores.tasks().enqueue("jobs.mail.send_verification_email", uid)
     return public_account(doc, shown)
 

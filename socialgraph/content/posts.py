@@ -29,6 +29,7 @@ from pymongo import ReturnDocument
 
 from socialgraph import stores
 from socialgraph.content import media, postcache
+from socialgraph.content.keywords import VERSION as KEYWORDS_VERSION
 from socialgraph.content.keywords import keywords
 from socialgraph.content.reactions import viewer_reactions
 from socialgraph.content.visibility import AUDIENCES, can_view_post, is_public, prefilter
@@ -126,7 +127,8 @@ def create_post(author_id: str, text: str = "", *, media_ids: list[str] | None =
     doc = {
         "_id": ObjectId(),
         "author_id": author_id, "text": text, "hashtags": extract_hashtags(text),
-        "mentions": extract_mentions(text), "keywords": keywords(text), "created_at": now, "edited_at": None,
+        "mentions": extract_mentions(text), "keywords": keywords(text),
+        "keywords_v": KEYWORDS_VERSION, "created_at": now, "edited_at": None,
         "visibility": visibility, "sensitive": bool(sensitive or content_warning),
         "content_warning": content_warning, "kind": kind, "share_of": share_of, "media_ids": [],
         "counts": {"comments": 0, "shares": 0, "reactions": {}},
@@ -223,7 +225,7 @@ def edit_post(post_id: str, editor: str, text=_UNSET, *, visibility=None, sensit
         else:
             text = _check_text(text, MAX_TEXT)
         changes.update(text=text, hashtags=extract_hashtags(text), mentions=extract_mentions(text),
-                       keywords=keywords(text))
+                       keywords=keywords(text), keywords_v=KEYWORDS_VERSION)
     _check_options(visibility, None if content_warning is _UNSET else content_warning)
     if visibility is not None:
         changes["visibility"] = visibility
@@ -338,7 +340,8 @@ def present_posts(docs: list[dict], viewer: str | None = None) -> list[dict]:
             shared = one(o, False) if o else None
         return {
             "id": str(d["_id"]), "kind": d.get("kind") or "post",
-            "author": {"uid": author["uid"], "username": author["username"], "display_name": author["display_name"]},
+            "author": {"uid": author["uid"], "username": author["username"], "display_name": author["display_name"],
+                       "avatar_id": author.get("avatar_id")},
             "text": d["text"], "hashtags": d.get("hashtags", []), "mentions": d.get("mentions", []),
             "visibility": d.get("visibility") or "public", "sensitive": bool(d.get("sensitive")),
             "content_warning": d.get("content_warning"),

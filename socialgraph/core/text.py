@@ -80,3 +80,7 @@ def clean_display_name(value: str | None) -> str | None:
     if any(unicodedata.category(ch) == "Cc" for ch in name):
         raise ValueError("must not contain control characters")
     return name
+def fold(text: str | None) -> str:
+    """Text for search: NFKC, case-folded, accents removed ("Café" -> "cafe")."""
+    norm = unicodedata.normalize("NFKC", text or "").casefold()
+    return "".join(c for c in unicodedata.normalize("NFKD", norm) if not unicodedata.combining(c))

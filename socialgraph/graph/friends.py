@@ -356,7 +356,7 @@ def connection(viewer: str, username: str) -> dict:
 
 
 # -- profiles ---------------------------------------------------------------
-RESTRICTED_KEEP = ("uid", "username", "display_name")
+RESTRICTED_KEEP = ("uid", "username", "display_name", "avatar_id", "avatar_blurhash")
 
 
 def profile_extras(profile: dict, viewer: str | None, row: dict) -> dict:

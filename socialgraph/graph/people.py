@@ -11,6 +11,7 @@ from socialgraph import stores
 from socialgraph.core.errors import NotFound
 from socialgraph.core.pagination import as_utc
 from socialgraph.core.text import normalise_username
+from socialgraph.graph import usersearch
 from socialgraph.stores import readcache
 
 log = logging.getLogger(__name__)
@@ -137,7 +138,8 @@ SHORT_KEY = "sg:short:{uid}"
 
 
 def short_profiles(uids: list[str]) -> dict[str, dict]:
-    """``uid -> {uid, username, display_name}`` for the given uids that exist:
+    """``uid -> {uid, username, display_name, avatar_id, avatar_blurhash}`` for
+    the given uids that exist (``avatar_id`` None for the generated avatar):
     Redis copies (``sg:short:<uid>``, ``PROFILE_CACHE_SECONDS``, dropped by
     :func:`forget_short_profile` when a profile changes or goes), the rest in
     one graph query."""
@@ -162,7 +164,8 @@ def short_profiles(uids: list[str]) -> dict[str, dict]:
             missing[u] = v
     if missing:
         rows = stores.graph().read("graph/users/get_users_by_uid", uids=list(missing))
-        found = {r["uid"]: {"uid": r["uid"], "username": r["username"], "display_name": r.get("display_name")}
+        found = {r["uid"]: {"uid": r["uid"], "username": r["username"], "display_name": r.get("display_name"),
+                           "avatar_id": r.get("avatar_id"), "avatar_blurhash": r.get("avatar_blurhash")}
                  for r in rows}
         out.update(found)
         if versions is not None:
@@ -177,3 +180,6 @@ def forget_short_profile(*uids: str) -> None:
 
     forget_profile(*uids)
     readcache.invalidate(*[SHORT_KEY.format(uid=u) for u in uids])
+    for p in short_profiles(list(uids)).values():  # a new display name: its words become searchable
+        usersearch.index_user(p["uid"], p["username"], p.get("display_name"), p.get("avatar_id"),
+                              p.get("avatar_blurhash"))

@@ -61,6 +61,8 @@ STRICT_ENDPOINTS: dict[str, str] = {
     "posts.add_comment": "RATELIMIT_POSTING",
     "media.upload": "RATELIMIT_UPLOADS",
     "media.create_upload": "RATELIMIT_UPLOADS",
+    "pictures.put_avatar": "RATELIMIT_UPLOADS",
+    "pictures.put_cover": "RATELIMIT_UPLOADS",
 }
 
 #: endpoints never limited (liveness probes, the OpenAPI document and docs page).

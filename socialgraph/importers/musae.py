@@ -27,6 +27,7 @@ from pathlib import Path
 
 from socialgraph import stores
 from socialgraph.core import clock
+from socialgraph.graph import usersearch
 from socialgraph.importers import (
     batched,
     import_uid,
@@ -99,6 +100,7 @@ def import_musae_github(directory, batch: int = 5000, progress=no_progress) -> d
     users = [{"uid": import_uid(SOURCE, n), "username": names[n], "display_name": targets[n],
               "source": SOURCE, "created_at": now} for n in nodes]
     write_friendship_graph(SOURCE, users, edges, now, batch, progress)
+    usersearch.rebuild()  # the new users become searchable by prefix
     counts = g.read("importers/count_source", source=SOURCE)[0]
     friends = g.read("importers/count_source_friendships", source=SOURCE)[0]
     return {"users": counts["users"], "edges": len(edges), "follows": counts["follows"],

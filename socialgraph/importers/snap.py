@@ -23,6 +23,7 @@ from pathlib import Path
 
 from socialgraph import stores
 from socialgraph.core import clock
+from socialgraph.graph import usersearch
 from socialgraph.importers import (
     batched,
     import_uid,
@@ -73,6 +74,7 @@ def import_snap_facebook(path, batch: int = 5000, progress=no_progress) -> dict:
     write_friendship_graph(SOURCE, users, edges, now, batch, progress)
     path = Path(path)
     lists = import_circles(path if path.is_dir() else path.parent, progress)
+    usersearch.rebuild()  # the new users become searchable by prefix
     counts = g.read("importers/count_source", source=SOURCE)[0]
     friends = g.read("importers/count_source_friendships", source=SOURCE)[0]
     return {"users": counts["users"], "edges": len(edges), "follows": counts["follows"],

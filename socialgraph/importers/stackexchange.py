@@ -41,6 +41,8 @@ import nh3
 from pymongo import UpdateOne
 
 from socialgraph import stores
+from socialgraph.content.keywords import VERSION as KEYWORDS_VERSION
+from socialgraph.content.keywords import keywords
 from socialgraph.content.posts import MAX_COMMENT, MAX_TEXT
 from socialgraph.core.text import normalise_tag
 from socialgraph.importers import batched, import_object_id, no_progress
@@ -129,7 +131,7 @@ def import_stackexchange(directory, site: str | None = None, onto: str = "snap-f
 
     questions = {r["Id"]: r for r in posts_rows if r.get("PostTypeId") == "1"}
     answers = {r["Id"]: r for r in posts_rows if r.get("PostTypeId") == "2" and r.get("ParentId") in questions}
-    key = lambda kind, i: f"se:{site}:{kind}:{i}"  # noqa: E731
+    key = lambda kind, i: f"se:{site}:{kind}:{i}"
 
     post_ids = {qid: import_object_id(key("q", qid), _date(q["CreationDate"])) for qid, q in questions.items()}
     answer_ids = {aid: import_object_id(key("a", aid), _date(a["CreationDate"])) for aid, a in answers.items()}
@@ -195,6 +197,7 @@ def import_stackexchange(directory, site: str | None = None, onto: str = "snap-f
         post_docs.append({
             "_id": post_ids[qid], "author_id": author(q.get("OwnerUserId"), key("q", qid)), "text": text,
             "hashtags": _tags(q.get("Tags")), "mentions": [],  # @names in the dump are not our users
+            "keywords": keywords(text, _tags(q.get("Tags"))), "keywords_v": KEYWORDS_VERSION,
             "created_at": _date(q["CreationDate"]), "edited_at": None, "visibility": "public",
             "counts": {"comments": post_comment_count.get(qid, 0), "reactions": {"like": likes} if likes else {}},
             "source_key": key("q", qid)})

@@ -69,7 +69,8 @@ def _present_conv(doc: dict, viewer: str) -> dict:
     return {
         "id": str(doc["_id"]), "kind": doc["kind"], "title": doc.get("title"),
         "members": [{"uid": m, "username": profiles.get(m, {}).get("username"),
-                     "display_name": profiles.get(m, {}).get("display_name")} for m in doc["members"]],
+                     "display_name": profiles.get(m, {}).get("display_name"),
+                     "avatar_id": profiles.get(m, {}).get("avatar_id")} for m in doc["members"]],
         "created_at": doc["created_at"], "last_message_at": doc.get("last_message_at"),
         "last_read_message_id": (doc.get("read") or {}).get(viewer),
     }

@@ -19,10 +19,12 @@ Mastodon 4.3 ``NotificationGroup``). A repeated event of the same actor is a
 no-op, so the job is idempotent under RQ retries.
 
 Preferences (``notification_prefs``: ``{_id: uid, prefs: {type: {in_app,
-realtime, email}}}``), default in-app and real-time on, email off. Delivery
+realtime, email, push}}}``), default in-app, real-time and push on, email off. Delivery
 honours them: in-app = stored, real-time = published to the user's sockets,
 email = collected and sent by ``jobs.notifications.send_email_digest`` after
-``NOTIFY_DIGEST_SECONDS`` as one mail for the whole burst.
+``NOTIFY_DIGEST_SECONDS`` as one mail for the whole burst, push = a Web Push
+message to each subscribed browser or app (``jobs.notifications.send_push``,
+:mod:`socialgraph.messaging.push`) when the user has a subscription.
 
 Blocks (either way) and mutes suppress notifications from that actor, when
 a notification is made and again whenever one is read (:func:`visible`): a
@@ -40,6 +42,7 @@ import logging
 
 from bson import ObjectId
 from bson.errors import InvalidId
+from flask import current_app
 from pymongo import ReturnDocument
 
 from socialgraph import stores
@@ -50,7 +53,7 @@ from socialgraph.core.pagination import Page, clamp_limit, decode_cursor, encode
 from socialgraph.graph.people import short_profiles
 from socialgraph.graph.relations import hidden_authors
 from socialgraph.groups.membership import close_followers
-from socialgraph.messaging import hub
+from socialgraph.messaging import hub, push
 from socialgraph.stores import mail
 from socialgraph.stores.documents import parse_id
 
@@ -60,7 +63,7 @@ SEQ_KEY = "sg:notif:seq"
 LAST_SEQ_KEY = "sg:notif:last:{uid}"
 MAIL_KEY = "sg:notif:mail:{uid}"
 MAIL_SCHEDULED_KEY = "sg:notif:mail:scheduled:{uid}"
-CHANNELS = ("in_app", "realtime", "email")
+CHANNELS = ("in_app", "realtime", "email", "push")
 #: type -> (grouped?, summary verb phrase)
 TYPES: dict[str, tuple[bool, str]] = {
     "follow": (True, "followed you"),
@@ -81,7 +84,8 @@ TYPES: dict[str, tuple[bool, str]] = {
     "group_post": (True, "posted in a group you follow closely"),
     "export_ready": (False, "your data archive is ready"),
 }
-DEFAULT_PREFS = {"in_app": True, "realtime": True, "email": False}
+DEFAULT_PREFS = {"in_app": True, "realtime": True, "email": False, "push": True}
+push.ALERT_TYPES[:] = list(TYPES)
 
 
 def _db():
@@ -214,6 +218,9 @@ def notify(recipient: str, ntype: str, actor: str, obj: dict) -> str | None:
         hub.publish(recipient, {"type": "notification", "notification": shown})
     if prefs["email"]:
         queue_email(recipient, shown)
+    if prefs["push"] and push.has_subscriptions(recipient):
+        stores.tasks().enqueue("jobs.notifications.send_push", recipient, ntype,
+                               json.dumps(push_payload(shown), ensure_ascii=False))
     return str(doc["_id"])
 
 
@@ -224,6 +231,24 @@ def _undo(doc: dict, actor: str) -> None:
     db.notifications.update_one({"_id": doc["_id"], "actor_ids": actor},
                                 {"$pull": {"actor_ids": actor}, "$inc": {"actors_count": -1}})
     db.notifications.delete_one({"_id": doc["_id"], "actor_ids": []})
+
+
+def push_payload(shown: dict) -> dict:
+    """The Web Push message of a notification (what the service worker shows):
+    ``{notification_id, type, title, body, icon, url}``; ``url`` opens the
+    post or the actor's profile in the web client."""
+    obj = shown.get("object") or {}
+    actor = (shown.get("actors") or [{}])[0]
+    if obj.get("post_id"):
+        url = f"/#/post/{obj['post_id']}"
+    elif actor.get("username"):
+        url = f"/#/u/{actor['username']}"
+    else:
+        url = "/#/notifications"
+    base = current_app.config["PUBLIC_BASE_URL"]
+    return {"notification_id": shown.get("id"), "type": shown.get("type"), "title": "socialgraph",
+            "body": shown.get("summary") or "", "url": url,
+            "icon": f"{base}/api/v1/avatars/{actor['uid']}/96" if actor.get("uid") else None}
 
 
 # -- presentation and reads ---------------------------------------------------------
@@ -276,7 +301,8 @@ def present(docs: list[dict], hidden: set[str] = frozenset()) -> list[dict]:
         out.append({
             "id": str(d["_id"]), "seq": d["seq"], "type": d["type"], "read": d["read"],
             "summary": _summary(d, [a["username"] for a in actors]),
-            "actors": [{"uid": a["uid"], "username": a["username"], "display_name": a["display_name"]}
+            "actors": [{"uid": a["uid"], "username": a["username"], "display_name": a["display_name"],
+                        "avatar_id": a.get("avatar_id")}
                        for a in actors],
             "actors_count": d.get("actors_count", 1), "object": d.get("object") or {},
             "created_at": d["created_at"], "updated_at": d["updated_at"],

@@ -94,6 +94,7 @@ from flask import current_app
 from socialgraph import stores
 from socialgraph.stores import objecturls
 from socialgraph.content import postcache
+from socialgraph.content.keywords import VERSION as KEYWORDS_VERSION
 from socialgraph.content.keywords import keywords
 from socialgraph.content.posts import MAX_TEXT, purge_post
 from socialgraph.content.reactions import REACTIONS_KEY
@@ -485,7 +486,8 @@ def _posts_import(ctx: ImportContext) -> dict:
         created = created.replace(microsecond=created.microsecond // 1000 * 1000)
         fields = {
             "author_id": ctx.uid, "text": text, "hashtags": extract_hashtags(text),
-            "mentions": extract_mentions(text), "keywords": keywords(text), "created_at": created,
+            "mentions": extract_mentions(text), "keywords": keywords(text), "keywords_v": KEYWORDS_VERSION,
+            "created_at": created,
             "edited_at": None, "visibility": visibility, "counts": {"comments": 0, "reactions": {}},
             "imported_at": now}
         if private:

@@ -97,7 +97,7 @@ def test_two_users_post_follow_see_and_react(server, browser, mailbox):
     alice.reload()
     alice.locator("article.post button[data-reaction=love]", has_text="1").wait_for()
     alice.goto(f"{server}/#/notifications")
-    alice.locator("li.notification", has_text="reacted").wait_for()
+    alice.locator(".notification", has_text="reacted").wait_for()
 
     # a direct message, delivered live to the other side
     bob.goto(f"{server}/#/u/{alice_name}")
@@ -144,4 +144,148 @@ def test_client_renders_user_text_as_text(server, browser, make_user):
     page.get_by_role("button", name="Log in").click()
     page.locator("article.post", has_text="<img src=x").wait_for()
     assert page.evaluate("() => window.pwned") is None
-    assert page.locator("article.post img").count() == 0
+    assert page.locator("article.post .text img").count() == 0
+
+
+# -- issue 19: pictures, search, links, notifications, titles, contrast, errors, push ----------
+def _contrast(rgb_fg: str, rgb_bg: str) -> float:
+    """WCAG 2.1 contrast ratio of two CSS ``rgb(...)`` colours."""
+    import re
+
+    def lum(css):
+        r, g, b = (int(x) / 255 for x in re.findall(r"\d+", css)[:3])
+        f = lambda c: c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+        return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b)
+
+    a, b = sorted((lum(rgb_fg), lum(rgb_bg)), reverse=True)
+    return (a + 0.05) / (b + 0.05)
+
+
+def test_avatars_search_links_notifications_and_settings(app, server, browser, mailbox, make_user):
+    from tests import mediafiles
+    from tests.conftest import config
+
+    with config(app, PUBLIC_BASE_URL=server):
+        name = unique("pic")
+        page = browser.new_context(viewport={"width": 1000, "height": 900}).new_page()
+        errors = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.goto(f"{server}/#/login")
+        page.get_by_role("heading", name="Log in").wait_for()
+        assert not page.locator("#nav").is_visible() and not page.get_by_role("button", name="Log out").is_visible()
+        assert page.title() == "Log in · socialgraph"
+        sign_up_and_log_in(page, server, mailbox, name)
+        assert page.title() == "Home · socialgraph"
+
+        # settings: upload a profile picture and a cover
+        page.goto(f"{server}/#/me")
+        page.get_by_label("Profile picture (square crop)").set_input_files(
+            {"name": "me.jpg", "mimeType": "image/jpeg", "buffer": mediafiles.jpeg_with_gps(800, 600)})
+        page.locator("[role=status]", has_text="Saved").first.wait_for()
+        page.get_by_label("Cover photo (1500 × 500 crop)").set_input_files(
+            {"name": "cover.png", "mimeType": "image/png", "buffer": mediafiles.png(900, 300, noise=True)})
+        page.wait_for_function("() => document.querySelector('.pictures img.cover')?.complete")
+        src = page.locator(".pictures img.avatar").get_attribute("src")
+        assert "/api/v1/avatars/" in src and "?v=" in src
+        assert page.evaluate("() => document.querySelector('.pictures img.avatar').naturalWidth") == 400
+        shot(page, "19-01-settings-pictures")
+
+        # a post with a hashtag and a mention; the avatar shows on it and on a comment
+        other = make_user("pal")
+        page.goto(f"{server}/#/home")
+        page.get_by_label("What's happening?").fill(f"Brewing lagers today #issue19 with @{other.username}")
+        page.get_by_role("button", name="Post").click()
+        post = page.locator("article.post", has_text="Brewing lagers today")
+        post.wait_for()
+        assert "?v=" in post.locator("header img.avatar").get_attribute("src")
+        assert post.locator("a.tag").first.get_attribute("href") == "#/tags/issue19"
+        assert post.locator("a.mention").get_attribute("href") == f"#/u/{other.username}"
+        assert ":" in post.locator("header time").inner_text()  # date and time
+        assert post.locator(".comments-link").inner_text().endswith("0 comments")
+        post.locator(".comments-link").click()
+        page.get_by_placeholder("Write a comment").first.fill("first!")
+        page.get_by_role("button", name="Send").first.click()
+        comment = page.locator("li.comment", has_text="first!")
+        comment.wait_for()
+        assert "?v=" in comment.locator("img.avatar").get_attribute("src")
+        page.locator(".comments-link", has_text="1 comment").wait_for()
+        assert page.title().startswith(f"Post by @{name}")
+        shot(page, "19-02-post-with-avatar-and-comment")
+
+        # the hashtag page and search (a word in another user's post, found by another inflection)
+        word = unique("zq").replace("_", "")
+        other.post("/api/v1/posts", json={"text": f"Tasting notes on hoppy {word} ales"})
+        page.goto(f"{server}/#/tags/issue19")
+        page.locator("article.post", has_text="Brewing lagers today").wait_for()
+        page.goto(f"{server}/#/search")
+        page.get_by_label("Search posts and people").fill(f"{word.upper()} ale")
+        page.get_by_role("button", name="Search").click()
+        page.locator("article.post", has_text="Tasting notes on hoppy").wait_for()
+        page.goto(f"{server}/#/search?q={other.username}")
+        page.locator(".person a", has_text=other.username).wait_for()
+        shot(page, "19-03-search")
+
+        # notifications link to their profile or post; a friend request is answered inline
+        other.put(f"/api/v1/users/{name}/follow")
+        other.post(f"/api/v1/users/{name}/friend-request")
+        page.goto(f"{server}/#/notifications")
+        request = page.locator(".notification", has_text="sent you a friend request")
+        request.wait_for()
+        assert request.locator("a.notification-link").get_attribute("href") == f"#/u/{other.username}"
+        shot(page, "19-04-notifications")
+        request.get_by_role("button", name="Accept").click()
+        request.locator(".handle", has_text="You are now friends").wait_for()
+        assert other.get(f"/api/v1/users/{name}").get_json()["friendship"] == "friends"
+
+        # the profile: cover, avatar, plurals
+        page.goto(f"{server}/#/u/{name}")
+        page.locator(".profile img.cover").wait_for()
+        page.locator(".profile .counts", has_text="1 follower").wait_for()
+        shot(page, "19-05-profile")
+        assert not errors, errors
+
+
+def test_contrast_errors_and_push_opt_in(server, browser, make_user):
+    user = make_user("ctr")
+    for scheme in ("light", "dark"):
+        page = browser.new_context(color_scheme=scheme).new_page()
+        page.goto(f"{server}/#/login")
+        button = page.get_by_role("button", name="Log in")
+        button.wait_for()
+        fg, bg = button.evaluate("(b) => [getComputedStyle(b).color, getComputedStyle(b).backgroundColor]")
+        assert _contrast(fg, bg) >= 4.5, (scheme, fg, bg)
+        link = page.get_by_role("link", name="Create an account")
+        card_bg = page.locator("form.card").evaluate("(f) => getComputedStyle(f).backgroundColor")
+        assert _contrast(link.evaluate("(a) => getComputedStyle(a).color"), card_bg) >= 4.5, scheme
+        shot(page, f"19-06-login-{scheme}")
+        page.context.close()
+
+    page = browser.new_page()
+    page.goto(f"{server}/#/login")
+    page.get_by_label("Username or email").fill(user.username)
+    page.get_by_label("Password").fill(user.password)
+    # the home feed's store is down: a plain-language message, not a blank page
+    page.route("**/api/v1/feeds/home*", lambda r: r.fulfill(
+        status=503, headers={"Content-Type": "application/problem+json", "Retry-After": "5"},
+        body='{"type":"/problems/store-unavailable","title":"Service temporarily unavailable","status":503,'
+             '"detail":"a store does not answer"}'))
+    page.get_by_role("button", name="Log in").click()
+    alert = page.locator("[role=alert]", has_text="briefly unavailable")
+    alert.wait_for()
+    assert "a store does not answer" not in page.inner_text("main")
+    shot(page, "19-07-store-down")
+    page.unroute("**/api/v1/feeds/home*")
+    alert.get_by_role("button", name="Try again").click()
+    page.locator("p.empty", has_text="Follow people").wait_for()
+
+    # push: the service worker registers; headless Chromium has no push service, so the
+    # subscription is refused and the page says so in plain words
+    page.goto(f"{server}/#/me")
+    page.get_by_role("button", name="Turn on push notifications").click()
+    status = page.locator("section[aria-labelledby=push-h] [role=status]")
+    page.wait_for_function("() => !document.querySelector('section[aria-labelledby=push-h] [role=status]')"
+                           ".textContent.includes('Asking')")
+    scope = page.evaluate("async () => (await navigator.serviceWorker.getRegistration('/web/'))?.scope")
+    assert scope == f"{server}/web/"
+    assert status.inner_text()  # either on, or a plain explanation
+    shot(page, "19-08-push-opt-in")

@@ -1,5 +1,6 @@
 // A profile by uid, with follower/following counts. $uid
 MATCH (u:User {uid: $uid})
-RETURN u {.uid, .username, .display_name, .bio, .created_at} AS user,
+RETURN u {.uid, .username, .display_name, .bio, .created_at,
+         .avatar_id, .avatar_blurhash, .cover_id, .cover_blurhash} AS user,
        COUNT { (u)<-[:FOLLOWS]-(:User) } AS followers_count,
        COUNT { (u)-[:FOLLOWS]->(:User) } AS following_count

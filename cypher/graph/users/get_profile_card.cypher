@@ -2,7 +2,8 @@
 // the user, follower/following/friend counts and the owner's privacy
 // settings (defaults filled in). $username (lower-case)
 MATCH (u:User {username: $username})
-RETURN u {.uid, .username, .display_name, .bio, .created_at} AS user,
+RETURN u {.uid, .username, .display_name, .bio, .created_at,
+         .avatar_id, .avatar_blurhash, .cover_id, .cover_blurhash} AS user,
        COUNT { (u)<-[:FOLLOWS]-(:User) } AS followers_count,
        COUNT { (u)-[:FOLLOWS]->(:User) } AS following_count,
        COUNT { (u)-[:FRIENDS_WITH]-(:User) } AS friends_count,

@@ -7,7 +7,8 @@
 // $username (lower-case), $viewer (uid)
 MATCH (u:User {username: $username})
 OPTIONAL MATCH (v:User {uid: $viewer})
-RETURN u {.uid, .username, .display_name, .bio, .created_at} AS user,
+RETURN u {.uid, .username, .display_name, .bio, .created_at,
+         .avatar_id, .avatar_blurhash, .cover_id, .cover_blurhash} AS user,
        COUNT { (u)<-[:FOLLOWS]-(:User) } AS followers_count,
        COUNT { (u)-[:FOLLOWS]->(:User) } AS following_count,
        COUNT { (u)-[:FRIENDS_WITH]-(:User) } AS friends_count,

@@ -39,7 +39,12 @@ def test_verification_link_in_mail_opens_the_web_client(client, mailbox, make_us
     token = link.split("token=", 1)[1]
     r = client.get("/")
     assert r.status_code == 200 and r.mimetype == "text/html"
-    # older links that point at the API itself keep working
+    # older links that point at the API itself: a browser is sent on to the web client's page,
+    # an API client still gets JSON
+    html = client.get(f"/api/v1/auth/verify-email?token={token}",
+                      headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+    assert html.status_code == 303 and html.headers["Location"].endswith(f"/#/verify?token={token}")
+    assert client.get("/api/v1/me", headers=user.headers).get_json()["email_verified"] is False  # the page confirms
     r = client.get(f"/api/v1/auth/verify-email?token={token}")
     assert r.status_code == 200 and r.get_json()["uid"] == user.uid
 

@@ -153,6 +153,10 @@ MATRIX: dict[tuple[str, str], tuple[tuple[int, int, int, int, int], dict | None]
     ("POST", "/api/v1/conversations/{conversation_id}/messages"): ((201, 201, 404, 404, 401), TEXT),
     ("POST", "/api/v1/conversations/{conversation_id}/read"): ((200, 200, 404, 404, 401), "message"),
     ("POST", "/api/v1/conversations/{conversation_id}/typing"): ((204, 204, 404, 404, 401), None),
+    # profile pictures are public images (an <img> sends no token), blocked viewers included;
+    # the owner here has no cover photo
+    ("GET", "/api/v1/avatars/{uid}/{size}"): ((200, 200, 200, 200, 200), None),
+    ("GET", "/api/v1/covers/{uid}/{size}"): ((404, 404, 404, 404, 404), None),
 }
 
 
@@ -279,6 +283,8 @@ OBJECTS = {
     "highlight_id": _highlight,
     "notification_id": _notification,
     "conversation_id": _conversation,
+    "uid": lambda ctx: ctx.owner.uid,
+    "size": lambda ctx: "96",
 }
 
 

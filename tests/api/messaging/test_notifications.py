@@ -105,8 +105,8 @@ def test_preferences_and_email_digest(make_user, mailbox, ctx):
                     json={"preferences": {"reaction": {"email": True, "in_app": False}, "comment": {"email": True}}})
     assert r.status_code == 200
     prefs = r.get_json()["preferences"]
-    assert prefs["reaction"] == {"in_app": False, "realtime": True, "email": True}
-    assert prefs["follow"] == {"in_app": True, "realtime": True, "email": False}
+    assert prefs["reaction"] == {"in_app": False, "realtime": True, "email": True, "push": True}
+    assert prefs["follow"] == {"in_app": True, "realtime": True, "email": False, "push": True}
     bad = owner.patch("/api/v1/notifications/preferences", json={"preferences": {"nope": {"email": True}}})
     assert bad.status_code == 422 and bad.get_json()["errors"][0]["field"] == "nope"
 

@@ -15,11 +15,19 @@ def test_hashtag_page_newest_first_and_search(make_user, client):
     page2 = client.get(f"/api/v1/tags/{tag}/posts", query_string={"limit": 2, "cursor": page1["next_cursor"]}).get_json()
     assert [p["id"] for p in page1["items"] + page2["items"]] == list(reversed(ids))
     assert client.get(f"/api/v1/tags/{tag}").get_json()["posts_count"] == 3
-    # words (any case, any order) and hashtags; every word must match
-    hits = client.get("/api/v1/search/posts", query_string={"q": f"DAY 1 #{tag}"}).get_json()["items"]
+    # words (any case, any order, any inflection) and hashtags
+    hits = client.get("/api/v1/search/posts", query_string={"q": f"DAYS 1 #{tag}"}).get_json()["items"]
     assert [p["id"] for p in hits] == list(reversed(ids))  # "1" is too short to count
+    # ranked by how many words match, then newest: a word no post has does not hide the others
+    other = b.post("/api/v1/posts", json={"text": f"brewed {tag} nothinglikethis"}).get_json()["id"]
     hits = client.get("/api/v1/search/posts", query_string={"q": f"brewing {tag} nothinglikethis"}).get_json()
-    assert hits["items"] == []
+    assert [p["id"] for p in hits["items"]] == [other, *reversed(ids)]
+    page1 = client.get("/api/v1/search/posts", query_string={"q": f"brewing {tag} nothinglikethis", "limit": 2}).get_json()
+    page2 = client.get("/api/v1/search/posts", query_string={"q": f"brewing {tag} nothinglikethis", "limit": 2,
+                                                              "cursor": page1["next_cursor"]}).get_json()
+    assert [p["id"] for p in page1["items"] + page2["items"]] == [other, *reversed(ids)]
+    assert page2["next_cursor"] is None
+    b.delete(f"/api/v1/posts/{other}")
     assert client.get("/api/v1/search/posts", query_string={"q": "!"}).status_code == 422
     # an edit updates the keywords
     a.patch(f"/api/v1/posts/{ids[0]}", json={"text": "renamed entirely"})
@@ -34,7 +42,9 @@ def test_user_search_by_prefix_and_display_name(make_user, client):
     stem = unique("zq")
     u1, u2, u3 = make_user(stem + "a"), make_user(stem + "b"), make_user()
     u3.patch("/api/v1/me", json={"display_name": f"Ada {stem.upper()}lace"})
-    expected = sorted([u1.username, u2.username, u3.username])  # two by username prefix, one by display name
+    # two by username prefix, one by a display-name word; ordered by the matching name
+    expected = [name for _, name in sorted([(u1.username, u1.username), (u2.username, u2.username),
+                                             ((stem + "lace").lower(), u3.username)])]
     items = client.get("/api/v1/search/users", query_string={"q": stem.upper(), "limit": 2}).get_json()
     assert [i["username"] for i in items["items"]] == expected[:2]
     more = client.get("/api/v1/search/users", query_string={"q": stem, "cursor": items["next_cursor"]}).get_json()

@@ -11,7 +11,8 @@ from tests import mediafiles
 
 def test_keywords_are_normalised_unique_and_include_hashtags():
     kw = keywords.keywords("Ｈｅｌｌｏ hello WORLD, #Beer-tasting a 12 día ÉTÉ")
-    assert kw == ["hello", "world", "beer", "tasting", "12", "día", "été"]
+    # folded (width, case, accents), stemmed (Snowball English), the hashtag as "#beer" too
+    assert kw == ["hello", "world", "beer", "tast", "12", "dia", "ete", "#beer"]
     assert "a" not in kw  # one-letter words are not indexed
     assert len(keywords.keywords(" ".join(f"w{i}" for i in range(500)))) == keywords.MAX_KEYWORDS
 
@@ -19,7 +20,17 @@ def test_keywords_are_normalised_unique_and_include_hashtags():
 def test_query_terms_need_a_real_word():
     with pytest.raises(ValidationFailed):
         search._query_terms("! ? a")
-    assert search._query_terms("#IPA stout " + "x " * 3) == ["ipa", "stout"]
+    assert search._query_terms("#IPA stout " + "x " * 3) == ["#ipa", "stout"]
+
+
+def test_words_and_tags_are_stemmed_and_folded_the_same_way_in_posts_and_queries():
+    kw = keywords.keywords("Which HOPS for a hazy IPA? Brewing notes from the Café", ["india_pale_ale"])
+    for q in ("hops", "hop", "Hopped", "brewed", "cafe", "CAFÉ", "#india_pale_ale", "pale", "india pale ale"):
+        assert set(keywords.query_terms(q)) <= set(kw), q
+    assert keywords.query_terms("#discussion, please!") == ["#discussion", "pleas"]
+    # a tag found without "#": its words are terms of the post
+    assert "discuss" in keywords.keywords("nothing to see", ["discussion"])
+    assert "#discussion" not in keywords.keywords("a discussion about it")  # only tagged posts have the tag term
 
 
 def test_sniffing_trusts_bytes_only():
