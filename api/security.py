@@ -42,7 +42,9 @@ UNVERIFIED_ALLOWED = frozenset({
     "me.patch_me",
     "accountsec.change_password", "accountsec.twofa_setup", "accountsec.twofa_confirm",
     "accountsec.twofa_disable", "accountsec.revoke_session", "accountsec.revoke_other_sessions",
-    "accountsec.request_export", "accountsec.delete_account", "accountsec.regenerate_backup_codes",
+    "accountsec.request_export", "accountsec.delete_account", "accountsec.twofa_backup_codes",
+    "pictures.put_avatar", "pictures.delete_avatar", "pictures.put_cover", "pictures.delete_cover",
+    "push.subscribe", "push.update_subscription", "push.delete_subscription",
     "users.block", "users.unblock", "users.mute", "users.unmute",
     "notifications.mark_read", "notifications.mark_all_read", "notifications.set_preferences",
 })

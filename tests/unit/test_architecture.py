@@ -198,3 +198,13 @@ def test_cypher_folders_mirror_the_packages_and_every_named_query_exists():
                 if node.value not in catalog and not any(n.startswith(node.value + "/") for n in catalog.names()):
                     missing.append((module, node.value))
     assert missing == []
+
+
+def test_every_endpoint_an_unverified_account_may_call_exists():
+    """``api.security.UNVERIFIED_ALLOWED`` names real endpoints (a renamed view
+    would silently lock unverified accounts out of it)."""
+    from api.security import UNVERIFIED_ALLOWED
+    from socialgraph.app import create_app
+
+    endpoints = {rule.endpoint for rule in create_app({}).url_map.iter_rules()}
+    assert sorted(UNVERIFIED_ALLOWED - endpoints) == []
