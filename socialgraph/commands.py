@@ -6,6 +6,7 @@ in :mod:`socialgraph.cli`.
 from __future__ import annotations
 
 import sys
+import threading
 import time
 
 import click
@@ -21,6 +22,8 @@ from socialgraph.feeds.trends import schedule_next
 from socialgraph.importers.musae import import_musae_github
 from socialgraph.importers.snap import import_snap_facebook
 from socialgraph.importers.stackexchange import import_stackexchange
+from socialgraph.operations.sweeper import schedule_sweep
+from socialgraph.stores.queue import REAP_EVERY, make_worker
 from socialgraph.stores.schema import ensure_all
 from socialgraph.stories.stories import purge_expired
 
@@ -76,37 +79,57 @@ def register_cli(app: Flask) -> None:
     @app.cli.command("worker")
     @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
     @click.option("--queues", default=None,
-                  help="Comma-separated queues in priority order (default: SG_RQ_FEED_QUEUE, then SG_RQ_QUEUE).")
+                  help="Comma-separated queues in priority order (default: every lane, "
+                       "SG_RQ_NOTIFY_QUEUE, SG_RQ_FEED_QUEUE, SG_RQ_QUEUE, SG_RQ_HEAVY_QUEUE).")
     @click.option("--fork", is_flag=True,
                   help="Run each job in a forked child (RQ's Worker) instead of in the worker process.")
     def worker(burst, queues, fork):
         """Run an RQ worker (jobs run inside the app). By default it takes jobs
-        from the feed queue first, then the default queue; ``--queues feeds``
-        runs a worker dedicated to fan-out. Jobs run in the worker process
+        from every lane in priority order (notifications, feeds, default,
+        heavy); ``--queues notifications`` runs a worker dedicated to one
+        lane (docker-compose runs one per lane). Jobs run in the worker process
         (RQ's SimpleWorker, as Sidekiq runs jobs in its threads): measured
         4.0 ms per small job against 28.7 ms with a fork per job
-        (``--fork``), which let notification bursts queue up behind fan-out."""
+        (``--fork``), which let notification bursts queue up behind fan-out.
+        A running job's heartbeat is refreshed every 10 s; every worker
+        re-queues, every 10 s, the jobs of workers that died
+        (:meth:`~socialgraph.stores.queue.TaskQueue.requeue_abandoned`), and
+        keeps the sweeper of stuck work scheduled (``jobs.operations.sweep``)."""
         from redis.exceptions import ConnectionError as RedisConnectionError
         from redis.exceptions import TimeoutError as RedisTimeout
-        from rq import SimpleWorker, Worker
 
-        while True:  # survive Redis outages: RQ's worker quits on a lost connection
-            try:
+        tasks = stores.tasks()
+        stop_reaper = threading.Event()
+
+        def reap():  # a thread: jobs of dead workers go back to their queues within ~40 s
+            with app.app_context():
+                while not stop_reaper.wait(REAP_EVERY):
+                    try:
+                        tasks.reap_once()
+                    except Exception as exc:  # noqa: BLE001 - Redis away: the next pass retries
+                        click.echo(f"re-queue of abandoned jobs skipped: {exc}", err=True)
+
+        threading.Thread(target=reap, daemon=True, name="sg-reaper").start()
+        try:
+            while True:  # survive Redis outages: RQ's worker quits on a lost connection
                 try:
-                    stores.tasks().drain_outbox()
-                except Exception as exc:  # the worker still starts; the next drain retries
-                    click.echo(f"outbox drain skipped: {exc}", err=True)
-                stores.tasks().enqueue("jobs.stories.purge_expired", reschedule=True)  # then every 10 min
+                    try:
+                        tasks.drain_outbox()
+                    except Exception as exc:  # the worker still starts; the next drain retries
+                        click.echo(f"outbox drain skipped: {exc}", err=True)
+                    tasks.enqueue("jobs.stories.purge_expired", reschedule=True)  # then every 10 min
 
-                schedule_next(delay=1)  # trends job; it re-schedules itself (one per time slot)
-                names = [q.strip() for q in queues.split(",") if q.strip()] if queues else \
-                    stores.tasks().queue_names
-                w = (Worker if fork else SimpleWorker)(names, connection=stores.cache())
-                w.work(burst=burst, with_scheduler=True)
-                return
-            except (RedisConnectionError, RedisTimeout) as exc:
-                click.echo(f"redis unavailable ({exc}); worker restarts in 2 s", err=True)
-                time.sleep(2)
+                    schedule_next(delay=1)  # trends job; it re-schedules itself (one per time slot)
+                    schedule_sweep(delay=5)  # sweeper of stuck work; re-schedules itself
+                    names = [q.strip() for q in queues.split(",") if q.strip()] if queues else tasks.queue_names
+                    w = make_worker(names, connection=stores.cache(), fork=fork)
+                    w.work(burst=burst, with_scheduler=True)
+                    return
+                except (RedisConnectionError, RedisTimeout) as exc:
+                    click.echo(f"redis unavailable ({exc}); worker restarts in 2 s", err=True)
+                    time.sleep(2)
+        finally:
+            stop_reaper.set()
 
     med = AppGroup("media", help="Media in object storage.")
 
