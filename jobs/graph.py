@@ -5,16 +5,20 @@ from socialgraph.graph import suggestions
 
 from . import in_app
 
-#: event -> (payload key of one user, of the other, whether a friendship changed)
+#: event -> (payload key of one user, of the other, whether a friendship
+#: changed, whether only the first user's suggestions change). The rule
+#: (``list_friend_suggestions``) leaves out the users one follows, mutes or
+#: sent a follow request to: those change only for the actor. Friend
+#: requests and blocks are excluded either way: both change.
 _PAIRS = {
-    "friend.accepted": ("requester", "target", True),
-    "friend.removed": ("actor", "other", True),
-    "user.blocked": ("blocker", "blocked", True),
-    "friend.requested": ("requester", "target", False),
-    "follow.requested": ("requester", "target", False),
-    "user.muted": ("muter", "muted", False),
-    "user.followed": ("follower", "followee", False),
-    "user.unfollowed": ("follower", "followee", False),
+    "friend.accepted": ("requester", "target", True, False),
+    "friend.removed": ("actor", "other", True, False),
+    "user.blocked": ("blocker", "blocked", True, False),
+    "friend.requested": ("requester", "target", False, False),
+    "follow.requested": ("requester", "target", False, True),
+    "user.muted": ("muter", "muted", False, True),
+    "user.followed": ("follower", "followee", False, True),
+    "user.unfollowed": ("follower", "followee", False, True),
 }
 
 
@@ -28,5 +32,5 @@ def refresh_suggestions(uid: str) -> int:
 def suggestions_event(event: str, **payload: str) -> dict:
     """Subscriber of graph events: drop the suggestion caches the change
     affects and precompute those of heavy users (idempotent)."""
-    a_key, b_key, friendship = _PAIRS[event]
-    return suggestions.graph_changed(payload[a_key], payload[b_key], friendship)
+    a_key, b_key, friendship, only_a = _PAIRS[event]
+    return suggestions.graph_changed(payload[a_key], payload[b_key], friendship, only_a=only_a)

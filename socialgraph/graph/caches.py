@@ -12,16 +12,17 @@ from socialgraph.graph.people import FOLLOWING_KEY, forget_profile
 log = logging.getLogger(__name__)
 
 
-def forget_following(*uids: str) -> None:
+def forget_following(*uids: str, suggestions_of: tuple[str, ...] | None = None) -> None:
     """After a follow, friendship or request change: drop the cached following
-    sets and friend suggestions of ``uids`` (suggestions leave out whom one
-    follows, friends and pending requests); if Redis is away their TTL bounds
-    the staleness."""
+    sets of ``uids`` and the friend suggestions of ``suggestions_of`` (default:
+    ``uids``; suggestions leave out whom one follows, friends and pending
+    requests, so a follow changes the follower's only); if Redis is away their
+    TTL bounds the staleness."""
     from redis.exceptions import RedisError
 
     try:
         stores.cache().delete(*[FOLLOWING_KEY.format(uid=uid) for uid in uids])
     except RedisError:
         log.warning("could not drop following cache of %s; expires in its TTL", uids)
-    suggestions.forget(*uids)
+    suggestions.forget(*(uids if suggestions_of is None else suggestions_of))
     forget_profile(*uids)

@@ -49,7 +49,7 @@ def follow(follower: str, username: str) -> dict:
                                     created_at=clock.now())
     if not rows:
         raise NotFound(f"no user named {username!r}")
-    forget_following(follower, followee)
+    forget_following(follower, followee, suggestions_of=(follower,))  # the followee's are unchanged
     if rows[0]["created"]:
         events.publish("user.followed", follower=follower, followee=followee)
     return {"following": True, "created": bool(rows[0]["created"])}
@@ -64,7 +64,7 @@ def unfollow(follower: str, username: str) -> dict:
     if followee in blocked_either_way(follower):
         raise NotFound(f"no user named {username!r}")
     rows = stores.graph().write("graph/follows/delete_follow", follower=follower, followee=followee)
-    forget_following(follower, followee)
+    forget_following(follower, followee, suggestions_of=(follower,))  # the followee's are unchanged
     deleted = bool(rows and rows[0]["deleted"])
     withdrawn = withdraw_follow_request(follower, followee)
     if deleted:
