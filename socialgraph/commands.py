@@ -67,7 +67,10 @@ def register_cli(app: Flask) -> None:
     def import_se(directory, site, onto):
         """Load a Stack Exchange dump (posts, answers, comments, tags, up-votes)."""
 
-        stats = import_stackexchange(directory, site=site, onto=onto, progress=_progress)
+        try:
+            stats = import_stackexchange(directory, site=site, onto=onto, progress=_progress)
+        except ValueError as exc:
+            raise click.ClickException(str(exc))
         click.echo(f"\nstackexchange: {stats}")
 
     outbox = AppGroup("outbox", help="Jobs kept while Redis was away.")
