@@ -174,7 +174,7 @@ def register_cli(app: Flask) -> None:
     def doctor_cmd(repair, only):
         """Consistency check across the four stores; one line per finding, exit 1 if any."""
         try:
-            found, left = doctor.run(repair=repair, only=only or None, progress=_progress)
+            found, left = doctor.run(repair=repair, only=only or None, progress=_progress_bar)
         except KeyError as exc:
             raise click.UsageError(str(exc.args[0]))
         sys.stderr.write("\n")
@@ -190,4 +190,14 @@ def _progress(label: str, done: int, total: int | None = None) -> None:
         sys.stderr.write(f"\r  {label}: {done:,}/{total:,} ({100 * done // max(total, 1)}%)   ")
     else:
         sys.stderr.write(f"\r  {label}: {done:,}   ")
+    sys.stderr.flush()
+
+
+def _progress_bar(label: str, done: int, total: int | None = None, width: int = 30) -> None:
+    """A one-line progress bar on stderr: ``  counters [#########-----] 61% 3,050/5,000``."""
+    if not total:
+        return _progress(label, done, total)
+    filled = width * min(done, total) // max(total, 1)
+    sys.stderr.write(f"\r  {label:<12} [{'#' * filled}{'-' * (width - filled)}] "
+                     f"{100 * min(done, total) // max(total, 1):3d}% {done:,}/{total:,}   ")
     sys.stderr.flush()

@@ -30,7 +30,7 @@ from socialgraph.feeds import home, trends
 from socialgraph.moderation import service as moderation_service
 from socialgraph.portability import service as portability_service
 from socialgraph import importers
-from socialgraph.operations import doctor
+from socialgraph.operations import counters, doctor, jobs, stores, sweeper
 
 #: the domain packages, bottom of the order first (README, "Architecture")
 PACKAGES = ("graph", "accounts", "content", "groups", "stories", "messaging", "feeds", "moderation",
