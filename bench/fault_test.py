@@ -112,6 +112,8 @@ class Load:
                     with self.lock:
                         self.acked["export"].append(r.json()["id"])
             self._record(kind, r.status_code)
+            if r.status_code == 503 and not r.headers.get("Retry-After"):
+                self._record(kind, "503 without Retry-After")
         except requests.RequestException as exc:
             self._record(kind, f"no answer ({type(exc).__name__})")
 
@@ -235,7 +237,10 @@ def main() -> int:
             doctor_after = {"store faults": run_doctor()}
         print_figures(args, load, found, timeline, drained)
         five_hundreds = sum(c[500] for c in load.statuses.values())
-        ok = five_hundreds == 0 and all(v["missing"] == 0 for k, v in found.items() if k != "half_written") \
+        no_retry_after = sum(v for c in load.statuses.values() for k, v in c.items()
+                             if isinstance(k, str) and k.endswith("503 without Retry-After"))
+        print(f"503 answers without Retry-After: {no_retry_after}")
+        ok = no_retry_after == 0 and five_hundreds == 0 and all(v["missing"] == 0 for k, v in found.items() if k != "half_written") \
             and found["half_written"]["count"] == 0
         if not args.skip_scenarios:
             sc = Scenarios(app, base, users, targets, stack, procs, start_worker, outbox_dir)
