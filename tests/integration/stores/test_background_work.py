@@ -194,3 +194,24 @@ def test_sweeper_requeues_stuck_media_then_fails_it_visibly(app, monkeypatch):
         got = db.media.find_one({"_id": oid})
         assert got["status"] == "failed" and "upload the file again" in got["error"]
         assert media.get_media(doc["id"], owner)["status"] == "failed"
+
+
+def test_an_export_whose_worker_died_after_ready_is_still_announced(app, make_user, mailbox):
+    from socialgraph import stores
+    from socialgraph.portability import service as portability
+
+    user = make_user("exa")
+    with app.app_context():
+        tasks = stores.tasks()
+        export = portability.request_export(user.uid)  # jobs inline: built, announced, mailed
+        assert stores.mongo().exports.find_one({"_id": export["id"]})["announced"] is True
+        mails = [m for m in mailbox.messages_to(user.email) if "export is ready" in m["Subject"]]
+        assert len(mails) == 1
+        # the worker died between "ready" and the event: RQ's retry announces it
+        stores.mongo().exports.update_one({"_id": export["id"]}, {"$unset": {"announced": ""}})
+        assert portability.build_export(export["id"])["status"] == "ready"
+        mails = [m for m in mailbox.messages_to(user.email) if "export is ready" in m["Subject"]]
+        assert len(mails) == 2
+        assert portability.build_export(export["id"])["announced"] is True  # and only once more
+        assert len([m for m in mailbox.messages_to(user.email) if "export is ready" in m["Subject"]]) == 2
+        assert tasks is stores.tasks()
