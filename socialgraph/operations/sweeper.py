@@ -99,7 +99,7 @@ def sweep_item(collection: str, doc: dict) -> str:
 def _remove_original(doc: dict) -> None:
     try:
         stores.objects().remove_object(current_app.config["S3_BUCKET"], doc["key"])
-    except Exception as exc:  # noqa: BLE001 - the doctor reports an object without document
+    except Exception as exc:
         log.warning("could not remove original of failed media %s: %s", doc["_id"], exc)
 
 
@@ -117,7 +117,7 @@ def sweep(older_than_seconds: int | None = None) -> dict:
     if stores.tasks().is_async:
         try:
             counts["abandoned_jobs"] = stores.tasks().requeue_abandoned()
-        except Exception as exc:  # noqa: BLE001 - Redis away: the next sweep does it
+        except Exception as exc:
             log.warning("sweeper: abandoned jobs not checked: %s", exc)
     return counts
 

@@ -3,7 +3,13 @@ from __future__ import annotations
 
 from socialgraph.core.config import load_config
 from socialgraph.stores.clients import lane_routes
-from socialgraph.stores.queue import DEFAULT_TIMEOUT, RETRY_INTERVALS, TaskQueue, _retry, timeout_for
+from socialgraph.stores.queue import (
+    DEFAULT_TIMEOUT,
+    RETRY_INTERVALS,
+    TaskQueue,
+    _retry,
+    timeout_for,
+)
 
 
 def _tasks() -> TaskQueue:
