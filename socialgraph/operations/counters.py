@@ -23,7 +23,9 @@ from socialgraph.operations.doctor import Finding, register_check
 #: posts per recount (their comments and reactions are read with indexed
 #: ``$in`` finds and counted here: SecantusDB runs ``$group`` pipelines
 #: without its indexes, seconds per batch on the beer data set)
-BATCH = 200
+BATCH = 100
+#: values per ``$in`` of one reactions query
+IN_CHUNK = 100
 
 
 def _stored_reactions(doc: dict) -> dict[str, int]:
@@ -32,9 +34,10 @@ def _stored_reactions(doc: dict) -> dict[str, int]:
 
 def _reaction_counts(db, targets: list[str]) -> dict[str, dict[str, int]]:
     out: dict[str, dict[str, int]] = {}
-    for r in db.reactions.find({"target": {"$in": targets}}, {"target": 1, "type": 1, "_id": 0}):
-        per = out.setdefault(r["target"], {})
-        per[r["type"]] = per.get(r["type"], 0) + 1
+    for i in range(0, len(targets), IN_CHUNK):
+        for r in db.reactions.find({"target": {"$in": targets[i:i + IN_CHUNK]}}, {"target": 1, "type": 1, "_id": 0}):
+            per = out.setdefault(r["target"], {})
+            per[r["type"]] = per.get(r["type"], 0) + 1
     return out
 
 
