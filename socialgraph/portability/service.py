@@ -87,7 +87,6 @@ import json
 import logging
 import uuid
 import zipfile
-from collections import Counter
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -427,16 +426,8 @@ def _posts_erase(uid: str) -> dict:
             pass
         n_reactions += 1
     readcache.invalidate(REACTIONS_KEY.format(uid=uid))
-    # the anonymised comments stop counting, as a deleted comment does
-    # (counts.comments of their posts, reply_count of their parents)
-    live = list(db.comments.find({"author_id": uid, "deleted": {"$ne": True}}, {"post_id": 1, "parent_id": 1}))
     n_comments = db.comments.update_many({"author_id": uid}, {"$set": {
         "author_id": None, "text": "", "deleted": True, "anonymised": True}}).modified_count
-    for post_oid, n in Counter(c["post_id"] for c in live).items():
-        db.posts.update_one({"_id": post_oid}, {"$inc": {"counts.comments": -n}})
-        postcache.forget(post_oid)
-    for parent_oid, n in Counter(c["parent_id"] for c in live if c.get("parent_id")).items():
-        db.comments.update_one({"_id": parent_oid}, {"$inc": {"reply_count": -n}})
     return {"posts": n_posts, "reactions": n_reactions, "comments_anonymised": n_comments}
 
 
