@@ -112,6 +112,8 @@ class Load:
                     with self.lock:
                         self.acked["export"].append(r.json()["id"])
             self._record(kind, r.status_code)
+            if r.status_code == 503 and not r.headers.get("Retry-After"):
+                self._record(kind, "503 without Retry-After")
         except requests.RequestException as exc:
             self._record(kind, f"no answer ({type(exc).__name__})")
 
@@ -136,6 +138,8 @@ def main() -> int:
     ap.add_argument("--down", type=float, default=6.0, help="seconds of load while the store is away")
     ap.add_argument("--after", type=float, default=4.0, help="seconds of load after the restart")
     ap.add_argument("--writers", type=int, default=3)
+    ap.add_argument("--skip-scenarios", action="store_true",
+                    help="only the store-stop loop (not the queue, worker, media and lane scenarios)")
     ap.add_argument("--stores", default="graph,mongo,s3,redis,worker")
     ap.add_argument("--seed", type=int, default=8)
     args = ap.parse_args()
@@ -164,12 +168,14 @@ def main() -> int:
         port = free_port()
         procs["api"] = start_gunicorn(env, port, workers=2, threads=8)
 
-        def start_worker():
-            procs["worker"] = subprocess.Popen([sys.executable, "-m", "socialgraph", "worker"],
-                                               env={**os.environ, **env}, cwd=REPO, start_new_session=True,
-                                               stdout=open(root / "worker.log", "ab"), stderr=subprocess.STDOUT)
+        def start_worker(name: str = "worker"):
+            lanes = "heavy" if name == "worker-heavy" else "notifications,feeds,default"
+            procs[name] = subprocess.Popen([sys.executable, "-m", "socialgraph", "worker", "--queues", lanes],
+                                           env={**os.environ, **env}, cwd=REPO, start_new_session=True,
+                                           stdout=open(root / f"{name}.log", "ab"), stderr=subprocess.STDOUT)
 
         start_worker()
+        start_worker("worker-heavy")  # as in docker-compose: heavy work has its own worker
         base = f"http://127.0.0.1:{port}/api/v1"
         users, targets = [], []
         for i in range(30):
@@ -219,29 +225,240 @@ def main() -> int:
             while time.monotonic() < deadline:
                 pending_exports = db.exports.count_documents({"_id": {"$in": load.acked["export"]},
                                                              "status": {"$ne": "ready"}})
-                q = stores.tasks().queue()
-                busy = q.count + q.started_job_registry.count + q.scheduled_job_registry.count
+                tq = stores.tasks()
+                busy = sum(tq.queue(n).count + tq.queue(n).started_job_registry.count
+                           for n in tq.queue_names)
                 mails = len(list(outbox_dir.glob("*.eml")))
                 if not pending_exports and not busy and not db.outbox.count_documents({}) \
                         and mails >= len(load.acked["register"]) + 30:
                     break
                 time.sleep(1)
             found = check(app, load, outbox_dir)
+            doctor_after = {"store faults": run_doctor()}
         print_figures(args, load, found, timeline, drained)
         five_hundreds = sum(c[500] for c in load.statuses.values())
-        ok = five_hundreds == 0 and all(v["missing"] == 0 for k, v in found.items() if k != "half_written") \
+        no_retry_after = sum(v for c in load.statuses.values() for k, v in c.items()
+                             if k == "503 without Retry-After")
+        print(f"503 answers without Retry-After: {no_retry_after}")
+        ok = no_retry_after == 0 and five_hundreds == 0 and all(v["missing"] == 0 for k, v in found.items() if k != "half_written") \
             and found["half_written"]["count"] == 0
+        if not args.skip_scenarios:
+            sc = Scenarios(app, base, users, targets, stack, procs, start_worker, outbox_dir)
+            figures = sc.run_all(doctor_after)
+            ok = ok and figures["ok"]
+        print("\ndoctor after each fault (findings):", {k: len(v) for k, v in doctor_after.items()})
+        for k, v in doctor_after.items():
+            for line in v[:10]:
+                print(f"  {k}: {line}")
+        ok = ok and not any(doctor_after.values())
         print("RESULT:", "PASS" if ok else "FAIL")
     finally:
         for name, p in procs.items():
             if p.poll() is None:
                 try:
-                    os.killpg(p.pid, signal.SIGTERM) if name == "worker" else p.terminate()
+                    os.killpg(p.pid, signal.SIGTERM) if name.startswith("worker") else p.terminate()
                     p.wait(timeout=15)
                 except Exception:
                     p.kill()
         stack.stop()
     return 0 if ok else 1
+
+
+def run_doctor() -> list[str]:
+    """``socialgraph doctor`` (every check) in the current app context: the finding lines."""
+    from socialgraph.operations import doctor
+
+    found, _ = doctor.run()
+    return [f.line() for f in found]
+
+
+def _image(width: int = 2400, height: int = 1800) -> bytes:
+    """A noisy JPEG that takes the media job a moment to process."""
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.frombytes("RGB", (width, height), os.urandom(width * height * 3)).save(buf, "JPEG", quality=90)
+    return buf.getvalue()
+
+
+def _wait(cond, seconds: float, step: float = 0.2):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        got = cond()
+        if got:
+            return got
+        time.sleep(step)
+    return None
+
+
+class Scenarios:
+    """Issue 17's faults: Redis restarted with jobs queued, a worker SIGKILLed
+    mid-job, MongoDB stopped in the middle of media processing, and a heavy
+    job in flight while notifications are measured."""
+
+    def __init__(self, app, base, users, targets, stack, procs, start_worker, outbox_dir):
+        import requests
+
+        self.app, self.base, self.users, self.targets = app, base, users, targets
+        self.stack, self.procs, self.start_worker, self.outbox_dir = stack, procs, start_worker, outbox_dir
+        self.http = requests.Session()
+
+    def h(self, user):
+        return {"Authorization": f"Bearer {user['token']}"}
+
+    def _stop_workers(self):
+        for name in ("worker", "worker-heavy"):
+            p = self.procs.get(name)
+            if p is not None and p.poll() is None:
+                os.killpg(p.pid, signal.SIGTERM)
+                p.wait(timeout=60)
+
+    def _start_workers(self):
+        self.start_worker()
+        self.start_worker("worker-heavy")
+
+    def _notified(self, owner_uid: str, comment_id: str):
+        from socialgraph import stores
+
+        return stores.mongo().notifications.find_one({"user_id": owner_uid, "type": "comment",
+                                                      "object.comment_id": comment_id})
+
+    def _comment(self, author, commenter) -> tuple[str, str]:
+        pid = self.http.post(f"{self.base}/posts", json={"text": "lane test"}, headers=self.h(author)).json()["id"]
+        r = self.http.post(f"{self.base}/posts/{pid}/comments", json={"text": "hello"}, headers=self.h(commenter))
+        r.raise_for_status()
+        return pid, r.json()["id"]
+
+    def lanes(self) -> dict:
+        """Notification latency with a 20 s heavy job and a hub follow in flight."""
+        from socialgraph import stores
+
+        tq = stores.tasks()
+        tq.routes.setdefault("bench.fault_jobs.sleep_for", tq.queue_name_for("jobs.graph.refresh_suggestions"))
+        tq.enqueue("bench.fault_jobs.sleep_for", 20, job_id=f"heavy-{uuid.uuid4().hex[:6]}")
+        # a hub follow queues suggestions_event (heavy lane) and the follow notification
+        author, commenter = self.users[0], self.users[1]
+        self.http.put(f"{self.base}/users/{author['username']}/follow", headers=self.h(self.users[2]))
+        time.sleep(1.0)  # the heavy job is running now
+        heavy_q = tq.queue(tq.queue_name_for("jobs.graph.refresh_suggestions"))
+        heavy_busy = heavy_q.started_job_registry.count
+        latencies = []
+        for _ in range(5):
+            t0 = time.monotonic()
+            _pid, cid = self._comment(author, commenter)
+            got = _wait(lambda: self._notified(author["uid"], cid), 30, step=0.02)
+            latencies.append((time.monotonic() - t0) if got else float("inf"))
+        return {"heavy_jobs_running": heavy_busy, "latencies_s": [round(x, 3) for x in latencies],
+                "max_s": round(max(latencies), 3), "ok": max(latencies) < 1.0}
+
+    def redis_restart_with_jobs_queued(self) -> dict:
+        """Workers stopped, 8 kinds of side effects queued, Redis restarted, workers back."""
+        from bson import ObjectId
+
+        from socialgraph import stores
+
+        self._stop_workers()
+        author, commenter = self.users[3], self.users[4]
+        img = _image(800, 600)
+        media_ids = []
+        for _ in range(2):
+            r = self.http.post(f"{self.base}/media", files={"file": ("a.jpg", img, "image/jpeg")},
+                               headers=self.h(author))
+            r.raise_for_status()
+            media_ids.append(r.json()["id"])
+        export_id = self.http.post(f"{self.base}/me/exports", headers=self.h(author)).json()["id"]
+        name = f"rq_{uuid.uuid4().hex[:8]}"
+        self.http.post(f"{self.base}/auth/register", json={"username": name, "email": f"{name}@example.test",
+                                                           "password": "a long enough password"}).raise_for_status()
+        _pid, cid = self._comment(author, commenter)
+        tq = stores.tasks()
+        queued = sum(tq.queue(n).count for n in tq.queue_names)
+        self.stack.stop_one("redis")
+        self.stack.restart_one("redis")
+        after = sum(tq.queue(n).count for n in tq.queue_names)
+        self._start_workers()
+        db = stores.mongo()
+
+        def done():
+            media_ok = db.media.count_documents({"_id": {"$in": [ObjectId(m) for m in media_ids]},
+                                                 "status": "ready"}) == 2
+            export_ok = (db.exports.find_one({"_id": export_id}) or {}).get("status") == "ready"
+            mail_ok = any(f"{name}@example.test" in p.read_text(errors="replace")
+                          for p in self.outbox_dir.glob("*.eml"))
+            note_ok = bool(self._notified(author["uid"], cid))
+            return (media_ok, export_ok, mail_ok, note_ok) if all((media_ok, export_ok, mail_ok, note_ok)) else None
+
+        t0 = time.monotonic()
+        got = _wait(done, 120, step=0.5)
+        lost = 0 if got else 1
+        return {"queued_before": queued, "queued_after_restart": after, "all_done": bool(got),
+                "seconds_to_done": round(time.monotonic() - t0, 1), "ok": bool(got) and after >= queued and lost == 0}
+
+    def worker_killed_mid_job(self) -> dict:
+        import redis
+
+        from socialgraph import stores
+
+        key = f"kill-{uuid.uuid4().hex[:8]}"
+        stores.tasks().enqueue("bench.fault_jobs.hang_first_time", key, job_timeout=1800)
+        r = redis.Redis.from_url(self.app.config["REDIS_URL"])
+        started = _wait(lambda: r.get(f"{key}:runs") == b"1", 60)
+        os.killpg(self.procs["worker"].pid, signal.SIGKILL)
+        self.procs["worker"].wait()
+        t0 = time.monotonic()
+        self.start_worker()  # as socialgraph dev and compose do
+        done = _wait(lambda: r.get(f"{key}:done") == b"1", 120)
+        secs = time.monotonic() - t0
+        return {"started": bool(started), "retried_and_done": bool(done), "seconds_to_retry": round(secs, 1),
+                "ok": bool(done) and secs < 60}
+
+    def mongo_stopped_mid_media(self) -> dict:
+        from bson import ObjectId
+
+        from socialgraph import stores
+
+        author = self.users[5]
+        img = _image()
+        r = self.http.post(f"{self.base}/media", files={"file": ("big.jpg", img, "image/jpeg")},
+                           headers=self.h(author))
+        r.raise_for_status()
+        media_id = r.json()["id"]
+        tq = stores.tasks()
+        q = tq.queue(tq.queue_name_for("jobs.media.process_media"))
+        running = _wait(lambda: q.started_job_registry.count > 0, 30, step=0.02)
+        time.sleep(0.2)
+        self.stack.stop_one("mongo")
+        time.sleep(6)
+        self.stack.restart_one("mongo")
+        t0 = time.monotonic()
+
+        def ready():
+            doc = stores.mongo().media.find_one({"_id": ObjectId(media_id)})
+            return doc if doc and doc["status"] != "processing" else None
+
+        doc = _wait(ready, 120, step=0.5)
+        status = doc["status"] if doc else "processing"
+        return {"stopped_while_running": bool(running), "final_status": status,
+                "seconds_after_restart": round(time.monotonic() - t0, 1), "ok": status == "ready"}
+
+    def run_all(self, doctor_after: dict) -> dict:
+        out = {}
+        with self.app.app_context():
+            for name in ("lanes", "redis_restart_with_jobs_queued", "worker_killed_mid_job",
+                         "mongo_stopped_mid_media"):
+                try:
+                    out[name] = getattr(self, name)()
+                except Exception as exc:  # noqa: BLE001 - a scenario that breaks is a failure to report
+                    out[name] = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
+                time.sleep(3)  # let the last side effects land before the doctor looks
+                doctor_after[name] = run_doctor()
+        print("\n== issue 17 scenarios ==")
+        for name, fig in out.items():
+            print(f"  {name:<32} {fig}")
+        out["ok"] = all(v.get("ok") for v in out.values())
+        return out
 
 
 def check(app, load: Load, outbox_dir: Path) -> dict:

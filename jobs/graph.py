@@ -5,8 +5,11 @@ from socialgraph.graph import suggestions
 
 from . import in_app
 
-#: event -> (payload key of the actor, of the other, whether a friendship changed,
-#: whether the other is passive: nothing is ruled out for them, see suggestions.graph_changed)
+#: event -> (payload key of one user, of the other, whether a friendship
+#: changed, whether only the first user's suggestions change). The rule
+#: (``list_friend_suggestions``) leaves out the users one follows, mutes or
+#: sent a follow request to: those change only for the actor. Friend
+#: requests and blocks are excluded either way: both change.
 _PAIRS = {
     "friend.accepted": ("requester", "target", True, False),
     "friend.removed": ("actor", "other", True, False),
@@ -29,8 +32,8 @@ def refresh_suggestions(uid: str) -> int:
 def suggestions_event(event: str, **payload: str) -> dict:
     """Subscriber of graph events: drop the suggestion caches the change
     affects and precompute those of heavy users (idempotent)."""
-    a_key, b_key, friendship, passive = _PAIRS[event]
-    return suggestions.graph_changed(payload[a_key], payload[b_key], friendship, passive)
+    a_key, b_key, friendship, only_a = _PAIRS[event]
+    return suggestions.graph_changed(payload[a_key], payload[b_key], friendship, only_a=only_a)
 
 
 @in_app

@@ -67,6 +67,48 @@ def dev_env(stack_env: dict, data_dir, host: str, port: int, environ: dict | Non
             "SG_PUBLIC_BASE_URL": environ.get("SG_PUBLIC_BASE_URL") or f"http://{host}:{port}"}
 
 
+class WorkerRestarts:
+    """Back-off of ``socialgraph dev`` for a worker that keeps crashing: the
+    first restart at once, then 1, 2, 4 ... up to 30 s; a worker that ran
+    for a minute resets it."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._last = None
+
+    def next_delay(self, now: float) -> float:
+        """Seconds to wait before the next restart (``now``: a monotonic clock)."""
+        if self._last is not None and now - self._last > 60:
+            self.count = 0
+        self._last = now
+        self.count += 1
+        return 0.0 if self.count == 1 else float(min(30, 2 ** (self.count - 2)))
+
+
+def supervise(children: list, spawn_worker, requested: list, echo=None, poll: float = 0.3) -> None:
+    """Watch ``children`` (``[worker, api]`` processes) until ``requested`` is
+    non-empty (a signal arrived). A worker that exits is replaced by
+    ``spawn_worker()`` after the :class:`WorkerRestarts` back-off, with a
+    message on stderr; the API exiting raises ``click.ClickException``."""
+    echo = echo or (lambda msg: click.echo(msg, err=True))
+    restarts = WorkerRestarts()
+    while not requested:
+        worker = children[0]
+        if worker.poll() is not None:  # a crashed worker: its running job is re-queued by the next one
+            wait = restarts.next_delay(time.monotonic())
+            echo(f"worker exited with status {worker.returncode}; restarting it"
+                 + (f" in {wait:.0f} s" if wait else "") + f" (restart {restarts.count})")
+            deadline = time.monotonic() + wait
+            while time.monotonic() < deadline and not requested:
+                time.sleep(min(poll, 0.1))
+            if requested:
+                return
+            children[0] = spawn_worker()
+        if children[1].poll() is not None:
+            raise click.ClickException("the API server exited; see its output above")
+        time.sleep(poll)
+
+
 @click.command("dev")
 @click.option("--data-dir", default=".localdata", show_default=True, envvar="SG_LOCAL_DIR",
               help="Where the local servers keep their data, logs and the mail outbox.")
@@ -77,6 +119,10 @@ def dev_env(stack_env: dict, data_dir, host: str, port: int, environ: dict | Non
               help="gthread threads per worker; each open WebSocket holds one.")
 def dev(data_dir, host, port, workers, threads):
     """Start the local real servers, an RQ worker and the API; Ctrl-C stops all.
+
+    A worker that dies (a crash, an OOM kill) is restarted, with a message and
+    a short back-off; its running job is re-queued by the next worker. Only
+    the API exiting stops everything.
 
     The servers (ArcadeDB over Bolt, SecantusDB, SeaweedFS S3, Valkey) listen
     on the standard ports of the services they stand in for, so that other
@@ -126,17 +172,14 @@ def dev(data_dir, host, port, workers, threads):
         click.echo(f"servers ready in {time.perf_counter() - t:.1f}s; creating schema ...")
         subprocess.run([sys.executable, "-m", "socialgraph", "db", "init"], env=env, check=True)
         # children get their own session: Ctrl-C reaches only us, and we stop them in order
-        children.append(subprocess.Popen([sys.executable, "-m", "socialgraph", "worker"], env=env,
-                                         start_new_session=True))
+        worker_argv = [sys.executable, "-m", "socialgraph", "worker"]
+        children.append(subprocess.Popen(worker_argv, env=env, start_new_session=True))
         children.append(subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "--worker-class", "gthread", "--threads", str(threads),
              "--workers", str(workers), "--bind", f"{host}:{port}", "--graceful-timeout", "5",
              "--access-logfile", "-", "socialgraph.app:create_app()"], env=env, start_new_session=True))
         click.echo(f"API on http://{host}:{port}/api/v1  (docs: /api/v1/docs, mail outbox: {env['SG_MAIL_OUTBOX_DIR']})")
         click.echo("Ctrl-C stops the API, the worker and the servers.")
-        while not requested:
-            if any(c.poll() is not None for c in children):
-                raise click.ClickException("a child process exited; see its output above")
-            time.sleep(0.3)
+        supervise(children, lambda: subprocess.Popen(worker_argv, env=env, start_new_session=True), requested)
     finally:
         stop()

@@ -6,6 +6,7 @@ in :mod:`socialgraph.cli`.
 from __future__ import annotations
 
 import sys
+import threading
 import time
 
 import click
@@ -27,6 +28,8 @@ from socialgraph.messaging.push import ensure_vapid_keys
 from socialgraph.importers.snap import import_snap_facebook
 from socialgraph.graph.suggestions_cli import suggestions_cli
 from socialgraph.importers.stackexchange import import_stackexchange
+from socialgraph.operations.sweeper import schedule_sweep
+from socialgraph.stores.queue import REAP_EVERY, make_worker
 from socialgraph.stores.schema import ensure_all
 from socialgraph.stories.stories import purge_expired
 
@@ -75,7 +78,10 @@ def register_cli(app: Flask) -> None:
     def import_se(directory, site, onto):
         """Load a Stack Exchange dump (posts, answers, comments, tags, up-votes)."""
 
-        stats = import_stackexchange(directory, site=site, onto=onto, progress=_progress)
+        try:
+            stats = import_stackexchange(directory, site=site, onto=onto, progress=_progress)
+        except ValueError as exc:
+            raise click.ClickException(str(exc))
         click.echo(f"\nstackexchange: {stats}")
 
     outbox = AppGroup("outbox", help="Jobs kept while Redis was away.")
@@ -88,38 +94,58 @@ def register_cli(app: Flask) -> None:
     @app.cli.command("worker")
     @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
     @click.option("--queues", default=None,
-                  help="Comma-separated queues in priority order (default: SG_RQ_FEED_QUEUE, then SG_RQ_QUEUE).")
+                  help="Comma-separated queues in priority order (default: every lane, "
+                       "SG_RQ_NOTIFY_QUEUE, SG_RQ_FEED_QUEUE, SG_RQ_QUEUE, SG_RQ_HEAVY_QUEUE).")
     @click.option("--fork", is_flag=True,
                   help="Run each job in a forked child (RQ's Worker) instead of in the worker process.")
     def worker(burst, queues, fork):
         """Run an RQ worker (jobs run inside the app). By default it takes jobs
-        from the feed queue first, then the default queue; ``--queues feeds``
-        runs a worker dedicated to fan-out. Jobs run in the worker process
+        from every lane in priority order (notifications, feeds, default,
+        heavy); ``--queues notifications`` runs a worker dedicated to one
+        lane (docker-compose runs one per lane). Jobs run in the worker process
         (RQ's SimpleWorker, as Sidekiq runs jobs in its threads): measured
         4.0 ms per small job against 28.7 ms with a fork per job
-        (``--fork``), which let notification bursts queue up behind fan-out."""
+        (``--fork``), which let notification bursts queue up behind fan-out.
+        A running job's heartbeat is refreshed every 10 s; every worker
+        re-queues, every 10 s, the jobs of workers that died
+        (:meth:`~socialgraph.stores.queue.TaskQueue.requeue_abandoned`), and
+        keeps the sweeper of stuck work scheduled (``jobs.operations.sweep``)."""
         from redis.exceptions import ConnectionError as RedisConnectionError
         from redis.exceptions import TimeoutError as RedisTimeout
-        from rq import SimpleWorker, Worker
 
-        while True:  # survive Redis outages: RQ's worker quits on a lost connection
-            try:
+        tasks = stores.tasks()
+        stop_reaper = threading.Event()
+
+        def reap():  # a thread: jobs of dead workers go back to their queues within ~40 s
+            with app.app_context():
+                while not stop_reaper.wait(REAP_EVERY):
+                    try:
+                        tasks.reap_once()
+                    except Exception as exc:  # noqa: BLE001 - Redis away: the next pass retries
+                        click.echo(f"re-queue of abandoned jobs skipped: {exc}", err=True)
+
+        threading.Thread(target=reap, daemon=True, name="sg-reaper").start()
+        try:
+            while True:  # survive Redis outages: RQ's worker quits on a lost connection
                 try:
-                    stores.tasks().drain_outbox()
-                except Exception as exc:  # the worker still starts; the next drain retries
-                    click.echo(f"outbox drain skipped: {exc}", err=True)
-                if current_app.config["SCHEDULER"] == "worker":  # no scheduler service: keep the chains
-                    stores.tasks().enqueue("jobs.stories.purge_expired", reschedule=True)  # then every 10 min
-                    stores.tasks().enqueue("jobs.accounts.expire_unverified_accounts", reschedule=True)  # hourly
-                    schedule_next(delay=1)  # trends job; it re-schedules itself (one per time slot)
-                names = [q.strip() for q in queues.split(",") if q.strip()] if queues else \
-                    stores.tasks().queue_names
-                w = (Worker if fork else SimpleWorker)(names, connection=stores.queue_redis())
-                w.work(burst=burst, with_scheduler=True)
-                return
-            except (RedisConnectionError, RedisTimeout) as exc:
-                click.echo(f"redis unavailable ({exc}); worker restarts in 2 s", err=True)
-                time.sleep(2)
+                    try:
+                        tasks.drain_outbox()
+                    except Exception as exc:  # the worker still starts; the next drain retries
+                        click.echo(f"outbox drain skipped: {exc}", err=True)
+                    if current_app.config["SCHEDULER"] == "worker":  # no scheduler service: keep the chains
+                        tasks.enqueue("jobs.stories.purge_expired", reschedule=True)  # then every 10 min
+                        tasks.enqueue("jobs.accounts.expire_unverified_accounts", reschedule=True)  # hourly
+                        schedule_next(delay=1)  # trends job; it re-schedules itself (one per time slot)
+                        schedule_sweep(delay=5)  # sweeper of stuck work; re-schedules itself
+                    names = [q.strip() for q in queues.split(",") if q.strip()] if queues else tasks.queue_names
+                    w = make_worker(names, connection=stores.queue_redis(), fork=fork)
+                    w.work(burst=burst, with_scheduler=True)
+                    return
+                except (RedisConnectionError, RedisTimeout) as exc:
+                    click.echo(f"redis unavailable ({exc}); worker restarts in 2 s", err=True)
+                    time.sleep(2)
+        finally:
+            stop_reaper.set()
 
     @app.cli.command("scheduler")
     @click.option("--once", is_flag=True, help="Queue what is due now, print it and exit.")
@@ -201,7 +227,7 @@ def register_cli(app: Flask) -> None:
     def doctor_cmd(repair, only):
         """Consistency check across the four stores; one line per finding, exit 1 if any."""
         try:
-            found, left = doctor.run(repair=repair, only=only or None, progress=_progress)
+            found, left = doctor.run(repair=repair, only=only or None, progress=_progress_bar)
         except KeyError as exc:
             raise click.UsageError(str(exc.args[0]))
         sys.stderr.write("\n")
@@ -262,4 +288,14 @@ def _progress(label: str, done: int, total: int | None = None) -> None:
         sys.stderr.write(f"\r  {label}: {done:,}/{total:,} ({100 * done // max(total, 1)}%)   ")
     else:
         sys.stderr.write(f"\r  {label}: {done:,}   ")
+    sys.stderr.flush()
+
+
+def _progress_bar(label: str, done: int, total: int | None = None, width: int = 30) -> None:
+    """A one-line progress bar on stderr: ``  counters [#########-----] 61% 3,050/5,000``."""
+    if not total:
+        return _progress(label, done, total)
+    filled = width * min(done, total) // max(total, 1)
+    sys.stderr.write(f"\r  {label:<12} [{'#' * filled}{'-' * (width - filled)}] "
+                     f"{100 * min(done, total) // max(total, 1):3d}% {done:,}/{total:,}   ")
     sys.stderr.flush()

@@ -70,7 +70,25 @@ def app(app_config):
     with application.app_context():
         ensure_all()
     yield application
-    application.extensions["socialgraph"].close()
+    try:
+        _doctor_at_end(application)
+    finally:
+        application.extensions["socialgraph"].close()
+
+
+def _doctor_at_end(application) -> None:
+    """Run ``socialgraph doctor`` over the session's own data when the session
+    ends; a finding fails the run (set SG_TEST_DOCTOR=0 to skip)."""
+    if os.environ.get("SG_TEST_DOCTOR", "1") == "0":
+        return
+    from socialgraph.operations import doctor
+
+    with application.app_context():
+        found, _left = doctor.run()
+    if found:
+        lines = "\n".join(f.line() for f in found[:50])
+        pytest.fail(f"socialgraph doctor found {len(found)} inconsistency(ies) in the suite's data:\n{lines}",
+                    pytrace=False)
 
 
 @pytest.fixture()

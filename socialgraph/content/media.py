@@ -457,9 +457,11 @@ def process(media_id: str) -> str:
             key = _key(doc["owner_id"], doc["_id"], name)
             s3.fput_object(_bucket(), key, path, content_type=mime)
             variants[name] = {"key": key, "content_type": mime, "width": w, "height": h}
-    s3.remove_object(_bucket(), doc["key"])
+    # the result is committed before the input goes: if MongoDB is away here,
+    # the job fails, RQ retries it and the original is still there to read
     update.update({"status": "ready", "variants": variants, "error": None})
-    _db().media.update_one({"_id": doc["_id"]}, {"$set": update})
+    _db().media.update_one({"_id": doc["_id"], "status": "processing"}, {"$set": update})
+    _remove_quietly(doc["key"])
     return "ready"
 
 
@@ -468,8 +470,17 @@ class MediaRejected(Exception):
 
 
 def _fail(doc: dict, reason: str) -> None:
-    stores.objects().remove_object(_bucket(), doc["key"])
     _db().media.update_one({"_id": doc["_id"]}, {"$set": {"status": "failed", "error": reason}})
+    _remove_quietly(doc["key"])
+
+
+def _remove_quietly(key: str) -> None:
+    """Remove the original once the result is committed; if S3 is away the
+    object stays behind and ``socialgraph doctor`` reports (and repairs) it."""
+    try:
+        stores.objects().remove_object(_bucket(), key)
+    except Exception as exc:  # noqa: BLE001 - the status the user reads is already right
+        log.warning("original %s not removed: %s", key, exc)
 
 
 def _process_image(src: str, tmp: str):

@@ -69,6 +69,12 @@ def load_config(env: dict | None = None) -> dict:
         "RQ_QUEUE": env.get("SG_RQ_QUEUE", "default"),
         "RQ_FEED_QUEUE": env.get("SG_RQ_FEED_QUEUE", "feeds"),
         "RQ_ASYNC": _bool(env.get("SG_RQ_ASYNC"), True),
+        # work lanes and background-work safety (issue 17)
+        "RQ_NOTIFY_QUEUE": env.get("SG_RQ_NOTIFY_QUEUE", "notifications"),
+        "RQ_HEAVY_QUEUE": env.get("SG_RQ_HEAVY_QUEUE", "heavy"),
+        "SUGGESTIONS_DEBOUNCE_SECONDS": _int(env, "SG_SUGGESTIONS_DEBOUNCE_SECONDS", 30),
+        "SWEEP_EVERY_SECONDS": _int(env, "SG_SWEEP_EVERY_SECONDS", 300),
+        "SWEEP_STUCK_SECONDS": _int(env, "SG_SWEEP_STUCK_SECONDS", 1800),
         # mail
         "MAIL_BACKEND": env.get("SG_MAIL_BACKEND", "outbox"),  # outbox | smtp
         "MAIL_OUTBOX_DIR": env.get("SG_MAIL_OUTBOX_DIR", ".localdata/outbox"),

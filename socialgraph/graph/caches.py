@@ -12,17 +12,21 @@ from socialgraph.graph.people import FOLLOWING_KEY, forget_profile
 log = logging.getLogger(__name__)
 
 
-def forget_following(*uids: str, suggestions_of_first_only: bool = False) -> None:
+def forget_following(*uids: str, suggestions_of: tuple[str, ...] | None = None,
+                     suggestions_of_first_only: bool = False) -> None:
     """After a follow, friendship or request change: drop the cached following
-    sets and friend suggestions of ``uids`` (suggestions leave out whom one
-    follows, friends and pending requests); if Redis is away their TTL bounds
-    the staleness. ``suggestions_of_first_only``: a follow changes only the
-    follower's suggestions (a hub followed by thousands keeps its copy)."""
+    sets of ``uids`` and the friend suggestions of ``suggestions_of`` (default:
+    ``uids``; ``suggestions_of_first_only``: ``uids[0]`` alone). Suggestions
+    leave out whom one follows, friends and pending requests, so a follow
+    changes the follower's only (a hub followed by thousands keeps its copy);
+    if Redis is away their TTL bounds the staleness."""
     from redis.exceptions import RedisError
 
     try:
         stores.cache().delete(*[FOLLOWING_KEY.format(uid=uid) for uid in uids])
     except RedisError:
         log.warning("could not drop following cache of %s; expires in its TTL", uids)
-    suggestions.forget(*(uids[:1] if suggestions_of_first_only else uids))
+    if suggestions_of is None:
+        suggestions_of = uids[:1] if suggestions_of_first_only else uids
+    suggestions.forget(*suggestions_of)
     forget_profile(*uids)

@@ -64,7 +64,7 @@ def follow(follower: str, username: str) -> dict:
         return {"following": True, "created": True}
 
     out = locked_change(follower, followee, username, decide, lock=[follower])
-    forget_following(follower, followee, suggestions_of_first_only=True)
+    forget_following(follower, followee, suggestions_of=(follower,))  # the followee's are unchanged
     if out["created"]:
         if out.get("requested"):
             events.publish("follow.requested", requester=follower, target=followee)
@@ -93,7 +93,7 @@ def unfollow(follower: str, username: str) -> dict:
         return {"deleted": deleted, "withdrawn": withdrawn}
 
     out = locked_change(follower, followee, username, decide, lock=[follower])
-    forget_following(follower, followee, suggestions_of_first_only=True)
+    forget_following(follower, followee, suggestions_of=(follower,))  # the followee's are unchanged
     if out["deleted"]:
         events.publish("user.unfollowed", follower=follower, followee=followee)
     return {"following": False, "deleted": out["deleted"] or out["withdrawn"]}

@@ -300,26 +300,32 @@ def forget(*uids: str) -> None:
     readcache.invalidate(*[CACHE_KEY.format(uid=u) for u in uids])
 
 
-def graph_changed(a: str, b: str, friendship: bool, passive: bool = False) -> dict:
+def graph_changed(a: str, b: str, friendship: bool, only_a: bool = False) -> dict:
     """Invalidate after a change between ``a`` and ``b`` (the job's work).
 
-    Drops the caches of both, and, for a friendship change, of their friends;
-    recomputes the heavy ones among ``a`` and ``b`` at once. ``passive``: a
-    change only ``a`` chose that rules nobody out for ``b`` (a follow, a
-    follow request, a mute): ``b``'s copy is left as it is, so a hub followed
-    by thousands is not recomputed thousands of times ("follows you" catches
-    up at the copy's expiry). Returns ``{"dropped": n, "precomputed": n}``. Idempotent.
+    Drops the caches of the users whose suggestions the change can alter:
+    ``a`` alone with ``only_a`` (``a`` followed, unfollowed, muted or asked
+    to follow ``b``: only ``a``'s exclusions changed; ``b``'s suggestions
+    are the same, so a follow of a hub never recomputes the hub's), else
+    both, and, for a friendship change, their friends (whose friends of
+    friends changed). The heavy ones among ``a`` and ``b`` get one
+    recomputation queued per ``SUGGESTIONS_DEBOUNCE_SECONDS`` window
+    (:meth:`~socialgraph.stores.queue.TaskQueue.enqueue_debounced`; a burst
+    of changes costs one run). Returns ``{"dropped": n, "precomputed": n}``
+    (precomputations queued or run). Idempotent.
     """
-    affected = {a} if passive else {a, b}
+    direct = [a] if only_a else [a, b]
+    affected = set(direct)
     if friendship:
         g = stores.graph()
-        for uid in (a, b):
+        for uid in direct:
             affected |= {r["uid"] for r in g.read("graph/friends/list_friend_uids", uid=uid)}
     forget(*affected)
     precomputed = 0
-    for uid in ((a,) if passive else (a, b)):
+    window = int(current_app.config.get("SUGGESTIONS_DEBOUNCE_SECONDS", 30))
+    for uid in direct:
         if is_heavy(uid):
-            precompute(uid)
+            stores.tasks().enqueue_debounced(f"suggest:{uid}", window, "jobs.graph.refresh_suggestions", uid)
             precomputed += 1
     return {"dropped": len(affected), "precomputed": precomputed}
 

@@ -95,12 +95,35 @@ def _hash_index(key: str, n: int) -> int:
     return int.from_bytes(hashlib.sha1(key.encode()).digest()[:8], "big") % n
 
 
+def _site_keys(site: str) -> dict:
+    """The site's ``source_key`` values, as an index range."""
+    return {"$gte": f"se:{site}:", "$lt": f"se:{site};"}
+
+
+def loaded_source(site: str) -> str | None:
+    """The ``onto`` source the site was loaded with (``None``: not loaded).
+    Recorded in ``import_runs``; for a site loaded before that, read from the
+    source of one of its post authors."""
+    db = stores.mongo()
+    run = db.import_runs.find_one({"_id": f"stackexchange:{site}"})
+    if run:
+        return run["onto"]
+    sample = db.posts.find_one({"source_key": _site_keys(site)}, {"author_id": 1})
+    if sample is None:
+        return None
+    rows = stores.graph().read("importers/get_user_source", uid=sample["author_id"])
+    return (rows[0]["source"] if rows else None) or "unknown"
+
+
 def import_stackexchange(directory, site: str | None = None, onto: str = "snap-facebook",
                          batch: int = 1000, progress=no_progress) -> dict:
     """Load one dump folder. Returns counts of what the stores hold for this
     site after the run: ``{posts, comments, likes, authors_mapped, seconds}``.
 
-    Raises ``ValueError`` if the ``onto`` source has no users (import the graph first).
+    Raises ``ValueError`` if the ``onto`` source has no users (import the
+    graph first), or if the site is already loaded onto another source
+    (:func:`loaded_source`): its posts and comments keep their first authors,
+    so a second author join would only add likes and break the counters.
     """
     t0 = time.perf_counter()
     directory = Path(directory)
@@ -110,6 +133,13 @@ def import_stackexchange(directory, site: str | None = None, onto: str = "snap-f
     vote_rows = [v for v in _rows(directory, "Votes") if v.get("VoteTypeId") == UPVOTE]
     progress("read rows", len(posts_rows) + len(comment_rows) + len(vote_rows))
 
+    loaded_onto = loaded_source(site)
+    if loaded_onto is not None and loaded_onto != onto:
+        raise ValueError(
+            f"the {site!r} site is already loaded, authored by users of {loaded_onto!r}; loading it again "
+            f"--onto {onto!r} would mix two author joins and break its counters. Re-run with "
+            f"--onto {loaded_onto!r} (adds nothing), load it under another name (--site NAME), "
+            f"or import into empty stores")
     graph_users = [r["uid"] for r in stores.graph().read("importers/list_users_by_degree", source=onto)]
     if not graph_users:
         raise ValueError(f"no users with source {onto!r}: import the graph first")
@@ -214,7 +244,9 @@ def import_stackexchange(directory, site: str | None = None, onto: str = "snap-f
             done += len(chunk)
             progress(label, done, len(docs))
 
-    prefix = {"$gte": f"se:{site}:", "$lt": f"se:{site};"}  # the site's keys, as an index range
+    db.import_runs.update_one({"_id": f"stackexchange:{site}"},
+                              {"$setOnInsert": {"onto": onto, "at": datetime.now(timezone.utc)}}, upsert=True)
+    prefix = _site_keys(site)
     return {
         "site": site,
         "posts": db.posts.count_documents({"source_key": prefix}),

@@ -51,6 +51,7 @@ register_periodic("trends", "jobs.trends.compute_trends", "TRENDS_INTERVAL_SECON
 register_periodic("stories-purge", "jobs.stories.purge_expired", "STORIES_PURGE_SECONDS")
 register_periodic("media-cleanup", "jobs.media.cleanup_orphans", "MEDIA_CLEANUP_SECONDS")
 register_periodic("unverified-expiry", "jobs.accounts.expire_unverified_accounts", 3600)
+register_periodic("sweeper", "jobs.operations.sweep", "SWEEP_EVERY_SECONDS")
 
 
 def claim_key(name: str, slot: int) -> str:

@@ -166,7 +166,10 @@ def build_export(export_id: str) -> dict | None:
 
     db = stores.mongo()
     doc = db.exports.find_one({"_id": export_id})
-    if doc is None or doc["status"] == "ready":
+    if doc is not None and doc["status"] == "ready":
+        _announce(doc)  # a worker that died between "ready" and the event: announce it now
+        return db.exports.find_one({"_id": export_id})
+    if doc is None:
         return doc
     uid = doc["uid"]
     account = db.accounts.find_one({"_id": uid})
@@ -190,8 +193,17 @@ def build_export(export_id: str) -> dict | None:
                                     content_type="application/zip")
     db.exports.update_one({"_id": export_id}, {"$set": {"status": "ready", "key": key, "size": len(data),
                                                         "ready_at": clock.now()}})
-    events.publish("export.ready", user_id=uid, export_id=export_id)
+    _announce(db.exports.find_one({"_id": export_id}))
     return db.exports.find_one({"_id": export_id})
+
+
+def _announce(doc: dict) -> None:
+    """Publish ``export.ready`` once the archive is committed, and mark it
+    announced (at least once: a crash between the two announces it again)."""
+    if doc.get("announced"):
+        return
+    events.publish("export.ready", user_id=doc["uid"], export_id=doc["_id"])
+    stores.mongo().exports.update_one({"_id": doc["_id"]}, {"$set": {"announced": True}})
 
 
 def export_ready_email(export_id: str):

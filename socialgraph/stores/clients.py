@@ -145,10 +145,10 @@ class Stores:
 
     def tasks(self):
         def make():
-            return TaskQueue(self.queue_redis, self.mongo, self.config["RQ_QUEUE"], self.config["RQ_ASYNC"],
-                             routes={"jobs.feeds.": self.config["RQ_FEED_QUEUE"],
-                                     # bulk precomputation (after imports) on the heavy-work lane
-                                     "jobs.graph.precompute_heavy_": "heavy"})
+            c = self.config
+            return TaskQueue(self.queue_redis, self.mongo, c["RQ_QUEUE"], c["RQ_ASYNC"],
+                             routes=lane_routes(c),
+                             lanes=[c["RQ_NOTIFY_QUEUE"], c["RQ_FEED_QUEUE"], c["RQ_QUEUE"], c["RQ_HEAVY_QUEUE"]])
 
         return self._get("tasks", make)
 
@@ -177,6 +177,28 @@ def unit_of_work_bookmarks():
 
         manager = g._sg_graph_bookmarks = neo4j.GraphDatabase.bookmark_manager()
     return manager
+
+
+def lane_routes(config: dict) -> dict[str, str]:
+    """Job path prefix -> queue: the work lanes. Highest priority first:
+    notifications and mail (a user waits for them), feed fan-out, the default
+    queue (media processing, purges), heavy work (suggestion recomputation,
+    exports, imports, account deletion, trends, the doctor). A feed rebuild
+    of a returning user stays on the feed lane: the user is looking at it."""
+    notify, feeds, heavy = config["RQ_NOTIFY_QUEUE"], config["RQ_FEED_QUEUE"], config["RQ_HEAVY_QUEUE"]
+    return {
+        "jobs.notifications.": notify,
+        "jobs.mail.": notify,
+        "jobs.accounts.send_new_device_email": notify,
+        "jobs.accounts.export_ready_email": notify,
+        "jobs.feeds.": feeds,
+        "jobs.graph.": heavy,
+        "jobs.accounts.build_export": heavy,
+        "jobs.accounts.run_import": heavy,
+        "jobs.accounts.delete_account": heavy,
+        "jobs.trends.": heavy,
+        "jobs.operations.": heavy,
+    }
 
 
 def _bind_neomodel(driver, database: str) -> None:

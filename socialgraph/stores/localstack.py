@@ -127,8 +127,10 @@ class LocalStack:
     s3_access_key: str = "socialgraph"
     s3_secret_key: str = "socialgraph-dev-secret"
     graph_heap: str = "1g"
-    #: Redis append-only file, as in production (docker-compose); off by default (faster)
-    redis_appendonly: bool = False
+    #: Redis append-only file fsynced every second, as in production
+    #: (docker-compose): queued jobs survive a Redis restart. ``False`` only
+    #: for throw-away caches.
+    redis_appendonly: bool = True
     procs: dict[str, subprocess.Popen] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -353,7 +355,8 @@ class LocalStack:
         self._spawn(
             "redis",
             [_valkey_binary(), "--port", str(self.redis_port), "--bind", "127.0.0.1",
-             "--save", "", "--appendonly", "yes" if self.redis_appendonly else "no", "--dir", str(data)],
+             "--save", "", "--appendonly", "yes" if self.redis_appendonly else "no",
+             "--appendfsync", "everysec", "--dir", str(data)],
             cwd=data,
         )
 

@@ -6,6 +6,16 @@ If Redis does not answer, the job is written to the MongoDB ``outbox``
 collection instead and re-enqueued by :meth:`TaskQueue.drain_outbox`
 (run by every worker at start and by ``socialgraph outbox drain``), so an
 accepted request never loses its side effects. Jobs must be idempotent.
+
+Every job is queued with a :class:`rq.Retry` (backoff :data:`RETRY_INTERVALS`)
+and a timeout sized for its kind (:data:`JOB_TIMEOUTS`). Workers are
+:class:`LiveWorker` (or :class:`LiveForkWorker`): they refresh the heartbeat of
+the running job every :data:`HEARTBEAT_EVERY` seconds with a TTL of
+:data:`HEARTBEAT_TTL`, so when a worker dies (SIGKILL, OOM, a lost host) its
+job's entry in RQ's started registry expires within that TTL instead of RQ's
+``job_timeout + 60`` s, and :meth:`TaskQueue.requeue_abandoned` (run every
+:data:`REAP_EVERY` seconds by each worker) hands it back to its queue through
+RQ's own ``StartedJobRegistry.cleanup`` (which spends one retry).
 """
 from __future__ import annotations
 
@@ -19,32 +29,82 @@ log = logging.getLogger(__name__)
 RESULT_TTL = 3600
 FAILURE_TTL = 7 * 86400
 
+#: seconds between the attempts of a failed job (RQ ``Retry``): transient
+#: store errors (a restart, a failover) are over within the first ones.
+RETRY_INTERVALS = [1, 5, 30, 120, 600]
+
+#: job path or path prefix -> seconds before RQ stops the job (the longest
+#: matching prefix wins; :data:`DEFAULT_TIMEOUT` otherwise). Sized from the
+#: heaviest input each job meets: a 9,458-friend user's suggestions take
+#: ~35 s on the local graph, a video transcode minutes, an import or export of
+#: a 100,000-follower account tens of minutes.
+JOB_TIMEOUTS: dict[str, int] = {
+    "jobs.notifications.": 60,
+    "jobs.mail.": 60,
+    "jobs.accounts.send_new_device_email": 60,
+    "jobs.accounts.export_ready_email": 60,
+    "jobs.feeds.": 300,
+    "jobs.graph.": 600,
+    "jobs.media.process_media": 1800,
+    "jobs.media.cleanup_orphans": 900,
+    "jobs.accounts.build_export": 1800,
+    "jobs.accounts.run_import": 3600,
+    "jobs.accounts.delete_account": 1800,
+    "jobs.posts.": 600,
+    "jobs.stories.": 600,
+    "jobs.trends.": 600,
+    "jobs.operations.": 600,
+}
+DEFAULT_TIMEOUT = 180
+
+#: the running job's heartbeat: refreshed every HEARTBEAT_EVERY seconds, it
+#: expires HEARTBEAT_TTL seconds after the worker's last sign of life
+HEARTBEAT_EVERY = 10
+HEARTBEAT_TTL = 30
+#: how often a worker looks for jobs whose worker died (seconds)
+REAP_EVERY = 10
+REAP_LOCK_KEY = "sg:rq:reaper"
+#: RQ worker key TTL and maintenance interval (seconds)
+WORKER_TTL = 45
+MAINTENANCE_EVERY = 30
+
+
+def timeout_for(func: str) -> int:
+    """The timeout (seconds) of job ``func``: :data:`JOB_TIMEOUTS`, longest prefix first."""
+    best = max((p for p in JOB_TIMEOUTS if func.startswith(p)), key=len, default=None)
+    return JOB_TIMEOUTS[best] if best else DEFAULT_TIMEOUT
+
 
 class TaskQueue:
     """Enqueue jobs by dotted name; falls back to a MongoDB outbox."""
 
     def __init__(self, redis_factory: Callable, mongo_factory: Callable, name: str, is_async: bool,
-                 routes: dict[str, str] | None = None):
+                 routes: dict[str, str] | None = None, lanes: list[str] | None = None):
         self._redis = redis_factory
         self._mongo = mongo_factory
         self.name = name
         self.is_async = is_async
-        #: job name prefix -> queue name; everything else goes to ``name``
+        #: job name prefix -> queue name (longest prefix wins); everything else goes to ``name``
         self.routes = dict(routes or {})
+        #: the queues in the order workers take them (highest priority first)
+        self.lanes = list(lanes or [])
         #: set when a job went to the outbox; the next successful enqueue drains it
         self._outbox_dirty = False
 
     @property
     def queue_names(self) -> list[str]:
-        """Every queue, highest priority first (the routed queues, then the
-        default): what a worker listens to. RQ takes jobs from the first
-        non-empty queue, so a burst on the default queue (notifications,
-        mail) never delays home-feed fan-out (Mastodon keeps its feed pushes
-        apart from its default Sidekiq queue for the same reason)."""
-        return list(dict.fromkeys([*self.routes.values(), self.name]))
+        """Every queue, highest priority first (``lanes``, then any other
+        routed queue and the default): what a worker listens to. RQ takes
+        jobs from the first non-empty queue, so a burst of heavy graph work
+        never delays a notification (Mastodon keeps its feed pushes and its
+        mailers apart from its default and "pull" Sidekiq queues for the same
+        reason)."""
+        return list(dict.fromkeys([*self.lanes, *self.routes.values(), self.name]))
 
     def queue_name_for(self, func: str) -> str:
-        return next((q for prefix, q in self.routes.items() if func.startswith(prefix)), self.name)
+        """The queue (lane) of job ``func``: the route with the longest matching prefix."""
+        best = max((p for p in self.routes if func.startswith(p)), key=len, default=None)
+        return self.routes[best] if best else self.name
 
     def queue(self, name: str | None = None):
         """The RQ queue ``name`` (default: the default queue)."""
@@ -58,19 +118,17 @@ class TaskQueue:
 
         ``args`` must be JSON-like ids and values. With ``RQ_ASYNC`` off (tests)
         the job runs at once in this process, against the real stores.
-        ``job_timeout``: seconds before RQ kills the job (RQ's default, 180 s, when ``None``).
+        ``job_timeout``: seconds before RQ stops the job (:func:`timeout_for` when ``None``).
         ``result_ttl``: seconds the finished job (its hash, with the arguments) is
         kept, default :data:`RESULT_TTL`; 0 deletes it on success (account deletion).
         """
         from redis.exceptions import RedisError
-        from rq import Retry
 
         try:
             self.queue(self.queue_name_for(func)).enqueue(
-                func, args=args, kwargs=kwargs or None, job_id=job_id, job_timeout=job_timeout,
-                                 retry=Retry(max=5, interval=[1, 5, 30, 120, 600]),
-                                 result_ttl=RESULT_TTL if result_ttl is None else result_ttl,
-                                 failure_ttl=FAILURE_TTL)
+                func, args=args, kwargs=kwargs or None, job_id=job_id,
+                job_timeout=job_timeout or timeout_for(func), retry=_retry(),
+                result_ttl=RESULT_TTL if result_ttl is None else result_ttl, failure_ttl=FAILURE_TTL)
             if self._outbox_dirty:  # Redis is back: move what waited while it was away
                 self._outbox_dirty = False
                 try:
@@ -143,9 +201,10 @@ class TaskQueue:
         from rq.exceptions import DuplicateJobError
 
         try:
-            self.queue(self.queue_name_for(func)).enqueue_in(timedelta(seconds=seconds), func, args=args, kwargs=kwargs or None,
-                                    job_id=job_id, unique=unique, result_ttl=RESULT_TTL,
-                                    failure_ttl=FAILURE_TTL)
+            self.queue(self.queue_name_for(func)).enqueue_in(
+                timedelta(seconds=seconds), func, args=args, kwargs=kwargs or None, job_id=job_id,
+                unique=unique, job_timeout=timeout_for(func), retry=_retry(), result_ttl=RESULT_TTL,
+                failure_ttl=FAILURE_TTL)
             return "scheduled"
         except DuplicateJobError:
             return "duplicate"
@@ -162,10 +221,144 @@ class TaskQueue:
         moved = 0
         outbox = self._mongo().outbox
         for doc in outbox.find({}, sort=[("_id", 1)], limit=limit):
-            self.queue(self.queue_name_for(doc["func"])).enqueue(doc["func"], args=tuple(doc["args"]), kwargs=doc.get("kwargs") or None,
-                                 job_id=doc.get("job_id"),
-                                 result_ttl=RESULT_TTL if doc.get("result_ttl") is None else doc["result_ttl"],
-                                 failure_ttl=FAILURE_TTL)
+            self.queue(self.queue_name_for(doc["func"])).enqueue(
+                doc["func"], args=tuple(doc["args"]), kwargs=doc.get("kwargs") or None,
+                job_id=doc.get("job_id"), job_timeout=timeout_for(doc["func"]), retry=_retry(),
+                result_ttl=RESULT_TTL if doc.get("result_ttl") is None else doc["result_ttl"],
+                failure_ttl=FAILURE_TTL)
             outbox.delete_one({"_id": doc["_id"]})
             moved += 1
         return moved
+
+    def enqueue_debounced(self, key: str, seconds: float, func: str, *args: Any, **kwargs: Any) -> str:
+        """Run ``func(*args, **kwargs)`` once, ``seconds`` from the first call
+        for ``key`` (a per-user debounce: later calls in that window join the
+        pending run, which reads the latest data when it starts). Returns
+        ``"scheduled"``, ``"pending"`` (a run is already due) or what
+        :meth:`enqueue` returns (``RQ_ASYNC`` off: the job runs at once; Redis
+        away: the outbox). The marker key lives in Redis; if Redis loses it,
+        the worst case is one extra run."""
+        from redis.exceptions import RedisError
+
+        if not self.is_async:
+            return self.enqueue(func, *args, **kwargs)
+        try:
+            if not self._redis().set(f"sg:debounce:{key}", 1, nx=True, ex=max(1, int(seconds))):
+                return "pending"
+        except RedisError:
+            return self.enqueue(func, *args, **kwargs)
+        return self.enqueue_in(seconds, func, *args, **kwargs)
+
+    def requeue_abandoned(self) -> int:
+        """Hand back to their queues the jobs whose worker died mid-job.
+
+        A job's entry in RQ's started registry expires :data:`HEARTBEAT_TTL`
+        seconds after its worker's last heartbeat; RQ's
+        ``StartedJobRegistry.cleanup`` then re-queues it (one retry spent) or,
+        with no retries left, moves it to the failed registry. Returns how
+        many entries had expired. Raises ``redis.RedisError`` when Redis is away."""
+        from rq import Queue
+        from rq.job import Job
+        from rq.registry import ScheduledJobRegistry, StartedJobRegistry
+        from rq.utils import current_timestamp
+
+        conn = self._redis()
+        found = 0
+        for name in self.queue_names:
+            registry = StartedJobRegistry(name, connection=conn)
+            expired = registry.get_expired_job_ids(current_timestamp())
+            if not expired:
+                continue
+            found += len(expired)
+            log.warning("re-queueing %d job(s) of queue %s whose worker died: %s", len(expired), name,
+                        ", ".join(expired[:5]))
+            registry.cleanup()
+            # RQ's cleanup puts a job with retry intervals on the scheduled
+            # registry; the scheduler lock of the dead worker may outlive it by a
+            # minute, and the job did not fail (its worker died): queue it now.
+            scheduled = ScheduledJobRegistry(name, connection=conn)
+            queue = Queue(name, connection=conn)
+            for job in Job.fetch_many(expired, connection=conn):
+                if job is not None and job.id in scheduled:
+                    with conn.pipeline() as pipeline:
+                        queue._enqueue_job(job, pipeline=pipeline)
+                        scheduled.remove(job.id, pipeline=pipeline)
+                        pipeline.execute()
+        return found
+
+    def reap_once(self) -> int:
+        """:meth:`requeue_abandoned` under a short Redis lock (several workers
+        run it; one pass per :data:`REAP_EVERY` seconds is enough). Returns
+        how many jobs were handed back (0 when another worker holds the lock)."""
+        if not self._redis().set(REAP_LOCK_KEY, 1, nx=True, ex=max(1, REAP_EVERY - 1)):
+            return 0
+        return self.requeue_abandoned()
+
+
+def _retry():
+    from rq import Retry
+
+    return Retry(max=len(RETRY_INTERVALS), interval=list(RETRY_INTERVALS))
+
+
+def _heartbeat_loop(worker, job, stop) -> None:
+    """Refresh the heartbeat of ``job`` (and its worker) until ``stop`` is set."""
+    while not stop.wait(HEARTBEAT_EVERY):
+        execution = getattr(worker, "execution", None)
+        try:
+            with worker.connection.pipeline() as pipeline:
+                worker.heartbeat(HEARTBEAT_TTL + HEARTBEAT_EVERY, pipeline=pipeline)
+                if execution is not None:
+                    execution.heartbeat(job.started_job_registry, HEARTBEAT_TTL, pipeline=pipeline)
+                pipeline.execute()
+        except Exception as exc:  # noqa: BLE001 - Redis away: the next beat retries
+            log.warning("job heartbeat failed: %s", exc)
+
+
+def _worker_classes():
+    from rq import SimpleWorker, Worker
+
+    class LiveWorker(SimpleWorker):
+        """RQ's ``SimpleWorker`` (jobs run in the worker process) whose running
+        job keeps a short heartbeat (:data:`HEARTBEAT_TTL`) refreshed by a
+        thread, instead of one TTL of ``job_timeout + 60`` s set at start."""
+
+        def get_heartbeat_ttl(self, job, working_time: float = 0.0) -> int:
+            return HEARTBEAT_TTL
+
+        def execute_job(self, job, queue):
+            import threading
+
+            stop = threading.Event()
+            beat = threading.Thread(target=_heartbeat_loop, args=(self, job, stop), daemon=True,
+                                    name="rq-job-heartbeat")
+            beat.start()
+            try:
+                return super().execute_job(job, queue)
+            finally:
+                stop.set()
+
+    class LiveForkWorker(Worker):
+        """RQ's forking ``Worker``; its monitor loop already beats every
+        ``job_monitoring_interval``: beat every :data:`HEARTBEAT_EVERY` s
+        with a :data:`HEARTBEAT_TTL` TTL."""
+
+        def __init__(self, *args, **kwargs):
+            kwargs.setdefault("job_monitoring_interval", HEARTBEAT_EVERY)
+            super().__init__(*args, **kwargs)
+
+        def get_heartbeat_ttl(self, job, working_time: float = 0.0) -> int:
+            return HEARTBEAT_TTL
+
+    return LiveWorker, LiveForkWorker
+
+
+def make_worker(queue_names: list[str], connection, fork: bool = False):
+    """A worker on ``queue_names`` (priority order): :class:`LiveWorker`, or
+    :class:`LiveForkWorker` with ``fork``."""
+    live, live_fork = _worker_classes()
+    # an idle worker wakes every ~30 s (RQ: worker_ttl - 15) for its
+    # maintenance: registry clean-up, and taking over the scheduler of a dead
+    # worker (RQ's default: every 10 minutes)
+    return (live_fork if fork else live)(queue_names, connection=connection, worker_ttl=WORKER_TTL,
+                                         maintenance_interval=MAINTENANCE_EVERY)

@@ -119,9 +119,10 @@ def test_preferences_and_email_digest(make_user, mailbox, ctx):
     # one digest job was scheduled for the burst; run it as the worker would
     from rq.registry import ScheduledJobRegistry
 
-    registry = ScheduledJobRegistry(queue=stores.tasks().queue())
-    jobs = [j for j in registry.get_job_ids() if (stores.tasks().queue().fetch_job(j) or None)
-            and stores.tasks().queue().fetch_job(j).args == (owner.uid,)]
+    lane = stores.tasks().queue(stores.tasks().queue_name_for("jobs.notifications.send_email_digest"))
+    registry = ScheduledJobRegistry(queue=lane)
+    jobs = [j for j in registry.get_job_ids() if (lane.fetch_job(j) or None)
+            and lane.fetch_job(j).args == (owner.uid,)]
     assert len(jobs) == 1
     from jobs.notifications import send_email_digest
 

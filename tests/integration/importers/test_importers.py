@@ -56,3 +56,16 @@ def test_stackexchange_mapping(ctx, imported):
     # likes are one per user and target and match the post counters
     liked = max(posts, key=lambda p: p["counts"]["reactions"].get("like", 0))
     assert db.reactions.count_documents({"target": f"post:{liked['_id']}"}) == liked["counts"]["reactions"]["like"]
+
+
+def test_stackexchange_onto_another_source_refuses_and_changes_nothing(app, ctx, imported):
+    from tests.conftest import SHARED_DATA
+
+    db = stores.mongo()
+    before = [db[c].count_documents({}) for c in ("posts", "comments", "reactions")]
+    result = app.test_cli_runner().invoke(args=["import", "stackexchange", str(SHARED_DATA / "stackexchange_beer"),
+                                                "--onto", "musae-github"])
+    assert result.exit_code == 1
+    assert "already loaded, authored by users of 'snap-facebook'" in result.output
+    assert "Traceback" not in result.output
+    assert [db[c].count_documents({}) for c in ("posts", "comments", "reactions")] == before

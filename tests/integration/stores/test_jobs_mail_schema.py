@@ -29,7 +29,7 @@ def test_job_runs_on_a_real_rq_worker(app, ctx, mailbox):
     tasks.is_async = True  # queue for real this time
     try:
         tasks.enqueue("jobs.mail.send_verification_email", user["uid"])
-        q = tasks.queue()
+        q = tasks.queue(tasks.queue_name_for("jobs.mail.send_verification_email"))
         assert q.count >= 1
         worker = SimpleWorker([q], connection=stores.cache())
         assert worker.work(burst=True)
