@@ -27,7 +27,7 @@ def _link(kind: str, a_uid: str, b_uid: str) -> None:
 @pytest.fixture(scope="module")
 def world(app):
     """Two authors, one viewer, one post per audience per author (module-wide: read-only tests)."""
-    from tests.conftest import ApiUser, unique
+    from tests.conftest import ApiUser, unique, verify_user
 
     client = app.test_client()
 
@@ -36,6 +36,7 @@ def world(app):
         r = client.post("/api/v1/auth/register", json={"username": name, "email": f"{name}@example.test",
                                                        "password": "correct horse battery"})
         assert r.status_code == 201, r.get_json()
+        verify_user(client, r.get_json()["uid"], f"{name}@example.test")
         r2 = client.post("/api/v1/auth/login", json={"login": name, "password": "correct horse battery"})
         return ApiUser(client, name, f"{name}@example.test", "correct horse battery", r2.get_json(),
                        r.get_json()["uid"])

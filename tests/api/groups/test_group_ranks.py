@@ -19,11 +19,12 @@ def _allowed(actor: str, target: str) -> bool:
 
 
 def _user(client, prefix):
-    from tests.conftest import ApiUser, unique
+    from tests.conftest import ApiUser, unique, verify_user
 
     name, pw = unique(prefix), "correct horse battery"
     r = client.post("/api/v1/auth/register", json={"username": name, "email": f"{name}@example.test", "password": pw})
     assert r.status_code == 201, r.get_json()
+    verify_user(client, r.get_json()["uid"], f"{name}@example.test")
     tokens = client.post("/api/v1/auth/login", json={"login": name, "password": pw}).get_json()
     return ApiUser(client, name, f"{name}@example.test", pw, tokens, r.get_json()["uid"])
 

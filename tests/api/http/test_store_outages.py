@@ -14,7 +14,7 @@ import logging
 import pytest
 
 from socialgraph.stores.localstack import free_port
-from tests.conftest import extra_app, unique
+from tests.conftest import verify_user, extra_app, unique
 from tests.mediafiles import png
 
 PROBLEM = "application/problem+json"
@@ -30,6 +30,7 @@ def data(app):
         r = client.post("/api/v1/auth/register", json={"username": name, "email": f"{name}@example.test",
                                                        "password": "a long enough password"})
         assert r.status_code == 201
+        verify_user(client, r.get_json()["uid"], f"{name}@example.test")
         tokens = client.post("/api/v1/auth/login", json={"login": name, "password": "a long enough password"}).get_json()
         users.append({"name": name, "uid": r.get_json()["uid"],
                       "headers": {"Authorization": f"Bearer {tokens['access_token']}"}})

@@ -18,13 +18,15 @@ def _crashing():
 
 def test_a_crashed_worker_is_restarted_and_says_so():
     api = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
-    spawned, said, requested = [], [], []
+    spawned, said, requested, procs = [], [], [], []
 
     def spawn():
         spawned.append(1)
-        return _crashing()
+        procs.append(_crashing())
+        return procs[-1]
 
-    children = [_crashing(), api]
+    procs.append(_crashing())
+    children = [procs[0], api]
     t = threading.Thread(target=supervise, args=(children, spawn, requested, said.append, 0.05))
     t.start()
     try:
@@ -36,6 +38,8 @@ def test_a_crashed_worker_is_restarted_and_says_so():
         t.join(10)
         api.kill()
         api.wait()
+        for p in procs:  # reap every crashed child (no ResourceWarning)
+            p.wait(10)
     assert len(spawned) >= 2  # restarted, and again after the next crash
     assert said[0] == "worker exited with status 3; restarting it (restart 1)"
     assert api.returncode is not None and not t.is_alive()
