@@ -16,6 +16,7 @@ from flask.cli import AppGroup
 from socialgraph.operations import doctor, scheduler
 
 from socialgraph import stores
+from socialgraph.stores import readcache
 from socialgraph.accounts import admin as account_admin
 from socialgraph.accounts.deletion import resume_pending
 from socialgraph.accounts.service import expire_unverified
@@ -121,6 +122,7 @@ def register_cli(app: Flask) -> None:
                 while not stop_reaper.wait(REAP_EVERY):
                     try:
                         tasks.reap_once()
+                        readcache.replay_pending()  # copies a write could not drop while Redis was away
                     except Exception as exc:  # noqa: BLE001 - Redis away: the next pass retries
                         click.echo(f"re-queue of abandoned jobs skipped: {exc}", err=True)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from socialgraph import stores
 from socialgraph.accounts.service import public_account, register
-from socialgraph.core.errors import NotFound, ValidationFailed
+from socialgraph.core.errors import Conflict, NotFound, ValidationFailed
 from socialgraph.core.text import normalise_username
 
 #: every role an account may hold, least privileged first
@@ -31,6 +31,9 @@ def create_account(username: str, email: str, password: str, role: str = "user",
     username, password or role) and :class:`Conflict` (username or email taken).
     """
     _check_role(role)
+    # signup answers a taken address like a success (no enumeration); an operator is told
+    if stores.mongo().accounts.find_one({"email": email.strip().lower()}, {"_id": 1}):
+        raise Conflict("email is already taken", errors=[{"field": "email", "message": "already taken"}])
     account = register(username, email, password)
     changes = {"role": role, **({"email_verified": True} if confirmed else {})}
     stores.mongo().accounts.update_one({"_id": account["uid"]}, {"$set": changes})

@@ -381,8 +381,11 @@ def issue_tokens(uid: str, sid: str | None = None, auth_ms: int | None = None) -
     """Access and refresh JWTs of session ``sid`` (a new id if none), carrying
     ``sid`` and ``auth_ms`` (the session's sign-in time, epoch ms; default now),
     which :func:`socialgraph.accounts.sessions.is_token_revoked` compares with
-    the account's cut-off."""
-    sid = sid or uuid.uuid4().hex
+    the account's cut-off. Without ``sid`` the durable session is recorded
+    here (tokens of a session that is not in MongoDB are refused)."""
+    if sid is None:
+        sid = uuid.uuid4().hex
+        sessions.create(uid, sid, None, None)
     claims = {"sid": sid, "auth_ms": auth_ms if auth_ms is not None else sessions.now_ms()}
     cfg = current_app.config
     return {

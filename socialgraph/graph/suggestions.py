@@ -55,7 +55,7 @@ from flask import current_app
 from socialgraph import stores
 from socialgraph.core import clock
 from socialgraph.core.areas import ExportContext, register_area
-from socialgraph.core.errors import MalformedRequest, ValidationFailed
+from socialgraph.core.errors import MalformedRequest, NotFound, ValidationFailed
 from socialgraph.core.pagination import Page, clamp_limit, decode_cursor, encode_cursor
 from socialgraph.graph import suggestions_model
 from socialgraph.graph.people import resolve_uid
@@ -277,10 +277,12 @@ def dismiss(uid: str, username: str) -> dict:
     ``(uid)-[:DISMISSED_SUGGESTION {created_at}]->(them)``, idempotent, in the
     data export; drops ``uid``'s cached suggestions. Returns ``{"dismissed":
     username, "created": bool}``. Raises :class:`~socialgraph.core.errors.NotFound`
-    for an unknown user and :class:`ValidationFailed` for oneself."""
+    for an unknown user (or one blocked either way) and :class:`ValidationFailed` for oneself."""
     other = resolve_uid(username)
     if other == uid:
         raise ValidationFailed("not possible with yourself", errors=[{"field": "username", "message": "is yourself"}])
+    if other in blocked_either_way(uid):  # a block answers as if the other did not exist
+        raise NotFound(f"no user named {username!r}")
     rows = stores.graph().write("graph/suggestions/create_dismissal", viewer=uid, dismissed=other,
                                 created_at=clock.now())
     forget(uid)

@@ -163,6 +163,13 @@ class Stores:
                 m.client.close()
             for name in [n for n in self._clients if n == "cache" or n.startswith("redis ")]:
                 self._clients.pop(name).close()
+            for client in self._clients.values():  # anything else that holds connections
+                closer = getattr(client, "close", None)
+                if callable(closer):
+                    try:
+                        closer()
+                    except Exception:  # noqa: BLE001 - shutting down
+                        pass
             self._clients.clear()
 
 

@@ -27,8 +27,11 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
+from datetime import datetime, timezone
 from typing import Any, Callable, Iterable
 
+from pymongo.errors import PyMongoError
 from redis.exceptions import RedisError
 
 from socialgraph import stores
@@ -54,11 +57,51 @@ def version_key(key: str) -> str:
     return key + ":v"
 
 
+#: invalidations that could not reach Redis are kept in this MongoDB collection
+#: and replayed when Redis answers again (a Redis that restarts *with* its data,
+#: AOF, would otherwise serve the copies a write could not drop)
+PENDING = "cache_invalidations"
+_dirty = threading.Event()  # this process has pending invalidations to replay
+
+
+def _keep_pending(keys: tuple[str, ...]) -> None:
+    try:
+        stores.mongo()[PENDING].insert_one({"keys": list(keys), "at": datetime.now(timezone.utc)})
+        _dirty.set()
+    except PyMongoError:
+        log.error("could not record pending invalidation of %s; the copies expire within their TTL", keys)
+
+
+def replay_pending(limit: int = 1000) -> int:
+    """Apply the invalidations kept while Redis was away (every process calls
+    this before its next cache read once it had one; workers every few
+    seconds). Returns how many were applied. Raises ``RedisError`` while
+    Redis is still away (the records stay)."""
+    coll = stores.mongo()[PENDING]
+    done = 0
+    for doc in coll.find({}).sort("at", 1).limit(limit):
+        _bump(doc["keys"])
+        coll.delete_one({"_id": doc["_id"]})
+        done += 1
+    if done < limit:
+        _dirty.clear()
+    return done
+
+
+def _replay_if_dirty() -> None:
+    if _dirty.is_set():
+        try:
+            replay_pending()
+        except (RedisError, PyMongoError):
+            pass
+
+
 def get_many(keys: list[str]) -> tuple[list[bytes | None], list[str]]:
     """``(copies, versions)`` of ``keys`` in one round trip (``MGET`` of the
     copies and their version keys; versions as strings, ``"0"`` when unset)."""
     if not keys:
         return [], []
+    _replay_if_dirty()
     raw = stores.read_cache().mget(keys + [version_key(k) for k in keys])
     n = len(keys)
     return raw[:n], [(v.decode() if v else "0") for v in raw[n:]]
@@ -98,20 +141,29 @@ def read_through(key: str, ttl: int, compute: Callable[[], Any], *, encode: Call
     return value
 
 
+def _bump(keys) -> None:
+    pipe = stores.read_cache().pipeline(transaction=False)
+    for key in keys:
+        vk = version_key(key)
+        pipe.incr(vk)
+        pipe.expire(vk, VERSION_SECONDS)
+    pipe.delete(*keys)
+    pipe.execute()
+
+
 def invalidate(*keys: str) -> None:
-    """After a store write: bump the versions of ``keys`` and drop their copies."""
+    """After a store write: bump the versions of ``keys`` and drop their copies.
+
+    Redis away: the keys are kept in MongoDB :data:`PENDING` and dropped when
+    Redis answers again (:func:`replay_pending`), so a Redis that comes back
+    with its data does not serve what the write changed."""
     if not keys:
         return
     try:
-        pipe = stores.read_cache().pipeline(transaction=False)
-        for key in keys:
-            vk = version_key(key)
-            pipe.incr(vk)
-            pipe.expire(vk, VERSION_SECONDS)
-        pipe.delete(*keys)
-        pipe.execute()
+        _bump(keys)
     except RedisError:
-        log.warning("could not invalidate cached copies %s; they expire within their TTL", keys)
+        log.warning("could not invalidate cached copies %s; kept to drop when Redis is back", keys)
+        _keep_pending(keys)
 
 
 #: KEYS[1] hash, KEYS[2] version; ARGV[1] version read before the store read,
@@ -144,6 +196,7 @@ EMPTY_FIELD = "-"  # the field of a cached empty hash
 
 def hash_get(key: str, fields: list[str]) -> tuple[list[bytes | None] | None, str]:
     """``(values of fields or None when the hash is not cached, version)`` in one round trip."""
+    _replay_if_dirty()
     pipe = stores.read_cache().pipeline(transaction=False)
     pipe.exists(key)
     pipe.hmget(key, fields or [EMPTY_FIELD])

@@ -39,6 +39,7 @@ def test_verification_link_in_mail_opens_the_web_client(client, mailbox, make_us
     token = link.split("token=", 1)[1]
     r = client.get("/")
     assert r.status_code == 200 and r.mimetype == "text/html"
+    r.close()  # a file response: close it (ResourceWarning)
     # older links that point at the API itself: a browser is sent on to the web client's page,
     # an API client still gets JSON
     html = client.get(f"/api/v1/auth/verify-email?token={token}",

@@ -35,7 +35,7 @@ def _expired(r):
 
 @pytest.mark.parametrize("late", [False, True], ids=["in_time", "expired"])
 def test_verification_token_expires(app, client, mailbox, make_user, frozen, late):
-    user = make_user("vexp")
+    user = make_user("vexp", verified=False)
     token = mailbox.last_token(user.email, "confirm")
     max_age = app.config["EMAIL_TOKEN_MAX_AGE"]
     frozen.move(max_age + 1 if late else max_age - 1)

@@ -89,6 +89,7 @@ MATRIX: dict[tuple[str, str], tuple[tuple[int, int, int, int, int], dict | None]
     ("GET", "/api/v1/users/{username}/connection"): ((422, 200, 404, 200, 401), None),
     ("PUT", "/api/v1/me/close-friends/{username}"): ((422, 200, 404, 200, 401), None),
     ("DELETE", "/api/v1/me/close-friends/{username}"): ((422, 200, 404, 200, 401), None),
+    ("DELETE", "/api/v1/me/suggestions/{username}"): ((422, 204, 404, 204, 401), None),
     # the owner's named lists ({username} = ctx.target): nobody else's business
     ("DELETE", "/api/v1/me/lists/{list_id}"): ((204, 404, 404, 404, 401), None),
     ("GET", "/api/v1/me/lists/{list_id}/members"): ((200, 404, 404, 404, 401), None),

@@ -18,9 +18,12 @@ from tests.conftest import serve
 def other_process(app_config):
     from socialgraph.app import create_app
 
-    server = serve(create_app(app_config))
+    other = create_app(app_config)
+    server = serve(other)
     yield f"127.0.0.1:{server.server_port}"
     server.shutdown()
+    server.server_close()
+    other.extensions["socialgraph"].close()
 
 
 def connect(host, tokens):

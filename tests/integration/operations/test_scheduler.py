@@ -76,10 +76,13 @@ def test_nothing_is_queued_while_redis_is_away(app_config):
 
     down = create_app({**app_config, "RQ_ASYNC": True, "REDIS_URL": "redis://127.0.0.1:1/0",
                        "STORE_TIMEOUT_SECONDS": 0.2})
-    with down.app_context():
-        assert scheduler.tick(1_000_000.0) == []
-        assert stores.mongo().outbox.count_documents({"func": {"$in": [e.job for e in PERIODIC.values()]},
-                                                      "job_id": {"$regex": "^sg-periodic-.*-(3333|1666|277)$"}}) == 0
+    try:
+        with down.app_context():
+            assert scheduler.tick(1_000_000.0) == []
+            assert stores.mongo().outbox.count_documents({"func": {"$in": [e.job for e in PERIODIC.values()]},
+                                                          "job_id": {"$regex": "^sg-periodic-.*-(3333|1666|277)$"}}) == 0
+    finally:
+        down.extensions["socialgraph"].close()
 
 
 def test_sleep_until_the_next_slot(ctx):

@@ -10,6 +10,7 @@ import pytest
 from flask import g
 
 from socialgraph import stores
+from tests.conftest import verify_user
 
 PASSWORD = "routing test password"
 
@@ -27,6 +28,7 @@ def _user(client, name):
     r = client.post("/api/v1/auth/register", json={"username": name, "email": f"{name}@example.test",
                                                    "password": PASSWORD})
     assert r.status_code == 201, r.get_json()
+    verify_user(client, r.get_json()["uid"], f"{name}@example.test")
     r = client.post("/api/v1/auth/login", json={"login": name, "password": PASSWORD})
     return {"Authorization": f"Bearer {r.get_json()['access_token']}"}
 
