@@ -54,6 +54,8 @@ def test_each_role_on_its_own_server(app_config, two_more_redis):
         readcache.invalidate(key)
         assert cache.get(key) is None and int(cache.get(readcache.version_key(key))) >= 1
     queue.delete("rq:queue:roles-test")
+    for client in (main, cache, queue):
+        client.close()
     app.extensions["socialgraph"].close()
 
 
