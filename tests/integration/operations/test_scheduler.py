@@ -23,16 +23,18 @@ def async_app(app_config):
 
     q = f"sched-{uuid.uuid4().hex[:8]}"
     other = create_app({**app_config, "RQ_ASYNC": True, "RQ_QUEUE": q, "RQ_FEED_QUEUE": q + "-feeds",
-                        "SCHEDULER": "service"})
+                        "RQ_NOTIFY_QUEUE": q + "-notify", "RQ_HEAVY_QUEUE": q + "-heavy", "SCHEDULER": "service"})
     yield other
     with other.app_context():
-        stores.cache().delete(q, f"rq:queue:{q}")
+        for name in stores.tasks().queue_names:
+            stores.cache().delete(name, f"rq:queue:{name}")
     other.extensions["socialgraph"].close()
 
 
 def _queued(app) -> list[str]:
     with app.app_context():
-        return [j.func_name for j in Queue(app.config["RQ_QUEUE"], connection=stores.cache()).get_jobs()]
+        return [j.func_name for name in stores.tasks().queue_names  # every lane (trends: the heavy one)
+                for j in Queue(name, connection=stores.cache()).get_jobs()]
 
 
 def _clear_claims(app, now):
@@ -72,10 +74,10 @@ def test_each_job_once_per_slot_across_replicas_and_restarts(async_app, app_conf
         ttl = stores.cache().ttl(scheduler.claim_key("media-cleanup", int(now // 3600)))
         assert 3600 < ttl <= 7200
         # every queued job runs to completion in a worker (jobs run inside the app)
-        q = Queue(async_app.config["RQ_QUEUE"], connection=stores.cache())
-        ids = q.job_ids
+        lanes = [Queue(name, connection=stores.cache()) for name in stores.tasks().queue_names]
+        ids = [i for q in lanes for i in q.job_ids]
         assert len(ids) == 6
-        SimpleWorker([q], connection=stores.cache()).work(burst=True)
+        SimpleWorker(lanes, connection=stores.cache()).work(burst=True)
         statuses = {Job.fetch(i, connection=stores.cache()).get_status() for i in ids}
         assert statuses == {"finished"}, statuses
         trends = Job.fetch(f"sg-periodic-trends-{int(now // 300)}", connection=stores.cache())

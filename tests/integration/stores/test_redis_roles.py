@@ -25,7 +25,10 @@ def two_more_redis(tmp_path_factory):
                                        "--appendonly", "no", "--dir", str(d)], cwd=d,
                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         deadline = time.monotonic() + 20
-        while socket.socket().connect_ex(("127.0.0.1", port)) != 0:
+        while True:
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", port)) == 0:
+                    break
             assert time.monotonic() < deadline, "valkey did not start"
             time.sleep(0.05)
         urls.append(f"redis://127.0.0.1:{port}/0")

@@ -153,7 +153,8 @@ def test_proxy_routes_stream_upgrades_media_and_api():
     assert "path /api/v1/stream" in stream
     assert "header Connection *Upgrade*" in stream and "header Upgrade websocket" in stream
     assert re.search(r"handle @stream \{\s*reverse_proxy \{.*?dynamic a \{\$SG_STREAM_HOST:stream\}", CADDYFILE, re.S)
-    assert re.search(r"handle /\{\$SG_S3_BUCKET:socialgraph-media\}/\* \{.*?reverse_proxy \{\$SG_S3_UPSTREAM",
+    assert re.search(r"@media path /\{\$SG_S3_BUCKET:socialgraph-media\} /\{\$SG_S3_BUCKET:socialgraph-media\}/\*"
+                     r"\s+handle @media \{.*?reverse_proxy \{\$SG_S3_UPSTREAM",
                      CADDYFILE, re.S)
     assert "strip_prefix" not in CADDYFILE and "uri " not in CADDYFILE  # signatures cover the path
     assert re.search(r"handle \{.*?dynamic a \{\$SG_API_HOST:api\}", CADDYFILE, re.S)
