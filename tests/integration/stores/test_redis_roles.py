@@ -48,7 +48,7 @@ def test_each_role_on_its_own_server(app_config, two_more_redis):
     main, cache, queue = (redis.Redis.from_url(u) for u in (app_config["REDIS_URL"], cache_url, queue_url))
     with app.app_context():
         assert stores.queue_redis() is not stores.cache() and stores.read_cache() is not stores.cache()
-        assert stores.tasks().enqueue("jobs.trends.compute_trends", reschedule=False) == "queued"
+        assert stores.tasks().enqueue("jobs.stories.purge_expired", reschedule=False) == "queued"  # default lane
         assert queue.llen("rq:queue:roles-test") == 1 and main.llen("rq:queue:roles-test") == 0
         # a read-through copy lands on the cache server only
         key = f"sg:test:roles:{time.time_ns()}"
