@@ -9,7 +9,7 @@ from tests.conftest import unique
 
 def test_hashtag_page_newest_first_and_search(make_user, client):
     a, b = make_user(), make_user()
-    tag = unique("tag")
+    tag = unique("tag").replace("_", "")  # one search word (word splitting may cut at "_")
     ids = [a.post("/api/v1/posts", json={"text": f"Brewing day {i} #{tag}"}).get_json()["id"] for i in range(3)]
     page1 = client.get(f"/api/v1/tags/{tag.upper()}/posts", query_string={"limit": 2}).get_json()
     page2 = client.get(f"/api/v1/tags/{tag}/posts", query_string={"limit": 2, "cursor": page1["next_cursor"]}).get_json()

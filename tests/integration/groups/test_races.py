@@ -48,6 +48,10 @@ def test_transfer_racing_ban_of_new_owner_keeps_one_owner(ctx):
     assert not broken, f"{len(broken)} of {TRIALS} trials broke: {broken}"
 
 
+def _drop(gid: str) -> None:
+    stores.graph().run_text("MATCH (g:Group {uid: $g}) DETACH DELETE g", g=gid)
+
+
 def test_admins_demoting_each_other_keep_one_admin(ctx):
     """Two admins of a group whose owner is gone (the owner's account was
     deleted) demote each other at once: one admin stays."""
@@ -60,6 +64,7 @@ def test_admins_demoting_each_other_keep_one_admin(ctx):
                     lambda: membership.set_role(gid, b, a_name, "member"))
         expected_errors(outs, Conflict, Forbidden)
         s = _state(gid)
+        _drop(gid)  # an owner-less group is this test's own planting (the doctor flags it)
         if s["admins"] < 1:
             broken.append((trial, s))
     assert not broken, f"{len(broken)} of {TRIALS} trials left no admin: {broken}"
@@ -75,7 +80,9 @@ def test_last_admins_leaving_and_demoting_keep_one_admin(ctx):
                                 u=owner, g=gid)
         outs = race(ctx, lambda: membership.leave(gid, a), lambda: membership.set_role(gid, a, b_name, "member"))
         expected_errors(outs, Conflict, Forbidden, NotFound)
-        if _state(gid)["admins"] < 1:
+        admins = _state(gid)["admins"]
+        _drop(gid)  # an owner-less group is this test's own planting (the doctor flags it)
+        if admins < 1:
             broken.append(trial)
     assert not broken, f"{len(broken)} of {TRIALS} trials left no admin: {broken}"
 

@@ -55,8 +55,9 @@ def test_redis_runs_with_aof_and_keeps_queued_jobs_across_a_restart(stack, app):
 
 
 def _worker(env: dict, log: Path) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "socialgraph", "worker"], env=env, cwd=REPO,
-                            start_new_session=True, stdout=open(log, "ab"), stderr=subprocess.STDOUT)
+    with open(log, "ab") as out:  # the child keeps its own descriptor
+        return subprocess.Popen([sys.executable, "-m", "socialgraph", "worker"], env=env, cwd=REPO,
+                                start_new_session=True, stdout=out, stderr=subprocess.STDOUT)
 
 
 def _wait(cond, seconds: float, step: float = 0.2) -> bool:

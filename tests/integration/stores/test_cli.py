@@ -22,7 +22,8 @@ def test_worker_burst_runs_the_queued_jobs(app_config, mailbox):
     from socialgraph.accounts import service as accounts
 
     queue = unique("cliq")
-    with extra_app(app_config, RQ_ASYNC=True, RQ_QUEUE=queue, RQ_FEED_QUEUE=queue + "-feeds") as other:
+    with extra_app(app_config, RQ_ASYNC=True, RQ_QUEUE=queue, RQ_FEED_QUEUE=queue + "-feeds",
+                   RQ_NOTIFY_QUEUE=queue, RQ_HEAVY_QUEUE=queue + "-heavy") as other:  # mail: the notify lane
         with other.app_context():
             # with RQ_ASYNC on, sign-up only queues its verification mail
             user = accounts.register(unique("cw"), f"{unique('cw')}@example.test", "a long enough password")
