@@ -46,6 +46,7 @@ def main() -> int:
 
     from socialgraph.app import create_app
     from socialgraph.stores.localstack import LocalStack
+    from socialgraph.messaging.push import ensure_vapid_keys
     from socialgraph.stores.schema import ensure_all
 
     stack = LocalStack(root=Path(tempfile.mkdtemp(prefix="sg-bench-fuzz-"))).start()
@@ -58,6 +59,7 @@ def main() -> int:
                           "LOGIN_IP_LOCK_AFTER": 10 ** 9})
         with app.app_context():
             ensure_all()
+            ensure_vapid_keys()  # as `socialgraph db init` does
             from socialgraph.accounts import service as accounts
 
             uid = accounts.register("fuzzer", "fuzzer@example.test", "a long enough password")["uid"]
@@ -84,7 +86,7 @@ def run(app, uid: str, args) -> int:
         cases[label] += 1
         try:
             case.validate_response(response, checks=CHECKS)
-        except Exception as exc:  # noqa: BLE001 - counted per kind, the run goes on
+        except (Exception, BaseExceptionGroup) as exc:  # noqa: BLE001 - counted per kind, the run goes on
             kind = "server error" if response.status_code >= 500 else "schema violation"
             failures[label][f"{kind}: {type(exc).__name__}: {str(exc).splitlines()[0][:120]}"] += 1
 
