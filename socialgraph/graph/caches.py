@@ -12,12 +12,10 @@ from socialgraph.graph.people import FOLLOWING_KEY, forget_profile
 log = logging.getLogger(__name__)
 
 
-def forget_following(*uids: str, suggestions_of: tuple[str, ...] | None = None,
-                     suggestions_of_first_only: bool = False) -> None:
+def forget_following(*uids: str, suggestions_of: tuple[str, ...] | None = None) -> None:
     """After a follow, friendship or request change: drop the cached following
     sets of ``uids`` and the friend suggestions of ``suggestions_of`` (default:
-    ``uids``; ``suggestions_of_first_only``: ``uids[0]`` alone). Suggestions
-    leave out whom one follows, friends and pending requests, so a follow
+    ``uids``). Suggestions leave out whom one follows, friends and pending requests, so a follow
     changes the follower's only (a hub followed by thousands keeps its copy);
     if Redis is away their TTL bounds the staleness."""
     from redis.exceptions import RedisError
@@ -26,7 +24,5 @@ def forget_following(*uids: str, suggestions_of: tuple[str, ...] | None = None,
         stores.cache().delete(*[FOLLOWING_KEY.format(uid=uid) for uid in uids])
     except RedisError:
         log.warning("could not drop following cache of %s; expires in its TTL", uids)
-    if suggestions_of is None:
-        suggestions_of = uids[:1] if suggestions_of_first_only else uids
-    suggestions.forget(*suggestions_of)
+    suggestions.forget(*(uids if suggestions_of is None else suggestions_of))
     forget_profile(*uids)
