@@ -45,11 +45,17 @@ class MediaOut(Schema):
     height = fields.Integer(allow_none=True)
     duration = fields.Float(allow_none=True, metadata={"description": "seconds"})
     blurhash = fields.String(allow_none=True)
+    description = fields.String(allow_none=True, metadata={"description": "alt text; null when none was given"})
     error = fields.String(allow_none=True)
     urls = fields.Dict(keys=fields.String(), values=fields.String(),
                        metadata={"description": "variant -> presigned GET URL (full, large, small / mp4)"})
     poster_url = fields.String(allow_none=True)
     expires_in = fields.Integer(allow_none=True, metadata={"description": "seconds the URLs stay valid"})
+
+
+class MediaPatchIn(Strict):
+    description = fields.String(required=True, allow_none=True, validate=validate.Length(max=1500),
+                                metadata={"description": "alt text (<= 1,500 characters); empty or null removes it"})
 
 
 class UploadStartIn(Strict):

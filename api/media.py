@@ -7,7 +7,7 @@ from flask_smorest import Blueprint
 from socialgraph.content import media
 from socialgraph.core.errors import ValidationFailed
 
-from .content_schemas import MediaOut, UploadStartIn, UploadStartOut
+from .content_schemas import MediaOut, MediaPatchIn, UploadStartIn, UploadStartOut
 from .security import auth_required, current_uid
 
 blp = Blueprint("media", __name__, url_prefix="/api/v1/media", description="Media uploads")
@@ -19,10 +19,15 @@ MULTIPART_SLACK = 64 * 1024
 @blp.route("", methods=["POST"])
 @auth_required(blp)
 @blp.doc(requestBody={"content": {"multipart/form-data": {"schema": {
-    "type": "object", "properties": {"file": {"type": "string", "format": "binary"}}, "required": ["file"]}}}})
+    "type": "object", "properties": {
+        "file": {"type": "string", "format": "binary"},
+        "description": {"type": "string", "maxLength": media.MAX_DESCRIPTION,
+                        "description": "alt text: what the image or video shows, for people who cannot see it"}},
+    "required": ["file"]}}}})
 @blp.response(201, MediaOut)
 def upload(**_kw):
-    """Upload an image (<= 16 MB) or video (<= 100 MB) as multipart field ``file``.
+    """Upload an image (<= 16 MB) or video (<= 100 MB) as multipart field ``file``,
+    with its alt text in the optional field ``description`` (<= 1,500 characters, 422 beyond).
 
     The type is sniffed from the bytes: 415 for anything else (whatever the
     name or header), 413 over the limit, 422 for an empty file. Processing runs
@@ -33,7 +38,7 @@ def upload(**_kw):
     f = request.files.get("file")
     if f is None:
         raise ValidationFailed("no file", errors=[{"field": "file", "message": "a multipart field 'file' is required"}])
-    return media.upload(current_uid(), f.stream)
+    return media.upload(current_uid(), f.stream, description=request.form.get("description"))
 
 
 @blp.route("/uploads", methods=["POST"])
@@ -66,6 +71,16 @@ def complete_upload(media_id):
 def get_media(media_id):
     """Status and presigned URLs of a media item (owner, or viewers of its post)."""
     return media.get_media(media_id, current_uid())
+
+
+@blp.route("/<string:media_id>", methods=["PATCH"])
+@auth_required(blp)
+@blp.arguments(MediaPatchIn)
+@blp.response(200, MediaOut)
+def patch_media(body, media_id):
+    """Set the alt text (``description``) of one's own media, attached to a post or not
+    (an empty text removes it). 404 for someone else's, 422 over 1,500 characters."""
+    return media.set_description(media_id, current_uid(), body["description"])
 
 
 @blp.route("/<string:media_id>", methods=["DELETE"])

@@ -14,6 +14,7 @@ from .realtime_schemas import (
     MessageIn,
     ReadIn,
     ReadOut,
+    UnreadConversationsOut,
 )
 from .schemas import PageArgs
 from .security import auth_required, current_uid
@@ -42,6 +43,16 @@ def start(body):
 def list_conversations(args):
     """The caller's conversations, most recently active first; cursor pagination."""
     return _page(messages.list_conversations(current_uid(), args.get("cursor"), args["limit"]))
+
+
+@blp.route("/unread-count", methods=["GET"])
+@auth_required(blp)
+@blp.response(200, UnreadConversationsOut)
+def unread_count():
+    """How many of the caller's conversations have unread messages (the badge of the
+    Messages tab; each conversation's ``unread_count`` says how many messages). It
+    changes with every ``message`` frame from someone else and every own ``read`` frame."""
+    return messages.unread_summary(current_uid())
 
 
 @blp.route("/<string:conversation_id>", methods=["GET"])

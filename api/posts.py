@@ -117,6 +117,15 @@ def add_comment(body, post_id):
     return comments.add_comment(post_id, current_uid(), body["text"], body.get("parent_id"))
 
 
+@blp.route("/comments/<string:comment_id>", methods=["GET"])
+@auth_required(blp, optional=True)
+@blp.response(200, CommentOut)
+def get_comment(comment_id):
+    """One comment with its reaction counts and the caller's reaction (no replies);
+    404 when it, its post or its author is hidden from the caller."""
+    return comments.get_comment(comment_id, current_uid())
+
+
 @blp.route("/comments/<string:comment_id>", methods=["PATCH"])
 @auth_required(blp)
 @blp.arguments(PostIn)

@@ -78,6 +78,12 @@ class ConversationOut(Schema):
     created_at = fields.DateTime()
     last_message_at = fields.DateTime(allow_none=True)
     last_read_message_id = fields.String(allow_none=True)
+    unread_count = fields.Integer(metadata={"description": "messages by others after the caller's read marker "
+                                                           "(at most 100: show 99+)"})
+
+
+class UnreadConversationsOut(Schema):
+    conversations = fields.Integer(metadata={"description": "the caller's conversations with unread messages"})
 
 
 class ConversationPage(Schema):

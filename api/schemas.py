@@ -222,7 +222,9 @@ class CommentOut(Schema):
     created_at = fields.DateTime()
     edited_at = fields.DateTime(allow_none=True)
     reply_count = fields.Integer()
-    reactions = fields.Dict(keys=fields.String(), values=fields.Integer())
+    reactions = fields.Dict(keys=fields.String(), values=fields.Integer(),
+                            metadata={"description": "reaction type -> count (types with none left out)"})
+    viewer_reaction = fields.String(allow_none=True, metadata={"description": "the caller's reaction type, or null"})
     replies = fields.List(fields.Nested(lambda: CommentOut()))
 
 

@@ -107,7 +107,12 @@ export const api = {
   react: (id, type) => request("PUT", `/posts/${id}/reaction`, { body: { type } }),
   unreact: (id) => request("DELETE", `/posts/${id}/reaction`),
   share: (id, text) => request("POST", `/posts/${id}/shares`, { body: text ? { text } : {} }),
-  uploadMedia: (file) => { const f = new FormData(); f.append("file", file); return request("POST", "/media", { form: f }); },
+  uploadMedia: (file, description) => {
+    const f = new FormData(); f.append("file", file);
+    if (description) f.append("description", description);
+    return request("POST", "/media", { form: f });
+  },
+  describeMedia: (id, description) => request("PATCH", `/media/${id}`, { body: { description } }),
   loginMfa: (b) => request("POST", "/auth/login/mfa", { body: b, auth: false }),
   // graph
   friendRequest: (u) => request("POST", `/users/${encodeURIComponent(u)}/friend-request`),
@@ -150,6 +155,19 @@ export const api = {
   rejectFollow: (u) => request("POST", `/me/follow-requests/${encodeURIComponent(u)}/reject`),
   markRead: (id) => request("POST", `/notifications/${id}/read`),
   groupMembers: (id, cursor) => request("GET", `/groups/${id}/members`, { query: { cursor } }),
+  // comments' reactions, stories with pictures, DM unread badge
+  getComment: (id) => request("GET", `/comments/${id}`),
+  reactComment: (id, type) => request("PUT", `/comments/${id}/reaction`, { body: { type } }),
+  unreactComment: (id) => request("DELETE", `/comments/${id}/reaction`),
+  createImageStory: (file, overlays = []) => {
+    const f = new FormData(); f.append("image", file);
+    if (overlays.length) f.append("overlays", JSON.stringify(overlays));
+    return request("POST", "/stories/image", { form: f });
+  },
+  createVideoStory: (mediaId, overlays = []) => request("POST", "/stories/video", { body: { media_id: mediaId, overlays } }),
+  storyViewers: (id) => request("GET", `/stories/${id}/viewers`),
+  unreadConversations: () => request("GET", "/conversations/unread-count"),
+  readConversation: (id, messageId) => request("POST", `/conversations/${id}/read`, { body: { message_id: messageId } }),
   pushServerKey: () => request("GET", "/push/server-key", { auth: false }),
   pushSubscribe: (subscription) => request("POST", "/push/subscription", { body: { subscription } }),
   pushUnsubscribe: () => request("DELETE", "/push/subscription"),

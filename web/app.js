@@ -8,6 +8,9 @@ const REACTIONS = { like: "👍", love: "❤️", laugh: "😂", angry: "😠", 
 let me = null;
 let stream = null;
 let unread = 0;
+let dmUnread = 0;
+let openConversation = null;  // id of the conversation on screen (its messages are read as they come)
+const unreadSeen = new Set();  // unread notification ids counted in the badge (a grouped one counts once)
 const frameListeners = new Set();
 
 // -- tiny DOM helper ----------------------------------------------------------
@@ -175,25 +178,36 @@ async function verifyView(params) {
 }
 
 // -- posts --------------------------------------------------------------------
-function reactionBar(post) {
-  const wrap = h("div", { class: "reactions", role: "group", "aria-label": "Reactions" });
-  const counts = post.counts?.reactions || {};
-  for (const [type, emoji] of Object.entries(REACTIONS)) {
-    const pressed = post.viewer_reaction === type;
-    wrap.append(h("button", {
-      type: "button", class: "reaction", "aria-pressed": String(pressed), "aria-label": `${type} (${counts[type] || 0})`,
+// Typed reactions (posts and comments alike): one button per type with its count;
+// pressing one's own reaction again takes it back. `bar.update(counts, mine)`
+// redraws it when the server says the counts changed (a live notification).
+function reactions(label, counts, mine, send) {
+  const wrap = h("div", { class: "reactions", role: "group", "aria-label": label });
+  const draw = () => wrap.replaceChildren(...Object.entries(REACTIONS).map(([type, emoji]) => {
+    const n = counts?.[type] || 0;
+    const pressed = mine === type;
+    return h("button", {
+      type: "button", class: "reaction", "aria-pressed": String(pressed), "aria-label": `${type} (${n})`,
       dataset: { reaction: type },
       onclick: async () => {
-        try {
-          const res = pressed ? await api.unreact(post.id) : await api.react(post.id, type);
-          post.viewer_reaction = res.reaction;
-          post.counts.reactions = res.counts;
-          wrap.replaceWith(reactionBar(post));
-        } catch (err) { toast(err.message); }
+        try { const res = await send(pressed ? null : type); wrap.update(res.counts, res.reaction); }
+        catch (err) { toast(err.message); }
       },
-    }, `${emoji} ${counts[type] || ""}`));
-  }
+    }, `${emoji} ${n || ""}`);
+  }));
+  wrap.update = (c, m) => { counts = c || {}; mine = m ?? null; draw(); };
+  draw();
   return wrap;
+}
+
+function reactionBar(post) {
+  return reactions("Reactions", post.counts?.reactions, post.viewer_reaction,
+    (type) => (type ? api.react(post.id, type) : api.unreact(post.id)));
+}
+
+function commentReactionBar(c) {
+  return reactions("Reactions to this comment", c.reactions, c.viewer_reaction,
+    (type) => (type ? api.reactComment(c.id, type) : api.unreactComment(c.id)));
 }
 
 export function postCard(post) {
@@ -212,7 +226,8 @@ export function postCard(post) {
     post.share_unavailable ? h("p", { class: "empty" }, "This post is no longer available.") : null,
     post.hashtags?.length ? h("p", { class: "tags" }, post.hashtags.flatMap((t) => [h("a", { href: `#/tags/${encodeURIComponent(t)}` }, `#${t}`), " "])) : null,
     h("footer", {}, reactionBar(post),
-      h("a", { href: `#/post/${post.id}`, class: "comments-link" }, `💬 ${plural(post.counts?.comments || 0, "comment")}`),
+      h("a", { href: `#/post/${post.id}`, class: "comments-link", dataset: { count: String(post.counts?.comments || 0) } },
+        `💬 ${plural(post.counts?.comments || 0, "comment")}`),
       post.visibility === "public" && post.kind !== "repost" ? h("button", { type: "button", class: "link", onclick: async () => {
         try { await api.share(post.id); toast("Shared to your followers"); } catch (err) { toast(err.message); }
       } }, `🔁 ${post.counts?.shares || 0}`) : null));
@@ -243,8 +258,10 @@ function mediaItem(m, tries = 0) {
   }
   {
     if (m.status !== "ready") return h("p", { class: "empty" }, "Media could not be processed.");
-    if (m.kind === "video") return h("video", { controls: true, preload: "metadata", src: m.urls?.mp4 || m.urls?.full, poster: m.poster_url || undefined });
-    return h("img", { src: m.urls?.large || m.urls?.full, alt: m.description || "Image attached to the post", loading: "lazy", width: m.width, height: m.height });
+    if (m.kind === "video") return h("video", { controls: true, preload: "metadata", src: m.urls?.mp4 || m.urls?.full,
+      poster: m.poster_url || undefined, "aria-label": m.description || "Video without a description" });
+    return h("img", { src: m.urls?.large || m.urls?.full, alt: m.description || "Image without a description",
+      loading: "lazy", width: m.width, height: m.height });
   }
 }
 
@@ -254,21 +271,35 @@ function composer(onPosted) {
     h("textarea", { id: "compose-text", name: "text", maxlength: 5000, rows: 3, placeholder: "What's happening?" }),
     h("p", {}, h("label", { for: "compose-media" }, "Images or videos (up to 10)"),
       h("input", { id: "compose-media", name: "media", type: "file", accept: "image/*,video/*", multiple: true })),
+    h("div", { class: "alts" }),
     h("p", {}, h("label", { for: "compose-audience" }, "Audience"),
       h("select", { id: "compose-audience", name: "visibility" },
         ["public", "followers", "friends", "close_friends", "only_me"].map((v) => h("option", { value: v }, v.replace("_", " "))))),
     h("button", { type: "submit" }, "Post"));
+  // one alt-text field per chosen file: what it shows, for people who cannot see it
+  const alts = form.querySelector(".alts");
+  form.elements.media.addEventListener("change", () => alts.replaceChildren(
+    ...[...form.elements.media.files].slice(0, 10).map((f, i) => h("p", {},
+      h("label", { for: `compose-alt-${i}` }, `Alt text for ${f.name}`),
+      h("textarea", { id: `compose-alt-${i}`, name: `alt-${i}`, maxlength: 1500, rows: 2,
+                      placeholder: "Describe it for people who cannot see it" })))));
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
+    const button = form.querySelector("button[type=submit]");
+    button.disabled = true;
     try {
       const files = [...form.elements.media.files].slice(0, 10);
       const media_ids = [];
-      for (const f of files) media_ids.push((await api.uploadMedia(f)).id);
+      for (const [i, f] of files.entries()) {
+        media_ids.push((await api.uploadMedia(f, form.elements[`alt-${i}`]?.value.trim())).id);
+      }
       const post = await api.createPost({ text: form.elements.text.value, visibility: form.elements.visibility.value,
                                           ...(media_ids.length ? { media_ids } : {}) });
       form.reset();
+      alts.replaceChildren();
       onPosted(post);
     } catch (err) { formErrors(form, err); }
+    button.disabled = false;
   });
   return form;
 }
@@ -315,44 +346,95 @@ function feedView(kind) {
 }
 
 function storyTray() {
-  const tray = h("section", { class: "tray", "aria-label": "Stories" });
+  const tray = h("div", { class: "tray" });
   const add = h("form", { class: "story-new" },
     h("label", { for: "story-text", class: "visually-hidden" }, "New text story"),
-    h("input", { id: "story-text", name: "text", maxlength: 500, placeholder: "New story", required: true }),
+    h("input", { id: "story-text", name: "text", maxlength: 200, placeholder: "New story (text or caption)" }),
+    h("label", { for: "story-file", class: "file-button" }, "Photo or video for a story"),
+    h("input", { id: "story-file", name: "file", type: "file", accept: "image/jpeg,image/png,image/webp,image/gif,video/*" }),
     h("button", { type: "submit" }, "Add story"));
   add.addEventListener("submit", async (e) => {
     e.preventDefault();
-    try { await api.createTextStory(add.elements.text.value); add.reset(); toast("Story posted for 24 hours"); load(); }
-    catch (err) { formErrors(add, err); }
+    const text = add.elements.text.value.trim();
+    const file = add.elements.file.files[0];
+    const button = add.querySelector("button[type=submit]");
+    // a caption on a photo or video is an overlay at the bottom, as in the apps
+    const overlays = text ? [{ text, x: 0.5, y: 0.85 }] : [];
+    button.disabled = true;
+    try {
+      if (!file && !text) throw new ApiError(422, { detail: "Write something or choose a photo or video." });
+      if (file?.type.startsWith("video/")) await api.createVideoStory((await api.uploadMedia(file)).id, overlays);
+      else if (file) await api.createImageStory(file, overlays);
+      else await api.createTextStory(text);
+      add.reset(); toast("Story posted for 24 hours"); load();
+    } catch (err) { formErrors(add, err); }
+    button.disabled = false;
   });
   async function load() {
     try {
       const { items } = await api.tray();
-      tray.replaceChildren(add, ...items.map((it) => h("a", {
+      tray.replaceChildren(...items.map((it) => h("a", {
         href: `#/stories/${it.user.username}`, class: it.has_unseen_stories ? "ring unseen" : "ring",
+        dataset: { count: String(it.story_count) }, title: plural(it.story_count, "story", "stories"),
         "aria-label": `Stories of ${it.user.username}${it.has_unseen_stories ? " (new)" : ""}` }, it.user.username)));
-    } catch { tray.replaceChildren(add); }
+    } catch { tray.replaceChildren(); }
   }
   load();
-  return tray;
+  return h("section", { class: "stories", "aria-label": "Stories" }, add, tray);
+}
+
+// What a story shows: its photo, its video (once processed) or its text; captions below.
+function storyMedia(s, username, onRetry, tries = 0) {
+  const caption = (s.overlays || []).map((o) => o.text).join(" ");
+  if (s.kind === "video" || s.media) {
+    if (s.media?.status === "ready" && s.media.urls?.mp4) {
+      return h("video", { class: "story-media", src: s.media.urls.mp4, poster: s.media.poster_url || undefined, controls: true,
+                          autoplay: true, muted: true, playsinline: true, "aria-label": caption || `Video story by @${username}` });
+    }
+    if (s.media?.status === "failed") return h("p", { class: "empty" }, "This video could not be processed.");
+    if (tries < 30) setTimeout(onRetry, Math.min(1000 * (1 + tries / 5), 5000));
+    return h("p", { class: "empty", role: "status" }, "Processing video…");
+  }
+  if (s.media_url) return h("img", { class: "story-media", src: s.media_url, alt: caption || `Photo story by @${username}` });
+  return h("p", { class: "story-text", style: null }, s.text);
+}
+
+// The author's list of who has seen a story (with their reactions).
+function storyViewers(s) {
+  const box = h("section", { class: "viewers", "aria-labelledby": "viewers-h" },
+    h("h2", { id: "viewers-h" }, `Seen by ${plural(s.view_count, "person", "people")}`));
+  api.storyViewers(s.id).then(({ items }) => box.append(items.length
+    ? h("ul", { class: "members" }, items.map((v) => h("li", {}, avatar(v.user, 48),
+        h("a", { href: `#/u/${v.user?.username}` }, v.user?.display_name || v.user?.username || "someone"),
+        v.reaction ? ` ${v.reaction}` : "", " ", h("span", { class: "meta" }, when(v.viewed_at)))))
+    : h("p", { class: "empty" }, "Nobody has seen it yet.")))
+    .catch((err) => box.append(h("p", { class: "field-error", role: "alert" }, err.message)));
+  return box;
 }
 
 async function storiesView(username) {
+  setTitle(`Stories of @${username}`);
   try {
     const { items } = await api.userStories(username);
-    if (!items.length) return render(h("p", {}, "No active stories."));
+    if (!items.length) return render(h("section", { class: "card" }, h("h1", {}, `@${username}`), h("p", {}, "No active stories."),
+      h("a", { href: "#/home" }, "Back to home")));
     let i = 0;
     const stage = h("section", { class: "story card", "aria-live": "polite" });
-    async function show() {
+    async function show(tries = 0) {
+      const at = i;
       const s = await api.story(items[i].id);  // opening records the view
+      if (at !== i || !document.body.contains(stage)) return;
+      const caption = (s.overlays || []).map((o) => o.text).join(" ");
       stage.replaceChildren(
-        h("h1", {}, `@${username}`), h("p", { class: "handle" }, `${i + 1} of ${items.length} · expires `, when(s.expires_at)),
-        s.media?.urls?.mp4 ? h("video", { src: s.media.urls.mp4, poster: s.media.poster_url || undefined, controls: true, autoplay: true, muted: true })
-          : s.media_url ? h("img", { src: s.media_url, alt: s.text || "Story image" }) : h("p", { class: "story-text" }, s.text),
+        h("h1", {}, avatar(s.author, 48), `@${username}`),
+        h("p", { class: "handle" }, `${i + 1} of ${items.length} · posted `, when(s.created_at), " · disappears ", when(s.expires_at)),
+        storyMedia(s, username, () => at === i && document.body.contains(stage) && show(tries + 1), tries),
+        caption && s.kind !== "text" ? h("p", { class: "story-caption" }, caption) : null,
         h("div", { class: "actions" },
           i > 0 ? h("button", { type: "button", onclick: () => { i--; show(); } }, "Previous") : null,
           i < items.length - 1 ? h("button", { type: "button", onclick: () => { i++; show(); } }, "Next")
-            : h("a", { href: "#/home" }, "Back to home")));
+            : h("a", { href: "#/home" }, "Back to home")),
+        s.view_count !== undefined ? storyViewers(s) : null);
     }
     render(stage);
     show();
@@ -369,6 +451,31 @@ function suggestionsBox() {
         : u.mutual_friends ? h("span", { class: "handle" }, plural(u.mutual_friends, "mutual friend")) : null))));
   }).catch(() => box.remove());
   return box;
+}
+
+// -- live updates ---------------------------------------------------------------
+// A notification about something on screen refreshes it: the reaction counts of a
+// post or comment, a new comment under the open post (read back from the API,
+// which applies the viewer's blocks and privacy).
+async function liveUpdate(n) {
+  const o = n.object || {};
+  const postId = o.post_id || (o.target?.startsWith("post:") ? o.target.slice(5) : null);
+  try {
+    if (n.type === "reaction" && o.comment_id) {
+      const bar = document.querySelector(`li.comment[data-comment-id="${o.comment_id}"] > .comment-actions > .reactions`);
+      if (bar) { const c = await api.getComment(o.comment_id); bar.update(c.reactions, c.viewer_reaction); }
+    } else if (n.type === "reaction" && postId) {
+      const bars = document.querySelectorAll(`article.post[data-post-id="${postId}"] .reactions`);
+      if (bars.length) { const p = await api.post(postId); bars.forEach((b) => b.update(p.counts?.reactions, p.viewer_reaction)); }
+    } else if ((n.type === "comment" || n.type === "reply") && postId && o.comment_id) {
+      const section = document.querySelector(`section.comments[data-post-id="${postId}"]`);
+      if (section && !document.querySelector(`li.comment[data-comment-id="${o.comment_id}"]`)) {
+        const c = await api.getComment(o.comment_id);
+        const parent = c.parent_id && document.querySelector(`li.comment[data-comment-id="${c.parent_id}"]`);
+        if (parent || !c.parent_id) addComment(postId, c, parent || section.querySelector("ul.thread").parentNode);
+      }
+    }
+  } catch { /* the next reload shows it */ }
 }
 
 // -- notifications --------------------------------------------------------------
@@ -393,7 +500,7 @@ function notificationItem(n) {
   const actor = n.actors?.[0] || {};
   const li = h("article", { class: n.read ? "notification" : "notification unread", dataset: { seq: n.seq } });
   const open = h("a", { href: notificationLink(n), class: "notification-link", onclick: () => {
-    if (!n.read) api.markRead(n.id).then(() => setUnread(unread - 1)).catch(() => {});
+    if (!n.read) api.markRead(n.id).then(() => { n.read = true; setUnread(unread - 1); }).catch(() => {});
   } }, avatar(actor, 48), h("span", {}, n.summary));
   const actions = h("div", { class: "actions" });
   const decide = (fn, done) => async () => {
@@ -447,6 +554,58 @@ function tagView(tag) {
 }
 
 // -- direct messages --------------------------------------------------------------
+function unreadBadge(n, what = "unread") {
+  return h("span", { class: "badge", "aria-label": `${n} ${what}` }, n >= 100 ? "99+" : String(n));
+}
+
+// The Messages tab's badge: how many conversations have unread messages.
+function setDmUnread(n) {
+  dmUnread = Math.max(0, n || 0);
+  const badge = document.getElementById("dm-unread");
+  badge.textContent = dmUnread >= 100 ? "99+" : String(dmUnread);
+  badge.hidden = dmUnread === 0;
+  document.getElementById("nav-messages").setAttribute("aria-label",
+    dmUnread ? `Messages (${plural(dmUnread, "unread conversation")})` : "Messages");
+}
+
+// Read receipt up to a message of the open conversation (the log remembers how far).
+async function readUpTo(conversationId, messageId) {
+  try {
+    await api.readConversation(conversationId, messageId);
+    const log = document.querySelector("ol.messages");
+    if (log && openConversation === conversationId) log.dataset.readUpTo = messageId;
+  } catch { /* read again on the next visit */ }
+}
+
+async function refreshDmUnread() {
+  try { setDmUnread((await api.unreadConversations()).conversations); } catch { /* the badge stays as it is */ }
+}
+
+// Someone else's message arrived: read at once when its conversation is on screen,
+// else counted on the conversation's row and in the nav.
+function dmFrame(m) {
+  if (openConversation === m.conversation_id && document.visibilityState === "visible") {
+    readUpTo(m.conversation_id, m.id);
+    return;
+  }
+  const row = document.querySelector(`li[data-conversation-id="${m.conversation_id}"]`);
+  if (row) {
+    const badge = row.querySelector(".badge");
+    const n = Number(badge?.dataset.count || 0) + 1;
+    const fresh = unreadBadge(n);
+    fresh.dataset.count = String(n);
+    badge ? badge.replaceWith(fresh) : row.querySelector("a").after(" ", fresh);
+  }
+  refreshDmUnread();
+}
+
+document.addEventListener("visibilitychange", () => {
+  if (document.visibilityState === "visible" && openConversation) {
+    const last = document.querySelector("ol.messages li:last-child");
+    if (last?.dataset.id) readUpTo(openConversation, last.dataset.id);
+  }
+});
+
 async function messagesView() {
   const form = h("form", { class: "reply" },
     h("label", { for: "dm-to", class: "visually-hidden" }, "Username to message"),
@@ -463,8 +622,12 @@ async function messagesView() {
   if (!items.length) list.append(h("li", { class: "empty" }, "No conversations yet."));
   items.forEach((c) => {
     const others = c.members.filter((m) => m.uid !== me.uid);
-    list.append(h("li", {}, avatar(others[0], 48), h("a", { href: `#/messages/${c.id}` },
-      c.title || others.map((m) => m.display_name || m.username).join(", ")), " ", when(c.last_message_at)));
+    const badge = c.unread_count ? unreadBadge(c.unread_count) : null;
+    if (badge) badge.dataset.count = String(c.unread_count);
+    list.append(h("li", { dataset: { conversationId: c.id }, class: c.unread_count ? "unread" : null },
+      avatar(others[0], 48), h("a", { href: `#/messages/${c.id}` },
+        c.title || others.map((m) => m.display_name || m.username).join(", ")), badge ? " " : null, badge,
+      " ", when(c.last_message_at)));
   });
 }
 
@@ -488,6 +651,8 @@ async function conversationView(id) {
     render(h("h1", {}, convTitle), log, form);
     const page = await api.messages(id);
     page.items.slice().reverse().forEach((m) => { const li = line(m); li.dataset.id = m.id; log.append(li); });
+    openConversation = id;
+    if (conv.unread_count && page.items.length) await readUpTo(id, page.items[0].id);  // opening it reads it
     const onFrame = (f) => {
       if (f.type === "message" && f.message.conversation_id === id && document.body.contains(log) && !log.querySelector(`[data-id="${f.message.id}"]`)) {
         const li = line(f.message); li.dataset.id = f.message.id; log.append(li);
@@ -554,7 +719,8 @@ function commentNode(postId, c) {
     c.deleted ? h("p", { class: "deleted" }, "[deleted]")
       : h("p", {}, avatar(c.author, 48), h("a", { href: `#/u/${c.author?.username}`, class: "author" }, c.author?.display_name || c.author?.username || ""),
           " ", richText(c.text || ""), " ", h("span", { class: "meta" }, when(c.created_at))),
-    h("button", { type: "button", class: "link", onclick: () => node.append(replyForm(postId, c.id, node)) }, "Reply"));
+    h("div", { class: "comment-actions" }, c.deleted ? null : commentReactionBar(c),
+      h("button", { type: "button", class: "link", onclick: () => node.append(replyForm(postId, c.id, node)) }, "Reply")));
   if (c.replies?.length) node.append(h("ul", {}, c.replies.map((r) => commentNode(postId, r))));
   if (c.reply_count > (c.replies?.length || 0)) {
     node.append(h("button", { type: "button", class: "link", onclick: async (e) => {
@@ -567,6 +733,17 @@ function commentNode(postId, c) {
   return node;
 }
 
+// Put a new comment on the page (once) and count it on every card of its post.
+function addComment(postId, c, anchor) {
+  if (document.querySelector(`li.comment[data-comment-id="${c.id}"]`)) return;
+  const ul = anchor.querySelector(":scope > ul") || anchor.appendChild(h("ul"));
+  ul.append(commentNode(postId, c));
+  document.querySelectorAll(`article.post[data-post-id="${postId}"] .comments-link`).forEach((link) => {
+    link.dataset.count = String(Number(link.dataset.count || 0) + 1);
+    link.textContent = `💬 ${plural(Number(link.dataset.count), "comment")}`;
+  });
+}
+
 function replyForm(postId, parentId, anchor) {
   const form = h("form", { class: "reply" },
     h("label", { class: "visually-hidden", for: `r-${parentId || "top"}` }, "Your comment"),
@@ -576,10 +753,7 @@ function replyForm(postId, parentId, anchor) {
     e.preventDefault();
     try {
       const c = await api.comment(postId, { text: form.elements.text.value, parent_id: parentId });
-      const ul = anchor.querySelector(":scope > ul") || anchor.appendChild(h("ul"));
-      ul.append(commentNode(postId, { ...c, replies: [] }));
-      const link = document.querySelector(`article.post[data-post-id="${postId}"] .comments-link`);
-      if (link) { link.dataset.count = String(Number(link.dataset.count || 0) + 1); link.textContent = `💬 ${plural(Number(link.dataset.count), "comment")}`; }
+      addComment(postId, { ...c, replies: [] }, anchor);
       if (parentId) form.remove(); else form.reset();
     } catch (err) { formErrors(form, err); }
   });
@@ -589,12 +763,11 @@ function replyForm(postId, parentId, anchor) {
 async function postView(id) {
   try {
     const post = await api.post(id);
-    const thread = h("ul", { class: "thread", "aria-label": "Comments" });
-    const section = h("section", {}, h("h2", {}, "Comments"), thread);
+    const thread = h("ul", { class: "thread", "aria-label": "Comments", dataset: { postId: id } });
+    const section = h("section", { class: "comments", dataset: { postId: id } }, h("h2", {}, "Comments"), thread);
     section.append(replyForm(id, null, section));
     setTitle(`Post by @${post.author?.username || "unknown"}`);
     const card = postCard(post);
-    card.querySelector(".comments-link").dataset.count = String(post.counts?.comments || 0);
     render(card, section);
     let cursor = null;
     do {
@@ -726,10 +899,18 @@ async function loadMe() {
   document.getElementById("nav").hidden = false;
   try { setUnread((await api.unreadCount()).unread ?? 0); } catch { /* the badge stays as it is */ }
   stream?.close();
+  refreshDmUnread();
   stream = openStream((frame) => {
-    if (frame.type === "notification" && !frame.notification.read) {
-      setUnread(unread + 1);
-      toast(frame.notification.summary);
+    if (frame.type === "notification") {
+      const n = frame.notification;
+      if (!n.read && !unreadSeen.has(n.id)) { unreadSeen.add(n.id); setUnread(unread + 1); }
+      toast(n.summary);
+      liveUpdate(n);
+    } else if (frame.type === "message" && frame.message.sender_id !== me?.uid) {
+      dmFrame(frame.message);
+    } else if (frame.type === "read" && frame.user_id === me?.uid) {
+      document.querySelectorAll(`li[data-conversation-id="${frame.conversation_id}"] .badge`).forEach((b) => b.remove());
+      refreshDmUnread();
     }
     frameListeners.forEach((fn) => fn(frame));
   });
@@ -767,6 +948,7 @@ export async function route() {
       if (!me) { location.hash = "#/login"; return; }
     }
     frameListeners.clear();
+    openConversation = null;
     setTitle(TITLES[path.slice(2)] || "");
     try { return await view(m, params); }
     catch (err) { render(errorState(err, route)); }
@@ -780,6 +962,8 @@ document.getElementById("logout").addEventListener("click", async () => {
   stream?.close();
   stream = null;
   setUnread(0);
+  setDmUnread(0);
+  unreadSeen.clear();
   me = null;
   document.getElementById("nav").hidden = true;
   location.hash = "#/login";

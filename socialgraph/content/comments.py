@@ -11,6 +11,7 @@ from pymongo import ReturnDocument
 
 from socialgraph import stores
 from socialgraph.content import postcache
+from socialgraph.content.reactions import viewer_reactions
 from socialgraph.content.posts import (
     MAX_COMMENT,
     _check_text,
@@ -126,8 +127,39 @@ def _present_comments(docs: list[dict]) -> list[dict]:
             "created_at": d["created_at"], "edited_at": d.get("edited_at"),
             "reply_count": d.get("reply_count", 0),
             "reactions": {k: v for k, v in (d.get("counts", {}).get("reactions") or {}).items() if v > 0},
+            "viewer_reaction": None,
         })
     return out
+
+
+def _with_viewer_reactions(items: list[dict], viewer: str | None) -> None:
+    """Fill ``viewer_reaction`` of ``items`` and their nested ``replies`` (one lookup)."""
+    if not viewer:
+        return
+    everything, todo = [], list(items)
+    while todo:
+        it = todo.pop()
+        everything.append(it)
+        todo.extend(it.get("replies") or [])
+    mine = viewer_reactions(viewer, [f"comment:{it['id']}" for it in everything if not it["deleted"]])
+    for it in everything:
+        it["viewer_reaction"] = mine.get(f"comment:{it['id']}")
+
+
+def get_comment(comment_id: str, viewer: str | None) -> dict:
+    """One comment (without ``replies``), with its reaction counts and the
+    viewer's reaction: what a client re-reads when told a comment changed.
+    A deleted placeholder comes as ``deleted: true`` without author or text.
+    Raises :class:`NotFound` (unknown, post hidden from ``viewer``, author
+    blocked either way)."""
+    doc = _db().comments.find_one({"_id": parse_id(comment_id, "comment")})
+    if doc is None or _comment_hidden(doc, viewer):
+        raise NotFound("comment not found")
+    _visible_doc(str(doc["post_id"]), viewer)  # NotFound when the post is hidden from the viewer
+    item = _present_comments([doc])[0]
+    item["replies"] = []
+    _with_viewer_reactions([item], viewer)
+    return item
 
 
 def list_comments(post_id: str, parent_id: str | None = None, cursor: str | None = None,
@@ -162,6 +194,7 @@ def list_comments(post_id: str, parent_id: str | None = None, cursor: str | None
     docs = docs[:limit]
     items = _present_comments(docs)
     _attach_replies(post["_id"], items, INLINE_DEPTH, blocked)
+    _with_viewer_reactions(items, viewer)
     return Page(items, next_cursor)
 
 
@@ -199,7 +232,9 @@ def edit_comment(comment_id: str, editor: str, text: str) -> dict:
     doc = _db().comments.find_one_and_update(
         {"_id": doc["_id"]}, {"$set": {"text": text, "edited_at": clock.now()}},
         return_document=ReturnDocument.AFTER)
-    return _present_comments([doc])[0]
+    item = _present_comments([doc])[0]
+    _with_viewer_reactions([item], editor)
+    return item
 
 
 def delete_comment(comment_id: str, actor: str, *, moderator: bool = False) -> None:

@@ -4,7 +4,9 @@ Document ``media``: ``{_id: ObjectId, owner_id, kind: "image"|"video",
 status, content_type, size (bytes), key (the upload's object key), variants:
 {name: {key, width, height, content_type}}, blurhash, width, height,
 duration (seconds), error, post_id (null until attached), created_at,
-upload_expires_at}``.
+upload_expires_at, description}``. ``description`` is the alt text (up to
+:data:`MAX_DESCRIPTION` characters, Mastodon's limit; ``null`` when none was
+given), set at upload or later by the owner (:func:`set_description`).
 
 Status: ``awaiting_upload`` (presigned POST policy issued) -> ``processing`` (an RQ
 job ``jobs.media.process_media`` is queued) -> ``ready`` | ``failed``.
@@ -79,6 +81,8 @@ SNIFF_BYTES = 8192
 IMAGE_VARIANTS = {"large": 1280, "small": 320}
 POSTER_MAX = 1280
 MAX_ATTACHMENTS = 10
+#: longest alt text (characters), as Mastodon allows
+MAX_DESCRIPTION = 1500
 #: seconds an RQ worker may spend on one upload (a 100 MB video transcode is slow)
 PROCESS_TIMEOUT = 1800
 
@@ -136,12 +140,23 @@ def _new_doc(owner: str, kind: str | None, mime: str | None, size: int | None, s
     return {"_id": oid, "owner_id": owner, "kind": kind, "content_type": mime, "size": size,
             "status": status, "key": _key(owner, oid, "original"), "variants": {}, "blurhash": None,
             "width": None, "height": None, "duration": None, "error": None, "post_id": None,
-            "created_at": clock.now(), "upload_expires_at": None}
+            "created_at": clock.now(), "upload_expires_at": None, "description": None}
+
+
+def clean_description(text: str | None) -> str | None:
+    """Alt text as stored: stripped, ``None`` when empty. Raises
+    :class:`ValidationFailed` over :data:`MAX_DESCRIPTION` characters."""
+    text = (text or "").strip()
+    if len(text) > MAX_DESCRIPTION:
+        raise ValidationFailed("the description is too long", errors=[
+            {"field": "description", "message": f"at most {MAX_DESCRIPTION} characters"}])
+    return text or None
 
 
 # -- upload through the API --------------------------------------------------
-def upload(owner: str, stream, size: int | None = None) -> dict:
-    """Store an uploaded file (a binary file object) and queue its processing.
+def upload(owner: str, stream, size: int | None = None, description: str | None = None) -> dict:
+    """Store an uploaded file (a binary file object) and queue its processing;
+    ``description`` is its alt text (see :func:`clean_description`).
 
     Returns the media in :func:`present` shape (status ``processing``, or the
     final status when jobs run inline). Raises :class:`ValidationFailed`
@@ -155,7 +170,9 @@ def upload(owner: str, stream, size: int | None = None) -> dict:
     stream.seek(0)
     kind, mime = sniff(head)
     _check_size(kind, size)
+    description = clean_description(description)
     doc = _new_doc(owner, kind, mime, size, "processing")
+    doc["description"] = description
     stores.objects().put_object(_bucket(), doc["key"], stream, size, content_type=mime)
     try:
         _db().media.insert_one(doc)
@@ -288,13 +305,27 @@ def get_media(media_id: str, viewer: str | None) -> dict:
     return present([doc], viewer)[0]
 
 
+def set_description(media_id: str, owner: str, description: str | None) -> dict:
+    """Set (or with an empty text, clear) the alt text of the owner's media,
+    attached or not; returns the media in :func:`present` shape. Raises
+    :class:`NotFound` (unknown or someone else's), :class:`ValidationFailed`
+    (too long). A post showing it reads it anew (media are not cached with posts)."""
+    description = clean_description(description)
+    doc = _db().media.find_one_and_update({"_id": _parse(media_id), "owner_id": owner},
+                                          {"$set": {"description": description}},
+                                          return_document=ReturnDocument.AFTER)
+    if doc is None:
+        raise NotFound("media not found")
+    return present([doc], owner)[0]
+
+
 def _url(key: str) -> str:
     return objecturls.presigned_get(key, _cfg("MEDIA_URL_SECONDS"), bucket=_bucket())
 
 
 def present(docs: list[dict], viewer: str | None = None) -> list[dict]:
     """API shape: ``{id, kind, status, content_type, size, width, height,
-    duration, blurhash, error, urls: {variant: presigned GET URL}, poster_url,
+    duration, blurhash, description (alt text or null), error, urls: {variant: presigned GET URL}, poster_url,
     expires_in}``. URLs only for ``ready`` media (expire after
     ``SG_MEDIA_URL_SECONDS``)."""
     out = []
@@ -309,7 +340,8 @@ def present(docs: list[dict], viewer: str | None = None) -> list[dict]:
         out.append({"id": str(d["_id"]), "kind": d.get("kind"), "status": d["status"],
                     "content_type": d.get("content_type"), "size": d.get("size"),
                     "width": d.get("width"), "height": d.get("height"), "duration": d.get("duration"),
-                    "blurhash": d.get("blurhash"), "error": d.get("error"), "urls": urls,
+                    "blurhash": d.get("blurhash"), "description": d.get("description"),
+                    "error": d.get("error"), "urls": urls,
                     "poster_url": poster, "expires_in": _cfg("MEDIA_URL_SECONDS") if urls else None})
     return out
 

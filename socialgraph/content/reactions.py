@@ -67,7 +67,7 @@ def react(kind: str, target_id: str, user_id: str, reaction: str = "like") -> di
     if reaction not in REACTION_TYPES:
         raise ValidationFailed("unknown reaction type", errors=[
             {"field": "type", "message": "one of " + ", ".join(REACTION_TYPES)}])
-    coll, doc, target, _post = _target(kind, target_id, user_id)
+    coll, doc, target, post = _target(kind, target_id, user_id)
     db = _db()
     old_type = _swap_reaction(target, user_id, reaction)
     inc = {}
@@ -87,7 +87,7 @@ def react(kind: str, target_id: str, user_id: str, reaction: str = "like") -> di
             raise NotFound(f"{kind} not found")
         _reaction_written(coll, doc["_id"], user_id, target, reaction)
         events.publish("reaction.created", target=target, user_id=user_id, owner_id=doc["author_id"],
-                       type=reaction)
+                       type=reaction, post_id=str(post["_id"]))
     return {"reaction": reaction, "counts": _counts(coll, doc["_id"])}
 
 

@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 #:   post.deleted        post_id, author_id
 #:   post.shared         post_id, share_id, user_id, owner_id
 #:   comment.created     comment_id, post_id, author_id, post_author_id, parent_author_id ("" for top level)
-#:   reaction.created    target ("post:<id>"|"comment:<id>"), user_id, owner_id, type
+#:   reaction.created    target ("post:<id>"|"comment:<id>"), user_id, owner_id, type, post_id
 #:   user.mentioned      mentioned_uid, by_uid, post_id, comment_id ("" for a post)
 #:   user.followed       follower, followee
 #:   user.unfollowed     follower, followee
@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 #:   user.muted          muter, muted
 #:   post.updated        post_id, author_id
 #:   comment.created     comment_id, post_id, author_id, post_author_id, parent_author_id ("" if none)
-#:   reaction.created    target ("post:<id>"|"comment:<id>"), user_id, owner_id, type
+#:   reaction.created    target ("post:<id>"|"comment:<id>"), user_id, owner_id, type, post_id
 #:   post.shared         post_id, share_id, user_id, owner_id
 #:   user.mentioned      mentioned_uid, by_uid, post_id, comment_id ("" if none)
 #:   group.invited       group_id, inviter, invitee

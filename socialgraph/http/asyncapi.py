@@ -55,7 +55,8 @@ MESSAGES: dict[str, tuple[str, str, dict]] = {
     "typing": ("both", "Server: a member is typing. Client: tell the others you are typing.", _obj(
         ["conversation_id"], type=_type("typing"), conversation_id={"type": "string"},
         user_id={"type": "string", "description": "server frames only"})),
-    "read": ("both", "Server: a member read up to a message. Client: mark read up to message_id.", _obj(
+    "read": ("both", "Server: a member read up to a message (also sent to the reader's own sockets, whose "
+                     "other tabs then clear their unread badges). Client: mark read up to message_id.", _obj(
         ["conversation_id", "message_id"], type=_type("read"), conversation_id={"type": "string"},
         message_id={"type": "string"}, user_id={"type": "string", "description": "server frames only"})),
     "resumed": ("server", "After the notifications missed since `resume.since` were sent.", _obj(

@@ -4,8 +4,18 @@ Documents:
 
 - ``conversations``: ``{_id, kind: "direct"|"group", members: [uid], title,
   created_by, created_at, last_message_at, direct_key ("<uid>:<uid>" sorted,
-  direct only; unique), read: {uid: last read message id}}``
+  direct only; unique), read: {uid: last read message id}, unread_by: [uid]}``
 - ``messages``: ``{_id, conversation_id, sender_id, text, created_at}``
+
+Unread messages: ``unread_by`` lists the members with something unread (a
+multikey index answers "how many conversations have unread messages" in one
+count, whatever the number of conversations); how many messages are unread
+in one conversation is counted from ``messages`` past the member's read
+marker, capped at :data:`UNREAD_CAP`, and only for members listed in
+``unread_by``. A send adds the recipients after the message is written; a
+read receipt removes the reader and then adds them back if a message after
+their marker exists (:func:`_settle_unread`), so in any interleaving of a
+send and a read the list ends right.
 
 Rules: only members read or write a conversation (others get 404); a user
 who blocks the sender, or is blocked by them, is treated as absent (404,
@@ -42,6 +52,8 @@ from socialgraph.messaging import hub
 from socialgraph.stores.documents import parse_id
 
 RATE_KEY = "sg:msg:rate:{uid}:{window}"
+#: unread messages counted per conversation at most (clients show "99+")
+UNREAD_CAP = 100
 
 
 def _db():
@@ -64,7 +76,45 @@ def can_message(sender: str, recipient: str) -> None:
         raise Forbidden("this user does not accept messages from you")
 
 
-def _present_conv(doc: dict, viewer: str) -> dict:
+def _unread_filter(doc: dict, viewer: str, hidden: set[str]) -> dict:
+    """Messages of conversation ``doc`` that ``viewer`` has not read: after
+    their read marker, by someone else who is not blocked either way."""
+    flt: dict = {"conversation_id": doc["_id"], "sender_id": {"$nin": sorted({viewer, *hidden})}}
+    marker = (doc.get("read") or {}).get(viewer)
+    if marker:
+        flt["_id"] = {"$gt": ObjectId(marker)}
+    return flt
+
+
+def _unread_count(doc: dict, viewer: str, hidden: set[str] | None = None) -> int:
+    """Unread messages of ``viewer`` in ``doc`` (0..:data:`UNREAD_CAP`); no query
+    unless ``viewer`` is in ``unread_by``."""
+    if viewer not in (doc.get("unread_by") or []):
+        return 0
+    hidden = blocked_either_way(viewer) if hidden is None else hidden
+    return _db().messages.count_documents(_unread_filter(doc, viewer, hidden), limit=UNREAD_CAP)
+
+
+def _settle_unread(conv: dict, uid: str) -> None:
+    """After ``uid``'s read marker moved (a read receipt, or their own message):
+    take them out of ``unread_by``, then put them back if a message past the
+    marker exists (one that arrived meanwhile). See the module docstring."""
+    db = _db()
+    db.conversations.update_one({"_id": conv["_id"]}, {"$pull": {"unread_by": uid}})
+    fresh = db.conversations.find_one({"_id": conv["_id"]}, {"read": 1})
+    if fresh is None:
+        return
+    if db.messages.find_one(_unread_filter({**conv, **fresh}, uid, blocked_either_way(uid)), {"_id": 1}):
+        db.conversations.update_one({"_id": conv["_id"]}, {"$addToSet": {"unread_by": uid}})
+
+
+def unread_summary(actor: str) -> dict:
+    """``{"conversations": n}``: how many of ``actor``'s conversations have
+    unread messages (one count on the ``unread_by`` index)."""
+    return {"conversations": _db().conversations.count_documents({"unread_by": actor, "members": actor})}
+
+
+def _present_conv(doc: dict, viewer: str, hidden: set[str] | None = None) -> dict:
     profiles = short_profiles(doc["members"])
     return {
         "id": str(doc["_id"]), "kind": doc["kind"], "title": doc.get("title"),
@@ -73,6 +123,7 @@ def _present_conv(doc: dict, viewer: str) -> dict:
                      "avatar_id": profiles.get(m, {}).get("avatar_id")} for m in doc["members"]],
         "created_at": doc["created_at"], "last_message_at": doc.get("last_message_at"),
         "last_read_message_id": (doc.get("read") or {}).get(viewer),
+        "unread_count": _unread_count(doc, viewer, hidden),
     }
 
 
@@ -156,7 +207,8 @@ def list_conversations(actor: str, cursor: str | None = None, limit: int | None 
     if len(docs) > limit:
         last = docs[limit - 1]
         next_cursor = encode_cursor({"at": datetime_to_ms(last["activity_at"]), "id": str(last["_id"])})
-    return Page([_present_conv(d, actor) for d in docs[:limit]], next_cursor)
+    hidden = blocked_either_way(actor)
+    return Page([_present_conv(d, actor, hidden) for d in docs[:limit]], next_cursor)
 
 
 def _rate_limit(actor: str) -> None:
@@ -197,8 +249,12 @@ def send_message(actor: str, conversation_id: str, text: str) -> dict:
     now = clock.now()
     doc = {"conversation_id": conv["_id"], "sender_id": actor, "text": text, "created_at": now}
     doc["_id"] = _db().messages.insert_one(doc).inserted_id
-    _db().conversations.update_one({"_id": conv["_id"]}, {"$set": {"last_message_at": now, "activity_at": now,
-                                                                    f"read.{actor}": str(doc["_id"])}})
+    update: dict = {"$set": {"last_message_at": now, "activity_at": now, f"read.{actor}": str(doc["_id"])}}
+    if recipients:
+        update["$addToSet"] = {"unread_by": {"$each": recipients}}
+    _db().conversations.update_one({"_id": conv["_id"]}, update)
+    if actor in (conv.get("unread_by") or []):
+        _settle_unread(conv, actor)  # answering reads the conversation
     shown = _present_msg(doc)
     for uid in recipients + [actor]:
         hub.publish(uid, {"type": "message", "message": shown})
@@ -225,7 +281,9 @@ def history(actor: str, conversation_id: str, cursor: str | None = None, limit: 
 
 def mark_read(actor: str, conversation_id: str, message_id: str) -> dict:
     """Read receipt: ``actor`` has read up to ``message_id``; members are told
-    (``{"type": "read", ...}``). Never moves backwards. Raises :class:`NotFound`."""
+    (``{"type": "read", ...}``), and so are the reader's own sockets (their
+    other tabs clear the unread badge). Never moves backwards; the reader's
+    unread count drops to what is past the marker. Raises :class:`NotFound`."""
     conv = _member_conv(actor, conversation_id)
     msg = _db().messages.find_one({"_id": parse_id(message_id, "message"), "conversation_id": conv["_id"]})
     if msg is None:
@@ -235,9 +293,13 @@ def mark_read(actor: str, conversation_id: str, message_id: str) -> dict:
         _db().conversations.find_one_and_update({"_id": conv["_id"]}, {"$set": {f"read.{actor}": message_id}},
                                                 return_document=ReturnDocument.AFTER)
         event = {"type": "read", "conversation_id": conversation_id, "user_id": actor, "message_id": message_id}
-        for uid in _event_audience(conv, actor):  # never to a member blocked either way
+        if actor in (conv.get("unread_by") or []):
+            _settle_unread(conv, actor)
+        for uid in _event_audience(conv, actor) + [actor]:  # never to a member blocked either way
             hub.publish(uid, event)
         current = message_id
+    elif actor in (conv.get("unread_by") or []):
+        _settle_unread(conv, actor)
     return {"conversation_id": conversation_id, "last_read_message_id": current}
 
 
@@ -270,7 +332,7 @@ def _export_area(ctx) -> None:
 
 def _erase_area(uid: str) -> dict:
     """The user's messages go; the user leaves every conversation (their read
-    marker with them); a conversation left without members goes with its
+    marker and unread mark with them); a conversation left without members goes with its
     messages; the conversations the user started keep ``created_by: null``
     and a direct conversation loses its ``direct_key`` (both held the uid).
     Idempotent: the user stays a member until the last update."""
@@ -278,7 +340,7 @@ def _erase_area(uid: str) -> dict:
     deleted = db.messages.delete_many({"sender_id": uid}).deleted_count
     db.conversations.update_many({"members": uid, "kind": "direct"}, {"$unset": {"direct_key": ""}})
     db.conversations.update_many({"created_by": uid}, {"$set": {"created_by": None}})
-    left = db.conversations.update_many({"members": uid}, {"$pull": {"members": uid},
+    left = db.conversations.update_many({"members": uid}, {"$pull": {"members": uid, "unread_by": uid},
                                                            "$unset": {f"read.{uid}": ""}}).modified_count
     empty = [c["_id"] for c in db.conversations.find({"members": []}, {"_id": 1})]
     if empty:

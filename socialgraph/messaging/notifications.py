@@ -107,7 +107,12 @@ def plan(event: str, p: dict) -> list[tuple[str, str, str, dict]]:
     elif event == "friend.accepted":
         rows.append((p["requester"], "friend_accepted", p["target"], {}))
     elif event == "reaction.created":
-        rows.append((p["owner_id"], "reaction", p["user_id"], {"target": p["target"], "reaction": p.get("type")}))
+        obj = {"target": p["target"], "reaction": p.get("type")}
+        if p.get("post_id"):  # where the notification leads (the post, also for a comment's reaction)
+            obj["post_id"] = p["post_id"]
+        if p["target"].startswith("comment:"):
+            obj["comment_id"] = p["target"].split(":", 1)[1]
+        rows.append((p["owner_id"], "reaction", p["user_id"], obj))
     elif event == "comment.created":
         obj = {"post_id": p["post_id"], "comment_id": p["comment_id"]}
         parent = p.get("parent_author_id") or ""

@@ -100,6 +100,7 @@ MONGO_INDEXES: dict[str, list[IndexModel]] = {
                    name="by_member_activity"),
         IndexModel([("direct_key", ASCENDING)], unique=True, sparse=True, name="direct_key_unique"),
         IndexModel([("created_by", ASCENDING)], name="by_creator"),  # account deletion (issue 16)
+        IndexModel([("unread_by", ASCENDING)], name="by_unread"),  # the DM unread badge (issue 19)
     ],
     "messages": [IndexModel([("conversation_id", ASCENDING), ("_id", DESCENDING)], name="history")],
     # issue 19: Web Push subscriptions (one per session: _id = session id)

@@ -289,3 +289,120 @@ def test_contrast_errors_and_push_opt_in(server, browser, make_user):
     assert scope == f"{server}/web/"
     assert status.inner_text()  # either on, or a plain explanation
     shot(page, "19-08-push-opt-in")
+
+
+def log_in(page, base, user):
+    page.goto(f"{base}/#/login")
+    page.get_by_label("Username or email").fill(user.username)
+    page.get_by_label("Password").fill(user.password)
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("heading", name="Home").wait_for()
+
+
+def test_alt_text_comment_reactions_picture_stories_and_dm_badge(app, server, browser, make_user):
+    """Issue 19's last four: alt text entered when posting, reactions on comments
+    (live for the comment's author), photo and video stories with the author's
+    viewer list, and the DM unread badge (live, cleared by reading)."""
+    from tests import mediafiles
+    from tests.conftest import config
+
+    with config(app, PUBLIC_BASE_URL=server):
+        alice_user, bob_user = make_user("alta"), make_user("altb")
+        bob_user.put(f"/api/v1/users/{alice_user.username}/follow")
+        alice = browser.new_context(viewport={"width": 1000, "height": 900}).new_page()
+        bob = browser.new_context(viewport={"width": 390, "height": 844}).new_page()
+        errors = []
+        for p in (alice, bob):
+            p.on("pageerror", lambda exc: errors.append(str(exc)))
+        log_in(alice, server, alice_user)
+        log_in(bob, server, bob_user)
+
+        # (a) alt text: one field per chosen file, stored as the media description, shown as the img alt
+        alice.get_by_label("What's happening?").fill("Stout night")
+        alice.get_by_label("Images or videos (up to 10)").set_input_files(
+            {"name": "stout.png", "mimeType": "image/png", "buffer": mediafiles.png(120, 90, noise=True)})
+        alice.get_by_label("Alt text for stout.png").fill("A pint of dark stout with a thick head")
+        alice.get_by_role("button", name="Post").click()
+        post = alice.locator("article.post", has_text="Stout night")
+        img = post.locator(".media img")
+        img.wait_for()
+        assert img.get_attribute("alt") == "A pint of dark stout with a thick head"
+        assert alice.get_by_label("Alt text for stout.png").count() == 0  # the form is cleared
+        post_id = post.get_attribute("data-post-id")
+        media = alice_user.get(f"/api/v1/posts/{post_id}").get_json()["media"]
+        assert [m["description"] for m in media] == ["A pint of dark stout with a thick head"]
+        shot(alice, "19-09-alt-text")
+
+        # (b) reactions on comments: bob reacts to alice's comment; alice, on the post, sees it live
+        cid = alice_user.post(f"/api/v1/posts/{post_id}/comments", json={"text": "first pour"}).get_json()["id"]
+        alice.goto(f"{server}/#/post/{post_id}")
+        mine = alice.locator(f"li.comment[data-comment-id='{cid}']")
+        mine.wait_for()
+        bob.goto(f"{server}/#/post/{post_id}")
+        theirs = bob.locator(f"li.comment[data-comment-id='{cid}']")
+        theirs.locator("button[data-reaction=laugh]").click()
+        theirs.locator("button[data-reaction=laugh][aria-pressed=true]", has_text="1").wait_for()
+        mine.locator("button[aria-label='laugh (1)']").wait_for(timeout=15000)  # live, no reload
+        # a comment written by bob appears live under alice's post, counted
+        bob.get_by_placeholder("Write a comment").first.fill("looks great")
+        bob.get_by_role("button", name="Send").first.click()
+        alice.locator("li.comment", has_text="looks great").wait_for(timeout=15000)
+        alice.locator("article.post .comments-link", has_text="2 comments").wait_for()
+        # taking a reaction back
+        theirs.locator("button[data-reaction=laugh]").click()
+        theirs.locator("button[data-reaction=laugh][aria-pressed=false]").wait_for()
+        assert bob_user.get(f"/api/v1/comments/{cid}").get_json()["reactions"] == {}
+        shot(alice, "19-10-comment-reactions")
+
+        # (c) photo and video stories, 24 h, with the viewer list for the author
+        alice.goto(f"{server}/#/home")
+        alice.get_by_label("New text story").fill("golden hour")
+        alice.get_by_label("Photo or video for a story").set_input_files(
+            {"name": "sky.jpg", "mimeType": "image/jpeg", "buffer": mediafiles.jpeg_with_gps(600, 800)})
+        alice.get_by_role("button", name="Add story").click()
+        alice.locator("#toast", has_text="Story posted for 24 hours").wait_for()
+        alice.get_by_label("Photo or video for a story").set_input_files(
+            {"name": "clip.mp4", "mimeType": "video/mp4", "buffer": mediafiles.video("mp4", frames=6)})
+        alice.get_by_role("button", name="Add story").click()
+        alice.locator("a.ring[data-count='2']", has_text=alice_user.username).wait_for()
+        bob.goto(f"{server}/#/home")
+        bob.get_by_role("link", name=f"Stories of {alice_user.username} (new)").click()
+        photo = bob.locator("img.story-media")
+        photo.wait_for()
+        assert photo.get_attribute("alt") == "golden hour"
+        bob.wait_for_function("() => document.querySelector('img.story-media')?.naturalWidth > 0")
+        bob.locator(".story-caption", has_text="golden hour").wait_for()
+        assert "disappears" in bob.locator(".story .handle").inner_text()
+        assert bob.locator(".viewers").count() == 0  # only the author sees who viewed
+        shot(bob, "19-11-photo-story")
+        bob.get_by_role("button", name="Next").click()
+        bob.locator("video.story-media").wait_for()
+        assert bob.locator("video.story-media").get_attribute("aria-label") == f"Video story by @{alice_user.username}"
+        alice.goto(f"{server}/#/stories/{alice_user.username}")
+        alice.get_by_role("heading", name="Seen by 1 person").wait_for()
+        alice.locator(".viewers li", has_text=bob_user.username).wait_for()
+        shot(alice, "19-12-story-viewers")
+
+        # (d) the DM unread badge: live in the nav and on the conversation, gone once read
+        alice.goto(f"{server}/#/home")
+        conv = bob_user.post("/api/v1/conversations", json={"members": [alice_user.username]}).get_json()["id"]
+        bob_user.post(f"/api/v1/conversations/{conv}/messages", json={"text": "fancy a pint?"})
+        badge = alice.locator("#dm-unread")
+        badge.filter(has_text="1").wait_for(timeout=15000)
+        assert alice.get_by_role("link", name="Messages (1 unread conversation)").is_visible()
+        alice.goto(f"{server}/#/messages")
+        row = alice.locator(f"li[data-conversation-id='{conv}']")
+        row.locator(".badge", has_text="1").wait_for()
+        shot(alice, "19-13-dm-unread")
+        row.get_by_role("link").click()
+        alice.locator("ol.messages li", has_text="fancy a pint?").wait_for()
+        badge.wait_for(state="hidden")
+        assert alice_user.get("/api/v1/conversations/unread-count").get_json() == {"conversations": 0}
+        # a message arriving while the conversation is open is read at once
+        late = bob_user.post(f"/api/v1/conversations/{conv}/messages", json={"text": "at eight"}).get_json()["id"]
+        alice.locator("ol.messages li", has_text="at eight").wait_for(timeout=15000)
+        alice.locator(f"ol.messages[data-read-up-to='{late}']").wait_for()
+        alice.goto(f"{server}/#/messages")
+        row.wait_for()
+        assert row.locator(".badge").count() == 0 and not badge.is_visible()
+        assert not errors, errors

@@ -250,3 +250,31 @@ def test_store_enforces_size_and_type_and_the_upload_key_dies(make_user, ctx, ap
     post_upload(start, b"again", content_type="image/png")
     assert a.delete(f"/api/v1/media/{mid}").status_code == 204
     assert _objects(app, a.uid) == [] and media  # nothing of this upload is left
+
+
+def test_alt_text_is_stored_served_and_editable_by_the_owner_only(make_user, ctx):
+    """Issue 19: a media description (alt text) given at upload or set later,
+    served with the media and with the post that shows it."""
+    a, b = make_user("alt"), make_user("alt")
+    r = a.post("/api/v1/media", data={"file": (io.BytesIO(mediafiles.png(40, 30)), "x.png", "image/png"),
+                                      "description": "  A glass of amber ale on a wooden table  "},
+               content_type="multipart/form-data")
+    assert r.status_code == 201 and r.get_json()["description"] == "A glass of amber ale on a wooden table"
+    plain = _upload(a, mediafiles.png(41, 30)).get_json()
+    assert plain["description"] is None
+    post = a.post("/api/v1/posts", json={"text": "cheers", "media_ids": [r.get_json()["id"], plain["id"]]}).get_json()
+    assert [m["description"] for m in post["media"]] == ["A glass of amber ale on a wooden table", None]
+    # set later, also once attached; the post shows the new text
+    r2 = a.patch(f"/api/v1/media/{plain['id']}", json={"description": "Two empty glasses"})
+    assert r2.status_code == 200 and r2.get_json()["description"] == "Two empty glasses"
+    got = b.get(f"/api/v1/posts/{post['id']}").get_json()
+    assert [m["description"] for m in got["media"]] == ["A glass of amber ale on a wooden table", "Two empty glasses"]
+    # an empty text removes it; someone else's media is not found; too long is 422
+    assert a.patch(f"/api/v1/media/{plain['id']}", json={"description": ""}).get_json()["description"] is None
+    assert b.patch(f"/api/v1/media/{plain['id']}", json={"description": "mine now"}).status_code == 404
+    r3 = a.patch(f"/api/v1/media/{plain['id']}", json={"description": "x" * 1501})
+    assert r3.status_code == 422 and r3.content_type == PROBLEM
+    r4 = a.post("/api/v1/media", data={"file": (io.BytesIO(mediafiles.png(42, 30)), "y.png", "image/png"),
+                                       "description": "y" * 1501}, content_type="multipart/form-data")
+    assert r4.status_code == 422 and r4.get_json()["errors"][0]["field"] == "description"
+    assert len(_media_docs(a.uid)) == 2  # the refused upload left nothing

@@ -233,5 +233,38 @@ def test_content_events_are_published(make_user, monkeypatch):
     comments = [p for n, p in seen if n == "comment.created"]
     assert comments[0]["parent_author_id"] == "" and comments[1]["parent_author_id"] == b.uid
     assert comments[1]["post_author_id"] == a.uid
-    assert ("reaction.created", {"target": f"post:{pid}", "user_id": b.uid, "owner_id": a.uid, "type": "love"}) in seen
+    assert ("reaction.created", {"target": f"post:{pid}", "user_id": b.uid, "owner_id": a.uid, "type": "love",
+                                 "post_id": pid}) in seen
     assert ("post.shared", {"post_id": pid, "share_id": share, "user_id": b.uid, "owner_id": a.uid}) in seen
+
+
+def test_comment_reactions_counts_viewer_reaction_and_notification_link(make_user):
+    """Issue 19: typed reactions on comments as on posts: counts and the caller's
+    own reaction on every comment of a thread (nested replies too) and on
+    ``GET /comments/{id}``; the author's notification leads to the post."""
+    a, b, c = make_user("cr"), make_user("cr"), make_user("cr")
+    pid = a.post("/api/v1/posts", json={"text": "thread for reactions"}).get_json()["id"]
+    top = a.post(f"/api/v1/posts/{pid}/comments", json={"text": "top"}).get_json()
+    assert top["viewer_reaction"] is None and top["reactions"] == {}
+    reply = b.post(f"/api/v1/posts/{pid}/comments", json={"text": "reply", "parent_id": top["id"]}).get_json()
+    assert b.put(f"/api/v1/comments/{top['id']}/reaction", json={"type": "love"}).get_json() == {
+        "reaction": "love", "counts": {"love": 1}}
+    c.put(f"/api/v1/comments/{top['id']}/reaction", json={"type": "laugh"})
+    c.put(f"/api/v1/comments/{reply['id']}/reaction", json={"type": "sad"})
+    thread = c.get(f"/api/v1/posts/{pid}/comments").get_json()["items"]
+    assert thread[0]["reactions"] == {"love": 1, "laugh": 1} and thread[0]["viewer_reaction"] == "laugh"
+    assert thread[0]["replies"][0]["reactions"] == {"sad": 1} and thread[0]["replies"][0]["viewer_reaction"] == "sad"
+    mine = b.get(f"/api/v1/comments/{top['id']}").get_json()
+    assert mine["viewer_reaction"] == "love" and mine["reactions"] == {"love": 1, "laugh": 1} and mine["replies"] == []
+    # taking it back
+    b.delete(f"/api/v1/comments/{top['id']}/reaction")
+    assert b.get(f"/api/v1/comments/{top['id']}").get_json()["viewer_reaction"] is None
+    assert a.get(f"/api/v1/comments/{top['id']}").get_json()["reactions"] == {"laugh": 1}
+    # the comment's author is told, with a link to the post and the comment
+    n = [x for x in a.get("/api/v1/notifications").get_json()["items"] if x["type"] == "reaction"][0]
+    assert n["object"]["post_id"] == pid and n["object"]["comment_id"] == top["id"]
+    assert n["summary"].endswith("reacted to your comment")
+    # hidden like its post: a blocked user gets 404
+    a.put(f"/api/v1/users/{c.username}/block")
+    assert c.get(f"/api/v1/comments/{top['id']}").status_code == 404
+    assert c.get("/api/v1/comments/000000000000000000000000").status_code == 404

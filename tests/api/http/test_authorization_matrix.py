@@ -62,6 +62,7 @@ MATRIX: dict[tuple[str, str], tuple[tuple[int, int, int, int, int], dict | None]
     ("POST", "/api/v1/posts/{post_id}/comments"): ((201, 201, 404, 201, 401), TEXT),
     ("PUT", "/api/v1/posts/{post_id}/reaction"): ((200, 200, 404, 200, 401), LIKE),
     ("DELETE", "/api/v1/posts/{post_id}/reaction"): ((200, 200, 404, 200, 401), None),
+    ("GET", "/api/v1/comments/{comment_id}"): ((200, 200, 404, 200, 200), None),
     ("PATCH", "/api/v1/comments/{comment_id}"): ((200, 403, 404, 403, 401), TEXT),
     ("DELETE", "/api/v1/comments/{comment_id}"): ((204, 403, 404, 403, 401), None),
     ("PUT", "/api/v1/comments/{comment_id}/reaction"): ((200, 200, 404, 200, 401), LIKE),
@@ -98,6 +99,7 @@ MATRIX: dict[tuple[str, str], tuple[tuple[int, int, int, int, int], dict | None]
     # media: an upload not attached to a post is the owner's alone
     ("POST", "/api/v1/media/{media_id}/complete"): ((409, 404, 404, 404, 401), None),  # nothing was PUT
     ("GET", "/api/v1/media/{media_id}"): ((200, 404, 404, 404, 404), None),
+    ("PATCH", "/api/v1/media/{media_id}"): ((200, 404, 404, 404, 401), {"description": "matrix alt text"}),
     ("DELETE", "/api/v1/media/{media_id}"): ((204, 404, 404, 404, 401), None),
     # hashtags are public
     ("GET", "/api/v1/tags/{tag}"): ((200, 200, 200, 200, 200), None),

@@ -91,3 +91,38 @@ def test_who_may_message_and_bad_input(app, make_user, ctx):
             assert closed.post(f"/api/v1/conversations/{conv}/messages", json={"text": "ok"}).status_code == 201
     finally:
         clock.set_clock(None)
+
+
+def test_unread_counts_per_conversation_and_in_total(make_user):
+    """The DM unread badge (issue 19): messages by others past the reader's marker,
+    per conversation, and the number of conversations with any, cleared by reading."""
+    a, b, c = make_user("ua"), make_user("ub"), make_user("uc")
+    ab = a.post("/api/v1/conversations", json={"members": [b.username]}).get_json()["id"]
+    ac = c.post("/api/v1/conversations", json={"members": [a.username]}).get_json()["id"]
+    unread = lambda u: u.get("/api/v1/conversations/unread-count").get_json()["conversations"]
+    assert unread(a) == 0 and a.get(f"/api/v1/conversations/{ab}").get_json()["unread_count"] == 0
+    sent = [b.post(f"/api/v1/conversations/{ab}/messages", json={"text": f"b{i}"}).get_json() for i in range(3)]
+    c.post(f"/api/v1/conversations/{ac}/messages", json={"text": "from c"})
+    assert unread(a) == 2 and unread(b) == 0  # one's own messages are read
+    counts = {x["id"]: x["unread_count"] for x in a.get("/api/v1/conversations").get_json()["items"]}
+    assert counts == {ab: 3, ac: 1}
+    # reading part of it leaves the rest unread; reading to the end clears it
+    a.post(f"/api/v1/conversations/{ab}/read", json={"message_id": sent[0]["id"]})
+    assert a.get(f"/api/v1/conversations/{ab}").get_json()["unread_count"] == 2 and unread(a) == 2
+    a.post(f"/api/v1/conversations/{ab}/read", json={"message_id": sent[2]["id"]})
+    assert a.get(f"/api/v1/conversations/{ab}").get_json()["unread_count"] == 0 and unread(a) == 1
+    # answering reads the conversation too
+    a.post(f"/api/v1/conversations/{ac}/messages", json={"text": "hi c"})
+    assert unread(a) == 0 and unread(c) == 1
+    assert c.get(f"/api/v1/conversations/{ac}").get_json()["unread_count"] == 1
+    # a blocked sender's messages are not counted
+    b.post(f"/api/v1/conversations/{ab}/messages", json={"text": "again"})
+    assert unread(a) == 1
+    a.put(f"/api/v1/users/{b.username}/block")
+    counts = {x["id"]: x["unread_count"] for x in a.get("/api/v1/conversations").get_json()["items"]}
+    assert counts == {ab: 0, ac: 0}
+
+
+def test_unread_count_needs_a_login(client):
+    r = client.get("/api/v1/conversations/unread-count")
+    assert r.status_code == 401 and r.content_type == PROBLEM

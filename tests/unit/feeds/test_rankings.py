@@ -31,6 +31,10 @@ def test_notification_plan_and_summary():
     assert rows == [("owner", "reply", "x", {"post_id": "p", "comment_id": "c"})]
     assert notifications.plan("reaction.created", {"target": "post:p", "user_id": "u", "owner_id": "u",
                                                    "type": "like"}) == []  # own reaction
+    # a comment's reaction leads to its post (and names the comment)
+    assert notifications.plan("reaction.created", {"target": "comment:c", "user_id": "u", "owner_id": "o",
+                                                   "type": "sad", "post_id": "p"}) == [
+        ("o", "reaction", "u", {"target": "comment:c", "reaction": "sad", "post_id": "p", "comment_id": "c"})]
     doc = {"type": "reaction", "actors_count": 7, "object": {"target": "comment:c"}}
     assert notifications._summary(doc, ["a", "b", "c"]) == "a, b and 5 others reacted to your comment"
     assert notifications._summary({**doc, "actors_count": 3}, ["a", "b"]) == "a, b and 1 other reacted to your comment"
