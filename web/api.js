@@ -50,8 +50,11 @@ export function currentAccessToken() {
 async function refresh() {
   const rt = sessionStorage.getItem(REFRESH_KEY);
   if (!rt) return false;
-  const r = await fetch(`${BASE}/auth/refresh`, { method: "POST", headers: { Authorization: `Bearer ${rt}` } });
-  if (!r.ok) { clearSession(); return false; }
+  let r;
+  try { r = await fetch(`${BASE}/auth/refresh`, { method: "POST", headers: { Authorization: `Bearer ${rt}` } }); }
+  catch { throw new ApiError(0, {}); }  // offline: the session stays
+  if (r.status === 401 || r.status === 403 || r.status === 422) { clearSession(); return false; }
+  if (!r.ok) throw new ApiError(r.status, {});  // an outage is not a logout
   accessToken = (await r.json()).access_token;
   return true;
 }

@@ -37,8 +37,15 @@ function toast(message) {
   toast.timer = setTimeout(() => (t.hidden = true), 4000);
 }
 
+// Replace the children of `el`, leaving out null/false (DOM's replaceChildren would
+// write them as the words "null" and "false").
+export function fill(el, ...nodes) {
+  el.replaceChildren(...nodes.flat().filter((n) => n !== null && n !== undefined && n !== false));
+  return el;
+}
+
 function render(...nodes) {
-  main.replaceChildren(...nodes);
+  fill(main, ...nodes);
   main.focus({ preventScroll: true });
 }
 
@@ -425,7 +432,7 @@ async function storiesView(username) {
       const s = await api.story(items[i].id);  // opening records the view
       if (at !== i || !document.body.contains(stage)) return;
       const caption = (s.overlays || []).map((o) => o.text).join(" ");
-      stage.replaceChildren(
+      fill(stage,
         h("h1", {}, avatar(s.author, 48), `@${username}`),
         h("p", { class: "handle" }, `${i + 1} of ${items.length} · posted `, when(s.created_at), " · disappears ", when(s.expires_at)),
         storyMedia(s, username, () => at === i && document.body.contains(stage) && show(tries + 1), tries),
@@ -666,12 +673,18 @@ async function conversationView(id) {
 async function groupsView() {
   const form = h("form", { class: "card" }, h("h2", {}, "Create a group"),
     field("Name", "name"),
+    h("p", {}, h("label", { for: "g-description" }, "Description (what the group is about)"),
+      h("textarea", { id: "g-description", name: "description", maxlength: 2000, rows: 3 })),
     h("p", {}, h("label", { for: "g-privacy" }, "Privacy"),
       h("select", { id: "g-privacy", name: "privacy" }, ["public", "private", "secret"].map((v) => h("option", { value: v }, v)))),
     h("button", { type: "submit" }, "Create"));
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
-    try { const g = await api.createGroup({ name: form.elements.name.value, privacy: form.elements.privacy.value }); location.hash = `#/groups/${g.id}`; }
+    try {
+      const g = await api.createGroup({ name: form.elements.name.value, description: form.elements.description.value.trim(),
+                                        privacy: form.elements.privacy.value });
+      location.hash = `#/groups/${g.id}`;
+    }
     catch (err) { formErrors(form, err); }
   });
   const mine = h("ul", {}), all = h("ul", {});
@@ -728,7 +741,7 @@ function commentNode(postId, c) {
       node.querySelector("ul")?.remove();
       node.append(h("ul", {}, page.items.map((r) => commentNode(postId, r))));
       e.target.remove();
-    } }, `Show all ${c.reply_count} replies`));
+    } }, `Show all ${plural(c.reply_count, "reply", "replies")}`));
   }
   return node;
 }
@@ -831,7 +844,7 @@ function friendButton(u, username) {
 
 function picturesCard() {
   const preview = h("div", { class: "pictures" });
-  const show = () => preview.replaceChildren(
+  const show = () => fill(preview,
     me.cover_urls ? h("img", { class: "cover", src: me.cover_urls["600"], alt: "Your cover photo", width: 600, height: 200 }) : null,
     h("img", { class: "avatar big", src: me.avatar_urls?.["400"] || me.avatar_url, alt: "Your profile picture", width: 96, height: 96 }));
   show();
@@ -944,7 +957,13 @@ export async function route() {
     const m = path.match(re);
     if (!m) continue;
     if (needsAuth && !me) {
-      if (hasSession()) { try { await loadMe(); } catch { clearSession(); } }
+      if (hasSession()) {
+        try { await loadMe(); } catch (err) {
+          // only a refused session ends it; an outage shows a way to try again
+          if (err?.status !== 401 && err?.status !== 403) return render(errorState(err, route));
+          clearSession();
+        }
+      }
       if (!me) { location.hash = "#/login"; return; }
     }
     frameListeners.clear();

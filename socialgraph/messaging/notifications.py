@@ -433,7 +433,7 @@ def email_digest(uid: str):
     cfg = current_app.config
     subject = lines[0] if len(lines) == 1 else f"{len(lines)} new notifications"
     body = (f"Hello {account['username']},\n\n" + "\n".join(f"- {l}" for l in lines)
-            + f"\n\nSee them at {cfg['PUBLIC_BASE_URL']}/api/v1/notifications\n")
+            + f"\n\nSee them at {cfg['PUBLIC_BASE_URL']}/#/notifications\n")  # the web client's page
     return mail.build_message(cfg, account["email"], subject, body)
 
 

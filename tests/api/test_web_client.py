@@ -406,3 +406,169 @@ def test_alt_text_comment_reactions_picture_stories_and_dm_badge(app, server, br
         row.wait_for()
         assert row.locator(".badge").count() == 0 and not badge.is_visible()
         assert not errors, errors
+
+
+#: every visible text (and placeholder) whose WCAG 2.1 contrast against its effective
+#: background is under 4.5:1 (3:1 for large text); disabled controls are exempt
+CONTRAST_SCAN = r"""
+() => {
+  // WCAG 2.1 contrast of every visible text against its effective background
+  const parse = (c) => { const m = c.match(/[\d.]+/g) || []; return [+m[0] || 0, +m[1] || 0, +m[2] || 0, m[3] === undefined ? 1 : +m[3]]; };
+  const blend = (top, under) => { const a = top[3]; return [0, 1, 2].map((i) => top[i] * a + under[i] * (1 - a)).concat(1); };
+  const bgOf = (el) => {
+    const stack = [];
+    for (let e = el; e; e = e.parentElement) {
+      const c = parse(getComputedStyle(e).backgroundColor);
+      if (c[3] > 0) { stack.push(c); if (c[3] >= 1) break; }
+    }
+    let base = [255, 255, 255, 1];
+    if (!stack.length || stack[stack.length - 1][3] < 1) base = parse(getComputedStyle(document.documentElement).backgroundColor)[3] ? parse(getComputedStyle(document.documentElement).backgroundColor) : base;
+    for (let i = stack.length - 1; i >= 0; i--) base = blend(stack[i], base);
+    return base;
+  };
+  const lum = (c) => { const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; }; return 0.2126 * f(c[0]) + 0.7152 * f(c[1]) + 0.0722 * f(c[2]); };
+  const ratio = (a, b) => { const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p); return (x + 0.05) / (y + 0.05); };
+  const bad = [];
+  for (const el of document.querySelectorAll("body *")) {
+    if (!el.checkVisibility?.() || el.closest("[hidden]")) continue;
+    if (el.matches(":disabled")) continue;
+    const text = [...el.childNodes].filter((n) => n.nodeType === 3).map((n) => n.textContent).join("").trim();
+    const isControl = el.matches("input:not([type=file]),textarea") && (el.value || el.placeholder);
+    if (!text && !isControl) continue;
+    const st = getComputedStyle(el);
+    const bg = bgOf(el);
+    const fg = blend(parse(st.color), bg);
+    const size = parseFloat(st.fontSize), bold = +st.fontWeight >= 700;
+    const need = size >= 24 || (bold && size >= 18.66) ? 3 : 4.5;
+    const r = ratio(fg, bg);
+    if (r < need) bad.push(`${el.tagName.toLowerCase()}.${el.className} "${(text || el.placeholder || el.value).slice(0, 30)}" ${r.toFixed(2)}`);
+    if (isControl && el.placeholder && !el.value) {
+      // placeholder colour
+      const ph = getComputedStyle(el, "::placeholder").color;
+      const pr = ratio(blend(parse(ph), bg), bg);
+      if (pr < 4.5) bad.push(`placeholder ${el.id} ${pr.toFixed(2)}`);
+    }
+  }
+  return bad;
+}
+"""
+
+
+def test_rewalk_of_the_issue_list(app, server, browser, mailbox, make_user, client):
+    """Issue 19's web-client list walked again as two new users: no "null" on any
+    page, AA contrast of all text and placeholders in both themes, a title per
+    view, a group with its description, members and posts, notifications paged
+    and answered inline, media that finish processing, dates on messages,
+    plurals, and an outage that neither blanks the page nor logs one out."""
+    from tests import mediafiles
+    from tests.conftest import ApiUser, config
+
+    with config(app, PUBLIC_BASE_URL=server):
+        name = unique("walk")
+        pal = make_user("walkpal")
+        page = browser.new_context(color_scheme="dark", viewport={"width": 1000, "height": 900}).new_page()
+        errors = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        sign_up_and_log_in(page, server, mailbox, name)
+        pal.put(f"/api/v1/users/{name}/follow")
+        pal.post(f"/api/v1/users/{name}/friend-request")
+        pid = pal.post("/api/v1/posts", json={"text": "walk thread"}).get_json()["id"]
+        # a reply chain deeper than the thread shows inline: "Show all 1 reply"
+        parent = None
+        for depth in range(5):
+            parent = pal.post(f"/api/v1/posts/{pid}/comments",
+                              json={"text": f"level {depth}", "parent_id": parent}).get_json()["id"]
+        conv = pal.post("/api/v1/conversations", json={"members": [name]}).get_json()["id"]
+        pal.post(f"/api/v1/conversations/{conv}/messages", json={"text": "hello walker"})
+
+        # every view: its own title, no stray "null", AA contrast (dark theme here, light below)
+        views = {"home": "Home", "discover": "Discover", "search?q=walk": "Search: walk", "tags/walk": "#walk",
+                 "notifications": "Notifications", "messages": "Messages", "groups": "Groups", "me": "Settings",
+                 f"u/{pal.username}": f"{pal.username} (@{pal.username})", f"post/{pid}": f"Post by @{pal.username}",
+                 f"messages/{conv}": f"@{pal.username}"}
+        for route, title in views.items():
+            page.goto(f"{server}/#/{route}")
+            page.wait_for_function("(t) => document.title === t + ' · socialgraph'"
+                                   " && !document.querySelector('[aria-busy=true], .loading:not([hidden])')", arg=title)
+            assert "null" not in page.inner_text("main").split(), route
+            assert page.evaluate(CONTRAST_SCAN) == [], route
+        shot(page, "19-14-walk-dark-conversation")
+        assert ":" in page.locator("ol.messages li time").first.inner_text()  # DM timestamps: date and time
+        page.goto(f"{server}/#/post/{pid}")
+        page.get_by_role("button", name="Show all 1 reply").wait_for()
+
+        # a group: description entered at creation, member list, and the first post replaces "No posts yet."
+        page.goto(f"{server}/#/groups")
+        page.get_by_label("Name").fill("Walkers " + name[-4:])
+        page.get_by_label("Description (what the group is about)").fill("Long walks to #breweries")
+        page.get_by_role("button", name="Create").click()
+        page.locator(".description", has_text="Long walks to").wait_for()
+        assert page.locator(".description a.tag").get_attribute("href") == "#/tags/breweries"
+        page.locator(".handle", has_text="public group · 1 member").wait_for()
+        page.locator(".members li", has_text=name).wait_for()
+        page.locator("p.empty", has_text="No posts yet.").wait_for()
+        page.get_by_placeholder("Write in the group").fill("first walk")
+        page.get_by_role("button", name="Post").click()
+        page.locator("article.post", has_text="first walk").wait_for()
+        assert page.locator("p.empty", has_text="No posts yet.").count() == 0
+        assert page.evaluate(CONTRAST_SCAN) == []
+        shot(page, "19-15-walk-group")
+
+        # a new image post that is still processing is replaced by the image once ready
+        def processing(route):
+            response = route.fetch()
+            body = response.json()
+            for m in body.get("media") or []:
+                m.update(status="processing", urls={})
+            route.fulfill(response=response, json=body)
+
+        page.route("**/api/v1/posts", processing)
+        page.goto(f"{server}/#/home")
+        page.get_by_label("Images or videos (up to 10)").set_input_files(
+            {"name": "a.png", "mimeType": "image/png", "buffer": mediafiles.png(60, 40)})
+        page.get_by_role("button", name="Post").click()
+        page.locator("article.post [role=status]", has_text="Processing media…").wait_for()
+        page.locator("article.post .media img").first.wait_for(timeout=15000)
+        assert page.locator("text=Processing media…").count() == 0
+        page.unroute("**/api/v1/posts")
+
+        # notifications: 25 separate ones page in as the list is scrolled; a request is declined inline
+        tokens = client.post("/api/v1/auth/login", json={"login": name, "password": "browser password 1"}).get_json()
+        walker = ApiUser(client, name, f"{name}@example.test", "browser password 1", tokens, None)
+        fan = make_user("walkfan")
+        for i in range(22):  # one notification per post: 22 + the follow + the friend request
+            q = walker.post("/api/v1/posts", json={"text": f"mine {i}"}).get_json()["id"]
+            fan.put(f"/api/v1/posts/{q}/reaction", json={"type": "like"})
+        page.goto(f"{server}/#/notifications")
+        page.locator(".notification").nth(19).wait_for()
+        assert page.locator(".notification").count() == 20  # one page until the end of the list is reached
+        page.locator(".notification").nth(19).scroll_into_view_if_needed()
+        request = page.locator(".notification", has_text="sent you a friend request")  # the oldest: page 2
+        request.get_by_role("button", name="Decline").click()
+        request.locator(".handle", has_text="Declined").wait_for()
+        assert page.locator(".notification").count() == 24
+        assert page.locator(".notification", has_text="followed you").count() == 1
+        assert pal.get(f"/api/v1/users/{name}").get_json()["friendship"] == "none"
+        shot(page, "19-16-walk-notifications")
+
+        # a store outage while the page is reloaded: a plain message and a way back, still logged in
+        page.route("**/api/v1/me", lambda r: r.fulfill(
+            status=503, headers={"Content-Type": "application/problem+json", "Retry-After": "5"},
+            body='{"type":"/problems/store-unavailable","title":"Service temporarily unavailable","status":503}'))
+        page.reload()
+        alert = page.locator("[role=alert]", has_text="briefly unavailable")
+        alert.wait_for()
+        assert page.get_by_role("heading", name="Log in").count() == 0
+        shot(page, "19-17-walk-outage-on-reload")
+        page.unroute("**/api/v1/me")
+        alert.get_by_role("button", name="Try again").click()
+        page.get_by_role("heading", name="Notifications").wait_for()
+        assert not errors, errors
+
+    # the light theme: the same scan on the busiest pages
+    light = browser.new_context(color_scheme="light").new_page()
+    log_in(light, server, pal)
+    for route in ("home", f"post/{pid}", f"messages/{conv}", "notifications", "me"):
+        light.goto(f"{server}/#/{route}")
+        light.wait_for_function("() => !document.querySelector('[aria-busy=true], .loading:not([hidden])')")
+        assert light.evaluate(CONTRAST_SCAN) == [], route

@@ -132,4 +132,6 @@ def test_preferences_and_email_digest(make_user, mailbox, ctx):
     assert len(msgs) == 1 and msgs[0]["Subject"] == "4 new notifications"
     body = msgs[0].get_content()
     assert fans[2].username in body and "commented on your post" in body
+    # the link opens the web client's notifications page, not the API's JSON
+    assert "/#/notifications\n" in body and "/api/v1/notifications" not in body
     assert notifications.unread_count(owner.uid) == 1
