@@ -89,6 +89,9 @@ export async function request(method, path, { body, query, form, auth = true, re
 export const api = {
   register: (b) => request("POST", "/auth/register", { body: b, auth: false }),
   verifyEmail: (token) => request("POST", "/auth/verify-email", { body: { token }, auth: false }),
+  passwordReset: (email) => request("POST", "/auth/password-reset", { body: { email }, auth: false }),
+  confirmPasswordReset: (token, password) => request("POST", "/auth/password-reset/confirm",
+    { body: { token, password }, auth: false }),
   login: (b) => request("POST", "/auth/login", { body: b, auth: false }),
   logout: () => request("POST", "/auth/logout"),
   me: () => request("GET", "/me"),

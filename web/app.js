@@ -125,7 +125,8 @@ function loginView() {
     field("Username or email", "login", "text", { autocomplete: "username" }),
     field("Password", "password", "password", { autocomplete: "current-password" }),
     h("button", { type: "submit" }, "Log in"),
-    h("p", {}, "New here? ", h("a", { href: "#/register" }, "Create an account")));
+    h("p", {}, "New here? ", h("a", { href: "#/register" }, "Create an account")),
+    h("p", {}, h("a", { href: "#/forgot" }, "Forgot your password?")));
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     try {
@@ -171,6 +172,45 @@ function registerView() {
       render(h("section", { class: "card" }, h("h1", {}, "Check your email"),
         h("p", {}, "We sent you a link to confirm your address. Then ", h("a", { href: "#/login" }, "log in"), ".")));
     } catch (err) { formErrors(form, err); }
+  });
+  render(form);
+}
+
+// Password reset: ask for the mail, then the mail's link (#/reset?token=...) sets a new password.
+function forgotView() {
+  const form = h("form", { class: "card", "aria-labelledby": "forgot-h" },
+    h("h1", { id: "forgot-h" }, "Reset your password"),
+    field("Email", "email", "email", { autocomplete: "email" }),
+    h("button", { type: "submit" }, "Send me a link"));
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    try {
+      await api.passwordReset(form.elements.email.value.trim());
+      render(h("section", { class: "card" }, h("h1", {}, "Check your email"),
+        h("p", {}, "If an account has this address, we sent it a link to choose a new password.")));
+    } catch (err) { formErrors(form, err); }
+  });
+  render(form);
+}
+
+function resetView(params) {
+  const form = h("form", { class: "card", "aria-labelledby": "reset-h" },
+    h("h1", { id: "reset-h" }, "Choose a new password"),
+    field("New password (10 characters or more)", "password", "password", { autocomplete: "new-password", minlength: 10 }),
+    h("button", { type: "submit" }, "Change password"));
+  form.addEventListener("submit", async (e) => {
+    e.preventDefault();
+    try {
+      await api.confirmPasswordReset(params.get("token") || "", form.elements.password.value);
+      render(h("section", { class: "card" }, h("h1", {}, "Password changed"),
+        h("p", {}, "You were logged out everywhere. ", h("a", { href: "#/login" }, "Log in"), " with the new password.")));
+    } catch (err) {
+      if (err.status === 401) {
+        return render(h("section", { class: "card" }, h("h1", {}, "This link does not work"),
+          h("p", { role: "alert" }, "It has expired or was used already. ", h("a", { href: "#/forgot" }, "Ask for a new one"), ".")));
+      }
+      formErrors(form, err);
+    }
   });
   render(form);
 }
@@ -933,6 +973,8 @@ const routes = [
   [/^#\/login$/, loginView, false],
   [/^#\/register$/, registerView, false],
   [/^#\/verify$/, (m, params) => verifyView(params), false],
+  [/^#\/forgot$/, forgotView, false],
+  [/^#\/reset$/, (m, params) => resetView(params), false],
   [/^#\/home$/, () => feedView("home"), true],
   [/^#\/discover$/, () => feedView("discover"), true],
   [/^#\/post\/([0-9a-f]{24})$/, (m) => postView(m[1]), true],
@@ -948,7 +990,8 @@ const routes = [
   [/^#\/tags\/([^/?#]{1,100})$/, (m) => tagView(decodeURIComponent(m[1])), true],
 ];
 
-const TITLES = { login: "Log in", register: "Create an account", verify: "Confirm your email" };
+const TITLES = { login: "Log in", register: "Create an account", verify: "Confirm your email",
+                 forgot: "Reset your password", reset: "Choose a new password" };
 
 export async function route() {
   const [path, query] = (location.hash || "#/home").split("?");

@@ -432,9 +432,13 @@ def password_reset_email(uid: str):
         return None
     cfg = current_app.config
     token = _serializer("reset-password").dumps({"uid": uid, "fp": _password_fingerprint(doc["password_hash"])})
+    # the web client's page (the token stays in the fragment, never sent to a server
+    # log); apps send the token itself
     body = (f"Hello {doc['username']},\n\nsomeone asked to reset your socialgraph password. "
-            f"If it was you, send this token with a new password to POST /api/v1/auth/password-reset/confirm:\n\n"
-            f"{token}\n\nIt expires in {cfg['RESET_TOKEN_MAX_AGE'] // 60} minutes and works once. "
+            f"If it was you, open this link to choose a new one:\n\n"
+            f"{cfg['PUBLIC_BASE_URL']}/#/reset?token={token}\n\n"
+            f"(In an app, send this token with a new password to POST /api/v1/auth/password-reset/confirm:\n\n"
+            f"{token}\n\n)\n\nIt expires in {cfg['RESET_TOKEN_MAX_AGE'] // 60} minutes and works once. "
             f"If it was not you, ignore this email.\n")
     return mail.build_message(cfg, doc["email"], "Reset your password", body)
 

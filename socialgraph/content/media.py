@@ -634,7 +634,7 @@ def _media_prefix(uid: str) -> str:
 
 def _export_area(ctx) -> None:
     """``media.json`` (every media document of the user: id, kind, status,
-    content type, size, dimensions, post, created_at, files) and the files
+    content type, size, dimensions, alt text (description), post, created_at, files) and the files
     themselves as ``attachments/<media_id>/<name>`` (processed variants;
     originals are deleted after processing)."""
     s3, bucket, prefix = stores.objects(), _bucket(), _media_prefix(ctx.uid)
@@ -643,6 +643,7 @@ def _export_area(ctx) -> None:
         items.append({"id": str(d["_id"]), "kind": d.get("kind"), "status": d.get("status"),
                       "content_type": d.get("content_type"), "size": d.get("size"), "width": d.get("width"),
                       "height": d.get("height"), "duration": d.get("duration"),
+                      "description": d.get("description"),
                       "post_id": str(d["post_id"]) if d.get("post_id") else None, "created_at": d["created_at"]})
     files = []
     for obj in s3.list_objects(bucket, prefix=prefix, recursive=True):

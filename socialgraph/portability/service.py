@@ -47,7 +47,7 @@ as Mastodon's archive does; https://www.w3.org/TR/activitystreams-core/):
                             events_created: [...], rsvps: [{event_id, group_id, status, at}]}``
                             (group posts are in ``outbox.json``)
 ``media.json``              ``{media: [{id, kind, status, content_type, size, width,
-                            height, duration, post_id, created_at}], files: [path]}``
+                            height, duration, description, post_id, created_at}], files: [path]}``
 ``attachments/<id>/<name>`` media files (objects under ``media/<uid>/``)
 ``lists.json``              ``{lists: [{id, name, created_at, members: [username]}],
                             close_friends: [username]}``

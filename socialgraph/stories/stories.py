@@ -218,7 +218,8 @@ def present(docs: list[dict], viewer: str | None, seen: set | None = None) -> li
     for d in docs:
         a = authors.get(d["author_id"], {"uid": d["author_id"], "username": None, "display_name": None})
         item = {"id": str(d["_id"]), "author": {"uid": a["uid"], "username": a["username"],
-                                                "display_name": a["display_name"]},
+                                                "display_name": a["display_name"],
+                                                "avatar_id": a.get("avatar_id")},
                 "kind": d["kind"], "text": d.get("text"), "background": d.get("background"),
                 "overlays": d.get("overlays", []), "stickers": d.get("stickers", []),
                 "media_url": presigned_url(d.get("media_key"), URL_SECONDS),

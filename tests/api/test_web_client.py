@@ -572,3 +572,38 @@ def test_rewalk_of_the_issue_list(app, server, browser, mailbox, make_user, clie
         light.goto(f"{server}/#/{route}")
         light.wait_for_function("() => !document.querySelector('[aria-busy=true], .loading:not([hidden])')")
         assert light.evaluate(CONTRAST_SCAN) == [], route
+
+
+def test_password_reset_mail_opens_the_clients_page(app, server, browser, mailbox, make_user):
+    """The reset mail links to a page of the client (like the verification mail),
+    not to API instructions only: ask, follow the link, choose, log in."""
+    from tests.conftest import config
+
+    user = make_user("reset")
+    with config(app, PUBLIC_BASE_URL=server):
+        page = browser.new_page()
+        page.goto(f"{server}/#/login")
+        page.get_by_role("link", name="Forgot your password?").click()
+        page.get_by_role("heading", name="Reset your password").wait_for()
+        assert page.title() == "Reset your password · socialgraph"
+        page.get_by_label("Email").fill(user.email)
+        page.get_by_role("button", name="Send me a link").click()
+        page.get_by_role("heading", name="Check your email").wait_for()
+    body = [m for m in mailbox.messages_to(user.email) if "reset" in m["Subject"].lower()][-1].get_content()
+    link = next(line.strip() for line in body.splitlines() if "/#/reset?token=" in line)
+    assert link.startswith(f"{server}/#/reset?token=")
+    page.goto(link)
+    page.get_by_label("New password (10 characters or more)").fill("a fresh reset passphrase")
+    page.get_by_role("button", name="Change password").click()
+    page.get_by_role("heading", name="Password changed").wait_for()
+    page.goto(f"{server}/#/login")
+    page.goto(link)  # a used link says so in plain words
+    page.get_by_label("New password (10 characters or more)").fill("another reset passphrase")
+    page.get_by_role("button", name="Change password").click()
+    page.get_by_role("heading", name="This link does not work").wait_for()
+    page.goto(f"{server}/#/login")
+    page.get_by_label("Username or email").fill(user.username)
+    page.get_by_label("Password").fill("a fresh reset passphrase")
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("heading", name="Home").wait_for()
+    shot(page, "19-18-after-password-reset")
