@@ -95,7 +95,8 @@ export function richText(text) {
 // A plain-language error panel with a way to try again (never a blank page).
 function errorState(err, retry) {
   return h("section", { class: "card error", role: "alert" },
-    h("h1", {}, err?.status === 404 ? "Not found" : "Something went wrong"),
+    h("h1", {}, err?.status === 404 ? "Not found" : err?.status === 503 ? "Briefly unavailable"
+      : err?.status === 0 ? "You are offline" : "Something went wrong"),
     h("p", {}, err?.message || "Please try again."),
     retry ? h("button", { type: "button", onclick: retry }, "Try again") : null);
 }

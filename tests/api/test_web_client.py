@@ -558,6 +558,7 @@ def test_rewalk_of_the_issue_list(app, server, browser, mailbox, make_user, clie
         page.reload()
         alert = page.locator("[role=alert]", has_text="briefly unavailable")
         alert.wait_for()
+        assert alert.get_by_role("heading").inner_text() == "Briefly unavailable"
         assert page.get_by_role("heading", name="Log in").count() == 0
         shot(page, "19-17-walk-outage-on-reload")
         page.unroute("**/api/v1/me")
