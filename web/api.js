@@ -144,6 +144,7 @@ export const api = {
   groups: (q) => request("GET", "/groups", { query: { q } }),
   group: (id) => request("GET", `/groups/${id}`),
   createGroup: (b) => request("POST", "/groups", { body: b }),
+  patchGroup: (id, b) => request("PATCH", `/groups/${id}`, { body: b }),
   joinGroup: (id) => request("POST", `/groups/${id}/join`),
   groupPosts: (id, cursor) => request("GET", `/groups/${id}/posts`, { query: { cursor } }),
   groupPost: (id, text) => request("POST", `/groups/${id}/posts`, { body: { text } }),

@@ -747,6 +747,19 @@ async function groupView(id) {
       h("p", { class: "handle" }, `${g.privacy} group · ${plural(g.member_count ?? 0, "member")}`),
       member ? null : h("button", { type: "button", onclick: async () => { await api.joinGroup(id); groupView(id); } },
         g.privacy === "public" ? "Join" : "Ask to join"));
+    // admins edit the description in place
+    if (g.viewer?.role === "admin" || g.viewer?.owner) {
+      const edit = h("form", { class: "reply" },
+        h("label", { for: "g-edit-description", class: "visually-hidden" }, "Group description"),
+        h("textarea", { id: "g-edit-description", name: "description", maxlength: 2000, rows: 2 }, g.description || ""),
+        h("button", { type: "submit" }, "Save description"));
+      edit.addEventListener("submit", async (e) => {
+        e.preventDefault();
+        try { await api.patchGroup(id, { description: edit.elements.description.value.trim() }); groupView(id); }
+        catch (err) { formErrors(edit, err); }
+      });
+      header.append(h("details", {}, h("summary", {}, "Edit description"), edit));
+    }
     const form = h("form", { class: "composer" },
       h("label", { for: "gp-text", class: "visually-hidden" }, "Write in the group"),
       h("textarea", { id: "gp-text", name: "text", required: true, maxlength: 5000, placeholder: "Write in the group" }),

@@ -506,6 +506,10 @@ def test_rewalk_of_the_issue_list(app, server, browser, mailbox, make_user, clie
         assert page.locator(".description a.tag").get_attribute("href") == "#/tags/breweries"
         page.locator(".handle", has_text="public group · 1 member").wait_for()
         page.locator(".members li", has_text=name).wait_for()
+        page.get_by_text("Edit description").click()  # an admin edits it in place
+        page.get_by_label("Group description").fill("Long walks to #breweries, every Sunday")
+        page.get_by_role("button", name="Save description").click()
+        page.locator(".description", has_text="every Sunday").wait_for()
         page.locator("p.empty", has_text="No posts yet.").wait_for()
         page.get_by_placeholder("Write in the group").fill("first walk")
         page.get_by_role("button", name="Post").click()
