@@ -126,3 +126,30 @@ def test_unread_counts_per_conversation_and_in_total(make_user):
 def test_unread_count_needs_a_login(client):
     r = client.get("/api/v1/conversations/unread-count")
     assert r.status_code == 401 and r.content_type == PROBLEM
+
+
+def test_a_message_arriving_while_a_read_settles_stays_unread(make_user, ctx):
+    """The read/send interleaving of the unread mark: a message written after the
+    reader was taken out of ``unread_by`` but before the re-check puts them back."""
+    from bson import ObjectId
+
+    from socialgraph.core import clock
+    from socialgraph.messaging import messages
+
+    a, b = make_user("ra"), make_user("rb")
+    conv = a.post("/api/v1/conversations", json={"members": [b.username]}).get_json()["id"]
+    first = b.post(f"/api/v1/conversations/{conv}/messages", json={"text": "one"}).get_json()["id"]
+    db = stores.mongo()
+    doc = db.conversations.find_one({"_id": ObjectId(conv)})
+    assert doc["unread_by"] == [a.uid]
+    # a's marker reaches "one"; meanwhile "two" is written (its $addToSet not yet applied)
+    db.conversations.update_one({"_id": doc["_id"]}, {"$set": {f"read.{a.uid}": first}})
+    db.messages.insert_one({"conversation_id": doc["_id"], "sender_id": b.uid, "text": "two", "created_at": clock.now()})
+    messages._settle_unread(doc, a.uid)
+    assert db.conversations.find_one({"_id": doc["_id"]})["unread_by"] == [a.uid]
+    assert a.get(f"/api/v1/conversations/{conv}").get_json()["unread_count"] == 1
+    # with nothing past the marker the mark goes
+    last = b.post(f"/api/v1/conversations/{conv}/messages", json={"text": "three"}).get_json()["id"]
+    a.post(f"/api/v1/conversations/{conv}/read", json={"message_id": last})
+    assert db.conversations.find_one({"_id": doc["_id"]})["unread_by"] == []
+    assert a.get("/api/v1/conversations/unread-count").get_json() == {"conversations": 0}
