@@ -191,6 +191,77 @@ def line(name: str, m: dict) -> str:
             f"wall p50 {m['wall_p50']:6.2f} p95 {m['wall_p95']:6.2f} ms | trips/req: {trips} | {m['statuses']}")
 
 
+def closed_loop(stack, data, args) -> dict:
+    """``--load``: the API under gunicorn (2 gthread workers x 16 threads, rate
+    limits off, one RQ worker), locust headless (``bench/locust_scale.py``) at
+    ``--clients`` for ``--seconds`` per load; CPU of every process, the load
+    generator included (psutil, 100 % = one core)."""
+    import subprocess
+
+    import requests
+
+    from bench.bench_scale import Sampler
+    from bench.common import start_gunicorn
+    from socialgraph.stores.localstack import free_port
+
+    env = {**stack.env(), "SG_RQ_ASYNC": "true", "SG_RATELIMIT_ENABLED": "false", "SG_JWT_ACCESS_SECONDS": "86400"}
+    worker = subprocess.Popen([sys.executable, "-m", "socialgraph", "worker"], env={**__import__("os").environ, **env},
+                              cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    port = free_port()
+    server = start_gunicorn(env, port, workers=2, threads=16)
+    base = f"http://127.0.0.1:{port}"
+    results: dict = {}
+    try:
+        tokens = []
+        for r in data["readers"] + data["top_readers"]:
+            resp = requests.post(f"{base}/api/v1/auth/login", json={"login": r["username"], "password": PASSWORD},
+                                 timeout=60)
+            tokens.append(f"Bearer {resp.json()['access_token']}")
+        for tok in tokens:  # warm every feed and copy in the server's processes
+            for _ in range(2):
+                requests.get(f"{base}/api/v1/feeds/home?limit=20", headers={"Authorization": tok},
+                             timeout=60)
+        data_file = RESULTS / "locust_hot_data.json"
+        data_file.write_text(json.dumps({"tokens": tokens, "post_ids": data["post_ids"],
+                                         "usernames": data["usernames"]}))
+        for which in [w for w in args.load.split(",") if w]:
+            prefix = RESULTS / f"locust_hot_{which}_{args.clients}"
+            cmd = [sys.executable, "-m", "locust", "-f", str(REPO / "bench" / "locust_scale.py"), "--headless",
+                   "-u", str(args.clients), "-r", str(args.clients), "-t", f"{args.seconds}s", "--host", base,
+                   "--csv", str(prefix), "--only-summary", "--stop-timeout", "5", "--loglevel", "WARNING"]
+            gen = subprocess.Popen(cmd, env={**__import__("os").environ, "BENCH_DATA": str(data_file),
+                                             "BENCH_USER": which},
+                                   cwd=REPO, stdout=subprocess.DEVNULL, stderr=open(f"{prefix}.log", "w"))
+            sampler = Sampler({"gunicorn": server.pid, "rq-worker": worker.pid, "locust": gen.pid,
+                               **{name: p.pid for name, p in stack.procs.items()}})
+            sampler.start()
+            gen.wait(timeout=args.seconds + 120)
+            sampler.stop_evt.set()
+            sampler.join()
+            ops = {}
+            with open(f"{prefix}_stats.csv", newline="") as fh:
+                for row in __import__("csv").DictReader(fh):
+                    name = "overall" if row["Name"] == "Aggregated" else row["Name"]
+                    ops[name] = {"n": int(row["Request Count"]), "errors": int(row["Failure Count"]),
+                                 "rps": round(float(row["Requests/s"]), 1), "p50": float(row["50%"] or 0),
+                                 "p95": float(row["95%"] or 0), "p99": float(row["99%"] or 0)}
+            load_avg = __import__("os").getloadavg()[0]
+            results[which] = {"ops": ops, "procs": sampler.result(), "loadavg_1min": load_avg}
+            for name, o in sorted(ops.items()):
+                print(f"{which} @{args.clients} {name:<14} {o['rps']:7.1f} req/s p50 {o['p50']:6.0f} "
+                      f"p95 {o['p95']:6.0f} p99 {o['p99']:6.0f} ms errors {o['errors']}", flush=True)
+            print(f"  CPU (100 % = one core): {sampler.result()}; load average {load_avg:.1f}", flush=True)
+        if "ceiling" in results and "home" in results:
+            ratio = results["home"]["ops"]["overall"]["rps"] / results["ceiling"]["ops"]["overall"]["rps"]
+            results["home_of_ceiling"] = ratio
+            print(f"home throughput / ceiling: {ratio:.2f} (target >= 0.4)", flush=True)
+    finally:
+        for p in (server, worker):
+            p.terminate()
+            p.wait(timeout=20)
+    return results
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data-dir", default=None, help="keep the servers' data here and reuse it (import once)")
@@ -200,6 +271,10 @@ def main() -> None:
     ap.add_argument("--profile-iterations", type=int, default=100)
     ap.add_argument("--only", default="", help="comma list of ping,home,profile,profile_cold,post,comments,search,hub")
     ap.add_argument("--out", default="hot.json")
+    ap.add_argument("--load", default="", help="closed-loop loads after the in-process figures: comma list of "
+                    "locust user classes (ceiling,home,mix) run under gunicorn 2 x 16 at --clients")
+    ap.add_argument("--clients", type=int, default=32)
+    ap.add_argument("--seconds", type=int, default=20)
     args = ap.parse_args()
     only = {w for w in args.only.split(",") if w}
 
@@ -303,6 +378,9 @@ def main() -> None:
                 print(s.getvalue())
         RESULTS.mkdir(parents=True, exist_ok=True)
         (RESULTS / args.out).write_text(json.dumps(out, indent=1, default=str))
+        if args.load:
+            out["load"] = closed_loop(stack, data, args)
+            (RESULTS / args.out).write_text(json.dumps(out, indent=1, default=str))
     finally:
         stack.stop()
 
