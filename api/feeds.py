@@ -17,7 +17,7 @@ blp = Blueprint("feeds", __name__, url_prefix="/api/v1/feeds", description="Feed
 
 @blp.route("/home", methods=["GET"])
 @auth_required(blp, fused_revocation=True)
-@blp.arguments(NewerArgs, location="query")
+@blp.arguments(NewerArgs(), location="query")  # one instance: webargs builds a schema per request from a class
 @blp.response(200, HomePage)
 def home(args):
     """Home feed: the caller's and followed users' posts, newest first; cursor pagination.
