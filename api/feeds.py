@@ -1,8 +1,10 @@
 """``/api/v1/feeds``: home feed and discovery."""
 from __future__ import annotations
 
+from flask import current_app
 from flask_smorest import Blueprint
 
+from socialgraph.accounts import sessions
 from socialgraph.feeds import home as feeds
 
 from .content_schemas import FullPostPage
@@ -14,8 +16,8 @@ blp = Blueprint("feeds", __name__, url_prefix="/api/v1/feeds", description="Feed
 
 
 @blp.route("/home", methods=["GET"])
-@auth_required(blp)
-@blp.arguments(NewerArgs, location="query")
+@auth_required(blp, fused_revocation=True)
+@blp.arguments(NewerArgs(), location="query")  # one instance: webargs builds a schema per request from a class
 @blp.response(200, HomePage)
 def home(args):
     """Home feed: the caller's and followed users' posts, newest first; cursor pagination.
@@ -23,7 +25,14 @@ def home(args):
     Served from the caller's fan-out set (Redis); ``rebuilding: true`` while the
     set of a returning user is rebuilt (the page then comes from MongoDB directly).
     ``since_id`` / ``min_id``: only posts newer than that post (polling).
+    A warm first page is one Redis round trip that also answers the token's
+    revocation check, its JSON assembled from pre-serialised post bodies
+    (:func:`socialgraph.feeds.home.warm_first_page`); the schema documents it.
     """
+    if not args.get("cursor") and not args.get("min_id") and not args.get("since_id"):
+        body = feeds.warm_first_page(current_uid(), args["limit"], sessions.pending())
+        if body is not None:
+            return current_app.response_class(body, mimetype="application/json")
     newer = args.get("min_id") or args.get("since_id")
     if newer:
         items = feeds.home_feed_newer(current_uid(), newer, args["limit"], adjacent=bool(args.get("min_id")))

@@ -20,6 +20,7 @@ from flask_jwt_extended import (
 )
 
 from socialgraph.accounts import service as accounts
+from socialgraph.accounts import sessions
 from socialgraph.core.errors import EmailUnverified
 
 BEARER = [{"bearerAuth": []}]
@@ -61,20 +62,36 @@ def require_verified_email() -> None:
                               "a new mail: POST /api/v1/auth/verify-email/resend)")
 
 
-def auth_required(blp, *, refresh: bool = False, optional: bool = False):
+def auth_required(blp, *, refresh: bool = False, optional: bool = False, fused_revocation: bool = False):
     """Require a valid (unrevoked) access token, or a refresh token with ``refresh``.
 
     401 problem+json when missing, expired, tampered or revoked; 403
     ``email-unverified`` for a write the unverified caller may not make yet
     (:func:`require_verified_email`).
+
+    ``fused_revocation``: the view answers the revocation check in its own
+    Redis round trip (:func:`socialgraph.accounts.sessions.defer_check`; the
+    warm home page). Whatever the view did not settle is checked here before
+    the answer leaves, also when the view raised.
     """
 
     def decorator(view):
         @wraps(view)
         def wrapper(*args, **kwargs):
+            if fused_revocation:
+                sessions.defer_check()
             verify_jwt_in_request(refresh=refresh, optional=optional)
-            require_verified_email()
-            return view(*args, **kwargs)
+            if not fused_revocation:
+                require_verified_email()
+                return view(*args, **kwargs)
+            try:
+                require_verified_email()
+                result = view(*args, **kwargs)
+            except Exception:
+                sessions.settle_pending()  # a revoked token answers 401, whatever else went wrong
+                raise
+            sessions.settle_pending()
+            return result
 
         if optional:
             OPTIONAL_AUTH.add(f"{blp.name}.{view.__name__}")

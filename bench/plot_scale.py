@@ -1,5 +1,7 @@
 #!/usr/bin/env python
-"""PNG plots of ``bench/results/scale.json`` (written by ``bench/bench_scale.py``) into ``bench/figures/``."""
+"""PNG plots of ``bench/results/scale.json`` (written by ``bench/bench_scale.py``) into ``bench/figures/``;
+with ``bench/results/hot_before.json`` and ``hot_after.json`` (``bench/bench_hot.py``, issue 22) also
+``hot_cpu.png``: CPU per request in one process, before and after, against ``/ping``."""
 from __future__ import annotations
 
 import json
@@ -78,5 +80,31 @@ def main(path: str | None = None) -> None:
     print("\n".join(str(p.relative_to(REPO)) for p in sorted(OUT.glob("scale_*.png"))))
 
 
+def hot(before: Path = REPO / "bench" / "results" / "hot_before.json",
+        after: Path = REPO / "bench" / "results" / "hot_after.json") -> None:
+    """``hot_cpu.png``: thread CPU ms per request (p50) of each read, before / after."""
+    if not (before.exists() and after.exists()):
+        return
+    b, a = json.loads(before.read_text()), json.loads(after.read_text())
+    names = [n for n in ("ping", "home", "profile", "profile_cold", "hub_cold", "post", "comments", "search")
+             if n in b and n in a]
+    fig, ax = plt.subplots(figsize=(10, 4.5))
+    x = range(len(names))
+    ax.bar([i - 0.2 for i in x], [b[n]["cpu_p50"] for n in names], width=0.4, label=f"before ({b['started']})")
+    ax.bar([i + 0.2 for i in x], [a[n]["cpu_p50"] for n in names], width=0.4, label=f"after ({a['started']})")
+    ax.axhline(5 * a["ping"]["cpu_p50"], color="grey", linestyle="--", label="5 x /ping (after run)")
+    ax.set_xticks(list(x), names)
+    ax.set(ylabel="CPU ms per request (p50, one process, WSGI)",
+           title="ego-Facebook + beer: CPU per request through the WSGI interface")
+    ax.legend(fontsize=8)
+    ax.grid(alpha=.3, axis="y")
+    fig.tight_layout()
+    OUT.mkdir(parents=True, exist_ok=True)
+    fig.savefig(OUT / "hot_cpu.png", dpi=110)
+    print(str((OUT / "hot_cpu.png").relative_to(REPO)))
+
+
 if __name__ == "__main__":
-    main(*sys.argv[1:])
+    if (REPO / "bench" / "results" / "scale.json").exists() or sys.argv[1:]:
+        main(*sys.argv[1:])
+    hot()

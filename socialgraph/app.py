@@ -16,6 +16,7 @@ from socialgraph.core.config import check_production, load_config
 from socialgraph.http import contract
 from socialgraph.http.asyncapi import init_asyncapi
 from socialgraph.http.conventions import init_conventions
+from socialgraph.http.json_provider import init_json
 from socialgraph.http.middleware import init_middleware
 from socialgraph.http.web import init_web, register_problem_handlers
 
@@ -50,9 +51,10 @@ def register_domains(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    """Store clients (lazy), JWT, OpenAPI, WebSockets."""
+    """Store clients (lazy), the JSON encoder (orjson), JWT, OpenAPI, WebSockets."""
 
     stores.init_app(app)
+    init_json(app)
     init_web(app)
     init_middleware(app)  # security headers, CORS, rate limits, Idempotency-Key
     init_conventions(app)  # Location, ETag/304, Link, 415

@@ -33,7 +33,8 @@ from __future__ import annotations
 import logging
 from typing import Callable
 
-from flask import current_app
+from flask import current_app, g
+from flask_jwt_extended.exceptions import RevokedTokenError
 
 from socialgraph import stores
 from socialgraph.core import clock
@@ -183,6 +184,22 @@ def _load(uid: str, sid: str) -> tuple[bool, int]:
     return usable, not_before
 
 
+def verdict(payload: dict, session: bytes | None, not_before: bytes | None) -> bool | None:
+    """The revocation answer from the two cached keys (``sg:session:<sid>``,
+    ``sg:not-before:<uid>``, as read by the caller): True revoked, False
+    usable, None when the cache cannot tell (a key missing: ask
+    :func:`is_token_revoked`, which reads MongoDB)."""
+    uid = payload.get("sub")
+    if not payload.get("sid") or not uid:
+        return True
+    if session == b"revoked":
+        return True
+    if session is None or not_before is None or session != f"ok:{uid}".encode():
+        return None
+    cut = int(not_before)
+    return cut > 0 and token_auth_ms(payload) < cut
+
+
 def is_token_revoked(payload: dict) -> bool:
     """True when the token's session was revoked, expired or belongs to an
     inactive account, or the session began before the account's cut-off.
@@ -194,13 +211,58 @@ def is_token_revoked(payload: dict) -> bool:
     if not sid or not uid:
         return True
     session, not_before = stores.cache().mget(SESSION_KEY.format(sid=sid), NOT_BEFORE_KEY.format(uid=uid))
-    if session == b"revoked":
-        return True
-    if session is None or not_before is None or session != f"ok:{uid}".encode():
-        usable, cut = _load(uid, sid)
-    else:
-        usable, cut = True, int(not_before)
+    answer = verdict(payload, session, not_before)
+    if answer is not None:
+        return answer
+    usable, cut = _load(uid, sid)
     return not usable or (cut > 0 and token_auth_ms(payload) < cut)
+
+
+# -- the revocation check answered by the page's own round trip (issue 22) ------
+# A view whose store read can answer the revocation check in the same Redis
+# round trip (the warm home page) asks for it before the token is verified
+# (:func:`defer_check`); the blocklist loader then records the token instead of
+# reading Redis (:func:`deferred`), and the view settles it (:func:`settle`).
+# The view's wrapper settles whatever is still open before any answer leaves
+# (:func:`settle_pending`), so no path answers with an unchecked token.
+_DEFER, _PENDING = "sg_defer_revocation", "sg_pending_revocation"
+
+
+def defer_check() -> None:
+    """This request's view will answer the revocation check itself."""
+    setattr(g, _DEFER, True)
+
+
+def deferred(header: dict, payload: dict) -> bool:
+    """For the blocklist loader: True (and the token recorded) when this
+    request's view answers the check (:func:`defer_check`)."""
+    if not g.get(_DEFER):
+        return False
+    setattr(g, _PENDING, (header, payload))
+    return True
+
+
+def pending() -> dict | None:
+    """The payload of the token whose revocation check is still open, or None."""
+    held = g.get(_PENDING)
+    return held[1] if held else None
+
+
+def settle(revoked: bool) -> None:
+    """Close the open check: raises flask-jwt-extended's ``RevokedTokenError``
+    (the same 401 problem+json as the blocklist loader's) when ``revoked``."""
+    held = g.get(_PENDING)
+    setattr(g, _PENDING, None)
+    if held and revoked:
+        raise RevokedTokenError(*held)
+
+
+def settle_pending() -> None:
+    """Close a check still open (the view did not answer it): one Redis MGET,
+    MongoDB when cold. Raises ``RevokedTokenError`` for a revoked token."""
+    payload = pending()
+    if payload is not None:
+        settle(is_token_revoked(payload))
 
 
 def require_active(uid: str, sid: str, auth_ms: int) -> None:

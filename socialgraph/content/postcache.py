@@ -9,18 +9,31 @@ read (not ``keywords`` or the edit ``history``), as JSON, for
 reactions and shares, pins, imports of user data); the version check of
 :mod:`socialgraph.stores.readcache` keeps a concurrent reader from storing the old
 document again.
+
+Each copy also carries the post's **viewer-independent API body**
+(issue 22), serialised once when the copy is made: ``<document JSON>\n<body
+JSON>`` (JSON never holds a raw newline). The body is the part of the
+``FullPostOut`` shape that is the same for every viewer (:data:`BODY_FIELDS`:
+id, kind, text, hashtags, mentions, visibility, sensitive, content warning,
+dates, edited, counts, group id), encoded as marshmallow would dump it and
+with sorted keys. What depends on the viewer or changes elsewhere is added
+per request by the warm home page (:func:`socialgraph.feeds.home.warm_first_page`):
+author (short profile copy), media (presigned URLs), the shared post,
+``viewer_reaction``. Because the body lives in the same copy, every write
+that drops the copy (:func:`forget`) drops the body with it.
 """
 from __future__ import annotations
 
-import json
 import logging
 from datetime import datetime, timezone
 
+import orjson
 from bson import ObjectId
 from flask import current_app
 from redis.exceptions import RedisError
 
 from socialgraph import stores
+from socialgraph.core.pagination import as_utc
 from socialgraph.stores import readcache
 
 log = logging.getLogger(__name__)
@@ -32,8 +45,47 @@ _DATES = ("created_at", "edited_at", "pinned_at")
 _OIDS = ("share_of",)
 
 
-def _dumps(doc: dict) -> str:
-    out = {"_id": str(doc["_id"])}
+#: keys of :func:`body` (the viewer-independent part of a post's API shape)
+BODY_FIELDS = ("content_warning", "counts", "created_at", "edited", "edited_at", "group_id", "hashtags", "id",
+               "kind", "mentions", "sensitive", "text", "visibility")
+
+
+def _iso(value) -> str | None:
+    return None if value is None else as_utc(value).isoformat()
+
+
+def _strs(values) -> list[str] | None:
+    return None if values is None else [str(v) for v in values]
+
+
+def body(doc: dict) -> dict:
+    """The viewer-independent fields of a post in its API shape, as the
+    ``FullPostOut`` schema dumps them (dates ISO 8601 UTC, counts with the
+    positive reactions only and their total): ``{id, kind, text, hashtags,
+    mentions, visibility, sensitive, content_warning, created_at, edited_at,
+    edited, counts: {comments, shares, reactions, reactions_total}, group_id}``."""
+    counts = doc.get("counts") or {}
+    reactions = {str(k): int(v) for k, v in (counts.get("reactions") or {}).items() if v > 0}
+    text = doc.get("text")
+    return {
+        "id": str(doc["_id"]), "kind": doc.get("kind") or "post",
+        "text": None if text is None else str(text),
+        "hashtags": _strs(doc.get("hashtags", [])), "mentions": _strs(doc.get("mentions", [])),
+        "visibility": doc.get("visibility") or "public", "sensitive": bool(doc.get("sensitive")),
+        "content_warning": doc.get("content_warning"),
+        "created_at": _iso(doc["created_at"]), "edited_at": _iso(doc.get("edited_at")),
+        "edited": bool(doc.get("edited_at")),
+        "counts": {"comments": int(counts.get("comments", 0)), "shares": int(counts.get("shares", 0)),
+                   "reactions": reactions, "reactions_total": sum(reactions.values())},
+        "group_id": None if doc.get("group_id") is None else str(doc["group_id"]),
+    }
+
+
+def _dumps(doc: dict) -> bytes:
+    """The copy: the document's :data:`FIELDS` as JSON (``_id`` and
+    ``author_id`` first: the warm page's script reads the author from the
+    head), a newline, the pre-serialised :func:`body`."""
+    out = {"_id": str(doc["_id"]), "author_id": doc.get("author_id")}
     for f in FIELDS:
         if f not in doc:
             continue
@@ -45,11 +97,19 @@ def _dumps(doc: dict) -> str:
         elif f == "media_ids":
             v = [str(m) for m in v or []]
         out[f] = v
-    return json.dumps(out, separators=(",", ":"))
+    return orjson.dumps(out) + b"\n" + orjson.dumps(body(doc), option=orjson.OPT_SORT_KEYS)
+
+
+def split(raw: bytes) -> tuple[dict, bytes | None]:
+    """``(document fields as stored: ids and dates as strings, body JSON or None)``
+    of a copy (a copy made before bodies has none): what the warm home page
+    reads, without converting what it does not use."""
+    head, _, tail = raw.partition(b"\n")
+    return orjson.loads(head), (tail or None)
 
 
 def _loads(raw: bytes) -> dict:
-    doc = json.loads(raw)
+    doc = orjson.loads(raw.partition(b"\n")[0])
     doc["_id"] = ObjectId(doc["_id"])
     for f in _DATES:
         if doc.get(f):

@@ -49,13 +49,19 @@ from __future__ import annotations
 
 import logging
 import math
+from collections import Counter
+from functools import lru_cache
 
+import orjson
 from bson import ObjectId
 from bson.errors import InvalidId
 from flask import current_app
 
 from socialgraph import stores
+from socialgraph.accounts import sessions
 from socialgraph.content import postcache
+from socialgraph.content.avatars import avatar_urls
+from socialgraph.content.reactions import REACTIONS_KEY
 from socialgraph.content.posts import page_posts, present_posts
 from socialgraph.content.visibility import PUBLIC, is_public, prefilter, visible_with
 from socialgraph.core import clock
@@ -68,10 +74,12 @@ from socialgraph.core.pagination import (
     encode_cursor,
     ms_to_datetime,
 )
-from socialgraph.graph.people import following_uids
+from socialgraph.graph.people import FOLLOWING_KEY, SHORT_KEY, following_uids
+from socialgraph.graph.relations import CACHE_KEY as RELATIONS_KEY
 from socialgraph.graph.relations import audience_among, hidden_authors
 from socialgraph.graph.relations import sets as relation_sets
-from socialgraph.groups.directory import member_group_ids
+from socialgraph.groups.directory import MEMBER_GROUPS_KEY, member_group_ids
+from socialgraph.stores import readcache
 from socialgraph.messaging import hub
 
 log = logging.getLogger(__name__)
@@ -440,6 +448,192 @@ def home_feed(uid: str, cursor: str | None = None, limit: int | None = None) -> 
     page = Page(present_posts(ordered[:limit], viewer=uid), next_cursor)
     page.rebuilding = False
     return page
+
+
+# -- the warm first page in one round trip (issue 22) ---------------------------------
+#: Everything a warm first home page reads, in one script: the token's session
+#: verdict, the viewer's block/mute and group copies, the feed's TTL renewal
+#: and first entries, the completeness marker, the big-followee set, the post
+#: copies of those entries (document + pre-serialised body), the viewer's
+#: follow flag and the short profile of each of their authors, and the
+#: viewer's reactions to them. Key names come from the modules that own them
+#: (KEYS 1-8; the per-post and per-author keys are built from the owners' key
+#: templates, ARGV 3-6). ARGV[1] feed TTL, ARGV[2] entries wanted, ARGV[7]
+#: the reaction target prefix. Returns a shorter reply when the feed is gone.
+_WARM_PAGE_LUA = """
+local out = {}
+out[1] = redis.call('GET', KEYS[1])
+out[2] = redis.call('GET', KEYS[2])
+out[3] = redis.call('GET', KEYS[3])
+out[4] = redis.call('GET', KEYS[4])
+if redis.call('EXPIRE', KEYS[5], tonumber(ARGV[1])) == 0 then
+  out[5] = 0
+  return out
+end
+out[5] = 1
+local entries = redis.call('ZRANGE', KEYS[5], '+inf', '(0', 'BYSCORE', 'REV', 'LIMIT', 0, tonumber(ARGV[2]),
+                           'WITHSCORES')
+out[6] = entries
+out[7] = redis.call('ZSCORE', KEYS[5], '-')
+out[8] = redis.call('SMEMBERS', KEYS[6])
+out[9] = redis.call('EXISTS', KEYS[7])
+out[10] = redis.call('EXISTS', KEYS[8])
+local posts, authors, seen, targets = {}, {}, {}, {}
+for i = 1, #entries, 2 do
+  local v = redis.call('GET', ARGV[3] .. entries[i] .. ARGV[4])
+  posts[#posts + 1] = v
+  if v then
+    local a = string.match(v, '^{"_id":"[^"]*","author_id":"([^"]*)"')
+    if a and not seen[a] then
+      seen[a] = true
+      authors[#authors + 1] = a
+    end
+  end
+  targets[#targets + 1] = ARGV[7] .. entries[i]
+end
+out[11] = posts
+out[12] = authors
+local flags, shorts = {}, {}
+for i, a in ipairs(authors) do
+  flags[i] = redis.call('SISMEMBER', KEYS[7], a)
+  shorts[i] = redis.call('GET', ARGV[5] .. a .. ARGV[6])
+end
+out[13] = flags
+out[14] = shorts
+if #targets > 0 then out[15] = redis.call('HMGET', KEYS[8], unpack(targets)) else out[15] = {} end
+return out
+"""
+
+_NO_AUDIENCE_SETS: frozenset = frozenset()
+#: why :func:`warm_first_page` left pages to :func:`home_feed`, per reason (this process; benches print it)
+WARM_MISSES: Counter = Counter()
+
+
+def _miss(reason: str) -> None:
+    WARM_MISSES[reason] += 1
+    return None
+
+
+def _template(key: str, name: str) -> tuple[str, str]:
+    """(prefix, suffix) around ``{name}`` in a key template (hash tags survive)."""
+    pre, _, post = key.format(**{name: "\0"}).partition("\0")
+    return pre, post
+
+
+@lru_cache(maxsize=4096)
+def _author_json(uid: str, username, display_name, avatar_id, base_url: str) -> bytes:
+    """The ``author`` object of a post as ``UserShort`` dumps it (sorted keys);
+    memoised per (profile fields, base URL): a pure function of them."""
+    urls = avatar_urls(uid, avatar_id)
+    return orjson.dumps({"uid": uid, "username": username, "display_name": display_name,
+                         "avatar_url": urls and urls["96"], "avatar_urls": urls}, option=orjson.OPT_SORT_KEYS)
+
+
+def warm_first_page(uid: str, limit: int, token: dict | None = None) -> bytes | None:
+    """The first page of :func:`home_feed` as the JSON bytes of ``HomePage``
+    (``{"items", "next_cursor", "rebuilding": false}``), from **one** Redis
+    round trip, or None when this page is not the plain warm case and
+    :func:`home_feed` must answer.
+
+    ``token``: the access token's payload whose revocation check the caller
+    deferred (:func:`socialgraph.accounts.sessions.defer_check`); it is
+    settled here first (``RevokedTokenError`` for a revoked token; MongoDB
+    when the cached verdict is missing), before anything else is decided.
+
+    The plain warm case: fan-out on, one Redis server for copies and feeds,
+    the feed set exists, the viewer's block/mute, group, following and
+    reactions copies exist, the viewer is in no group and follows no big
+    account, every entry's post copy exists with its body and its author's
+    short profile, no post on the page has media, is a share, or is for
+    friends / close friends (those need the graph or presigned URLs), and
+    the entries read hold a full page (or the whole feed). The same rules as
+    :func:`home_feed` then decide, in memory: authors hidden by blocks and
+    mutes left out, followed or own authors only, the visibility rule per
+    post. Items are the cached viewer-independent body plus ``author``,
+    ``media: []``, ``shared_post: null``, ``share_unavailable: false`` and
+    ``viewer_reaction``: the same JSON value the schema dump gives.
+    """
+    if not current_app.config["FEED_FANOUT"]:
+        if token is not None:
+            sessions.settle_pending()
+        return _miss("fanout-off")
+    r = stores.cache()
+    sid = (token or {}).get("sid") or "-"
+    keys = [sessions.SESSION_KEY.format(sid=sid), sessions.NOT_BEFORE_KEY.format(uid=uid),
+            RELATIONS_KEY.format(uid=uid), MEMBER_GROUPS_KEY.format(uid=uid), FEED_KEY.format(uid=uid),
+            BIG_KEY.format(uid=uid), FOLLOWING_KEY.format(uid=uid), REACTIONS_KEY.format(uid=uid)]
+    want = limit + 1
+    asked = want + 4
+    if stores.read_cache() is not r:  # copies on another server: the general path's two clients
+        if token is not None:
+            sessions.settle_pending()
+        return _miss("split-redis")
+    readcache.replay_if_dirty()
+    post_pre, post_post = _template(postcache.KEY, "id")
+    short_pre, short_post = _template(SHORT_KEY, "uid")
+    script = getattr(r, "_sg_warm_page", None)
+    if script is None:  # one Script per client: its SHA1 computed once
+        script = r._sg_warm_page = r.register_script(_WARM_PAGE_LUA)
+    res = script(
+        keys=keys, args=[_cfg("FEED_ACTIVE_DAYS") * 86400, asked, post_pre, post_post, short_pre, short_post,
+                         "post:"])
+    if token is not None:
+        answer = sessions.verdict(token, res[0], res[1])
+        sessions.settle(sessions.is_token_revoked(token) if answer is None else answer)
+    if len(res) < 15 or res[2] is None or res[3] is None or not res[8] or not res[9]:
+        return _miss("feed-or-copy-missing")  # the feed or a copy is gone: the general path rebuilds / refills
+    rel = orjson.loads(res[2])
+    if orjson.loads(res[3]):
+        return _miss("groups")  # group posts are merged from MongoDB
+    blocked = set(rel["blocking"]) | set(rel["blocked_by"])
+    hidden = blocked | set(rel["muting"])
+    big = {m.decode() for m in res[7]}
+    if not big or (big - {"-"}) - hidden:
+        return _miss("big-accounts")  # big set not cached, or followed big accounts to merge
+    entries = res[5]
+    ids = [entries[i].decode() for i in range(0, len(entries), 2)]
+    scores = [int(float(entries[i])) for i in range(1, len(entries), 2)]
+    exhausted = len(ids) < asked
+    authors = [a.decode() for a in res[11]]
+    following = {a for a, f in zip(authors, res[12]) if f}
+    shorts = dict(zip(authors, res[13]))
+    audience = {"following": following, "friends": _NO_AUDIENCE_SETS, "close_friend_of": _NO_AUDIENCE_SETS}
+    page: list[tuple[int, str, dict, bytes, bytes | None]] = []
+    for pid, score, raw, mine in zip(ids, scores, res[10], res[14]):
+        if pid == COMPLETE:
+            continue
+        if raw is None:
+            return _miss("post-copy-missing")  # not copied, or deleted: the general path reads MongoDB and drops it
+        doc, body = postcache.split(raw)
+        author = doc.get("author_id")
+        if body is None:
+            return _miss("no-body")
+        if author in hidden:
+            continue
+        if doc.get("media_ids") or doc.get("share_of") or doc.get("visibility") in ("friends", "close_friends"):
+            return _miss("media-share-or-friends")
+        if (author == uid or author in following) and visible_with(uid, doc, audience=audience, blocked=blocked):
+            page.append((score, pid, doc, body, mine))
+    if len(page) < want and not (exhausted and res[6] is not None):
+        return _miss("short-chunk")  # a short chunk of a trimmed set: older posts come from MongoDB
+    base = current_app.config["PUBLIC_BASE_URL"]
+    items = []
+    for score, pid, doc, body, mine in page[:limit]:
+        raw_short = shorts.get(doc["author_id"])
+        if raw_short is None:
+            return _miss("short-profile-missing")
+        short = orjson.loads(raw_short)
+        author = _author_json(short["uid"], short.get("username"), short.get("display_name"),
+                              short.get("avatar_id"), base)
+        items.append(body[:-1] + b',"author":' + author + b',"media":[],"share_unavailable":false,'
+                     b'"shared_post":null,"viewer_reaction":'
+                     + (orjson.dumps(mine.decode()) if mine else b"null") + b"}")
+    next_cursor = None
+    if len(page) > limit:
+        at, pid = page[limit - 1][0], page[limit - 1][1]
+        next_cursor = encode_cursor({"at": at, "id": pid})
+    return (b'{"items":[' + b",".join(items) + b'],"next_cursor":' + orjson.dumps(next_cursor)
+            + b',"rebuilding":false}\n')
 
 
 # -- author timelines (hybrid fan-out) ------------------------------------------------

@@ -20,6 +20,7 @@ from __future__ import annotations
 from typing import Callable, Iterable
 
 from socialgraph import stores
+from socialgraph.content import postcache
 from socialgraph.operations.doctor import Finding, register_check
 
 #: posts per recount (their comments and reactions are read with indexed
@@ -53,7 +54,16 @@ def _share_counts(db) -> dict:
 
 
 def _set(coll: str, oid, values: dict) -> Callable[[], object]:
-    return lambda: stores.mongo()[coll].update_one({"_id": oid}, {"$set": values})
+    """The repair of one document; a post's cached copy (and its pre-serialised
+    body, which shows the counts) is dropped after the write."""
+
+    def repair():
+        result = stores.mongo()[coll].update_one({"_id": oid}, {"$set": values})
+        if coll == "posts":
+            postcache.forget(oid)
+        return result
+
+    return repair
 
 
 def _compare(what: str, doc: dict, actual_reactions: dict, others: list[tuple[str, str, int, int]]):

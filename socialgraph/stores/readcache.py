@@ -88,7 +88,9 @@ def replay_pending(limit: int = 1000) -> int:
     return done
 
 
-def _replay_if_dirty() -> None:
+def replay_if_dirty() -> None:
+    """Apply pending invalidations first, if this process has any (callers
+    that read copies with their own Redis commands call this before)."""
     if _dirty.is_set():
         try:
             replay_pending()
@@ -101,7 +103,7 @@ def get_many(keys: list[str]) -> tuple[list[bytes | None], list[str]]:
     copies and their version keys; versions as strings, ``"0"`` when unset)."""
     if not keys:
         return [], []
-    _replay_if_dirty()
+    replay_if_dirty()
     raw = stores.read_cache().mget(keys + [version_key(k) for k in keys])
     n = len(keys)
     return raw[:n], [(v.decode() if v else "0") for v in raw[n:]]
@@ -196,7 +198,7 @@ EMPTY_FIELD = "-"  # the field of a cached empty hash
 
 def hash_get(key: str, fields: list[str]) -> tuple[list[bytes | None] | None, str]:
     """``(values of fields or None when the hash is not cached, version)`` in one round trip."""
-    _replay_if_dirty()
+    replay_if_dirty()
     pipe = stores.read_cache().pipeline(transaction=False)
     pipe.exists(key)
     pipe.hmget(key, fields or [EMPTY_FIELD])
