@@ -178,3 +178,34 @@ def test_metadata_and_where_the_api_lives(app, live_server, mastodon_base):
                             timeout=30).status_code == 404
     missing = requests.get(live_server + "/api/v1/no-such", timeout=30)
     assert missing.headers["Content-Type"] == "application/problem+json"
+
+
+def test_unverified_allowed_names_real_endpoints(app):
+    from socialgraph.mastodon.auth import UNVERIFIED_ALLOWED
+
+    endpoints = {r.endpoint for r in app.url_map.iter_rules()}
+    assert sorted(UNVERIFIED_ALLOWED - endpoints) == []
+
+
+def test_oauth_tokens_are_rate_limited_per_account(app, client, make_user):
+    from socialgraph.http import limits
+
+    from tests.api.mastodon.conftest import token_through_test_client
+
+    user = make_user("rl")
+    token = token_through_test_client(client, user, "read")
+    with app.test_request_context("/mastodon/api/v1/accounts/verify_credentials",
+                                  headers={"Authorization": f"Bearer {token}"}):
+        assert limits.caller_key() == f"user:{user.uid}"
+    with app.test_request_context("/mastodon/api/v1/accounts/verify_credentials",
+                                  headers={"Authorization": "Bearer not-a-token"},
+                                  environ_base={"REMOTE_ADDR": "127.0.0.1"}):
+        assert limits.caller_key() == "ip:127.0.0.1"
+    # the budget is the account's: a low one runs out for this token across requests
+    with config(app, RATELIMIT_DEFAULT="3 per minute"):
+        headers = {"Authorization": f"Bearer {token}"}
+        codes = [client.get("/mastodon/api/v1/accounts/verify_credentials", headers=headers).status_code
+                 for _ in range(4)]
+        limited = client.get("/mastodon/api/v1/accounts/verify_credentials", headers=headers)
+    assert codes[:3] == [200, 200, 200] and limited.status_code == 429
+    assert limited.get_json() == {"error": "Too many requests"} and int(limited.headers["Retry-After"]) > 0
