@@ -16,7 +16,7 @@ from __future__ import annotations
 from flask import current_app, jsonify, request
 
 from socialgraph.accounts import service as account_service
-from socialgraph.content import avatars
+from socialgraph.content import avatars, search
 from socialgraph.core.errors import Conflict, NotFound, ValidationFailed
 from socialgraph.core.text import clean_display_name
 from socialgraph.graph import blocks, follows, friends, lists, privacy, suggestions
@@ -109,7 +109,48 @@ def update_credentials():
     return jsonify(entities.credential_account(uid))
 
 
+@bp.delete("/api/v1/profile/avatar")
+@require_scope("write:accounts")
+def delete_avatar():
+    """Back to the generated avatar -> ``CredentialAccount``."""
+    uid = current_account_id()
+    avatars.delete_picture(uid, "avatar")
+    return jsonify(entities.credential_account(uid))
+
+
+@bp.delete("/api/v1/profile/header")
+@require_scope("write:accounts")
+def delete_header():
+    """No cover photo any more -> ``CredentialAccount``."""
+    uid = current_account_id()
+    avatars.delete_picture(uid, "cover")
+    return jsonify(entities.credential_account(uid))
+
+
+@bp.get("/api/v1/preferences")
+@require_scope("read:accounts")
+def preferences():
+    """Posting and reading defaults (ours: public posts, media shown, content warnings folded)."""
+    return jsonify({"posting:default:visibility": "public", "posting:default:sensitive": False,
+                    "posting:default:language": None, "reading:expand:media": "default",
+                    "reading:expand:spoilers": False})
+
+
 # -- accounts -------------------------------------------------------------------
+@bp.get("/api/v1/accounts/search")
+@require_scope("read:accounts")
+def search_accounts():
+    """``q`` (a name prefix; ``@`` ignored) -> ``[Account]`` from our user search (prefix index,
+    blocks either way left out); ``limit`` up to 40, ``offset`` for paging."""
+    uid = current_account_id()
+    limit = param_int("limit", 40, 1, 40)
+    offset = param_int("offset", 0, 0, 400)
+    page = search.search_users(str(param("q") or ""), uid, None, offset + limit)
+    wanted = [i["uid"] for i in page.items][offset:offset + limit]
+    shown = entities.accounts_by_id(wanted, uid)
+    return jsonify([shown[u] for u in wanted if u in shown])
+
+
 @bp.get("/api/v1/accounts/lookup")
 @require_scope(optional=True)
 def lookup():
