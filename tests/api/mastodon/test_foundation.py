@@ -209,3 +209,18 @@ def test_oauth_tokens_are_rate_limited_per_account(app, client, make_user):
         limited = client.get("/mastodon/api/v1/accounts/verify_credentials", headers=headers)
     assert codes[:3] == [200, 200, 200] and limited.status_code == 429
     assert limited.get_json() == {"error": "Too many requests"} and int(limited.headers["Retry-After"]) > 0
+
+
+def test_password_change_ends_oauth_sessions_too(app, client, make_user):
+    from tests.api.mastodon.conftest import token_through_test_client
+
+    user = make_user("pw")
+    token = token_through_test_client(client, user, "read")
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get("/mastodon/api/v1/accounts/verify_credentials", headers=headers).status_code == 200
+    r = user.post("/api/v1/me/password", json={"current_password": user.password,
+                                               "new_password": "an entirely new passphrase 42"})
+    assert r.status_code == 200, r.get_json()
+    assert r.get_json()["revoked"] == 1  # the OAuth session (the web session making the change stays)
+    r = client.get("/mastodon/api/v1/accounts/verify_credentials", headers=headers)
+    assert (r.status_code, r.get_json()) == (401, {"error": "The access token is invalid"})
