@@ -224,3 +224,19 @@ def test_password_change_ends_oauth_sessions_too(app, client, make_user):
     assert r.get_json()["revoked"] == 1  # the OAuth session (the web session making the change stays)
     r = client.get("/mastodon/api/v1/accounts/verify_credentials", headers=headers)
     assert (r.status_code, r.get_json()) == (401, {"error": "The access token is invalid"})
+
+
+def test_browser_apps_on_other_origins_get_cors(client):
+    pre = client.options("/mastodon/api/v1/accounts/verify_credentials",
+                         headers={"Origin": "https://elk.zone", "Access-Control-Request-Method": "GET",
+                                  "Access-Control-Request-Headers": "authorization"})
+    assert pre.status_code == 200
+    assert pre.headers["Access-Control-Allow-Origin"] == "*"
+    assert "Authorization" in pre.headers["Access-Control-Allow-Headers"]
+    r = client.get("/mastodon/api/v2/instance", headers={"Origin": "https://elk.zone"})
+    assert r.headers["Access-Control-Allow-Origin"] == "*" and "Link" in r.headers["Access-Control-Expose-Headers"]
+    # the native API keeps its own policy (none configured here)
+    assert "Access-Control-Allow-Origin" not in client.get("/api/v1/health",
+                                                           headers={"Origin": "https://elk.zone"}).headers
+    page = client.get("/mastodon/oauth/authorize?client_id=x", headers={"Origin": "https://elk.zone"})
+    assert "Access-Control-Allow-Origin" not in page.headers
