@@ -102,6 +102,11 @@ MONGO_INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("created_by", ASCENDING)], name="by_creator"),  # account deletion (issue 16)
     ],
     "messages": [IndexModel([("conversation_id", ASCENDING), ("_id", DESCENDING)], name="history")],
+    # issue 23: the engagement ledger mirrored as INTERACTED_WITH (socialgraph.graph.interactions)
+    "interactions": [
+        IndexModel([("a", ASCENDING), ("b", ASCENDING)], name="by_pair"),
+        IndexModel([("b", ASCENDING)], name="by_other"),
+    ],
     # issue 19: Web Push subscriptions (one per session: _id = session id)
     "push_subscriptions": [
         IndexModel([("user_id", ASCENDING)], name="by_user"),
