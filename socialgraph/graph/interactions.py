@@ -123,4 +123,4 @@ def _erase(uid: str) -> dict:
     return {"interactions": res.deleted_count}
 
 
-register_area("interactions", order=85, erase=_erase)
+register_area("interactions", order=70, erase=_erase)
