@@ -1,7 +1,8 @@
-"""Social-graph jobs: friend suggestions (precomputation and invalidation)."""
+"""Social-graph jobs: friend suggestions (precomputation and invalidation) and
+the INTERACTED_WITH mirror of engagement."""
 from __future__ import annotations
 
-from socialgraph.graph import suggestions
+from socialgraph.graph import interactions, suggestions
 
 from . import in_app
 
@@ -43,3 +44,11 @@ def precompute_heavy_suggestions(source: str | None = None) -> dict:
     sources when None), biggest first. Routed to the ``heavy`` queue: a bulk
     job never delays the light ones. Idempotent. Returns ``{"users": n}``."""
     return suggestions.precompute_heavy(source)
+
+
+@in_app
+def interaction_event(event: str, **payload: str) -> int:
+    """Subscriber of the engagement events (reaction, comment, mention, share,
+    direct message): count the act once in the ledger and mirror the pair's
+    ``INTERACTED_WITH`` figures into the graph (idempotent). Returns the pairs written."""
+    return interactions.on_event(event, **payload)

@@ -5,6 +5,7 @@ in :mod:`socialgraph.cli`.
 """
 from __future__ import annotations
 
+import json
 import sys
 import threading
 import time
@@ -13,7 +14,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from socialgraph.operations import doctor, scheduler
+from socialgraph.operations import doctor, interactions as interaction_mirror, scheduler
 
 from socialgraph import stores
 from socialgraph.stores import readcache
@@ -222,6 +223,13 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(outbox)
     app.cli.add_command(stories_cli)
     app.cli.add_command(suggestions_cli)
+
+    @suggestions_cli.command("rebuild-interactions")
+    def rebuild_interactions_cmd():
+        """Count existing reactions, comments, mentions, shares and direct
+        messages into the engagement ledger and mirror every pair as
+        INTERACTED_WITH into the graph (idempotent)."""
+        click.echo(json.dumps(interaction_mirror.rebuild()))
 
     @app.cli.command("doctor")
     @click.option("--repair", is_flag=True, help="Fix what can be fixed, then report what is left.")

@@ -46,6 +46,7 @@ log = logging.getLogger(__name__)
 #:   friend.removed      actor, other
 #:   follow.requested    requester, target
 #:   follow.approved     requester, target
+#:   message.sent        message_id, conversation_id, sender_id, recipient_id (direct conversations only)
 #:   export.ready        user_id, export_id   (data archive built; see socialgraph.portability.service)
 SUBSCRIBERS: dict[str, list[str]] = {
     "post.deleted": ["jobs.posts.purge_post_event", "jobs.feeds.on_graph_event"],
@@ -72,6 +73,10 @@ SUBSCRIBERS: dict[str, list[str]] = {
     "story.reacted": ["jobs.notifications.on_event"],
     "story.replied": ["jobs.notifications.on_event"],
 }
+
+#: engagement mirrored into the graph as INTERACTED_WITH (socialgraph.graph.interactions)
+for _event in ("reaction.created", "comment.created", "user.mentioned", "post.shared", "message.sent"):
+    SUBSCRIBERS.setdefault(_event, []).append("jobs.graph.interaction_event")
 
 #: graph changes that make cached friend suggestions stale (socialgraph.graph.suggestions)
 for _event in ("friend.accepted", "friend.removed", "user.blocked", "friend.requested",

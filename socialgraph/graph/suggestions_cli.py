@@ -7,6 +7,8 @@ precompute heavy users' suggestions.
   ranked suggestions with scores and reasons, one JSON object keyed by username.
 - ``suggestions precompute [--source S] [--queue]``: precompute the heavy
   users' suggestions now, or queue the job on the ``heavy`` lane.
+- ``suggestions rebuild-interactions``: registered by :mod:`socialgraph.commands`
+  (it needs :mod:`socialgraph.operations.interactions`, above this package).
 """
 from __future__ import annotations
 

@@ -34,7 +34,7 @@ from pymongo import ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from socialgraph import stores
-from socialgraph.core import clock
+from socialgraph.core import clock, events
 from socialgraph.core.areas import register_area
 from socialgraph.core.errors import Forbidden, NotFound, RateLimited, ValidationFailed
 from socialgraph.core.pagination import (
@@ -258,6 +258,9 @@ def send_message(actor: str, conversation_id: str, text: str) -> dict:
     shown = _present_msg(doc)
     for uid in recipients + [actor]:
         hub.publish(uid, {"type": "message", "message": shown})
+    if conv["kind"] == "direct":  # engagement between the two (socialgraph.graph.interactions)
+        events.publish("message.sent", message_id=str(doc["_id"]), conversation_id=str(conv["_id"]),
+                       sender_id=actor, recipient_id=others[0])
     return shown
 
 

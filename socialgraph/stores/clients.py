@@ -200,6 +200,7 @@ def lane_routes(config: dict) -> dict[str, str]:
         "jobs.accounts.export_ready_email": notify,
         "jobs.feeds.": feeds,
         "jobs.graph.": heavy,
+        "jobs.graph.interaction_event": config["RQ_QUEUE"],  # one pair, milliseconds: not heavy work
         "jobs.accounts.build_export": heavy,
         "jobs.accounts.run_import": heavy,
         "jobs.accounts.delete_account": heavy,

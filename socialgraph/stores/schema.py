@@ -112,6 +112,11 @@ MONGO_INDEXES: dict[str, list[IndexModel]] = {
                      IndexModel([("sid", ASCENDING)], name="by_session"),
                      IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0, name="expires")],
     "markers": [IndexModel([("uid", ASCENDING)], name="by_user")],
+    # issue 23: the engagement ledger mirrored as INTERACTED_WITH (socialgraph.graph.interactions)
+    "interactions": [
+        IndexModel([("a", ASCENDING), ("b", ASCENDING)], name="by_pair"),
+        IndexModel([("b", ASCENDING)], name="by_other"),
+    ],
     # issue 19: Web Push subscriptions (one per session: _id = session id)
     "push_subscriptions": [
         IndexModel([("user_id", ASCENDING)], name="by_user"),

@@ -218,3 +218,22 @@ def test_train_stores_a_versioned_model_used_at_serving(app, no_model):
         trained = app.test_cli_runner().invoke(args=["suggestions", "train", "--source", source, "--users", "30"])
         assert trained.exit_code == 0, trained.output
         assert json.loads(trained.output)["version"] == 3
+
+
+def test_hubs_get_tighter_bounds(app, monkeypatch):
+    """A viewer with more than HUB_FRIENDS friends expands only HUB_FANOUT of
+    them; at or below it, every friend (here 4 friends, each with 1 friend of
+    their own, so 4 candidates)."""
+    source = f"test-hub-{random.randrange(10**9)}"
+    edges = [(0, f) for f in range(1, 5)] + [(f, f + 4) for f in range(1, 5)]
+    with app.app_context():
+        users = [{"uid": import_uid(source, n), "username": f"th{n}_{source[-6:]}", "display_name": f"H {n}",
+                  "source": source, "created_at": clock.now()} for n in range(9)]
+        write_friendship_graph(source, users, edges, clock.now(), 500)
+        me = import_uid(source, 0)
+        monkeypatch.setattr(suggestions, "HUB_FRIENDS", 4)
+        monkeypatch.setattr(suggestions, "HUB_FANOUT", 2)
+        assert len(suggestions.candidates(me)) == 4
+        monkeypatch.setattr(suggestions, "HUB_FRIENDS", 3)
+        assert len(suggestions.candidates(me)) == 2
+        assert len(suggestions.candidates(me, fanout=300)) == 4  # explicit bounds win

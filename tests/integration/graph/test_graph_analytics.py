@@ -73,4 +73,14 @@ def test_every_analytics_query_runs(small):
     assert {r["candidate"]: r["candidate_friends"] for r in rows} == {names["d"]: 1, names["e"]: 3}
     assert all(r["follows_me"] is False and r["shared_groups"] == 0 and r["via"] == [names["a"]] for r in rows)
     checked.add("analytics/list_suggestion_candidates")
+
+    # who engages with whom: c with a (5 acts) above d with a (1); a-c are friends, d-a too
+    g.run_text("MATCH (c:User {username: $c}), (a:User {username: $a}), (d:User {username: $d}) "
+               "CREATE (c)-[:INTERACTED_WITH {reactions: 3, comments: 1, mentions: 0, shares: 1, messages: 0, "
+               "last_at: datetime()}]->(a), (d)-[:INTERACTED_WITH {reactions: 1, comments: 0, mentions: 0, "
+               "shares: 0, messages: 0, last_at: datetime()}]->(a)", a=names["a"], c=names["c"], d=names["d"])
+    rows = [r for r in g.read("analytics/list_top_interactions", limit=1000) if r["to"] == names["a"]]
+    assert [(r["from"], r["total"], r["reactions"], r["friends"]) for r in rows] == [
+        (names["c"], 5, 3, True), (names["d"], 1, 1, True)]
+    checked.add("analytics/list_top_interactions")
     assert checked == set(g.catalog.area("analytics")), "a new analytics query needs a check here"

@@ -36,6 +36,7 @@ def test_each_job_goes_to_its_lane():
         "jobs.posts.purge_post_event": "default",
         "jobs.graph.suggestions_event": "heavy",
         "jobs.graph.refresh_suggestions": "heavy",
+        "jobs.graph.interaction_event": "default",  # one pair, milliseconds
         "jobs.accounts.build_export": "heavy",
         "jobs.accounts.run_import": "heavy",
         "jobs.accounts.delete_account": "heavy",
