@@ -288,6 +288,24 @@ def get_media(media_id: str, viewer: str | None) -> dict:
     return present([doc], viewer)[0]
 
 
+#: characters of a media description (alt text), as Mastodon's limit
+MAX_DESCRIPTION = 1500
+
+
+def describe(media_id: str, owner: str, description: str | None) -> dict:
+    """Set (or with an empty ``description`` clear) the alt text of one of
+    ``owner``'s media, attached or not; returns it in :func:`present` shape.
+    Raises :class:`NotFound` (not the owner's), :class:`ValidationFailed`
+    (longer than :data:`MAX_DESCRIPTION`)."""
+    text = (description or "").strip()
+    if len(text) > MAX_DESCRIPTION:
+        raise ValidationFailed("description too long", errors=[
+            {"field": "description", "message": f"at most {MAX_DESCRIPTION} characters"}])
+    doc = _own(media_id, owner)
+    _db().media.update_one({"_id": doc["_id"]}, {"$set": {"description": text or None}})
+    return get_media(media_id, owner)
+
+
 def _url(key: str) -> str:
     return objecturls.presigned_get(key, _cfg("MEDIA_URL_SECONDS"), bucket=_bucket())
 
@@ -310,7 +328,8 @@ def present(docs: list[dict], viewer: str | None = None) -> list[dict]:
                     "content_type": d.get("content_type"), "size": d.get("size"),
                     "width": d.get("width"), "height": d.get("height"), "duration": d.get("duration"),
                     "blurhash": d.get("blurhash"), "error": d.get("error"), "urls": urls,
-                    "poster_url": poster, "expires_in": _cfg("MEDIA_URL_SECONDS") if urls else None})
+                    "poster_url": poster, "expires_in": _cfg("MEDIA_URL_SECONDS") if urls else None,
+                    "description": d.get("description")})
     return out
 
 
