@@ -58,6 +58,13 @@ class BackupCodesOut(Schema):
     backup_codes = fields.List(fields.String(), metadata={"description": "10 one-time codes, shown once"})
 
 
+class SessionAppOut(Schema):
+    id = fields.String(metadata={"description": "the OAuth application's client_id"})
+    name = fields.String(metadata={"description": "the application's name, as it registered"})
+    website = fields.String(allow_none=True, metadata={"description": "the application's website"})
+    scopes = fields.List(fields.String(), metadata={"description": "OAuth scopes granted to this session"})
+
+
 class SessionOut(Schema):
     id = fields.String()
     created_at = fields.DateTime()
@@ -65,6 +72,9 @@ class SessionOut(Schema):
     ip = fields.String(allow_none=True)
     user_agent = fields.String(allow_none=True)
     current = fields.Boolean()
+    app = fields.Nested(SessionAppOut, allow_none=True,
+                        metadata={"description": "the OAuth application (a Mastodon client) holding this "
+                                                 "session; null for a web or API sign-in"})
 
 
 class SessionList(Schema):

@@ -10,7 +10,7 @@ import logging
 
 from flask import Flask
 
-from socialgraph import domains, stores
+from socialgraph import domains, mastodon, stores
 from socialgraph.commands import register_cli
 from socialgraph.core.config import check_production, load_config
 from socialgraph.http import contract
@@ -54,16 +54,19 @@ def register_extensions(app: Flask) -> None:
 
     stores.init_app(app)
     init_web(app)
+    mastodon.install_dispatch(app)  # the Mastodon API's host/prefix (inside ProxyFix, which wraps next)
     init_middleware(app)  # security headers, CORS, rate limits, Idempotency-Key
     init_conventions(app)  # Location, ETag/304, Link, 415
 
 
 def register_blueprints(app: Flask) -> None:
-    """Every blueprint of ``api`` under ``/api/v1`` (listed in ``api.BLUEPRINTS``)."""
+    """Every blueprint of ``api`` under ``/api/v1`` (listed in ``api.BLUEPRINTS``), and the
+    Mastodon client API on its own origin (``socialgraph.mastodon.BLUEPRINTS``)."""
     import importlib
 
     api_package = importlib.import_module(app.config.get("API_PACKAGE", "api"))
     api_package.register(app)
+    mastodon.register(app)  # OAuth 2.0 (Authlib) and the Mastodon client API
     contract.install(app)  # OpenAPI 3.1 as SDK generators need it (operationIds, errors, headers)
     init_asyncapi(app)  # the WebSocket stream described in AsyncAPI 3.0
 

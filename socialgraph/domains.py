@@ -19,7 +19,7 @@ is the package order of the README's architecture sketch, bottom first.
 # ruff: noqa: F401  (imported for their registrations)
 from socialgraph.graph import (blocks, caches, follows, friends, lists, people, privacy, profiles,
                                relations, suggestions)
-from socialgraph.accounts import deletion, login_monitor, passwords, service, sessions, twofactor
+from socialgraph.accounts import deletion, login_monitor, oauth, passwords, service, sessions, twofactor
 from socialgraph.content import (avatars, comments, images, keywords, media, postcache, posts, reactions, search,
                                  visibility)
 from socialgraph.groups import directory, membership, userdata

@@ -286,7 +286,21 @@ def login(login_name: str, password: str, ip: str | None = None, user_agent: str
     account exists) and :class:`~socialgraph.core.errors.RateLimited` (429 with
     ``Retry-After``) while the account or IP is throttled or locked.
     """
+    result = authenticate(login_name, password, ip, user_agent)
+    if result.get("mfa_required"):
+        return result
+    return _complete_login(result["uid"], result["login"], ip, user_agent)
 
+
+def authenticate(login_name: str, password: str, ip: str | None = None, user_agent: str | None = None) -> dict:
+    """The credential check of :func:`login` without starting a session (the
+    OAuth consent page starts its own, :mod:`socialgraph.accounts.oauth`).
+
+    Returns ``{uid, login}`` when the pair is right and 2FA is off, or
+    ``{mfa_required: True, mfa_token, methods}`` (then :func:`authenticate_mfa`).
+    The same throttling, lockout and records as :func:`login`; raises
+    :class:`InvalidCredentials` and :class:`RateLimited`. A success is not
+    recorded yet: call :func:`note_signed_in` when the session starts."""
     key = login_name.strip().lower()
     doc = _accounts().find_one({"email": key} if "@" in key else {"username": key})
     account_key = doc["_id"] if doc else key
@@ -315,7 +329,7 @@ def login(login_name: str, password: str, ip: str | None = None, user_agent: str
         login_monitor.record(key, doc["_id"], ip, user_agent, "mfa_required")
         token = _serializer("mfa-login").dumps({"uid": doc["_id"], "n": uuid.uuid4().hex[:8]})
         return {"mfa_required": True, "mfa_token": token, "methods": ["totp", "backup_code"]}
-    return _complete_login(doc["_id"], key, ip, user_agent)
+    return {"uid": doc["_id"], "login": key}
 
 
 def login_mfa(mfa_token: str, code: str, ip: str | None = None, user_agent: str | None = None) -> dict:
@@ -325,7 +339,13 @@ def login_mfa(mfa_token: str, code: str, ip: str | None = None, user_agent: str 
     Raises :class:`InvalidToken` (bad/expired token), :class:`InvalidCredentials`
     (wrong or replayed code; counts as a failed login) and RateLimited.
     """
+    result = authenticate_mfa(mfa_token, code, ip, user_agent)
+    return _complete_login(result["uid"], result["login"], ip, user_agent)
 
+
+def authenticate_mfa(mfa_token: str, code: str, ip: str | None = None, user_agent: str | None = None) -> dict:
+    """The second step of :func:`authenticate`: ``{uid, login}`` (``login`` is
+    the method used, ``totp`` or ``backup_code``). Raises as :func:`login_mfa`."""
     try:
         data = _serializer("mfa-login").loads(mfa_token, max_age=current_app.config["MFA_TOKEN_SECONDS"])
     except SignatureExpired:
@@ -341,7 +361,15 @@ def login_mfa(mfa_token: str, code: str, ip: str | None = None, user_agent: str 
         login_monitor.note_failure(uid, ip)
         login_monitor.record("", uid, ip, user_agent, "mfa_failure")
         raise InvalidCredentials("the code is not valid or was already used")
-    return _complete_login(uid, method, ip, user_agent)
+    return {"uid": uid, "login": method}
+
+
+def note_signed_in(uid: str, login_name: str, ip: str | None, user_agent: str | None) -> None:
+    """Record a successful sign-in (clears the failure counters, logs the
+    attempt, mails about a new device)."""
+    login_monitor.note_success(uid, ip)
+    login_monitor.record(login_name, uid, ip, user_agent, "success")
+    login_monitor.check_new_device(uid, ip, user_agent)
 
 
 def _complete_login(uid: str, login_name: str, ip: str | None, user_agent: str | None) -> dict:
@@ -349,12 +377,8 @@ def _complete_login(uid: str, login_name: str, ip: str | None, user_agent: str |
     at = clock.now()
     sessions.create(uid, sid, ip, user_agent, at=at)
     tokens = issue_tokens(uid, sid, auth_ms=int(at.timestamp() * 1000))
-    login_monitor.note_success(uid, ip)
-    login_monitor.record(login_name, uid, ip, user_agent, "success")
-    login_monitor.check_new_device(uid, ip, user_agent)
+    note_signed_in(uid, login_name, ip, user_agent)
     return tokens
-
-
 
 
 def change_password(uid: str, current_password: str, new_password: str, current_sid: str | None,

@@ -83,16 +83,30 @@ def _notify(uid: str, sids: list[str] | None, reason: str) -> None:
             log.warning("session revocation listener %r failed for %s", listener, uid, exc_info=True)
 
 
-def create(uid: str, sid: str, ip: str | None, user_agent: str | None, at=None) -> None:
-    """Record a new session (``at``: its sign-in time, default now)."""
+def create(uid: str, sid: str, ip: str | None, user_agent: str | None, at=None, *,
+           lifetime=None, app: dict | None = None) -> None:
+    """Record a new session (``at``: its sign-in time, default now).
+
+    ``lifetime`` (a ``timedelta``, default the refresh token's) sets
+    ``expires_at``; ``app`` (``{"id", "name", "website", "scopes"}``) marks a
+    session an OAuth application holds (:mod:`socialgraph.accounts.oauth`)."""
     now = at or clock.now()
-    _coll().insert_one({"_id": sid, "uid": uid, "created_at": now, "last_used_at": now, "ip": ip,
-                        "user_agent": (user_agent or "")[:512], "revoked_at": None,
-                        "expires_at": now + current_app.config["JWT_REFRESH_TOKEN_EXPIRES"]})
+    doc = {"_id": sid, "uid": uid, "created_at": now, "last_used_at": now, "ip": ip,
+           "user_agent": (user_agent or "")[:512], "revoked_at": None,
+           "expires_at": now + (lifetime or current_app.config["JWT_REFRESH_TOKEN_EXPIRES"])}
+    if app:
+        doc["app"] = app
+    _coll().insert_one(doc)
 
 
-def touch(sid: str) -> None:
-    _coll().update_one({"_id": sid}, {"$set": {"last_used_at": clock.now()}})
+def touch(sid: str, lifetime=None) -> None:
+    """Note that the session was used now; with ``lifetime`` (a ``timedelta``)
+    its expiry moves to now + ``lifetime`` (sliding: OAuth sessions)."""
+    now = clock.now()
+    change = {"last_used_at": now}
+    if lifetime is not None:
+        change["expires_at"] = now + lifetime
+    _coll().update_one({"_id": sid, "revoked_at": None}, {"$set": change})
 
 
 def mark_revoked(sid: str) -> None:
@@ -101,10 +115,12 @@ def mark_revoked(sid: str) -> None:
 
 def list_active(uid: str, current_sid: str | None) -> list[dict]:
     """The account's unrevoked, unexpired sessions, newest first:
-    ``[{id, created_at, last_used_at, ip, user_agent, current}]``."""
+    ``[{id, created_at, last_used_at, ip, user_agent, current, app}]`` (``app``:
+    ``{id, name, website, scopes}`` of the OAuth application holding it, else ``None``)."""
     docs = _coll().find({"uid": uid, "revoked_at": None, "expires_at": {"$gt": clock.now()}}).sort("created_at", -1)
     return [{"id": d["_id"], "created_at": d["created_at"], "last_used_at": d.get("last_used_at"),
-             "ip": d.get("ip"), "user_agent": d.get("user_agent"), "current": d["_id"] == current_sid}
+             "ip": d.get("ip"), "user_agent": d.get("user_agent"), "current": d["_id"] == current_sid,
+             "app": d.get("app")}
             for d in docs]
 
 

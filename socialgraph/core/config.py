@@ -195,6 +195,17 @@ def load_config(env: dict | None = None) -> dict:
         "IMPORT_MAX_RATIO": _int(env, "SG_IMPORT_MAX_RATIO", 100),
         "IMPORT_MAX_POSTS": _int(env, "SG_IMPORT_MAX_POSTS", 10000),
         "STORAGE_QUOTA_BYTES": _int(env, "SG_STORAGE_QUOTA_BYTES", 2 * 1024 ** 3),
+        # issue 24: the Mastodon client API (socialgraph.mastodon): served on its own host name
+        # (e.g. social.example.org beside api.example.org; empty = none) and, on every host, under
+        # a path prefix (dev and tests: http://127.0.0.1:5000/mastodon; empty = off)
+        "MASTODON_HOST": env.get("SG_MASTODON_HOST", "").strip().lower(),
+        "MASTODON_PREFIX": env.get("SG_MASTODON_PREFIX", "/mastodon").rstrip("/"),
+        # OAuth sessions of Mastodon apps: sliding lifetime (renewed on use), authorization code lifetime
+        "OAUTH_SESSION_SECONDS": _int(env, "SG_OAUTH_SESSION_SECONDS", 365 * 86400),
+        "OAUTH_CODE_SECONDS": _int(env, "SG_OAUTH_CODE_SECONDS", 600),
+        # shown by /api/v1/instance and /api/v2/instance
+        "INSTANCE_TITLE": env.get("SG_INSTANCE_TITLE", "socialgraph"),
+        "INSTANCE_CONTACT_EMAIL": env.get("SG_INSTANCE_CONTACT_EMAIL", ""),
         "JSON_SORT_KEYS": False,
         "MAX_CONTENT_LENGTH": _int(env, "SG_MAX_REQUEST_BYTES", 1024 * 1024),
     }

@@ -119,7 +119,12 @@ def apply(resp: Response) -> Response:
             if not resp.headers.get("ETag"):
                 resp.set_etag(hashlib.sha256(resp.get_data()).hexdigest()[:32])
             resp.vary.add("Authorization")
+            had_date = "Date" in resp.headers
             resp.make_conditional(request)
+            if not had_date:
+                # werkzeug adds a Date here, and the server (gunicorn, werkzeug) adds its own:
+                # two Date headers break clients that parse it (Mastodon.py's rate-limit clock)
+                resp.headers.pop("Date", None)
     return resp
 
 

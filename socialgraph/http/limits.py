@@ -74,6 +74,12 @@ ANONYMOUS_ENDPOINTS = {"auth.register", "auth.login", "accountsec.login_mfa", "a
                        "auth.password_reset_confirm", "auth.resend_verification"}
 
 
+#: ``resolver(bearer) -> uid | None`` for bearer tokens that are not our JWTs
+#: (the Mastodon API's OAuth tokens register theirs), so they are counted per
+#: account like any other session.
+BEARER_RESOLVERS: list = []
+
+
 def client_ip_key() -> str:
     """``ip:<addr>`` of the client (``request.remote_addr``, after ``ProxyFix``)."""
     return f"ip:{request.remote_addr or 'unknown'}"
@@ -92,8 +98,15 @@ def caller_key() -> str:
             sub = decode_token(auth[7:].strip()).get("sub")
             if sub:
                 return f"user:{sub}"
-        except Exception:  # expired, tampered: limited by IP like anyone anonymous
+        except Exception:  # expired, tampered, not a JWT: limited by IP like anyone anonymous
             pass
+        for resolve in BEARER_RESOLVERS:
+            try:
+                uid = resolve(auth[7:].strip())
+            except Exception:  # a store away: the request meets it where it matters
+                uid = None
+            if uid:
+                return f"user:{uid}"
     return client_ip_key()
 
 

@@ -88,6 +88,11 @@ def _is_mongo_write_conflict(exc: Exception) -> bool:
     return bool(has_label and has_label("TransientTransactionError"))
 
 
+def is_mongo_write_conflict(exc: Exception) -> bool:
+    """Public name of :func:`_is_mongo_write_conflict` (the Mastodon API's error handler uses it)."""
+    return _is_mongo_write_conflict(exc)
+
+
 def _field_errors(messages) -> list[dict]:
     """webargs ``{"json": {"field": ["msg"]}}`` -> ``[{"field", "message", "in"}]``."""
     out = []

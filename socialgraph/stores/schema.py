@@ -102,6 +102,14 @@ MONGO_INDEXES: dict[str, list[IndexModel]] = {
         IndexModel([("created_by", ASCENDING)], name="by_creator"),  # account deletion (issue 16)
     ],
     "messages": [IndexModel([("conversation_id", ASCENDING), ("_id", DESCENDING)], name="history")],
+    # issue 24: OAuth applications, authorization codes (10 min), tokens (socialgraph.accounts.oauth)
+    "oauth_apps": [IndexModel([("created_at", ASCENDING)], name="by_created")],
+    "oauth_codes": [IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0, name="expires"),
+                    IndexModel([("uid", ASCENDING)], name="by_user")],
+    "oauth_tokens": [IndexModel([("refresh_hash", ASCENDING)], sparse=True, name="by_refresh"),
+                     IndexModel([("uid", ASCENDING)], name="by_user"),
+                     IndexModel([("sid", ASCENDING)], name="by_session"),
+                     IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0, name="expires")],
     # issue 19: Web Push subscriptions (one per session: _id = session id)
     "push_subscriptions": [
         IndexModel([("user_id", ASCENDING)], name="by_user"),

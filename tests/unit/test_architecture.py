@@ -29,7 +29,8 @@ PACKAGE_ORDER = (
     "socialgraph.graph", "socialgraph.accounts", "socialgraph.content", "socialgraph.groups",
     "socialgraph.stories", "socialgraph.messaging", "socialgraph.feeds", "socialgraph.moderation",
     "socialgraph.portability", "socialgraph.importers", "socialgraph.operations",
-    "socialgraph.http", "socialgraph",  # top-level glue: app factory, CLI, commands, domains
+    "socialgraph.http", "socialgraph.mastodon",  # the Mastodon client API, beside our own
+    "socialgraph",  # top-level glue: app factory, CLI, commands, domains
     "jobs", "api",
 )
 #: lazy imports allowed inside functions (module -> at most this many)
