@@ -3,15 +3,16 @@ search (v2), trends, conversations (our direct messages). Thin views over
 :mod:`~socialgraph.mastodon.timeline_service`."""
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request
+from flask import jsonify, request
 
 from socialgraph.core.errors import MalformedRequest
 from socialgraph.mastodon import timeline_service as tl
 from socialgraph.mastodon.auth import current_account_id, require_scope
+from socialgraph.mastodon.blueprints import mastodon_blueprint
 from socialgraph.mastodon.paging import link_header, page_args, param, param_int, param_list, paged
 from socialgraph.messaging import notifications
 
-blp = Blueprint("mastodon_activity", __name__)
+blp = mastodon_blueprint("mastodon_activity", __name__)
 
 
 def _filters() -> dict:
@@ -80,12 +81,14 @@ def grouped_notifications():
 @require_scope("read:notifications")
 def notification_group(group_key):
     """One group (its key is the notification id, or ``ungrouped-<id>``)."""
-    nid = group_key.removeprefix("ungrouped-")
-    one = tl.notification_one(current_account_id(), nid)
-    out = tl.grouped_notifications(current_account_id(), {"max_id": None, "min_id": None, "since_id": None,
-                                                       "limit": 40, "types": None, "exclude_types": []})
-    groups = [g for g in out["notification_groups"] if g["most_recent_notification_id"] == one["id"]]
-    return jsonify({"accounts": out["accounts"], "statuses": out["statuses"], "notification_groups": groups})
+    return jsonify(tl.grouped_one(current_account_id(), group_key.removeprefix("ungrouped-")))
+
+
+@blp.route("/api/v2/notifications/<group_key>/accounts", methods=["GET"])
+@require_scope("read:notifications")
+def notification_group_accounts(group_key):
+    """The accounts of a group (up to 3 newest: what our notification keeps to show)."""
+    return jsonify(tl.notification_accounts(current_account_id(), group_key.removeprefix("ungrouped-")))
 
 
 @blp.route("/api/v2/notifications/<group_key>/dismiss", methods=["POST"])

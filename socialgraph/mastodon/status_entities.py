@@ -31,7 +31,7 @@ from socialgraph.content.posts import reposted_among
 from socialgraph.content.reactions import viewer_reactions
 from socialgraph.content.visibility import effective_audience
 from socialgraph.core.text import HASHTAG_RE, MENTION_RE, normalise_tag
-from socialgraph.mastodon.entities import account_entities
+from socialgraph.mastodon.entities import accounts_by_id, iso
 
 #: our reaction types as the emoji of Akkoma/Pleroma emoji reactions
 EMOJI = {"like": "\U0001F44D", "love": "\u2764\ufe0f", "laugh": "\U0001F606", "sad": "\U0001F622",
@@ -55,19 +55,6 @@ def _base() -> str:
     return current_app.config["PUBLIC_BASE_URL"].rstrip("/")
 
 
-def iso(value) -> str | None:
-    """ISO 8601 with milliseconds and ``Z``, as Mastodon writes times."""
-    if value is None:
-        return None
-    if isinstance(value, (int, float)):
-        value = datetime.fromtimestamp(value / 1000, timezone.utc)
-    if isinstance(value, str):
-        return value
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
-
-
 def visibility_of(post: dict) -> tuple[str, str]:
     """``(Mastodon visibility, our audience)`` of a post in our shape."""
     audience = effective_audience({"visibility": post.get("visibility"),
@@ -87,9 +74,9 @@ def render_html(text: str) -> str:
         if not para:
             continue
         html = str(escape(para))
-        html = HASHTAG_RE.sub(lambda m: f'<a href="{base}/tags/{normalise_tag(m.group(1))}" class="mention hashtag" '
+        html = HASHTAG_RE.sub(lambda m: f'<a href="{base}/#/tags/{normalise_tag(m.group(1))}" class="mention hashtag" '
                                         f'rel="tag">#<span>{m.group(1)}</span></a>', html)
-        html = MENTION_RE.sub(lambda m: f'<span class="h-card"><a href="{base}/@{m.group(1).lower()}" '
+        html = MENTION_RE.sub(lambda m: f'<span class="h-card"><a href="{base}/#/u/{m.group(1).lower()}" '
                                         f'class="u-url mention">@<span>{m.group(1)}</span></a></span>', html)
         out.append("<p>" + html.replace("\n", "<br />") + "</p>")
     return "".join(out)
@@ -120,7 +107,7 @@ def tag_entity(name: str, uses: int | None = None, accounts: int | None = None) 
     if uses is not None or accounts is not None:
         day = int(datetime.now(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0).timestamp())
         history.append({"day": str(day), "uses": str(uses or 0), "accounts": str(accounts or 0)})
-    return {"name": name, "url": f"{_base()}/tags/{name}", "history": history, "following": False}
+    return {"name": name, "url": f"{_base()}/#/tags/{name}", "history": history, "following": False}
 
 
 def _mentions(names: list[str]) -> dict[str, str]:
@@ -142,7 +129,7 @@ def statuses(posts: list[dict], viewer: str | None) -> list[dict]:
         return []
     originals = [p["shared_post"] for p in posts if p.get("shared_post")]
     every = posts + originals
-    accounts = account_entities([p["author"]["uid"] for p in every], viewer)
+    accounts = accounts_by_id([p["author"]["uid"] for p in every], viewer)
     names = _mentions([n for p in every for n in p.get("mentions") or []])
     reblogged = reposted_among(viewer, [p["id"] for p in every])
 
@@ -178,9 +165,9 @@ def _status_base(p: dict, accounts: dict, names: dict, reblogged: set) -> dict:
         "spoiler_text": p.get("content_warning") or "", "language": None,
         "media_attachments": [media_attachment(m) for m in p.get("media") or []],
         "application": None, "mentions": [
-            {"id": names[n], "username": n, "acct": n, "url": f"{_base()}/@{n}"} for n in p.get("mentions") or []
+            {"id": names[n], "username": n, "acct": n, "url": f"{_base()}/#/u/{n}"} for n in p.get("mentions") or []
             if n in names],
-        "tags": [{"name": t, "url": f"{_base()}/tags/{t}"} for t in p.get("hashtags") or []],
+        "tags": [{"name": t, "url": f"{_base()}/#/tags/{t}"} for t in p.get("hashtags") or []],
         "emojis": [], "reblogs_count": counts.get("shares", 0), "favourites_count": reactions.get("like", 0),
         "replies_count": counts.get("comments", 0), "reblog": None, "poll": None, "card": None,
         "in_reply_to_id": None, "in_reply_to_account_id": None,
@@ -216,7 +203,7 @@ def comment_statuses(comments: list[dict], post: dict, viewer: str | None,
         return []
     visibility, audience = visibility_of(post)
     authors = {c["id"]: c["author"]["uid"] for c in live} | (parents or {})
-    accounts = account_entities([c["author"]["uid"] for c in live], viewer)
+    accounts = accounts_by_id([c["author"]["uid"] for c in live], viewer)
     names = _mentions([n for c in live for n in _mention_names(c.get("text"))])
     mine = viewer_reactions(viewer, [f"comment:{c['id']}" for c in live]) if viewer else {}
     out = []
@@ -233,7 +220,7 @@ def comment_statuses(comments: list[dict], post: dict, viewer: str | None,
             "content": render_html(c.get("text") or ""), "text": None, "visibility": visibility,
             "sensitive": False, "spoiler_text": "", "language": None, "media_attachments": [],
             "application": None,
-            "mentions": [{"id": names[n], "username": n, "acct": n, "url": f"{_base()}/@{n}"}
+            "mentions": [{"id": names[n], "username": n, "acct": n, "url": f"{_base()}/#/u/{n}"}
                          for n in _mention_names(c.get("text")) if n in names],
             "tags": [], "emojis": [], "reblogs_count": 0, "favourites_count": reactions.get("like", 0),
             "replies_count": c.get("reply_count", 0), "reblog": None, "poll": None, "card": None,
@@ -255,7 +242,7 @@ def message_status(message: dict, conversation: dict, viewer: str) -> dict:
     """A direct message as a ``direct`` status (``conversation`` in
     :mod:`~socialgraph.messaging.messages` shape, the viewer a member)."""
     sender = message["sender_id"]
-    accounts = account_entities([sender], viewer)
+    accounts = accounts_by_id([sender], viewer)
     others = [m for m in conversation["members"] if m["uid"] != sender]
     return {
         "id": message["id"], "uri": f"{_base()}/#/messages/{conversation['id']}",
@@ -264,7 +251,7 @@ def message_status(message: dict, conversation: dict, viewer: str) -> dict:
         "content": render_html(message.get("text") or ""), "text": None, "visibility": "direct",
         "sensitive": False, "spoiler_text": "", "language": None, "media_attachments": [], "application": None,
         "mentions": [{"id": m["uid"], "username": m["username"], "acct": m["username"],
-                      "url": f"{_base()}/@{m['username']}"} for m in others if m.get("username")],
+                      "url": f"{_base()}/#/u/{m['username']}"} for m in others if m.get("username")],
         "tags": [], "emojis": [], "reblogs_count": 0, "favourites_count": 0, "replies_count": 0,
         "reblog": None, "poll": None, "card": None, "in_reply_to_id": None, "in_reply_to_account_id": None,
         "favourited": False, "reblogged": False, "muted": False, "bookmarked": False, "pinned": False,
@@ -276,7 +263,7 @@ def message_status(message: dict, conversation: dict, viewer: str) -> dict:
 def conversation_entity(conversation: dict, last: dict | None, viewer: str) -> dict:
     """Conversation: ``{id, unread, accounts (the other members), last_status}``."""
     others = [m["uid"] for m in conversation["members"] if m["uid"] != viewer]
-    accounts = account_entities(others, viewer)
+    accounts = accounts_by_id(others, viewer)
     unread = bool(last and last["sender_id"] != viewer and conversation.get("last_read_message_id") != last["id"])
     return {"id": conversation["id"], "unread": unread,
             "accounts": [accounts[u] for u in others if u in accounts],

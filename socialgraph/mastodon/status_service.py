@@ -15,7 +15,7 @@ from socialgraph.content.reactions import REACTION_TYPES
 from socialgraph.core.errors import Conflict, NotFound, ValidationFailed
 from socialgraph.core.text import extract_mentions
 from socialgraph.mastodon import status_entities as ent
-from socialgraph.mastodon.entities import account_entities
+from socialgraph.mastodon.entities import accounts_by_id
 from socialgraph.messaging import messages
 from socialgraph.stores.documents import parse_id
 
@@ -210,6 +210,19 @@ def react(uid: str, status_id: str, reaction: str) -> dict:
     return get_status(status_id, uid)
 
 
+def react_emoji(uid: str, status_id: str, emoji: str) -> dict:
+    """:func:`react` with an emoji (Akkoma/Pleroma): the status is looked up
+    first (404 before 422, as Mastodon answers)."""
+    find(status_id, uid)
+    return react(uid, status_id, reaction_type(emoji))
+
+
+def unreact_emoji(uid: str, status_id: str, emoji: str) -> dict:
+    """:func:`unreact` with an emoji; the status is looked up first."""
+    find(status_id, uid)
+    return unreact(uid, status_id, reaction_type(emoji))
+
+
 def unreact(uid: str, status_id: str, reaction: str | None) -> dict:
     """Remove the caller's reaction when it is ``reaction`` (``None``: any)."""
     kind, item, _post = find(status_id, uid)
@@ -248,7 +261,7 @@ def favourited_by(status_id: str, viewer: str | None, limit: int) -> list[dict]:
     kind, item, _post = find(status_id, viewer)
     page = reactions.list_reactions(kind, item["id"], viewer, "like", None, limit)
     uids = [r["user"]["uid"] for r in page.items]
-    accounts = account_entities(uids, viewer)
+    accounts = accounts_by_id(uids, viewer)
     return [accounts[u] for u in uids if u in accounts]
 
 
@@ -258,7 +271,7 @@ def reblogged_by(status_id: str, viewer: str | None, limit: int) -> list[dict]:
     if kind == "comment":
         return []
     uids = [p["uid"] for p in posts.reposters(status_id, viewer, limit)]
-    accounts = account_entities(uids, viewer)
+    accounts = accounts_by_id(uids, viewer)
     return [accounts[u] for u in uids if u in accounts]
 
 
@@ -286,7 +299,7 @@ def emoji_reactions(status_id: str, viewer: str | None) -> list[dict]:
             continue
         page = reactions.list_reactions(kind, item["id"], viewer, t, None, 40)
         uids = [r["user"]["uid"] for r in page.items]
-        accounts = account_entities(uids, viewer)
+        accounts = accounts_by_id(uids, viewer)
         out.append({"name": ent.EMOJI[t], "count": n, "me": mine == t,
                     "accounts": [accounts[u] for u in uids if u in accounts]})
     return out

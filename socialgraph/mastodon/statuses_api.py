@@ -8,14 +8,15 @@ arrays as ``name[]``), call :mod:`~socialgraph.mastodon.status_service` or
 """
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+from flask import jsonify
 
 from socialgraph.mastodon import status_service as svc
 from socialgraph.mastodon import timeline_service as tl
 from socialgraph.mastodon.auth import current_account_id, require_scope
+from socialgraph.mastodon.blueprints import mastodon_blueprint
 from socialgraph.mastodon.paging import page_args, param, param_bool, param_int, param_list, paged
 
-blp = Blueprint("mastodon_statuses", __name__)
+blp = mastodon_blueprint("mastodon_statuses", __name__)
 
 
 # -- statuses -------------------------------------------------------------------------
@@ -159,14 +160,14 @@ def emoji_reactions(status_id, emoji=None):
 @require_scope("write:favourites")
 def add_emoji_reaction(status_id, emoji):
     """React with one of our types: 👍 like, ❤️ love, 😆 laugh, 😢 sad, 😡 angry."""
-    return jsonify(svc.react(current_account_id(), status_id, svc.reaction_type(emoji)))
+    return jsonify(svc.react_emoji(current_account_id(), status_id, emoji))
 
 
 @blp.route("/api/v1/pleroma/statuses/<status_id>/reactions/<emoji>", methods=["DELETE"])
 @require_scope("write:favourites")
 def remove_emoji_reaction(status_id, emoji):
     """Remove the caller's reaction of that type."""
-    return jsonify(svc.unreact(current_account_id(), status_id, svc.reaction_type(emoji)))
+    return jsonify(svc.unreact_emoji(current_account_id(), status_id, emoji))
 
 
 # -- timelines ------------------------------------------------------------------------

@@ -32,7 +32,7 @@ on the socket too (a post that the viewer may not see is not sent).
 
 **Delivery** is :mod:`socialgraph.messaging.hub`: the user's channel
 ``sg:rt:u:<uid>``, and for public and hashtag streams the channels
-``sg:rt:u:~public`` and ``sg:rt:u:~tag:<tag>``, published by
+``sg:rt:u:~public`` and ``sg:rt:u:~tag.<tag>``, published by
 ``jobs.mastodon.stream_post_event`` when a public post is created. It runs
 in whichever process holds the socket: the gevent stream service in
 production (the proxy sends ``/api/v1/streaming`` upgrades there), the API
@@ -52,7 +52,7 @@ import queue
 import threading
 import time
 
-from flask import Blueprint, Response, g, request
+from flask import Response, g, request
 from flask_sock import Sock
 
 from socialgraph import stores
@@ -63,7 +63,8 @@ from socialgraph.graph import lists
 from socialgraph.mastodon import status_entities as ent
 from socialgraph.mastodon import status_service
 from socialgraph.mastodon.auth import bearer_token, check
-from socialgraph.mastodon.entities import account_entities
+from socialgraph.mastodon.blueprints import mastodon_blueprint
+from socialgraph.mastodon.entities import accounts_by_id
 from socialgraph.messaging import messages
 from socialgraph.messaging.hub import ONLINE_KEY, hub
 from socialgraph.messaging.hub import publish as hub_publish
@@ -71,12 +72,12 @@ from socialgraph.messaging.realtime import _CLOSED, CLOSE_SESSION_REVOKED, SESSI
 
 log = logging.getLogger(__name__)
 
-blp = Blueprint("mastodon_streaming", __name__)
+blp = mastodon_blueprint("mastodon_streaming", __name__)
 _sock = Sock()
 
 #: pseudo-uids of the hub channels of public posts and of one hashtag
 PUBLIC_CHANNEL = "~public"
-TAG_CHANNEL = "~tag:{tag}"
+TAG_CHANNEL = "~tag.{tag}"  # no ":" (the hub takes the uid after the last one)
 #: seconds between re-checks of the socket's token (revocation fallback)
 RECHECK_SECONDS = 30
 #: streams a socket may hold at once, and list members considered per list
@@ -204,7 +205,7 @@ class Connection:
         names = {n for n, _ in self.streams}
         if kind == "notification" and names & {"user", "user:notification"}:
             n = message["notification"]
-            accounts = account_entities([a["uid"] for a in n.get("actors", [])[:1]], self.uid)
+            accounts = accounts_by_id([a["uid"] for a in n.get("actors", [])[:1]], self.uid)
             ref = ent.status_ref(n)
             status = self._status(ref[1]) if ref else None
             shown = ent.notification_entity(n, status, accounts)

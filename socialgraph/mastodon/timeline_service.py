@@ -22,7 +22,7 @@ from socialgraph.core.pagination import Page, datetime_to_ms
 from socialgraph.feeds import home, trends
 from socialgraph.mastodon import status_entities as ent
 from socialgraph.mastodon import status_service
-from socialgraph.mastodon.entities import account_entities
+from socialgraph.mastodon.entities import accounts_by_id
 from socialgraph.messaging import messages, notifications
 
 #: pages of 100 that ``since_id`` / ``min_id`` walk at most
@@ -39,7 +39,7 @@ def limit_of(raw) -> int:
     try:
         n = int(raw)
     except (TypeError, ValueError):
-        raise MalformedRequest("limit must be a number", errors=[{"field": "limit", "message": "not a number"}])
+        raise ValidationFailed("limit must be a number", errors=[{"field": "limit", "message": "not a number"}])
     return max(1, min(n, MAX_LIMIT))
 
 
@@ -47,7 +47,7 @@ def _check_id(value: str | None, field: str) -> str | None:
     if value in (None, ""):
         return None
     if not ObjectId.is_valid(str(value)):
-        raise MalformedRequest(f"{field} is not an id", errors=[{"field": field, "message": "not an id"}])
+        raise ValidationFailed(f"{field} is not an id", errors=[{"field": field, "message": "not an id"}])
     return str(value)
 
 
@@ -183,7 +183,7 @@ def notification_list(uid: str, args: dict) -> list[dict]:
     of ours, the newest actor as ``account``; types without a Mastodon name
     and notifications about statuses no longer visible are left out."""
     items = _notification_window(uid, args)
-    accounts = account_entities([n["actors"][0]["uid"] for n in items if n.get("actors")], uid)
+    accounts = accounts_by_id([n["actors"][0]["uid"] for n in items if n.get("actors")], uid)
     cache: dict = {}
     out = []
     for n in items:
@@ -196,18 +196,39 @@ def notification_list(uid: str, args: dict) -> list[dict]:
 def notification_one(uid: str, notification_id: str) -> dict:
     """``GET /api/v1/notifications/:id``. Raises :class:`NotFound`."""
     n = notifications.get_notification(uid, notification_id)
-    accounts = account_entities([a["uid"] for a in n["actors"][:1]], uid)
+    accounts = accounts_by_id([a["uid"] for a in n["actors"][:1]], uid)
     shown = ent.notification_entity(n, _status_for(ent.status_ref(n), uid, {}), accounts)
     if shown is None:
         raise NotFound("notification not found")
     return shown
 
 
+def notification_accounts(uid: str, notification_id: str) -> list[dict]:
+    """``GET /api/v2/notifications/:group_key/accounts``: the group's actors
+    shown (newest first, blocked and muted ones left out). Raises :class:`NotFound`."""
+    n = notifications.get_notification(uid, notification_id)
+    uids = [a["uid"] for a in n["actors"]]
+    accounts = accounts_by_id(uids, uid)
+    return [accounts[u] for u in uids if u in accounts]
+
+
 def grouped_notifications(uid: str, args: dict) -> dict:
     """``GET /api/v2/notifications``: ``{accounts, statuses,
     notification_groups}``; our notifications are grouped already (same
     type and object), so each becomes one NotificationGroup."""
-    items = _notification_window(uid, args)
+    return _groups(uid, _notification_window(uid, args))
+
+
+def grouped_one(uid: str, notification_id: str) -> dict:
+    """``GET /api/v2/notifications/:group_key``: the same shape for one group.
+    Raises :class:`NotFound`."""
+    out = _groups(uid, [notifications.get_notification(uid, notification_id)])
+    if not out["notification_groups"]:
+        raise NotFound("notification not found")
+    return out
+
+
+def _groups(uid: str, items: list[dict]) -> dict:
     cache: dict = {}
     groups, account_ids, status_list = [], [], {}
     for n in items:
@@ -220,7 +241,7 @@ def grouped_notifications(uid: str, args: dict) -> dict:
         account_ids += [a["uid"] for a in n["actors"]]
         if status:
             status_list[status["id"]] = status
-    accounts = account_entities(list(dict.fromkeys(account_ids)), uid)
+    accounts = accounts_by_id(list(dict.fromkeys(account_ids)), uid)
     for g in groups:
         g["sample_account_ids"] = [a for a in g["sample_account_ids"] if a in accounts]
     return {"accounts": list(accounts.values()), "statuses": list(status_list.values()),
@@ -271,7 +292,7 @@ def search_v2(viewer: str | None, args: dict) -> dict:
         return out
     if kind in (None, "accounts") and q.lstrip("@"):
         people = search.search_users(q, viewer, None, limit).items
-        accounts = account_entities([p["uid"] for p in people], viewer)
+        accounts = accounts_by_id([p["uid"] for p in people], viewer)
         out["accounts"] = [accounts[p["uid"]] for p in people if p["uid"] in accounts]
     words = [w for w in q.replace("#", " ").split() if len(w) >= 2]
     if kind in (None, "statuses") and words:

@@ -17,7 +17,8 @@ function waitFor (socket, event, action, ms = 10000) {
     const timer = setTimeout(() => { socket.stop(); reject(new Error(`no ${event} event within ${ms} ms`)) }, ms)
     socket.on(event, (payload) => { clearTimeout(timer); socket.stop(); resolve(payload) })
     socket.on('error', (err) => { clearTimeout(timer); reject(err) })
-    socket.on('connect', () => { action().catch(reject) })
+    // the server subscribes the socket right after the upgrade: give it a moment
+    socket.on('connect', () => { setTimeout(() => action().catch(reject), 500) })
   })
 }
 

@@ -14,6 +14,13 @@ from socialgraph.messaging import notifications
 from tests.integration.racing import new_user
 
 
+@pytest.fixture(autouse=True)
+def _request(ctx):
+    """Entities hold absolute URLs of the Mastodon origin: a request context, as in a view."""
+    with ctx.test_request_context("/"):
+        yield
+
+
 def test_a_thread_is_a_post_with_replies_in_reading_order(ctx):
     alice, _ = new_user("ma")
     bob, _ = new_user("mb")

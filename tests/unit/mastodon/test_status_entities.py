@@ -20,8 +20,8 @@ def ctx():
 def test_render_html_escapes_and_links_tags_and_mentions(ctx):
     html = ent.render_html("Hi @Bob_1 <b>&</b> #Café\nline two\n\nsecond para")
     assert html == (
-        '<p>Hi <span class="h-card"><a href="https://sg.example/@bob_1" class="u-url mention">@<span>Bob_1'
-        '</span></a></span> &lt;b&gt;&amp;&lt;/b&gt; <a href="https://sg.example/tags/café" class="mention hashtag" '
+        '<p>Hi <span class="h-card"><a href="https://sg.example/#/u/bob_1" class="u-url mention">@<span>Bob_1'
+        '</span></a></span> &lt;b&gt;&amp;&lt;/b&gt; <a href="https://sg.example/#/tags/café" class="mention hashtag" '
         'rel="tag">#<span>Café</span></a><br />line two</p><p>second para</p>')
     assert ent.render_html("") == ""
 
