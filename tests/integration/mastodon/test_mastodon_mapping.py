@@ -142,3 +142,24 @@ def test_home_timeline_pages_by_max_id_since_id_and_min_id(ctx):
     assert [s["id"] for s in tl.home_timeline(bob, {"limit": 2, "since_id": ids[1]})] == newest_first[:2]
     assert [s["id"] for s in tl.home_timeline(bob, {"limit": 2, "min_id": ids[1]})] == [ids[3], ids[2]]
     assert [s["id"] for s in tl.account_statuses(alice, bob, {"limit": 3})] == newest_first[:3]
+
+
+def test_list_timeline_is_the_members_visible_posts(ctx):
+    from socialgraph.graph import lists
+
+    owner, _ = new_user("ml")
+    alice, alice_name = new_user("ma")
+    bob, bob_name = new_user("mb")
+    carol, _ = new_user("mc")
+    listed = lists.create_list(owner, "people")
+    lists.add_member(owner, listed["id"], alice_name)
+    lists.add_member(owner, listed["id"], bob_name)
+    a = posts.create_post(alice, "alice public")
+    posts.create_post(alice, "alice followers only", visibility="followers")  # owner does not follow
+    b = posts.create_post(bob, "bob public")
+    posts.create_post(carol, "carol is not listed")
+    assert [s["id"] for s in tl.list_timeline(owner, listed["id"], {"limit": 20})] == [b["id"], a["id"]]
+    blocks.block(owner, bob_name)
+    assert [s["id"] for s in tl.list_timeline(owner, listed["id"], {"limit": 20})] == [a["id"]]
+    with pytest.raises(NotFound):
+        tl.list_timeline(alice, listed["id"], {"limit": 20})
