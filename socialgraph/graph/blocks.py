@@ -7,9 +7,10 @@ import logging
 
 from socialgraph.core import clock, events
 from socialgraph.core.errors import ValidationFailed
+from socialgraph.core.pagination import Page
 from socialgraph.graph import suggestions
 from socialgraph.graph.caches import forget_following
-from socialgraph.graph.friends import forget_friends
+from socialgraph.graph.friends import forget_friends, page_people
 from socialgraph.graph.pairs import locked_change
 from socialgraph.graph.people import resolve_uid
 from socialgraph.graph.relations import CACHE_KEY
@@ -108,3 +109,14 @@ def unmute(actor: str, username: str) -> dict:
     out = locked_change(actor, other, username, decide, allow_blocked=True)
     forget(actor)
     return out
+
+
+def list_blocked(uid: str, cursor: str | None = None, limit: int | None = None) -> Page:
+    """Whom ``uid`` blocks, newest first: items ``{uid, username, display_name, at}``
+    (keyset cursor on (time, uid); only the blocker sees this list)."""
+    return page_people("graph/relations/list_blocked_people", cursor, limit, uid=uid)
+
+
+def list_muted(uid: str, cursor: str | None = None, limit: int | None = None) -> Page:
+    """Whom ``uid`` mutes, newest first (same shape as :func:`list_blocked`)."""
+    return page_people("graph/relations/list_muted_people", cursor, limit, uid=uid)

@@ -131,3 +131,15 @@ def list_following(username: str, cursor: str | None = None, limit: int | None =
                    viewer: str | None = None) -> Page:
     """Whom ``username`` follows, newest first (same rules as :func:`list_followers`)."""
     return _list("graph/follows/list_following", username, cursor, limit, viewer)
+
+
+def familiar_followers(viewer: str, target: str, limit: int = 40) -> list[str]:
+    """uids of accounts ``viewer`` follows that follow ``target`` (Mastodon's
+    familiar followers), at most ``limit``, without users blocked either way
+    by the viewer. ``[]`` for oneself. One graph query anchored at the
+    viewer (``graph/follows/list_familiar_followers``)."""
+    if viewer == target:
+        return []
+    rows = stores.graph().read("graph/follows/list_familiar_followers", viewer=viewer, target=target,
+                               hidden=sorted(blocked_either_way(viewer)), limit=int(limit))
+    return [r["uid"] for r in rows]

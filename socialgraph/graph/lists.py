@@ -70,6 +70,30 @@ def create_list(owner: str, name: str) -> dict:
     return _list_out(rows[0])
 
 
+def _check_name(name: str | None) -> str:
+    name = (name or "").strip()
+    if not name or len(name) > MAX_NAME:
+        raise ValidationFailed("invalid list name", errors=[
+            {"field": "name", "message": f"1 to {MAX_NAME} characters"}])
+    return name
+
+
+def rename_list(owner: str, list_id: str, name: str) -> dict:
+    """Give one of ``owner``'s lists a new name (1..80 characters). Raises
+    :class:`ValidationFailed` and :class:`NotFound` (not theirs)."""
+    rows = stores.graph().write("graph/lists/update_user_list_name", owner=owner, list=list_id,
+                                list_name=_check_name(name))
+    if not rows:
+        raise NotFound("list not found")
+    return _list_out(rows[0])
+
+
+def lists_with_member(owner: str, member: str) -> list[dict]:
+    """Those of ``owner``'s lists that include account ``member`` (a uid), newest first."""
+    return [_list_out(r) for r in stores.graph().read("graph/lists/list_lists_with_member", owner=owner,
+                                                      member=member)]
+
+
 def user_lists(owner: str) -> list[dict]:
     """All of ``owner``'s lists, newest first."""
     return [_list_out(r) for r in stores.graph().read("graph/lists/list_user_lists", owner=owner)]

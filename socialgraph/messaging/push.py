@@ -177,17 +177,35 @@ def _alerts(changes: dict | None, current: dict | None = None) -> dict[str, bool
 
 def _present(doc: dict) -> dict:
     return {"id": str(doc["_id"]), "endpoint": doc["endpoint"], "alerts": doc["alerts"],
-            "server_key": server_key(), "created_at": doc["created_at"]}
+            "server_key": server_key(), "created_at": doc["created_at"],
+            "encoding": doc.get("encoding", "aes128gcm")}
 
 
-def subscribe(uid: str, sid: str, endpoint: str, keys: dict, alerts: dict | None = None) -> dict:
+#: ``name -> formatter(payload, ntype) -> payload``: message shapes other than ours,
+#: chosen per subscription (``format``); the Mastodon API registers ``"mastodon"``.
+PAYLOAD_FORMATS: dict = {}
+#: content codings a subscription may ask for: RFC 8291's ``aes128gcm`` (ours, the
+#: default) and the draft ``aesgcm`` that Mastodon clients before 4.4 decrypt
+ENCODINGS = ("aes128gcm", "aesgcm")
+
+
+def subscribe(uid: str, sid: str, endpoint: str, keys: dict, alerts: dict | None = None, *,
+              fmt: str | None = None, encoding: str = "aes128gcm", default_alert: bool = True) -> dict:
     """Create (or replace) the push subscription of session ``sid``.
 
     Returns ``{id, endpoint, alerts: {type: bool}, server_key, created_at}``.
+    ``fmt`` names a :data:`PAYLOAD_FORMATS` entry for the message body,
+    ``encoding`` one of :data:`ENCODINGS`; ``default_alert`` is the value of
+    the alert types ``alerts`` does not name.
     Raises :class:`ValidationFailed` for a non-https or private endpoint,
     malformed keys or unknown alert types."""
+    base = None if default_alert else {t: False for t in ALERT_TYPES}
     doc = {"_id": sid, "user_id": uid, "endpoint": _check_endpoint(endpoint), "keys": _check_keys(keys or {}),
-           "alerts": _alerts(alerts), "created_at": clock.now()}
+           "alerts": _alerts(alerts, base), "created_at": clock.now()}
+    if fmt:
+        doc["format"] = fmt
+    if encoding != "aes128gcm":
+        doc["encoding"] = encoding if encoding in ENCODINGS else "aes128gcm"
     db = _db()
     db.push_subscriptions.delete_many({"endpoint": doc["endpoint"], "_id": {"$ne": sid}})  # moved to this session
     db.push_subscriptions.replace_one({"_id": sid}, doc, upsert=True)
@@ -242,9 +260,12 @@ def send(uid: str, ntype: str, payload: dict) -> dict:
     live = {d["_id"] for d in db.sessions.find({"_id": {"$in": [s["_id"] for s in subs]}, "revoked_at": None,
                                                  "expires_at": {"$gt": clock.now()}}, {"_id": 1})}
     pem, _ = _keys()
-    from py_vapid import Vapid02
+    from py_vapid import Vapid01, Vapid02
 
     vapid = Vapid02.from_pem(pem)
+    # the aesgcm draft goes with draft VAPID (``Authorization: WebPush``, ``Crypto-Key: p256ecdsa=``),
+    # as Mastodon before 4.4 sends it and its clients expect
+    vapid_draft = Vapid01.from_pem(pem)
     data = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
     sent = removed = failed = 0
     gone = [s["_id"] for s in subs if s["_id"] not in live]
@@ -252,8 +273,15 @@ def send(uid: str, ntype: str, payload: dict) -> dict:
         if s["_id"] not in live:
             continue
         origin = "{0.scheme}://{0.netloc}".format(urlsplit(s["endpoint"]))
+        body = data
+        if s.get("format") in PAYLOAD_FORMATS:
+            body = json.dumps(PAYLOAD_FORMATS[s["format"]](payload, ntype), ensure_ascii=False,
+                              separators=(",", ":"))
         try:
-            webpush({"endpoint": s["endpoint"], "keys": s["keys"]}, data=data, vapid_private_key=vapid,
+            draft = s.get("encoding") == "aesgcm"
+            webpush({"endpoint": s["endpoint"], "keys": s["keys"]}, data=body,
+                    vapid_private_key=vapid_draft if draft else vapid,
+                    content_encoding=s.get("encoding", "aes128gcm"),
                     vapid_claims={"sub": cfg["VAPID_SUBJECT"], "aud": origin},
                     ttl=int(cfg["PUSH_TTL_SECONDS"]), timeout=float(cfg["PUSH_TIMEOUT_SECONDS"]),
                     headers={"Urgency": "normal", "Topic": ntype[:32]})

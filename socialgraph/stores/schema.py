@@ -110,6 +110,7 @@ MONGO_INDEXES: dict[str, list[IndexModel]] = {
                      IndexModel([("uid", ASCENDING)], name="by_user"),
                      IndexModel([("sid", ASCENDING)], name="by_session"),
                      IndexModel([("expires_at", ASCENDING)], expireAfterSeconds=0, name="expires")],
+    "markers": [IndexModel([("uid", ASCENDING)], name="by_user")],
     # issue 19: Web Push subscriptions (one per session: _id = session id)
     "push_subscriptions": [
         IndexModel([("user_id", ASCENDING)], name="by_user"),

@@ -8,6 +8,7 @@ import json
 import zlib
 
 from socialgraph import stores
+from tests.api.mastodon.conftest import token_through_test_client
 from tests.api.portability.test_portability import _populated, _put_media
 
 
@@ -89,6 +90,12 @@ def test_deleted_account_leaves_nothing_in_any_store(app, client, make_user):
     owner.get("/api/v1/feeds/home")
     owner.post("/api/v1/me/exports")
     client.post("/api/v1/auth/login", json={"login": owner.username, "password": "a wrong password"})
+    # a Mastodon app's OAuth session (issue 24): its token, a marker, a rate-limit count
+    token = token_through_test_client(client, owner)
+    mastodon = {"Authorization": f"Bearer {token}"}
+    assert client.get("/mastodon/api/v1/accounts/verify_credentials", headers=mastodon).status_code == 200
+    assert client.post("/mastodon/api/v1/markers", data={"home[last_read_id]": "1"},
+                       headers=mastodon).status_code == 200
     needles = [owner.uid, owner.username]
     with app.app_context():
         assert _graph_hits(needles) and _mongo_hits(needles) and _redis_hits(needles)

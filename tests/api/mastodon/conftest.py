@@ -21,6 +21,9 @@ so Mastodon.py's ``api_base_url`` is ``http://127.0.0.1:<port>/mastodon``
   verified user (both APIs: native through ``ApiUser``, Mastodon through
   the client).
 
+- ``mastodon_client``: ``mastodon_client(**kwargs)`` -> ``Mastodon(api_base_url=mastodon_base, ...)``
+  whose HTTP session is closed when the test ends (no leaked sockets).
+
 Clients use ``ratelimit_method="throw"`` (a 429 fails the test instead of
 sleeping) and ``version_check_mode="none"``.
 """
@@ -72,10 +75,26 @@ def sign_in(auth_url: str, login: str, password: str, code: str | None = None) -
 
 
 @pytest.fixture()
-def authorize(mastodon_base, mastodon_app):
+def mastodon_client(mastodon_base):
+    made: list[Mastodon] = []
+
+    def make(**kwargs) -> Mastodon:
+        kwargs.setdefault("ratelimit_method", "throw")
+        kwargs.setdefault("version_check_mode", "none")
+        api = Mastodon(api_base_url=mastodon_base, **kwargs)
+        made.append(api)
+        return api
+
+    yield make
+    for api in made:
+        api.session.close()
+
+
+@pytest.fixture()
+def authorize(mastodon_base, mastodon_app, mastodon_client):
     def run(user, scopes=ALL_SCOPES, app=None, code: str | None = None) -> dict:
         client_id, client_secret = app or mastodon_app
-        api = Mastodon(client_id=client_id, client_secret=client_secret, api_base_url=mastodon_base)
+        api = mastodon_client(client_id=client_id, client_secret=client_secret)
         verifier, challenge = pkce_pair()
         url = api.auth_request_url(redirect_uris=REDIRECT, scopes=scopes, state="xyz", allow_http=True)
         url += f"&code_challenge={challenge}&code_challenge_method=S256"
@@ -96,11 +115,10 @@ def authorize(mastodon_base, mastodon_app):
 
 
 @pytest.fixture()
-def mastodon_for(mastodon_base, authorize):
+def mastodon_for(authorize, mastodon_client):
     def make(user, scopes=ALL_SCOPES) -> Mastodon:
         token = authorize(user, scopes)
-        return Mastodon(access_token=token["access_token"], api_base_url=mastodon_base,
-                        ratelimit_method="throw", version_check_mode="none")
+        return mastodon_client(access_token=token["access_token"])
 
     return make
 
@@ -112,3 +130,23 @@ def mastodon_user(make_user, mastodon_for):
         return user, mastodon_for(user, scopes)
 
     return make
+
+
+def token_through_test_client(client, user, scopes: str = "read write follow push") -> str:
+    """An OAuth access token for ``user`` made through Flask's test client (no
+    socket): app registration, the consent form, the PKCE exchange, all under
+    the ``/mastodon`` prefix. For tests outside this folder (account deletion)."""
+    app = client.post("/mastodon/api/v1/apps", data={"client_name": "test client app", "scopes": scopes,
+                                                     "redirect_uris": REDIRECT}).get_json()
+    verifier, challenge = pkce_pair()
+    query = {"client_id": app["client_id"], "response_type": "code", "redirect_uri": REDIRECT, "scope": scopes,
+             "code_challenge": challenge, "code_challenge_method": "S256"}
+    r = client.post("/mastodon/oauth/authorize", query_string=query,
+                    data={"login": user.username, "password": user.password, "decision": "approve"})
+    assert r.status_code == 302, r.get_data(as_text=True)
+    code = parse_qs(urlsplit(r.headers["Location"]).query)["code"][0]
+    r = client.post("/mastodon/oauth/token", data={"grant_type": "authorization_code", "code": code,
+                                                   "redirect_uri": REDIRECT, "client_id": app["client_id"],
+                                                   "client_secret": app["client_secret"], "code_verifier": verifier})
+    assert r.status_code == 200, r.get_json()
+    return r.get_json()["access_token"]

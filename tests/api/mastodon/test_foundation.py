@@ -5,8 +5,7 @@ API lives (host and prefix) and that the native API is untouched."""
 from __future__ import annotations
 
 import requests
-from mastodon import Mastodon
-from mastodon.errors import MastodonAPIError, MastodonUnauthorizedError
+from mastodon.errors import MastodonUnauthorizedError
 
 from tests.conftest import config
 
@@ -67,12 +66,12 @@ def test_refresh_grant_keeps_the_session_and_retires_the_old_pair(mastodon_base,
     assert len([s for s in user.get("/api/v1/me/sessions").get_json()["items"] if s["app"]]) == 1
 
 
-def test_pkce_verifier_must_match(mastodon_base, mastodon_app, make_user):
+def test_pkce_verifier_must_match(mastodon_base, mastodon_app, make_user, mastodon_client):
     from tests.api.mastodon.conftest import REDIRECT, pkce_pair, sign_in
     from urllib.parse import parse_qs, urlsplit
 
     user = make_user("pk")
-    api = Mastodon(client_id=mastodon_app[0], client_secret=mastodon_app[1], api_base_url=mastodon_base)
+    api = mastodon_client(client_id=mastodon_app[0], client_secret=mastodon_app[1])
     _verifier, challenge = pkce_pair()
     url = api.auth_request_url(redirect_uris=REDIRECT, scopes=["read"], allow_http=True)
     url += f"&code_challenge={challenge}&code_challenge_method=S256"
@@ -85,12 +84,12 @@ def test_pkce_verifier_must_match(mastodon_base, mastodon_app, make_user):
     assert (r.status_code, r.json()["error"]) == (400, "invalid_grant")
 
 
-def test_mastodon_py_log_in_with_a_code_and_client_credentials(mastodon_base, mastodon_app, make_user):
+def test_mastodon_py_log_in_with_a_code_and_client_credentials(mastodon_base, mastodon_app, make_user,
+                                                               mastodon_client):
     from tests.api.mastodon.conftest import sign_in
 
     user = make_user("li")
-    api = Mastodon(client_id=mastodon_app[0], client_secret=mastodon_app[1], api_base_url=mastodon_base,
-                   version_check_mode="none")
+    api = mastodon_client(client_id=mastodon_app[0], client_secret=mastodon_app[1])
     url = api.auth_request_url(redirect_uris="urn:ietf:wg:oauth:2.0:oob", scopes=["read"], allow_http=True)
     page = sign_in(url, user.username, user.password)
     assert page.status_code == 200 and 'id="code"' in page.text
@@ -103,7 +102,7 @@ def test_mastodon_py_log_in_with_a_code_and_client_credentials(mastodon_base, ma
                                                             "client_secret": mastodon_app[1], "scope": "read"},
                       timeout=30)
     app_token = r.json()["access_token"]
-    app_api = Mastodon(access_token=app_token, api_base_url=mastodon_base, version_check_mode="none")
+    app_api = mastodon_client(access_token=app_token)
     assert app_api.app_verify_credentials().name == "pytest client"
     r = requests.get(mastodon_base + "/api/v1/accounts/verify_credentials",
                      headers={"Authorization": f"Bearer {app_token}"}, timeout=30)
@@ -134,17 +133,17 @@ def test_bad_input_gets_mastodon_error_shape(mastodon_base):
     assert r.status_code == 400 and "cannot be handled" in r.text
 
 
-def test_wrong_password_shows_the_form_again(mastodon_base, mastodon_app, make_user):
+def test_wrong_password_shows_the_form_again(mastodon_base, mastodon_app, make_user, mastodon_client):
     from tests.api.mastodon.conftest import sign_in
 
     user = make_user("wp")
-    api = Mastodon(client_id=mastodon_app[0], client_secret=mastodon_app[1], api_base_url=mastodon_base)
+    api = mastodon_client(client_id=mastodon_app[0], client_secret=mastodon_app[1])
     url = api.auth_request_url(redirect_uris="urn:ietf:wg:oauth:2.0:oob", scopes=["read"], allow_http=True)
     r = sign_in(url, user.username, "not the password")
     assert r.status_code == 401 and "wrong username or password" in r.text and 'name="password"' in r.text
 
 
-def test_authorisation_honours_2fa(mastodon_base, mastodon_app, make_user, authorize):
+def test_authorisation_honours_2fa(mastodon_base, mastodon_app, make_user, mastodon_client):
     import pyotp
 
     user = make_user("tf")
@@ -154,7 +153,7 @@ def test_authorisation_honours_2fa(mastodon_base, mastodon_app, make_user, autho
     assert r.status_code == 200, r.get_json()
     from tests.api.mastodon.conftest import sign_in
 
-    api = Mastodon(client_id=mastodon_app[0], client_secret=mastodon_app[1], api_base_url=mastodon_base)
+    api = mastodon_client(client_id=mastodon_app[0], client_secret=mastodon_app[1])
     url = api.auth_request_url(redirect_uris="urn:ietf:wg:oauth:2.0:oob", scopes=["read"], allow_http=True)
     first = sign_in(url, user.username, user.password)
     assert first.status_code == 200 and 'name="mfa_token"' in first.text and '<code id="code">' not in first.text
