@@ -3,7 +3,8 @@
 Document ``media``: ``{_id: ObjectId, owner_id, kind: "image"|"video",
 status, content_type, size (bytes), key (the upload's object key), variants:
 {name: {key, width, height, content_type}}, blurhash, width, height,
-duration (seconds), error, post_id (null until attached), created_at,
+duration (seconds), error, description (alt text, :func:`describe`), post_id (null
+until attached), created_at,
 upload_expires_at}``.
 
 Status: ``awaiting_upload`` (presigned POST policy issued) -> ``processing`` (an RQ
@@ -313,7 +314,7 @@ def _url(key: str) -> str:
 def present(docs: list[dict], viewer: str | None = None) -> list[dict]:
     """API shape: ``{id, kind, status, content_type, size, width, height,
     duration, blurhash, error, urls: {variant: presigned GET URL}, poster_url,
-    expires_in}``. URLs only for ``ready`` media (expire after
+    expires_in, description}``. URLs only for ``ready`` media (expire after
     ``SG_MEDIA_URL_SECONDS``)."""
     out = []
     for d in docs:

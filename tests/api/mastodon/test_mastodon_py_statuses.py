@@ -271,3 +271,34 @@ def test_bad_input_answers_mastodon_errors_never_500(mastodon_user, mastodon_bas
         assert isinstance(r.json().get("error"), str), (path, r.text)
     r = requests.get(mastodon_base + "/api/v1/timelines/home", timeout=30)
     assert (r.status_code, r.json()) == (401, {"error": "The access token is invalid"})
+
+
+def test_media_processing_is_async_202_then_206_then_200(app, mastodon_user, mastodon_base):
+    """With a real queue (no worker yet), Mastodon's async media: 202 with
+    ``url: null``, ``GET /api/v1/media/:id`` 206 until the job ran, then 200."""
+    from socialgraph import stores
+    from socialgraph.content import media as media_service
+
+    _user, api = mastodon_user("mm")
+    headers = {"Authorization": f"Bearer {api.access_token}"}
+    with app.app_context():
+        tasks = stores.tasks()
+    tasks.is_async = True  # this test's upload is queued in Redis like in production
+    try:
+        r = requests.post(mastodon_base + "/api/v2/media", files={"file": ("a.png", png(32, 32), "image/png")},
+                          data={"description": "queued"}, headers=headers, timeout=30)
+    finally:
+        tasks.is_async = False
+    assert (r.status_code, r.json()["url"], r.json()["description"]) == (202, None, "queued")
+    mid = r.json()["id"]
+    r = requests.get(f"{mastodon_base}/api/v1/media/{mid}", headers=headers, timeout=30)
+    assert (r.status_code, r.json()["url"]) == (206, None)
+    with app.app_context():
+        queue = tasks.queue(tasks.queue_name_for("jobs.media.process_media"))
+        for job in queue.jobs:
+            if job.func_name == "jobs.media.process_media" and job.args == (mid,):
+                job.delete()  # the worker's part, done here
+        assert media_service.process(mid) == "ready"
+    r = requests.get(f"{mastodon_base}/api/v1/media/{mid}", headers=headers, timeout=30)
+    assert r.status_code == 200 and r.json()["url"].startswith("http")
+    assert api.media(mid)["description"] == "queued"
