@@ -68,6 +68,9 @@ def test_post_with_an_image_read_home_with_paging_favourite_reblog(mastodon_user
     assert [s["id"] for s in bob.account_statuses(alice.me()["id"], limit=2)] == newest_first[:2]
     assert [s["id"] for s in bob.account_statuses(alice.me()["id"], only_media=True)] == [posted["id"]]
     assert [s["id"] for s in bob.statuses([posted["id"], ids[1]])] == [posted["id"], ids[1]]
+    listed = bob.list_create("alice only")
+    bob.list_accounts_add(listed["id"], [alice.me()["id"]])
+    assert [s["id"] for s in bob.timeline_list(listed["id"], limit=2)] == newest_first[:2]
 
 
 def test_replies_context_edit_history_delete(mastodon_user):

@@ -84,3 +84,20 @@ def test_socket_closes_when_the_token_is_revoked(make_user, authorize, mastodon_
         assert time.monotonic() - started < 5
     finally:
         ws.close()
+
+
+def test_direct_stream_sends_conversations(mastodon_user, mastodon_base):
+    _alice_user, alice = mastodon_user("sd")
+    _bob_user, bob = mastodon_user("se")
+    ws = _ws(mastodon_base, alice.access_token, "?stream=direct")
+    try:
+        time.sleep(0.5)
+        sent = bob.status_post(f"@{alice.me()['username']} psst", visibility="direct")
+        frames = [f for f in _frames(ws, 3) if f.get("event") == "conversation"]
+        assert [f["stream"] for f in frames] == [["direct"]]
+        conv = json.loads(frames[0]["payload"])
+        assert (conv["last_status"]["id"], conv["last_status"]["visibility"], conv["unread"]) == (
+            sent["id"], "direct", True)
+        assert [a["id"] for a in conv["accounts"]] == [bob.me()["id"]]
+    finally:
+        ws.close()
