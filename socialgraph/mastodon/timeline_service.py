@@ -167,15 +167,29 @@ def _notification_window(uid: str, args: dict) -> list[dict]:
     return notifications.list_notifications(uid, cursor, limit, types=types).items
 
 
-def _status_for(ref: tuple[str, str] | None, uid: str, cache: dict) -> dict | None:
-    if ref is None:
-        return None
-    if ref[1] not in cache:
+def _statuses_for(items: list[dict], uid: str) -> dict[str, dict | None]:
+    """status id -> Status (``None``: gone or hidden) of what notifications are
+    about; posts are shaped in one batch (one account lookup per author)."""
+    out: dict[str, dict | None] = {}
+    found_posts = []
+    for ref in dict.fromkeys(r for r in map(ent.status_ref, items) if r):
+        kind, sid = ref
         try:
-            cache[ref[1]] = status_service.get_status(ref[1], uid)
+            if kind == "post":
+                found_posts.append(posts.get_post(sid, uid))
+                out[sid] = None  # filled below
+            else:
+                out[sid] = status_service.get_status(sid, uid)
         except NotFound:
-            cache[ref[1]] = None
-    return cache[ref[1]]
+            out[sid] = None
+    for status in ent.statuses(found_posts, uid):
+        out[status["id"]] = status
+    return out
+
+
+def _status_of(n: dict, statuses: dict) -> dict | None:
+    ref = ent.status_ref(n)
+    return statuses.get(ref[1]) if ref else None
 
 
 def notification_list(uid: str, args: dict) -> list[dict]:
@@ -184,10 +198,10 @@ def notification_list(uid: str, args: dict) -> list[dict]:
     and notifications about statuses no longer visible are left out."""
     items = _notification_window(uid, args)
     accounts = accounts_by_id([n["actors"][0]["uid"] for n in items if n.get("actors")], uid)
-    cache: dict = {}
+    statuses = _statuses_for(items, uid)
     out = []
     for n in items:
-        shown = ent.notification_entity(n, _status_for(ent.status_ref(n), uid, cache), accounts)
+        shown = ent.notification_entity(n, _status_of(n, statuses), accounts)
         if shown is not None:
             out.append(shown)
     return out
@@ -197,7 +211,7 @@ def notification_one(uid: str, notification_id: str) -> dict:
     """``GET /api/v1/notifications/:id``. Raises :class:`NotFound`."""
     n = notifications.get_notification(uid, notification_id)
     accounts = accounts_by_id([a["uid"] for a in n["actors"][:1]], uid)
-    shown = ent.notification_entity(n, _status_for(ent.status_ref(n), uid, {}), accounts)
+    shown = ent.notification_entity(n, _status_of(n, _statuses_for([n], uid)), accounts)
     if shown is None:
         raise NotFound("notification not found")
     return shown
@@ -229,12 +243,12 @@ def grouped_one(uid: str, notification_id: str) -> dict:
 
 
 def _groups(uid: str, items: list[dict]) -> dict:
-    cache: dict = {}
+    statuses = _statuses_for(items, uid)
     groups, account_ids, status_list = [], [], {}
     for n in items:
         if ent.mastodon_notification_type(n) is None or not n.get("actors"):
             continue
-        status = _status_for(ent.status_ref(n), uid, cache)
+        status = _status_of(n, statuses)
         if status is None and ent.mastodon_notification_type(n) not in ("follow", "follow_request"):
             continue
         groups.append(ent.notification_group(n, status["id"] if status else None))
