@@ -80,7 +80,7 @@ def parse_scopes(value) -> list[str]:
     """``"read write:statuses"`` or a list -> ``["read", "write:statuses"]``
     (order kept, duplicates dropped). Raises :class:`ValidationFailed` for an
     unknown scope."""
-    items = value.split() if isinstance(value, str) else [str(v) for v in (value or [])]
+    items = _words(value, "scopes")
     out = []
     for item in items:
         for part in item.split():
@@ -120,8 +120,20 @@ def _expand(scope: str) -> tuple[str, ...]:
 
 
 # -- applications ------------------------------------------------------------
+def _words(value, field: str) -> list[str]:
+    """A space-separated text or a list of texts -> its words. Raises :class:`ValidationFailed`."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return value.split()
+    if isinstance(value, (list, tuple)) and all(isinstance(v, str) for v in value):
+        return [w for v in value for w in v.split()]
+    raise ValidationFailed(f"{field} must be a text or a list of texts",
+                           errors=[{"field": field, "message": "a text or a list of texts"}])
+
+
 def _redirect_uris(value) -> list[str]:
-    items = value.split() if isinstance(value, str) else [str(v) for v in (value or [])]
+    items = _words(value, "redirect_uris")
     uris = [u.strip() for item in items for u in item.split() if u.strip()]
     if not uris:
         uris = [OOB_REDIRECT]

@@ -16,7 +16,7 @@ from __future__ import annotations
 from flask import current_app, jsonify, request
 
 from socialgraph.accounts import service as account_service
-from socialgraph.content import avatars
+from socialgraph.content import avatars, search
 from socialgraph.core.errors import Conflict, NotFound, ValidationFailed
 from socialgraph.core.text import clean_display_name
 from socialgraph.graph import blocks, follows, friends, lists, privacy, suggestions
@@ -32,6 +32,7 @@ from socialgraph.mastodon.paging import (
     param_bool,
     param_int,
     param_list,
+    param_str,
     unopaque,
 )
 from socialgraph.messaging import push
@@ -72,8 +73,8 @@ def _text(name: str, limit: int) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str) or len(value) > limit:
-        raise ValidationFailed(f"{name} is too long (at most {limit} characters)",
-                               errors=[{"field": name, "message": f"at most {limit} characters"}])
+        raise ValidationFailed(f"{name} must be a text of at most {limit} characters",
+                               errors=[{"field": name, "message": f"a text of at most {limit} characters"}])
     return value
 
 
@@ -109,12 +110,53 @@ def update_credentials():
     return jsonify(entities.credential_account(uid))
 
 
+@bp.delete("/api/v1/profile/avatar")
+@require_scope("write:accounts")
+def delete_avatar():
+    """Back to the generated avatar -> ``CredentialAccount``."""
+    uid = current_account_id()
+    avatars.delete_picture(uid, "avatar")
+    return jsonify(entities.credential_account(uid))
+
+
+@bp.delete("/api/v1/profile/header")
+@require_scope("write:accounts")
+def delete_header():
+    """No cover photo any more -> ``CredentialAccount``."""
+    uid = current_account_id()
+    avatars.delete_picture(uid, "cover")
+    return jsonify(entities.credential_account(uid))
+
+
+@bp.get("/api/v1/preferences")
+@require_scope("read:accounts")
+def preferences():
+    """Posting and reading defaults (ours: public posts, media shown, content warnings folded)."""
+    return jsonify({"posting:default:visibility": "public", "posting:default:sensitive": False,
+                    "posting:default:language": None, "reading:expand:media": "default",
+                    "reading:expand:spoilers": False})
+
+
 # -- accounts -------------------------------------------------------------------
+@bp.get("/api/v1/accounts/search")
+@require_scope("read:accounts")
+def search_accounts():
+    """``q`` (a name prefix; ``@`` ignored) -> ``[Account]`` from our user search (prefix index,
+    blocks either way left out); ``limit`` up to 40, ``offset`` for paging."""
+    uid = current_account_id()
+    limit = param_int("limit", 40, 1, 40)
+    offset = param_int("offset", 0, 0, 400)
+    page = search.search_users(param_str("q", "", 400), uid, None, offset + limit)
+    wanted = [i["uid"] for i in page.items][offset:offset + limit]
+    shown = entities.accounts_by_id(wanted, uid)
+    return jsonify([shown[u] for u in wanted if u in shown])
+
+
 @bp.get("/api/v1/accounts/lookup")
 @require_scope(optional=True)
 def lookup():
     """``acct`` (``username`` or ``username@this-host``) -> ``Account``; 404 unknown or blocked."""
-    acct = (param("acct") or "").strip().lstrip("@")
+    acct = param_str("acct", "", 400).strip().lstrip("@")
     if not acct:
         raise ValidationFailed("acct is required", errors=[{"field": "acct", "message": "required"}])
     username = acct.split("@", 1)[0]
@@ -311,7 +353,7 @@ def get_lists():
 @require_scope("write:lists")
 def create_list():
     """``title`` (1..80 characters) -> ``List``."""
-    return jsonify(_list_entity(lists.create_list(current_account_id(), param("title") or "")))
+    return jsonify(_list_entity(lists.create_list(current_account_id(), param_str("title", ""))))
 
 
 @bp.get("/api/v1/lists/<list_id>")
@@ -325,7 +367,7 @@ def get_list(list_id):
 @require_scope("write:lists")
 def update_list(list_id):
     """Rename (``title``) -> ``List``."""
-    return jsonify(_list_entity(lists.rename_list(current_account_id(), list_id, param("title") or "")))
+    return jsonify(_list_entity(lists.rename_list(current_account_id(), list_id, param_str("title", ""))))
 
 
 @bp.delete("/api/v1/lists/<list_id>")
@@ -447,13 +489,13 @@ def report():
     queue); the statuses named are written into its details. 409 if the
     caller's report on it is still open."""
     uid = current_account_id()
-    account_id = str(param("account_id") or "")
-    category = str(param("category") or "other")
+    account_id = param_str("account_id", "", 100)
+    category = param_str("category", "other", 40)
     if category not in CATEGORIES:
         raise ValidationFailed("unknown category", errors=[{"field": "category",
                                                            "message": "one of " + ", ".join(CATEGORIES)}])
     status_ids = [str(s) for s in param_list("status_ids")][:20]
-    comment = str(param("comment") or "")[:1000]
+    comment = param_str("comment", "", 1000)
     details = comment + (f"\n(statuses: {', '.join(status_ids)})" if status_ids else "")
     target = entities.username_of(account_id)
     filed = moderation.report(uid, "user", target, CATEGORIES[category], details.strip() or None)

@@ -8,7 +8,7 @@ its blueprint with :func:`mastodon_blueprint` and is listed in
 """
 from __future__ import annotations
 
-from flask import Blueprint, Response
+from flask import Blueprint, Response, request
 
 from socialgraph.core.errors import NotFound
 from socialgraph.mastodon import errors
@@ -20,11 +20,36 @@ def _only_through_the_dispatcher():
         raise NotFound("Record not found")
 
 
+#: CORS for browser apps on other origins (Elk, Phanpy, Pinafore): as Mastodon does, any
+#: origin, no credentials (tokens are bearer headers, never cookies), so ``*`` is safe
+CORS_HEADERS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Methods": "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS",
+    "Access-Control-Allow-Headers": "Authorization, Content-Type, Idempotency-Key, If-None-Match",
+    "Access-Control-Expose-Headers": "Link, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, "
+                                     "Retry-After, ETag",
+    "Access-Control-Max-Age": "600",
+}
+
+
+#: the consent page is for the browser's own window, never for another origin's scripts
+NO_CORS_ENDPOINTS = {"mastodon_oauth.authorize", "mastodon_oauth.authorize_post"}
+
+
+def _cors(response):
+    if request.endpoint not in NO_CORS_ENDPOINTS:
+        for k, v in CORS_HEADERS.items():
+            response.headers.setdefault(k, v)
+    return response
+
+
 def mastodon_blueprint(name: str, import_name: str, **kwargs) -> Blueprint:
     """A Flask blueprint for Mastodon endpoints: routes are written as
-    Mastodon documents them (``/api/v1/accounts/<id>``)."""
+    Mastodon documents them (``/api/v1/accounts/<id>``). Answers carry
+    :data:`CORS_HEADERS` (preflight ``OPTIONS`` included)."""
     bp = Blueprint(name, import_name, url_prefix=MOUNT, **kwargs)
     bp.before_request(_only_through_the_dispatcher)
+    bp.after_request(_cors)
     errors.install(bp)
     return bp
 

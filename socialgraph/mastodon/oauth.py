@@ -50,7 +50,7 @@ from socialgraph.messaging import push
 from socialgraph.mastodon.auth import current_token, require_scope
 from socialgraph.mastodon.blueprints import mastodon_blueprint
 from socialgraph.mastodon.dispatch import public_url
-from socialgraph.mastodon.paging import param, param_list
+from socialgraph.mastodon.paging import param, param_list, param_str
 
 log = logging.getLogger(__name__)
 
@@ -200,7 +200,8 @@ class ClientCredentialsGrant(grants.ClientCredentialsGrant):
 
 
 class RefreshTokenGrant(grants.RefreshTokenGrant):
-    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
+    #: every application has a secret (``POST /api/v1/apps`` gives one): a refresh needs it
+    TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
     INCLUDE_NEW_REFRESH_TOKEN = True
 
     def authenticate_refresh_token(self, refresh_token):
@@ -315,7 +316,7 @@ def create_app():
     ``website``. 200 -> ``CredentialApplication``; 422 for a missing name,
     an unknown scope or a bad redirect URI."""
     uris = param("redirect_uris") or param_list("redirect_uris") or None
-    app = oauth.create_app(param("client_name") or "", uris, param("scopes"), param("website"))
+    app = oauth.create_app(param_str("client_name", "", 400), uris, param("scopes"), param_str("website", None, 2000))
     return jsonify(application_entity(app, with_secret=True))
 
 

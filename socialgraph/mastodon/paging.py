@@ -53,6 +53,21 @@ def param(name: str, default=None):
     return body.get(name, default) if name in body else default
 
 
+def param_str(name: str, default: str | None = None, max_length: int = 10000) -> str | None:
+    """A text parameter (a number in JSON is taken as its text). Raises
+    :class:`ValidationFailed` for a list, an object or an over-long text."""
+    value = param(name)
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, (str, int, float)):
+        raise ValidationFailed(f"{name} must be a string", errors=[{"field": name, "message": "not a string"}])
+    value = str(value)
+    if len(value) > max_length:
+        raise ValidationFailed(f"{name} is too long", errors=[{"field": name,
+                                                              "message": f"at most {max_length} characters"}])
+    return value
+
+
 def param_list(name: str) -> list:
     """An array parameter: ``name[]`` (repeated), ``name`` (repeated) or a JSON list."""
     for source in (request.args, request.form):

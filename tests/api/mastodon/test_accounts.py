@@ -240,3 +240,16 @@ def test_unverified_account_may_block_but_not_follow(mastodon_user, make_user):
     with pytest.raises(MastodonAPIError) as err:
         api.account_follow(other.uid)
     assert err.value.args[1] == 403
+
+
+def test_account_search_pictures_removed_and_preferences(mastodon_user, make_user):
+    me, api = mastodon_user("se")
+    other = make_user("zqsearch")
+    found = api.account_search(other.username[:12])
+    assert [a.id for a in found] == [other.uid]
+    api.account_update_credentials(avatar=_png(), avatar_mime_type="image/png",
+                                   header=_png((1500, 500)), header_mime_type="image/png")
+    assert "?v=" in api.account_verify_credentials().avatar
+    assert "?v=" not in api.account_delete_avatar().avatar
+    assert api.account_delete_header().header.endswith("/headers/missing.png")
+    assert api.preferences()["posting:default:visibility"] == "public"

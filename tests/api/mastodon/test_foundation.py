@@ -178,3 +178,65 @@ def test_metadata_and_where_the_api_lives(app, live_server, mastodon_base):
                             timeout=30).status_code == 404
     missing = requests.get(live_server + "/api/v1/no-such", timeout=30)
     assert missing.headers["Content-Type"] == "application/problem+json"
+
+
+def test_unverified_allowed_names_real_endpoints(app):
+    from socialgraph.mastodon.auth import UNVERIFIED_ALLOWED
+
+    endpoints = {r.endpoint for r in app.url_map.iter_rules()}
+    assert sorted(UNVERIFIED_ALLOWED - endpoints) == []
+
+
+def test_oauth_tokens_are_rate_limited_per_account(app, client, make_user):
+    from socialgraph.http import limits
+
+    from tests.api.mastodon.conftest import token_through_test_client
+
+    user = make_user("rl")
+    token = token_through_test_client(client, user, "read")
+    with app.test_request_context("/mastodon/api/v1/accounts/verify_credentials",
+                                  headers={"Authorization": f"Bearer {token}"}):
+        assert limits.caller_key() == f"user:{user.uid}"
+    with app.test_request_context("/mastodon/api/v1/accounts/verify_credentials",
+                                  headers={"Authorization": "Bearer not-a-token"},
+                                  environ_base={"REMOTE_ADDR": "127.0.0.1"}):
+        assert limits.caller_key() == "ip:127.0.0.1"
+    # the budget is the account's: a low one runs out for this token across requests
+    with config(app, RATELIMIT_DEFAULT="3 per minute"):
+        headers = {"Authorization": f"Bearer {token}"}
+        codes = [client.get("/mastodon/api/v1/accounts/verify_credentials", headers=headers).status_code
+                 for _ in range(4)]
+        limited = client.get("/mastodon/api/v1/accounts/verify_credentials", headers=headers)
+    assert codes[:3] == [200, 200, 200] and limited.status_code == 429
+    assert limited.get_json() == {"error": "Too many requests"} and int(limited.headers["Retry-After"]) > 0
+
+
+def test_password_change_ends_oauth_sessions_too(app, client, make_user):
+    from tests.api.mastodon.conftest import token_through_test_client
+
+    user = make_user("pw")
+    token = token_through_test_client(client, user, "read")
+    headers = {"Authorization": f"Bearer {token}"}
+    assert client.get("/mastodon/api/v1/accounts/verify_credentials", headers=headers).status_code == 200
+    r = user.post("/api/v1/me/password", json={"current_password": user.password,
+                                               "new_password": "an entirely new passphrase 42"})
+    assert r.status_code == 200, r.get_json()
+    assert r.get_json()["revoked"] == 1  # the OAuth session (the web session making the change stays)
+    r = client.get("/mastodon/api/v1/accounts/verify_credentials", headers=headers)
+    assert (r.status_code, r.get_json()) == (401, {"error": "The access token is invalid"})
+
+
+def test_browser_apps_on_other_origins_get_cors(client):
+    pre = client.options("/mastodon/api/v1/accounts/verify_credentials",
+                         headers={"Origin": "https://elk.zone", "Access-Control-Request-Method": "GET",
+                                  "Access-Control-Request-Headers": "authorization"})
+    assert pre.status_code == 200
+    assert pre.headers["Access-Control-Allow-Origin"] == "*"
+    assert "Authorization" in pre.headers["Access-Control-Allow-Headers"]
+    r = client.get("/mastodon/api/v2/instance", headers={"Origin": "https://elk.zone"})
+    assert r.headers["Access-Control-Allow-Origin"] == "*" and "Link" in r.headers["Access-Control-Expose-Headers"]
+    # the native API keeps its own policy (none configured here)
+    assert "Access-Control-Allow-Origin" not in client.get("/api/v1/health",
+                                                           headers={"Origin": "https://elk.zone"}).headers
+    page = client.get("/mastodon/oauth/authorize?client_id=x", headers={"Origin": "https://elk.zone"})
+    assert "Access-Control-Allow-Origin" not in page.headers
