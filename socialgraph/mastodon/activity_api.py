@@ -9,7 +9,7 @@ from socialgraph.core.errors import MalformedRequest
 from socialgraph.mastodon import timeline_service as tl
 from socialgraph.mastodon.auth import current_account_id, require_scope
 from socialgraph.mastodon.blueprints import mastodon_blueprint
-from socialgraph.mastodon.paging import link_header, page_args, param, param_int, param_list, paged
+from socialgraph.mastodon.paging import link_header, page_args, param_int, param_list, param_str, paged
 from socialgraph.messaging import notifications
 
 blp = mastodon_blueprint("mastodon_activity", __name__)
@@ -117,7 +117,7 @@ def upload_media():
     upload = request.files.get("file")
     if upload is None:
         raise MalformedRequest("file is required", errors=[{"field": "file", "message": "missing"}])
-    out = tl.upload_media(current_account_id(), upload.stream, param("description"))
+    out = tl.upload_media(current_account_id(), upload.stream, param_str("description"))
     return jsonify(out), (200 if out["url"] else 202)
 
 
@@ -135,7 +135,7 @@ def get_media(media_id):
 @require_scope("write:media")
 def update_media(media_id):
     """Set the ``description`` (alt text)."""
-    return jsonify(tl.describe_media(current_account_id(), media_id, param("description")))
+    return jsonify(tl.describe_media(current_account_id(), media_id, param_str("description")))
 
 
 # -- search and trends ------------------------------------------------------------------
@@ -143,7 +143,7 @@ def update_media(media_id):
 @require_scope("read:search", optional=True)
 def search_v2():
     """``{accounts, statuses, hashtags}`` for ``q`` (``type``, ``limit``)."""
-    return jsonify(tl.search_v2(current_account_id(), {"q": param("q"), "type": param("type"), "offset": param("offset"), "limit": param_int("limit", 20, 1, 40)}))
+    return jsonify(tl.search_v2(current_account_id(), {"q": param_str("q"), "type": param_str("type"), "offset": param_str("offset"), "limit": param_int("limit", 20, 1, 40)}))
 
 
 @blp.route("/api/v1/trends/tags", methods=["GET"])

@@ -14,7 +14,7 @@ from socialgraph.mastodon import status_service as svc
 from socialgraph.mastodon import timeline_service as tl
 from socialgraph.mastodon.auth import current_account_id, require_scope
 from socialgraph.mastodon.blueprints import mastodon_blueprint
-from socialgraph.mastodon.paging import page_args, param, param_bool, param_int, param_list, paged
+from socialgraph.mastodon.paging import page_args, param_bool, param_int, param_list, param_str, paged
 
 blp = mastodon_blueprint("mastodon_statuses", __name__)
 
@@ -28,10 +28,10 @@ def create_status():
     ``in_reply_to_id`` (a reply is our comment); extension
     ``socialgraph_audience`` (followers, friends, close_friends, only_me)."""
     return jsonify(svc.create_status(
-        current_account_id(), str(param("status") or ""), media_ids=[str(m) for m in param_list("media_ids")],
-        visibility=param("visibility"), sensitive=bool(param_bool("sensitive", False)),
-        spoiler_text=param("spoiler_text"), in_reply_to_id=param("in_reply_to_id") or None,
-        audience=param("socialgraph_audience") or None))
+        current_account_id(), param_str("status") or "", media_ids=[str(m) for m in param_list("media_ids")],
+        visibility=param_str("visibility"), sensitive=bool(param_bool("sensitive", False)),
+        spoiler_text=param_str("spoiler_text"), in_reply_to_id=param_str("in_reply_to_id") or None,
+        audience=param_str("socialgraph_audience") or None))
 
 
 @blp.route("/api/v1/statuses", methods=["GET"])
@@ -53,8 +53,8 @@ def get_status(status_id):
 def edit_status(status_id):
     """Edit ``status``, ``spoiler_text``, ``sensitive`` (author only, 403 otherwise)."""
     media_ids = [str(m) for m in param_list("media_ids")] or None
-    return jsonify(svc.edit_status(current_account_id(), status_id, text=param("status"),
-                                   spoiler_text=param("spoiler_text"), sensitive=param_bool("sensitive"),
+    return jsonify(svc.edit_status(current_account_id(), status_id, text=param_str("status"),
+                                   spoiler_text=param_str("spoiler_text"), sensitive=param_bool("sensitive"),
                                    media_ids=media_ids))
 
 
@@ -104,7 +104,7 @@ def unfavourite(status_id):
 @require_scope("write:statuses")
 def reblog(status_id):
     """Reblog = our repost (public posts only: 403 otherwise)."""
-    return jsonify(svc.reblog(current_account_id(), status_id, param("visibility")))
+    return jsonify(svc.reblog(current_account_id(), status_id, param_str("visibility")))
 
 
 @blp.route("/api/v1/statuses/<status_id>/unreblog", methods=["POST"])
@@ -135,7 +135,7 @@ def _account_limit() -> int:
 def _args(*names: str) -> dict:
     """Paging arguments (:func:`page_args`) and the named parameters."""
     out = page_args()
-    out.update({n: param(n) for n in names})
+    out.update({n: param_str(n) for n in names})
     return out
 
 

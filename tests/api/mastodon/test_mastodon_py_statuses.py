@@ -272,6 +272,10 @@ def test_bad_input_answers_mastodon_errors_never_500(mastodon_user, mastodon_bas
         r = getattr(requests, method)(mastodon_base + path, data=data, headers=headers, timeout=30)
         assert (path, r.status_code) == (path, status), r.text
         assert isinstance(r.json().get("error"), str), (path, r.text)
+    for body in ({"status": "x", "visibility": {"a": 1}}, {"status": ["x"]}, {"status": "x", "media_ids": [{"a": 1}]},
+                 {"status": "x", "in_reply_to_id": 5}, {"status": "x" * 6000}):
+        r = requests.post(mastodon_base + "/api/v1/statuses", json=body, headers=headers, timeout=30)
+        assert r.status_code in (404, 422) and isinstance(r.json()["error"], str), (body, r.text)
     r = requests.get(mastodon_base + "/api/v1/timelines/home", timeout=30)
     assert (r.status_code, r.json()) == (401, {"error": "The access token is invalid"})
 
