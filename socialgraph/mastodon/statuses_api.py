@@ -174,8 +174,13 @@ def remove_emoji_reaction(status_id, emoji):
 @blp.route("/api/v1/timelines/home", methods=["GET"])
 @require_scope("read:statuses")
 def home_timeline():
-    """Our home feed, newest first; ``max_id``/``since_id``/``min_id``/``limit``."""
-    return _paged(tl.home_timeline(current_account_id(), _args()))
+    """Our home feed, newest first; ``max_id``/``since_id``/``min_id``/``limit``.
+    206 (with the page) while a returning user's feed is being rebuilt, as Mastodon."""
+    items, rebuilding = tl.home_timeline(current_account_id(), _args())
+    resp = _paged(items)
+    if rebuilding:
+        resp.status_code = 206
+    return resp
 
 
 @blp.route("/api/v1/timelines/public", methods=["GET"])

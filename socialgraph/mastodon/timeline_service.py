@@ -105,9 +105,19 @@ def statuses_page(fetch: Callable[[str | None, int], Page], args: dict, viewer: 
 
 
 # -- timelines ------------------------------------------------------------------------
-def home_timeline(uid: str, args: dict) -> list[dict]:
-    """``GET /api/v1/timelines/home``: our home feed (fan-out, hybrid, groups)."""
-    return statuses_page(lambda c, n: home.home_feed(uid, c, n), args, uid)
+def home_timeline(uid: str, args: dict) -> tuple[list[dict], bool]:
+    """``GET /api/v1/timelines/home``: our home feed (fan-out, hybrid, groups);
+    ``(statuses, rebuilding)``: ``rebuilding`` while a returning user's feed
+    is being rebuilt (Mastodon answers 206 then; the page, read from MongoDB
+    meanwhile, is complete)."""
+    state = {"rebuilding": False}
+
+    def fetch(cursor, n):
+        page = home.home_feed(uid, cursor, n)
+        state["rebuilding"] = state["rebuilding"] or bool(getattr(page, "rebuilding", False))
+        return page
+
+    return statuses_page(fetch, args, uid), state["rebuilding"]
 
 
 def public_timeline(viewer: str | None, args: dict) -> list[dict]:

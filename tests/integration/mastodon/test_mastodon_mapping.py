@@ -135,12 +135,12 @@ def test_home_timeline_pages_by_max_id_since_id_and_min_id(ctx):
     follows.follow(bob, alice_name)
     ids = [posts.create_post(alice, f"post {i}")["id"] for i in range(5)]
     newest_first = list(reversed(ids))
-    first = tl.home_timeline(bob, {"limit": 2})
+    first = tl.home_timeline(bob, {"limit": 2})[0]
     assert [s["id"] for s in first] == newest_first[:2]
-    second = tl.home_timeline(bob, {"limit": 2, "max_id": first[-1]["id"]})
+    second = tl.home_timeline(bob, {"limit": 2, "max_id": first[-1]["id"]})[0]
     assert [s["id"] for s in second] == newest_first[2:4]
-    assert [s["id"] for s in tl.home_timeline(bob, {"limit": 2, "since_id": ids[1]})] == newest_first[:2]
-    assert [s["id"] for s in tl.home_timeline(bob, {"limit": 2, "min_id": ids[1]})] == [ids[3], ids[2]]
+    assert [s["id"] for s in tl.home_timeline(bob, {"limit": 2, "since_id": ids[1]})[0]] == newest_first[:2]
+    assert [s["id"] for s in tl.home_timeline(bob, {"limit": 2, "min_id": ids[1]})[0]] == [ids[3], ids[2]]
     assert [s["id"] for s in tl.account_statuses(alice, bob, {"limit": 3})] == newest_first[:3]
 
 
@@ -163,3 +163,20 @@ def test_list_timeline_is_the_members_visible_posts(ctx):
     assert [s["id"] for s in tl.list_timeline(owner, listed["id"], {"limit": 20})] == [a["id"]]
     with pytest.raises(NotFound):
         tl.list_timeline(alice, listed["id"], {"limit": 20})
+
+
+def test_home_timeline_says_rebuilding_for_a_returning_user(ctx):
+    from socialgraph import stores
+    from socialgraph.feeds import home
+
+    alice, alice_name = new_user("ma")
+    bob, _ = new_user("mb")
+    follows.follow(bob, alice_name)
+    pid = posts.create_post(alice, "while you were away")["id"]
+    home.forget_feed(bob)
+    stores.cache().set(home.REBUILD_KEY.format(uid=bob), 1, ex=60)  # a worker is rebuilding it
+    items, rebuilding = tl.home_timeline(bob, {"limit": 20})
+    assert ([s["id"] for s in items], rebuilding) == ([pid], True)
+    home.rebuild_feed(bob)
+    items, rebuilding = tl.home_timeline(bob, {"limit": 20})
+    assert ([s["id"] for s in items], rebuilding) == ([pid], False)
