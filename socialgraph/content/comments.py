@@ -272,3 +272,47 @@ def delete_comment(comment_id: str, actor: str, *, moderator: bool = False) -> N
     db.reactions.delete_many({"target": f"comment:{doc['_id']}"})
     db.posts.update_one({"_id": doc["post_id"]}, {"$inc": {"counts.comments": -1}})
     postcache.forget(doc["post_id"])
+
+
+def get_comment(comment_id: str, viewer: str | None = None) -> dict:
+    """One live comment, in the shape of :func:`list_comments` items (without
+    ``replies``), if ``viewer`` may see its post and neither the comment's nor
+    the post's author blocks them (either way). Raises :class:`NotFound`."""
+    doc = _db().comments.find_one({"_id": parse_id(comment_id, "comment")})
+    if doc is None or doc.get("deleted") or _comment_hidden(doc, viewer):
+        raise NotFound("comment not found")
+    _visible_doc(str(doc["post_id"]), viewer)
+    return _present_comments([doc])[0]
+
+
+#: comments of one post that :func:`thread` returns at most
+THREAD_MAX = 500
+
+
+def thread(post_id: str, viewer: str | None = None, limit: int = THREAD_MAX) -> list[dict]:
+    """The whole comment tree of a post the viewer may see, flattened in
+    reading order (each comment followed by its replies, depth first, oldest
+    first at every level), at most ``limit`` (<= :data:`THREAD_MAX`) comments,
+    the oldest kept. Comments by users blocked either way are left out with
+    their replies; deleted placeholders stay (``deleted: true``). Items as
+    :func:`list_comments` items without ``replies``. Raises :class:`NotFound`.
+    Used by Mastodon's ``/statuses/:id/context`` (descendants)."""
+    post = _visible_doc(post_id, viewer)
+    limit = max(1, min(int(limit), THREAD_MAX))
+    blocked = sorted(blocked_either_way(viewer))
+    flt: dict = {"post_id": post["_id"]}
+    docs = list(_db().comments.find(flt).sort([("created_at", 1), ("_id", 1)]).limit(limit))
+    children: dict = {}
+    for d in docs:
+        children.setdefault(d.get("parent_id"), []).append(d)
+    ordered: list[dict] = []
+
+    def walk(parent) -> None:
+        for d in children.get(parent, ()):
+            if d["author_id"] in blocked and not d.get("deleted"):
+                continue  # a blocked author's comment goes with its replies
+            ordered.append(d)
+            walk(d["_id"])
+
+    walk(None)
+    return _present_comments(ordered)

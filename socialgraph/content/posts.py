@@ -395,7 +395,36 @@ def user_posts(username: str, cursor: str | None = None, limit: int | None = Non
     uid = resolve_uid(username)
     if uid in blocked_either_way(viewer):
         raise NotFound(f"no user named {username!r}")
+    return uid_posts(uid, cursor, limit, viewer)
+
+
+def uid_posts(uid: str, cursor: str | None = None, limit: int | None = None,
+              viewer: str | None = None) -> Page:
+    """The posts of the user ``uid`` (not group posts) that ``viewer`` may see,
+    newest first; cursor = (created_at, id). Empty for an unknown uid; a
+    block either way answers :class:`NotFound` (as :func:`user_posts`)."""
+    if uid in blocked_either_way(viewer):
+        raise NotFound("user not found")
     return page_posts({"author_id": uid, "group_id": None}, cursor, limit, viewer)
+
+
+def cursor_key(post_id: str) -> dict:
+    """``{"at": created_at ms, "id"}``: where the post ``post_id`` sits in a
+    newest-first keyset order. The post need not exist or be visible (its
+    ObjectId time stands in); a malformed id is a :class:`MalformedRequest`."""
+    try:
+        oid = ObjectId(str(post_id))
+    except (InvalidId, TypeError):
+        raise MalformedRequest("invalid id", errors=[{"field": "max_id", "message": "not a status id"}])
+    doc = postcache.get_post(oid)
+    at = doc["created_at"] if doc else oid.generation_time
+    return {"at": datetime_to_ms(at), "id": str(oid)}
+
+
+def cursor_at(post_id: str) -> str:
+    """The keyset cursor that pages *below* the post ``post_id`` (see
+    :func:`cursor_key`): what a Mastodon ``max_id`` means."""
+    return encode_cursor(cursor_key(post_id))
 
 
 
@@ -461,3 +490,46 @@ def share_post(post_id: str, user_id: str, text: str | None = None, visibility: 
     events.publish("post.shared", post_id=str(original["_id"]), share_id=share["id"], user_id=user_id,
                    owner_id=original["author_id"])
     return present_posts([_get_doc(share["id"])], user_id)[0]
+
+
+def unshare_post(post_id: str, user_id: str) -> bool:
+    """Undo ``user_id``'s repost of ``post_id`` (the original, or one of its
+    reposts): deletes the repost (:func:`delete_post`). Returns whether there
+    was one. Raises :class:`NotFound` when the post is gone or hidden."""
+    original = _visible_doc(post_id, user_id)
+    if original.get("share_of") and original.get("kind") == "repost":
+        original = _get_doc(str(original["share_of"]), user_id)
+    mine = _db().posts.find_one({"author_id": user_id, "kind": "repost", "share_of": original["_id"]}, {"_id": 1})
+    if mine is None:
+        return False
+    delete_post(str(mine["_id"]), user_id)
+    return True
+
+
+def reposted_among(viewer: str | None, post_ids: list[str]) -> set[str]:
+    """Which of ``post_ids`` ``viewer`` has reposted (one indexed query)."""
+    oids = [ObjectId(p) for p in post_ids if ObjectId.is_valid(p)]
+    if not viewer or not oids:
+        return set()
+    return {str(d["share_of"]) for d in _db().posts.find(
+        {"author_id": viewer, "kind": "repost", "share_of": {"$in": oids}}, {"share_of": 1})}
+
+
+#: reposters listed at most by :func:`reposters`
+MAX_REPOSTERS = 80
+
+
+def reposters(post_id: str, viewer: str | None, limit: int = 40) -> list[dict]:
+    """Who reposted a post the viewer may see, newest first, at most ``limit``
+    (<= :data:`MAX_REPOSTERS`): short profiles; users blocked either way with
+    the viewer are left out. Raises :class:`NotFound`."""
+    doc = _visible_doc(post_id, viewer)
+    limit = max(1, min(int(limit), MAX_REPOSTERS))
+    flt: dict = {"share_of": doc["_id"], "kind": "repost"}
+    blocked = blocked_either_way(viewer)
+    if blocked:
+        flt["author_id"] = {"$nin": sorted(blocked)}
+    rows = list(_db().posts.find(flt, {"author_id": 1}).sort([("created_at", -1), ("_id", -1)]).limit(limit))
+    profiles = short_profiles([r["author_id"] for r in rows])
+    return [profiles[r["author_id"]] for r in rows if r["author_id"] in profiles]
+

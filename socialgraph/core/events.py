@@ -52,7 +52,7 @@ SUBSCRIBERS: dict[str, list[str]] = {
     "post.deleted": ["jobs.posts.purge_post_event", "jobs.feeds.on_graph_event"],
     "export.ready": ["jobs.accounts.export_ready_email", "jobs.notifications.on_event"],
     # feeds (issue 6)
-    "post.created": ["jobs.feeds.fanout_post_event"],
+    "post.created": ["jobs.feeds.fanout_post_event", "jobs.mastodon.stream_post_event"],
     "user.followed": ["jobs.feeds.on_graph_event", "jobs.notifications.on_event"],
     "user.unfollowed": ["jobs.feeds.on_graph_event"],
     "user.blocked": ["jobs.feeds.on_graph_event"],

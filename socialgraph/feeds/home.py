@@ -74,6 +74,7 @@ from socialgraph.core.pagination import (
     encode_cursor,
     ms_to_datetime,
 )
+from socialgraph.graph import lists
 from socialgraph.graph.people import FOLLOWING_KEY, SHORT_KEY, following_uids
 from socialgraph.graph.relations import CACHE_KEY as RELATIONS_KEY
 from socialgraph.graph.relations import audience_among, hidden_authors
@@ -827,3 +828,29 @@ def home_feed_newer(uid: str, post_id: str, limit: int | None = None, *, adjacen
             break
         cursor = page.next_cursor
     return newer[-limit:] if adjacent else newer[:limit]
+
+
+#: members of a list whose posts :func:`list_feed` reads at most (the newest added)
+LIST_FEED_MAX_MEMBERS = 1000
+
+
+def list_feed(owner: str, list_id: str, cursor: str | None = None, limit: int | None = None) -> Page:
+    """The timeline of one of ``owner``'s lists (Mastodon's ``timelines/list``):
+    the members' posts (not group posts) that ``owner`` may see, newest first,
+    read from MongoDB (fan-out on read, one indexed query); at most
+    :data:`LIST_FEED_MAX_MEMBERS` members count. Members blocked either way
+    or muted are left out. Cursor = (created_at ms, id). Raises
+    :class:`NotFound` (not ``owner``'s list), :class:`MalformedRequest`."""
+    uids: list[str] = []
+    member_cursor = None
+    while len(uids) < LIST_FEED_MAX_MEMBERS:
+        page = lists.members(owner, list_id, member_cursor, 100)
+        uids += [m["uid"] for m in page.items]
+        member_cursor = page.next_cursor
+        if not member_cursor:
+            break
+    authors = sorted(set(uids) - hidden_authors(owner))
+    if not authors:
+        return Page([], None)
+    return page_posts({"author_id": {"$in": authors}, "group_id": None}, cursor, limit, viewer=owner)
+

@@ -22,10 +22,19 @@ from __future__ import annotations
 
 from flask import Flask
 
-from socialgraph.mastodon import accounts, blueprints, dispatch, instance, oauth
+from socialgraph.mastodon import (
+    accounts,
+    activity_api,
+    blueprints,
+    dispatch,
+    instance,
+    oauth,
+    statuses_api,
+    streaming,
+)
 
 #: every Mastodon blueprint; the fallback (404 for unknown paths) last
-BLUEPRINTS = (oauth.bp, instance.bp, accounts.bp)
+BLUEPRINTS = (oauth.bp, instance.bp, accounts.bp, statuses_api.blp, activity_api.blp, streaming.blp)
 
 
 def install_dispatch(app: Flask) -> None:

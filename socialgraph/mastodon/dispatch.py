@@ -38,6 +38,8 @@ from flask import Flask, request
 MOUNT = "/_mastodon"
 ENV_BASE = "socialgraph.mastodon.base"
 ENV_PATH = "socialgraph.mastodon.path"
+#: Mastodon's streaming API, also routed at the root of any host in prefix mode (see :class:`MastodonDispatch`)
+STREAMING = "/api/v1/streaming"
 
 
 class MastodonDispatch:
@@ -60,6 +62,12 @@ class MastodonDispatch:
         elif mhost and _same_host(host, mhost):
             environ[ENV_BASE] = f"{scheme}://{host}{script}"
             environ[ENV_PATH] = path = _no_trailing_slash(path)
+            environ["PATH_INFO"] = MOUNT + path
+        elif prefix and (path == STREAMING or path.startswith(STREAMING + "/")):
+            # the streaming API also at the host's root: Mastodon.py keeps only the scheme and
+            # host of ``urls.streaming_api`` (our native API has no such path: ours is /api/v1/stream)
+            environ[ENV_BASE] = f"{scheme}://{host}{script}{prefix}"
+            environ[ENV_PATH] = path
             environ["PATH_INFO"] = MOUNT + path
         elif prefix and (path == prefix or path.startswith(prefix + "/")):
             rest = _no_trailing_slash(path[len(prefix):] or "/")

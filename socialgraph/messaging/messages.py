@@ -211,6 +211,13 @@ def list_conversations(actor: str, cursor: str | None = None, limit: int | None 
     return Page([_present_conv(d, actor, hidden) for d in docs[:limit]], next_cursor)
 
 
+def cursor_below(actor: str, conversation_id: str) -> str:
+    """The :func:`list_conversations` cursor below one of ``actor``'s
+    conversations (Mastodon's ``max_id``). Raises :class:`NotFound`."""
+    conv = _member_conv(actor, conversation_id)
+    return encode_cursor({"at": datetime_to_ms(conv["activity_at"]), "id": str(conv["_id"])})
+
+
 def _rate_limit(actor: str) -> None:
     per_minute = current_app.config["MESSAGE_RATE_PER_MINUTE"]
     window = int(clock.now().timestamp() // 60)

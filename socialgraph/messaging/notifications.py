@@ -325,16 +325,19 @@ def _without(doc: dict, hidden: set[str]) -> dict:
 
 
 def list_notifications(uid: str, cursor: str | None = None, limit: int | None = None,
-                       unread_only: bool = False) -> Page:
+                       unread_only: bool = False, types: list[str] | None = None) -> Page:
     """``uid``'s notifications, most recently changed first (by ``seq``); cursor
     pagination. Notifications only from users ``uid`` blocks, is blocked by
-    or mutes are left out, and those users are left out of grouped ones."""
+    or mutes are left out, and those users are left out of grouped ones.
+    ``types``: only these of :data:`TYPES` (``None``: all)."""
     limit = clamp_limit(limit)
     key = decode_cursor(cursor, "seq")
     hidden, extra = visible(uid)
     flt: dict = {"user_id": uid, **extra}
     if unread_only:
         flt["read"] = False
+    if types is not None:
+        flt["type"] = {"$in": [t for t in types if t in TYPES]}
     if key:
         if not isinstance(key["seq"], int):
             raise MalformedRequest("invalid cursor", errors=[{"field": "cursor", "message": "not a cursor"}])
@@ -467,7 +470,8 @@ def _register_portability() -> None:
 _register_portability()
 
 
-def newer_than(uid: str, notification_id: str, limit: int | None = None, *, adjacent: bool = False) -> list[dict]:
+def newer_than(uid: str, notification_id: str, limit: int | None = None, *, adjacent: bool = False,
+               types: list[str] | None = None) -> list[dict]:
     """Notifications of ``uid`` changed after the one with ``notification_id``,
     newest first, for a client polling for what is new (Mastodon's
     ``since_id`` and, with ``adjacent``, ``min_id``: the ``limit`` oldest of
@@ -482,8 +486,48 @@ def newer_than(uid: str, notification_id: str, limit: int | None = None, *, adja
     except (InvalidId, TypeError):
         oid = None
     doc = _db().notifications.find_one({"_id": oid, "user_id": uid}, {"seq": 1}) if oid else None
-    flt = {"user_id": uid, "seq": {"$gt": int(doc["seq"]) if doc else -1}}
+    hidden, extra = visible(uid)
+    flt = {"user_id": uid, "seq": {"$gt": int(doc["seq"]) if doc else -1}, **extra}
+    if types is not None:
+        flt["type"] = {"$in": [t for t in types if t in TYPES]}
     order = 1 if adjacent else -1
     docs = list(_db().notifications.find(flt).sort([("seq", order)]).limit(limit))
     docs.sort(key=lambda d: d["seq"], reverse=True)
-    return present(docs)
+    return present(docs, hidden)
+
+
+def get_notification(uid: str, notification_id: str) -> dict:
+    """One of ``uid``'s notifications as :func:`present` shows it (hidden
+    actors left out). Raises :class:`NotFound` (missing, someone else's, or
+    only from users ``uid`` blocks, is blocked by or mutes)."""
+    hidden, extra = visible(uid)
+    doc = _db().notifications.find_one({"_id": parse_id(notification_id, "notification"), "user_id": uid, **extra})
+    shown = present([doc], hidden) if doc else []
+    if not shown:
+        raise NotFound("notification not found")
+    return shown[0]
+
+
+def cursor_below(uid: str, notification_id: str) -> str:
+    """The :func:`list_notifications` cursor that pages below the notification
+    ``notification_id`` (Mastodon's ``max_id``); an id that is not one of
+    ``uid``'s pages below everything (an empty page). Raises
+    :class:`MalformedRequest` for a malformed id."""
+    try:
+        oid = ObjectId(notification_id)
+    except (InvalidId, TypeError):
+        raise MalformedRequest("invalid id", errors=[{"field": "max_id", "message": "not a notification id"}])
+    doc = _db().notifications.find_one({"_id": oid, "user_id": uid}, {"seq": 1})
+    return encode_cursor({"seq": int(doc["seq"]) if doc else 0})
+
+
+def dismiss(uid: str, notification_id: str) -> None:
+    """Delete one of ``uid``'s notifications (Mastodon's dismiss). Raises :class:`NotFound`."""
+    res = _db().notifications.delete_one({"_id": parse_id(notification_id, "notification"), "user_id": uid})
+    if not res.deleted_count:
+        raise NotFound("notification not found")
+
+
+def clear(uid: str) -> dict:
+    """Delete every notification of ``uid`` (Mastodon's clear); ``{"deleted": n}``."""
+    return {"deleted": _db().notifications.delete_many({"user_id": uid}).deleted_count}
