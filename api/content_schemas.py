@@ -51,8 +51,6 @@ class MediaOut(Schema):
                        metadata={"description": "variant -> presigned GET URL (full, large, small / mp4)"})
     poster_url = fields.String(allow_none=True)
     expires_in = fields.Integer(allow_none=True, metadata={"description": "seconds the URLs stay valid"})
-    description = fields.String(allow_none=True, metadata={
-        "description": "alt text (set through the Mastodon API's PUT /api/v1/media/:id for now)"})
 
 
 class MediaPatchIn(Strict):
