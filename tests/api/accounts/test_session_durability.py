@@ -42,8 +42,8 @@ def test_logout_survives_redis_flush(app, client, make_user):
     with app.app_context():
         sid = client.get("/api/v1/me/sessions", headers={"Authorization": "Bearer " + other["access_token"]}
                          ).get_json()["items"][0]["id"]
-        assert stores.cache().get(sessions.SESSION_KEY.format(sid=sid)) == f"ok:{user.uid}".encode()
-        assert stores.cache().get(sessions.SESSION_KEY.format(sid=user.tokens and _sid(user.tokens))) == b"revoked"
+        assert stores.cache().get(sessions.SESSION_KEY.format(uid=user.uid, sid=sid)) == f"ok:{user.uid}".encode()
+        assert stores.cache().get(sessions.SESSION_KEY.format(uid=user.uid, sid=user.tokens and _sid(user.tokens))) == b"revoked"
 
 
 def _sid(tokens):
