@@ -20,6 +20,7 @@ connects at import time. This package imports only :mod:`socialgraph.core`.
 """
 from socialgraph.stores.clients import (
     Stores,
+    analytics_mongo,
     bind_neomodel,
     cache,
     cypher,
@@ -35,6 +36,6 @@ from socialgraph.stores.clients import (
     tasks,
 )
 
-__all__ = ["Stores", "bind_neomodel", "cache", "cypher", "graph", "init_app", "mongo", "objects",
+__all__ = ["Stores", "analytics_mongo", "bind_neomodel", "cache", "cypher", "graph", "init_app", "mongo", "objects",
            "public_objects", "queue_redis", "redis_from_url",
            "read_cache", "stores", "tasks"]

@@ -5,7 +5,8 @@ on first use in the process (so gunicorn workers and RQ workers each get
 their own after fork) and reached through the small accessors below:
 
 - :func:`graph` -> :class:`GraphStore` (neo4j driver over Bolt + the Cypher catalog)
-- :func:`mongo` -> ``pymongo.database.Database``
+- :func:`mongo` -> ``pymongo.database.Database`` (primary reads); :func:`analytics_mongo` the same
+  with ``secondaryPreferred`` reads, for periodic scans
 - :func:`objects` -> ``minio.Minio`` (the internal endpoint: reads, writes, deletes)
 - :func:`public_objects` -> ``minio.Minio`` that only signs URLs for clients
   (``SG_S3_PUBLIC_ENDPOINT``; see :mod:`socialgraph.stores.objecturls`)
@@ -86,6 +87,18 @@ class Stores:
             return client[c["MONGO_DATABASE"]]
 
         return self._get("mongo", make)
+
+    def analytics_mongo(self):
+        """The same database with ``secondaryPreferred`` reads: for periodic whole-collection
+        scans (trends) that tolerate replication lag and should not load the primary. Every
+        request path reads the primary (``readPreference=primary`` in ``SG_MONGO_URI``), so a
+        user always reads their own writes."""
+        def make():
+            from pymongo.read_preferences import SecondaryPreferred
+
+            return self.mongo().with_options(read_preference=SecondaryPreferred())
+
+        return self._get("analytics_mongo", make)
 
     def objects(self):
         def make():
@@ -282,6 +295,10 @@ def bind_neomodel() -> GraphStore:
 
 def mongo():
     return stores().mongo()
+
+
+def analytics_mongo():
+    return stores().analytics_mongo()
 
 
 def objects():
