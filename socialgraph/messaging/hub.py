@@ -44,8 +44,9 @@ ONLINE_SECONDS = 60
 #: internal control message on a user's channel (never sent to a client): sessions ended
 SESSION_ENDED = "session.ended"
 
-#: sockets checked per batch by the revocation fallback (:meth:`Hub.recheck`)
-RECHECK_BATCH = 1000
+#: sockets checked per batch by the revocation fallback (:meth:`Hub.recheck`); a pass
+#: over all of a process's sockets is spread over ``SG_WS_RECHECK_SECONDS``
+RECHECK_BATCH = 200
 
 
 def dumps(message: dict) -> str:
@@ -145,15 +146,16 @@ class Hub:
         with self._lock:
             return sum(len(v) for v in self._queues.values())
 
-    def recheck(self) -> int:
+    def recheck(self, enrolled: list | None = None) -> int:
         """The fallback for a revocation whose pub/sub message was missed (the hub was
-        reconnecting): check every enrolled socket's session at once
-        (:func:`socialgraph.accounts.sessions.revoked_among`: one ``MGET`` per
-        :data:`RECHECK_BATCH` sockets, MongoDB only for verdicts no longer cached) and
-        queue a session-ended control message to each socket whose session ended.
-        Needs an app context. Returns how many sockets were told."""
-        with self._lock:
-            enrolled = list(self._claims.items())
+        reconnecting): check the sessions of ``enrolled`` (``[(queue, claims)]``, default
+        every enrolled socket) at once (:func:`socialgraph.accounts.sessions.revoked_among`:
+        one ``MGET``, MongoDB only for verdicts no longer cached) and queue a session-ended
+        control message to each socket whose session ended. Needs an app context.
+        Returns how many sockets were told."""
+        if enrolled is None:
+            with self._lock:
+                enrolled = list(self._claims.items())
         told = 0
         for i in range(0, len(enrolled), RECHECK_BATCH):
             chunk = enrolled[i:i + RECHECK_BATCH]
@@ -165,15 +167,25 @@ class Hub:
         return told
 
     def _recheck_forever(self):
-        """Every ``recheck_seconds``: :meth:`recheck` (one thread per process, so an
-        idle socket never wakes for it). A store error waits for the next round."""
+        """One pass over every enrolled socket per ``recheck_seconds``, in batches of
+        :data:`RECHECK_BATCH` spread evenly over the period (one thread per process, so an
+        idle socket never wakes for it, and no burst stalls the process: cached verdicts
+        that expire together cost MongoDB reads a batch at a time). A store error skips
+        that batch until the next pass."""
         while True:
-            time.sleep(self._recheck_seconds)
-            try:
-                with self._app.app_context():
-                    self.recheck()
-            except Exception as exc:  # noqa: BLE001 - stores away: the sockets stay, next round
-                log.warning("realtime revocation fallback skipped a round: %s", exc)
+            with self._lock:
+                enrolled = list(self._claims.items())
+            batches = [enrolled[i:i + RECHECK_BATCH] for i in range(0, len(enrolled), RECHECK_BATCH)] or [[]]
+            pause = self._recheck_seconds / len(batches)
+            for batch in batches:
+                time.sleep(pause)
+                if not batch:
+                    continue
+                try:
+                    with self._app.app_context():
+                        self.recheck([(q, c) for q, c in batch if q in self._claims])
+                except Exception as exc:  # noqa: BLE001 - stores away: the sockets stay, next pass
+                    log.warning("realtime revocation fallback skipped a batch: %s", exc)
 
     def _run(self):
         delay = 0.5
