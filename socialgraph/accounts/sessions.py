@@ -199,12 +199,18 @@ def _load_many(pairs: list[tuple[str, str]]) -> list[tuple[bool, int]]:
     return out
 
 
-def revoked_among(payloads: list[dict]) -> list[bool]:
-    """:func:`is_token_revoked` for many tokens' claims at once (the WebSocket hub's
-    periodic fallback check of every socket in the process): one ``MGET`` of the
+def revoked_among(payloads: list[dict], ask_store: bool = True) -> list[bool]:
+    """:func:`is_token_revoked` for many tokens' claims at once: one ``MGET`` of the
     cached verdicts and cut-offs (per slot on a Redis Cluster), then for the tokens
     whose verdict is not cached two MongoDB reads for all of them. Same answers, in
-    order. Raises the stores' errors."""
+    order. Raises the stores' errors.
+
+    ``ask_store=False`` (the WebSocket hub's periodic fallback over every socket of a
+    process): a verdict no longer cached counts as not revoked and MongoDB is not read.
+    Every revocation writes a mark that outlives any refresh token (the session's
+    ``revoked``, the account's cut-off), so only a Redis that lost its keys *and* a
+    missed pub/sub message escape this check; such a socket still ends with its access
+    token (``SG_JWT_ACCESS_SECONDS``), and its next connection is checked in full."""
     out = [True] * len(payloads)
     known = [i for i, p in enumerate(payloads) if p.get("sid") and p.get("sub")]
     keys = []
@@ -218,7 +224,10 @@ def revoked_among(payloads: list[dict]) -> list[bool]:
         if session == b"revoked":
             continue
         if session is None or not_before is None or session != f"ok:{payloads[i]['sub']}".encode():
-            cold.append(i)
+            if ask_store:
+                cold.append(i)
+            else:  # unknown here: revoked only if the cut-off that is cached says so
+                out[i] = not_before is not None and 0 < int(not_before) and token_auth_ms(payloads[i]) < int(not_before)
             continue
         cut = int(not_before)
         out[i] = cut > 0 and token_auth_ms(payloads[i]) < cut

@@ -149,8 +149,8 @@ class Hub:
     def recheck(self, enrolled: list | None = None) -> int:
         """The fallback for a revocation whose pub/sub message was missed (the hub was
         reconnecting): check the sessions of ``enrolled`` (``[(queue, claims)]``, default
-        every enrolled socket) at once (:func:`socialgraph.accounts.sessions.revoked_among`:
-        one ``MGET``, MongoDB only for verdicts no longer cached) and queue a session-ended
+        every enrolled socket) at once (:func:`socialgraph.accounts.sessions.revoked_among`
+        with ``ask_store=False``: one ``MGET``, never MongoDB) and queue a session-ended
         control message to each socket whose session ended. Needs an app context.
         Returns how many sockets were told."""
         if enrolled is None:
@@ -159,7 +159,7 @@ class Hub:
         told = 0
         for i in range(0, len(enrolled), RECHECK_BATCH):
             chunk = enrolled[i:i + RECHECK_BATCH]
-            for (q, claims), ended in zip(chunk, sessions.revoked_among([c for _, c in chunk])):
+            for (q, claims), ended in zip(chunk, sessions.revoked_among([c for _, c in chunk], ask_store=False)):
                 if ended:
                     q.put(dumps({"type": SESSION_ENDED, "sids": [claims.get("sid")], "not_before_ms": None,
                                  "reason": "revoked"}))
@@ -169,8 +169,7 @@ class Hub:
     def _recheck_forever(self):
         """One pass over every enrolled socket per ``recheck_seconds``, in batches of
         :data:`RECHECK_BATCH` spread evenly over the period (one thread per process, so an
-        idle socket never wakes for it, and no burst stalls the process: cached verdicts
-        that expire together cost MongoDB reads a batch at a time). A store error skips
+        idle socket never wakes for it, and no burst stalls the process). A store error skips
         that batch until the next pass."""
         while True:
             with self._lock:
