@@ -348,12 +348,17 @@ def bench_stream(args):
 
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # so `timeout` still stops every child
     stack = LocalStack(root=Path(tempfile.mkdtemp(prefix="sg-bench-stream-")))
-    stack._start_redis()  # the stream needs only Redis (tokens, revocations, pub/sub, presence)
-    redis_url = stack.env()["SG_REDIS_URL"]
+    # the stream needs Redis (revocation cache, pub/sub, presence) and, since sessions are durable
+    # (issue 16), MongoDB for a session whose cached verdict is missing or expired (every 5 min)
+    stack._start_redis()
+    stack._start_mongo()
+    stack._wait_redis(time.monotonic() + 60)
+    stack._wait_mongo(time.monotonic() + 90)
+    redis_url, mongo_uri = stack.env()["SG_REDIS_URL"], stack.env()["SG_MONGO_URI"]
     secret = "bench-stream-jwt-secret-" + uuid.uuid4().hex
     port = free_port()
-    env = {**os.environ, "SG_REDIS_URL": redis_url, "SG_JWT_SECRET": secret, "SG_RATELIMIT_ENABLED": "false",
-           "SG_JWT_ACCESS_SECONDS": "3600"}
+    env = {**os.environ, "SG_REDIS_URL": redis_url, "SG_MONGO_URI": mongo_uri, "SG_JWT_SECRET": secret,
+           "SG_RATELIMIT_ENABLED": "false", "SG_JWT_ACCESS_SECONDS": "3600"}
     server = client = None
     try:
         for _ in range(100):
@@ -364,12 +369,23 @@ def bench_stream(args):
                 break
             except Exception:
                 time.sleep(0.1)
-        app = create_app({"REDIS_URL": redis_url, "JWT_SECRET_KEY": secret, "RATELIMIT_ENABLED": False})
+        app = create_app({"REDIS_URL": redis_url, "MONGO_URI": mongo_uri, "JWT_SECRET_KEY": secret,
+                          "RATELIMIT_ENABLED": False})
         from flask_jwt_extended import create_access_token
 
+        from socialgraph import stores
+        from socialgraph.accounts import sessions
+        from socialgraph.core import clock
+
         with app.app_context():
-            tokens = [[uid, create_access_token(identity=uid, additional_claims={"sid": uuid.uuid4().hex})]
-                      for uid in (uuid.uuid4().hex for _ in range(args.idle_sockets))]
+            people = [(uuid.uuid4().hex, uuid.uuid4().hex) for _ in range(args.idle_sockets)]
+            now = clock.now()
+            # real accounts and sessions, as a sign-in leaves them (the stream checks them)
+            stores.mongo().accounts.insert_many([{"_id": uid, "status": "active"} for uid, _ in people])
+            for uid, sid in people:
+                sessions.create(uid, sid, "127.0.0.1", "bench", at=now)
+            tokens = [[uid, create_access_token(identity=uid, additional_claims={
+                "sid": sid, "auth_ms": sessions.now_ms()})] for uid, sid in people]
         spec = Path(tempfile.mkdtemp(prefix="sg-bench-stream-spec-")) / "clients.json"
         spec.write_text(json.dumps({"url": f"ws://127.0.0.1:{port}/api/v1/stream", "redis_url": redis_url,
                                     "tokens": tokens}))

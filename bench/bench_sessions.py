@@ -77,7 +77,7 @@ def run(args) -> None:
         return out
 
     def drop_keys():
-        keys = [sessions.SESSION_KEY.format(sid=p["sid"]) for p in payloads]
+        keys = [sessions.SESSION_KEY.format(uid=p["sub"], sid=p["sid"]) for p in payloads]
         keys += [sessions.NOT_BEFORE_KEY.format(uid=p["sub"]) for p in payloads]
         r.delete(*keys)
 

@@ -12,7 +12,7 @@ from flask import Flask
 
 from socialgraph import domains, mastodon, stores
 from socialgraph.commands import register_cli
-from socialgraph.core.config import check_production, load_config
+from socialgraph.core.config import check_production, check_redis_roles, load_config
 from socialgraph.http import contract
 from socialgraph.http.asyncapi import init_asyncapi
 from socialgraph.http.conventions import init_conventions
@@ -34,6 +34,7 @@ def create_app(config: dict | None = None) -> Flask:
     if config:
         app.config.update(config)
     check_production(app.config)
+    check_redis_roles(app.config)
 
     register_domains(app)
     register_extensions(app)

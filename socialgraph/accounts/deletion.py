@@ -47,6 +47,7 @@ from socialgraph.accounts import login_monitor, passwords, sessions, twofactor
 from socialgraph.core import clock
 from socialgraph.core.areas import AREAS, register_area
 from socialgraph.core.errors import Conflict, NotFound
+from socialgraph.stores import readcache
 
 log = logging.getLogger(__name__)
 
@@ -132,10 +133,12 @@ def run_deletion(uid: str) -> dict:
 #: Redis key patterns (``SCAN MATCH``) that hold the uid in their name and are
 #: no area's own: login-throttle pairs, the session cut-off cache, the rate
 #: limiter's per-account counters (``{prefix}``: ``SG_RATELIMIT_KEY_PREFIX``).
-TRACE_KEYS = ["sg:not-before:{uid}", "sg:login-fail:acct:{uid}",
-              # the profile card's version key, named by username (socialgraph.graph.people)
-              "sg:profile:{username}", "sg:profile:{username}:v"]
-TRACE_PATTERNS = ["sg:login-fail:pair:{uid}|*", "*LIMITER/{prefix}/user:{uid}/*"]
+TRACE_KEYS = [sessions.NOT_BEFORE_KEY, "sg:login-fail:acct:{uid}"]
+#: the session verdicts (``sessions.SESSION_KEY``, tagged with the uid)
+TRACE_PATTERNS = ["sg:login-fail:pair:{uid}|*", "*LIMITER/{prefix}/user:{uid}/*", "sg:session:{{u:{uid}}}:*"]
+#: read copies named after the account (SG_CACHE_REDIS_URL): the profile card, by username
+#: (socialgraph.graph.people), dropped with its version key
+TRACE_COPIES = ["sg:profile:{username}"]
 
 
 def _erase_traces(uid: str) -> dict:
@@ -152,11 +155,14 @@ def _erase_traces(uid: str) -> dict:
     names = [v for v in (acct.get("username"), acct.get("email")) if v]
     attempts = db.login_attempts.delete_many({"login": {"$in": names}}).deleted_count if names else 0
     prefix = current_app.config["RATELIMIT_KEY_PREFIX"]
-    keys = [k.format(uid=uid, username=acct.get("username") or uid) for k in TRACE_KEYS]
+    keys = [k.format(uid=uid) for k in TRACE_KEYS]
     for pattern in TRACE_PATTERNS:
         keys += list(r.scan_iter(match=pattern.format(uid=uid, prefix=prefix), count=1000))
+    copies = [k.format(username=acct.get("username") or uid) for k in TRACE_COPIES]
+    copies += [readcache.version_key(k) for k in copies]
     jobs = stores.tasks().forget_jobs_mentioning([uid, *names], keep=(_job_id(uid),))
-    return {"login_attempts": attempts, "keys": r.delete(*keys), "jobs": jobs}
+    return {"login_attempts": attempts, "keys": r.delete(*keys) + stores.read_cache().delete(*copies),
+            "jobs": jobs}
 
 
 register_area("traces", order=99, erase=_erase_traces)

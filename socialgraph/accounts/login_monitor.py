@@ -126,7 +126,7 @@ def note_failure(account: str, ip: str | None) -> None:
     ttl = cfg["LOGIN_LOCK_SECONDS"] * 2
     for _, key in _keys(account, ip):
         n, last = _state(r, key)
-        pipe = r.pipeline()
+        pipe = r.pipeline(transaction=True)  # one key: one slot on a cluster too
         if n and now - last >= cfg["LOGIN_LOCK_SECONDS"] * 1000:
             pipe.delete(key)  # an old streak: start again
         pipe.hincrby(key, "n", 1)

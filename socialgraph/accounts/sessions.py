@@ -10,8 +10,8 @@ JWTs) and their revocation.
 - MongoDB ``accounts.sessions_not_before`` (a date, millisecond precision):
   every session authenticated before it is dead (password reset,
   suspension, deletion). The account must also be ``status: "active"``.
-- Redis caches the verdict: ``sg:session:<sid>`` (``"ok:<uid>"`` or
-  ``"revoked"``) and ``sg:not-before:<uid>`` (epoch ms, ``"0"`` for none).
+- Redis caches the verdict: ``sg:session:{u:<uid>}:<sid>`` (``"ok:<uid>"`` or
+  ``"revoked"``) and ``sg:not-before:{u:<uid>}`` (one hash slot) (epoch ms, ``"0"`` for none).
   A warm check (:func:`is_token_revoked`) is one ``MGET``; when either key is
   missing (expired, evicted, FLUSHALL, a Redis restart without persistence)
   the verdict is read from MongoDB and written back. A valid verdict is kept
@@ -37,14 +37,17 @@ from flask import current_app, g
 from flask_jwt_extended.exceptions import RevokedTokenError
 
 from socialgraph import stores
+from socialgraph.stores import rediskeys
 from socialgraph.core import clock
 from socialgraph.core.errors import InvalidToken, NotFound
 from socialgraph.core.pagination import as_utc
 
 log = logging.getLogger(__name__)
 
-SESSION_KEY = "sg:session:{sid}"
-NOT_BEFORE_KEY = "sg:not-before:{uid}"
+#: the cached verdict of one session and the account's cut-off, read together in one MGET:
+#: both carry the user's hash tag ``{u:<uid>}`` (one Redis Cluster slot; socialgraph.stores.rediskeys)
+SESSION_KEY = "sg:session:{{u:{uid}}}:{sid}"
+NOT_BEFORE_KEY = "sg:not-before:{{u:{uid}}}"
 
 #: seconds a cached "this session is fine" verdict lives (a revoked one lives
 #: as long as a refresh token could)
@@ -144,7 +147,7 @@ def revoke_all(uid: str, except_sid: str | None = None, reason: str = "revoked")
     _coll().update_many({"_id": {"$in": sids}, "revoked_at": None}, {"$set": {"revoked_at": clock.now()}})
     pipe = stores.cache().pipeline(transaction=False)
     for sid in sids:
-        pipe.set(SESSION_KEY.format(sid=sid), "revoked", ex=_revoked_ttl())
+        pipe.set(SESSION_KEY.format(uid=uid, sid=sid), "revoked", ex=_revoked_ttl())
     pipe.execute()
     _notify(uid, sids, reason)
     return len(sids)
@@ -158,8 +161,8 @@ def logout(sid: str, uid: str | None = None, reason: str = "logout") -> None:
         doc = _coll().find_one({"_id": sid}, {"uid": 1})
         uid = doc["uid"] if doc else None
     mark_revoked(sid)
-    stores.cache().set(SESSION_KEY.format(sid=sid), "revoked", ex=_revoked_ttl())
-    if uid:
+    if uid:  # (no uid: no such session, which the durable check refuses anyway)
+        stores.cache().set(SESSION_KEY.format(uid=uid, sid=sid), "revoked", ex=_revoked_ttl())
         _notify(uid, [sid], reason)
 
 
@@ -184,25 +187,76 @@ def token_auth_ms(payload: dict) -> int:
 
 def _load(uid: str, sid: str) -> tuple[bool, int]:
     """From MongoDB: (session usable, cut-off ms); fills the cache."""
+    return _load_many([(uid, sid)])[0]
+
+
+def _load_many(pairs: list[tuple[str, str]]) -> list[tuple[bool, int]]:
+    """:func:`_load` for many ``(uid, sid)`` at once: two MongoDB reads (``$in``) and one
+    pipelined refill of the cache, whatever the count."""
     # expiry is the JWT's own ``exp`` (same lifetime) and the TTL index removes the document
-    doc = _coll().find_one({"_id": sid}, {"uid": 1, "revoked_at": 1})
-    acct = stores.mongo().accounts.find_one({"_id": uid}, {"status": 1, "sessions_not_before": 1})
-    usable = bool(doc and doc.get("uid") == uid and doc.get("revoked_at") is None
-                  and acct and acct.get("status") == "active")
-    not_before = _ms(acct["sessions_not_before"]) if acct and acct.get("sessions_not_before") else 0
+    sids, uids = sorted({sid for _, sid in pairs}), sorted({uid for uid, _ in pairs})
+    docs = {d["_id"]: d for d in _coll().find({"_id": {"$in": sids}}, {"uid": 1, "revoked_at": 1})}
+    accts = {a["_id"]: a for a in stores.mongo().accounts.find({"_id": {"$in": uids}},
+                                                              {"status": 1, "sessions_not_before": 1})}
+    out = []
     pipe = stores.cache().pipeline(transaction=False)
-    if usable:
-        pipe.set(SESSION_KEY.format(sid=sid), f"ok:{uid}", ex=VALID_CACHE_SECONDS)
-    else:
-        pipe.set(SESSION_KEY.format(sid=sid), "revoked", ex=_revoked_ttl())
-    pipe.set(NOT_BEFORE_KEY.format(uid=uid), not_before, ex=VALID_CACHE_SECONDS if not not_before else _revoked_ttl())
+    for uid, sid in pairs:
+        doc, acct = docs.get(sid), accts.get(uid)
+        usable = bool(doc and doc.get("uid") == uid and doc.get("revoked_at") is None
+                      and acct and acct.get("status") == "active")
+        not_before = _ms(acct["sessions_not_before"]) if acct and acct.get("sessions_not_before") else 0
+        if usable:
+            pipe.set(SESSION_KEY.format(uid=uid, sid=sid), f"ok:{uid}", ex=VALID_CACHE_SECONDS)
+        else:
+            pipe.set(SESSION_KEY.format(uid=uid, sid=sid), "revoked", ex=_revoked_ttl())
+        pipe.set(NOT_BEFORE_KEY.format(uid=uid), not_before,
+                 ex=VALID_CACHE_SECONDS if not not_before else _revoked_ttl())
+        out.append((usable, not_before))
     pipe.execute()
-    return usable, not_before
+    return out
+
+
+def revoked_among(payloads: list[dict], ask_store: bool = True) -> list[bool]:
+    """:func:`is_token_revoked` for many tokens' claims at once: one ``MGET`` of the
+    cached verdicts and cut-offs (per slot on a Redis Cluster), then for the tokens
+    whose verdict is not cached two MongoDB reads for all of them. Same answers, in
+    order. Raises the stores' errors.
+
+    ``ask_store=False`` (the WebSocket hub's periodic fallback over every socket of a
+    process): a verdict no longer cached counts as not revoked and MongoDB is not read.
+    Every revocation writes a mark that outlives any refresh token (the session's
+    ``revoked``, the account's cut-off), so only a Redis that lost its keys *and* a
+    missed pub/sub message escape this check; such a socket still ends with its access
+    token (``SG_JWT_ACCESS_SECONDS``), and its next connection is checked in full."""
+    out = [True] * len(payloads)
+    known = [i for i, p in enumerate(payloads) if p.get("sid") and p.get("sub")]
+    keys = []
+    for i in known:
+        keys += [SESSION_KEY.format(uid=payloads[i]["sub"], sid=payloads[i]["sid"]),
+                 NOT_BEFORE_KEY.format(uid=payloads[i]["sub"])]
+    raw = rediskeys.mget(stores.cache(), keys) if keys else []
+    cold = []
+    for j, i in enumerate(known):
+        session, not_before = raw[2 * j], raw[2 * j + 1]
+        if session == b"revoked":
+            continue
+        if session is None or not_before is None or session != f"ok:{payloads[i]['sub']}".encode():
+            if ask_store:
+                cold.append(i)
+            else:  # unknown here: revoked only if the cut-off that is cached says so
+                out[i] = not_before is not None and 0 < int(not_before) and token_auth_ms(payloads[i]) < int(not_before)
+            continue
+        cut = int(not_before)
+        out[i] = cut > 0 and token_auth_ms(payloads[i]) < cut
+    if cold:
+        for i, (usable, cut) in zip(cold, _load_many([(payloads[i]["sub"], payloads[i]["sid"]) for i in cold])):
+            out[i] = not usable or (cut > 0 and token_auth_ms(payloads[i]) < cut)
+    return out
 
 
 def verdict(payload: dict, session: bytes | None, not_before: bytes | None) -> bool | None:
-    """The revocation answer from the two cached keys (``sg:session:<sid>``,
-    ``sg:not-before:<uid>``, as read by the caller): True revoked, False
+    """The revocation answer from the two cached keys (``sg:session:{u:<uid>}:<sid>``,
+    ``sg:not-before:{u:<uid>}``, one slot, as read by the caller): True revoked, False
     usable, None when the cache cannot tell (a key missing: ask
     :func:`is_token_revoked`, which reads MongoDB)."""
     uid = payload.get("sub")
@@ -226,7 +280,7 @@ def is_token_revoked(payload: dict) -> bool:
     uid = payload.get("sub")
     if not sid or not uid:
         return True
-    session, not_before = stores.cache().mget(SESSION_KEY.format(sid=sid), NOT_BEFORE_KEY.format(uid=uid))
+    session, not_before = stores.cache().mget(SESSION_KEY.format(uid=uid, sid=sid), NOT_BEFORE_KEY.format(uid=uid))
     answer = verdict(payload, session, not_before)
     if answer is not None:
         return answer

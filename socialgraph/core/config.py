@@ -163,12 +163,16 @@ def load_config(env: dict | None = None) -> dict:
         "REDIS_MAX_CONNECTIONS": _int(env, "SG_REDIS_MAX_CONNECTIONS", 1000),
         # an idle WebSocket looks at the clock this often (token expiry itself is waited for exactly)
         "WS_IDLE_CHECK_SECONDS": float(env.get("SG_WS_IDLE_CHECK_SECONDS", "60")),
+        # the revocation fallback: every process re-checks all its sockets' sessions this often
+        # (one batched MGET; the pub/sub close within ~2 s is the primary path)
+        "WS_RECHECK_SECONDS": float(env.get("SG_WS_RECHECK_SECONDS", "30")),
         # Redis roles, in the style of Mastodon's REDIS_URL / CACHE_REDIS_URL / SIDEKIQ_REDIS_URL:
         # SG_REDIS_URL keeps feeds, sessions, limits, idempotency keys and pub/sub; the read-through
         # copies (socialgraph.stores.readcache) may live on a cache-only Redis (eviction allowed),
         # RQ on a Redis of its own (never evicting). Each defaults to SG_REDIS_URL.
         # (empty = use REDIS_URL, resolved when the client is made, so an override of REDIS_URL alone
-        # moves all three)
+        # moves all three). SG_REDIS_URL and SG_CACHE_REDIS_URL may name a Redis Cluster
+        # (redis+cluster://host:port[,host:port...]; socialgraph.stores.rediskeys), RQ's may not.
         "CACHE_REDIS_URL": env.get("SG_CACHE_REDIS_URL", ""),
         "QUEUE_REDIS_URL": env.get("SG_QUEUE_REDIS_URL", ""),
         # Web Push (issue 19, socialgraph.messaging.push): VAPID key (PEM or base64url raw;
@@ -210,6 +214,27 @@ def load_config(env: dict | None = None) -> dict:
         "MAX_CONTENT_LENGTH": _int(env, "SG_MAX_REQUEST_BYTES", 1024 * 1024),
     }
     return cfg
+
+
+#: URL schemes that name a Redis Cluster (as the ``limits`` library spells them):
+#: ``redis+cluster://[user:password@]host:port[,host:port...]``
+REDIS_CLUSTER_SCHEMES = ("redis+cluster://", "rediss+cluster://", "valkey+cluster://")
+
+
+def is_cluster_url(url: str | None) -> bool:
+    """True when ``url`` names a Redis Cluster (see :data:`REDIS_CLUSTER_SCHEMES`)."""
+    return bool(url) and url.lower().startswith(REDIS_CLUSTER_SCHEMES)
+
+
+def check_redis_roles(cfg: dict) -> None:
+    """Refuse a Redis Cluster for RQ: ``SG_QUEUE_REDIS_URL`` (which defaults to
+    ``SG_REDIS_URL``) must name a plain Redis, because RQ's scripts and
+    transactions span many keys. ``SG_REDIS_URL`` and ``SG_CACHE_REDIS_URL``
+    may name a cluster. Raises :class:`ConfigError`."""
+    queue = cfg.get("QUEUE_REDIS_URL") or cfg.get("REDIS_URL")
+    if is_cluster_url(queue):
+        raise ConfigError("SG_QUEUE_REDIS_URL must name a plain Redis (RQ does not run on a Redis Cluster); "
+                          "SG_REDIS_URL is a cluster URL, so set SG_QUEUE_REDIS_URL to a redis:// URL")
 
 
 def check_production(cfg: dict) -> None:

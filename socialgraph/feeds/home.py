@@ -82,6 +82,7 @@ from socialgraph.graph.relations import sets as relation_sets
 from socialgraph.groups.directory import MEMBER_GROUPS_KEY, member_group_ids
 from socialgraph.stores import readcache
 from socialgraph.messaging import hub
+from socialgraph.stores import rediskeys
 
 log = logging.getLogger(__name__)
 
@@ -171,8 +172,12 @@ def push(post_id: str, score: int, uids: list[str]) -> list[str]:
         return []
     r = stores.cache()
     script = r.register_script(_PUSH_LUA)
-    written = script(keys=[FEED_KEY.format(uid=u) for u in uids], args=[score, post_id, _cfg("FEED_MAX_ITEMS")])
-    return [uids[int(i) - 1] for i in written]
+    keys = [FEED_KEY.format(uid=u) for u in uids]
+    # one script call for all on a single Redis; on a cluster one per hash slot (pipelined)
+    groups = rediskeys.group_by_slot(keys) if rediskeys.is_cluster(r) else [list(range(len(keys)))]
+    results = rediskeys.eval_many(r, script, [([keys[i] for i in g], [score, post_id, _cfg("FEED_MAX_ITEMS")])
+                                              for g in groups])
+    return [uids[g[int(i) - 1]] for g, written in zip(groups, results) for i in written]
 
 
 def push_timeline(post_id: str, score: int, author_id: str) -> None:
@@ -203,14 +208,15 @@ def rebuild_feed(uid: str) -> int:
     mapping = {str(d["_id"]): datetime_to_ms(d["created_at"]) for d in docs}
     if len(docs) < cap:
         mapping[COMPLETE] = 0
-    key, tmp = FEED_KEY.format(uid=uid), FEED_KEY.format(uid=uid) + ":tmp"
-    pipe = r.pipeline()
+    key = FEED_KEY.format(uid=uid)
+    tmp = rediskeys.companion(key, ":tmp")  # same cluster slot as the feed: one MULTI
+    pipe = r.pipeline(transaction=True)
     pipe.delete(tmp)
     pipe.zadd(tmp, mapping)
-    pipe.rename(tmp, key)
+    rediskeys.rename(pipe, tmp, key)
     pipe.expire(key, _cfg("FEED_ACTIVE_DAYS") * 86400)
-    pipe.delete(REBUILD_KEY.format(uid=uid))
     pipe.execute()
+    r.delete(REBUILD_KEY.format(uid=uid))
     return len(docs)
 
 
@@ -224,7 +230,7 @@ def merge_author(uid: str, author_id: str) -> int:
     docs = list(stores.mongo().posts.find({"author_id": author_id}, {"created_at": 1})
                 .sort([("created_at", -1), ("_id", -1)]).limit(cap))
     if docs:
-        pipe = r.pipeline()
+        pipe = r.pipeline(transaction=True)
         pipe.zadd(key, {str(d["_id"]): datetime_to_ms(d["created_at"]) for d in docs})
         pipe.zremrangebyrank(key, 0, -(cap + 1))
         pipe.execute()
@@ -248,7 +254,7 @@ def remove_post(post_id: str, author_id: str) -> int:
     n = r.zrem(FEED_KEY.format(uid=author_id), post_id)
     r.zrem(TIMELINE_KEY.format(uid=author_id), post_id)
     for uids in follower_batches(author_id):
-        pipe = r.pipeline()
+        pipe = r.pipeline(transaction=False)
         for u in uids:
             pipe.zrem(FEED_KEY.format(uid=u), post_id)
         n += sum(pipe.execute())
@@ -270,7 +276,7 @@ def big_followees(uid: str) -> set[str]:
         return {m.decode() for m in cached if m != b"-"}
     uids = [row["uid"] for row in stores.graph().read(
         "feeds/list_big_following", uid=uid, threshold=_cfg("FEED_HYBRID_THRESHOLD"))]
-    pipe = r.pipeline()
+    pipe = r.pipeline(transaction=True)
     pipe.sadd(key, *(uids or ["-"]))
     pipe.expire(key, current_app.config["FOLLOWING_CACHE_SECONDS"])
     pipe.execute()
@@ -560,15 +566,16 @@ def warm_first_page(uid: str, limit: int, token: dict | None = None) -> bytes | 
         return _miss("fanout-off")
     r = stores.cache()
     sid = (token or {}).get("sid") or "-"
-    keys = [sessions.SESSION_KEY.format(sid=sid), sessions.NOT_BEFORE_KEY.format(uid=uid),
+    keys = [sessions.SESSION_KEY.format(uid=uid, sid=sid), sessions.NOT_BEFORE_KEY.format(uid=uid),
             RELATIONS_KEY.format(uid=uid), MEMBER_GROUPS_KEY.format(uid=uid), FEED_KEY.format(uid=uid),
             BIG_KEY.format(uid=uid), FOLLOWING_KEY.format(uid=uid), REACTIONS_KEY.format(uid=uid)]
     want = limit + 1
     asked = want + 4
-    if stores.read_cache() is not r:  # copies on another server: the general path's two clients
+    if stores.read_cache() is not r or rediskeys.is_cluster(r):
+        # copies on another server, or keys spread over a cluster's slots: the general path
         if token is not None:
             sessions.settle_pending()
-        return _miss("split-redis")
+        return _miss("split-redis" if stores.read_cache() is not r else "cluster")
     readcache.replay_if_dirty()
     post_pre, post_post = _template(postcache.KEY, "id")
     short_pre, short_post = _template(SHORT_KEY, "uid")
@@ -655,11 +662,11 @@ def author_timeline(author_id: str, known: bool = False) -> str:
     mapping = {str(d["_id"]): datetime_to_ms(d["created_at"]) for d in docs}
     if len(docs) < cap:
         mapping[COMPLETE] = 0
-    tmp = key + ":tmp"
-    pipe = r.pipeline()
+    tmp = rediskeys.companion(key, ":tmp")
+    pipe = r.pipeline(transaction=True)
     pipe.delete(tmp)
     pipe.zadd(tmp, mapping)
-    pipe.rename(tmp, key)
+    rediskeys.rename(pipe, tmp, key)
     pipe.expire(key, _cfg("FEED_ACTIVE_DAYS") * 86400)
     pipe.execute()
     return key
@@ -729,7 +736,7 @@ def refresh_discovery() -> int:
         age = (now - d["created_at"]).total_seconds() / 3600
         ranks[str(d["_id"])] = hot_rank(engagement, age)
     r = stores.cache()
-    pipe = r.pipeline()
+    pipe = r.pipeline(transaction=True)
     pipe.delete(DISCOVER_KEY)
     if ranks:
         pipe.zadd(DISCOVER_KEY, ranks)

@@ -61,7 +61,8 @@ def compute() -> dict:
     db = stores.mongo()
     now = clock.now()
     day = now - timedelta(days=1)
-    docs = db.posts.find({"created_at": {"$gt": now - timedelta(days=2)}},
+    # two days of posts, scanned every few minutes: a secondary may serve it (lag is harmless here)
+    docs = stores.analytics_mongo().posts.find({"created_at": {"$gt": now - timedelta(days=2)}},
                          {"hashtags": 1, "author_id": 1, "created_at": 1, "counts": 1, "visibility": 1,
                           "author_private": 1, "group_id": 1})
     today: dict[str, set] = defaultdict(set)

@@ -110,7 +110,7 @@ def following_uids(uid: str) -> list[str]:
     if cached:
         return [m.decode() for m in cached if m != b"-"]
     uids = [row["uid"] for row in stores.graph().read("graph/follows/list_following_uids", uid=uid)]
-    pipe = r.pipeline()
+    pipe = r.pipeline(transaction=True)
     pipe.sadd(key, *(uids or ["-"]))  # "-" marks a cached empty set
     pipe.expire(key, current_app.config["FOLLOWING_CACHE_SECONDS"])
     pipe.execute()

@@ -32,15 +32,19 @@ from redis.exceptions import RedisError
 from socialgraph import stores
 from socialgraph.core.areas import register_area
 from socialgraph.core.text import fold
+from socialgraph.stores import rediskeys
+from socialgraph.stores.rediskeys import companion
 
 log = logging.getLogger(__name__)
 
 INDEX_KEY = "sg:usersearch"
 #: uid -> the names and avatar the terms were made from (JSON), so a search
-#: needs no graph read; kept in step with the terms, dropped with the account
-NAMES_KEY = "sg:usersearch:names"
-READY_KEY = "sg:usersearch:ready"
-BUILDING_KEY = "sg:usersearch:building"
+#: needs no graph read; kept in step with the terms, dropped with the account.
+#: Every key of the index is tagged with INDEX_KEY's name (one Redis Cluster slot:
+#: the terms and names change in one MULTI, the rebuild swaps both in one).
+NAMES_KEY = companion(INDEX_KEY, ":names")
+READY_KEY = companion(INDEX_KEY, ":ready")
+BUILDING_KEY = companion(INDEX_KEY, ":building")
 #: seconds a rebuild may hold the "building" lock
 BUILD_LOCK_SECONDS = 600
 #: users read from the graph per rebuild query
@@ -75,7 +79,7 @@ def index_user(uid: str, username: str | None, display_name: str | None, avatar_
     try:
         r = stores.cache()
         old = r.hget(NAMES_KEY, uid)
-        pipe = r.pipeline()
+        pipe = r.pipeline(transaction=True)
         if old:
             prev = json.loads(old)
             stale = set(name_terms(prev.get("username"), prev.get("display_name"))) - set(terms)
@@ -128,7 +132,7 @@ def rebuild(batch: int = BUILD_BATCH) -> int:
     key, swapped in atomically with ``RENAME``; sets the marker. Returns the
     number of users indexed."""
     r, g = stores.cache(), stores.graph()
-    tmp, tmp_names = INDEX_KEY + ":new", NAMES_KEY + ":new"
+    tmp, tmp_names = companion(INDEX_KEY, ":new"), companion(INDEX_KEY, ":names:new")
     r.delete(tmp, tmp_names)
     after, count = "", 0
     while True:
@@ -146,12 +150,13 @@ def rebuild(batch: int = BUILD_BATCH) -> int:
         pipe.execute()
         count += len(rows)
         after = rows[-1]["uid"]
-    pipe = r.pipeline()
+    pipe = r.pipeline(transaction=True)
     if count:
-        pipe.rename(tmp, INDEX_KEY)
-        pipe.rename(tmp_names, NAMES_KEY)
+        rediskeys.rename(pipe, tmp, INDEX_KEY)
+        rediskeys.rename(pipe, tmp_names, NAMES_KEY)
     else:
-        pipe.delete(INDEX_KEY, NAMES_KEY)
+        pipe.delete(INDEX_KEY)
+        pipe.delete(NAMES_KEY)
     pipe.set(READY_KEY, "1")
     pipe.delete(BUILDING_KEY)
     pipe.execute()

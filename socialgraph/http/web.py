@@ -67,9 +67,18 @@ def store_error_types() -> tuple[type, ...]:
         mongo.ConnectionFailure, mongo.ServerSelectionTimeoutError, mongo.ExecutionTimeout,
         mongo.WaitQueueTimeoutError,
         red.ConnectionError, red.TimeoutError, red.BusyLoadingError,
+        red.ClusterDownError, red.SlotNotCoveredError,  # a Redis Cluster without a quorum or a slot's node
         http.MaxRetryError, http.ProtocolError, http.NewConnectionError,
         ConnectionError, TimeoutError,
     )
+
+
+def _is_cluster_unreachable(exc: Exception) -> bool:
+    """redis-py's ``RedisClusterException`` (not a ``RedisError``) when no node of a Redis
+    Cluster answers; the same class also reports programming errors (CROSSSLOT), kept 500."""
+    from redis.exceptions import RedisClusterException
+
+    return isinstance(exc, RedisClusterException) and "cannot be connected" in str(exc)
 
 
 def race_error_types() -> tuple[type, ...]:
@@ -157,7 +166,7 @@ def register_problem_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def handle_any(exc: Exception):
-        if isinstance(exc, store_errors):
+        if isinstance(exc, store_errors) or _is_cluster_unreachable(exc):
             log.warning("store unavailable on %s %s: %s: %s", request.method, request.path,
                         type(exc).__name__, exc)
             return _domain(StoreUnavailable("a data store is not answering; try again shortly"),

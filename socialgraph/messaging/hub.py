@@ -21,10 +21,11 @@ import threading
 import time
 from collections import deque
 
-import redis
 from flask import current_app
 
 from socialgraph import stores
+from socialgraph.accounts import sessions
+from socialgraph.stores import redis_from_url, rediskeys
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,13 @@ HEARTBEAT_SECONDS = 20
 
 
 ONLINE_SECONDS = 60
+
+#: internal control message on a user's channel (never sent to a client): sessions ended
+SESSION_ENDED = "session.ended"
+
+#: sockets checked per batch by the revocation fallback (:meth:`Hub.recheck`); a pass
+#: over all of a process's sockets is spread over ``SG_WS_RECHECK_SECONDS``
+RECHECK_BATCH = 200
 
 
 def dumps(message: dict) -> str:
@@ -71,7 +79,8 @@ def publish_if_online(uids: list[str], message: dict) -> int:
     """Publish ``message`` to those of ``uids`` who are online (one pipeline); returns how many."""
     targets = online(uids)
     if targets:
-        pipe = stores.cache().pipeline(transaction=False)
+        # PUBLISH reaches the subscribers of every cluster node from any node: one node's pipeline
+        pipe = rediskeys.any_node(stores.cache()).pipeline(transaction=False)
         raw = dumps(message)
         for u in targets:
             pipe.publish(CHANNEL.format(uid=u), raw)
@@ -86,25 +95,36 @@ class Hub:
     is not thread-safe); sockets register through a command deque.
     """
 
-    def __init__(self, redis_factory):
+    def __init__(self, redis_factory, app=None, recheck_seconds: float = 30.0):
         self._redis_factory = redis_factory
         self._queues: dict[str, set[queue.Queue]] = {}
+        self._claims: dict[queue.Queue, dict] = {}
         self._lock = threading.Lock()
         self._commands: deque = deque()
         self._thread: threading.Thread | None = None
+        self._app = app
+        self._recheck_seconds = recheck_seconds
+        self._rechecker: threading.Thread | None = None
 
     def _ensure_thread(self):
         with self._lock:
             if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._run, name="sg-realtime-hub", daemon=True)
                 self._thread.start()
+            if self._app is not None and (self._rechecker is None or not self._rechecker.is_alive()):
+                self._rechecker = threading.Thread(target=self._recheck_forever, name="sg-realtime-recheck",
+                                                   daemon=True)
+                self._rechecker.start()
 
-    def register(self, uid: str, q: queue.Queue, wait: float = 2.0) -> None:
+    def register(self, uid: str, q: queue.Queue, wait: float = 2.0, claims: dict | None = None) -> None:
         """Route ``uid``'s channel to ``q``; returns once the hub is subscribed
-        (at most ``wait`` s), so nothing published after this call is missed."""
+        (at most ``wait`` s), so nothing published after this call is missed.
+        ``claims`` (the socket's token) enrol ``q`` in the revocation fallback."""
         done = threading.Event()
         with self._lock:
             self._queues.setdefault(uid, set()).add(q)
+            if claims is not None:
+                self._claims[q] = claims
         self._commands.append(("sub", uid, done))
         self._ensure_thread()
         done.wait(wait)
@@ -112,6 +132,7 @@ class Hub:
     def unregister(self, uid: str, q: queue.Queue) -> bool:
         """Returns True when this was the process's last socket of ``uid``."""
         with self._lock:
+            self._claims.pop(q, None)
             qs = self._queues.get(uid, set())
             qs.discard(q)
             last = not qs
@@ -124,6 +145,46 @@ class Hub:
     def connections(self) -> int:
         with self._lock:
             return sum(len(v) for v in self._queues.values())
+
+    def recheck(self, enrolled: list | None = None) -> int:
+        """The fallback for a revocation whose pub/sub message was missed (the hub was
+        reconnecting): check the sessions of ``enrolled`` (``[(queue, claims)]``, default
+        every enrolled socket) at once (:func:`socialgraph.accounts.sessions.revoked_among`
+        with ``ask_store=False``: one ``MGET``, never MongoDB) and queue a session-ended
+        control message to each socket whose session ended. Needs an app context.
+        Returns how many sockets were told."""
+        if enrolled is None:
+            with self._lock:
+                enrolled = list(self._claims.items())
+        told = 0
+        for i in range(0, len(enrolled), RECHECK_BATCH):
+            chunk = enrolled[i:i + RECHECK_BATCH]
+            for (q, claims), ended in zip(chunk, sessions.revoked_among([c for _, c in chunk], ask_store=False)):
+                if ended:
+                    q.put(dumps({"type": SESSION_ENDED, "sids": [claims.get("sid")], "not_before_ms": None,
+                                 "reason": "revoked"}))
+                    told += 1
+        return told
+
+    def _recheck_forever(self):
+        """One pass over every enrolled socket per ``recheck_seconds``, in batches of
+        :data:`RECHECK_BATCH` spread evenly over the period (one thread per process, so an
+        idle socket never wakes for it, and no burst stalls the process). A store error skips
+        that batch until the next pass."""
+        while True:
+            with self._lock:
+                enrolled = list(self._claims.items())
+            batches = [enrolled[i:i + RECHECK_BATCH] for i in range(0, len(enrolled), RECHECK_BATCH)] or [[]]
+            pause = self._recheck_seconds / len(batches)
+            for batch in batches:
+                time.sleep(pause)
+                if not batch:
+                    continue
+                try:
+                    with self._app.app_context():
+                        self.recheck([(q, c) for q, c in batch if q in self._claims])
+                except Exception as exc:  # noqa: BLE001 - stores away: the sockets stay, next pass
+                    log.warning("realtime revocation fallback skipped a batch: %s", exc)
 
     def _run(self):
         delay = 0.5
@@ -196,6 +257,7 @@ def hub() -> Hub:
 
             url = current_app.config["REDIS_URL"]
             h = current_app.extensions["socialgraph_hub"] = Hub(
-                lambda: redis.Redis.from_url(url, socket_connect_timeout=timeout,
-                                             health_check_interval=30))
+                lambda: redis_from_url(url, socket_connect_timeout=timeout, health_check_interval=30),
+                app=current_app._get_current_object(),
+                recheck_seconds=float(current_app.config.get("WS_RECHECK_SECONDS", 30)))
     return h

@@ -223,7 +223,7 @@ def _rate_limit(actor: str) -> None:
     window = int(clock.now().timestamp() // 60)
     r = stores.cache()
     key = RATE_KEY.format(uid=actor, window=window)
-    pipe = r.pipeline()
+    pipe = r.pipeline(transaction=True)
     pipe.incr(key)
     pipe.expire(key, 120)
     count, _ = pipe.execute()

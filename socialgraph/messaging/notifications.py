@@ -62,7 +62,8 @@ log = logging.getLogger(__name__)
 SEQ_KEY = "sg:notif:seq"
 LAST_SEQ_KEY = "sg:notif:last:{uid}"
 MAIL_KEY = "sg:notif:mail:{uid}"
-MAIL_SCHEDULED_KEY = "sg:notif:mail:scheduled:{uid}"
+#: tagged with MAIL_KEY's name (``{sg:notif:mail:<uid>}:scheduled``): both are taken in one MULTI
+MAIL_SCHEDULED_KEY = "{{sg:notif:mail:{uid}}}:scheduled"
 CHANNELS = ("in_app", "realtime", "email", "push")
 #: type -> (grouped?, summary verb phrase)
 TYPES: dict[str, tuple[bool, str]] = {
@@ -425,10 +426,11 @@ def email_digest(uid: str):
     from flask import current_app
 
     r = stores.cache()
-    pipe = r.pipeline()
+    pipe = r.pipeline(transaction=True)  # both keys in one cluster slot (MAIL_SCHEDULED_KEY's tag)
     pipe.lrange(MAIL_KEY.format(uid=uid), 0, -1)
-    pipe.delete(MAIL_KEY.format(uid=uid), MAIL_SCHEDULED_KEY.format(uid=uid))
-    items, _ = pipe.execute()
+    pipe.delete(MAIL_KEY.format(uid=uid))
+    pipe.delete(MAIL_SCHEDULED_KEY.format(uid=uid))
+    items, _, _ = pipe.execute()
     lines = [i.decode() for i in items]
     account = _db().accounts.find_one({"_id": uid}, {"email": 1, "username": 1})
     if not lines or not account:

@@ -30,7 +30,7 @@ from socialgraph.accounts.sessions import is_token_revoked
 from socialgraph.core import clock
 from socialgraph.core.errors import AuthenticationRequired, DomainError, InvalidToken
 from socialgraph.messaging import messages, notifications
-from socialgraph.messaging.hub import ONLINE_KEY, dumps, hub, publish
+from socialgraph.messaging.hub import ONLINE_KEY, SESSION_ENDED, dumps, hub, publish
 
 log = logging.getLogger(__name__)
 
@@ -42,12 +42,10 @@ CLOSE_SESSION_REVOKED = 4003
 CLOSE_RATE_LIMITED = 4008
 CLOSE_POLICY = 1008
 
-#: seconds between a socket's own re-check of its token (in case it missed the
-#: revocation message while the hub was reconnecting to Redis)
-RECHECK_SECONDS = 30
-
-#: internal control message on the user's channel (never sent to a client)
-SESSION_ENDED = "session.ended"
+#: the revocation fallback (in case a socket missed the revocation message while the
+#: hub was reconnecting to Redis) runs once per process every ``SG_WS_RECHECK_SECONDS``
+#: for all of its sockets (:meth:`socialgraph.messaging.hub.Hub.recheck`); idle sockets
+#: do not wake for it
 _SESSION_ENDED_PREFIX = '{"type":"%s"' % SESSION_ENDED
 
 
@@ -185,7 +183,7 @@ def serve(ws, claims: dict) -> None:
     Closes with 4001 when the token expires, 4003 within a second or two of
     its session ending (logout, revocation, password change or reset,
     suspension, deletion; any process: the revocation is published on Redis,
-    and the socket also re-checks its token every ``RECHECK_SECONDS``), first
+    and the process re-checks all its sockets' sessions every ``SG_WS_RECHECK_SECONDS``), first
     sending ``error {code: "session-ended", reason}``; 4008 after repeated flooding
     (more than ``WS_RATE_LIMIT`` frames per ``WS_RATE_WINDOW_SECONDS``, first
     answered with ``error rate-limited``); oversized frames are closed with
@@ -208,10 +206,9 @@ def serve(ws, claims: dict) -> None:
     strikes = 0
     q: queue.Queue = queue.Queue()
     h = hub()
-    h.register(uid, q)
+    h.register(uid, q, claims=claims)
     r = stores.cache()
     r.zadd(ONLINE_KEY, {uid: time.time() * 1000})
-    last_check = time.monotonic()
 
     def end_session(reason: str) -> None:
         ws.send(dumps({"type": "error", "code": "session-ended", "reason": reason,
@@ -229,15 +226,8 @@ def serve(ws, claims: dict) -> None:
                                 "detail": "the access token expired; reconnect with a fresh one"}))
                 ws.close(CLOSE_TOKEN_EXPIRED, "token expired")
                 return
-            if time.monotonic() - last_check > RECHECK_SECONDS:
-                # the fallback when a revocation's pub/sub message was missed: an idle socket
-                # wakes every RECHECK_SECONDS for it (one Redis MGET), not more often
-                last_check = time.monotonic()
-                if is_token_revoked(claims):
-                    end_session("revoked")
-                    return
             try:
-                item = q.get(timeout=min(idle_check, RECHECK_SECONDS, max(expires - now, 0.01)))
+                item = q.get(timeout=min(idle_check, max(expires - now, 0.01)))
             except queue.Empty:
                 continue
             if item is _CLOSED:

@@ -34,7 +34,7 @@ def check_jobs(progress) -> Iterable[Finding]:
     tasks = stores.tasks()
     if not tasks.is_async:
         return
-    conn = stores.cache()
+    conn = stores.queue_redis()  # RQ's registries live on SG_QUEUE_REDIS_URL
     for name in tasks.queue_names:
         for job_id in StartedJobRegistry(name, connection=conn).get_expired_job_ids(current_timestamp()):
             yield Finding("jobs", f"job {job_id} on queue {name}: its worker died",

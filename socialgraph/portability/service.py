@@ -608,13 +608,14 @@ def _objects_erase(uid: str) -> dict:
 
 
 #: Redis keys that belong to one user (patterns with ``{uid}``); other areas append theirs.
-REDIS_USER_KEYS = ["sg:following:{uid}", "sg:rel:{uid}", "sg:login-fail:acct:{uid}",
-                   # home feed (socialgraph.feeds.home), suggestions, notifications
-                   "sg:feed:{uid}", "sg:feed:big:{uid}", "sg:feed:rebuilding:{uid}", "sg:suggest:{uid}",
-                   "sg:notif:last:{uid}", "sg:notif:mail:{uid}", "sg:notif:mail:scheduled:{uid}",
-                   # read copies (socialgraph.stores.readcache) and their version keys, author timeline
-                   "sg:timeline:{uid}", "sg:friends:{uid}", "sg:friends:{uid}:v", "sg:suggest:{uid}:v", *[k + s for k in ("sg:rel:{uid}", "sg:groups:{uid}", "sg:reactions:{uid}",
-                                                          "sg:short:{uid}") for s in ("", ":v")]]
+REDIS_USER_KEYS = ["sg:following:{uid}", "sg:login-fail:acct:{uid}",
+                   # home feed (socialgraph.feeds.home), author timeline, notifications
+                   "sg:feed:{uid}", "sg:feed:big:{uid}", "sg:feed:rebuilding:{uid}", "sg:timeline:{uid}",
+                   "sg:notif:last:{uid}", "sg:notif:mail:{uid}", "{{sg:notif:mail:{uid}}}:scheduled"]
+#: read copies of one user (socialgraph.stores.readcache, on SG_CACHE_REDIS_URL), each
+#: dropped with its version key (``readcache.version_key``)
+READ_COPY_KEYS = ["sg:rel:{uid}", "sg:groups:{uid}", "sg:reactions:{uid}", "sg:short:{uid}", "sg:friends:{uid}",
+                  "sg:suggest:{uid}"]
 
 
 #: Redis key patterns (``SCAN MATCH``) of one user: message rate windows, kept
@@ -631,7 +632,9 @@ def _cache_erase(uid: str) -> dict:
     for pattern in REDIS_USER_PATTERNS:
         keys += list(r.scan_iter(match=pattern.format(uid=uid), count=1000))
     members = sum(r.zrem(z, uid) for z in REDIS_USER_MEMBERS)
-    return {"keys": r.delete(*keys), "members": members}
+    copies = [k.format(uid=uid) for k in READ_COPY_KEYS]
+    copies += [readcache.version_key(k) for k in copies]
+    return {"keys": r.delete(*keys) + stores.read_cache().delete(*copies), "members": members}
 
 
 def _lists_export(ctx: ExportContext) -> None:

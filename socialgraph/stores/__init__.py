@@ -6,6 +6,7 @@
 ``graph_models``   neomodel node classes (schema of the graph)
 ``schema``         idempotent graph constraints, MongoDB indexes, the bucket
 ``readcache``      Redis: versioned read-through copies
+``rediskeys``      Redis key naming (hash tags) and cluster-safe multi-key calls
 ``queue``          RQ: :class:`TaskQueue` and the MongoDB outbox
 ``objecturls``     presigned URLs for clients, signed for the public endpoint
 ``mail``           outgoing mail (SMTP or the development outbox directory)
@@ -19,6 +20,7 @@ connects at import time. This package imports only :mod:`socialgraph.core`.
 """
 from socialgraph.stores.clients import (
     Stores,
+    analytics_mongo,
     bind_neomodel,
     cache,
     cypher,
@@ -29,10 +31,11 @@ from socialgraph.stores.clients import (
     public_objects,
     queue_redis,
     read_cache,
+    redis_from_url,
     stores,
     tasks,
 )
 
-__all__ = ["Stores", "bind_neomodel", "cache", "cypher", "graph", "init_app", "mongo", "objects",
-           "public_objects", "queue_redis",
+__all__ = ["Stores", "analytics_mongo", "bind_neomodel", "cache", "cypher", "graph", "init_app", "mongo", "objects",
+           "public_objects", "queue_redis", "redis_from_url",
            "read_cache", "stores", "tasks"]

@@ -5,11 +5,13 @@ on first use in the process (so gunicorn workers and RQ workers each get
 their own after fork) and reached through the small accessors below:
 
 - :func:`graph` -> :class:`GraphStore` (neo4j driver over Bolt + the Cypher catalog)
-- :func:`mongo` -> ``pymongo.database.Database``
+- :func:`mongo` -> ``pymongo.database.Database`` (primary reads); :func:`analytics_mongo` the same
+  with ``secondaryPreferred`` reads, for periodic scans
 - :func:`objects` -> ``minio.Minio`` (the internal endpoint: reads, writes, deletes)
 - :func:`public_objects` -> ``minio.Minio`` that only signs URLs for clients
   (``SG_S3_PUBLIC_ENDPOINT``; see :mod:`socialgraph.stores.objecturls`)
-- :func:`cache` -> ``redis.Redis`` (``SG_REDIS_URL``)
+- :func:`cache` -> ``redis.Redis`` (``SG_REDIS_URL``; a ``redis.cluster.RedisCluster`` for a
+  ``redis+cluster://`` URL, see :mod:`socialgraph.stores.rediskeys`)
 - :func:`read_cache` -> ``redis.Redis`` for read-through copies (``SG_CACHE_REDIS_URL``)
 - :func:`queue_redis` -> ``redis.Redis`` for RQ (``SG_QUEUE_REDIS_URL``)
 - :func:`cypher` -> :class:`~socialgraph.stores.graphdb.CypherCatalog`
@@ -19,13 +21,14 @@ from __future__ import annotations
 
 import threading
 from typing import Any, Callable
-from urllib.parse import urlparse
+from urllib.parse import unquote, urlparse
 
 from flask import Flask, current_app, g, has_app_context
 
 from socialgraph.core import events
 from socialgraph.stores.graphdb import DEFAULT_DIR, CypherCatalog, GraphStore
 from socialgraph.stores.queue import TaskQueue
+from socialgraph.stores.rediskeys import is_cluster_url
 
 EXTENSION_KEY = "socialgraph"
 
@@ -85,6 +88,18 @@ class Stores:
 
         return self._get("mongo", make)
 
+    def analytics_mongo(self):
+        """The same database with ``secondaryPreferred`` reads: for periodic whole-collection
+        scans (trends) that tolerate replication lag and should not load the primary. Every
+        request path reads the primary (``readPreference=primary`` in ``SG_MONGO_URI``), so a
+        user always reads their own writes."""
+        def make():
+            from pymongo.read_preferences import SecondaryPreferred
+
+            return self.mongo().with_options(read_preference=SecondaryPreferred())
+
+        return self._get("analytics_mongo", make)
+
     def objects(self):
         def make():
             from minio import Minio
@@ -117,6 +132,9 @@ class Stores:
         import redis
 
         t = self.config["STORE_TIMEOUT_SECONDS"]
+        if is_cluster_url(url):
+            return redis_from_url(url, max_connections=self.config.get("REDIS_MAX_CONNECTIONS", 1000),
+                                  socket_connect_timeout=t, socket_timeout=t * 2, health_check_interval=30)
         # a blocking pool: past SG_REDIS_MAX_CONNECTIONS busy connections a caller waits
         # (up to 2 x the store timeout) instead of failing; matters under the stream
         # service's gevent worker, where thousands of sockets share one process
@@ -140,7 +158,9 @@ class Stores:
         return self._other_redis("CACHE_REDIS_URL")
 
     def queue_redis(self):
-        """``SG_QUEUE_REDIS_URL`` (default ``SG_REDIS_URL``): RQ's queues, jobs and scheduler."""
+        """``SG_QUEUE_REDIS_URL`` (default ``SG_REDIS_URL``): RQ's queues, jobs and scheduler.
+        Always a plain Redis (RQ's scripts span many keys): a cluster URL is refused at start-up
+        (:func:`socialgraph.core.config.validate`)."""
         return self._other_redis("QUEUE_REDIS_URL")
 
     def tasks(self):
@@ -171,6 +191,33 @@ class Stores:
                     except Exception:  # noqa: BLE001 - shutting down
                         pass
             self._clients.clear()
+
+
+def redis_from_url(url: str, **options):
+    """A Redis client for ``url``: ``redis.Redis`` for ``redis://``/``rediss://``/``unix://``,
+    ``redis.cluster.RedisCluster`` for ``redis+cluster://[user:password@]host:port[,host:port...]``
+    (the scheme of the ``limits`` library; any listed node is a startup node, the client
+    discovers the others and follows ``MOVED``/``ASK``). ``options`` go to the client
+    (timeouts, ``max_connections`` per node for a cluster). Connects lazily (a cluster
+    client asks for the slot map when made)."""
+    import redis
+
+    if not is_cluster_url(url):
+        return redis.Redis.from_url(url, **options)
+    from redis.cluster import ClusterNode, RedisCluster
+
+    parsed = urlparse(url)
+    nodes = []
+    for part in parsed.netloc.rpartition("@")[2].split(","):
+        host, _, port = part.rpartition(":")
+        nodes.append(ClusterNode(host or "127.0.0.1", int(port or 6379)))
+    if parsed.username:
+        options.setdefault("username", unquote(parsed.username))
+    if parsed.password:
+        options.setdefault("password", unquote(parsed.password))
+    if parsed.scheme.lower().startswith("rediss"):
+        options.setdefault("ssl", True)
+    return RedisCluster(startup_nodes=nodes, **options)
 
 
 def unit_of_work_bookmarks():
@@ -249,6 +296,10 @@ def bind_neomodel() -> GraphStore:
 
 def mongo():
     return stores().mongo()
+
+
+def analytics_mongo():
+    return stores().analytics_mongo()
 
 
 def objects():

@@ -373,3 +373,92 @@ class LocalStack:
                 pass
             time.sleep(0.1)
         raise LocalStackError("Redis did not start in time")
+
+
+@dataclass
+class LocalRedisCluster:
+    """A Redis Cluster of ``masters`` Valkey nodes (no replicas) on free ports
+    under ``root``: each node starts with ``cluster-enabled yes``, gets an
+    equal range of the 16,384 slots (``CLUSTER ADDSLOTSRANGE``) and meets the
+    first node (``CLUSTER MEET``); :meth:`start` returns once every node
+    reports ``cluster_state:ok`` and knows every slot. :attr:`url` is the
+    ``redis+cluster://`` URL of ``SG_REDIS_URL`` / ``SG_CACHE_REDIS_URL``
+    (see :mod:`socialgraph.stores.rediskeys`). Used by the cluster tests."""
+
+    root: Path
+    masters: int = 3
+    ports: list[int] = field(default_factory=list)
+    procs: list = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        return "redis+cluster://" + ",".join(f"127.0.0.1:{p}" for p in self.ports)
+
+    def start(self, timeout: float = 60.0) -> "LocalRedisCluster":
+        import redis
+
+        self.root.mkdir(parents=True, exist_ok=True)
+        # each node also listens on port + 10000 (the cluster bus): both must be free
+        self.ports = free_weed_ports(self.masters)
+        try:
+            for port in self.ports:
+                data = self.root / f"node-{port}"
+                data.mkdir(exist_ok=True)
+                log = open(data / "valkey.log", "ab")
+                with log:
+                    self.procs.append(subprocess.Popen(
+                        [_valkey_binary(), "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                         "--appendonly", "no", "--cluster-enabled", "yes", "--cluster-config-file",
+                         str(data / "nodes.conf"), "--cluster-node-timeout", "5000", "--dir", str(data)],
+                        cwd=data, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                        start_new_session=True))
+            deadline = time.monotonic() + timeout
+            nodes = [redis.Redis(port=p, socket_connect_timeout=0.5) for p in self.ports]
+            for node in nodes:
+                while True:
+                    try:
+                        node.ping()
+                        break
+                    except redis.RedisError:
+                        if time.monotonic() > deadline:
+                            raise LocalStackError("a Redis Cluster node did not start in time")
+                        time.sleep(0.05)
+            per = 16384 // self.masters
+            for i, node in enumerate(nodes):
+                last = 16383 if i == self.masters - 1 else (i + 1) * per - 1
+                node.execute_command("CLUSTER", "ADDSLOTSRANGE", i * per, last)
+            for port, node in zip(self.ports[1:], nodes[1:]):
+                node.execute_command("CLUSTER", "MEET", "127.0.0.1", self.ports[0])
+            for node in nodes:
+                while True:
+                    info = node.execute_command("CLUSTER", "INFO")
+                    info = info.decode() if isinstance(info, bytes) else info
+                    if "cluster_state:ok" in info and f"cluster_known_nodes:{self.masters}" in info:
+                        break
+                    if time.monotonic() > deadline:
+                        raise LocalStackError("the Redis Cluster did not converge in time:\n" + info)
+                    time.sleep(0.1)
+            for node in nodes:
+                node.close()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        for proc in self.procs:
+            if proc.poll() is None:
+                proc.terminate()
+        for proc in self.procs:
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=5)
+        self.procs.clear()
+
+    def __enter__(self) -> "LocalRedisCluster":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()

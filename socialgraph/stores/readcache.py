@@ -35,6 +35,8 @@ from pymongo.errors import PyMongoError
 from redis.exceptions import RedisError
 
 from socialgraph import stores
+from socialgraph.stores import rediskeys
+from socialgraph.stores.rediskeys import companion
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +56,9 @@ return 0
 
 
 def version_key(key: str) -> str:
-    return key + ":v"
+    """The version key of the copy at ``key``: ``{key}:v``, in ``key``'s cluster slot
+    (the scripts below read both; :func:`socialgraph.stores.rediskeys.companion`)."""
+    return companion(key, ":v")
 
 
 #: invalidations that could not reach Redis are kept in this MongoDB collection
@@ -104,7 +108,7 @@ def get_many(keys: list[str]) -> tuple[list[bytes | None], list[str]]:
     if not keys:
         return [], []
     replay_if_dirty()
-    raw = stores.read_cache().mget(keys + [version_key(k) for k in keys])
+    raw = rediskeys.mget(stores.read_cache(), keys + [version_key(k) for k in keys])
     n = len(keys)
     return raw[:n], [(v.decode() if v else "0") for v in raw[n:]]
 
@@ -118,10 +122,7 @@ def put_many(items: Iterable[tuple[str, str, bytes | str]], ttl: int) -> None:
     r = stores.read_cache()
     script = r.register_script(_SET_IF_UNCHANGED)
     try:
-        pipe = r.pipeline(transaction=False)
-        for key, v0, value in items:
-            script(keys=[key, version_key(key)], args=[v0, ttl, value], client=pipe)
-        pipe.execute()
+        rediskeys.eval_many(r, script, [([key, version_key(key)], [v0, ttl, value]) for key, v0, value in items])
     except RedisError:
         log.warning("could not store %d cached copies", len(items))
 
@@ -149,7 +150,7 @@ def _bump(keys) -> None:
         vk = version_key(key)
         pipe.incr(vk)
         pipe.expire(vk, VERSION_SECONDS)
-    pipe.delete(*keys)
+        pipe.delete(key)  # one key per DEL: a cluster pipeline splits commands by slot
     pipe.execute()
 
 

@@ -42,8 +42,8 @@ def test_logout_survives_redis_flush(app, client, make_user):
     with app.app_context():
         sid = client.get("/api/v1/me/sessions", headers={"Authorization": "Bearer " + other["access_token"]}
                          ).get_json()["items"][0]["id"]
-        assert stores.cache().get(sessions.SESSION_KEY.format(sid=sid)) == f"ok:{user.uid}".encode()
-        assert stores.cache().get(sessions.SESSION_KEY.format(sid=user.tokens and _sid(user.tokens))) == b"revoked"
+        assert stores.cache().get(sessions.SESSION_KEY.format(uid=user.uid, sid=sid)) == f"ok:{user.uid}".encode()
+        assert stores.cache().get(sessions.SESSION_KEY.format(uid=user.uid, sid=user.tokens and _sid(user.tokens))) == b"revoked"
 
 
 def _sid(tokens):
@@ -124,3 +124,28 @@ def test_suspension_and_deletion_survive_redis_flush(app, client, make_user):
     r = client.post("/api/v1/posts", json={"text": "from beyond"},
                     headers={"Authorization": "Bearer " + gone.tokens["access_token"]})
     assert r.status_code == 401
+
+
+def test_revoked_among_many_tokens_warm_cold_and_without_the_store(app, client, make_user):
+    """``revoked_among``: the answers of ``is_token_revoked`` for many tokens at once;
+    with ``ask_store=False`` (the sockets' periodic fallback) a verdict no longer cached
+    is not asked of MongoDB and counts as not revoked, unless the cached cut-off says so."""
+    from flask_jwt_extended import decode_token
+
+    user = make_user("ram")
+    kept, ended = login(client, user), login(client, user)
+    with app.app_context():
+        claims = [decode_token(t["access_token"]) for t in (kept, ended)]
+        sessions.logout(claims[1]["sid"], uid=user.uid)
+        assert sessions.revoked_among(claims) == [False, True]
+        assert sessions.revoked_among(claims, ask_store=False) == [False, True]
+        for c in claims:  # the verdicts expire (the revocation mark of the second stays in MongoDB)
+            stores.cache().delete(sessions.SESSION_KEY.format(uid=user.uid, sid=c["sid"]))
+        assert sessions.revoked_among(claims, ask_store=False) == [False, False]
+        assert sessions.revoked_among(claims) == [False, True]  # MongoDB asked, cache refilled
+        assert stores.cache().get(sessions.SESSION_KEY.format(uid=user.uid, sid=claims[1]["sid"])) == b"revoked"
+        stores.cache().delete(sessions.SESSION_KEY.format(uid=user.uid, sid=claims[0]["sid"]))
+        sessions.revoke_all_sessions(user.uid)  # a cut-off after both sign-ins, cached
+        stores.cache().delete(sessions.SESSION_KEY.format(uid=user.uid, sid=claims[0]["sid"]))
+        assert sessions.revoked_among(claims, ask_store=False) == [True, True]
+        assert sessions.revoked_among([{"sub": user.uid}]) == [True]  # no session id

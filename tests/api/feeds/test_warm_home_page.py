@@ -106,7 +106,7 @@ def test_warm_page_refuses_revoked_tokens(make_user, ctx):
     warm(reader)
     # the cached verdict gone: MongoDB answers, the page is still served
     claims = decode_token(reader.tokens["access_token"])
-    stores.cache().delete(sessions.SESSION_KEY.format(sid=claims["sid"]))
+    stores.cache().delete(sessions.SESSION_KEY.format(uid=reader.uid, sid=claims["sid"]))
     assert len(page(reader)["items"]) == 1
     # logout: the same token is refused by the warm page itself
     assert reader.post("/api/v1/auth/logout").status_code in (200, 204)

@@ -108,3 +108,37 @@ def test_suspension_and_deletion_close_every_socket(app, client, make_user, othe
     assert gone.post("/api/v1/me/deletion", json={"password": gone.password}).status_code == 202
     code, got = closed_within(ws, 2.0)
     assert code == CLOSE_SESSION_REVOKED and got[-1]["reason"] == "deleted"
+
+
+def test_a_missed_revocation_message_is_caught_by_the_process_wide_recheck(client, make_user, app_config):
+    """The session ends without its pub/sub message (as while the hub was reconnecting):
+    the process's batched re-check (``SG_WS_RECHECK_SECONDS``, here 1 s) closes the socket."""
+    from socialgraph import stores
+    from socialgraph.accounts import sessions
+    from socialgraph.app import create_app
+
+    other = create_app({**app_config, "WS_RECHECK_SECONDS": 1.0})
+    server = serve(other)
+    try:
+        user = make_user("wsr")
+        kept = login(client, user)
+        ws_gone, ws_kept = (connect(f"127.0.0.1:{server.server_port}", t) for t in (user.tokens, kept))
+        with client.application.app_context():
+            sid = next(s["id"] for s in sessions.list_active(user.uid, None) if s["id"] != _sid(kept))
+            sessions.mark_revoked(sid)  # MongoDB and the cache, but nothing published
+            stores.cache().set(sessions.SESSION_KEY.format(uid=user.uid, sid=sid), "revoked", ex=60)
+        code, got = closed_within(ws_gone, 4.0)
+        assert code == CLOSE_SESSION_REVOKED and got[-1]["code"] == "session-ended" and got[-1]["reason"] == "revoked"
+        ws_kept.send(json.dumps({"type": "ping"}))
+        assert json.loads(ws_kept.receive(timeout=5))["type"] == "pong"
+        ws_kept.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+        other.extensions["socialgraph"].close()
+
+
+def _sid(tokens):
+    from flask_jwt_extended import decode_token
+
+    return decode_token(tokens["access_token"])["sid"]

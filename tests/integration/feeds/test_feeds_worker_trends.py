@@ -103,3 +103,12 @@ def test_trends_score_observed_against_expected_with_decay(ctx):
     # the job re-schedules itself once per slot
     assert trends.schedule_next(300) in ("scheduled", "duplicate")
     assert trends.schedule_next(300) == "duplicate"
+
+
+def test_trends_scan_reads_from_a_secondary_when_there_is_one(ctx):
+    """The periodic scan asks for ``secondaryPreferred``; request paths keep the primary."""
+    from pymongo.read_preferences import Primary, SecondaryPreferred
+
+    assert stores.analytics_mongo().read_preference == SecondaryPreferred()
+    assert stores.mongo().read_preference == Primary()
+    assert set(trends.compute()) == {"tags", "posts"}  # the stand-in server accepts the preference

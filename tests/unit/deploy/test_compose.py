@@ -131,6 +131,7 @@ def test_media_urls_are_signed_for_the_origin_the_proxy_serves():
     assert proxy_env["SG_S3_UPSTREAM"] == "minio:9000"
     assert app_env["SG_TRUSTED_PROXY_HOPS"] == 1  # exactly the Caddy hop
     assert "w=majority" in app_env["SG_MONGO_URI"]  # acknowledged writes survive a failover
+    assert "readPreference=primary" in app_env["SG_MONGO_URI"]  # requests read their own writes
     assert "./deploy/Caddyfile:/etc/caddy/Caddyfile:ro" in SERVICES["proxy"]["volumes"]
 
 
