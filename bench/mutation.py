@@ -45,6 +45,7 @@ ROOT = Path(__file__).resolve().parents[1]
 #: target -> (module, function qualnames, test node-id selectors)
 TARGETS: dict[str, tuple[str, list[str], list[str]]] = {
     "visibility": ("socialgraph.content.visibility", ["can_view_post", "visible_with", "prefilter"], [
+        "tests/unit/content/test_visible_with.py",
         "tests/api/content/test_audiences_cross_author.py::test_prefilter_across_authors_agrees_with_can_view_post",
         "tests/api/content/test_audiences_cross_author.py",
         "tests/api/content/test_visibility_edges.py",
@@ -66,11 +67,13 @@ TARGETS: dict[str, tuple[str, list[str], list[str]]] = {
         "tests/api/graph/test_privacy_lists_suggestions.py::test_privacy_settings_defaults_validation_and_enforcement",
         "tests/api/graph/test_privacy_lists_suggestions.py::test_who_may_send_friend_requests",
         "tests/api/graph/test_privacy_lists_suggestions.py::test_privacy_helpers_for_other_areas",
+        "tests/api/graph/test_privacy_lists_suggestions.py::test_privacy_helpers_refuse_unknown_owners_blocks_and_settings",
     ]),
     "sessions": ("socialgraph.accounts.sessions", ["revoke", "revoke_all", "logout", "is_token_revoked",
                                                    "list_active"], [
         "tests/api/accounts/test_sessions_and_login_monitor.py::test_sessions_listed_revoked_one_and_all",
         "tests/api/accounts/test_sessions_and_login_monitor.py::test_password_change_revokes_the_other_sessions",
+        "tests/api/accounts/test_sessions_and_login_monitor.py::test_logout_tells_the_revocation_listeners_and_revoke_all_counts",
         "tests/api/accounts/test_accounts.py",
     ]),
     "group_roles": ("socialgraph.groups.membership", ["_check_outranks", "remove_member", "ban", "set_role",

@@ -29,7 +29,7 @@ def stack(tmp_path_factory):
 
     root = Path(os.environ.get("SG_TEST_DATA_DIR") or tmp_path_factory.mktemp("stores"))
     s = LocalStack(root=root, graph_heap="1g")
-    s.start()
+    s.start(timeout=float(os.environ.get("SG_TEST_START_SECONDS", "90")))  # more on a crowded machine
     yield s
     s.stop()
 
