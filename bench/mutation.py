@@ -3,6 +3,7 @@
     .venv/bin/python bench/mutation.py --jobs 2             # every target, two sessions, 90 min budget
     .venv/bin/python bench/mutation.py --targets visibility,group_roles --budget 600
     .venv/bin/python bench/mutation.py --list               # the mutants, without running
+    .venv/bin/python bench/mutation.py --survivors-of bench/results/mutation.json   # re-check survivors only
 
 Each target is a set of functions (post visibility, blocks and mutes,
 privacy, sessions and token revocation, group roles, idempotency) and the
@@ -64,20 +65,21 @@ TARGETS: dict[str, tuple[str, list[str], list[str]]] = {
                                               "Access.friend_list", "Access.message", "Access.friend_request",
                                               "can_view_profile", "can_message", "can_send_friend_request",
                                               "require_list_access"], [
+        "tests/api/graph/test_privacy_lists_suggestions.py::test_privacy_helpers_refuse_unknown_owners_blocks_and_settings",
         "tests/api/graph/test_privacy_lists_suggestions.py::test_privacy_settings_defaults_validation_and_enforcement",
         "tests/api/graph/test_privacy_lists_suggestions.py::test_who_may_send_friend_requests",
         "tests/api/graph/test_privacy_lists_suggestions.py::test_privacy_helpers_for_other_areas",
-        "tests/api/graph/test_privacy_lists_suggestions.py::test_privacy_helpers_refuse_unknown_owners_blocks_and_settings",
     ]),
     "sessions": ("socialgraph.accounts.sessions", ["revoke", "revoke_all", "logout", "is_token_revoked",
                                                    "list_active"], [
+        "tests/api/accounts/test_sessions_and_login_monitor.py::test_logout_tells_the_revocation_listeners_and_revoke_all_counts",
         "tests/api/accounts/test_sessions_and_login_monitor.py::test_sessions_listed_revoked_one_and_all",
         "tests/api/accounts/test_sessions_and_login_monitor.py::test_password_change_revokes_the_other_sessions",
-        "tests/api/accounts/test_sessions_and_login_monitor.py::test_logout_tells_the_revocation_listeners_and_revoke_all_counts",
         "tests/api/accounts/test_accounts.py",
     ]),
     "group_roles": ("socialgraph.groups.membership", ["_check_outranks", "remove_member", "ban", "set_role",
                                                       "leave"], [
+        "tests/api/groups/test_group_ranks.py::test_removal_by_a_sole_admin_of_a_second_admin_and_of_a_non_member",
         "tests/api/groups/test_group_ranks.py",
     ]),
     "idempotency": ("socialgraph.http.idempotency", ["_fingerprint", "before", "after"], [
@@ -222,8 +224,8 @@ class _Timeout(Exception):
 class MutationPlugin:
     """Replaces pytest's test loop: baseline, then every mutant against its target's tests."""
 
-    def __init__(self, names: list[str], budget: float, out: Path):
-        self.names, self.budget, self.out = names, budget, out
+    def __init__(self, names: list[str], budget: float, out: Path, only: set | None = None):
+        self.names, self.budget, self.out, self.only = names, budget, out, only
         self.mutants: list[Mutant] = []
 
     def _items_for(self, session, target):
@@ -263,7 +265,8 @@ class MutationPlugin:
         specs = enumerate_mutants(self.names)
         by_target: dict[str, list] = {}
         for m, spec in specs:
-            by_target.setdefault(m.target, []).append((m, spec))
+            if self.only is None or (m.target, m.function, m.line, m.description) in self.only:
+                by_target.setdefault(m.target, []).append((m, spec))
         summary = {}
         loop_start = time.monotonic()
         for t_index, target in enumerate(self.names):
@@ -350,7 +353,7 @@ def _parallel(names: list[str], args) -> int:
         part = out.with_name(f"{out.stem}.part{i}.json")
         log = open(out.with_name(f"{out.stem}.part{i}.log"), "w")
         cmd = [sys.executable, __file__, "--targets", ",".join(group), "--budget", str(args.budget),
-               "--json", str(part)]
+               "--json", str(part)] + (["--survivors-of", args.survivors_of] if args.survivors_of else [])
         print(f"job {i}: {', '.join(group)} ({sum(counts.get(n, 0) for n in group)} mutants), log {log.name}",
               flush=True)
         children.append((subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT), part, log))
@@ -387,8 +390,15 @@ def main(argv=None) -> int:
     ap.add_argument("--jobs", type=int, default=1,
                     help="pytest sessions in parallel, each with its own servers and a share of the targets "
                          "(balanced by mutant count) and of the budget; 2 suits 2 free cores")
+    ap.add_argument("--survivors-of", metavar="JSON",
+                    help="run only the mutants that survived in this earlier result (check new tests quickly)")
     args = ap.parse_args(argv)
     names = [n for n in args.targets.split(",") if n]
+    only = None
+    if args.survivors_of:
+        earlier = json.loads(Path(args.survivors_of).read_text())["mutants"]
+        only = {(m["target"], m["function"], m["line"], m["description"]) for m in earlier if m["status"] == "survived"}
+        names = [n for n in names if any(o[0] == n for o in only)]
     os.chdir(ROOT)
     sys.path.insert(0, str(ROOT))
     if args.list:
@@ -404,7 +414,7 @@ def main(argv=None) -> int:
 
     signal.signal(signal.SIGTERM, stop)
     selectors = sorted({s for n in names for s in TARGETS[n][2]})
-    plugin = MutationPlugin(names, args.budget, Path(args.json))
+    plugin = MutationPlugin(names, args.budget, Path(args.json), only)
     return pytest.main(["-q", "-p", "no:cacheprovider", "-p", "no:randomly", *selectors], plugins=[plugin])
 
 

@@ -129,14 +129,26 @@ def test_last_admin_rules(group):
 
 def test_removal_by_a_sole_admin_of_a_second_admin_and_of_a_non_member(app):
     """The last-admin rule counts admins exactly: the owner as the only admin
-    removes a member, and with one other admin removes that admin; removing
-    someone who is not a member is a 404."""
+    removes and bans members, and with one other admin removes that admin;
+    removing someone who is not a member is a 404."""
     client = app.test_client()
     owner = _user(client, "gso")
     gid = owner.post(G, json={"name": "Sole", "description": "", "privacy": "private"}).get_json()["id"]
     member = _add(owner, gid, _user(client, "gsm"), "member")
     assert owner.delete(f"{G}/{gid}/members/{member.username}").status_code == 204
-    second = _add(owner, gid, _user(client, "gsa"), "admin")
+    pest = _add(owner, gid, _user(client, "gsp"), "member")
+    r = owner.put(f"{G}/{gid}/bans/{pest.username}")
+    assert r.status_code == 200 and r.get_json() == {"banned": True}
+    second = _add(owner, gid, _user(client, "gsa"), "moderator")
+    r = owner.put(f"{G}/{gid}/members/{second.username}/role", json={"role": "admin"})
+    body = r.get_json()
+    assert r.status_code == 200 and {k: body[k] for k in ("uid", "username", "role", "owner")} == {
+        "uid": second.uid, "username": second.username, "role": "admin", "owner": False}
+    from socialgraph.core.errors import ValidationFailed
+    from socialgraph.groups import membership
+
+    with app.app_context(), pytest.raises(ValidationFailed):  # the service checks too, not only the schema
+        membership.set_role(gid, owner.uid, second.username, "overlord")
     assert owner.delete(f"{G}/{gid}/members/{second.username}").status_code == 204
     assert _roles(owner, gid) == {owner.username: "admin"}
     r = owner.delete(f"{G}/{gid}/members/{member.username}")
