@@ -66,6 +66,8 @@ def test_logout_tells_the_revocation_listeners_and_revoke_all_counts(ctx, client
     assert sessions.revoke_all(u.uid, except_sid=second["id"]) == 0
     assert sessions.revoke_all(u.uid) == 1
     assert sessions.list_active(u.uid, None) == []
+    # a token without a session id or subject is refused before any store is asked
+    assert (sessions.is_token_revoked({"sub": u.uid}), sessions.is_token_revoked({"sid": second["id"]})) == (True, True)
 
 def test_password_change_revokes_the_other_sessions(client, make_user):
     user = make_user("pwc")
