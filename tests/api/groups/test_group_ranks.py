@@ -138,6 +138,7 @@ def test_removal_by_a_sole_admin_of_a_second_admin_and_of_a_non_member(app):
     assert owner.delete(f"{G}/{gid}/members/{member.username}").status_code == 204
     leaver = _add(owner, gid, _user(client, "gsl"), "member")
     assert leaver.post(f"{G}/{gid}/leave").status_code == 204  # a member may leave the sole admin alone
+    assert leaver.post(f"{G}/{gid}/leave").status_code == 404  # and is no member afterwards
     pest = _add(owner, gid, _user(client, "gsp"), "member")
     r = owner.put(f"{G}/{gid}/bans/{pest.username}")
     assert r.status_code == 200 and r.get_json() == {"banned": True}
@@ -153,5 +154,7 @@ def test_removal_by_a_sole_admin_of_a_second_admin_and_of_a_non_member(app):
         membership.set_role(gid, owner.uid, second.username, "overlord")
     assert owner.delete(f"{G}/{gid}/members/{second.username}").status_code == 204
     assert _roles(owner, gid) == {owner.username: "admin"}
+    r = owner.put(f"{G}/{gid}/members/{owner.username}/role", json={"role": "member"})
+    assert r.status_code == 409 and r.mimetype == PROBLEM  # the owner is always an admin
     r = owner.delete(f"{G}/{gid}/members/{member.username}")
     assert r.status_code == 404 and r.mimetype == PROBLEM
