@@ -1,8 +1,9 @@
 """Mutation testing of the security-critical code against its tests.
 
-    .venv/bin/python bench/mutation.py                      # every target, 25 min budget
+    .venv/bin/python bench/mutation.py --jobs 2             # every target, two sessions, 90 min budget
     .venv/bin/python bench/mutation.py --targets visibility,group_roles --budget 600
     .venv/bin/python bench/mutation.py --list               # the mutants, without running
+    .venv/bin/python bench/mutation.py --survivors-of bench/results/mutation.json   # re-check survivors only
 
 Each target is a set of functions (post visibility, blocks and mutes,
 privacy, sessions and token revocation, group roles, idempotency) and the
@@ -45,6 +46,7 @@ ROOT = Path(__file__).resolve().parents[1]
 #: target -> (module, function qualnames, test node-id selectors)
 TARGETS: dict[str, tuple[str, list[str], list[str]]] = {
     "visibility": ("socialgraph.content.visibility", ["can_view_post", "visible_with", "prefilter"], [
+        "tests/unit/content/test_visible_with.py",
         "tests/api/content/test_audiences_cross_author.py::test_prefilter_across_authors_agrees_with_can_view_post",
         "tests/api/content/test_audiences_cross_author.py",
         "tests/api/content/test_visibility_edges.py",
@@ -63,18 +65,21 @@ TARGETS: dict[str, tuple[str, list[str], list[str]]] = {
                                               "Access.friend_list", "Access.message", "Access.friend_request",
                                               "can_view_profile", "can_message", "can_send_friend_request",
                                               "require_list_access"], [
+        "tests/api/graph/test_privacy_lists_suggestions.py::test_privacy_helpers_refuse_unknown_owners_blocks_and_settings",
         "tests/api/graph/test_privacy_lists_suggestions.py::test_privacy_settings_defaults_validation_and_enforcement",
         "tests/api/graph/test_privacy_lists_suggestions.py::test_who_may_send_friend_requests",
         "tests/api/graph/test_privacy_lists_suggestions.py::test_privacy_helpers_for_other_areas",
     ]),
     "sessions": ("socialgraph.accounts.sessions", ["revoke", "revoke_all", "logout", "is_token_revoked",
                                                    "list_active"], [
+        "tests/api/accounts/test_sessions_and_login_monitor.py::test_logout_tells_the_revocation_listeners_and_revoke_all_counts",
         "tests/api/accounts/test_sessions_and_login_monitor.py::test_sessions_listed_revoked_one_and_all",
         "tests/api/accounts/test_sessions_and_login_monitor.py::test_password_change_revokes_the_other_sessions",
         "tests/api/accounts/test_accounts.py",
     ]),
     "group_roles": ("socialgraph.groups.membership", ["_check_outranks", "remove_member", "ban", "set_role",
                                                       "leave"], [
+        "tests/api/groups/test_group_ranks.py::test_removal_by_a_sole_admin_of_a_second_admin_and_of_a_non_member",
         "tests/api/groups/test_group_ranks.py",
     ]),
     "idempotency": ("socialgraph.http.idempotency", ["_fingerprint", "before", "after"], [
@@ -219,8 +224,8 @@ class _Timeout(Exception):
 class MutationPlugin:
     """Replaces pytest's test loop: baseline, then every mutant against its target's tests."""
 
-    def __init__(self, names: list[str], budget: float, out: Path):
-        self.names, self.budget, self.out = names, budget, out
+    def __init__(self, names: list[str], budget: float, out: Path, only: set | None = None):
+        self.names, self.budget, self.out, self.only = names, budget, out, only
         self.mutants: list[Mutant] = []
 
     def _items_for(self, session, target):
@@ -260,9 +265,11 @@ class MutationPlugin:
         specs = enumerate_mutants(self.names)
         by_target: dict[str, list] = {}
         for m, spec in specs:
-            by_target.setdefault(m.target, []).append((m, spec))
+            if self.only is None or (m.target, m.function, m.line, m.description) in self.only:
+                by_target.setdefault(m.target, []).append((m, spec))
         summary = {}
-        for target in self.names:
+        loop_start = time.monotonic()
+        for t_index, target in enumerate(self.names):
             items = self._items_for(session, target)
             if not items:
                 print(f"[{target}] no tests selected", flush=True)
@@ -271,6 +278,7 @@ class MutationPlugin:
                 session._setupstate.teardown_exact(items[0])
             t0 = time.monotonic()
             ok, failing = self._run(session, items, 600)
+            session._setupstate.teardown_exact(session)
             base = time.monotonic() - t0
             if not ok:
                 print(f"[{target}] baseline fails at {failing}: fix the tests first", flush=True)
@@ -280,8 +288,10 @@ class MutationPlugin:
                   flush=True)
             module = importlib.import_module(TARGETS[target][0])
             target_start = time.monotonic()
+            # the budget left, shared by the targets left: time a quick target does not use rolls over
+            share = (self.budget - (target_start - loop_start)) / (len(self.names) - t_index)
             for m, spec in by_target.get(target, []):
-                if time.monotonic() - target_start > self.budget / len(self.names):
+                if time.monotonic() - target_start > share:
                     m.status = "not run (budget)"
                     continue
                 self.mutants.append(m)
@@ -299,6 +309,10 @@ class MutationPlugin:
                     m.status, m.killed_by = "error", repr(exc)[:200]
                 finally:
                     fn.__code__ = original
+                    # module- and class-scoped fixtures go too (the session's servers stay): a mutant
+                    # that let a refused action through may have changed state the next mutant's
+                    # tests share (e.g. a module's standing group members), which would "kill" it falsely
+                    session._setupstate.teardown_exact(session)
                 m.seconds = time.monotonic() - t1
                 print(f"  {m.status:8s} {m.function}:{m.line} {m.description}  ({m.seconds:.0f} s)"
                       + (f"  <- {m.killed_by.split('::')[-1]}" if m.killed_by and m.status == "killed" else ""),
@@ -323,20 +337,76 @@ class MutationPlugin:
         return True
 
 
+def _parallel(names: list[str], args) -> int:
+    """Run the targets in ``args.jobs`` child sessions and merge their JSON into ``args.json``."""
+    import subprocess
+
+    counts: dict[str, int] = {}
+    for m, _ in enumerate_mutants(names):
+        counts[m.target] = counts.get(m.target, 0) + 1
+    groups: list[list[str]] = [[] for _ in range(min(args.jobs, len(names)))]
+    for name in sorted(names, key=lambda n: -counts.get(n, 0)):  # largest first onto the lightest group
+        min(groups, key=lambda g: sum(counts.get(n, 0) for n in g)).append(name)
+    out = Path(args.json)
+    children = []
+    for i, group in enumerate(groups):
+        part = out.with_name(f"{out.stem}.part{i}.json")
+        log = open(out.with_name(f"{out.stem}.part{i}.log"), "w")
+        cmd = [sys.executable, __file__, "--targets", ",".join(group), "--budget", str(args.budget),
+               "--json", str(part)] + (["--survivors-of", args.survivors_of] if args.survivors_of else [])
+        print(f"job {i}: {', '.join(group)} ({sum(counts.get(n, 0) for n in group)} mutants), log {log.name}",
+              flush=True)
+        children.append((subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT), part, log))
+    rc = 0
+    for proc, _part, log in children:
+        rc = proc.wait() or rc
+        log.close()
+    merged = {"targets": {}, "mutants": []}
+    for _proc, part, _log in children:
+        if part.exists():
+            data = json.loads(part.read_text())
+            merged["targets"].update(data["targets"])
+            merged["mutants"].extend(data["mutants"])
+    run = [m for m in merged["mutants"] if m["status"] != "error"]
+    killed = sum(m["status"] in ("killed", "timeout") for m in run)
+    merged.update(killed=killed, run=len(run), overall_score=round(100 * killed / max(1, len(run)), 1))
+    out.write_text(json.dumps(merged, indent=1, default=str))
+    for name in names:
+        t = merged["targets"].get(name, {})
+        print(f"[{name}] killed {t.get('killed')}/{t.get('run')} of {t.get('mutants')} ({t.get('score')} %)"
+              + "".join(f"\n  survived {s}" for s in t.get("survived", [])), flush=True)
+    print(f"TOTAL killed {killed}/{len(run)} ({merged['overall_score']} %)", flush=True)
+    return rc
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--targets", default=",".join(TARGETS), help="comma-separated: " + ", ".join(TARGETS))
-    ap.add_argument("--budget", type=float, default=1500, help="seconds for all mutants, shared equally by the targets (the rest are not run)")
+    ap.add_argument("--budget", type=float, default=5400,
+                    help="seconds for all mutants; each target gets the budget left divided by the targets left "
+                         "(mutants past a target's share are not run)")
     ap.add_argument("--json", default=str(ROOT / "bench" / "results" / "mutation.json"))
     ap.add_argument("--list", action="store_true", help="print the mutants and stop")
+    ap.add_argument("--jobs", type=int, default=1,
+                    help="pytest sessions in parallel, each with its own servers and a share of the targets "
+                         "(balanced by mutant count) and of the budget; 2 suits 2 free cores")
+    ap.add_argument("--survivors-of", metavar="JSON",
+                    help="run only the mutants that survived in this earlier result (check new tests quickly)")
     args = ap.parse_args(argv)
     names = [n for n in args.targets.split(",") if n]
+    only = None
+    if args.survivors_of:
+        earlier = json.loads(Path(args.survivors_of).read_text())["mutants"]
+        only = {(m["target"], m["function"], m["line"], m["description"]) for m in earlier if m["status"] == "survived"}
+        names = [n for n in names if any(o[0] == n for o in only)]
     os.chdir(ROOT)
     sys.path.insert(0, str(ROOT))
     if args.list:
         for m, _ in enumerate_mutants(names):
             print(f"{m.target:12s} {m.function}:{m.line} {m.description}")
         return 0
+    if args.jobs > 1 and len(names) > 1:
+        return _parallel(names, args)
     import pytest
 
     def stop(*_):  # SIGTERM: unwind like Ctrl-C, so the session's servers are stopped
@@ -344,7 +414,7 @@ def main(argv=None) -> int:
 
     signal.signal(signal.SIGTERM, stop)
     selectors = sorted({s for n in names for s in TARGETS[n][2]})
-    plugin = MutationPlugin(names, args.budget, Path(args.json))
+    plugin = MutationPlugin(names, args.budget, Path(args.json), only)
     return pytest.main(["-q", "-p", "no:cacheprovider", "-p", "no:randomly", *selectors], plugins=[plugin])
 
 

@@ -29,7 +29,7 @@ def stack(tmp_path_factory):
 
     root = Path(os.environ.get("SG_TEST_DATA_DIR") or tmp_path_factory.mktemp("stores"))
     s = LocalStack(root=root, graph_heap="1g")
-    s.start()
+    s.start(timeout=float(os.environ.get("SG_TEST_START_SECONDS", "90")))  # more on a crowded machine
     yield s
     s.stop()
 
@@ -88,14 +88,6 @@ def _doctor_at_end(application) -> None:
 
     with application.app_context():
         found, _left = doctor.run()
-    # counters: one comment-count mismatch of unknown origin appeared in the merged suite
-    # (issue 25's comment races vs issue 17's recount); reported, not failing, until found
-    drift = [f for f in found if f.check == "counters"]
-    if drift:
-        import warnings
-
-        warnings.warn("socialgraph doctor, counters: " + "; ".join(f.message for f in drift[:10]))
-    found = [f for f in found if f.check != "counters"]
     if found:
         lines = "\n".join(f.line() for f in found[:50])
         pytest.fail(f"socialgraph doctor found {len(found)} inconsistency(ies) in the suite's data:\n{lines}",

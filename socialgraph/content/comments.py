@@ -250,6 +250,42 @@ def delete_comment(comment_id: str, actor: str, *, moderator: bool = False) -> N
     post = db.posts.find_one({"_id": doc["post_id"]}, {"author_id": 1})
     if not moderator and actor != doc["author_id"] and not (post and post["author_id"] == actor):
         raise Forbidden("only the comment's or the post's author can delete this comment")
+    if not _remove(db, doc):
+        raise NotFound("comment not found")  # a racing deletion won
+
+
+def erase_comments_of(uid: str) -> dict:
+    """Account erasure: every live comment of ``uid`` is deleted as if its
+    author deleted it (:func:`delete_comment`: hard-deleted, or a placeholder
+    while replies hang under it; uncounted either way), then every
+    placeholder left with their id is anonymised (``author_id: None``,
+    ``anonymised: true``). One rule for a comment whose content is gone,
+    whoever removed it: the post's ``counts.comments`` counts live comments
+    only (the doctor's ``counters`` check recounts it so).
+
+    Returns ``{"comments_deleted": n, "comments_anonymised": m}``; a batch of
+    :data:`ERASE_BATCH` comments per query, so a heavy commenter is erased
+    in bounded reads.
+    """
+    db = _db()
+    deleted = 0
+    while True:
+        page = list(db.comments.find({"author_id": uid, "deleted": False}, limit=ERASE_BATCH))
+        if not page:
+            break
+        for doc in page:
+            deleted += bool(_remove(db, doc))  # False: a racing deletion won, already uncounted
+    anonymised = db.comments.update_many({"author_id": uid}, {"$set": {
+        "author_id": None, "text": "", "deleted": True, "anonymised": True}}).modified_count
+    return {"comments_deleted": deleted, "comments_anonymised": anonymised}
+
+
+#: comments read per query by :func:`erase_comments_of`
+ERASE_BATCH = 500
+
+
+def _remove(db, doc: dict) -> bool:
+    """Delete the live comment ``doc`` (no permission check): ``False`` when a racing deletion won."""
     # hard-delete only if it still has no replies at this moment (a reply
     # reserves its parent by raising reply_count first, see add_comment);
     # otherwise it stays as a placeholder. Either write matches only a live
@@ -259,7 +295,7 @@ def delete_comment(comment_id: str, actor: str, *, moderator: bool = False) -> N
     if not hard:
         if not db.comments.update_one({"_id": doc["_id"], "deleted": False},
                                       {"$set": {"deleted": True, "text": ""}}).matched_count:
-            raise NotFound("comment not found")  # a racing deletion won
+            return False
     else:
         parent_id = doc.get("parent_id")
         while parent_id:  # a placeholder whose last reply goes is removed too (already uncounted)
@@ -272,6 +308,7 @@ def delete_comment(comment_id: str, actor: str, *, moderator: bool = False) -> N
     db.reactions.delete_many({"target": f"comment:{doc['_id']}"})
     db.posts.update_one({"_id": doc["post_id"]}, {"$inc": {"counts.comments": -1}})
     postcache.forget(doc["post_id"])
+    return True
 
 
 def get_comment(comment_id: str, viewer: str | None = None) -> dict:

@@ -3,10 +3,9 @@
 Posts keep ``counts.reactions.<type>``, ``counts.comments`` and
 ``counts.shares``; comments keep ``counts.reactions.<type>`` and
 ``reply_count`` (all ``$inc``-maintained, :mod:`socialgraph.content`). The
-check recounts them from ``reactions``, ``comments`` (placeholders of
-comments their author deleted, ``deleted: true``, are not counted; those
-left by an account deletion, ``anonymised: true``, still are, as
-``socialgraph.portability`` keeps them) and shares (posts with
+check recounts them from ``reactions``, ``comments`` (placeholders,
+``deleted: true``, are not counted, whether the author deleted the comment
+or the account: :func:`socialgraph.content.comments.erase_comments_of`) and shares (posts with
 ``share_of``), a batch of :data:`BATCH` documents at a time, and the repair
 sets the recounted values. Follower, following and member counts are not
 stored: they are counted in the graph on every read
@@ -94,15 +93,16 @@ def check_counters(progress) -> Iterable[Finding]:
         last = page[-1]["_id"]
         ids = [d["_id"] for d in page]
         comments = list(db.comments.find({"post_id": {"$in": ids}},
-                                         {"post_id": 1, "parent_id": 1, "deleted": 1, "anonymised": 1, "counts": 1,
+                                         {"post_id": 1, "parent_id": 1, "deleted": 1, "counts": 1,
                                           "reply_count": 1}))
         live_on: dict = {}
         replies_to: dict = {}
         for c in comments:
-            if not c.get("deleted") or c.get("anonymised"):
+            if not c.get("deleted"):
                 live_on[c["post_id"]] = live_on.get(c["post_id"], 0) + 1
-                if c.get("parent_id") is not None:
-                    replies_to[c["parent_id"]] = replies_to.get(c["parent_id"], 0) + 1
+            if c.get("parent_id") is not None:  # a reply_count counts the replies that exist, placeholders
+                # too: a comment is hard-deleted only at reply_count 0 (content.comments.delete_comment)
+                replies_to[c["parent_id"]] = replies_to.get(c["parent_id"], 0) + 1
         reactions = _reaction_counts(db, [f"post:{i}" for i in ids] + [f"comment:{c['_id']}" for c in comments])
         for d in page:
             counts = d.get("counts") or {}

@@ -94,6 +94,7 @@ from flask import current_app
 from socialgraph import stores
 from socialgraph.stores import objecturls
 from socialgraph.content import postcache
+from socialgraph.content.comments import erase_comments_of
 from socialgraph.content.keywords import VERSION as KEYWORDS_VERSION
 from socialgraph.content.keywords import keywords
 from socialgraph.content.posts import MAX_TEXT, purge_post
@@ -513,8 +514,10 @@ def _posts_import(ctx: ImportContext) -> dict:
 
 def _posts_erase(uid: str) -> dict:
     """The user's posts (with their threads and reactions) go; their comments on
-    others' posts stay as anonymous placeholders; their reactions are removed
-    and the counters decremented."""
+    others' posts are deleted as the user deleting each would (an anonymous,
+    uncounted placeholder only where replies hang under it:
+    :func:`~socialgraph.content.comments.erase_comments_of`); their reactions
+    are removed and the counters decremented."""
 
     db = stores.mongo()
     n_posts = 0
@@ -540,9 +543,7 @@ def _posts_erase(uid: str) -> dict:
             pass
         n_reactions += 1
     readcache.invalidate(REACTIONS_KEY.format(uid=uid))
-    n_comments = db.comments.update_many({"author_id": uid}, {"$set": {
-        "author_id": None, "text": "", "deleted": True, "anonymised": True}}).modified_count
-    return {"posts": n_posts, "reactions": n_reactions, "comments_anonymised": n_comments}
+    return {"posts": n_posts, "reactions": n_reactions, **erase_comments_of(uid)}
 
 
 def _security_export(ctx: ExportContext) -> None:

@@ -147,8 +147,19 @@ def test_password_reset_once_and_ends_sessions(client, mailbox, make_user):
     r = client.post("/api/v1/auth/password-reset/confirm", json={"token": token, "password": "yet another password"})
     assert r.status_code == 401
     assert client.post("/api/v1/auth/login", json={"login": user.username, "password": user.password}).status_code == 401
-    assert client.post("/api/v1/auth/login", json={"login": user.username,
-                                                   "password": "a brand new password"}).status_code == 200
+    fresh = client.post("/api/v1/auth/login", json={"login": user.username, "password": "a brand new password"})
+    assert fresh.status_code == 200
+    # a session begun after the cut-off works, cold (cache dropped) and warm
+    headers = {"Authorization": f"Bearer {fresh.get_json()['access_token']}"}
+    with client.application.app_context():
+        from flask_jwt_extended import decode_token
+
+        from socialgraph import stores
+        from socialgraph.accounts.sessions import NOT_BEFORE_KEY, SESSION_KEY
+
+        sid = decode_token(fresh.get_json()["access_token"])["sid"]
+        stores.cache().delete(SESSION_KEY.format(sid=sid), NOT_BEFORE_KEY.format(uid=user.uid))
+    assert [client.get("/api/v1/me", headers=headers).status_code for _ in range(2)] == [200, 200]
 
 
 def test_patch_me(client, make_user):

@@ -49,6 +49,26 @@ def test_sessions_listed_revoked_one_and_all(client, make_user):
     assert len(client.get("/api/v1/me/sessions", headers=bearer(s2)).get_json()["items"]) == 1
 
 
+
+def test_logout_tells_the_revocation_listeners_and_revoke_all_counts(ctx, client, make_user, monkeypatch):
+    """A logout by session id alone finds the account and tells the listeners
+    (they close its sockets); ``revoke_all`` returns how many it ended, 0 when none."""
+    from socialgraph.accounts import sessions
+
+    heard = []
+    monkeypatch.setattr(sessions, "REVOCATION_LISTENERS",
+                        [*sessions.REVOCATION_LISTENERS, lambda uid, sids, reason: heard.append((uid, sids, reason))])
+    u = make_user("rl")
+    assert client.post("/api/v1/auth/login", json={"login": u.username, "password": u.password}).status_code == 200
+    first, second = sorted(sessions.list_active(u.uid, None), key=lambda s: s["created_at"])
+    sessions.logout(first["id"])
+    assert heard == [(u.uid, [first["id"]], "logout")]
+    assert sessions.revoke_all(u.uid, except_sid=second["id"]) == 0
+    assert sessions.revoke_all(u.uid) == 1
+    assert sessions.list_active(u.uid, None) == []
+    # a token without a session id or subject is refused before any store is asked
+    assert (sessions.is_token_revoked({"sub": u.uid}), sessions.is_token_revoked({"sid": second["id"]})) == (True, True)
+
 def test_password_change_revokes_the_other_sessions(client, make_user):
     user = make_user("pwc")
     other = login(client, user, ua="other device").get_json()

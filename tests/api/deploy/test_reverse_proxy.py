@@ -76,8 +76,9 @@ def proxied(app, stack, tmp_path_factory):
     proc.terminate()
     proc.wait(timeout=10)
     log.close()
-    api_server.shutdown()
-    stream_server.shutdown()
+    for server in (api_server, stream_server):
+        server.shutdown()
+        server.server_close()  # the listening socket too
 
 
 def test_media_urls_are_public_urls_the_proxy_serves(proxied, make_user, ctx, app):
@@ -105,7 +106,7 @@ def test_direct_upload_goes_through_the_proxy(proxied, make_user, ctx):
     # the POST policy's form through the proxy: the object store checks key, type and size
     sent = requests.post(start["upload_url"], data=dict(start["fields"]),
                          files={"file": ("pic.png", data, "image/png")}, timeout=10)
-    assert sent.status_code in (200, 204), sent.text
+    assert sent.status_code == 204, sent.text
     done = a.post(f"/api/v1/media/{start['media']['id']}/complete")
     assert done.status_code == 200 and done.get_json()["width"] == 300
 
@@ -136,5 +137,5 @@ def test_stream_upgrades_go_to_the_stream_service(proxied, make_user):
     assert not any(s["path"] == "/api/v1/stream" for s in proxied["api"].seen)
     # a plain GET (no upgrade) is the API's, which refuses it
     r = requests.get(proxied["origin"] + "/api/v1/stream", timeout=10)
-    assert r.status_code in (400, 401)
+    assert r.status_code == 400
     assert any(s["path"] == "/api/v1/stream" for s in proxied["api"].seen)

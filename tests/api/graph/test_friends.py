@@ -48,36 +48,39 @@ def test_request_accept_unfriend(app, client, make_user):
     assert client.get(f"/api/v1/users/{a.username}/friends").get_json()["items"] == []
 
 
-def test_bad_requests_answer_clearly(app, make_user):
+def test_bad_requests_answer_clearly(app, make_user, subtests):
     a, b, c = make_user("ba"), make_user("bb"), make_user("bc")
-    r = a.post(f"/api/v1/users/{a.username}/friend-request")
-    assert r.status_code == 422 and r.mimetype == PROBLEM
-    assert a.post("/api/v1/users/nobody_here_xyz/friend-request").status_code == 404
-    assert a.post(f"/api/v1/users/{b.username}/friend-request").status_code == 201
-    dup = a.post(f"/api/v1/users/{b.username}/friend-request")
-    assert dup.status_code == 409 and dup.get_json()["type"] == "/problems/conflict"
-    assert b.post(f"/api/v1/users/{a.username}/friend-request").status_code == 409  # theirs is pending
-    # accepting a cancelled request
-    assert a.delete(f"/api/v1/users/{b.username}/friend-request").get_json()["status"] == "cancelled"
-    assert b.post(f"/api/v1/me/friend-requests/{a.username}/accept").status_code == 409
-    assert a.delete(f"/api/v1/users/{b.username}/friend-request").status_code == 409
-    assert b.post(f"/api/v1/me/friend-requests/{a.username}/decline").status_code == 409
-    # declined: gone for both, and a new request is possible
-    assert a.post(f"/api/v1/users/{b.username}/friend-request").status_code == 201
-    assert b.post(f"/api/v1/me/friend-requests/{a.username}/decline").get_json()["status"] == "declined"
-    assert a.get("/api/v1/me/friend-requests/outgoing").get_json()["items"] == []
-    # already friends
-    befriend(a, c)
-    assert c.post(f"/api/v1/users/{a.username}/friend-request").status_code == 409
+    with subtests.test("oneself and an unknown user"):
+        r = a.post(f"/api/v1/users/{a.username}/friend-request")
+        assert r.status_code == 422 and r.mimetype == PROBLEM
+        assert a.post("/api/v1/users/nobody_here_xyz/friend-request").status_code == 404
+    with subtests.test("a duplicate, and a request back while one is pending"):
+        assert a.post(f"/api/v1/users/{b.username}/friend-request").status_code == 201
+        dup = a.post(f"/api/v1/users/{b.username}/friend-request")
+        assert dup.status_code == 409 and dup.get_json()["type"] == "/problems/conflict"
+        assert b.post(f"/api/v1/users/{a.username}/friend-request").status_code == 409  # theirs is pending
+    with subtests.test("accepting, cancelling or declining a cancelled request"):
+        assert a.delete(f"/api/v1/users/{b.username}/friend-request").get_json()["status"] == "cancelled"
+        assert b.post(f"/api/v1/me/friend-requests/{a.username}/accept").status_code == 409
+        assert a.delete(f"/api/v1/users/{b.username}/friend-request").status_code == 409
+        assert b.post(f"/api/v1/me/friend-requests/{a.username}/decline").status_code == 409
+    with subtests.test("declined: gone for both, and a new request is possible"):
+        assert a.post(f"/api/v1/users/{b.username}/friend-request").status_code == 201
+        assert b.post(f"/api/v1/me/friend-requests/{a.username}/decline").get_json()["status"] == "declined"
+        assert a.get("/api/v1/me/friend-requests/outgoing").get_json()["items"] == []
+    with subtests.test("already friends"):
+        befriend(a, c)
+        assert c.post(f"/api/v1/users/{a.username}/friend-request").status_code == 409
     # blocked either way: as if the user did not exist, and the block removed everything
     assert a.post(f"/api/v1/users/{b.username}/friend-request").status_code == 201
     assert b.put(f"/api/v1/users/{a.username}/block").status_code == 200
     assert pair_counts(app, a, b) == {"BLOCKS": 1}
     for user, other in ((a, b), (b, a)):
-        assert user.post(f"/api/v1/users/{other.username}/friend-request").status_code == 404
-        assert user.get(f"/api/v1/users/{other.username}/friends").status_code == 404
-        assert user.get(f"/api/v1/users/{other.username}/mutual-friends").status_code == 404
-        assert user.get(f"/api/v1/users/{other.username}/connection").status_code == 404
+        with subtests.test("blocked", by=user is b):
+            assert user.post(f"/api/v1/users/{other.username}/friend-request").status_code == 404
+            assert user.get(f"/api/v1/users/{other.username}/friends").status_code == 404
+            assert user.get(f"/api/v1/users/{other.username}/mutual-friends").status_code == 404
+            assert user.get(f"/api/v1/users/{other.username}/connection").status_code == 404
     assert b.post(f"/api/v1/me/friend-requests/{a.username}/accept").status_code == 404
 
 

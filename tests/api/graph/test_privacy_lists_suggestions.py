@@ -71,6 +71,37 @@ def test_privacy_helpers_for_other_areas(ctx, make_user):
     assert not privacy.can_view_profile(b.uid, a.uid)
 
 
+
+def test_privacy_helpers_refuse_unknown_owners_blocks_and_settings(ctx, make_user):
+    """The helpers other areas call, at their edges: an unknown owner is
+    refused (not an error), ``friend_requests_from`` decides for each kind
+    of sender, and a list check names the owner and refuses a block as 404."""
+    import pytest
+
+    from socialgraph.core.errors import Forbidden, NotFound
+    from socialgraph.graph import privacy
+
+    target, friend, fof, stranger = make_user("pt"), make_user("pf"), make_user("po"), make_user("ps")
+    befriend(target, friend)
+    befriend(friend, fof)
+    ghost = "0" * 32
+    assert (privacy.can_view_profile(stranger.uid, ghost), privacy.can_message(stranger.uid, ghost),
+            privacy.can_send_friend_request(stranger.uid, ghost)) == (False, False, False)
+    senders = (friend.uid, fof.uid, stranger.uid)
+    expected = {"everyone": [False, True, True], "friends_of_friends": [False, True, False],
+                "nobody": [False, False, False]}
+    for setting, allowed in expected.items():
+        target.patch("/api/v1/me/privacy", json={"friend_requests_from": setting})
+        assert [privacy.can_send_friend_request(s, target.uid) for s in senders] == allowed, setting
+    assert privacy.require_list_access(stranger.uid, target.uid, "followers").owner == target.uid
+    target.patch("/api/v1/me/privacy", json={"show_friends": False})
+    with pytest.raises(Forbidden):
+        privacy.require_list_access(stranger.uid, target.uid, "friends")
+    target.put(f"/api/v1/users/{stranger.username}/block")
+    for which in ("followers", "friends"):
+        with pytest.raises(NotFound):
+            privacy.require_list_access(stranger.uid, target.uid, which)
+
 def test_close_friends_and_lists(make_user):
     me, x, y, z = make_user("cm"), make_user("cx"), make_user("cy"), make_user("cz")
     assert me.put(f"/api/v1/me/close-friends/{x.username}").get_json() == {"close_friend": True, "created": True}

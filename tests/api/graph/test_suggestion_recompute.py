@@ -23,13 +23,13 @@ def test_following_a_hub_does_not_touch_the_hubs_suggestions(app, make_user, mon
         hub_key, fan_key = CACHE_KEY.format(uid=hub.uid), CACHE_KEY.format(uid=fan.uid)
         r.set(hub_key, marker)
         r.set(fan_key, marker)
-        assert fan.put(f"/api/v1/users/{hub.username}/follow").status_code in (200, 201, 204)
+        assert fan.put(f"/api/v1/users/{hub.username}/follow").status_code == 200
         assert r.get(hub_key) == marker.encode()  # the hub's rule inputs did not change
         assert r.get(fan_key) != marker.encode()  # the follower's did (it now follows the hub)
-        assert hub.put(f"/api/v1/users/{fan.username}/mute").status_code in (200, 201, 204)
+        assert hub.put(f"/api/v1/users/{fan.username}/mute").status_code == 200
         r.set(fan_key, marker)
         r.set(hub_key, marker)
-        assert fan.delete(f"/api/v1/users/{hub.username}/follow").status_code in (200, 204)
+        assert fan.delete(f"/api/v1/users/{hub.username}/follow").status_code == 200
         assert r.get(hub_key) == marker.encode()
 
 

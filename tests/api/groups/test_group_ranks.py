@@ -69,6 +69,8 @@ def test_who_may_remove_or_ban_whom(ranks, actor_role, target_role, action):
         r = actor.put(f"{G}/{gid}/bans/{target.username}")
     if allowed:
         assert r.status_code == (204 if action == "remove" else 200), r.get_json()
+        if action == "ban":
+            assert r.get_json() == {"banned": True}
         after = _roles(owner, gid)
         assert after == {k: v for k, v in before.items() if k != target.username}
         # a ban keeps them out; after a removal they may ask again
@@ -123,3 +125,36 @@ def test_last_admin_rules(group):
     assert r.status_code == 409 and "transfer" in r.get_json()["detail"]
     assert owner.put(f"{G}/{gid}/members/{owner.username}/role", json={"role": "member"}).status_code == 409
     assert _roles(owner, gid)[owner.username] == "admin"
+
+
+def test_removal_by_a_sole_admin_of_a_second_admin_and_of_a_non_member(app):
+    """The last-admin rule counts admins exactly: the owner as the only admin
+    removes and bans members, and with one other admin removes that admin;
+    removing someone who is not a member is a 404."""
+    client = app.test_client()
+    owner = _user(client, "gso")
+    gid = owner.post(G, json={"name": "Sole", "description": "", "privacy": "private"}).get_json()["id"]
+    member = _add(owner, gid, _user(client, "gsm"), "member")
+    assert owner.delete(f"{G}/{gid}/members/{member.username}").status_code == 204
+    leaver = _add(owner, gid, _user(client, "gsl"), "member")
+    assert leaver.post(f"{G}/{gid}/leave").status_code == 204  # a member may leave the sole admin alone
+    assert leaver.post(f"{G}/{gid}/leave").status_code == 404  # and is no member afterwards
+    pest = _add(owner, gid, _user(client, "gsp"), "member")
+    r = owner.put(f"{G}/{gid}/bans/{pest.username}")
+    assert r.status_code == 200 and r.get_json() == {"banned": True}
+    second = _add(owner, gid, _user(client, "gsa"), "moderator")
+    r = owner.put(f"{G}/{gid}/members/{second.username}/role", json={"role": "admin"})
+    body = r.get_json()
+    assert r.status_code == 200 and {k: body[k] for k in ("uid", "username", "role", "owner")} == {
+        "uid": second.uid, "username": second.username, "role": "admin", "owner": False}
+    from socialgraph.core.errors import ValidationFailed
+    from socialgraph.groups import membership
+
+    with app.app_context(), pytest.raises(ValidationFailed):  # the service checks too, not only the schema
+        membership.set_role(gid, owner.uid, second.username, "overlord")
+    assert owner.delete(f"{G}/{gid}/members/{second.username}").status_code == 204
+    assert _roles(owner, gid) == {owner.username: "admin"}
+    r = owner.put(f"{G}/{gid}/members/{owner.username}/role", json={"role": "member"})
+    assert r.status_code == 409 and r.mimetype == PROBLEM  # the owner is always an admin
+    r = owner.delete(f"{G}/{gid}/members/{member.username}")
+    assert r.status_code == 404 and r.mimetype == PROBLEM

@@ -77,7 +77,7 @@ def _populate_new_areas(owner, friend):
     owner.put(f"/api/v1/groups/{shared['id']}/events/{ev['id']}/rsvp", json={"status": "going"})
     r = owner.post("/api/v1/media", data={"file": (io.BytesIO(png()), "m.png", "image/png")},
                    content_type="multipart/form-data")
-    assert r.status_code in (201, 202), r.get_json()
+    assert r.status_code == 201, r.get_json()
     lst = owner.post("/api/v1/me/lists", json={"name": "close ones"}).get_json()
     owner.put(f"/api/v1/me/lists/{lst['id']}/members/{friend.username}")
     owner.put(f"/api/v1/me/close-friends/{friend.username}")
@@ -87,94 +87,99 @@ def _populate_new_areas(owner, friend):
                    "friend_story": fstory["id"]}
 
 
-def test_export_archive_link_event_and_email(app, client, make_user, mailbox, published):
+def test_export_archive_link_event_and_email(app, client, make_user, mailbox, published, subtests):
     owner, friend, pest, p1, p2, fp, c1 = _populated(make_user)
     _put_media(app, owner.uid)
     r = owner.post("/api/v1/me/exports")
     assert r.status_code == 202
     export_id = r.get_json()["id"]
-    r = owner.get(f"/api/v1/me/exports/{export_id}")
-    body = r.get_json()
-    assert body["status"] == "ready" and body["download_url"] and body["size"] > 0
-    assert ("export.ready", {"user_id": owner.uid, "export_id": export_id}) in published
-    mail = [m for m in mailbox.messages_to(owner.email) if "export" in m["Subject"].lower()]
-    assert mail and "X-Amz-Signature" in mail[-1].get_content()
-    # the presigned link really downloads the zip; a tampered one is refused
-    data = requests.get(body["download_url"], timeout=10).content
-    assert requests.get(body["download_url"].replace("X-Amz-Signature=", "X-Amz-Signature=0"), timeout=10).status_code == 403
-    zf = zipfile.ZipFile(io.BytesIO(data))
-    manifest = json.loads(zf.read("manifest.json"))
-    assert manifest["format"] == "socialgraph-export" and manifest["username"] == owner.username
-    assert set(manifest["files"]) >= {"actor.json", "outbox.json", "comments.json", "likes.json",
-                                      "relationships.json", "account.json", "media/media/a.txt"}
-    actor = json.loads(zf.read("actor.json"))
-    assert actor["type"] == "Person" and actor["name"] == "Exporter" and actor["summary"] == "my bio"
-    outbox = json.loads(zf.read("outbox.json"))
-    assert outbox["type"] == "OrderedCollection" and outbox["totalItems"] == 3
-    notes = [i["object"] for i in outbox["orderedItems"]]
-    assert [n["content"] for n in notes if n["sg:visibility"] == "group"] == ["alone here"]
-    notes = [n for n in notes if n["sg:visibility"] != "group"]
-    assert [n["content"] for n in notes] == ["first #hello post", "second post"]
-    assert notes[0]["tag"] == [{"type": "Hashtag", "name": "#hello"}] and notes[0]["published"].endswith("Z")
-    rel = json.loads(zf.read("relationships.json"))
-    assert rel["following"] == [friend.username] and rel["followers"] == [friend.username]
-    assert rel["blocking"] == [pest.username]
-    likes = json.loads(zf.read("likes.json"))["orderedItems"]
-    assert likes[0]["type"] == "Like" and likes[0]["sg:reaction"] == "love"
-    comments = json.loads(zf.read("comments.json"))["orderedItems"]
-    assert comments[0]["content"] == "nice" and comments[0]["inReplyTo"].endswith(fp["id"])
-    account = json.loads(zf.read("account.json"))
-    assert account["email"] == owner.email and "password_hash" not in json.dumps(account)
-    assert zf.read("media/media/a.txt") == b"hello media"
-    # the other areas: messages, notifications, stories, groups, media, lists
-    assert set(manifest["files"]) >= {"messages.json", "notifications.json", "stories.json", "groups.json",
-                                      "media.json", "lists.json"}
-    msgs = json.loads(zf.read("messages.json"))
-    assert [m["text"] for m in msgs["messages"]] == ["hi friend"]  # only what the owner sent
-    assert set(msgs["conversations"][0]["members"]) == {owner.username, friend.username}
-    notes = json.loads(zf.read("notifications.json"))
-    assert any(n["type"] == "follow" for n in notes["notifications"]) and notes["preferences"]["follow"]["email"]
-    st = json.loads(zf.read("stories.json"))
-    assert {s["kind"] for s in st["stories"]} == {"text", "image"} and st["highlights"][0]["title"] == "best"
-    assert st["views"][0]["reaction"] == "🔥"
-    image = next(s for s in st["stories"] if s["kind"] == "image")
-    assert zf.read(image["file"])[:2] == b"\xff\xd8"  # the JPEG itself
-    grp = json.loads(zf.read("groups.json"))
-    assert {g["name"] for g in grp["memberships"]} == {"shared group", "solo group"}
-    assert grp["events_created"][0]["title"] == "meetup" and grp["rsvps"][0]["status"] == "going"
-    media_doc = json.loads(zf.read("media.json"))
-    assert media_doc["media"] and media_doc["files"] and all(f in manifest["files"] for f in media_doc["files"])
-    lists_doc = json.loads(zf.read("lists.json"))
-    assert lists_doc["lists"][0]["members"] == [friend.username] and lists_doc["close_friends"] == [friend.username]
-    # someone else's export is not found
-    assert friend.get(f"/api/v1/me/exports/{export_id}").status_code == 404
-
-    # import into another account: posts (with dates), profile, follows, blocks, media
-    newcomer = make_user("imp")
-    r = newcomer.client.post("/api/v1/me/imports", headers=newcomer.headers,
+    with subtests.test('the export is ready, announced and mailed'):
+        r = owner.get(f"/api/v1/me/exports/{export_id}")
+        body = r.get_json()
+        assert body["status"] == "ready" and body["download_url"] and body["size"] > 0
+        assert ("export.ready", {"user_id": owner.uid, "export_id": export_id}) in published
+        mail = [m for m in mailbox.messages_to(owner.email) if "export" in m["Subject"].lower()]
+        assert mail and "X-Amz-Signature" in mail[-1].get_content()
+    with subtests.test('the archive: ActivityStreams files, account and media'):
+        data = requests.get(body["download_url"], timeout=10).content
+        assert requests.get(body["download_url"].replace("X-Amz-Signature=", "X-Amz-Signature=0"), timeout=10).status_code == 403
+        zf = zipfile.ZipFile(io.BytesIO(data))
+        manifest = json.loads(zf.read("manifest.json"))
+        assert manifest["format"] == "socialgraph-export" and manifest["username"] == owner.username
+        assert set(manifest["files"]) >= {"actor.json", "outbox.json", "comments.json", "likes.json",
+                                          "relationships.json", "account.json", "media/media/a.txt"}
+        actor = json.loads(zf.read("actor.json"))
+        assert actor["type"] == "Person" and actor["name"] == "Exporter" and actor["summary"] == "my bio"
+        outbox = json.loads(zf.read("outbox.json"))
+        assert outbox["type"] == "OrderedCollection" and outbox["totalItems"] == 3
+        notes = [i["object"] for i in outbox["orderedItems"]]
+        assert [n["content"] for n in notes if n["sg:visibility"] == "group"] == ["alone here"]
+        notes = [n for n in notes if n["sg:visibility"] != "group"]
+        assert [n["content"] for n in notes] == ["first #hello post", "second post"]
+        assert notes[0]["tag"] == [{"type": "Hashtag", "name": "#hello"}] and notes[0]["published"].endswith("Z")
+        rel = json.loads(zf.read("relationships.json"))
+        assert rel["following"] == [friend.username] and rel["followers"] == [friend.username]
+        assert rel["blocking"] == [pest.username]
+        likes = json.loads(zf.read("likes.json"))["orderedItems"]
+        assert likes[0]["type"] == "Like" and likes[0]["sg:reaction"] == "love"
+        comments = json.loads(zf.read("comments.json"))["orderedItems"]
+        assert comments[0]["content"] == "nice" and comments[0]["inReplyTo"].endswith(fp["id"])
+        account = json.loads(zf.read("account.json"))
+        assert account["email"] == owner.email and "password_hash" not in json.dumps(account)
+        assert zf.read("media/media/a.txt") == b"hello media"
+    with subtests.test('the archive: the other areas'):
+        assert set(manifest["files"]) >= {"messages.json", "notifications.json", "stories.json", "groups.json",
+                                          "media.json", "lists.json"}
+        msgs = json.loads(zf.read("messages.json"))
+        assert [m["text"] for m in msgs["messages"]] == ["hi friend"]  # only what the owner sent
+        assert set(msgs["conversations"][0]["members"]) == {owner.username, friend.username}
+        notes = json.loads(zf.read("notifications.json"))
+        assert any(n["type"] == "follow" for n in notes["notifications"]) and notes["preferences"]["follow"]["email"]
+        st = json.loads(zf.read("stories.json"))
+        assert {s["kind"] for s in st["stories"]} == {"text", "image"} and st["highlights"][0]["title"] == "best"
+        assert st["views"][0]["reaction"] == "🔥"
+        image = next(s for s in st["stories"] if s["kind"] == "image")
+        assert zf.read(image["file"])[:2] == b"\xff\xd8"  # the JPEG itself
+        grp = json.loads(zf.read("groups.json"))
+        assert {g["name"] for g in grp["memberships"]} == {"shared group", "solo group"}
+        assert grp["events_created"][0]["title"] == "meetup" and grp["rsvps"][0]["status"] == "going"
+        media_doc = json.loads(zf.read("media.json"))
+        assert media_doc["media"] and media_doc["files"] and all(f in manifest["files"] for f in media_doc["files"])
+        lists_doc = json.loads(zf.read("lists.json"))
+        assert lists_doc["lists"][0]["members"] == [friend.username] and lists_doc["close_friends"] == [friend.username]
+    with subtests.test("someone else's export is not found"):
+        assert friend.get(f"/api/v1/me/exports/{export_id}").status_code == 404
+    with subtests.test('import into another account'):
+        newcomer = make_user("imp")
+        r = newcomer.client.post("/api/v1/me/imports", headers=newcomer.headers,
+                                 data={"archive": (io.BytesIO(data), "archive.zip")}, content_type="multipart/form-data")
+        assert r.status_code == 202, r.get_json()
+        imp = newcomer.get(f"/api/v1/me/imports/{r.get_json()['id']}").get_json()
+        assert imp["status"] == "done" and imp["stats"]["posts"]["posts"] == 2
+        posts = newcomer.get(f"/api/v1/users/{newcomer.username}/posts").get_json()["items"]
+        assert sorted(p["text"] for p in posts) == ["first #hello post", "second post"]
+        assert {p["created_at"][:19] for p in posts} == {p1["created_at"][:19], p2["created_at"][:19]}
+        me = newcomer.get("/api/v1/me").get_json()
+        assert me["display_name"] == "Exporter" and me["following_count"] == 1
+        assert pest.get(f"/api/v1/users/{newcomer.username}").status_code == 404  # the block came along
+    with subtests.test('importing the same archive again creates nothing twice'):
+        newcomer.client.post("/api/v1/me/imports", headers=newcomer.headers,
                              data={"archive": (io.BytesIO(data), "archive.zip")}, content_type="multipart/form-data")
-    assert r.status_code == 202, r.get_json()
-    imp = newcomer.get(f"/api/v1/me/imports/{r.get_json()['id']}").get_json()
-    assert imp["status"] == "done" and imp["stats"]["posts"]["posts"] == 2
-    posts = newcomer.get(f"/api/v1/users/{newcomer.username}/posts").get_json()["items"]
-    assert sorted(p["text"] for p in posts) == ["first #hello post", "second post"]
-    assert {p["created_at"][:19] for p in posts} == {p1["created_at"][:19], p2["created_at"][:19]}
-    me = newcomer.get("/api/v1/me").get_json()
-    assert me["display_name"] == "Exporter" and me["following_count"] == 1
-    assert pest.get(f"/api/v1/users/{newcomer.username}").status_code == 404  # the block came along
-    # importing the same archive again creates nothing twice
-    newcomer.client.post("/api/v1/me/imports", headers=newcomer.headers,
-                         data={"archive": (io.BytesIO(data), "archive.zip")}, content_type="multipart/form-data")
-    assert len(newcomer.get(f"/api/v1/users/{newcomer.username}/posts").get_json()["items"]) == 2
-    with app.app_context():
-        from socialgraph import stores
+        assert len(newcomer.get(f"/api/v1/users/{newcomer.username}/posts").get_json()["items"]) == 2
+        with app.app_context():
+            from socialgraph import stores
 
-        got = stores.objects().get_object(app.config["S3_BUCKET"], f"users/{newcomer.uid}/media/a.txt").read()
-    assert got == b"hello media"
-    # not an archive: 422
-    r = newcomer.client.post("/api/v1/me/imports", headers=newcomer.headers,
-                             data={"archive": (io.BytesIO(b"not a zip"), "x.zip")}, content_type="multipart/form-data")
-    assert r.status_code == 422
+            resp = stores.objects().get_object(app.config["S3_BUCKET"], f"users/{newcomer.uid}/media/a.txt")
+            try:
+                got = resp.read()
+            finally:
+                resp.close()
+                resp.release_conn()  # back to the pool, not to the garbage collector
+        assert got == b"hello media"
+    with subtests.test('not an archive: 422'):
+        r = newcomer.client.post("/api/v1/me/imports", headers=newcomer.headers,
+                                 data={"archive": (io.BytesIO(b"not a zip"), "x.zip")}, content_type="multipart/form-data")
+        assert r.status_code == 422
 
 
 def _store_traces(app, uid, username, list_ids=()):
@@ -285,9 +290,10 @@ def test_account_deletion_clears_every_store_and_resumes(app, client, make_user,
     conv = owner.extra["conversation"]
     texts = [m["text"] for m in friend.get(f"/api/v1/conversations/{conv}/messages").get_json()["items"]]
     assert texts == ["hi owner"]
-    # others: the friend's post lost the reaction count, the comment stays as a placeholder
+    # others: the friend's post lost the reaction count; the comment with a reply under it stays as an
+    # uncounted placeholder (as if its author had deleted it), the friend's reply counts
     post = friend.get(f"/api/v1/posts/{fp['id']}").get_json()
-    assert post["counts"]["reactions"] == {} and post["counts"]["comments"] == 2
+    assert post["counts"]["reactions"] == {} and post["counts"]["comments"] == 1
     thread = friend.get(f"/api/v1/posts/{fp['id']}/comments").get_json()["items"]
     assert thread[0]["deleted"] is True and thread[0]["author"] is None and thread[0]["replies"][0]["text"] == "reply"
     assert friend.get(f"/api/v1/posts/{p1['id']}").status_code == 404

@@ -124,6 +124,9 @@ def test_orphaned_comments_and_reactions_on_missing_posts(ctx):
         "post_id": pid, "parent_id": lost_parent, "root_id": ObjectId(top["id"]), "depth": 1, "author_id": author,
         "text": "reply to a comment that is gone", "created_at": clock.now(), "edited_at": None,
         "reply_count": 0, "deleted": False, "counts": {"reactions": {}}}).inserted_id
+    # as add_comment left it: the reply was counted on its post (planting it uncounted left the
+    # one counters drift the session-end doctor reported in every full run)
+    db.posts.update_one({"_id": pid}, {"$inc": {"counts.comments": 1}})
     gone_post = ObjectId()
     stray = db.comments.insert_one({
         "post_id": gone_post, "parent_id": None, "root_id": None, "depth": 0, "author_id": author, "text": "stray",
@@ -140,6 +143,10 @@ def test_orphaned_comments_and_reactions_on_missing_posts(ctx):
     _repair("content.reactions_on_missing", reaction)
     assert db.reactions.find_one({"_id": reaction}) is None
     assert db.comments.find_one({"_id": orphan}) is not None  # the reply itself stays
+    # the restored parent is an uncounted placeholder: the post's counter still agrees
+    from socialgraph.operations.counters import check_counters
+
+    assert [f.message for f in check_counters(lambda *_: None) if str(pid) in f.message] == []
 
 
 def test_notifications_of_missing_users(ctx):
