@@ -311,17 +311,6 @@ def _remove(db, doc: dict) -> bool:
     return True
 
 
-def get_comment(comment_id: str, viewer: str | None = None) -> dict:
-    """One live comment, in the shape of :func:`list_comments` items (without
-    ``replies``), if ``viewer`` may see its post and neither the comment's nor
-    the post's author blocks them (either way). Raises :class:`NotFound`."""
-    doc = _db().comments.find_one({"_id": parse_id(comment_id, "comment")})
-    if doc is None or doc.get("deleted") or _comment_hidden(doc, viewer):
-        raise NotFound("comment not found")
-    _visible_doc(str(doc["post_id"]), viewer)
-    return _present_comments([doc])[0]
-
-
 #: comments of one post that :func:`thread` returns at most
 THREAD_MAX = 500
 

@@ -34,6 +34,8 @@ def find(status_id: str, viewer: str | None) -> tuple[str, dict, dict]:
     except NotFound:
         pass
     comment = comments.get_comment(status_id, viewer)
+    if comment["deleted"]:  # a placeholder kept for its replies is no status
+        raise NotFound("status not found")
     return "comment", comment, posts.get_post(comment["post_id"], viewer)
 
 
@@ -45,7 +47,8 @@ def entity(kind: str, item: dict, post: dict, viewer: str | None) -> dict:
     if item.get("parent_id"):
         try:
             parent = comments.get_comment(item["parent_id"], viewer)
-            parents[parent["id"]] = parent["author"]["uid"]
+            if not parent["deleted"]:
+                parents[parent["id"]] = parent["author"]["uid"]
         except NotFound:
             pass
     out = ent.comment_statuses([item], post, viewer, parents)
