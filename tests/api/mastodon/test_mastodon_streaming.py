@@ -16,6 +16,15 @@ def _ws(mastodon_base: str, token: str | None, query: str = ""):
     return websocket.create_connection(url, header=headers, timeout=10)
 
 
+def _close(ws) -> None:
+    """Close the client socket whoever closed the WebSocket first (after a
+    server-initiated close, ``close()`` alone leaves the TCP socket open)."""
+    try:
+        ws.close(timeout=2)
+    finally:
+        ws.shutdown()
+
+
 def _frames(ws, seconds: float) -> list[dict]:
     out, deadline = [], time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -51,7 +60,7 @@ def test_envelope_public_stream_and_blocks(mastodon_user, mastodon_base):
                                   {"error": "Unknown stream type", "status": 400},
                                   {"error": "No tag for stream provided", "status": 400}]
     finally:
-        ws.close()
+        _close(ws)
 
 
 def test_unauthenticated_upgrade_is_refused_in_mastodon_shape(mastodon_base):
@@ -83,7 +92,7 @@ def test_socket_closes_when_the_token_is_revoked(make_user, authorize, mastodon_
         assert int.from_bytes(data[:2], "big") == 4003  # the session ended, as on our own stream
         assert time.monotonic() - started < 5
     finally:
-        ws.close()
+        _close(ws)
 
 
 def test_direct_stream_sends_conversations(mastodon_user, mastodon_base):
@@ -100,4 +109,4 @@ def test_direct_stream_sends_conversations(mastodon_user, mastodon_base):
             sent["id"], "direct", True)
         assert [a["id"] for a in conv["accounts"]] == [bob.me()["id"]]
     finally:
-        ws.close()
+        _close(ws)
