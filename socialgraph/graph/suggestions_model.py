@@ -14,6 +14,18 @@ graph without changing it. That is the supervised link-prediction set-up of R. L
 N. Chawla, "New Perspectives and Methods in Link Prediction", KDD 2010 (and
 M. Al Hasan et al., "Link prediction using supervised learning", SDM 2006).
 
+**Model selection** (:mod:`socialgraph.graph.suggestions_training`): no
+single classic predictor wins on every graph (resource allocation leads on
+ego-Facebook, personalised PageRank on MUSAE GitHub), so training fits the
+candidate kinds of :data:`KINDS` (resource-allocation ordering alone, a
+logistic regression, a LightGBM binary classifier, G. Ke et al., "LightGBM: A
+Highly Efficient Gradient Boosting Decision Tree", NeurIPS 2017) on part of
+the sampled users and keeps whichever ranks best by precision@10 on the
+others (held-out edges of the training graph; ties go to the simpler kind).
+Each kind carries the candidate generation it was validated with (``pool``,
+``hubs``: the highest-degree users added as candidates, ``walk``: the 3-step
+walk feature ``log_p3``).
+
 Trained by :mod:`socialgraph.graph.suggestions_training`. Stored in MongoDB ``suggestion_models`` with an increasing ``version``
 (``{version, kind, features, mean, scale, coef, intercept, metrics, samples,
 params, created_at}``); serving uses the newest (read at most once a minute
@@ -42,7 +54,10 @@ COLLECTION = "suggestion_models"
 
 #: feature names, in the order of a vector (see :func:`vector`)
 FEATURES = ("log_mutual", "log_ra", "log_aa", "log_degree", "log_my_degree", "jaccard",
-            "co_lists", "in_my_lists", "shared_groups", "log_pa")
+            "co_lists", "in_my_lists", "shared_groups", "log_pa", "log_p3", "ra_per_my_degree")
+
+#: the model kinds, simplest first (model selection breaks ties towards the simpler)
+KINDS = ("resource-allocation", "logistic-regression", "lightgbm-binary")
 
 #: fallback before any model: score = sum(weight * feature)
 FALLBACK_WEIGHTS = {"log_ra": 1.0, "co_lists": 0.5, "in_my_lists": 1.0, "shared_groups": 0.3}
@@ -61,7 +76,8 @@ def vector(c: dict) -> list[float]:
     union = max(deg + mine - mutual, 1)
     return [math.log1p(mutual), math.log(c["ra"] + 1e-6), math.log(c["aa"] + 1e-6), math.log1p(deg),
             math.log1p(mine), mutual / union, float(c.get("co_lists", 0)), float(c.get("in_my_lists", 0)),
-            float(c.get("shared_groups", 0)), math.log1p(deg) + math.log1p(mine)]
+            float(c.get("shared_groups", 0)), math.log1p(deg) + math.log1p(mine),
+            math.log(c.get("p3", 0.0) + 1e-9), c["ra"] / mine]
 
 
 def prior(c: dict) -> float:
@@ -87,7 +103,7 @@ _boosters: dict = {}
 
 
 def _booster(model: dict):
-    """The LightGBM booster of a stored ``lightgbm-lambdarank`` model (parsed once per version)."""
+    """The LightGBM booster of a stored ``lightgbm-*`` model (parsed once per version)."""
     import lightgbm
 
     key = model["version"]
@@ -98,10 +114,12 @@ def _booster(model: dict):
 
 
 def scores(cands: list[dict], model: dict | None) -> list[float]:
-    """Scores of ``cands`` (higher first): the stored model's (LambdaMART
-    relevance or logistic log-odds), or the fallback's, plus :func:`prior`."""
-    if model and model.get("kind") == "lightgbm-lambdarank" and cands:
-        raw = _booster(model).predict([vector(c) for c in cands])
+    """Scores of ``cands`` (higher first): the stored model's (LightGBM
+    log-odds or LambdaMART relevance, logistic log-odds, log resource
+    allocation), or the fallback's, plus :func:`prior`."""
+    if model and str(model.get("kind", "")).startswith("lightgbm") and cands:
+        n = len(model.get("features") or FEATURES)
+        raw = _booster(model).predict([vector(c)[:n] for c in cands], raw_score=True)
         return [float(r) + prior(c) for r, c in zip(raw, cands)]
     return [score(c, model) for c in cands]
 
@@ -109,7 +127,9 @@ def scores(cands: list[dict], model: dict | None) -> list[float]:
 def score(c: dict, model: dict | None) -> float:
     """Log-odds that ``c`` becomes a friend (logistic model), or the fallback score."""
     x = vector(c)
-    if model and model.get("kind") == "logistic-regression":
+    if model and model.get("kind") == "resource-allocation":
+        z = x[FEATURES.index("log_ra")]
+    elif model and model.get("kind") == "logistic-regression":
         z = model["intercept"]
         for xi, m, s, w in zip(x, model["mean"], model["scale"], model["coef"]):
             z += w * (xi - m) / s

@@ -45,3 +45,42 @@ def test_reason_texts():
     assert reason(1, ["a"]) == "1 mutual friend: a"
     assert reason(3, ["a", "b"]) == "3 mutual friends: a, b and 1 other"
     assert reason(2, []) == "2 mutual friends"
+
+
+def test_vector_walk_feature_and_ra_per_degree():
+    got = dict(zip(m.FEATURES, m.vector(cand(p3=0.02))))
+    assert got["log_p3"] == pytest.approx(math.log(0.02 + 1e-9))
+    assert got["ra_per_my_degree"] == pytest.approx(0.5 / 20)
+    assert dict(zip(m.FEATURES, m.vector(cand())))["log_p3"] == pytest.approx(math.log(1e-9))  # no walk: 0
+
+
+def test_resource_allocation_kind_scores_log_ra_plus_priors():
+    model = {"kind": "resource-allocation", "features": ["log_ra"]}
+    assert m.score(cand(ra=0.25, co_lists=3), model) == pytest.approx(math.log(0.25 + 1e-6))  # no list boosts
+    assert m.score(cand(follows_me=True), model) == pytest.approx(math.log(0.5 + 1e-6) + m.PRIORS["follows_me"])
+
+
+def test_precision_at_k_ranks_each_users_candidates():
+    from socialgraph.graph.suggestions_training import precision_at_k
+
+    ra = {"kind": "resource-allocation"}
+    # user a: 12 candidates, the hidden friends are the 2 best by RA and one ranked 11th
+    a = [(cand(uid=f"a{i:02}", ra=1.0 / (i + 1)), int(i in (0, 1, 10))) for i in range(12)]
+    b = [(cand(uid="b1", ra=0.2), 0), (cand(uid="b2", ra=0.1), 0)]  # no hit
+    got = precision_at_k({"a": a, "b": b, "c": []}, ra)
+    assert got == {"P@10": round((2 / 10) / 3, 4), "hit@10": round(1 / 3, 4)}
+    # ties by uid: equal scores, the smaller uid first
+    tie = [(cand(uid="z", ra=0.5), 0), (cand(uid="y", ra=0.5), 1)]
+    assert precision_at_k({"u": tie}, ra, k=1) == {"P@10": 1.0, "hit@10": 1.0}
+
+
+def test_select_prefers_the_simpler_kind_on_ties():
+    from socialgraph.graph.suggestions_training import select
+
+    v = {"resource-allocation": {"P@10": 0.26}, "logistic-regression": {"P@10": 0.26},
+         "lightgbm-binary": {"P@10": 0.25}}
+    assert select(v) == "resource-allocation"
+    v["lightgbm-binary"]["P@10"] = 0.2601
+    assert select(v) == "lightgbm-binary"
+    v["logistic-regression"]["P@10"] = 0.27
+    assert select(v) == "logistic-regression"
