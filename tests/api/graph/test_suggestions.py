@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import random
 import zipfile
 
@@ -221,7 +222,7 @@ def test_train_stores_a_versioned_model_used_at_serving(app, no_model):
         assert trained.exit_code == 0, trained.output
         out3 = json.loads(trained.output)
         assert out3["version"] == 3 and out3["params"]["kind"] == "auto"
-        assert set(out3["metrics"]["validation"]) == {*suggestions_model.KINDS, "wide bounds"}
+        assert set(suggestions_model.KINDS) <= set(out3["metrics"]["validation"])
 
 
 def test_hubs_get_tighter_bounds(app, monkeypatch):
@@ -274,3 +275,23 @@ def test_walk_feature_and_hub_candidates_match_an_independent_computation(app, n
         assert by[7]["mutual"] == 0 and by[7]["display_name"] == "W 7"
         assert suggestions.reasons(by[7]) == ["5 friends"]
         assert all(c["p3"] == 0.0 for c in suggestions.candidates(import_uid(source, 0)))  # walk off by default
+
+
+def test_resource_allocation_kind_is_stored_with_its_own_generation(app, no_model):
+    """The resource-allocation kind (the simplest of the model selection)
+    stores the plain pool, no hubs, no walk and the wider bounds; served, its
+    ranking is the candidates by resource allocation."""
+    source = f"test-ra-{random.randrange(10**9)}"
+    edges = _community_graph(source)
+    with app.app_context():
+        users = [{"uid": import_uid(source, n), "username": f"tr{n}_{source[-6:]}", "display_name": f"R {n}",
+                  "source": source, "created_at": clock.now()} for n in range(60)]
+        write_friendship_graph(source, users, edges, clock.now(), 500)
+        doc = suggestions_training.train(source=source, users=30, seed=3, kind="resource-allocation")
+        assert doc["kind"] == "resource-allocation" and doc["pool"] == suggestions.POOL
+        assert doc["hubs"] == [] and doc["walk"] is False and doc["bounds"] == suggestions_training.WIDE_BOUNDS
+        assert list(doc["metrics"]["validation"]) == ["resource-allocation"]
+        me = import_uid(source, 0)
+        got = suggestions.compute(me)
+        cands = suggestions.candidates(me)
+        assert [i["uid"] for i in got] == [c["uid"] for c in sorted(cands, key=lambda c: (-round(math.log(c["ra"] + 1e-6), 6), c["uid"]))]

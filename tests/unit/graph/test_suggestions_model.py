@@ -74,13 +74,15 @@ def test_precision_at_k_ranks_each_users_candidates():
     assert precision_at_k({"u": tie}, ra, k=1) == {"P@10": 1.0, "hit@10": 1.0}
 
 
-def test_select_prefers_the_simpler_kind_on_ties():
+def test_select_needs_both_precision_and_hit_to_pick_a_more_complex_kind():
     from socialgraph.graph.suggestions_training import select
 
-    v = {"resource-allocation": {"P@10": 0.26}, "logistic-regression": {"P@10": 0.26},
-         "lightgbm-binary": {"P@10": 0.25}}
-    assert select(v) == "resource-allocation"
+    v = {"resource-allocation": {"P@10": 0.26, "hit@10": 0.88}, "logistic-regression": {"P@10": 0.26, "hit@10": 0.9},
+         "lightgbm-binary": {"P@10": 0.25, "hit@10": 0.95}}
+    assert select(v) == "resource-allocation"  # a P@10 tie goes to the simpler kind
     v["lightgbm-binary"]["P@10"] = 0.2601
     assert select(v) == "lightgbm-binary"
+    v["lightgbm-binary"]["hit@10"] = 0.87  # better P@10, worse hit@10: not taken
+    assert select(v) == "resource-allocation"
     v["logistic-regression"]["P@10"] = 0.27
     assert select(v) == "logistic-regression"
