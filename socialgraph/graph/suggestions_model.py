@@ -103,10 +103,10 @@ _boosters: dict = {}
 
 
 def _booster(model: dict):
-    """The LightGBM booster of a stored ``lightgbm-*`` model (parsed once per version)."""
+    """The LightGBM booster of a stored ``lightgbm-*`` model (parsed once per version and text)."""
     import lightgbm
 
-    key = model["version"]
+    key = (model.get("version"), hash(model["model"]))  # content too: a version number repeats across databases
     if key not in _boosters:
         _boosters.clear()
         _boosters[key] = lightgbm.Booster(model_str=model["model"])

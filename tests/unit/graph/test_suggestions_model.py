@@ -86,3 +86,17 @@ def test_select_needs_both_precision_and_hit_to_pick_a_more_complex_kind():
     assert select(v) == "resource-allocation"
     v["logistic-regression"]["P@10"] = 0.27
     assert select(v) == "logistic-regression"
+
+
+def test_booster_cache_is_keyed_by_the_model_text_not_only_its_version():
+    """Two different LightGBM models with the same version (two databases, or
+    two candidate models of one training) are never mixed up."""
+    import lightgbm
+
+    X = [[float(i), float(i % 3)] for i in range(60)]
+    up = lightgbm.LGBMClassifier(n_estimators=5, min_child_samples=5, verbose=-1).fit(X, [int(i >= 30) for i in range(60)])
+    down = lightgbm.LGBMClassifier(n_estimators=5, min_child_samples=5, verbose=-1).fit(X, [int(i < 30) for i in range(60)])
+    a = {"version": 1, "kind": "lightgbm-binary", "model": up.booster_.model_to_string()}
+    b = {"version": 1, "kind": "lightgbm-binary", "model": down.booster_.model_to_string()}
+    assert m._booster(a).predict([[50.0, 2.0]])[0] > 0.5
+    assert m._booster(b).predict([[50.0, 2.0]])[0] < 0.5
