@@ -2,10 +2,9 @@
 
 Candidates come from :mod:`socialgraph.graph.suggestions` (friends of
 friends, bounded); each carries the features of :data:`FEATURES`. The model
-is LambdaMART (C. Burges, "From RankNet to LambdaRank to LambdaMART: An
-Overview", Microsoft Research TR 2010; LightGBM's ``lambdarank`` objective),
-ranking each user's candidates, or a logistic regression (scikit-learn)
-where LightGBM is not installed; both are learned from the graph itself: for a seeded sample of users, a seeded 20 % of each one's
+is one of :data:`KINDS` (below; models stored by earlier versions, a
+LightGBM LambdaMART ranker, C. Burges, Microsoft Research TR 2010, are still
+served), all learned from the graph itself: for a seeded sample of users, a seeded 20 % of each one's
 friendships is hidden from the candidate generation (those friends are
 neither intermediaries nor excluded; the hidden edge is taken out of their
 friend count), and the candidates are labelled 1 if they are such a hidden
@@ -20,16 +19,17 @@ ego-Facebook, personalised PageRank on MUSAE GitHub), so training fits the
 candidate kinds of :data:`KINDS` (resource-allocation ordering alone, a
 logistic regression, a LightGBM binary classifier, G. Ke et al., "LightGBM: A
 Highly Efficient Gradient Boosting Decision Tree", NeurIPS 2017) on part of
-the sampled users and keeps whichever ranks best by precision@10 on the
-others (held-out edges of the training graph; ties go to the simpler kind).
+the sampled users and keeps the simplest kind that no more complex one
+beats in both precision@10 and hit@10 on the others (held-out edges of the
+training graph; ties go to the simpler kind).
 Each kind carries the candidate generation it was validated with (``pool``,
 ``hubs``: the highest-degree users added as candidates, ``walk``: the 3-step
 walk feature ``log_p3``).
 
 Trained by :mod:`socialgraph.graph.suggestions_training`. Stored in MongoDB ``suggestion_models`` with an increasing ``version``
-(``{version, kind, features, mean, scale, coef, intercept, metrics, samples,
-params, created_at}``); serving uses the newest (read at most once a minute
-per process); a LambdaMART model is LightGBM's own text format (parsed once
+(``{version, kind, features, mean, scale, coef, intercept | model, pool, hubs,
+walk, bounds, metrics, samples, params, created_at}``); serving uses the newest (read at most once a minute
+per process); a LightGBM model is LightGBM's own text format (parsed once
 per version, no pickle), a logistic one its coefficients applied in plain Python. Before any model exists the fallback is
 :data:`FALLBACK_WEIGHTS` over the same standardised-free features: resource
 allocation first (the best classic predictor on sparse, hub-dominated social
