@@ -13,7 +13,7 @@ import random
 from socialgraph import stores
 from socialgraph.core import clock
 from socialgraph.graph import suggestions
-from socialgraph.graph.suggestions_model import COLLECTION, FEATURES, KINDS, forget_cached, scores, vector
+from socialgraph.graph.suggestions_model import AUTO_KINDS, COLLECTION, FEATURES, KINDS, forget_cached, scores, vector
 
 
 def _population(source: str | None) -> list[dict]:
@@ -134,7 +134,7 @@ def train(source: str | None = None, users: int = 1500, seed: int = 23, max_degr
     suggestions train``). ``source``: only users of that import source (e.g.
     ``musae-github``); ``users``: how many seeded users give their candidates.
     ``kind``: ``auto`` (model selection: every kind of
-    :data:`~socialgraph.graph.suggestions_model.KINDS` is fitted on the
+    :data:`~socialgraph.graph.suggestions_model.AUTO_KINDS` is fitted on the
     candidates of 75 % of the users and scored on the hidden edges of the
     other 25 %; :func:`select` keeps the simplest kind that no other beats
     in both precision@10 and hit@10) or one of those kinds (fitted and
@@ -160,7 +160,7 @@ def train(source: str | None = None, users: int = 1500, seed: int = 23, max_degr
     y_tr = [label for rows in fit_rows.values() for _, label in rows]
     if len(set(y_tr)) < 2:
         raise ValueError("too few friendships to learn suggestions from")
-    kinds = KINDS if kind == "auto" else (kind,)
+    kinds = AUTO_KINDS if kind == "auto" else (kind,)
     fitted, validation = {}, {}
     for k in kinds:
         doc = {**_fit(k, X_tr, y_tr, seed), "version": f"candidate-{k}-{seed}"}
