@@ -209,8 +209,9 @@ def main() -> None:
                     help="JSON file of SG_* variables of servers already running on --data-dir (skip starting them)")
     ap.add_argument("--no-baselines", action="store_true")
     ap.add_argument("--bounds", default="", help="also score these bounds: 'fanout:max_degree:max_paths,...'")
-    ap.add_argument("--kind", default="logistic", choices=["lambdarank", "logistic"])
-    ap.add_argument("--train-users", type=int, default=300, help="users the model is trained from")
+    ap.add_argument("--kind", default="auto",
+                    choices=["auto", "resource-allocation", "logistic-regression", "lightgbm-binary"])
+    ap.add_argument("--train-users", type=int, default=1500, help="users the model is trained from")
     args = ap.parse_args()
     graphs = [g for g in args.graphs.split(",") if g]
 
@@ -324,7 +325,8 @@ def run_graph(name, train, hidden, args, stores) -> dict:
     # the model, trained by the project's trainer on the loaded (90 %) graph
     t = time.perf_counter()
     model = suggestions_training.train(source=src, seed=args.seed, users=args.train_users, kind=args.kind)
-    out["model"] = {k: model[k] for k in ("version", "kind", "metrics", "samples") if k in model}
+    out["model"] = {k: model[k] for k in ("version", "kind", "metrics", "samples", "pool", "walk", "bounds")
+                    if k in model}
     if "coef" in model:
         out["model"]["coef"] = dict(zip(model["features"], [round(c, 3) for c in model["coef"]]))
     out["model"]["train_s"] = round(time.perf_counter() - t, 1)

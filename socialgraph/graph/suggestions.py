@@ -24,8 +24,15 @@ Algorithm (README "Friend suggestions"):
    allocation and Adamic-Adar sums (L. Adamic and E. Adar, "Friends and
    neighbors on the Web", Social Networks 2003), both friend counts (the
    preferential-attachment term), lists both are in and whether the viewer
-   listed the candidate, shared groups, "follows you", and interactions
-   (``INTERACTED_WITH`` both ways).
+   listed the candidate, shared groups, "follows you", interactions
+   (``INTERACTED_WITH`` both ways) and, when the model asks for it, the
+   3-step random-walk probability p3 (``graph/suggestions/list_walk_scores``:
+   expanded from the users most reached in two steps, skipping those with
+   more than ``max_degree`` friends, biggest contribution first, at most
+   ``WALK_PATHS`` expansions, ``HUB_WALK_PATHS`` for a hub viewer). A model
+   may also ask for a bigger pool, the graph's highest-degree users as extra
+   candidates and wider bounds for viewers who are no hubs
+   (:func:`generation`).
 4. **Ranking** in Python by the learned model of
    :mod:`socialgraph.graph.suggestions_model` (trained by ``socialgraph
    suggestions train``), or its documented fallback before any model exists.
@@ -73,7 +80,14 @@ MAX_SUGGESTIONS = 200
 FANOUT = 300         # intermediaries considered (a seeded sample of the friends beyond it)
 MAX_DEGREE = 2000    # intermediaries with more friends are skipped (add <= 1/2000 each)
 MAX_PATHS = 6000     # friend-of-friend paths expanded, cheapest intermediaries first
-POOL = 60            # candidates featurised and ranked by the model
+POOL = 60            # candidates featurised and ranked by the model (a model may ask for more)
+#: bounds of the 3-step walk feature (``list_walk_scores``): the `WALK` users
+#: most reached in two steps are looked up; those with at most `MAX_DEGREE`
+#: friends are expanded, biggest contribution p2/k first, up to `WALK_PATHS`
+#: expansions (`HUB_WALK_PATHS` for a hub viewer)
+WALK = 300
+WALK_PATHS = 4000
+HUB_WALK_PATHS = 1000
 #: hubs (more than HUB_FRIENDS friends) get tighter bounds: their sample of
 #: friends is a small share of them anyway, and on MUSAE the tighter bounds
 #: cost no precision (README "Friend suggestions"); below it nothing changes
@@ -135,12 +149,41 @@ def _interaction_total(rows: list[dict]) -> float:
     return total
 
 
+def _walk_scores(walk: list[dict], cands: list[str], max_degree: int, budget: int) -> dict[str, float]:
+    """p3 of the candidates ``cands`` (``{uid: p3}``) from the 2-step walk
+    ``walk`` (``[{uid, p2}]``, most reached first) under the bounds: a step
+    through ``w`` adds ``p2(w)/k(w)`` to each friend of ``w`` and costs
+    ``k(w)`` expansions, so users with more than ``max_degree`` friends are
+    skipped and the biggest contributions go first until ``budget``."""
+    if not walk or not cands:
+        return {}
+    g = stores.graph()
+    p2 = {w["uid"]: w["p2"] for w in walk}
+    rows = g.read("graph/suggestions/list_intermediary_degrees", uids=list(p2))
+    steps, paths = [], 0
+    for q, k, w in sorted(((-p2[w] / k, k, w) for w, _, k in (rows[0]["degrees"] if rows else []) if k >= 1)):
+        if k > max_degree or paths + k > budget:
+            continue
+        paths += k
+        steps.append({"uid": w, "q": -q})
+    if not steps:
+        return {}
+    out = g.read("graph/suggestions/list_walk_scores", steps=steps, cands={c: True for c in cands})
+    return {r["uid"]: r["p3"] for r in (out[0]["walks"] if out else [])}
+
+
 def candidates(uid: str, *, hide: float = 0.0, fanout: int | None = None,
-               max_degree: int = MAX_DEGREE, max_paths: int | None = None, pool: int = POOL) -> list[dict]:
+               max_degree: int = MAX_DEGREE, max_paths: int | None = None, pool: int = POOL,
+               hubs: list[str] | tuple = (), walk: bool = False, wide: dict | None = None) -> list[dict]:
     """The featurised candidates of ``uid`` (steps 1-3), unranked:
     ``[{uid, username, display_name, mutual, ra, aa, degree, my_degree, co_lists,
     in_my_lists, shared_groups, groups_named, follows_me, interactions, sample,
-    friend}]``. ``fanout`` and ``max_paths`` default to :data:`FANOUT` and
+    friend, p3}]``. ``hubs``: uids added as candidates whatever their
+    resource allocation (a model's hub list: the graph's highest-degree
+    users; mutual 0 if not reached); ``walk``: compute ``p3``, the bounded
+    3-step walk feature (:func:`_walk_scores`; 0.0 otherwise). ``wide``:
+    ``{fanout, max_paths}`` replacing :data:`FANOUT` and :data:`MAX_PATHS`
+    for a viewer who is no hub (a model's own bounds). ``fanout`` and ``max_paths`` default to :data:`FANOUT` and
     :data:`MAX_PATHS`, or :data:`HUB_FANOUT` and :data:`HUB_MAX_PATHS` for a
     viewer with more than :data:`HUB_FRIENDS` friends. ``hide`` (training only): that share of the viewer's
     friendships (at least one, seeded by the uid) is treated as unknown, as
@@ -156,17 +199,27 @@ def candidates(uid: str, *, hide: float = 0.0, fanout: int | None = None,
         friends = [f for f in friends if f not in friend_set]
         exclude = exclude - friend_set
     hub = len(friends) > HUB_FRIENDS
+    wide = wide or {}
     if fanout is None:
-        fanout = HUB_FANOUT if hub else FANOUT
+        fanout = HUB_FANOUT if hub else wide.get("fanout", FANOUT)
     if max_paths is None:
-        max_paths = HUB_MAX_PATHS if hub else MAX_PATHS
+        max_paths = HUB_MAX_PATHS if hub else wide.get("max_paths", MAX_PATHS)
     via = _intermediaries(uid, friends, fanout, max_degree, max_paths)
     if not via:
         return []
-    rows = g.read("graph/suggestions/list_candidates", via=via, exclude={u: True for u in exclude}, pool=pool)
-    rows = rows[0]["candidates"] if rows else []
+    got = g.read("graph/suggestions/list_candidates", uid=uid, via=via, exclude={u: True for u in exclude},
+                 pool=pool, walk=WALK if walk else 0)
+    rows = got[0]["candidates"] if got else []
+    seen = {r["uid"] for r in rows}
+    extra = [h for h in hubs if h not in seen and h not in exclude]
+    if extra:
+        named = g.read("graph/suggestions/list_intermediary_degrees", uids=extra)
+        rows = rows + [{"uid": h, "username": name, "display_name": None, "mutual": 0, "ra": 0.0, "aa": 0.0,
+                        "sample": []} for h, name, _ in (named[0]["degrees"] if named else [])]
     if not rows:
         return []
+    p3 = _walk_scores(got[0]["walk"], [r["uid"] for r in rows], max_degree,
+                      HUB_WALK_PATHS if hub else WALK_PATHS) if walk and got else {}
     mine = g.read("graph/suggestions/get_viewer_memberships", uid=uid)
     mine = mine[0] if mine else {"groups": [], "lists": [], "owned": []}
     my_groups = {gr["uid"]: gr["name"] for gr in mine["groups"] or []}
@@ -179,8 +232,9 @@ def candidates(uid: str, *, hide: float = 0.0, fanout: int | None = None,
         if f is None:
             continue
         is_friend = r["uid"] in friend_set
-        if not hide and f["friend_requests_from"] == "nobody":
-            continue
+        if not hide and (f["friend_requests_from"] == "nobody" or
+                         (r["mutual"] == 0 and f["friend_requests_from"] == "friends_of_friends")):
+            continue  # cannot be asked (a hub candidate not reached in two steps is no friend of a friend)
         lists = set(f["lists"] or [])
         shared = [my_groups[gid] for gid in (f["groups"] or []) if gid in my_groups]
         out.append({"uid": r["uid"], "username": r["username"], "display_name": r["display_name"],
@@ -189,18 +243,31 @@ def candidates(uid: str, *, hide: float = 0.0, fanout: int | None = None,
                     "shared_groups": len(shared), "groups_named": sorted(shared)[:1],
                     "follows_me": bool(f["follows_me"]) and not is_friend,
                     "interactions": _interaction_total(f["interactions"]),
-                    "sample": r["sample"], "friend": is_friend})
+                    "sample": r["sample"], "friend": is_friend, "p3": p3.get(r["uid"], 0.0),
+                    **({"display_name": f["display_name"]} if r["display_name"] is None else {})})
     return out
 
 
 def reasons(c: dict) -> list[str]:
     """The reasons shown for candidate ``c``, strongest first."""
-    out = [reason(c["mutual"], c["sample"])]
+    if c["mutual"]:
+        out = [reason(c["mutual"], c["sample"])]
+    else:  # a hub candidate, reached by the walk feature only
+        out = [f"{c['degree']} friends" if c["degree"] != 1 else "1 friend"]
     if c.get("groups_named"):
         out.append(f"also in {c['groups_named'][0]}")
     if c.get("follows_me"):
         out.append("follows you")
     return out
+
+
+def generation(model: dict | None) -> dict:
+    """The :func:`candidates` options a stored model was validated with
+    (``pool``, ``hubs``, ``walk``, ``wide``); the defaults before any model."""
+    if not model:
+        return {}
+    return {"pool": int(model.get("pool", POOL)), "hubs": list(model.get("hubs") or []),
+            "walk": bool(model.get("walk")), "wide": dict(model.get("bounds") or {})}
 
 
 def compute(uid: str, **bounds) -> list[dict]:
@@ -209,9 +276,9 @@ def compute(uid: str, **bounds) -> list[dict]:
     reasons}]``; ``score`` is the model's log-odds (the fallback's score before
     any model, :mod:`socialgraph.graph.suggestions_model`), rounded to 6 places.
     ``bounds``: ``fanout``, ``max_degree``, ``max_paths``, ``pool``
-    (the module constants by default)."""
+    (the model's generation, :func:`generation`, else the module constants)."""
     model = suggestions_model.current()
-    cands = candidates(uid, **bounds)
+    cands = candidates(uid, **{**generation(model), **bounds})
     ranked = [(round(sc, 6), c) for sc, c in zip(suggestions_model.scores(cands, model), cands)]
     ranked.sort(key=lambda t: (-t[0], t[1]["uid"]))
     out = []

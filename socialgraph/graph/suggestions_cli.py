@@ -1,8 +1,8 @@
 """``socialgraph suggestions ...``: train the ranking model, print suggestions,
 precompute heavy users' suggestions.
 
-- ``suggestions train [--source S] [--users N] [--seed N]``: learn and store a
-  new model version (:mod:`socialgraph.graph.suggestions_training`).
+- ``suggestions train [--source S] [--users N] [--seed N] [--kind auto|...]``: learn
+  (model selection on held-out edges of the graph) and store a new model version (:mod:`socialgraph.graph.suggestions_training`).
 - ``suggestions for USERNAME... [--limit N] --json``: for each username, the
   ranked suggestions with scores and reasons, one JSON object keyed by username.
 - ``suggestions precompute [--source S] [--queue]``: precompute the heavy
@@ -27,17 +27,18 @@ suggestions_cli = AppGroup("suggestions", help="Friend suggestions: model, inspe
 
 @suggestions_cli.command("train")
 @click.option("--source", default=None, help="Only users of this import source (e.g. musae-github).")
-@click.option("--users", default=300, show_default=True, help="Seeded users whose candidates are the samples.")
+@click.option("--users", default=1500, show_default=True, help="Seeded users whose candidates are the samples.")
 @click.option("--seed", default=23, show_default=True, help="Random seed of the user sample and the hidden edges.")
-@click.option("--kind", type=click.Choice(["lambdarank", "logistic"]), default="logistic", show_default=True,
-              help="Model: logistic regression (scikit-learn) or LambdaMART (LightGBM).")
+@click.option("--kind", type=click.Choice(["auto", *suggestions_model.KINDS]), default="auto", show_default=True,
+              help="auto: keep the kind with the best validation precision@10 (ties: the simpler); "
+                   "or force resource-allocation, logistic-regression (scikit-learn), lightgbm-binary.")
 def train_cmd(source, users, seed, kind):
     """Learn the ranking model from the graph (friendships as labels) and store it with a new version."""
     try:
         doc = suggestions_training.train(source=source, users=users, seed=seed, kind=kind)
     except ValueError as exc:
         raise click.ClickException(str(exc))
-    click.echo(json.dumps({k: doc[k] for k in ("version", "kind", "samples", "metrics", "params")}, default=str))
+    click.echo(json.dumps({k: doc[k] for k in ("version", "kind", "samples", "metrics", "params", "pool", "walk")}, default=str))
 
 
 @suggestions_cli.command("for")

@@ -1,4 +1,5 @@
 // Features of the candidates $uids for the viewer $uid, as one row, each
+// with its display name (for a hub candidate not reached in two steps),
 // pattern starting at the candidate (ArcadeDB expands from the first node
 // written): friend count, whether they follow the viewer, the groups and
 // lists they are in (matched against the viewer's in Python), their
@@ -9,6 +10,7 @@ UNWIND $uids AS cid
 MATCH (s:User {uid: cid}), (me:User {uid: $uid})
 RETURN collect({
   uid: cid,
+  display_name: s.display_name,
   degree: COUNT { (s)-[:FRIENDS_WITH]-(:User) },
   follows_me: EXISTS { (s)-[:FOLLOWS]->(me) },
   groups: [(s)-[:MEMBER_OF]->(g:Group) | g.uid],

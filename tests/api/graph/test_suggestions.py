@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import random
 import zipfile
 
@@ -195,29 +196,33 @@ def test_train_stores_a_versioned_model_used_at_serving(app, no_model):
         before = suggestions.compute(me)
         assert suggestions_model.current() is None  # the fallback ranks before any model
         assert before and all(i["mutual_friends"] >= 1 for i in before)
-        doc = suggestions_training.train(source=source, users=40, seed=1)
+        doc = suggestions_training.train(source=source, users=40, seed=1, kind="logistic-regression")
         assert doc["version"] == 1 and doc["kind"] == "logistic-regression"
         assert doc["metrics"]["positives"] > 0 and doc["metrics"]["auc"] is not None
-        doc2 = suggestions_training.train(source=source, users=40, seed=2, kind="lambdarank")
-        assert doc2["version"] == 2 and doc2["kind"] == "lightgbm-lambdarank"
+        doc2 = suggestions_training.train(source=source, users=40, seed=2, kind="lightgbm-binary")
+        assert doc2["version"] == 2 and doc2["kind"] == "lightgbm-binary"
+        assert doc2["walk"] is True and doc2["pool"] == suggestions_training.POOL and len(doc2["hubs"]) == 30
         model = suggestions_model.current()
         assert model["version"] == 2
         after = suggestions.compute(me)
-        assert {i["uid"] for i in after} == {i["uid"] for i in before}  # same candidates, re-ranked
-        expected = suggestions_model.scores(suggestions.candidates(me), model)
+        # the same candidates, re-ranked, and the hubs the model asks for
+        assert {i["uid"] for i in before} <= {i["uid"] for i in after}
+        expected = suggestions_model.scores(suggestions.candidates(me, **suggestions.generation(model)), model)
         assert sorted((round(s, 6) for s in expected), reverse=True) == [i["score"] for i in after]
         # the CLI prints the same ranking, keyed by username
         out = app.test_cli_runner().invoke(args=["suggestions", "for", users[0]["username"], "--limit", "3", "--json"])
         assert out.exit_code == 0, out.output
         body = json.loads(out.output)
-        assert body["_model"] == {"version": 2, "kind": "lightgbm-lambdarank"}
+        assert body["_model"] == {"version": 2, "kind": "lightgbm-binary"}
         assert [i["username"] for i in body[users[0]["username"]]] == [i["username"] for i in after[:3]]
         assert all(i["reasons"] and "score" in i for i in body[users[0]["username"]])
         bad = app.test_cli_runner().invoke(args=["suggestions", "for", "no_such_user_here", "--json"])
         assert bad.exit_code != 0 and "no user named" in bad.output
         trained = app.test_cli_runner().invoke(args=["suggestions", "train", "--source", source, "--users", "30"])
         assert trained.exit_code == 0, trained.output
-        assert json.loads(trained.output)["version"] == 3
+        out3 = json.loads(trained.output)
+        assert out3["version"] == 3 and out3["params"]["kind"] == "auto"
+        assert list(out3["metrics"]["validation"]) == list(suggestions_model.AUTO_KINDS)
 
 
 def test_hubs_get_tighter_bounds(app, monkeypatch):
@@ -237,3 +242,56 @@ def test_hubs_get_tighter_bounds(app, monkeypatch):
         monkeypatch.setattr(suggestions, "HUB_FRIENDS", 3)
         assert len(suggestions.candidates(me)) == 2
         assert len(suggestions.candidates(me, fanout=300)) == 4  # explicit bounds win
+
+
+def test_walk_feature_and_hub_candidates_match_an_independent_computation(app, no_model):
+    """p3(s) = sum over s's friends w of p2(w)/k(w) (p2: the 2-step walk from
+    the viewer through its friends), from the Cypher of list_candidates and
+    list_walk_scores, equals a plain-Python computation on the same edges; a
+    hub candidate not reached in two steps comes with mutual 0 and the reason
+    "5 friends"."""
+    source = f"test-walk-{random.randrange(10**9)}"
+    edges = [(0, 1), (0, 2), (1, 2), (1, 3), (2, 3), (2, 4), (3, 5), (4, 6), (7, 5), (7, 6), (7, 8), (7, 9), (7, 10)]
+    adj: dict[int, set] = {}
+    for a, b in edges:
+        adj.setdefault(a, set()).add(b)
+        adj.setdefault(b, set()).add(a)
+    p2: dict[int, float] = {}
+    for f in adj[0]:
+        for w in adj[f] - {0}:
+            p2[w] = p2.get(w, 0.0) + 1.0 / len(adj[f])
+    with app.app_context():
+        users = [{"uid": import_uid(source, n), "username": f"tw{n}_{source[-6:]}", "display_name": f"W {n}",
+                  "source": source, "created_at": clock.now()} for n in range(11)]
+        write_friendship_graph(source, users, edges, clock.now(), 500)
+        node = {import_uid(source, n): n for n in range(11)}
+        got = suggestions.candidates(import_uid(source, 0), walk=True, hubs=[import_uid(source, 7)])
+        by = {node[c["uid"]]: c for c in got}
+        assert sorted(by) == [3, 4, 7]
+        for s, c in by.items():
+            expected = sum(p2.get(w, 0.0) / len(adj[w]) for w in adj[s])
+            assert c["p3"] == pytest.approx(expected, abs=1e-12)
+        assert by[3]["p3"] == pytest.approx((1 / 4) / 3 + (1 / 3) / 4)  # via 1 (p2 1/4, 3 friends) and 2
+        assert by[7]["mutual"] == 0 and by[7]["display_name"] == "W 7"
+        assert suggestions.reasons(by[7]) == ["5 friends"]
+        assert all(c["p3"] == 0.0 for c in suggestions.candidates(import_uid(source, 0)))  # walk off by default
+
+
+def test_resource_allocation_kind_is_stored_with_its_own_generation(app, no_model):
+    """The resource-allocation kind (the simplest of the model selection)
+    stores the plain pool, no hubs, no walk and the wider bounds; served, its
+    ranking is the candidates by resource allocation."""
+    source = f"test-ra-{random.randrange(10**9)}"
+    edges = _community_graph(source)
+    with app.app_context():
+        users = [{"uid": import_uid(source, n), "username": f"tr{n}_{source[-6:]}", "display_name": f"R {n}",
+                  "source": source, "created_at": clock.now()} for n in range(60)]
+        write_friendship_graph(source, users, edges, clock.now(), 500)
+        doc = suggestions_training.train(source=source, users=30, seed=3, kind="resource-allocation")
+        assert doc["kind"] == "resource-allocation" and doc["pool"] == suggestions.POOL
+        assert doc["hubs"] == [] and doc["walk"] is False and doc["bounds"] == suggestions_training.WIDE_BOUNDS
+        assert list(doc["metrics"]["validation"]) == ["resource-allocation"]
+        me = import_uid(source, 0)
+        got = suggestions.compute(me)
+        cands = suggestions.candidates(me)
+        assert [i["uid"] for i in got] == [c["uid"] for c in sorted(cands, key=lambda c: (-round(math.log(c["ra"] + 1e-6), 6), c["uid"]))]
