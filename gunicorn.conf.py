@@ -11,3 +11,16 @@ Docs: https://docs.gunicorn.org/en/stable/settings.html#security
 limit_request_line = 8190
 limit_request_field_size = 16380
 limit_request_fields = 200
+
+
+def post_worker_init(worker):
+    """Once the app is loaded in a worker: move every object allocated so far (the
+    modules and the app, about 290,000 GC-tracked objects) to CPython's permanent
+    generation (``gc.freeze``), so no later collection traverses them. A full
+    collection stops the whole worker -- under the gevent stream worker every socket --
+    for a time proportional to the objects it traverses (1.6-2.8 s at 10,000 sockets on
+    the shared bench machine; BENCHMARKS.md, the stream service).
+    Docs: https://docs.python.org/3/library/gc.html#gc.freeze"""
+    import gc
+
+    gc.freeze()
