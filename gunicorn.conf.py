@@ -11,3 +11,25 @@ Docs: https://docs.gunicorn.org/en/stable/settings.html#security
 limit_request_line = 8190
 limit_request_field_size = 16380
 limit_request_fields = 200
+
+
+def post_worker_init(worker):
+    """Once the app is loaded in a worker, keep the GC's full collections short: a
+    full collection stops the whole worker -- under the gevent stream worker every
+    socket -- for a time proportional to the objects it traverses (about 200 per
+    socket: 1.3-2.8 s at 10,000 sockets on the shared bench machine; BENCHMARKS.md,
+    the stream service).
+
+    - ``gc.freeze()``: every object allocated so far (the modules and the app, about
+      157,000) moves to CPython's permanent generation, which no collection traverses
+      (https://docs.python.org/3/library/gc.html#gc.freeze);
+    - gevent worker: ``gevent.config.track_greenlet_tree = False``, so a greenlet does
+      not keep its spawner's stack (up to 10 frame records each, about 24 objects per
+      socket) for debugging (https://www.gevent.org/api/gevent.greenlet.html)."""
+    import gc
+
+    if type(worker).__module__ == "gunicorn.workers.ggevent":
+        import gevent
+
+        gevent.config.track_greenlet_tree = False
+    gc.freeze()

@@ -417,7 +417,8 @@ def bench_stream(args):
         got = ask(f"connect {args.stream_receivers}")
         print(f"{got['connected']:,} connected ({got['failed']} failed) in {got['seconds']:.1f} s")
         res = ask(f"publish {args.stream_receivers} {args.publish_rate}")
-        print(summary(f"notify, {got['connected']:,} held", res["latencies_ms"]) + f"  missing={res['missing']}")
+        print(summary(f"notify, {got['connected']:,} held", res["latencies_ms"])
+              + f"  missing={res['missing']} client GC {res['client_gc_ms']:.0f} ms")
         got = ask(f"connect {args.idle_sockets} {args.connect_budget}")
         time.sleep(3)
         rss1 = worker.memory_info().rss
@@ -434,7 +435,8 @@ def bench_stream(args):
         pongs = ask("ping 100")["pongs"]
         print(f"pings answered: {pongs}/100 (while {got['connected']:,} are held)")
         res = ask(f"publish {args.stream_receivers} {args.publish_rate}")
-        print(summary(f"notify, {got['connected']:,} held", res["latencies_ms"]) + f"  missing={res['missing']}")
+        print(summary(f"notify, {got['connected']:,} held", res["latencies_ms"])
+              + f"  missing={res['missing']} client GC {res['client_gc_ms']:.0f} ms")
         client.stdin.write("quit\n")
         client.stdin.flush()
     finally:

@@ -10,14 +10,20 @@ a time, default 50, each given up after 60 s), then follows commands on stdin, a
 - ``close N``: close all but the first N -> ``{"connected"}``;
 - ``publish K RATE``: publish one notification to each of the first K users
   through Redis (the channel jobs publish to), RATE per second, and wait for
-  every frame -> ``{"latencies_ms": [...], "missing"}``; latency = receipt
-  time - the send time carried in the frame (same host, same clock);
+  every frame -> ``{"latencies_ms": [...], "missing", "client_gc_ms"}``; latency = receipt
+  time - the send time carried in the frame (same host, same clock); ``client_gc_ms``:
+  this process's own GC pauses meanwhile (they delay receipt too);
 - ``ping K``: each of the first K sockets sends ``ping`` -> ``{"pongs"}``.
+
+After each ``connect`` the sockets' objects are frozen out of this process's GC
+(``gc.freeze``): a full collection over 10,000 client sockets stops this process
+for a second or more, which would be counted as the server's latency.
 """
 from gevent import monkey
 
 monkey.patch_all()
 
+import gc  # noqa: E402
 import json  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
@@ -61,7 +67,18 @@ class Conn:
             return
 
 
+_gc = {"ms": 0.0}
+
+
+def _time_gc(phase, _info):
+    if phase == "start":
+        _gc["t"] = time.perf_counter()
+    else:
+        _gc["ms"] += (time.perf_counter() - _gc["t"]) * 1000
+
+
 def main():
+    gc.callbacks.append(_time_gc)
     cfg = json.load(open(sys.argv[1]))
     conns = [Conn(uid, tok) for uid, tok in cfg["tokens"]]
     r = redis.Redis.from_url(cfg["redis_url"])
@@ -91,6 +108,7 @@ def main():
                     failed.append(repr(exc))
 
             Pool(int(cfg.get("concurrency", 50))).map(one, todo)
+            gc.freeze()
             say({"connected": len(opened), "failed": len(failed), "errors": failed[:3],
                  "seconds": round(time.perf_counter() - t, 2)})
         elif cmd == "close":
@@ -106,6 +124,7 @@ def main():
         elif cmd == "publish":
             k, rate = int(rest[0]), float(rest[1])
             targets = opened[:k]
+            gc_ms0 = _gc["ms"]
             for c in targets:
                 c.got.clear()
                 c.latency_ms = None
@@ -121,7 +140,8 @@ def main():
             for c in targets:
                 c.got.wait(timeout=max(0.0, deadline - time.perf_counter()))
             lat = [c.latency_ms for c in targets if c.latency_ms is not None]
-            say({"latencies_ms": lat, "missing": len(targets) - len(lat)})
+            say({"latencies_ms": lat, "missing": len(targets) - len(lat),
+                 "client_gc_ms": round(_gc["ms"] - gc_ms0, 1)})
         elif cmd == "ping":
             k = int(rest[0])
             for c in opened[:k]:

@@ -170,19 +170,28 @@ class Hub:
         """One pass over every enrolled socket per ``recheck_seconds``, in batches of
         :data:`RECHECK_BATCH` spread evenly over the period (one thread per process, so an
         idle socket never wakes for it, and no burst stalls the process). A store error skips
-        that batch until the next pass."""
+        that batch until the next pass.
+
+        The pass keeps one list of the sockets' queues, not a ``(queue, claims)`` tuple per
+        socket: objects that live for the whole pass (30 s) reach CPython's oldest GC
+        generation, and each 25 % of growth there triggers a full, stop-the-world collection
+        of the process's heap (about 2 million objects at 10,000 sockets: seconds on a loaded
+        machine, every socket stalled; see BENCHMARKS.md, the stream service)."""
         while True:
             with self._lock:
-                enrolled = list(self._claims.items())
-            batches = [enrolled[i:i + RECHECK_BATCH] for i in range(0, len(enrolled), RECHECK_BATCH)] or [[]]
-            pause = self._recheck_seconds / len(batches)
-            for batch in batches:
+                enrolled = list(self._claims)
+            n_batches = max(1, -(-len(enrolled) // RECHECK_BATCH))
+            pause = self._recheck_seconds / n_batches
+            for start in range(0, n_batches * RECHECK_BATCH, RECHECK_BATCH):
                 time.sleep(pause)
+                with self._lock:  # a socket closed since the snapshot is skipped
+                    batch = [(q, c) for q in enrolled[start:start + RECHECK_BATCH]
+                             if (c := self._claims.get(q)) is not None]
                 if not batch:
                     continue
                 try:
                     with self._app.app_context():
-                        self.recheck([(q, c) for q, c in batch if q in self._claims])
+                        self.recheck(batch)
                 except Exception as exc:  # noqa: BLE001 - stores away: the sockets stay, next pass
                     log.warning("realtime revocation fallback skipped a batch: %s", exc)
 
