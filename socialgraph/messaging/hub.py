@@ -105,6 +105,9 @@ class Hub:
         self._app = app
         self._recheck_seconds = recheck_seconds
         self._rechecker: threading.Thread | None = None
+        #: set by :meth:`register`: a hub waiting to reconnect to Redis tries at once, so a
+        #: socket opened just after Redis came back is not left out for the backoff (<= 10 s)
+        self._wake = threading.Event()
 
     def _ensure_thread(self):
         with self._lock:
@@ -126,6 +129,7 @@ class Hub:
             if claims is not None:
                 self._claims[q] = claims
         self._commands.append(("sub", uid, done))
+        self._wake.set()
         self._ensure_thread()
         done.wait(wait)
 
@@ -202,8 +206,11 @@ class Hub:
                 self._loop()
             except Exception as exc:  # Redis away: reconnect and re-subscribe everyone
                 log.warning("realtime hub lost Redis (%s); reconnecting in %.1f s", exc, delay)
-                time.sleep(delay)
-                delay = min(delay * 2, 10)
+                self._wake.clear()
+                if self._wake.wait(delay):  # a socket registered meanwhile: try now
+                    delay = 0.5
+                else:
+                    delay = min(delay * 2, 10)
                 with self._lock:
                     self._commands.extend(("sub", u, None) for u in self._queues)
 

@@ -158,7 +158,7 @@ def test_password_reset_once_and_ends_sessions(client, mailbox, make_user):
         from socialgraph.accounts.sessions import NOT_BEFORE_KEY, SESSION_KEY
 
         sid = decode_token(fresh.get_json()["access_token"])["sid"]
-        stores.cache().delete(SESSION_KEY.format(sid=sid), NOT_BEFORE_KEY.format(uid=user.uid))
+        stores.cache().delete(SESSION_KEY.format(uid=user.uid, sid=sid), NOT_BEFORE_KEY.format(uid=user.uid))
     assert [client.get("/api/v1/me", headers=headers).status_code for _ in range(2)] == [200, 200]
 
 

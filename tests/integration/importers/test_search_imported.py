@@ -25,10 +25,11 @@ def test_imported_posts_are_found_by_words_stems_and_tags(ctx, imported):
         assert page.items, q
         assert all(q.lower() in (p["text"].lower() + " ".join(p["hashtags"])) for p in page.items), q
     # a tag without "#" finds posts tagged with it, even if the word is not in the text
-    tagged = db.posts.count_documents({"source_key": SE, "hashtags": "hops"})
-    assert tagged > 10
+    # (other tests of the session may post #hops too: every imported one is found, only tagged ones)
+    tagged = {str(d["_id"]) for d in db.posts.find({"source_key": SE, "hashtags": "hops"}, {"_id": 1})}
+    assert 10 < len(tagged) < 100
     found = search.search_posts("#hops", None, limit=100)
-    assert len(found.items) == min(tagged, 100) and all("hops" in p["hashtags"] for p in found.items)
+    assert tagged <= set(_ids(found)) and all("hops" in p["hashtags"] for p in found.items)
     # ranked: posts with both words before posts with one
     both = search.search_posts("citra hop", None, limit=100).items
     has = [("citra" in p["text"].lower()) and ("hop" in p["text"].lower() or "hops" in p["hashtags"])
