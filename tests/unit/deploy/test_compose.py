@@ -27,11 +27,12 @@ APP_SERVICES = ("api", "stream", "worker", "scheduler")
 STORES = ("neo4j", "mongo", "minio", "redis")
 CADDYFILE = (REPO / "deploy" / "Caddyfile").read_text()
 
-_VAR = re.compile(r"\$\{(?P<name>[A-Z0-9_]+)(?:(?P<op>:\?|\?|:-|-)(?P<arg>[^}]*))?\}")
+_VAR = re.compile(r"\$\{(?P<name>[A-Z0-9_]+)(?:(?P<op>:\?|\?|:-|-|:\+|\+)(?P<arg>(?:[^{}]|\{[^{}]*\})*))?\}")
 
 
 def interpolate(value, env: dict):
-    """Compose's variable interpolation (``${X}``, ``${X:-d}``, ``${X-d}``, ``${X:?e}``, ``${X?e}``);
+    """Compose's variable interpolation (``${X}``, ``${X:-d}``, ``${X-d}``, ``${X:?e}``, ``${X?e}``,
+    ``${X:+r}``, ``${X+r}``, one level of nesting in ``d`` and ``r``);
     a required variable that is missing (or empty for ``:?``) raises ``KeyError`` as compose refuses."""
     if isinstance(value, dict):
         return {k: interpolate(v, env) for k, v in value.items()}
@@ -46,7 +47,9 @@ def interpolate(value, env: dict):
         if op == ":?" and not have or op == "?" and have is None:
             raise KeyError(f"{name}: {arg}")
         if op == ":-" and not have or op == "-" and have is None:
-            return arg
+            return interpolate(arg, env)
+        if op in (":+", "+"):
+            return interpolate(arg, env) if (have if op == ":+" else have is not None) else ""
         return have or ""
 
     return _VAR.sub(sub, value.replace("$$", "\0")).replace("\0", "$")
@@ -122,7 +125,7 @@ def test_only_the_proxy_is_published_and_stores_are_internal():
 
 
 def test_media_urls_are_signed_for_the_origin_the_proxy_serves():
-    env = dot_env()
+    env = {**dot_env(), "SG_MASTODON_HOST": ""}  # optional: no second site name
     app_env = interpolate(SERVICES["api"]["environment"], env)
     proxy_env = interpolate(SERVICES["proxy"]["environment"], env)
     assert app_env["SG_S3_PUBLIC_ENDPOINT"] == app_env["SG_PUBLIC_BASE_URL"] == proxy_env["SG_SITE_ADDRESS"]
@@ -133,6 +136,17 @@ def test_media_urls_are_signed_for_the_origin_the_proxy_serves():
     assert "w=majority" in app_env["SG_MONGO_URI"]  # acknowledged writes survive a failover
     assert "readPreference=primary" in app_env["SG_MONGO_URI"]  # requests read their own writes
     assert "./deploy/Caddyfile:/etc/caddy/Caddyfile:ro" in SERVICES["proxy"]["volumes"]
+
+
+def test_the_mastodon_host_is_one_more_name_of_the_proxy_site():
+    """SG_MASTODON_HOST set: Caddy serves (and certifies) that name too, and the app
+    routes its requests to the Mastodon API; unset: one name, the API under /mastodon."""
+    env = {**dot_env(), "SG_MASTODON_HOST": "mastodon.example.com"}
+    app_env = interpolate(SERVICES["api"]["environment"], env)
+    proxy_env = interpolate(SERVICES["proxy"]["environment"], env)
+    assert app_env["SG_MASTODON_HOST"] == "mastodon.example.com"
+    assert proxy_env["SG_SITE_ADDRESS"] == app_env["SG_PUBLIC_BASE_URL"] + ", https://mastodon.example.com"
+    assert interpolate(SERVICES["stream"]["environment"], env)["SG_MASTODON_HOST"] == "mastodon.example.com"
 
 
 def test_stream_and_scheduler_services():
@@ -170,3 +184,15 @@ def test_caddy_accepts_the_caddyfile():
     config = json.loads(out.stdout)
     text = json.dumps(config)
     assert '"websocket"' in text and '"/api/v1/stream"' in text and '"social.example.org"' in text
+
+
+@pytest.mark.skipif(shutil.which("caddy") is None, reason="caddy is not installed")
+def test_caddy_serves_the_mastodon_host_in_the_same_site():
+    """The value compose builds with SG_MASTODON_HOST set is two addresses of one site."""
+    out = subprocess.run(["caddy", "adapt", "--config", str(REPO / "deploy" / "Caddyfile"), "--adapter", "caddyfile"],
+                         capture_output=True, text=True, timeout=60,
+                         env={"PATH": "/usr/bin:/bin",
+                              "SG_SITE_ADDRESS": "https://social.example.org, https://mastodon.example.org"})
+    assert out.returncode == 0, out.stderr
+    routes = json.loads(out.stdout)["apps"]["http"]["servers"]["srv0"]["routes"]
+    assert [r.get("match") for r in routes] == [[{"host": ["social.example.org", "mastodon.example.org"]}]]
