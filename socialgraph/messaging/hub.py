@@ -108,6 +108,8 @@ class Hub:
         #: set by :meth:`register`: a hub waiting to reconnect to Redis tries at once, so a
         #: socket opened just after Redis came back is not left out for the backoff (<= 10 s)
         self._wake = threading.Event()
+        #: the re-check's pause (a test replaces it on one hub, not the module's ``time``)
+        self._sleep = time.sleep
 
     def _ensure_thread(self):
         with self._lock:
@@ -187,7 +189,7 @@ class Hub:
             n_batches = max(1, -(-len(enrolled) // RECHECK_BATCH))
             pause = self._recheck_seconds / n_batches
             for start in range(0, n_batches * RECHECK_BATCH, RECHECK_BATCH):
-                time.sleep(pause)
+                self._sleep(pause)
                 with self._lock:  # a socket closed since the snapshot is skipped
                     batch = [(q, c) for q in enrolled[start:start + RECHECK_BATCH]
                              if (c := self._claims.get(q)) is not None]

@@ -6,7 +6,6 @@ every socket for seconds at 10,000 sockets (BENCHMARKS.md, the stream service).
 A re-check pass lives 30 s, so whatever it holds reaches that generation."""
 import gc
 import queue
-import types
 
 import pytest
 
@@ -29,7 +28,7 @@ def _held_during_a_pass(monkeypatch, sockets: int) -> int:
         held.append(len(gc.get_objects()) - before)
         raise _Stop
 
-    monkeypatch.setattr(hub, "time", types.SimpleNamespace(sleep=sleep))
+    h._sleep = sleep  # this hub only: the suite's other hubs keep the real clock
     gc.collect()
     before = len(gc.get_objects())
     with pytest.raises(_Stop):
@@ -39,4 +38,5 @@ def _held_during_a_pass(monkeypatch, sockets: int) -> int:
 
 def test_a_recheck_pass_holds_the_same_few_objects_for_10_or_10000_sockets(monkeypatch):
     # before: one (queue, claims) tuple per socket and one list per batch of 200 (+10,049)
-    assert _held_during_a_pass(monkeypatch, 10_000) - _held_during_a_pass(monkeypatch, 10) == 0
+    # other threads of the suite may allocate a few objects meanwhile: far below 10,000
+    assert _held_during_a_pass(monkeypatch, 10_000) - _held_during_a_pass(monkeypatch, 10) < 500

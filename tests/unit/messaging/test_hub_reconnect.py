@@ -15,7 +15,11 @@ def test_register_wakes_a_hub_in_reconnect_backoff():
     attempts: list[float] = []
     seen = threading.Event()
 
+    finished = threading.Event()
+
     def factory():
+        if finished.is_set():  # the test is over: this hub's thread parks for good
+            threading.Event().wait()
         attempts.append(time.monotonic())
         if len(attempts) >= 5:
             seen.set()
@@ -31,3 +35,4 @@ def test_register_wakes_a_hub_in_reconnect_backoff():
     h.register("u1", queue.Queue(), wait=0)
     assert seen.wait(2), "the registration did not cut the backoff short"
     assert attempts[4] - started < 1.0
+    finished.set()
