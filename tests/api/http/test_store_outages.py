@@ -135,21 +135,86 @@ def test_s3_outage_on_upload_and_health(broken, client, data):
     assert client.get("/api/v1/health").get_json()["stores"]["objects"] is True
 
 
-@pytest.mark.parametrize("url", ["/api/v1/posts/{post}", "/api/v1/users/{author}", "/api/v1/users/{author}/posts",
-                                 "/api/v1/tags/{word}/posts", "/api/v1/posts/{post}/comments"])
-def test_anonymous_reads_work_without_redis(broken, client, data, url):
-    """Redis only caches these: with Redis away they read the stores directly."""
-    url = url.format(post=data["post"], author=data["author"]["name"], word=data["word"])
-    healthy = client.get(url)
-    away = broken["redis"].get(url)
-    assert healthy.status_code == 200 and away.status_code == 200, away.get_data(as_text=True)[:300]
-    strip = ("counts", "viewer")  # the same documents; per-viewer decorations may differ
+@pytest.fixture(scope="module")
+def anon(app):
+    """An author (own data: the Redis-restart test edits ``data``'s post) with a
+    public post carrying a fresh tag and a comment, and a followers-only post
+    with the same tag and its own comment: what an anonymous reader may and
+    may not see."""
+    client = app.test_client()
+    name = unique("anon")
+    r = client.post("/api/v1/auth/register", json={"username": name, "email": f"{name}@example.test",
+                                                   "password": "a long enough password"})
+    assert r.status_code == 201
+    uid = r.get_json()["uid"]
+    verify_user(client, uid, f"{name}@example.test")
+    tokens = client.post("/api/v1/auth/login", json={"login": name, "password": "a long enough password"}).get_json()
+    headers = {"Authorization": f"Bearer {tokens['access_token']}"}
+    word = f"anon{uid[:8]}"
+    public_text, private_text = f"seen by all #{word}", f"followers only #{word}"
+    pub = client.post("/api/v1/posts", json={"text": public_text}, headers=headers).get_json()["id"]
+    priv = client.post("/api/v1/posts", json={"text": private_text, "visibility": "followers"},
+                       headers=headers).get_json()["id"]
+    comment = client.post(f"/api/v1/posts/{pub}/comments", json={"text": "a public comment"}, headers=headers)
+    assert comment.status_code == 201
+    assert client.post(f"/api/v1/posts/{priv}/comments", json={"text": "a hidden comment"},
+                       headers=headers).status_code == 201
+    return {"name": name, "uid": uid, "word": word, "public": pub, "private": priv,
+            "public_text": public_text, "private_text": private_text, "comment": comment.get_json()["id"]}
 
-    def norm(body):
-        if isinstance(body, dict) and "items" in body:
-            return [p["id"] for p in body["items"]]
-        return {k: v for k, v in body.items() if k not in strip}
-    assert norm(away.get_json()) == norm(healthy.get_json())
+
+PROFILE_FIELDS = ("username", "uid", "followers_count", "following_count", "friendship", "followed_by_viewer",
+                  "restricted")
+
+
+def _ids(body):
+    return [i["id"] for i in body["items"]]
+
+
+#: what each anonymous read must serve, with Redis up and with Redis away:
+#: ``(url, what is read from the body, what it must be)``
+ANON_READS = {
+    "post": ("/api/v1/posts/{public}",
+             lambda b: (b["id"], b["text"], b["visibility"], b["author"]["username"]),
+             lambda a: (a["public"], a["public_text"], "public", a["name"])),
+    "profile": ("/api/v1/users/{name}",
+                lambda b: [b.get(k) for k in PROFILE_FIELDS],
+                lambda a: [a["name"], a["uid"], 0, 0, None, False, False]),
+    "user-posts": ("/api/v1/users/{name}/posts", _ids, lambda a: [a["public"]]),
+    "tag-posts": ("/api/v1/tags/{word}/posts", _ids, lambda a: [a["public"]]),
+    "comments": ("/api/v1/posts/{public}/comments",
+                 lambda b: [(c["id"], c["text"]) for c in b["items"]],
+                 lambda a: [(a["comment"], "a public comment")]),
+}
+#: per-viewer decorations (the anonymous viewer gets the same either way, but a
+#: counter may be served from a cache that is a moment behind)
+STRIP = ("counts", "viewer")
+
+
+def _strip(body):
+    if isinstance(body, dict):
+        return {k: _strip(v) for k, v in body.items() if k not in STRIP}
+    if isinstance(body, list):
+        return [_strip(v) for v in body]
+    return body
+
+
+@pytest.mark.parametrize("what", list(ANON_READS))
+def test_anonymous_reads_work_without_redis(broken, client, anon, what):
+    """Redis only caches these: with Redis away they read the stores directly
+    and serve the same documents as with Redis up, and nothing more (the
+    followers-only post, its comment, the address never reach an anonymous reader)."""
+    template, read, expected = ANON_READS[what]
+    url = template.format(**anon)
+    healthy, away = client.get(url), broken["redis"].get(url)
+    assert (healthy.status_code, away.status_code) == (200, 200), away.get_data(as_text=True)[:300]
+    for r in (healthy, away):
+        body = r.get_json()
+        assert read(body) == expected(anon), body
+        text = r.get_data(as_text=True)
+        for secret in (anon["private"], anon["private_text"], "a hidden comment", f"{anon['name']}@example.test"):
+            assert secret not in text, (what, secret)
+    assert _strip(away.get_json()) == _strip(healthy.get_json())
 
 
 def test_malformed_token_is_401_even_with_redis_away(broken):
