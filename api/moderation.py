@@ -29,7 +29,9 @@ def _page(page):
 @blp.response(201, ReportOut)
 def report(body):
     """Report a post, comment (by id) or user (by username) with a reason.
-    404 if the caller cannot see it, 409 if already reported and open."""
+    404 if the caller cannot see it (content across a block either way, a user
+    who blocked the caller: the problem of an unknown target), 422 for oneself,
+    409 if already reported and open. A user the caller blocked can be reported."""
     return moderation.report(current_uid(), body["target_type"], body["target_id"], body["reason"],
                              body.get("details"))
 

@@ -33,7 +33,7 @@ from socialgraph.core.pagination import (
     ms_to_datetime,
 )
 from socialgraph.graph.people import resolve_uid
-from socialgraph.graph.relations import blocked_either_way
+from socialgraph.graph.relations import blocked_either_way, relationship
 
 REASONS = ("spam", "harassment", "hate", "violence", "nudity", "self_harm", "misinformation", "illegal", "other")
 TARGET_TYPES = ("post", "comment", "user")
@@ -59,15 +59,20 @@ def _resolve_target(reporter: str, target_type: str, target_id: str) -> tuple[st
         return str(doc["_id"]), doc["author_id"]
     if target_type == "comment":
         c = _db().comments.find_one({"_id": _oid(target_id, "comment")})
-        if c is None or c.get("deleted"):
+        if c is None or c.get("deleted") or c["author_id"] in blocked_either_way(reporter):
             raise NotFound("comment not found")
-        posts._visible_doc(str(c["post_id"]), reporter)
-        if c["author_id"] in blocked_either_way(reporter):
-            raise NotFound("comment not found")
+        try:
+            posts._visible_doc(str(c["post_id"]), reporter)
+        except NotFound:  # the same answer as an unknown comment: the post's audience is not disclosed
+            raise NotFound("comment not found") from None
         return str(c["_id"]), c["author_id"]
     uid = resolve_uid(target_id)
     if uid == reporter:
         raise ValidationFailed("you cannot report yourself", errors=[{"field": "target_id", "message": "is you"}])
+    if relationship(reporter, uid).blocked_by:
+        # who blocked the reporter does not exist for them (as on their profile):
+        # the answer of an unknown username, so the block is not disclosed
+        raise NotFound(f"no user named {target_id!r}")
     return uid, uid
 
 
@@ -76,7 +81,10 @@ def report(reporter: str, target_type: str, target_id: str, reason: str, details
 
     Returns the report (:func:`present`). Raises :class:`ValidationFailed`
     (unknown type or reason, oneself), :class:`NotFound` (target gone or
-    not visible to the reporter), :class:`Conflict` (already reported and open).
+    not visible to the reporter: content across a block either way, a user who
+    blocked the reporter; the same problem as an unknown target, so a block
+    is not disclosed), :class:`Conflict` (already reported and open). A user
+    the reporter blocked can still be reported (block and report).
     """
     if target_type not in TARGET_TYPES:
         raise ValidationFailed("unknown target", errors=[{"field": "target_type", "message": "one of " + ", ".join(TARGET_TYPES)}])
