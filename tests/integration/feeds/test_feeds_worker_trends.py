@@ -82,9 +82,11 @@ def test_trends_score_observed_against_expected_with_decay(ctx):
         assert hot_post["id"] in post_ids
         client = ctx.test_client()
         api_tags = client.get("/api/v1/trends/tags").get_json()["items"]
-        assert any(t["tag"] == tag_hot and t["accounts"] == 8 for t in api_tags)
+        hot = [t for t in api_tags if t["tag"] == tag_hot]
+        assert [(t["accounts"], t["expected"], round(t["score"], 9)) for t in hot] == [(8, 2, 18.0)]
         api_posts = client.get("/api/v1/trends/posts").get_json()["items"]
-        assert any(p["id"] == hot_post["id"] and p["trend_score"] > 0 for p in api_posts)
+        # 7 reactions, an hour old: (7 - 1)^2 halved once (half-life 1 h) = 18
+        assert [round(p["trend_score"], 6) for p in api_posts if p["id"] == hot_post["id"]] == [18.0]
         # two hours later nothing new: the tag's score has halved (half-life 2 h)
         clock.set_clock(lambda: t0 + timedelta(hours=2))
         trends.compute()
