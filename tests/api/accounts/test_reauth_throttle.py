@@ -55,10 +55,11 @@ def test_disabling_2fa_and_deleting_the_account_are_throttled(app, make_user, fr
     frozen.step()
     r = wrong_tries(app, lambda: user.post("/api/v1/me/2fa/disable", json={"password": "wrong wrong wrong",
                                                                           "code": "000000"}))
-    assert r.status_code == 429
+    assert r.status_code == 429 and r.mimetype == "application/problem+json"
+    assert user.get("/api/v1/me/2fa").get_json()["enabled"] is True  # nothing was disabled
     other = make_user("rea")
     r = wrong_tries(app, lambda: other.post("/api/v1/me/deletion", json={"password": "wrong wrong wrong"}))
-    assert r.status_code == 429
+    assert r.status_code == 429 and int(r.headers["Retry-After"]) >= 1
     assert other.get("/api/v1/me").status_code == 200  # nothing was deleted
 
 

@@ -44,7 +44,8 @@ def test_create_edit_and_validation(client, make_user):
     assert client.get(f"{G}/{g['id']}").get_json()["privacy"] == "public"
 
 
-def test_private_and_secret_content_is_members_only(client, make_user):
+def test_private_and_secret_content_is_members_only(client, make_user, subtests):
+    """One set-up; each rule a subtest, so one broken rule does not hide the others."""
     owner, member, outsider = make_user("po"), make_user("pm"), make_user("px")
     private, secret = make_group(owner, "private", "Quiet Room"), make_group(owner, "secret", "Hidden Cellar")
     for g in (private, secret):
@@ -55,37 +56,40 @@ def test_private_and_secret_content_is_members_only(client, make_user):
     assert pp["group_id"] == private["id"]
     c = owner.post(f"/api/v1/posts/{sp['id']}/comments", json={"text": "inner comment"}).get_json()
 
-    # a private group is visible, its content is not
-    assert outsider.get(f"{G}/{private['id']}").status_code == 200
-    # a secret group does not exist for non-members, anonymous or signed in
-    for who in (outsider.get, client.get):
-        assert who(f"{G}/{secret['id']}").status_code == 404
-    for g, p in ((private, pp), (secret, sp)):
+    with subtests.test("a private group is visible"):
+        assert outsider.get(f"{G}/{private['id']}").status_code == 200
+    with subtests.test("a secret group does not exist for non-members, anonymous or signed in"):
+        assert [who(f"{G}/{secret['id']}").status_code for who in (outsider.get, client.get)] == [404, 404]
+    for kind, g, p in (("private", private, pp), ("secret", secret, sp)):
         for url in (f"{G}/{g['id']}/posts", f"{G}/{g['id']}/members", f"{G}/{g['id']}/events",
                     f"{G}/{g['id']}/announcements", f"/api/v1/posts/{p['id']}", f"/api/v1/posts/{p['id']}/comments"):
-            for who in (outsider.get, client.get):
-                r = who(url)
-                assert r.status_code == 404 and r.mimetype == PROBLEM, url
-                assert "secret" not in r.get_data(as_text=True) and "members only" not in r.get_data(as_text=True)
-        assert outsider.post(f"/api/v1/posts/{p['id']}/comments", json={"text": "x"}).status_code == 404
-        assert outsider.put(f"/api/v1/posts/{p['id']}/reaction", json={"type": "like"}).status_code == 404
-        assert outsider.post(f"{G}/{g['id']}/posts", json={"text": "x"}).status_code == 404
-    assert outsider.put(f"/api/v1/comments/{c['id']}/reaction", json={"type": "like"}).status_code == 404
-    # members read everything, comments and reactions work as on profile posts
-    assert member.get(f"/api/v1/posts/{sp['id']}").status_code == 200
-    assert member.put(f"/api/v1/posts/{sp['id']}/reaction", json={"type": "love"}).status_code == 200
-    thread = member.get(f"/api/v1/posts/{sp['id']}/comments").get_json()["items"]
-    assert [t["text"] for t in thread] == ["inner comment"]
-    assert [p["id"] for p in member.get(f"{G}/{secret['id']}/posts").get_json()["items"]] == [sp["id"]]
-    # absent from search and listings for non-members, present for members
+            with subtests.test("a non-member reads nothing", group=kind, url=url.replace(g["id"], "<g>").replace(p["id"], "<p>")):
+                for who in (outsider.get, client.get):
+                    r = who(url)
+                    assert r.status_code == 404 and r.mimetype == PROBLEM, url
+                    assert "secret" not in r.get_data(as_text=True) and "members only" not in r.get_data(as_text=True)
+        with subtests.test("a non-member writes nothing", group=kind):
+            assert [outsider.post(f"/api/v1/posts/{p['id']}/comments", json={"text": "x"}).status_code,
+                    outsider.put(f"/api/v1/posts/{p['id']}/reaction", json={"type": "like"}).status_code,
+                    outsider.post(f"{G}/{g['id']}/posts", json={"text": "x"}).status_code] == [404, 404, 404]
+    with subtests.test("a non-member cannot react to a comment in a secret group"):
+        assert outsider.put(f"/api/v1/comments/{c['id']}/reaction", json={"type": "like"}).status_code == 404
+    with subtests.test("members read everything, comments and reactions work as on profile posts"):
+        assert member.get(f"/api/v1/posts/{sp['id']}").status_code == 200
+        assert member.put(f"/api/v1/posts/{sp['id']}/reaction", json={"type": "love"}).status_code == 200
+        thread = member.get(f"/api/v1/posts/{sp['id']}/comments").get_json()["items"]
+        assert [t["text"] for t in thread] == ["inner comment"]
+        assert [p["id"] for p in member.get(f"{G}/{secret['id']}/posts").get_json()["items"]] == [sp["id"]]
     name_hits = lambda u, q: [x["id"] for x in u.get(G, query_string={"q": q}).get_json()["items"]]
-    assert name_hits(outsider, "hidden cellar") == [] and name_hits(member, "HIDDEN CELLAR") == [secret["id"]]
-    assert private["id"] in name_hits(outsider, "quiet room")
-    assert secret["id"] not in [x["id"] for x in client.get(G, query_string={"limit": 100}).get_json()["items"]]
-    # group posts stay off the author's profile timeline and the discovery feed
-    assert sp["id"] not in [p["id"] for p in client.get(f"/api/v1/users/{owner.username}/posts").get_json()["items"]]
-    disc = outsider.get("/api/v1/feeds/discover", query_string={"limit": 100}).get_json()["items"]
-    assert pp["id"] not in [p["id"] for p in disc]
+    with subtests.test("a secret group is absent from search and listings for non-members, present for members"):
+        assert name_hits(outsider, "hidden cellar") == [] and name_hits(member, "HIDDEN CELLAR") == [secret["id"]]
+        assert secret["id"] not in [x["id"] for x in client.get(G, query_string={"limit": 100}).get_json()["items"]]
+    with subtests.test("a private group is found by name"):
+        assert private["id"] in name_hits(outsider, "quiet room")
+    with subtests.test("group posts stay off the author's profile timeline and the discovery feed"):
+        assert sp["id"] not in [p["id"] for p in client.get(f"/api/v1/users/{owner.username}/posts").get_json()["items"]]
+        disc = outsider.get("/api/v1/feeds/discover", query_string={"limit": 100}).get_json()["items"]
+        assert pp["id"] not in [p["id"] for p in disc]
 
 
 def test_join_rules_requests_and_invitations(make_user):
@@ -119,7 +123,9 @@ def test_join_rules_requests_and_invitations(make_user):
     assert mine == {secret["id"]: "member"}
 
 
-def test_roles_removal_ban_leave_and_ownership(make_user):
+def test_roles_removal_ban_leave_and_ownership(make_user, subtests):
+    """A scenario in steps, each a subtest: a step that breaks does not hide
+    the later ones (each step names the state the earlier ones left)."""
     owner, admin2, mod, m1, m2 = (make_user(p) for p in ("ro", "ra", "rm", "r1", "r2"))
     g = make_group(owner, "private")
     gid = g["id"]
@@ -128,46 +134,48 @@ def test_roles_removal_ban_leave_and_ownership(make_user):
         u.post(f"{G}/{gid}/join")
     owner.put(f"{G}/{gid}/members/{admin2.username}/role", json={"role": "admin"})
     owner.put(f"{G}/{gid}/members/{mod.username}/role", json={"role": "moderator"})
-    # only admins change roles
-    assert mod.put(f"{G}/{gid}/members/{m1.username}/role", json={"role": "moderator"}).status_code == 403
-    # a moderator cannot remove an admin (or the owner, or another moderator)
-    for target in (admin2, owner):
-        r = mod.delete(f"{G}/{gid}/members/{target.username}")
-        assert r.status_code == 403 and r.mimetype == PROBLEM
-    assert mod.put(f"{G}/{gid}/bans/{admin2.username}").status_code == 403
-    roles = {m["username"]: m["role"] for m in owner.get(f"{G}/{gid}/members").get_json()["items"]}
-    assert roles[admin2.username] == "admin" and len(roles) == 5
-    # but removes a plain member; members remove nobody
-    assert m2.delete(f"{G}/{gid}/members/{m1.username}").status_code == 403
-    assert mod.delete(f"{G}/{gid}/members/{m1.username}").status_code == 204
-    assert m1.get(f"{G}/{gid}/posts").status_code == 404
-    # ban: gone and cannot come back until unbanned
-    assert mod.put(f"{G}/{gid}/bans/{m2.username}").status_code == 200
-    assert m2.post(f"{G}/{gid}/join").status_code == 403
-    assert owner.post(f"{G}/{gid}/invitations", json={"username": m2.username}).status_code == 409
-    assert owner.delete(f"{G}/{gid}/bans/{m2.username}").get_json()["deleted"] is True
-    assert m2.post(f"{G}/{gid}/join").get_json()["status"] == "requested"
-    # the owner is always an admin and cannot leave without handing over
-    assert admin2.put(f"{G}/{gid}/members/{owner.username}/role", json={"role": "member"}).status_code == 409
-    r = owner.post(f"{G}/{gid}/leave")
-    assert r.status_code == 409 and r.mimetype == PROBLEM
-    assert admin2.delete(f"{G}/{gid}/members/{owner.username}").status_code == 403
-    assert mod.post(f"{G}/{gid}/ownership", json={"username": m1.username}).status_code == 403
-    assert owner.post(f"{G}/{gid}/ownership", json={"username": m1.username}).status_code == 404  # removed earlier
-    r = owner.post(f"{G}/{gid}/ownership", json={"username": admin2.username})
-    assert r.status_code == 200 and r.get_json()["viewer"] == {"role": "admin", "owner": False, "invited": False,
-                                                               "requested": False, "banned": False,
-                                                               "notifications": "highlights"}
-    assert admin2.get(f"{G}/{gid}").get_json()["viewer"]["owner"] is True
-    # the old owner is now a plain admin and may leave (admin2 stays admin)
-    assert owner.post(f"{G}/{gid}/leave").status_code == 204
-    # the last admin (also the owner) cannot leave; demoting the last admin is refused too
-    r = admin2.post(f"{G}/{gid}/leave")
-    assert r.status_code == 409 and "transfer" in r.get_json()["detail"]
-    admins = [m for m in admin2.get(f"{G}/{gid}/members", query_string={"role": "admin"}).get_json()["items"]]
-    assert [a["username"] for a in admins] == [admin2.username]
-    assert mod.post(f"{G}/{gid}/leave").status_code == 204
-    assert mod.post(f"{G}/{gid}/leave").status_code == 404
+    with subtests.test("only admins change roles"):
+        assert mod.put(f"{G}/{gid}/members/{m1.username}/role", json={"role": "moderator"}).status_code == 403
+    with subtests.test("a moderator cannot remove or ban an admin or the owner"):
+        for target in (admin2, owner):
+            r = mod.delete(f"{G}/{gid}/members/{target.username}")
+            assert r.status_code == 403 and r.mimetype == PROBLEM
+        assert mod.put(f"{G}/{gid}/bans/{admin2.username}").status_code == 403
+        roles = {m["username"]: m["role"] for m in owner.get(f"{G}/{gid}/members").get_json()["items"]}
+        assert roles[admin2.username] == "admin" and len(roles) == 5
+    with subtests.test("a moderator removes a plain member; members remove nobody"):
+        assert m2.delete(f"{G}/{gid}/members/{m1.username}").status_code == 403
+        assert mod.delete(f"{G}/{gid}/members/{m1.username}").status_code == 204
+        assert m1.get(f"{G}/{gid}/posts").status_code == 404
+    with subtests.test("a ban: gone and cannot come back until unbanned"):
+        assert mod.put(f"{G}/{gid}/bans/{m2.username}").status_code == 200
+        assert m2.post(f"{G}/{gid}/join").status_code == 403
+        assert owner.post(f"{G}/{gid}/invitations", json={"username": m2.username}).status_code == 409
+        assert owner.delete(f"{G}/{gid}/bans/{m2.username}").get_json()["deleted"] is True
+        assert m2.post(f"{G}/{gid}/join").get_json()["status"] == "requested"
+    with subtests.test("the owner is always an admin and cannot leave without handing over"):
+        assert admin2.put(f"{G}/{gid}/members/{owner.username}/role", json={"role": "member"}).status_code == 409
+        r = owner.post(f"{G}/{gid}/leave")
+        assert r.status_code == 409 and r.mimetype == PROBLEM
+        assert admin2.delete(f"{G}/{gid}/members/{owner.username}").status_code == 403
+    with subtests.test("ownership goes only from the owner to a member (m1 was removed above)"):
+        assert mod.post(f"{G}/{gid}/ownership", json={"username": m1.username}).status_code == 403
+        assert owner.post(f"{G}/{gid}/ownership", json={"username": m1.username}).status_code == 404
+        r = owner.post(f"{G}/{gid}/ownership", json={"username": admin2.username})
+        assert r.status_code == 200 and r.get_json()["viewer"] == {"role": "admin", "owner": False, "invited": False,
+                                                                   "requested": False, "banned": False,
+                                                                   "notifications": "highlights"}
+        assert admin2.get(f"{G}/{gid}").get_json()["viewer"]["owner"] is True
+    with subtests.test("the old owner is now a plain admin and may leave"):
+        assert owner.post(f"{G}/{gid}/leave").status_code == 204
+    with subtests.test("the last admin (the new owner) cannot leave"):
+        r = admin2.post(f"{G}/{gid}/leave")
+        assert r.status_code == 409 and "transfer" in r.get_json()["detail"]
+        admins = [m for m in admin2.get(f"{G}/{gid}/members", query_string={"role": "admin"}).get_json()["items"]]
+        assert [a["username"] for a in admins] == [admin2.username]
+    with subtests.test("a moderator leaves once; a second leave is 404"):
+        assert mod.post(f"{G}/{gid}/leave").status_code == 204
+        assert mod.post(f"{G}/{gid}/leave").status_code == 404
 
 
 def test_last_admin_rule_in_the_graph(app, make_user):

@@ -63,7 +63,8 @@ def _admin(make_user):
     return admin
 
 
-def test_reports_queue_actions_and_audit_log(make_user, client, ctx):
+def test_reports_queue_actions_and_audit_log(make_user, client, ctx, subtests):
+    """A scenario in steps, each a subtest: a step that breaks does not hide the later ones."""
     admin = _admin(make_user)
     author, reporter, other = make_user(), make_user(), make_user()
     pid = author.post("/api/v1/posts", json={"text": "buy cheap stuff"}).get_json()["id"]
@@ -71,52 +72,57 @@ def test_reports_queue_actions_and_audit_log(make_user, client, ctx):
     r = reporter.post("/api/v1/reports", json={"target_type": "post", "target_id": pid, "reason": "spam"})
     assert r.status_code == 201 and r.get_json()["status"] == "open"
     rep_post = r.get_json()["id"]
-    assert reporter.post("/api/v1/reports", json={"target_type": "post", "target_id": pid,
-                                                  "reason": "spam"}).status_code == 409
-    other.post("/api/v1/reports", json={"target_type": "post", "target_id": pid, "reason": "other"})
-    assert reporter.post("/api/v1/reports", json={"target_type": "post", "target_id": pid,
-                                                  "reason": "boring"}).status_code == 422
-    assert reporter.post("/api/v1/reports", json={"target_type": "post", "target_id": str(ObjectId()),
-                                                  "reason": "spam"}).status_code == 404
+    assert other.post("/api/v1/reports", json={"target_type": "post", "target_id": pid,
+                                               "reason": "other"}).status_code == 201
     rep_comment = reporter.post("/api/v1/reports", json={"target_type": "comment", "target_id": cid,
                                                          "reason": "spam"}).get_json()["id"]
     rep_user = reporter.post("/api/v1/reports", json={"target_type": "user", "target_id": author.username,
                                                       "reason": "harassment", "details": "DMs"}).get_json()["id"]
 
-    # only admins see the queue and act
-    assert reporter.get("/api/v1/moderation/reports").status_code == 403
-    assert reporter.post(f"/api/v1/moderation/reports/{rep_post}/actions", json={"action": "dismiss"}).status_code == 403
-    queue = admin.get("/api/v1/moderation/reports", query_string={"limit": 100})
-    assert queue.status_code == 200
-    mine = [q["id"] for q in queue.get_json()["items"]]
-    assert {rep_post, rep_comment, rep_user} <= set(mine)
-
-    r = admin.post(f"/api/v1/moderation/reports/{rep_post}/actions", json={"action": "remove_content", "note": "spam"})
-    assert r.status_code == 200 and r.get_json()["status"] == "actioned"
-    assert client.get(f"/api/v1/posts/{pid}").status_code == 404
-    assert stores.mongo().comments.count_documents({"post_id": ObjectId(pid)}) == 0
-    # the other report on the same post is closed too; acting twice is a conflict
-    open_ids = [q["id"] for q in admin.get("/api/v1/moderation/reports", query_string={"limit": 100}).get_json()["items"]]
-    assert rep_post not in open_ids and rep_comment in open_ids
-    assert admin.post(f"/api/v1/moderation/reports/{rep_post}/actions", json={"action": "dismiss"}).status_code == 409
-    assert admin.post(f"/api/v1/moderation/reports/{rep_user}/actions",
-                      json={"action": "remove_content"}).status_code == 422
-    assert admin.post(f"/api/v1/moderation/reports/{rep_comment}/actions", json={"action": "dismiss"}).status_code == 200
-
-    # suspension: sessions end at once and login is refused
-    assert author.get("/api/v1/me").status_code == 200
-    r = admin.post(f"/api/v1/moderation/reports/{rep_user}/actions", json={"action": "suspend_user"})
-    assert r.status_code == 200
-    assert stores.mongo().accounts.find_one({"_id": author.uid})["status"] == "suspended"
-    assert author.post("/api/v1/posts", json={"text": "still here?"}).status_code == 401
-    login = client.post("/api/v1/auth/login", json={"login": author.username, "password": author.password})
-    assert login.status_code == 401
-
-    audit = admin.get("/api/v1/moderation/audit", query_string={"limit": 100}).get_json()["items"]
-    mine = [e for e in audit if e["report_id"] in (rep_post, rep_comment, rep_user)]
-    assert [e["action"] for e in mine] == ["suspend_user", "dismiss", "remove_content"]
-    assert mine[2]["actor_id"] == admin.uid and mine[2]["note"] == "spam" and mine[2]["target_id"] == pid
-    assert reporter.get("/api/v1/moderation/audit").status_code == 403
+    with subtests.test("filing: twice is 409, an unknown reason 422, an unknown post 404"):
+        assert reporter.post("/api/v1/reports", json={"target_type": "post", "target_id": pid,
+                                                      "reason": "spam"}).status_code == 409
+        assert reporter.post("/api/v1/reports", json={"target_type": "post", "target_id": pid,
+                                                      "reason": "boring"}).status_code == 422
+        assert reporter.post("/api/v1/reports", json={"target_type": "post", "target_id": str(ObjectId()),
+                                                      "reason": "spam"}).status_code == 404
+    with subtests.test("only admins see the queue and act"):
+        assert reporter.get("/api/v1/moderation/reports").status_code == 403
+        assert reporter.post(f"/api/v1/moderation/reports/{rep_post}/actions",
+                             json={"action": "dismiss"}).status_code == 403
+        queue = admin.get("/api/v1/moderation/reports", query_string={"limit": 100})
+        assert queue.status_code == 200
+        mine = [q["id"] for q in queue.get_json()["items"]]
+        assert {rep_post, rep_comment, rep_user} <= set(mine)
+    with subtests.test("remove_content deletes the post with its comments"):
+        r = admin.post(f"/api/v1/moderation/reports/{rep_post}/actions", json={"action": "remove_content", "note": "spam"})
+        assert r.status_code == 200 and r.get_json()["status"] == "actioned"
+        assert client.get(f"/api/v1/posts/{pid}").status_code == 404
+        assert stores.mongo().comments.count_documents({"post_id": ObjectId(pid)}) == 0
+    with subtests.test("the other report on the post is closed too; acting twice is a conflict"):
+        open_ids = [q["id"] for q in admin.get("/api/v1/moderation/reports",
+                                                query_string={"limit": 100}).get_json()["items"]]
+        assert rep_post not in open_ids and rep_comment in open_ids
+        assert admin.post(f"/api/v1/moderation/reports/{rep_post}/actions", json={"action": "dismiss"}).status_code == 409
+    with subtests.test("remove_content on a user is 422; a dismiss is 200"):
+        assert admin.post(f"/api/v1/moderation/reports/{rep_user}/actions",
+                          json={"action": "remove_content"}).status_code == 422
+        assert admin.post(f"/api/v1/moderation/reports/{rep_comment}/actions",
+                          json={"action": "dismiss"}).status_code == 200
+    with subtests.test("suspension: sessions end at once and login is refused"):
+        assert author.get("/api/v1/me").status_code == 200
+        r = admin.post(f"/api/v1/moderation/reports/{rep_user}/actions", json={"action": "suspend_user"})
+        assert r.status_code == 200
+        assert stores.mongo().accounts.find_one({"_id": author.uid})["status"] == "suspended"
+        assert author.post("/api/v1/posts", json={"text": "still here?"}).status_code == 401
+        login = client.post("/api/v1/auth/login", json={"login": author.username, "password": author.password})
+        assert login.status_code == 401
+    with subtests.test("the audit log: newest first, with actor and note; admins only"):
+        audit = admin.get("/api/v1/moderation/audit", query_string={"limit": 100}).get_json()["items"]
+        mine = [e for e in audit if e["report_id"] in (rep_post, rep_comment, rep_user)]
+        assert [e["action"] for e in mine] == ["suspend_user", "dismiss", "remove_content"]
+        assert mine[2]["actor_id"] == admin.uid and mine[2]["note"] == "spam" and mine[2]["target_id"] == pid
+        assert reporter.get("/api/v1/moderation/audit").status_code == 403
 
 
 def test_moderator_removes_a_comment_with_replies_as_placeholder(make_user, client, ctx):
