@@ -34,48 +34,58 @@ def _fetch(client, url: str):
     return client.get(parts.path + (f"?{parts.query}" if parts.query else ""))
 
 
-def test_avatar_upload_crops_strips_exif_and_shows_on_every_user_object(app, client, ctx, make_user):
+def test_avatar_upload_crops_strips_exif_and_shows_on_every_user_object(app, client, ctx, make_user, subtests):
+    """One upload; each size and each kind of user object a subtest, so one
+    wrong answer does not hide the others."""
     a, b = make_user("av"), make_user("avb")
+    assert b.put(f"/api/v1/users/{a.username}/follow").status_code == 200  # a follower to list, a notification
     r = _put(a, "avatar", mediafiles.jpeg_with_gps(1600, 1200), "holiday.png", "image/png")  # the name lies
     assert r.status_code == 200, r.get_json()
     pic = r.get_json()
     assert pic["kind"] == "avatar" and pic["default"] is False and pic["blurhash"] and pic["id"]
     assert set(pic["urls"]) == {"48", "96", "400"}
     for size, url in pic["urls"].items():
-        assert url.startswith("http://testserver/api/v1/avatars/") and url.endswith(f"?v={pic['id']}")
-        got = _fetch(client, url)
-        assert got.status_code == 200 and got.mimetype == "image/jpeg"
-        assert "immutable" in got.headers["Cache-Control"] and got.headers["ETag"]
-        im = Image.open(io.BytesIO(got.data))
-        assert im.size == (int(size), int(size))
-        assert not im.getexif() and b"SecretCam" not in got.data and "exif" not in im.info
-    # a conditional GET is answered 304
-    got = _fetch(client, pic["urls"]["96"])
-    assert got.headers["Cross-Origin-Resource-Policy"] == "cross-origin"  # public, embeddable
-    assert client.get(urlsplit(pic["urls"]["96"]).path,
-                      headers={"If-None-Match": got.headers["ETag"]}).status_code == 304
-    # without ?v the answer is short-lived
-    assert "immutable" not in client.get(urlsplit(pic["urls"]["96"]).path).headers["Cache-Control"]
+        with subtests.test("a square JPEG without EXIF, immutable", size=size):
+            assert url.startswith("http://testserver/api/v1/avatars/") and url.endswith(f"?v={pic['id']}")
+            got = _fetch(client, url)
+            assert got.status_code == 200 and got.mimetype == "image/jpeg"
+            assert "immutable" in got.headers["Cache-Control"] and got.headers["ETag"]
+            im = Image.open(io.BytesIO(got.data))
+            assert im.size == (int(size), int(size))
+            assert not im.getexif() and b"SecretCam" not in got.data and "exif" not in im.info
+    with subtests.test("embeddable; a conditional GET is answered 304"):
+        got = _fetch(client, pic["urls"]["96"])
+        assert got.headers["Cross-Origin-Resource-Policy"] == "cross-origin"  # public, embeddable
+        assert client.get(urlsplit(pic["urls"]["96"]).path,
+                          headers={"If-None-Match": got.headers["ETag"]}).status_code == 304
+    with subtests.test("without ?v the answer is short-lived"):
+        assert "immutable" not in client.get(urlsplit(pic["urls"]["96"]).path).headers["Cache-Control"]
 
-    me = a.get("/api/v1/me").get_json()
-    assert me["avatar_urls"] == pic["urls"] and me["avatar_url"] == pic["urls"]["96"]
-    assert me["avatar_blurhash"] == pic["blurhash"] and me["cover_urls"] is None
-    profile = b.get(f"/api/v1/users/{a.username}").get_json()
-    assert profile["avatar_urls"] == pic["urls"]
+    with subtests.test("on /me"):
+        me = a.get("/api/v1/me").get_json()
+        assert me["avatar_urls"] == pic["urls"] and me["avatar_url"] == pic["urls"]["96"]
+        assert me["avatar_blurhash"] == pic["blurhash"] and me["cover_urls"] is None
+    with subtests.test("on the profile"):
+        assert b.get(f"/api/v1/users/{a.username}").get_json()["avatar_urls"] == pic["urls"]
     post = a.post("/api/v1/posts", json={"text": "my new face"}).get_json()
-    assert post["author"]["avatar_urls"] == pic["urls"]
+    with subtests.test("on a post's author"):
+        assert post["author"]["avatar_urls"] == pic["urls"]
     r = b.post(f"/api/v1/posts/{post['id']}/comments", json={"text": "looks good"})
     assert r.status_code == 201, r.get_json()
-    a.post(f"/api/v1/posts/{post['id']}/comments", json={"text": "thanks"})
-    comments = b.get(f"/api/v1/posts/{post['id']}/comments").get_json()["items"]
-    mine = [c for c in comments if c["author"]["uid"] == a.uid]
-    assert mine and mine[0]["author"]["avatar_urls"] == pic["urls"]
-    theirs = next(c for c in comments if c["author"]["uid"] == b.uid)
-    assert theirs["author"]["avatar_urls"]["48"].endswith(f"/avatars/{b.uid}/48")  # generated, no ?v
-    notes = a.get("/api/v1/notifications").get_json()["items"]
-    assert notes and all(n["actors"][0]["avatar_urls"] for n in notes)
-    followers = a.get(f"/api/v1/users/{a.username}/followers").get_json()
-    assert all("avatar_urls" in f for f in followers["items"])
+    assert a.post(f"/api/v1/posts/{post['id']}/comments", json={"text": "thanks"}).status_code == 201
+    with subtests.test("on comments' authors (uploaded and generated)"):
+        comments = b.get(f"/api/v1/posts/{post['id']}/comments").get_json()["items"]
+        mine = [c for c in comments if c["author"]["uid"] == a.uid]
+        assert [c["author"]["avatar_urls"] for c in mine] == [pic["urls"]]
+        theirs = next(c for c in comments if c["author"]["uid"] == b.uid)
+        assert theirs["author"]["avatar_urls"]["48"].endswith(f"/avatars/{b.uid}/48")  # generated, no ?v
+    b_urls = b.get("/api/v1/me").get_json()["avatar_urls"]
+    with subtests.test("on notifications' actors"):
+        notes = a.get("/api/v1/notifications").get_json()["items"]
+        assert notes and [n["actors"][0]["avatar_urls"] for n in notes] == [b_urls] * len(notes)
+    with subtests.test("on follower lists"):
+        followers = a.get(f"/api/v1/users/{a.username}/followers").get_json()["items"]
+        assert [(f["uid"], f["avatar_urls"]) for f in followers] == [(b.uid, b_urls)]
 
 
 def test_replacing_and_removing_an_avatar_deletes_the_old_objects(app, client, ctx, make_user):
