@@ -124,52 +124,59 @@ def test_warm_page_refuses_revoked_tokens(make_user, ctx):
     assert r.status_code == 401
 
 
-def test_every_write_shows_on_the_warm_page(app, make_user, client, ctx):
+def test_every_write_shows_on_the_warm_page(app, make_user, client, ctx, subtests):
+    """Each kind of write a subtest on the same warm page: one stale copy does
+    not hide the others (a step names the state the earlier ones left)."""
     author, fan, reader = make_user("au"), make_user("fa"), make_user("rd")
     for u in (author, fan):
-        reader.put(f"/api/v1/users/{u.username}/follow")
+        assert reader.put(f"/api/v1/users/{u.username}/follow").status_code == 200
     warm(reader)
     pid = author.post("/api/v1/posts", json={"text": "v1"}).get_json()["id"]
     fan_pid = fan.post("/api/v1/posts", json={"text": "fan post"}).get_json()["id"]
     warm(reader)
     assert stores.cache().get(postcache.KEY.format(id=pid)).count(b"\n") == 1  # document + body
-    author.patch(f"/api/v1/posts/{pid}", json={"text": "v2"})
-    assert items(reader)[pid]["text"] == "v2" and items(reader)[pid]["edited"] is True
-    fan.put(f"/api/v1/posts/{pid}/reaction", json={"type": "like"})
-    assert items(reader)[pid]["counts"]["reactions"] == {"like": 1}
-    reader.put(f"/api/v1/posts/{pid}/reaction", json={"type": "sad"})
-    assert items(reader)[pid]["viewer_reaction"] == "sad"
-    assert items(reader)[pid]["counts"]["reactions_total"] == 2
-    cid = fan.post(f"/api/v1/posts/{pid}/comments", json={"text": "c"}).get_json()["id"]
-    assert items(reader)[pid]["counts"]["comments"] == 1
-    fan.delete(f"/api/v1/comments/{cid}")
-    assert items(reader)[pid]["counts"]["comments"] == 0
-    # the author's new name shows on the cached body's post
-    author.patch("/api/v1/me", json={"display_name": "Renamed Author"})
-    assert items(reader)[pid]["author"]["display_name"] == "Renamed Author"
-    # a block by the author hides the post at once, an unblock brings it back
-    author.put(f"/api/v1/users/{reader.username}/block")
-    assert pid not in items(reader)
-    author.delete(f"/api/v1/users/{reader.username}/block")
-    reader.put(f"/api/v1/users/{author.username}/follow")
-    assert pid in items(reader)
-    # moderation removal
-    admin = make_user("ad")
-    stores.mongo().accounts.update_one({"_id": admin.uid}, {"$set": {"role": "admin"}})
-    rep = fan.post("/api/v1/reports", json={"target_type": "post", "target_id": pid, "reason": "spam"}).get_json()["id"]
-    assert admin.post(f"/api/v1/moderation/reports/{rep}/actions",
-                      json={"action": "remove_content"}).status_code == 200
-    assert pid not in items(reader)
-    # account deletion of a reactor: the counts on another's post drop
+    with subtests.test("an edit"):
+        assert author.patch(f"/api/v1/posts/{pid}", json={"text": "v2"}).status_code == 200
+        assert (items(reader)[pid]["text"], items(reader)[pid]["edited"]) == ("v2", True)
+    with subtests.test("another's reaction"):
+        assert fan.put(f"/api/v1/posts/{pid}/reaction", json={"type": "like"}).status_code == 200
+        assert items(reader)[pid]["counts"]["reactions"] == {"like": 1}
+    with subtests.test("the reader's own reaction"):
+        assert reader.put(f"/api/v1/posts/{pid}/reaction", json={"type": "sad"}).status_code == 200
+        got = items(reader)[pid]
+        assert (got["viewer_reaction"], got["counts"]["reactions_total"]) == ("sad", 2)
+    with subtests.test("a comment, then its deletion"):
+        cid = fan.post(f"/api/v1/posts/{pid}/comments", json={"text": "c"}).get_json()["id"]
+        assert items(reader)[pid]["counts"]["comments"] == 1
+        assert fan.delete(f"/api/v1/comments/{cid}").status_code == 204
+        assert items(reader)[pid]["counts"]["comments"] == 0
+    with subtests.test("the author's new name shows on the cached body's post"):
+        assert author.patch("/api/v1/me", json={"display_name": "Renamed Author"}).status_code == 200
+        assert items(reader)[pid]["author"]["display_name"] == "Renamed Author"
+    with subtests.test("a block by the author hides the post at once, an unblock brings it back"):
+        assert author.put(f"/api/v1/users/{reader.username}/block").status_code == 200
+        assert pid not in items(reader)
+        assert author.delete(f"/api/v1/users/{reader.username}/block").status_code == 200
+        assert reader.put(f"/api/v1/users/{author.username}/follow").status_code == 200
+        assert pid in items(reader)
+    with subtests.test("a moderator's removal"):
+        admin = make_user("ad")
+        stores.mongo().accounts.update_one({"_id": admin.uid}, {"$set": {"role": "admin"}})
+        rep = fan.post("/api/v1/reports", json={"target_type": "post", "target_id": pid,
+                                                "reason": "spam"}).get_json()["id"]
+        assert admin.post(f"/api/v1/moderation/reports/{rep}/actions",
+                          json={"action": "remove_content"}).status_code == 200
+        assert pid not in items(reader)
     pid2 = author.post("/api/v1/posts", json={"text": "second"}).get_json()["id"]
-    fan.put(f"/api/v1/posts/{pid2}/reaction", json={"type": "love"})
-    assert items(reader)[pid2]["counts"]["reactions"] == {"love": 1}
-    assert fan.post("/api/v1/me/deletion", json={"password": fan.password}).status_code == 202
-    got = items(reader)
-    assert fan_pid not in got and got[pid2]["counts"]["reactions"] == {}
-    # deleting a post
-    author.delete(f"/api/v1/posts/{pid2}")
-    assert pid2 not in items(reader)
+    with subtests.test("a reactor's account deletion: the counts on another's post drop"):
+        assert fan.put(f"/api/v1/posts/{pid2}/reaction", json={"type": "love"}).status_code == 200
+        assert items(reader)[pid2]["counts"]["reactions"] == {"love": 1}
+        assert fan.post("/api/v1/me/deletion", json={"password": fan.password}).status_code == 202
+        got = items(reader)
+        assert fan_pid not in got and got[pid2]["counts"]["reactions"] == {}
+    with subtests.test("a post's deletion"):
+        assert author.delete(f"/api/v1/posts/{pid2}").status_code == 204
+        assert pid2 not in items(reader)
 
 
 def test_media_posts_are_left_to_the_general_path(make_user, ctx):

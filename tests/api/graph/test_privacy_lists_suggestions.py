@@ -141,7 +141,8 @@ def test_reason_text():
     assert reason(7, ["ann", "bob"]) == "7 mutual friends: ann, bob and 5 others"
 
 
-def test_suggestions_mutual_friends_and_connection(make_user):
+def test_suggestions_mutual_friends_and_connection(make_user, subtests):
+    """One friend graph; each reader of it a subtest (one wrong answer does not hide the others)."""
     me, b, e, c, d, f, g = (make_user(p) for p in ("sme", "sb", "se", "sc", "sd", "sf", "sg"))
     befriend(me, b)
     befriend(me, e)
@@ -150,37 +151,40 @@ def test_suggestions_mutual_friends_and_connection(make_user):
     befriend(b, d)
     befriend(d, f)
     befriend(f, g)
-    page = me.get("/api/v1/me/suggestions").get_json()
-    assert [(i["username"], i["mutual_friends"]) for i in page["items"]] == [(c.username, 2), (d.username, 1)]
-    assert page["items"][0]["reason"] in (f"2 mutual friends: {b.username} and {e.username}",
-                                          f"2 mutual friends: {e.username} and {b.username}")
-    assert page["items"][1]["reason"] == f"1 mutual friend: {b.username}"
-    p1 = me.get("/api/v1/me/suggestions", query_string={"limit": 1}).get_json()
-    p2 = me.get("/api/v1/me/suggestions", query_string={"limit": 1, "cursor": p1["next_cursor"]}).get_json()
-    assert [i["username"] for i in p1["items"] + p2["items"]] == [c.username, d.username]
-    assert p2["next_cursor"] is None
-
-    mutual = me.get(f"/api/v1/users/{c.username}/mutual-friends").get_json()
-    assert mutual["count"] == 2 and {i["username"] for i in mutual["items"]} == {b.username, e.username}
-    assert me.get(f"/api/v1/users/{c.username}").get_json()["mutual_friends"]["count"] == 2
-
-    conn = me.get(f"/api/v1/users/{g.username}/connection").get_json()
-    assert conn["degree"] == 4
-    assert [u["username"] for u in conn["path"]] == [me.username, b.username, d.username, f.username, g.username]
-    # a user who blocks either end is never on the path
-    d.put(f"/api/v1/users/{me.username}/block")
-    assert me.get(f"/api/v1/users/{g.username}/connection").get_json() == {"degree": None, "path": []}
-
-    # exclusions: pending request, follow, mute
-    me.post(f"/api/v1/users/{c.username}/friend-request")
-    assert me.get("/api/v1/me/suggestions").get_json()["items"] == []
-    me.delete(f"/api/v1/users/{c.username}/friend-request")
-    assert [i["username"] for i in me.get("/api/v1/me/suggestions").get_json()["items"]] == [c.username]
-    me.put(f"/api/v1/users/{c.username}/mute")
-    assert me.get("/api/v1/me/suggestions").get_json()["items"] == []
-    me.delete(f"/api/v1/users/{c.username}/mute")
-    me.put(f"/api/v1/users/{c.username}/follow")
-    assert me.get("/api/v1/me/suggestions").get_json()["items"] == []
+    with subtests.test("suggestions by mutual friends, with their reason"):
+        page = me.get("/api/v1/me/suggestions").get_json()
+        assert [(i["username"], i["mutual_friends"]) for i in page["items"]] == [(c.username, 2), (d.username, 1)]
+        assert page["items"][0]["reason"] in (f"2 mutual friends: {b.username} and {e.username}",
+                                              f"2 mutual friends: {e.username} and {b.username}")
+        assert page["items"][1]["reason"] == f"1 mutual friend: {b.username}"
+    with subtests.test("suggestions page without gaps"):
+        p1 = me.get("/api/v1/me/suggestions", query_string={"limit": 1}).get_json()
+        p2 = me.get("/api/v1/me/suggestions", query_string={"limit": 1, "cursor": p1["next_cursor"]}).get_json()
+        assert [i["username"] for i in p1["items"] + p2["items"]] == [c.username, d.username]
+        assert p2["next_cursor"] is None
+    with subtests.test("mutual friends, listed and on the profile"):
+        mutual = me.get(f"/api/v1/users/{c.username}/mutual-friends").get_json()
+        assert mutual["count"] == 2 and {i["username"] for i in mutual["items"]} == {b.username, e.username}
+        assert me.get(f"/api/v1/users/{c.username}").get_json()["mutual_friends"]["count"] == 2
+    with subtests.test("the connection path; a user who blocks either end is never on it"):
+        conn = me.get(f"/api/v1/users/{g.username}/connection").get_json()
+        assert conn["degree"] == 4
+        assert [u["username"] for u in conn["path"]] == [me.username, b.username, d.username, f.username, g.username]
+        assert d.put(f"/api/v1/users/{me.username}/block").status_code == 200
+        assert me.get(f"/api/v1/users/{g.username}/connection").get_json() == {"degree": None, "path": []}
+    # d blocked me above: c is the only suggestion left
+    with subtests.test("a pending request excludes, its cancellation brings back"):
+        assert me.post(f"/api/v1/users/{c.username}/friend-request").status_code == 201
+        assert me.get("/api/v1/me/suggestions").get_json()["items"] == []
+        assert me.delete(f"/api/v1/users/{c.username}/friend-request").status_code == 200
+        assert [i["username"] for i in me.get("/api/v1/me/suggestions").get_json()["items"]] == [c.username]
+    with subtests.test("a mute excludes"):
+        assert me.put(f"/api/v1/users/{c.username}/mute").status_code == 200
+        assert me.get("/api/v1/me/suggestions").get_json()["items"] == []
+        assert me.delete(f"/api/v1/users/{c.username}/mute").status_code == 200
+    with subtests.test("a follow excludes"):
+        assert me.put(f"/api/v1/users/{c.username}/follow").status_code == 200
+        assert me.get("/api/v1/me/suggestions").get_json()["items"] == []
 
 
 def test_heavy_users_get_precomputed_cached_suggestions_dropped_on_change(app, make_user, monkeypatch):
