@@ -217,6 +217,40 @@ def test_anonymous_reads_work_without_redis(broken, client, anon, what):
     assert _strip(away.get_json()) == _strip(healthy.get_json())
 
 
+def test_s3_outage_on_read_paths(broken, client, data):
+    """Reads that need the object store's bytes (an uploaded avatar the API
+    serves) answer 503; reads that only name objects (a post with an image:
+    its URLs are presigned locally, no S3 round trip) and a generated avatar
+    keep working, the same as with S3 up."""
+    headers = data["author"]["headers"]
+    up = client.put("/api/v1/me/avatar", data={"file": (io.BytesIO(png(120, 120)), "me.png", "image/png")},
+                    headers=headers, content_type="multipart/form-data")
+    assert up.status_code == 200, up.get_json()
+    avatar = "/api/v1/avatars/{uid}/96".format(uid=data["author"]["uid"])
+    media = client.post("/api/v1/media", data={"file": (io.BytesIO(png(40, 30)), "x.png", "image/png")},
+                        headers=headers, content_type="multipart/form-data")
+    assert media.status_code == 201, media.get_json()
+    post = client.post("/api/v1/posts", json={"text": "with a picture", "media_ids": [media.get_json()["id"]]},
+                       headers=headers)
+    assert post.status_code == 201, post.get_json()
+    pid = post.get_json()["id"]
+    try:
+        assert (client.get(avatar).status_code, client.get(avatar).mimetype) == (200, "image/jpeg")
+        _unavailable(broken["s3"].get(avatar))
+        generated = broken["s3"].get("/api/v1/avatars/{uid}/96".format(uid=data["follower"]["uid"]))
+        assert (generated.status_code, generated.mimetype) == (200, "image/svg+xml")
+        healthy, away = client.get(f"/api/v1/posts/{pid}"), broken["s3"].get(f"/api/v1/posts/{pid}")
+        assert (healthy.status_code, away.status_code) == (200, 200), away.get_data(as_text=True)[:300]
+
+        def attachments(body):
+            return [(m["id"], m["kind"], sorted(m["urls"])) for m in body["media"]]
+        assert attachments(away.get_json()) == attachments(healthy.get_json()) == [
+            (media.get_json()["id"], "image", ["full"])]  # 40x30: smaller than any resized variant
+    finally:  # the module's author goes back to the generated avatar and has no extra post
+        assert client.delete("/api/v1/me/avatar", headers=headers).status_code == 200
+        assert client.delete(f"/api/v1/posts/{pid}", headers=headers).status_code == 204
+
+
 def test_malformed_token_is_401_even_with_redis_away(broken):
     """A token that does not decode never reaches the blocklist: 401, not 503."""
     r = broken["redis"].get("/api/v1/me", headers={"Authorization": "Bearer x.y.z"})
