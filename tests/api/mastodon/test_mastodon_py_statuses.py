@@ -23,7 +23,9 @@ def _follow(follower_api, target_api):
     follower_api.account_follow(target_api.me()["id"])
 
 
-def test_post_with_an_image_read_home_with_paging_favourite_reblog(mastodon_user):
+def test_post_with_an_image_read_home_with_paging_favourite_reblog(mastodon_user, subtests):
+    """One status with an image and four fillers; each Mastodon.py reader of
+    them a subtest (one wrong answer does not hide the others)."""
     _alice, alice = mastodon_user("ma")
     _bob, bob = mastodon_user("mb")
     _follow(bob, alice)
@@ -36,41 +38,47 @@ def test_post_with_an_image_read_home_with_paging_favourite_reblog(mastodon_user
     assert alice.media(media["id"])["description"] == "a red box, wider than tall"
 
     posted = alice.status_post("look at #redbox", media_ids=[media["id"]], sensitive=True, spoiler_text="colour")
-    assert (posted["visibility"], posted["sensitive"], posted["spoiler_text"]) == ("public", True, "colour")
-    assert [m["id"] for m in posted["media_attachments"]] == [media["id"]]
-    assert [t["name"] for t in posted["tags"]] == ["redbox"]
-    assert posted["account"]["id"] == alice.me()["id"]
+    with subtests.test("the posted status"):
+        assert (posted["visibility"], posted["sensitive"], posted["spoiler_text"]) == ("public", True, "colour")
+        assert [m["id"] for m in posted["media_attachments"]] == [media["id"]]
+        assert [t["name"] for t in posted["tags"]] == ["redbox"]
+        assert posted["account"]["id"] == alice.me()["id"]
 
     ids = [posted["id"]] + [alice.status_post(f"filler {i}")["id"] for i in range(4)]
     newest_first = list(reversed(ids))
-    page1 = bob.timeline_home(limit=2)
-    assert [s["id"] for s in page1] == newest_first[:2]
-    page2 = bob.fetch_next(page1)
-    assert [s["id"] for s in page2] == newest_first[2:4]
-    page3 = bob.fetch_next(page2)
-    assert [s["id"] for s in page3][:1] == newest_first[4:5]
-    assert [s["id"] for s in bob.fetch_previous(page2)] == newest_first[:2]
-    assert [s["id"] for s in bob.timeline_home(since_id=ids[3])] == [ids[4]]
-
-    fav = bob.status_favourite(posted["id"])
-    assert (fav["favourited"], fav["favourites_count"]) == (True, 1)
-    assert [a["id"] for a in alice.status_favourited_by(posted["id"])] == [bob.me()["id"]]
-    reblog = bob.status_reblog(posted["id"])
-    assert (reblog["reblog"]["id"], reblog["reblog"]["reblogged"]) == (posted["id"], True)
-    assert [a["id"] for a in alice.status_reblogged_by(posted["id"])] == [bob.me()["id"]]
-    assert alice.status(posted["id"])["reblogs_count"] == 1
-    assert bob.status_unreblog(posted["id"])["reblogged"] is False
-    assert bob.status_unfavourite(posted["id"])["favourites_count"] == 0
-
-    assert [s["id"] for s in bob.timeline_hashtag("redbox")] == [posted["id"]]
-    assert posted["id"] in [s["id"] for s in bob.timeline_public(limit=40)]
-    assert posted["id"] in [s["id"] for s in bob.timeline_local(limit=40)]
-    assert [s["id"] for s in bob.account_statuses(alice.me()["id"], limit=2)] == newest_first[:2]
-    assert [s["id"] for s in bob.account_statuses(alice.me()["id"], only_media=True)] == [posted["id"]]
-    assert [s["id"] for s in bob.statuses([posted["id"], ids[1]])] == [posted["id"], ids[1]]
-    listed = bob.list_create("alice only")
-    bob.list_accounts_add(listed["id"], [alice.me()["id"]])
-    assert [s["id"] for s in bob.timeline_list(listed["id"], limit=2)] == newest_first[:2]
+    with subtests.test("home timeline paging: next, previous, since_id"):
+        page1 = bob.timeline_home(limit=2)
+        assert [s["id"] for s in page1] == newest_first[:2]
+        page2 = bob.fetch_next(page1)
+        assert [s["id"] for s in page2] == newest_first[2:4]
+        page3 = bob.fetch_next(page2)
+        assert [s["id"] for s in page3][:1] == newest_first[4:5]
+        assert [s["id"] for s in bob.fetch_previous(page2)] == newest_first[:2]
+        assert [s["id"] for s in bob.timeline_home(since_id=ids[3])] == [ids[4]]
+    with subtests.test("favourite and unfavourite"):
+        fav = bob.status_favourite(posted["id"])
+        assert (fav["favourited"], fav["favourites_count"]) == (True, 1)
+        assert [a["id"] for a in alice.status_favourited_by(posted["id"])] == [bob.me()["id"]]
+        assert bob.status_unfavourite(posted["id"])["favourites_count"] == 0
+    with subtests.test("reblog and unreblog"):
+        reblog = bob.status_reblog(posted["id"])
+        assert (reblog["reblog"]["id"], reblog["reblog"]["reblogged"]) == (posted["id"], True)
+        assert [a["id"] for a in alice.status_reblogged_by(posted["id"])] == [bob.me()["id"]]
+        assert alice.status(posted["id"])["reblogs_count"] == 1
+        assert bob.status_unreblog(posted["id"])["reblogged"] is False
+    with subtests.test("hashtag, public and local timelines"):
+        assert [s["id"] for s in bob.timeline_hashtag("redbox")] == [posted["id"]]
+        assert posted["id"] in [s["id"] for s in bob.timeline_public(limit=40)]
+        assert posted["id"] in [s["id"] for s in bob.timeline_local(limit=40)]
+    with subtests.test("account statuses, with only_media"):
+        assert [s["id"] for s in bob.account_statuses(alice.me()["id"], limit=2)] == newest_first[:2]
+        assert [s["id"] for s in bob.account_statuses(alice.me()["id"], only_media=True)] == [posted["id"]]
+    with subtests.test("several statuses by id, in the order asked"):
+        assert [s["id"] for s in bob.statuses([posted["id"], ids[1]])] == [posted["id"], ids[1]]
+    with subtests.test("a list timeline"):
+        listed = bob.list_create("alice only")
+        bob.list_accounts_add(listed["id"], [alice.me()["id"]])
+        assert [s["id"] for s in bob.timeline_list(listed["id"], limit=2)] == newest_first[:2]
 
 
 def test_replies_context_edit_history_delete(mastodon_user):
