@@ -103,7 +103,10 @@ def receiver():
     r.close()
 
 
-def test_a_notification_reaches_the_browser_encrypted_and_signed(app, ctx, client, make_user, receiver):
+def test_a_notification_reaches_the_browser_encrypted_and_signed(app, ctx, client, make_user, receiver, subtests):
+    """One subscription; the pushed follow, and each rule on what is not
+    pushed, a subtest. Each write that must not push is checked to have
+    happened (else "nothing pushed" would pass for a refused write)."""
     _, public = push.ensure_vapid_keys()
     assert push.ensure_vapid_keys() == (False, public)  # stable once made
     assert client.get("/api/v1/push/server-key").get_json() == {"server_key": public}
@@ -119,30 +122,31 @@ def test_a_notification_reaches_the_browser_encrypted_and_signed(app, ctx, clien
 
         assert a.put(f"/api/v1/users/{b.username}/follow").status_code == 200
         assert len(receiver.received) == 1
-        msg = receiver.received[0]
-        assert msg["path"] == "/push/b-phone" and int(msg["headers"]["ttl"]) == app.config["PUSH_TTL_SECONDS"]
-        assert msg["body"] and b"followed" not in msg["body"]  # encrypted on the wire
-        verify_vapid(msg, public, receiver.origin, app.config["VAPID_SUBJECT"])
-        payload = browser.decrypt(msg)
-        assert payload["type"] == "follow" and payload["body"] == f"{a.username} followed you"
-        assert payload["url"] == f"/#/u/{a.username}" and payload["notification_id"]
-        assert payload["icon"].endswith(f"/api/v1/avatars/{a.uid}/96")
+        with subtests.test("a follow is pushed encrypted, VAPID-signed, with its text, link and icon"):
+            msg = receiver.received[0]
+            assert msg["path"] == "/push/b-phone" and int(msg["headers"]["ttl"]) == app.config["PUSH_TTL_SECONDS"]
+            assert msg["body"] and b"followed" not in msg["body"]  # encrypted on the wire
+            verify_vapid(msg, public, receiver.origin, app.config["VAPID_SUBJECT"])
+            payload = browser.decrypt(msg)
+            assert payload["type"] == "follow" and payload["body"] == f"{a.username} followed you"
+            assert payload["url"] == f"/#/u/{a.username}" and payload["notification_id"]
+            assert payload["icon"].endswith(f"/api/v1/avatars/{a.uid}/96")
 
-        # the subscription's alerts: comments are not pushed
         post = b.post("/api/v1/posts", json={"text": "push me"}).get_json()
-        a.post(f"/api/v1/posts/{post['id']}/comments", json={"text": "hi"})
-        assert len(receiver.received) == 1
-        # the user's preferences: reactions are not pushed when the push channel is off
-        r = b.patch("/api/v1/notifications/preferences", json={"preferences": {"reaction": {"push": False}}})
-        assert r.status_code == 200 and r.get_json()["preferences"]["reaction"]["push"] is False
-        a.put(f"/api/v1/posts/{post['id']}/reaction", json={"type": "like"})
-        assert len(receiver.received) == 1
-        # alerts can be changed later
-        assert b.put("/api/v1/push/subscription", json={"data": {"alerts": {"comment": True}}}).status_code == 200
-        c = make_user("pc")
-        c.post(f"/api/v1/posts/{post['id']}/comments", json={"text": "me too"})
-        assert len(receiver.received) == 2
-        assert browser.decrypt(receiver.received[1])["url"] == f"/#/post/{post['id']}"
+        with subtests.test("the subscription's alerts: comments are not pushed"):
+            assert a.post(f"/api/v1/posts/{post['id']}/comments", json={"text": "hi"}).status_code == 201
+            assert len(receiver.received) == 1
+        with subtests.test("the user's preferences: reactions are not pushed when the push channel is off"):
+            r = b.patch("/api/v1/notifications/preferences", json={"preferences": {"reaction": {"push": False}}})
+            assert r.status_code == 200 and r.get_json()["preferences"]["reaction"]["push"] is False
+            assert a.put(f"/api/v1/posts/{post['id']}/reaction", json={"type": "like"}).status_code == 200
+            assert len(receiver.received) == 1
+        with subtests.test("alerts can be changed later"):
+            assert b.put("/api/v1/push/subscription", json={"data": {"alerts": {"comment": True}}}).status_code == 200
+            c = make_user("pc")
+            assert c.post(f"/api/v1/posts/{post['id']}/comments", json={"text": "me too"}).status_code == 201
+            assert len(receiver.received) == 2
+            assert browser.decrypt(receiver.received[1])["url"] == f"/#/post/{post['id']}"
 
 
 def test_gone_subscriptions_and_ended_sessions_are_removed(app, ctx, make_user, receiver):
