@@ -14,7 +14,8 @@ def test_post_crud_and_ownership(client, make_user, ctx):
     assert post["hashtags"] == ["world"] and post["mentions"] == [b.username]
     assert post["author"]["username"] == a.username
 
-    assert client.get(f"/api/v1/posts/{post['id']}").status_code == 200
+    r = client.get(f"/api/v1/posts/{post['id']}")
+    assert r.status_code == 200 and (r.get_json()["id"], r.get_json()["text"]) == (post["id"], post["text"])
     r = b.patch(f"/api/v1/posts/{post['id']}", json={"text": "hijacked"})
     assert r.status_code == 403 and r.mimetype == PROBLEM
     assert b.delete(f"/api/v1/posts/{post['id']}").status_code == 403

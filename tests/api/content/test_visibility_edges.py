@@ -15,11 +15,13 @@ def test_group_post_by_id_follows_the_group(make_user, client, privacy):
     assert owner.post(f"{G}/{gid}/invitations", json={"username": member.username}).status_code == 201
     assert member.post(f"{G}/{gid}/join").get_json()["status"] == "member"
     pid = owner.post(f"{G}/{gid}/posts", json={"text": "for the group"}).get_json()["id"]
-    assert member.get(f"/api/v1/posts/{pid}").status_code == 200
-    assert owner.get(f"/api/v1/posts/{pid}").status_code == 200
-    expected = 200 if privacy == "public" else 404
-    assert outsider.get(f"/api/v1/posts/{pid}").status_code == expected
-    assert client.get(f"/api/v1/posts/{pid}").status_code == expected
+    def read(who):
+        r = who.get(f"/api/v1/posts/{pid}")
+        return (r.status_code, r.get_json().get("id"), r.get_json().get("text"))
+    seen, hidden = (200, pid, "for the group"), (404, None, None)
+    assert [read(member), read(owner)] == [seen, seen]
+    expected = seen if privacy == "public" else hidden
+    assert [read(outsider), read(client)] == [expected, expected]
 
 
 def test_relationship_of_anonymous_and_self_is_empty(make_user, ctx):

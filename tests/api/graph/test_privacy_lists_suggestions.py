@@ -30,16 +30,21 @@ def test_privacy_settings_defaults_validation_and_enforcement(client, make_user)
     assert client.get(f"/api/v1/users/{owner.username}").get_json()["restricted"] is True
     assert friend.get(f"/api/v1/users/{owner.username}").get_json()["restricted"] is False
     assert owner.get(f"/api/v1/users/{owner.username}").get_json()["friendship"] == "self"
+    # a friendship is a follow each way; the stranger follows the owner
+    listed = {"friends": {friend.username}, "followers": {friend.username, stranger.username},
+              "following": {friend.username}}
     for path in ("friends", "followers", "following"):
         r = stranger.get(f"/api/v1/users/{owner.username}/{path}")
         assert r.status_code == 403 and r.get_json()["type"] == "/problems/forbidden"
-        assert friend.get(f"/api/v1/users/{owner.username}/{path}").status_code == 200
-        assert owner.get(f"/api/v1/users/{owner.username}/{path}").status_code == 200
+        for reader in (friend, owner):
+            r = reader.get(f"/api/v1/users/{owner.username}/{path}")
+            assert r.status_code == 200 and {i["username"] for i in r.get_json()["items"]} == listed[path], path
 
     owner.patch("/api/v1/me/privacy", json={"profile_visibility": "public", "show_friends": False})
     assert stranger.get(f"/api/v1/users/{owner.username}").get_json()["restricted"] is False
     assert stranger.get(f"/api/v1/users/{owner.username}/friends").status_code == 403
-    assert stranger.get(f"/api/v1/users/{owner.username}/followers").status_code == 200
+    r = stranger.get(f"/api/v1/users/{owner.username}/followers")
+    assert r.status_code == 200 and {i["username"] for i in r.get_json()["items"]} == listed["followers"]
     owner.patch("/api/v1/me/privacy", json={"profile_visibility": "private", "show_friends": True})
     assert friend.get(f"/api/v1/users/{owner.username}").get_json()["restricted"] is True
 

@@ -57,7 +57,9 @@ def test_private_and_secret_content_is_members_only(client, make_user, subtests)
     c = owner.post(f"/api/v1/posts/{sp['id']}/comments", json={"text": "inner comment"}).get_json()
 
     with subtests.test("a private group is visible"):
-        assert outsider.get(f"{G}/{private['id']}").status_code == 200
+        r = outsider.get(f"{G}/{private['id']}")
+        assert r.status_code == 200 and (r.get_json()["id"], r.get_json()["name"]) == (private["id"], "Quiet Room")
+        assert "members only" not in r.get_data(as_text=True)
     with subtests.test("a secret group does not exist for non-members, anonymous or signed in"):
         assert [who(f"{G}/{secret['id']}").status_code for who in (outsider.get, client.get)] == [404, 404]
     for kind, g, p in (("private", private, pp), ("secret", secret, sp)):
@@ -75,7 +77,8 @@ def test_private_and_secret_content_is_members_only(client, make_user, subtests)
     with subtests.test("a non-member cannot react to a comment in a secret group"):
         assert outsider.put(f"/api/v1/comments/{c['id']}/reaction", json={"type": "like"}).status_code == 404
     with subtests.test("members read everything, comments and reactions work as on profile posts"):
-        assert member.get(f"/api/v1/posts/{sp['id']}").status_code == 200
+        r = member.get(f"/api/v1/posts/{sp['id']}")
+        assert r.status_code == 200 and (r.get_json()["id"], r.get_json()["text"]) == (sp["id"], "secret plans")
         assert member.put(f"/api/v1/posts/{sp['id']}/reaction", json={"type": "love"}).status_code == 200
         thread = member.get(f"/api/v1/posts/{sp['id']}/comments").get_json()["items"]
         assert [t["text"] for t in thread] == ["inner comment"]

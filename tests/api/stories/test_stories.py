@@ -89,7 +89,8 @@ def test_story_gone_one_second_after_expiry(make_user, fake_clock):
     viewer.put(f"/api/v1/users/{author.username}/follow")
     s = text_story(author)
     fake_clock.advance(hours=24, seconds=-1)
-    assert viewer.get(f"{S}/{s['id']}").status_code == 200
+    r = viewer.get(f"{S}/{s['id']}")
+    assert r.status_code == 200 and r.get_json()["id"] == s["id"]
     assert [e["user"]["uid"] for e in viewer.get(f"{S}/tray").get_json()["items"]] == [author.uid]
     fake_clock.advance(seconds=2)  # one second after expiry
     for who in (viewer, author):
