@@ -486,8 +486,9 @@ CATEGORIES = {"spam": "spam", "legal": "illegal", "violation": "other", "other":
 def report():
     """``account_id``, ``status_ids[]``, ``comment``, ``category`` (spam, legal,
     violation, other) -> ``Report``. One report on the account (our moderation
-    queue); the statuses named are written into its details. 409 if the
-    caller's report on it is still open."""
+    queue); the statuses named are written into its details. 404 "Record not
+    found" for an unknown account and for one that blocked the caller; 409 if
+    the caller's report on it is still open."""
     uid = current_account_id()
     account_id = param_str("account_id", "", 100)
     category = param_str("category", "other", 40)
@@ -498,7 +499,10 @@ def report():
     comment = param_str("comment", "", 1000)
     details = comment + (f"\n(statuses: {', '.join(status_ids)})" if status_ids else "")
     target = entities.username_of(account_id)
-    filed = moderation.report(uid, "user", target, CATEGORIES[category], details.strip() or None)
+    try:
+        filed = moderation.report(uid, "user", target, CATEGORIES[category], details.strip() or None)
+    except NotFound:  # an account that blocked the caller: the answer of an unknown one (the block is not disclosed)
+        raise NotFound("Record not found") from None
     return jsonify({"id": str(filed["id"]), "action_taken": False, "action_taken_at": None,
                     "category": category, "comment": comment, "forwarded": False,
                     "created_at": iso(filed["created_at"]), "status_ids": status_ids or None, "rule_ids": None,

@@ -195,6 +195,22 @@ def test_report_goes_to_our_moderation_queue(ctx, mastodon_user, make_user):
     assert err.value.args[1] == 409
 
 
+def test_report_on_an_account_that_blocked_you_is_the_unknown_account_404(ctx, mastodon_user, make_user):
+    """As in the native API: who blocked the reporter does not exist for them,
+    so the report answers as for an unknown account and files nothing."""
+    from socialgraph import stores
+
+    me, api = mastodon_user("rq")
+    blocker = make_user("rk")
+    assert blocker.put(f"/api/v1/users/{me.username}/block").status_code == 200
+    with pytest.raises(MastodonNotFoundError) as blocked:
+        api.report(blocker.uid, comment="you blocked me", category="other")
+    with pytest.raises(MastodonNotFoundError) as unknown:
+        api.report("f" * 32, comment="nobody", category="other")
+    assert blocked.value.args[1:] == unknown.value.args[1:] == (404, "NOT FOUND", "Record not found")
+    assert stores.mongo().reports.count_documents({"reporter_id": me.uid}) == 0
+
+
 def test_instance(mastodon_user):
     _me, api = mastodon_user("in")
     v1, v2 = api.instance_v1(), api.instance_v2()
