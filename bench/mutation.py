@@ -58,6 +58,7 @@ PRAGMA = re.compile(r"#\s*pragma:\s*no mutate\b\s*(?:\((?P<why>.*)\))?")
 TARGETS: dict[str, tuple[str, list[str], list[str]]] = {
     "visibility": ("socialgraph.content.visibility", ["can_view_post", "visible_with", "prefilter"], [
         "tests/unit/content/test_visible_with.py",
+        "tests/api/content/test_visibility_contracts.py",
         "tests/api/content/test_audiences_cross_author.py::test_prefilter_across_authors_agrees_with_can_view_post",
         "tests/api/content/test_audiences_cross_author.py",
         "tests/api/content/test_visibility_edges.py",
@@ -67,6 +68,7 @@ TARGETS: dict[str, tuple[str, list[str], list[str]]] = {
     ]),
     "blocks_mutes": ("socialgraph.graph.relations", ["relationship", "blocked_either_way", "hidden_authors",
                                                       "audience_sets", "audience_among"], [
+        "tests/api/graph/test_relations_contracts.py",
         "tests/api/content/test_visibility_edges.py::test_relationship_of_anonymous_and_self_is_empty",
         "tests/api/graph/test_blocks_mutes.py",
         "tests/api/content/test_audiences_cross_author.py",
@@ -82,8 +84,9 @@ TARGETS: dict[str, tuple[str, list[str], list[str]]] = {
         "tests/api/graph/test_privacy_lists_suggestions.py::test_privacy_helpers_for_other_areas",
     ]),
     "sessions": ("socialgraph.accounts.sessions", ["revoke", "revoke_all", "logout", "is_token_revoked",
-                                                   "verdict", "require_active", "revoke_all_sessions",
-                                                   "list_active"], [
+                                                   "verdict", "require_active", "list_active"], [
+        "tests/unit/accounts/test_session_verdict.py",
+        "tests/api/accounts/test_revocation_paths.py",
         "tests/api/accounts/test_sessions_and_login_monitor.py::test_logout_tells_the_revocation_listeners_and_revoke_all_counts",
         "tests/api/accounts/test_sessions_and_login_monitor.py::test_sessions_listed_revoked_one_and_all",
         "tests/api/accounts/test_sessions_and_login_monitor.py::test_password_change_revokes_the_other_sessions",
@@ -95,6 +98,7 @@ TARGETS: dict[str, tuple[str, list[str], list[str]]] = {
         "tests/api/groups/test_group_ranks.py",
     ]),
     "idempotency": ("socialgraph.http.idempotency", ["_fingerprint", "before", "after"], [
+        "tests/api/http/test_idempotency_edges.py::test_a_multipart_upload_with_a_key_keeps_its_body_and_is_replayed",
         "tests/api/http/test_idempotency_edges.py",
         "tests/api/http/test_limits_idempotency_headers.py::test_idempotency_key_replays_and_creates_once",
         "tests/api/http/test_limits_idempotency_headers.py::test_idempotency_key_in_flight_is_409",
