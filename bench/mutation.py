@@ -87,6 +87,7 @@ TARGETS: dict[str, tuple[str, list[str], list[str]]] = {
                                                    "verdict", "require_active", "list_active"], [
         "tests/unit/accounts/test_session_verdict.py",
         "tests/api/accounts/test_revocation_paths.py",
+        "tests/api/accounts/test_session_durability.py::test_refresh_checks_the_durable_session_and_the_account",
         "tests/api/accounts/test_sessions_and_login_monitor.py::test_logout_tells_the_revocation_listeners_and_revoke_all_counts",
         "tests/api/accounts/test_sessions_and_login_monitor.py::test_sessions_listed_revoked_one_and_all",
         "tests/api/accounts/test_sessions_and_login_monitor.py::test_password_change_revokes_the_other_sessions",
