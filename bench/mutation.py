@@ -25,6 +25,13 @@ failure, like ``-x``), then the original code is put back.
 Prints one line per mutant and a summary per target; ``--json`` writes the
 results (``bench/results/mutation.json`` by default). Survivors are listed
 in BENCHMARKS.md ("Mutation testing") with a new test or an explanation.
+
+Declared equivalent mutants: a source line ending in ``# pragma: no mutate
+(<why>)`` (mutmut's spelling) is still enumerated, but its mutants are not
+run; they are reported as ``equivalent`` with the reason, and every score is
+printed twice: raw (declared ones count as survivors) and excluding them.
+Prefer a test that kills a mutant, or a rewrite that makes the equivalent
+form disappear (a projection as a list of field names), over declaring it.
 """
 from __future__ import annotations
 
@@ -35,6 +42,7 @@ import importlib
 import inspect
 import json
 import os
+import re
 import signal
 import sys
 import time
@@ -43,10 +51,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
+#: ``# pragma: no mutate (reason)`` at the end of a line: its mutants are declared equivalent
+PRAGMA = re.compile(r"#\s*pragma:\s*no mutate\b\s*(?:\((?P<why>.*)\))?")
+
 #: target -> (module, function qualnames, test node-id selectors)
 TARGETS: dict[str, tuple[str, list[str], list[str]]] = {
     "visibility": ("socialgraph.content.visibility", ["can_view_post", "visible_with", "prefilter"], [
         "tests/unit/content/test_visible_with.py",
+        "tests/api/content/test_visibility_contracts.py",
         "tests/api/content/test_audiences_cross_author.py::test_prefilter_across_authors_agrees_with_can_view_post",
         "tests/api/content/test_audiences_cross_author.py",
         "tests/api/content/test_visibility_edges.py",
@@ -56,6 +68,7 @@ TARGETS: dict[str, tuple[str, list[str], list[str]]] = {
     ]),
     "blocks_mutes": ("socialgraph.graph.relations", ["relationship", "blocked_either_way", "hidden_authors",
                                                       "audience_sets", "audience_among"], [
+        "tests/api/graph/test_relations_contracts.py",
         "tests/api/content/test_visibility_edges.py::test_relationship_of_anonymous_and_self_is_empty",
         "tests/api/graph/test_blocks_mutes.py",
         "tests/api/content/test_audiences_cross_author.py",
@@ -71,7 +84,10 @@ TARGETS: dict[str, tuple[str, list[str], list[str]]] = {
         "tests/api/graph/test_privacy_lists_suggestions.py::test_privacy_helpers_for_other_areas",
     ]),
     "sessions": ("socialgraph.accounts.sessions", ["revoke", "revoke_all", "logout", "is_token_revoked",
-                                                   "list_active"], [
+                                                   "verdict", "require_active", "list_active"], [
+        "tests/unit/accounts/test_session_verdict.py",
+        "tests/api/accounts/test_revocation_paths.py",
+        "tests/api/accounts/test_session_durability.py::test_refresh_checks_the_durable_session_and_the_account",
         "tests/api/accounts/test_sessions_and_login_monitor.py::test_logout_tells_the_revocation_listeners_and_revoke_all_counts",
         "tests/api/accounts/test_sessions_and_login_monitor.py::test_sessions_listed_revoked_one_and_all",
         "tests/api/accounts/test_sessions_and_login_monitor.py::test_password_change_revokes_the_other_sessions",
@@ -83,6 +99,7 @@ TARGETS: dict[str, tuple[str, list[str], list[str]]] = {
         "tests/api/groups/test_group_ranks.py",
     ]),
     "idempotency": ("socialgraph.http.idempotency", ["_fingerprint", "before", "after"], [
+        "tests/api/http/test_idempotency_edges.py::test_a_multipart_upload_with_a_key_keeps_its_body_and_is_replayed",
         "tests/api/http/test_idempotency_edges.py",
         "tests/api/http/test_limits_idempotency_headers.py::test_idempotency_key_replays_and_creates_once",
         "tests/api/http/test_limits_idempotency_headers.py::test_idempotency_key_in_flight_is_409",
@@ -100,9 +117,9 @@ class Mutant:
     line: int
     description: str
     path: tuple  # where the node is: indices into the function's ast.walk order
-    status: str = "pending"  # killed | survived | timeout | error
+    status: str = "pending"  # killed | survived | timeout | error | equivalent (declared)
     seconds: float = 0.0
-    killed_by: str = ""
+    killed_by: str = ""  # the failing test; for ``equivalent``, the pragma's reason
 
 
 @dataclass
@@ -195,13 +212,18 @@ def enumerate_mutants(names: list[str]) -> list[tuple[Mutant, object]]:
         module_name, functions, _ = TARGETS[target]
         module = importlib.import_module(module_name)
         source = Path(module.__file__).read_text()
+        lines = source.splitlines()
         tree = ast.parse(source)
         for qualname in functions:
             fn = _find_function(tree, qualname)
             for index, description, mutate in _mutations(fn):
                 node = list(ast.walk(fn))[index]
-                out.append((Mutant(target, qualname, getattr(node, "lineno", fn.lineno), description, (index,)),
-                            (module, tree, qualname, index, description, mutate)))
+                line = getattr(node, "lineno", fn.lineno)
+                m = Mutant(target, qualname, line, description, (index,))
+                pragma = PRAGMA.search(lines[line - 1])
+                if pragma:
+                    m.status, m.killed_by = "equivalent", (pragma.group("why") or "declared").strip()
+                out.append((m, (module, tree, qualname, index, description, mutate)))
     return out
 
 
@@ -291,6 +313,11 @@ class MutationPlugin:
             # the budget left, shared by the targets left: time a quick target does not use rolls over
             share = (self.budget - (target_start - loop_start)) / (len(self.names) - t_index)
             for m, spec in by_target.get(target, []):
+                if m.status == "equivalent":
+                    self.mutants.append(m)
+                    print(f"  {m.status:8s} {m.function}:{m.line} {m.description}  (declared: {m.killed_by})",
+                          flush=True)
+                    continue
                 if time.monotonic() - target_start > share:
                     m.status = "not run (budget)"
                     continue
@@ -318,23 +345,45 @@ class MutationPlugin:
                       + (f"  <- {m.killed_by.split('::')[-1]}" if m.killed_by and m.status == "killed" else ""),
                       flush=True)
             ran = [m for m in self.mutants if m.target == target]
-            killed = sum(m.status in ("killed", "timeout") for m in ran)
-            summary[target] = {"mutants": len(by_target.get(target, [])), "run": len(ran), "killed": killed,
-                               "survived": [f"{m.function}:{m.line} {m.description}" for m in ran
-                                            if m.status == "survived"],
-                               "errors": sum(m.status == "error" for m in ran),
-                               "score": round(100 * killed / max(1, len(ran) - sum(m.status == 'error' for m in ran)), 1)}
-            print(f"[{target}] killed {killed}/{len(ran)} run ({summary[target]['score']} %)", flush=True)
+            summary[target] = _summary(ran, len(by_target.get(target, [])))
+            print(f"[{target}] {_score_line(summary[target])}", flush=True)
         session._setupstate.teardown_exact(None)
-        run = [m for m in self.mutants if m.status != "error"]
-        total_killed = sum(m.status in ("killed", "timeout") for m in run)
-        overall = round(100 * total_killed / max(1, len(run)), 1)
-        print(f"TOTAL killed {total_killed}/{len(run)} ({overall} %) in {time.monotonic() - start:.0f} s", flush=True)
+        total = _summary(self.mutants, len(self.mutants))
+        print(f"TOTAL {_score_line(total)} in {time.monotonic() - start:.0f} s", flush=True)
         self.out.parent.mkdir(parents=True, exist_ok=True)
-        self.out.write_text(json.dumps({"targets": summary, "overall_score": overall,
-                                        "killed": total_killed, "run": len(run),
+        self.out.write_text(json.dumps({"targets": summary, "overall_score": total["score"],
+                                        "overall_score_excluding_equivalent": total["score_excluding_equivalent"],
+                                        "killed": total["killed"], "run": total["run"],
+                                        "equivalent": total["equivalent"],
                                         "mutants": [m.__dict__ for m in self.mutants]}, indent=1, default=str))
         return True
+
+
+def _summary(ran, count: int) -> dict:
+    """Scores of the mutants ``ran`` (objects or dicts): raw (``equivalent`` ones count as
+    survivors; ``error`` ones, which did not compile, are left out) and excluding the
+    declared-equivalent ones."""
+    def status(m):
+        return m["status"] if isinstance(m, dict) else m.status
+
+    def name(m):
+        d = m if isinstance(m, dict) else m.__dict__
+        return f"{d['function']}:{d['line']} {d['description']}"
+
+    killed = sum(status(m) in ("killed", "timeout") for m in ran)
+    errors = sum(status(m) == "error" for m in ran)
+    equivalent = [name(m) for m in ran if status(m) == "equivalent"]
+    counted = len(ran) - errors
+    return {"mutants": count, "run": len(ran), "killed": killed, "errors": errors,
+            "survived": [name(m) for m in ran if status(m) == "survived"], "equivalent": equivalent,
+            "score": round(100 * killed / max(1, counted), 1),
+            "score_excluding_equivalent": round(100 * killed / max(1, counted - len(equivalent)), 1)}
+
+
+def _score_line(t: dict) -> str:
+    return (f"killed {t['killed']}/{t['run'] - t['errors']} ({t['score']} %); "
+            f"excluding {len(t['equivalent'])} declared equivalent: {t['killed']}/"
+            f"{t['run'] - t['errors'] - len(t['equivalent'])} ({t['score_excluding_equivalent']} %)")
 
 
 def _parallel(names: list[str], args) -> int:
@@ -367,15 +416,19 @@ def _parallel(names: list[str], args) -> int:
             data = json.loads(part.read_text())
             merged["targets"].update(data["targets"])
             merged["mutants"].extend(data["mutants"])
-    run = [m for m in merged["mutants"] if m["status"] != "error"]
-    killed = sum(m["status"] in ("killed", "timeout") for m in run)
-    merged.update(killed=killed, run=len(run), overall_score=round(100 * killed / max(1, len(run)), 1))
+    total = _summary(merged["mutants"], len(merged["mutants"]))
+    merged.update(killed=total["killed"], run=total["run"], equivalent=total["equivalent"],
+                  overall_score=total["score"], overall_score_excluding_equivalent=total["score_excluding_equivalent"])
     out.write_text(json.dumps(merged, indent=1, default=str))
     for name in names:
         t = merged["targets"].get(name, {})
-        print(f"[{name}] killed {t.get('killed')}/{t.get('run')} of {t.get('mutants')} ({t.get('score')} %)"
-              + "".join(f"\n  survived {s}" for s in t.get("survived", [])), flush=True)
-    print(f"TOTAL killed {killed}/{len(run)} ({merged['overall_score']} %)", flush=True)
+        if "killed" not in t:
+            print(f"[{name}] {t or 'no result'}", flush=True)
+            continue
+        print(f"[{name}] {_score_line(t)} of {t.get('mutants')}"
+              + "".join(f"\n  survived {s}" for s in t.get("survived", []))
+              + "".join(f"\n  equivalent {s}" for s in t.get("equivalent", [])), flush=True)
+    print(f"TOTAL {_score_line(total)}", flush=True)
     return rc
 
 
@@ -403,7 +456,8 @@ def main(argv=None) -> int:
     sys.path.insert(0, str(ROOT))
     if args.list:
         for m, _ in enumerate_mutants(names):
-            print(f"{m.target:12s} {m.function}:{m.line} {m.description}")
+            print(f"{m.target:12s} {m.function}:{m.line} {m.description}"
+                  + (f"  [equivalent: {m.killed_by}]" if m.status == "equivalent" else ""))
         return 0
     if args.jobs > 1 and len(names) > 1:
         return _parallel(names, args)

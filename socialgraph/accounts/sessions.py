@@ -10,6 +10,14 @@ JWTs) and their revocation.
 - MongoDB ``accounts.sessions_not_before`` (a date, millisecond precision):
   every session authenticated before it is dead (password reset,
   suspension, deletion). The account must also be ``status: "active"``.
+  "Before" is strict, everywhere (the cached and the cold check, refresh,
+  ``revoke_all_sessions``' own ``created_at < cut-off`` and the sockets): a
+  session signed in during the cut-off's very millisecond lives. Within one
+  millisecond the order cannot be told; the strict rule keeps a sign-in right
+  after a reset working and never refuses a session MongoDB holds as
+  unrevoked. (It does not decide the race of a sign-in whose password check
+  precedes a reset but whose session is written after it: that session's
+  ``auth_ms`` is after the cut-off either way.)
 - Redis caches the verdict: ``sg:session:{u:<uid>}:<sid>`` (``"ok:<uid>"`` or
   ``"revoked"``) and ``sg:not-before:{u:<uid>}`` (one hash slot) (epoch ms, ``"0"`` for none).
   A warm check (:func:`is_token_revoked`) is one ``MGET``; when either key is
@@ -131,7 +139,7 @@ def list_active(uid: str, current_sid: str | None) -> list[dict]:
 def revoke(uid: str, sid: str) -> None:
     """Revoke one of the caller's sessions. Raises :class:`NotFound` (not theirs or gone)."""
 
-    doc = _coll().find_one({"_id": sid, "uid": uid, "revoked_at": None}, {"_id": 1})
+    doc = _coll().find_one({"_id": sid, "uid": uid, "revoked_at": None}, ["_id"])
     if doc is None:
         raise NotFound("session not found")
     logout(sid, uid=uid, reason="revoked")
@@ -141,11 +149,11 @@ def revoke_all(uid: str, except_sid: str | None = None, reason: str = "revoked")
     """Revoke every session of ``uid`` but ``except_sid``; returns how many."""
 
     sids = [d["_id"] for d in _coll().find({"uid": uid, "revoked_at": None, "_id": {"$ne": except_sid}},
-                                           {"_id": 1})]
+                                           ["_id"])]
     if not sids:
         return 0
     _coll().update_many({"_id": {"$in": sids}, "revoked_at": None}, {"$set": {"revoked_at": clock.now()}})
-    pipe = stores.cache().pipeline(transaction=False)
+    pipe = stores.cache().pipeline(transaction=False)  # pragma: no mutate (MULTI or not, the same keys are set)
     for sid in sids:
         pipe.set(SESSION_KEY.format(uid=uid, sid=sid), "revoked", ex=_revoked_ttl())
     pipe.execute()
@@ -158,7 +166,7 @@ def logout(sid: str, uid: str | None = None, reason: str = "logout") -> None:
     (MongoDB first, then the cache), and its WebSockets are closed."""
 
     if uid is None:
-        doc = _coll().find_one({"_id": sid}, {"uid": 1})
+        doc = _coll().find_one({"_id": sid}, ["uid"])
         uid = doc["uid"] if doc else None
     mark_revoked(sid)
     if uid:  # (no uid: no such session, which the durable check refuses anyway)
@@ -266,8 +274,7 @@ def verdict(payload: dict, session: bytes | None, not_before: bytes | None) -> b
         return True
     if session is None or not_before is None or session != f"ok:{uid}".encode():
         return None
-    cut = int(not_before)
-    return cut > 0 and token_auth_ms(payload) < cut
+    return token_auth_ms(payload) < int(not_before)  # "0": no cut-off (no session began before 1970)
 
 
 def is_token_revoked(payload: dict) -> bool:
@@ -285,7 +292,7 @@ def is_token_revoked(payload: dict) -> bool:
     if answer is not None:
         return answer
     usable, cut = _load(uid, sid)
-    return not usable or (cut > 0 and token_auth_ms(payload) < cut)
+    return not usable or token_auth_ms(payload) < cut
 
 
 # -- the revocation check answered by the page's own round trip (issue 22) ------
@@ -340,5 +347,5 @@ def require_active(uid: str, sid: str, auth_ms: int) -> None:
     unrevoked and unexpired, the account exists and is active, and the session
     began after the cut-off. Raises :class:`InvalidToken`."""
     usable, cut = _load(uid, sid)
-    if not usable or (cut > 0 and auth_ms < cut):
+    if not usable or auth_ms < cut:
         raise InvalidToken("the session has ended; sign in again")

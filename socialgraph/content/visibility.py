@@ -70,7 +70,11 @@ def is_public(post: dict) -> bool:
 
 
 def can_view_post(viewer: str | None, post: dict) -> bool:
-    """True when ``viewer`` (uid or ``None`` for anonymous) may see ``post`` (a Mongo doc)."""
+    """True when ``viewer`` (uid or ``None`` for anonymous) may see ``post`` (a Mongo doc).
+
+    An ``only_me`` post, and a non-public one for an anonymous viewer, are
+    refused without a graph read; an audience outside :data:`AUDIENCES` (a
+    document no write path makes) is refused whatever the relationship."""
     author = post.get("author_id")
     if viewer and viewer == author:
         return True

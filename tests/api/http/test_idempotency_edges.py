@@ -32,3 +32,29 @@ def test_failed_or_throttled_response_is_not_replayed(app_config, first):
         assert again.status_code == 201 and statuses == []  # ran again, not a replay of the failure
         replay = c.post("/api/v1/_flaky", json={}, headers=key)
         assert replay.status_code == 201 and replay.get_json() == {"status": 201}  # the success is kept
+
+
+def test_a_multipart_upload_with_a_key_keeps_its_body_and_is_replayed(app, make_user):
+    """The key's fingerprint reads the raw body *and keeps it* (``get_data(cache=True)``):
+    a multipart body is not read by the JSON guard before it, so reading it without
+    caching would leave the view an empty form (422 "file" missing)."""
+    from socialgraph import stores
+    from tests import mediafiles
+
+    u = make_user("idm")
+    key = {**u.headers, "Idempotency-Key": unique("media")}
+    boundary = "sgidem" + "x" * 20
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"dot.png\"\r\n"
+            f"Content-Type: image/png\r\n\r\n").encode() + mediafiles.png() + f"\r\n--{boundary}--\r\n".encode()
+
+    def upload():  # the same bytes each time (the test client would pick a new boundary per request)
+        return u.client.post("/api/v1/media", data=body, content_type=f"multipart/form-data; boundary={boundary}",
+                             headers=key)
+
+    first = upload()
+    assert first.status_code == 201, first.get_json()
+    again = upload()
+    assert again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true"
+    assert again.get_json()["id"] == first.get_json()["id"]
+    with app.app_context():
+        assert stores.mongo().media.count_documents({"owner_id": u.uid}) == 1
