@@ -96,6 +96,7 @@ TARGETS: dict[str, tuple[str, list[str], list[str]]] = {
     "group_roles": ("socialgraph.groups.membership", ["_check_outranks", "remove_member", "ban", "set_role",
                                                       "leave"], [
         "tests/api/groups/test_group_ranks.py::test_removal_by_a_sole_admin_of_a_second_admin_and_of_a_non_member",
+        "tests/api/groups/test_group_last_admin.py",
         "tests/api/groups/test_group_ranks.py",
     ]),
     "idempotency": ("socialgraph.http.idempotency", ["_fingerprint", "before", "after"], [
