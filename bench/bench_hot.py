@@ -136,8 +136,9 @@ def load(app, data_dir: Path, args) -> dict:
         step = max(1, len(ranked) // args.readers)
         models = [ranked[i] for i in range(0, len(ranked), step)][: args.readers]
         readers = copy_readers(models, "hot_reader_")
+        top_readers = copy_readers(ranked[0:400:25], "hot_top_")  # modelled on the best-connected: full pages
         posts = [str(d["_id"]) for d in stores.mongo().posts.find({}, {"_id": 1}).sort("counts.comments", -1).limit(200)]
-        data = {"readers": readers, "post_ids": posts, "hub": ranked[0],
+        data = {"readers": readers, "top_readers": top_readers, "post_ids": posts, "hub": ranked[0],
                 "usernames": [r["username"] for r in ranked[:2000:10]],
                 "import": {"snap": snap, "stackexchange": se, "snap_seconds": t_snap, "se_seconds": t_se}}
     marker.write_text(json.dumps(data, default=str))
