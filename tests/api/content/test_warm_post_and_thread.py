@@ -221,3 +221,43 @@ def test_media_posts_are_left_to_the_general_path(make_user, ctx):
     warm.WARM_MISSES.clear()
     assert warm.warm_post(reader.uid, pid) is None
     assert dict(warm.WARM_MISSES) == {"media-or-share": 1}
+
+
+def test_rate_limits_cost_one_round_trip_per_limit(make_user, ctx, monkeypatch):
+    """With rate limits on, each limit is one script that also answers its TTL;
+    the ``X-RateLimit-*`` headers come from what those scripts answered
+    (flask-limiter alone adds a ``GET`` and a ``TTL`` per request)."""
+    author, reader = make_user("au"), make_user("rd")
+    pid = author.post("/api/v1/posts", json={"text": "limited"}).get_json()["id"]
+    twice(reader, f"/api/v1/posts/{pid}")
+    sent = []
+    original = redis.connection.AbstractConnection.send_packed_command
+
+    def counting(self, command, check_health=True):
+        sent.append(b"".join(command if isinstance(command, list) else [command]))
+        return original(self, command, check_health)
+
+    monkeypatch.setattr(redis.connection.AbstractConnection, "send_packed_command", counting)
+    r = reader.get(f"/api/v1/posts/{pid}")
+    assert r.status_code == 200
+    limit_trips = [c for c in sent if b"LIMITS:" in c]
+    # per account, per IP, per endpoint: three scripts, nothing else
+    assert len(limit_trips) == 3 and all(b"EVALSHA" in c for c in limit_trips), limit_trips
+    remaining = int(r.headers["X-RateLimit-Remaining"])
+    assert 0 <= remaining < int(r.headers["X-RateLimit-Limit"]) and int(r.headers["X-RateLimit-Reset"]) > 0
+    assert len(sent) == 4  # and the post itself: one script
+
+
+def test_a_deferred_revocation_check_does_not_outlive_its_request(make_user, client, ctx):
+    """The deferral is per request: after a warm read (which defers the check
+    to its script) in the same application context, a revoked token on an
+    ordinary endpoint is still refused (it was not, when the deferral lived in
+    ``g``: the moderation suite's suspended author could still post)."""
+    author, reader = make_user("au"), make_user("rd")
+    pid = author.post("/api/v1/posts", json={"text": "p"}).get_json()["id"]
+    assert client.get(f"/api/v1/posts/{pid}").status_code == 200  # anonymous, deferred, nothing pending
+    assert reader.get(f"/api/v1/posts/{pid}/comments").status_code == 200
+    sessions.revoke_all_sessions(author.uid)
+    assert client.get(f"/api/v1/posts/{pid}").status_code == 200
+    assert author.post("/api/v1/posts", json={"text": "still here?"}).status_code == 401
+    assert author.get("/api/v1/me").status_code == 401
