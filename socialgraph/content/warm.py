@@ -248,4 +248,4 @@ def warm_thread(viewer: str | None, post_id: str, limit: int, token: dict | None
         m = mine.get(it["id"])
         it["viewer_reaction"] = m.decode() if m else None
         todo.extend(it["replies"])
-    return orjson.dumps(page) + b"\n"
+    return orjson.dumps(page, option=orjson.OPT_SORT_KEYS) + b"\n"  # sorted as the JSON provider sorts

@@ -261,3 +261,24 @@ def test_a_deferred_revocation_check_does_not_outlive_its_request(make_user, cli
     assert client.get(f"/api/v1/posts/{pid}").status_code == 200
     assert author.post("/api/v1/posts", json={"text": "still here?"}).status_code == 401
     assert author.get("/api/v1/me").status_code == 401
+
+
+def test_the_warm_thread_is_byte_for_byte_the_general_answer(make_user, ctx):
+    """Same bytes, so the same ``ETag``: a client's ``If-None-Match`` from a
+    general-path answer still gets its 304 from the warm path."""
+    author, fan, reader = make_user("au"), make_user("fa"), make_user("rd")
+    pid = author.post("/api/v1/posts", json={"text": "etag"}).get_json()["id"]
+    cid = fan.post(f"/api/v1/posts/{pid}/comments", json={"text": "c"}).get_json()["id"]
+    author.post(f"/api/v1/posts/{pid}/comments", json={"text": "r", "parent_id": cid})
+    reader.put(f"/api/v1/comments/{cid}/reaction", json={"type": "like"})
+    path = f"/api/v1/posts/{pid}/comments"
+    twice(reader, path)
+    postcache.forget_thread(pid)
+    warm.WARM_MISSES.clear()
+    general = reader.get(path)
+    assert warm.WARM_MISSES["thread-copy-missing"] == 1
+    warm.WARM_MISSES.clear()
+    fast = reader.get(path)
+    assert not warm.WARM_MISSES
+    assert fast.data == general.data and fast.headers["ETag"] == general.headers["ETag"]
+    assert reader.client.get(path, headers={**reader.headers, "If-None-Match": general.headers["ETag"]}).status_code == 304
