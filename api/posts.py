@@ -1,9 +1,12 @@
 """``/api/v1/posts``: posts (media, audiences, history), shares, comment threads, reactions."""
 from __future__ import annotations
 
+from flask import current_app
 from flask_smorest import Blueprint
 
-from socialgraph.content import comments, posts, reactions
+from socialgraph.accounts import sessions
+from socialgraph.content import comments, posts, reactions, warm
+from socialgraph.core.pagination import clamp_limit
 
 from .content_schemas import (
     FullPostOut,
@@ -48,11 +51,16 @@ def create_post(body):
 
 
 @blp.route("/posts/<string:post_id>", methods=["GET"])
-@auth_required(blp, optional=True)
+@auth_required(blp, optional=True, fused_revocation=True)
 @blp.response(200, FullPostOut)
 def get_post(post_id):
     """One post with its counts and media (presigned URLs); 404 when it does not
-    exist or the caller may not see it."""
+    exist or the caller may not see it. A warm post without media is one Redis
+    round trip that also answers the token's revocation check
+    (:func:`socialgraph.content.warm.warm_post`); the schema documents it."""
+    body = warm.warm_post(current_uid(), post_id, sessions.pending())
+    if body is not None:
+        return current_app.response_class(body, mimetype="application/json")
     return posts.get_post(post_id, viewer=current_uid())
 
 
@@ -98,12 +106,19 @@ def share_post(body, post_id):
 
 
 @blp.route("/posts/<string:post_id>/comments", methods=["GET"])
-@auth_required(blp, optional=True)
-@blp.arguments(CommentPageArgs, location="query")
+@auth_required(blp, optional=True, fused_revocation=True)
+@blp.arguments(CommentPageArgs(), location="query")  # one instance: webargs builds a schema per request from a class
 @blp.response(200, CommentPage)
 def list_comments(args, post_id):
     """The comment thread, oldest first: each comment with ``reply_count`` and
-    its first replies nested (``replies``); ``parent_id`` pages one level."""
+    its first replies nested (``replies``); ``parent_id`` pages one level.
+    A warm first page is one Redis round trip that also answers the token's
+    revocation check, from the thread's pre-serialised copy
+    (:func:`socialgraph.content.warm.warm_thread`); the schema documents it."""
+    if not args.get("parent_id") and not args.get("cursor"):
+        body = warm.warm_thread(current_uid(), post_id, clamp_limit(args["limit"]), sessions.pending())
+        if body is not None:
+            return current_app.response_class(body, mimetype="application/json")
     return _page(comments.list_comments(post_id, args.get("parent_id"), args.get("cursor"), args["limit"],
                                      viewer=current_uid()))
 

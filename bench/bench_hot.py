@@ -136,8 +136,9 @@ def load(app, data_dir: Path, args) -> dict:
         step = max(1, len(ranked) // args.readers)
         models = [ranked[i] for i in range(0, len(ranked), step)][: args.readers]
         readers = copy_readers(models, "hot_reader_")
+        top_readers = copy_readers(ranked[0:400:25], "hot_top_")  # modelled on the best-connected: full pages
         posts = [str(d["_id"]) for d in stores.mongo().posts.find({}, {"_id": 1}).sort("counts.comments", -1).limit(200)]
-        data = {"readers": readers, "post_ids": posts, "hub": ranked[0],
+        data = {"readers": readers, "top_readers": top_readers, "post_ids": posts, "hub": ranked[0],
                 "usernames": [r["username"] for r in ranked[:2000:10]],
                 "import": {"snap": snap, "stackexchange": se, "snap_seconds": t_snap, "se_seconds": t_se}}
     marker.write_text(json.dumps(data, default=str))
@@ -208,7 +209,7 @@ def closed_loop(stack, data, args) -> dict:
     worker = subprocess.Popen([sys.executable, "-m", "socialgraph", "worker"], env={**__import__("os").environ, **env},
                               cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     port = free_port()
-    server = start_gunicorn(env, port, workers=2, threads=16)
+    server = start_gunicorn(env, port, workers=args.workers, threads=args.threads)
     base = f"http://127.0.0.1:{port}"
     results: dict = {}
     try:
@@ -246,7 +247,15 @@ def closed_loop(stack, data, args) -> dict:
                                  "rps": round(float(row["Requests/s"]), 1), "p50": float(row["50%"] or 0),
                                  "p95": float(row["95%"] or 0), "p99": float(row["99%"] or 0)}
             load_avg = __import__("os").getloadavg()[0]
-            results[which] = {"ops": ops, "procs": sampler.result(), "loadavg_1min": load_avg}
+            procs = sampler.result()
+            results[which] = {"ops": ops, "procs": procs, "loadavg_1min": load_avg,
+                              "gunicorn": f"{args.workers} x {args.threads}"}
+            rps = ops.get("overall", {}).get("rps") or 0
+            if rps:  # CPU per request of each process (ms): what a core's second buys
+                per = {k: round(v["cpu_pct"] * 10 / rps, 3) for k, v in procs.items()
+                       if isinstance(v, dict) and v.get("cpu_pct") is not None}
+                results[which]["cpu_ms_per_request"] = per
+                print(f"  CPU ms per request: {per}", flush=True)
             for name, o in sorted(ops.items()):
                 print(f"{which} @{args.clients} {name:<14} {o['rps']:7.1f} req/s p50 {o['p50']:6.0f} "
                       f"p95 {o['p95']:6.0f} p99 {o['p99']:6.0f} ms errors {o['errors']}", flush=True)
@@ -274,6 +283,12 @@ def main() -> None:
     ap.add_argument("--load", default="", help="closed-loop loads after the in-process figures: comma list of "
                     "locust user classes (ceiling,home,mix) run under gunicorn 2 x 16 at --clients")
     ap.add_argument("--clients", type=int, default=32)
+    ap.add_argument("--workers", type=int, default=2, help="gunicorn workers of --load")
+    ap.add_argument("--threads", type=int, default=16, help="gunicorn threads per worker of --load")
+    ap.add_argument("--limits", action="store_true",
+                    help="rate limits on (as in production; budgets raised so that nothing answers 429)")
+    ap.add_argument("--profile-path", default="home", choices=("home", "post", "comments"),
+                    help="the request --profile profiles")
     ap.add_argument("--seconds", type=int, default=20)
     args = ap.parse_args()
     only = {w for w in args.only.split(",") if w}
@@ -287,8 +302,10 @@ def main() -> None:
     stack = LocalStack(root=data_dir).start()
     try:
         count_round_trips()
-        app = create_app(app_config_from_stack(stack, RQ_ASYNC=False, RATELIMIT_ENABLED=False,
-                                               JWT_ACCESS_TOKEN_EXPIRES=timedelta(days=1)))
+        limits = dict(RATELIMIT_ENABLED=True, RATELIMIT_DEFAULT="100000000/5minute",
+                      RATELIMIT_PER_IP="100000000/5minute", RATELIMIT_LOGIN="100000000/5minute") if args.limits else dict(RATELIMIT_ENABLED=False)
+        app = create_app(app_config_from_stack(stack, RQ_ASYNC=False, JWT_ACCESS_TOKEN_EXPIRES=timedelta(days=1),
+                                               **limits))
         data = load(app, data_dir, args)
         client = app.test_client()
         ctx = app.app_context()
@@ -312,6 +329,7 @@ def main() -> None:
         sizes = sorted(page_sizes)
         full = [h for h, k in zip(tokens, page_sizes) if k == 20]  # home pages of 20 posts
         out: dict = {"started": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()), "readers": len(tokens),
+                     "rate_limits": args.limits,
                      "home_items_min_median": [sizes[0], sizes[len(sizes) // 2]]}
         print(f"{len(tokens)} readers; home page items min {sizes[0]}, median {sizes[len(sizes) // 2]}; "
               f"{len(full)} with a full page of 20 (the home figures)", flush=True)
@@ -323,11 +341,20 @@ def main() -> None:
         def run(name, paths, headers, before=None, iterations=n):
             if only and name not in only:
                 return
-            measure(client, paths, headers, min(50, iterations), before)  # warm this path
+            # warm this path: every path (post, thread) and every reader's copies once
+            measure(client, paths, headers, max(min(50, iterations), len(paths), len(headers)), before)
             from socialgraph.feeds import home as feeds
+            try:
+                from socialgraph.content import warm
+            except ImportError:  # the code before the warm post and thread (a "before" run)
+                warm = type("NoWarm", (), {"WARM_MISSES": Counter()})
             feeds.WARM_MISSES.clear()
+            warm.WARM_MISSES.clear()
             out[name] = measure(client, paths, headers, iterations, before)
             print(line(name, out[name]), flush=True)
+            if name in ("post", "comments"):
+                out[name]["warm_misses"] = dict(warm.WARM_MISSES)
+                print(f"  {name} requests left to the general path: {dict(warm.WARM_MISSES) or 'none'}", flush=True)
             if name == "home":
                 out["home"]["warm_misses"] = dict(feeds.WARM_MISSES)
                 print(f"  home pages left to the general path: {dict(feeds.WARM_MISSES) or 'none'}", flush=True)
@@ -367,7 +394,11 @@ def main() -> None:
             prof = cProfile.Profile()
             prof.enable()
             for i in range(args.profile_iterations):
-                client.get("/api/v1/feeds/home?limit=20", headers=full[i % len(full)])
+                if args.profile_path == "home":
+                    client.get("/api/v1/feeds/home?limit=20", headers=full[i % len(full)])
+                else:
+                    tail = "/comments?limit=20" if args.profile_path == "comments" else ""
+                    client.get(f"/api/v1/posts/{posts[i % len(posts)]}{tail}", headers=tokens[i % len(tokens)])
             prof.disable()
             for key in ("cumulative", "tottime"):
                 s = io.StringIO()

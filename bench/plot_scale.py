@@ -22,7 +22,7 @@ def main(path: str | None = None) -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     ceiling, peer = res.get("ceiling", {}), res.get("peer", {}).get("steps", {})
     mix, reads, home = res.get("mix", {}), res.get("reads", {}), res.get("home", {})
-    steps = sorted(int(s) for s in ceiling or mix)
+    steps = sorted(int(s) for s in ceiling or mix or reads or home or peer)
 
     def series(load, op, key):
         return [load.get(str(s), {}).get("ops", {}).get(op, {}).get(key, float("nan")) for s in steps]
@@ -104,7 +104,27 @@ def hot(before: Path = REPO / "bench" / "results" / "hot_before.json",
     print(str((OUT / "hot_cpu.png").relative_to(REPO)))
 
 
+def merge(out: Path, *parts: Path) -> Path:
+    """One results file from several runs of ``bench_scale.py`` (e.g. ours with
+    ``--no-peer`` and the peer with ``--peer-only`` on the same data): the
+    loads of each, later files winning."""
+    merged: dict = {}
+    for part in parts:
+        merged.update({k: v for k, v in json.loads(part.read_text()).items() if v})
+    out.write_text(json.dumps(merged, indent=1))
+    return out
+
+
 if __name__ == "__main__":
-    if (REPO / "bench" / "results" / "scale.json").exists() or sys.argv[1:]:
-        main(*sys.argv[1:])
-    hot()
+    import argparse
+
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("scale", nargs="*", help="scale results (several: merged, later ones winning)")
+    ap.add_argument("--hot-before", default=str(REPO / "bench" / "results" / "hot_before.json"))
+    ap.add_argument("--hot-after", default=str(REPO / "bench" / "results" / "hot_after.json"))
+    a = ap.parse_args()
+    if len(a.scale) > 1:
+        main(str(merge(REPO / "bench" / "results" / "scale_merged.json", *map(Path, a.scale))))
+    elif a.scale or (REPO / "bench" / "results" / "scale.json").exists():
+        main(*a.scale)
+    hot(Path(a.hot_before), Path(a.hot_after))

@@ -41,7 +41,7 @@ from __future__ import annotations
 import logging
 from typing import Callable
 
-from flask import current_app, g
+from flask import current_app, has_request_context, request
 from flask_jwt_extended.exceptions import RevokedTokenError
 
 from socialgraph import stores
@@ -305,31 +305,38 @@ def is_token_revoked(payload: dict) -> bool:
 _DEFER, _PENDING = "sg_defer_revocation", "sg_pending_revocation"
 
 
+def _state() -> dict:
+    """This request's deferral state: kept in the WSGI environ, not in ``g``,
+    because an application context may outlive one request (tests, the CLI)
+    and a deferral must never carry over to the next request; outside a
+    request, a throwaway dict (nothing is deferred)."""
+    return request.environ if has_request_context() else {}
+
+
 def defer_check() -> None:
     """This request's view will answer the revocation check itself."""
-    setattr(g, _DEFER, True)
+    _state()[_DEFER] = True
 
 
 def deferred(header: dict, payload: dict) -> bool:
     """For the blocklist loader: True (and the token recorded) when this
     request's view answers the check (:func:`defer_check`)."""
-    if not g.get(_DEFER):
+    if not _state().get(_DEFER):
         return False
-    setattr(g, _PENDING, (header, payload))
+    _state()[_PENDING] = (header, payload)
     return True
 
 
 def pending() -> dict | None:
     """The payload of the token whose revocation check is still open, or None."""
-    held = g.get(_PENDING)
+    held = _state().get(_PENDING)
     return held[1] if held else None
 
 
 def settle(revoked: bool) -> None:
     """Close the open check: raises flask-jwt-extended's ``RevokedTokenError``
     (the same 401 problem+json as the blocklist loader's) when ``revoked``."""
-    held = g.get(_PENDING)
-    setattr(g, _PENDING, None)
+    held = _state().pop(_PENDING, None)
     if held and revoked:
         raise RevokedTokenError(*held)
 

@@ -8,10 +8,12 @@ import logging
 
 from bson import ObjectId
 from pymongo import ReturnDocument
+from redis.exceptions import RedisError
 
 from socialgraph import stores
 from socialgraph.content import postcache
 from socialgraph.content.reactions import viewer_reactions
+from socialgraph.content.warm import thread_copy
 from socialgraph.content.posts import (
     MAX_COMMENT,
     _check_text,
@@ -23,6 +25,7 @@ from socialgraph.core import clock, events
 from socialgraph.core.errors import Forbidden, NotFound
 from socialgraph.core.pagination import (
     Page,
+    as_utc,
     clamp_limit,
     datetime_to_ms,
     decode_cursor,
@@ -31,6 +34,7 @@ from socialgraph.core.pagination import (
 )
 from socialgraph.graph.people import short_profiles
 from socialgraph.graph.relations import blocked_either_way
+from socialgraph.stores import readcache
 from socialgraph.stores.documents import parse_id
 
 log = logging.getLogger(__name__)
@@ -186,19 +190,58 @@ def list_comments(post_id: str, parent_id: str | None = None, cursor: str | None
     if key:
         at, oid = ms_to_datetime(key["at"]), parse_id(str(key["id"]), "cursor")
         flt = {"$and": [flt, {"$or": [{"created_at": {"$gt": at}}, {"created_at": at, "_id": {"$gt": oid}}]}]}
+    # the first page as a viewer who blocks nobody sees it is the thread copy
+    # (socialgraph.content.warm): its version is read before the store reads
+    copy_key = postcache.THREAD_KEY.format(id=post["_id"]) if not parent_id and not key and not blocked else None
+    version = None
+    if copy_key:
+        try:
+            version = readcache.get_many([copy_key])[1][0]
+        except RedisError:
+            copy_key = None
     docs = list(db.comments.find(flt).sort([("created_at", 1), ("_id", 1)]).limit(limit + 1))
+    fetched = [d.get("author_id") for d in docs]
     next_cursor = None
     if len(docs) > limit:
         last = docs[limit - 1]
         next_cursor = encode_cursor({"at": datetime_to_ms(last["created_at"]), "id": str(last["_id"])})
     docs = docs[:limit]
     items = _present_comments(docs)
-    _attach_replies(post["_id"], items, INLINE_DEPTH, blocked)
+    _attach_replies(post["_id"], items, INLINE_DEPTH, blocked, fetched)
+    if copy_key:
+        _store_thread_copy(copy_key, version, limit, items, next_cursor, fetched)
     _with_viewer_reactions(items, viewer)
     return Page(items, next_cursor)
 
 
-def _attach_replies(post_oid, items: list[dict], depth_left: int, blocked: list[str] = ()) -> None:
+#: seconds a thread copy lives (every comment write drops it before; the TTL
+#: bounds what a repair outside the service functions, e.g. the doctor's, leaves)
+THREAD_COPY_SECONDS = 300
+
+
+def _copy_item(it: dict, shorts: list[str], ids: list[str]) -> dict:
+    """A comment item as ``CommentOut`` dumps it, ``author`` as the uid (or None)."""
+    if not it["deleted"]:
+        ids.append(it["id"])
+        shorts.append(it["author"]["uid"])
+    return {"id": it["id"], "post_id": it["post_id"], "parent_id": it["parent_id"], "depth": it["depth"],
+            "author": None if it["author"] is None else it["author"]["uid"], "text": it["text"],
+            "deleted": it["deleted"], "created_at": as_utc(it["created_at"]).isoformat(),
+            "edited_at": None if it.get("edited_at") is None else as_utc(it["edited_at"]).isoformat(),
+            "reply_count": it["reply_count"], "reactions": {str(k): int(v) for k, v in it["reactions"].items()},
+            "viewer_reaction": None, "replies": [_copy_item(r, shorts, ids) for r in it["replies"]]}
+
+
+def _store_thread_copy(copy_key: str, version: str, limit: int, items: list[dict], next_cursor, fetched) -> None:
+    shorts: list[str] = []
+    ids: list[str] = []
+    page = {"items": [_copy_item(it, shorts, ids) for it in items], "next_cursor": next_cursor}
+    value = thread_copy(limit, page, fetched, list(dict.fromkeys(shorts)), ids)
+    readcache.put_many([(copy_key, version, value)], THREAD_COPY_SECONDS)
+
+
+def _attach_replies(post_oid, items: list[dict], depth_left: int, blocked: list[str] = (),
+                    fetched: list | None = None) -> None:
     if depth_left <= 0 or not items:
         for it in items:
             it["replies"] = []
@@ -215,9 +258,11 @@ def _attach_replies(post_oid, items: list[dict], depth_left: int, blocked: list[
         if blocked:
             flt["author_id"] = {"$nin": list(blocked)}
         docs = list(_db().comments.find(flt).sort([("created_at", 1), ("_id", 1)]).limit(INLINE_REPLIES))
+        if fetched is not None:
+            fetched.extend(d.get("author_id") for d in docs)
         it["replies"] = _present_comments(docs)
         children.extend(it["replies"])
-    _attach_replies(post_oid, children, depth_left - 1, blocked)
+    _attach_replies(post_oid, children, depth_left - 1, blocked, fetched)
 
 
 def edit_comment(comment_id: str, editor: str, text: str) -> dict:
@@ -232,6 +277,7 @@ def edit_comment(comment_id: str, editor: str, text: str) -> dict:
     doc = _db().comments.find_one_and_update(
         {"_id": doc["_id"]}, {"$set": {"text": text, "edited_at": clock.now()}},
         return_document=ReturnDocument.AFTER)
+    postcache.forget_thread(doc["post_id"])
     item = _present_comments([doc])[0]
     _with_viewer_reactions([item], editor)
     return item
@@ -275,8 +321,10 @@ def erase_comments_of(uid: str) -> dict:
             break
         for doc in page:
             deleted += bool(_remove(db, doc))  # False: a racing deletion won, already uncounted
+    posts_of = db.comments.distinct("post_id", {"author_id": uid})
     anonymised = db.comments.update_many({"author_id": uid}, {"$set": {
         "author_id": None, "text": "", "deleted": True, "anonymised": True}}).modified_count
+    postcache.forget_thread(*posts_of)
     return {"comments_deleted": deleted, "comments_anonymised": anonymised}
 
 

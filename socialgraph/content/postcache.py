@@ -39,6 +39,8 @@ from socialgraph.stores import readcache
 log = logging.getLogger(__name__)
 
 KEY = "sg:post:{id}"
+#: the first page of a post's comment thread, pre-serialised (:func:`socialgraph.content.warm.thread_copy`)
+THREAD_KEY = "sg:cthread:{id}"
 FIELDS = ("author_id", "text", "hashtags", "mentions", "visibility", "author_private", "sensitive", "content_warning", "kind",
           "media_ids", "share_of", "counts", "group_id", "created_at", "edited_at", "pinned_at")
 _DATES = ("created_at", "edited_at", "pinned_at")
@@ -163,5 +165,13 @@ def get_post(post_id) -> dict | None:
 
 
 def forget(*post_ids) -> None:
-    """After a write to these posts' documents: drop their copies (versioned)."""
-    readcache.invalidate(*[KEY.format(id=p) for p in post_ids if p is not None])
+    """After a write to these posts' documents: drop their copies and their
+    thread copies (versioned)."""
+    ids = [p for p in post_ids if p is not None]
+    readcache.invalidate(*[KEY.format(id=p) for p in ids], *[THREAD_KEY.format(id=p) for p in ids])
+
+
+def forget_thread(*post_ids) -> None:
+    """After a write to a comment of these posts (edit, reaction, erasure) that
+    leaves the post document as it is: drop their thread copies (versioned)."""
+    readcache.invalidate(*[THREAD_KEY.format(id=p) for p in post_ids if p is not None])

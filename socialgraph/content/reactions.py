@@ -83,9 +83,9 @@ def react(kind: str, target_id: str, user_id: str, reaction: str = "like") -> di
         # takes itself out again (a purge running later removes it anyway)
         if not db[coll].update_one({"_id": doc["_id"], "deleted": {"$ne": True}}, {"$inc": inc}).matched_count:
             _db().reactions.delete_one({"target": target, "user_id": user_id})
-            _reaction_written(coll, doc["_id"], user_id, target, None)
+            _reaction_written(coll, doc["_id"], user_id, target, None, post["_id"])
             raise NotFound(f"{kind} not found")
-        _reaction_written(coll, doc["_id"], user_id, target, reaction)
+        _reaction_written(coll, doc["_id"], user_id, target, reaction, post["_id"])
         events.publish("reaction.created", target=target, user_id=user_id, owner_id=doc["author_id"],
                        type=reaction, post_id=str(post["_id"]))
     return {"reaction": reaction, "counts": _counts(coll, doc["_id"])}
@@ -93,12 +93,12 @@ def react(kind: str, target_id: str, user_id: str, reaction: str = "like") -> di
 
 def unreact(kind: str, target_id: str, user_id: str) -> dict:
     """Remove the user's reaction, if any. Returns ``{"reaction": None, "counts"}``."""
-    coll, doc, target, _post = _target(kind, target_id, user_id)
+    coll, doc, target, post = _target(kind, target_id, user_id)
     db = _db()
     old = _remove_reaction(target, user_id)
     if old is not None:
         db[coll].update_one({"_id": doc["_id"]}, {"$inc": {f"counts.reactions.{old['type']}": -1}})
-        _reaction_written(coll, doc["_id"], user_id, target, None)
+        _reaction_written(coll, doc["_id"], user_id, target, None, post["_id"])
     return {"reaction": None, "counts": _counts(coll, doc["_id"])}
 
 
@@ -179,11 +179,14 @@ def viewer_reactions(viewer: str, targets: list[str]) -> dict[str, str]:
             _db().reactions.find({"target": {"$in": targets}, "user_id": viewer}, {"target": 1, "type": 1})}
 
 
-def _reaction_written(coll: str, oid, user_id: str, target: str, reaction: str | None) -> None:
-    """After a reaction write: the post's cached copy (counts) and the user's reactions copy."""
+def _reaction_written(coll: str, oid, user_id: str, target: str, reaction: str | None, post_id=None) -> None:
+    """After a reaction write: the post's cached copy (counts), or for a comment
+    its post's thread copy, and the user's reactions copy."""
 
     if coll == "posts":
         postcache.forget(oid)
+    else:
+        postcache.forget_thread(post_id)
     readcache.hash_write_through(REACTIONS_KEY.format(uid=user_id), target, reaction)
 
 

@@ -44,8 +44,10 @@ Other areas add their endpoints to :data:`STRICT_ENDPOINTS` (for example
 from __future__ import annotations
 
 import logging
+import time
 
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, g, has_request_context, request
+from limits.storage import RedisStorage
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +82,63 @@ ANONYMOUS_ENDPOINTS = {"auth.register", "auth.login", "accountsec.login_mfa", "a
 BEARER_RESOLVERS: list = []
 
 
+class _RememberingRedisStorage(RedisStorage):
+    """The ``limits`` Redis storage, with each counter's hit answering its TTL
+    too (one script: ``INCRBY``, ``EXPIRE`` on the first hit, ``TTL``) and
+    both remembered for the rest of the request. flask-limiter reads the
+    counter and its expiry of the limit it reports in the ``X-RateLimit-*``
+    headers right after the hits (``get_window_stats``: a ``GET`` and a
+    ``TTL``); those are answered from the request's memo, so a limited request
+    costs one round trip per limit instead of one per limit plus two (issue 22).
+    Outside a request (the CLI) it is the plain storage."""
+
+    STORAGE_SCHEME = [f"sg+{s}" for s in ("redis", "rediss", "redis+unix")]
+
+    _INCR_TTL = """
+local amount = tonumber(ARGV[2])
+local current = redis.call('INCRBY', KEYS[1], amount)
+if current == amount then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return {current, redis.call('TTL', KEYS[1])}
+"""
+
+    def __init__(self, uri: str, **options):
+        super().__init__(uri.removeprefix("sg+"), **options)
+
+    def initialize_storage(self, uri: str) -> None:
+        super().initialize_storage(uri)
+        self.lua_incr_ttl = self.get_connection().register_script(self._INCR_TTL)
+
+    @staticmethod
+    def _memo() -> dict | None:
+        if not has_request_context():
+            return None
+        return request.environ.setdefault("sg.limit_counts", {})  # this request's counters
+
+    def incr(self, key: str, expiry: int, amount: int = 1) -> int:
+        full = self.prefixed_key(key)
+        current, ttl = self.lua_incr_ttl([full], [expiry, amount])
+        memo = self._memo()
+        if memo is not None:
+            memo[full] = (int(current), time.time() + max(int(ttl), 0))
+        return int(current)
+
+    def get(self, key: str) -> int:
+        memo = self._memo()
+        seen = memo and memo.get(self.prefixed_key(key))
+        return seen[0] if seen else super().get(key)
+
+    def get_expiry(self, key: str) -> float:
+        memo = self._memo()
+        seen = memo and memo.get(self.prefixed_key(key))
+        return seen[1] if seen else super().get_expiry(key)
+
+
+def _storage_uri(url: str) -> str:
+    """``SG_REDIS_URL`` as the URI of :class:`_RememberingRedisStorage` (other schemes as they are)."""
+    scheme = url.partition("://")[0]
+    return f"sg+{url}" if scheme in ("redis", "rediss", "redis+unix") else url
+
+
 def client_ip_key() -> str:
     """``ip:<addr>`` of the client (``request.remote_addr``, after ``ProxyFix``)."""
     return f"ip:{request.remote_addr or 'unknown'}"
@@ -88,6 +147,14 @@ def client_ip_key() -> str:
 def caller_key() -> str:
     """``ip:<addr>`` on :data:`ANONYMOUS_ENDPOINTS`; elsewhere ``user:<uid>``
     for a request with a valid access token, else ``ip:<addr>``."""
+    env = request.environ  # this request's, not ``g`` (an app context may outlive a request)
+    known = env.get("sg.limit_caller_key")
+    if known is None:  # asked once per limit: decoded once per request
+        known = env["sg.limit_caller_key"] = _caller_key()
+    return known
+
+
+def _caller_key() -> str:
     if (request.endpoint or "") in ANONYMOUS_ENDPOINTS:
         return client_ip_key()
     auth = request.headers.get("Authorization", "")
@@ -130,7 +197,7 @@ def init_limiter(app: Flask):
     limiter = Limiter(
         key_func=caller_key,
         app=None,
-        storage_uri=cfg["REDIS_URL"],
+        storage_uri=_storage_uri(cfg["REDIS_URL"]),
         storage_options={"socket_connect_timeout": timeout, "socket_timeout": timeout},
         application_limits=[
             ApplicationLimit(lambda: current_app.config["RATELIMIT_DEFAULT"], key_function=caller_key),

@@ -539,6 +539,10 @@ def _posts_erase(uid: str) -> dict:
             db[coll].update_one({"_id": ObjectId(target_id)}, {"$inc": {f"counts.reactions.{r['type']}": -1}})
             if coll == "posts":
                 postcache.forget(target_id)
+            else:  # the comment's count shows in its post's thread copy
+                comment = db.comments.find_one({"_id": ObjectId(target_id)}, {"post_id": 1})
+                if comment:
+                    postcache.forget_thread(comment["post_id"])
         except Exception:  # malformed legacy target: nothing to decrement
             pass
         n_reactions += 1
