@@ -295,3 +295,52 @@ def test_resource_allocation_kind_is_stored_with_its_own_generation(app, no_mode
         got = suggestions.compute(me)
         cands = suggestions.candidates(me)
         assert [i["uid"] for i in got] == [c["uid"] for c in sorted(cands, key=lambda c: (-round(math.log(c["ra"] + 1e-6), 6), c["uid"]))]
+
+
+def test_a_hub_candidate_reached_outside_the_pool_keeps_its_own_counts(app, no_model):
+    """A model's hub candidate that is a friend of a friend but ranks below
+    the pool by resource allocation comes with its own mutual count, RA and
+    reason (it came back as unreached, mutual 0, with a pool of 1); the hub
+    in the pool, and one not reached, are unchanged."""
+    source = f"test-hubpool-{random.randrange(10**9)}"
+    # viewer 0, friends 1 and 2; 1 reaches 3 (RA 1/2 + 1/3 via 1 and 2); 2 also reaches the hub 5 (RA 1/3);
+    # 5 has 4 more friends (6..9); 10 is a hub nobody of 0's friends knows
+    edges = [(0, 1), (0, 2), (1, 3), (2, 3), (2, 5)] + [(5, n) for n in range(6, 10)] + [(10, n) for n in range(6, 10)]
+    with app.app_context():
+        users = [{"uid": import_uid(source, n), "username": f"hp{n}_{source[-6:]}", "display_name": f"P {n}",
+                  "source": source, "created_at": clock.now()} for n in range(11)]
+        write_friendship_graph(source, users, edges, clock.now(), 500)
+        node = {import_uid(source, n): n for n in range(11)}
+        me, hubs = import_uid(source, 0), [import_uid(source, 5), import_uid(source, 10)]
+        by = {node[c["uid"]]: c for c in suggestions.candidates(me, pool=1, hubs=hubs)}
+        assert sorted(by) == [3, 5, 10]
+        assert by[3]["mutual"] == 2 and by[3]["ra"] == pytest.approx(1 / 2 + 1 / 3)
+        assert by[5]["mutual"] == 1 and by[5]["ra"] == pytest.approx(1 / 3) and by[5]["sample"] == [f"hp2_{source[-6:]}"]
+        assert suggestions.reasons(by[5])[0] == f"1 mutual friend: hp2_{source[-6:]}"
+        assert by[10]["mutual"] == 0 and by[10]["username"] == f"hp10_{source[-6:]}" and by[10]["degree"] == 4
+        # the same counts whatever the pool: the pool only decides who else comes along
+        wide = {node[c["uid"]]: c for c in suggestions.candidates(me, pool=200, hubs=hubs)}
+        assert {n: (c["mutual"], c["ra"]) for n, c in wide.items()} == {n: (c["mutual"], c["ra"]) for n, c in by.items()}
+
+
+def test_stored_friend_counts_replace_counting(app, no_model):
+    """``degrees`` (a model's snapshot of the high-degree users' friend
+    counts) is used instead of counting, for intermediaries (RA = 1/k) and
+    candidates alike; users not in it are counted. Training stores the
+    snapshot of users with at least DEGREE_FLOOR friends and serving passes it on."""
+    source = f"test-deg-{random.randrange(10**9)}"
+    edges = [(0, 1), (0, 2), (1, 3), (2, 3), (3, 4)]
+    with app.app_context():
+        users = [{"uid": import_uid(source, n), "username": f"dg{n}_{source[-6:]}", "display_name": f"D {n}",
+                  "source": source, "created_at": clock.now()} for n in range(5)]
+        write_friendship_graph(source, users, edges, clock.now(), 500)
+        u = {n: import_uid(source, n) for n in range(5)}
+        [plain] = suggestions.candidates(u[0])
+        assert plain["uid"] == u[3] and plain["ra"] == pytest.approx(1.0) and plain["degree"] == 3
+        [snap] = suggestions.candidates(u[0], degrees={u[1]: 4, u[3]: 40})
+        assert snap["ra"] == pytest.approx(1 / 4 + 1 / 2) and snap["degree"] == 40
+        pop = [{"uid": u[n], "friends": k} for n, k in ((0, 150), (1, 99), (2, 100), (3, 3000))]
+        assert suggestions_training.high_degrees(pop) == {u[3]: 3000, u[2]: 100, u[0]: 150} and \
+            list(suggestions_training.high_degrees(pop)) == [u[3], u[0], u[2]]
+        assert suggestions.generation({"degrees": {u[3]: 40}})["degrees"] == {u[3]: 40}
+        assert suggestions.generation(None) == {}
