@@ -31,7 +31,10 @@ Algorithm (README "Friend suggestions"):
    more than ``max_degree`` friends, biggest contribution first, at most
    ``WALK_PATHS`` expansions, ``HUB_WALK_PATHS`` for a hub viewer). A model
    may also ask for a bigger pool, the graph's highest-degree users as extra
-   candidates and wider bounds for viewers who are no hubs
+   candidates (with their own mutual count and sums when reached in two
+   steps, wherever they rank), wider bounds for viewers who are no hubs,
+   and brings the friend counts of the graph's high-degree users as of its
+   training (``degrees``), used instead of counting them per request
    (:func:`generation`).
 4. **Ranking** in Python by the learned model of
    :mod:`socialgraph.graph.suggestions_model` (trained by ``socialgraph

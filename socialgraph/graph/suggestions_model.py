@@ -28,7 +28,9 @@ walk feature ``log_p3``).
 
 Trained by :mod:`socialgraph.graph.suggestions_training`. Stored in MongoDB ``suggestion_models`` with an increasing ``version``
 (``{version, kind, features, mean, scale, coef, intercept | model, pool, hubs,
-walk, bounds, metrics, samples, params, created_at}``); serving uses the newest (read at most once a minute
+walk, bounds, degrees, metrics, samples, params, created_at}``; ``degrees``:
+``{uid: friends}`` of the high-degree users at training time, used instead
+of counting their friends per request); serving uses the newest (read at most once a minute
 per process); a LightGBM model is LightGBM's own text format (parsed once
 per version, no pickle), a logistic one its coefficients applied in plain Python. Before any model exists the fallback is
 :data:`FALLBACK_WEIGHTS` over the same standardised-free features: resource
