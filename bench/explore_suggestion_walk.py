@@ -49,6 +49,9 @@ def main() -> None:
     ap.add_argument("--train-users", type=int, default=1500)
     ap.add_argument("--sample", default="uniform,bernoulli", help="training samples: uniform (served), bernoulli")
     ap.add_argument("--seed", type=int, default=23)
+    ap.add_argument("--ties", default="node", choices=["node", "uid"],
+                    help="ties broken by the smaller node id (the baselines) or by uid (as served)")
+    ap.add_argument("--only", default="", help="comma-separated variant labels to fit (default: all)")
     args = ap.parse_args()
     walks = [int(w) for w in args.walk.split(",")]
 
@@ -154,6 +157,13 @@ def main() -> None:
             y += [int(s in hide) for s, _ in rows]
         return np.array(X), np.array(y)
 
+    from socialgraph.importers import import_uid
+
+    from bench.bench_suggestions import source_of
+
+    src = source_of(args.graph)
+    tie = (lambda n: n) if args.ties == "node" else (lambda n: import_uid(src, n))  # noqa: E731
+
     def evaluate(label, score, cols):
         ranked = []
         for rows in ev:
@@ -161,7 +171,7 @@ def main() -> None:
                 ranked.append([])
                 continue
             sc = score(np.array([x for _, x in rows])[:, cols])
-            order = sorted(range(len(rows)), key=lambda i: (-sc[i], rows[i][0]))
+            order = sorted(range(len(rows)), key=lambda i: (-sc[i], tie(rows[i][0])))
             ranked.append([rows[i][0] for i in order[:K]])
         print(f"{args.graph} {label}: {metrics(ranked, truths)}", flush=True)
 
@@ -181,11 +191,16 @@ def main() -> None:
         for i, name in enumerate(names[10:], start=10):
             variants[name] = base + [i]
             variants[name + " + hub"] = base + hubf + [i]
+        only = [x for x in args.only.split(",") if x]
         for label, cols in variants.items():
+            if only and label not in only:
+                continue
             sc = StandardScaler().fit(X[:, cols])
             lr = LogisticRegression(max_iter=2000, class_weight="balanced").fit(sc.transform(X[:, cols]), y)
             evaluate(f"{sample} logistic {label}", lambda A, lr=lr, sc=sc: lr.decision_function(sc.transform(A)), cols)
         for label in ("log_p3_exact + hub", f"log_p3_cand{walks[-1]} + hub", f"log_p3_served{walks[0]}"):
+            if only and label not in only:
+                continue
             cols = variants[label]
             m = lightgbm.LGBMClassifier(n_estimators=300, learning_rate=0.05, num_leaves=15, min_child_samples=20,
                                         random_state=1, verbose=-1).fit(X[:, cols], y)
