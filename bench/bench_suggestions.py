@@ -26,10 +26,18 @@ go to the smaller node id.
 Latency: compute (the service's ``compute``, graph server to ranked list) and
 serve (``suggest``: one page of 20 from the Redis copy, the block filter
 included) for the 100 highest-degree and 100 random users of each graph.
+With each compute, the Python thread's CPU time and (``--server-pid``, or
+the graph server this script started) the graph server's CPU time from
+/proc, and the load average: on a shared machine wall times follow the
+load, CPU times much less.
+
+``--score-kinds`` also scores, as served, every other kind the trainer
+fitted on the same training candidates (then the selected one again);
+``--no-fallback`` skips the fallback's 500 computations.
 
 Usage: ``python -m bench.bench_suggestions [--data-dir DIR] [--graphs facebook,musae]``.
 With ``--data-dir`` the servers' data is kept and reused (the MUSAE load takes
-minutes). Prints figures; results go to ``bench/results/suggestions.json``.
+minutes). Prints figures; results go to ``--out`` (``bench/results/suggestions.json``).
 """
 from __future__ import annotations
 
