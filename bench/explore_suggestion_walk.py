@@ -17,7 +17,11 @@ precision@10 / hit@10 against the hidden edges, for several versions of the
   budget of expansions, smaller for hub viewers);
 * ``cand``: computed from the candidate side over the same ``walk`` users
   with no expansion budget (every friend w of a candidate that is among the
-  ``walk`` most reached).
+  ``walk`` most reached);
+* ``scaled``: the served bound with the walk set and budget scaled by the
+  viewer's friend count (``--scaled C``: for a viewer who is no hub, both
+  times s = min(S_MAX, max(1, C / friends)), ``WALK`` x s most reached and
+  ``WALK_PATHS`` x s expansions; hubs keep 300 / 1,000).
 
 Usage: ``python -m bench.explore_suggestion_walk --graph musae [--walk 300]``.
 """
@@ -35,7 +39,7 @@ from bench.bench_suggestions import Graph, K, metrics, read_graph, split
 
 FANOUT, MAX_DEGREE, MAX_PATHS = 300, 2000, 6000
 HUB_FRIENDS, HUB_FANOUT, HUB_MAX_PATHS = 1000, 100, 2000
-WALK_PATHS, HUB_WALK_PATHS = 4000, 1000
+WALK, WALK_PATHS, HUB_WALK_PATHS = 300, 4000, 1000
 BASE = ("log_mutual", "log_ra", "log_aa", "log_degree", "log_my_degree", "jaccard", "log_pa", "ra_per_my_degree",
         "hub_mutual", "log_hub_ra")
 
@@ -51,9 +55,13 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=23)
     ap.add_argument("--ties", default="node", choices=["node", "uid"],
                     help="ties broken by the smaller node id (the baselines) or by uid (as served)")
+    ap.add_argument("--scaled", default="",
+                    help="comma-separated C[:S_MAX] of the degree-scaled walk bound (for viewers who are no hubs)")
     ap.add_argument("--only", default="", help="comma-separated variant labels to fit (default: all)")
     args = ap.parse_args()
     walks = [int(w) for w in args.walk.split(",")]
+    scaled = [(float(c.split(":")[0]), float(c.split(":")[1]) if ":" in c else math.inf)
+              for c in args.scaled.split(",") if c]
 
     edges, _ = read_graph(args.graph)
     train, hidden = split(edges, args.seed)
@@ -67,7 +75,8 @@ def main() -> None:
     users = sorted(random.Random(args.seed).sample(sorted(truth), min(500, len(truth))))
     truths = [truth[u] for u in users]
     hubs = G.by_degree[:args.hubs]
-    names = list(BASE) + ["log_p3_exact"] + [f"log_p3_served{w}" for w in walks] + [f"log_p3_cand{w}" for w in walks]
+    names = list(BASE) + ["log_p3_exact"] + [f"log_p3_served{w}" for w in walks] + [f"log_p3_cand{w}" for w in walks] + \
+        [f"log_p3_scaled{c:g}:{m:g}" for c, m in scaled]
 
     def overlap(q: dict, nb: set) -> float:
         if len(nb) < len(q):
@@ -120,6 +129,17 @@ def main() -> None:
                 steps[n] = -q
             served.append(steps)
             cand.append({n: p / dk(n) for n, p in top if 1 <= dk(n) <= MAX_DEGREE})
+        for c, smax in scaled:
+            sc = 1.0 if hub else min(smax, max(1.0, c / max(len(friends), 1)))
+            top = reached[:int(WALK * sc)]
+            steps, budget, spent = {}, HUB_WALK_PATHS if hub else WALK_PATHS * sc, 0
+            for q, k, n in sorted((-p / dk(n), dk(n), n) for n, p in top if dk(n) >= 1):
+                if k > MAX_DEGREE or spent + k > budget:
+                    continue
+                spent += k
+                steps[n] = -q
+            served.append(steps)
+            cost[(c, smax)].append((len(friends), len(top), spent))
         ku = max(len(friends), 1)
         rows = []
         for s, (m, ra, aa) in pool.items():
@@ -132,14 +152,21 @@ def main() -> None:
             x = [math.log1p(m), math.log(ra + 1e-6), math.log(aa + 1e-6), math.log1p(ks), math.log1p(ku),
                  m / max(ks + ku - m, 1), math.log1p(ks) + math.log1p(ku), ra / ku, hub_m, math.log(hub_ra + 1e-6),
                  math.log(exact + 1e-9)]
-            x += [math.log(overlap(st, nb) + 1e-9) for st in served]
+            x += [math.log(overlap(st, nb) + 1e-9) for st in served[:len(walks)]]
             x += [math.log(overlap(cd, nb) + 1e-9) for cd in cand]
+            x += [math.log(overlap(st, nb) + 1e-9) for st in served[len(walks):]]
             rows.append((s, x))
         return rows
 
+    cost: dict = defaultdict(list)
     t = time.perf_counter()
     ev = [featurise(u) for u in users]
     print(f"{args.graph}: evaluation features in {time.perf_counter() - t:.0f} s", flush=True)
+    for key, rows in cost.items():  # the scaled bound's cost over the evaluation users
+        ex = sorted(r[2] for r in rows)
+        print(f"{args.graph} scaled {key[0]:g}:{key[1]:g}: walk expansions p50 {ex[len(ex) // 2]}, "
+              f"p95 {ex[int(len(ex) * 0.95)]}, max {ex[-1]}; walk set p50 {sorted(r[1] for r in rows)[len(rows) // 2]}",
+              flush=True)
 
     def training(sample):
         pop = sorted(n for n in G.nodes if 3 <= deg[n] <= MAX_DEGREE)

@@ -29,7 +29,9 @@ Algorithm (README "Friend suggestions"):
    3-step random-walk probability p3 (``graph/suggestions/list_walk_scores``:
    expanded from the users most reached in two steps, skipping those with
    more than ``max_degree`` friends, biggest contribution first, at most
-   ``WALK_PATHS`` expansions, ``HUB_WALK_PATHS`` for a hub viewer). A model
+   ``WALK_PATHS`` expansions, ``HUB_WALK_PATHS`` for a hub viewer; for a
+   viewer who is no hub, both bounds scaled by their friend count under a
+   model trained so: :func:`walk_bounds`). A model
    may also ask for a bigger pool, the graph's highest-degree users as extra
    candidates (with their own mutual count and sums when reached in two
    steps, wherever they rank), wider bounds for viewers who are no hubs,
@@ -91,12 +93,39 @@ POOL = 60            # candidates featurised and ranked by the model (a model ma
 WALK = 300
 WALK_PATHS = 4000
 HUB_WALK_PATHS = 1000
+#: the degree-scaled walk bound (a model's ``walk_scale``; :func:`walk_bounds`):
+#: a viewer who is no hub with ``n`` friends gets both walk bounds times
+#: ``max(1, WALK_SCALE_FRIENDS / n)`` (README "Friend suggestions")
+WALK_SCALE_FRIENDS = 1000
 #: hubs (more than HUB_FRIENDS friends) get tighter bounds: their sample of
 #: friends is a small share of them anyway, and on MUSAE the tighter bounds
 #: cost no precision (README "Friend suggestions"); below it nothing changes
 HUB_FRIENDS = 1000
 HUB_FANOUT = 100
 HUB_MAX_PATHS = 2000
+
+
+def walk_bounds(friends: int, scale: float = 0.0) -> tuple[int, int]:
+    """``(walk, budget)``: how many of the users most reached in two steps the
+    3-step walk feature looks up, and how many expansions it may spend
+    (:func:`_walk_scores`), for a viewer with ``friends`` friends (not
+    counting hidden ones). A hub (more than :data:`HUB_FRIENDS`) gets
+    :data:`WALK` / :data:`HUB_WALK_PATHS`; with ``scale`` 0 (models trained
+    before the scaled bound) everyone else :data:`WALK` / :data:`WALK_PATHS`.
+    With ``scale`` C > 0, a viewer who is no hub gets both times
+    ``s = max(1, C / friends)``: the bounds are for the latency of hubs, and
+    a viewer's walk costs about ``friends x (mean friends of a friend) x
+    (mean friends of those)`` expansions unbounded, so dividing by the
+    friend count keeps the budget's reach about the same per friend. Measured
+    in memory on MUSAE (``bench/explore_suggestion_walk.py --scaled``, the
+    benchmark's 500 users, logistic, P@10 / hit@10): fixed 0.0376 / 0.290,
+    C = 1,000 0.0390 / 0.306, exact walk 0.0392 / 0.308; the cost over those
+    users: p50 65,000, p95 150,000, max 189,000 expansions (fixed: at most
+    4,000), walk set p50 1,424 users. Hubs' bounds do not move."""
+    if friends > HUB_FRIENDS:
+        return WALK, HUB_WALK_PATHS
+    s = max(1.0, scale / max(friends, 1)) if scale else 1.0
+    return int(WALK * s), int(WALK_PATHS * s)
 
 
 def reason(mutual: int, sample: list[str]) -> str:
@@ -187,7 +216,7 @@ def _walk_scores(walk: list[dict], cands: list[str], max_degree: int, budget: in
 def candidates(uid: str, *, hide: float = 0.0, fanout: int | None = None,
                max_degree: int = MAX_DEGREE, max_paths: int | None = None, pool: int = POOL,
                hubs: list[str] | tuple = (), walk: bool = False, wide: dict | None = None,
-               degrees: dict | None = None) -> list[dict]:
+               degrees: dict | None = None, walk_scale: float = 0.0) -> list[dict]:
     """The featurised candidates of ``uid`` (steps 1-3), unranked:
     ``[{uid, username, display_name, mutual, ra, aa, degree, my_degree, co_lists,
     in_my_lists, shared_groups, groups_named, follows_me, interactions, sample,
@@ -195,7 +224,9 @@ def candidates(uid: str, *, hide: float = 0.0, fanout: int | None = None,
     resource allocation (a model's hub list: the graph's highest-degree
     users, with their own mutual count and sums when reached in two steps
     wherever they rank, mutual 0 if not reached); ``walk``: compute ``p3``, the bounded
-    3-step walk feature (:func:`_walk_scores`; 0.0 otherwise). ``wide``:
+    3-step walk feature (:func:`_walk_scores`; 0.0 otherwise) under
+    :func:`walk_bounds` (``walk_scale``: 0 the fixed bound, C the
+    degree-scaled one, :data:`WALK_SCALE_FRIENDS` for models trained with it). ``wide``:
     ``{fanout, max_paths}`` replacing :data:`FANOUT` and :data:`MAX_PATHS`
     for a viewer who is no hub (a model's own bounds). ``degrees``: ``{uid:
     friends}`` used instead of counting (a model's snapshot of the graph's
@@ -224,8 +255,9 @@ def candidates(uid: str, *, hide: float = 0.0, fanout: int | None = None,
     via = _intermediaries(uid, friends, fanout, max_degree, max_paths, known)
     if not via:
         return []
+    walk_size, walk_budget = walk_bounds(len(friends), walk_scale)
     got = g.read("graph/suggestions/list_candidates", uid=uid, via=via, exclude={u: True for u in exclude},
-                 pool=pool, walk=WALK if walk else 0, hubs={h: True for h in hubs})
+                 pool=pool, walk=walk_size if walk else 0, hubs={h: True for h in hubs})
     rows = got[0]["candidates"] if got else []
     seen = {r["uid"] for r in rows}
     reached = {r["uid"]: r for r in (got[0]["hubs"] if got else [])}
@@ -237,8 +269,8 @@ def candidates(uid: str, *, hide: float = 0.0, fanout: int | None = None,
                                        "aa": 0.0, "sample": []})
     if not rows:
         return []
-    p3 = _walk_scores(got[0]["walk"], [r["uid"] for r in rows], max_degree,
-                      HUB_WALK_PATHS if hub else WALK_PATHS, known) if walk and got else {}
+    p3 = _walk_scores(got[0]["walk"], [r["uid"] for r in rows], max_degree, walk_budget,
+                      known) if walk and got else {}
     mine = g.read("graph/suggestions/get_viewer_memberships", uid=uid)
     mine = mine[0] if mine else {"groups": [], "lists": [], "owned": []}
     my_groups = {gr["uid"]: gr["name"] for gr in mine["groups"] or []}
@@ -284,12 +316,14 @@ def reasons(c: dict) -> list[str]:
 def generation(model: dict | None) -> dict:
     """The :func:`candidates` options a stored model was validated with
     (``pool``, ``hubs``, ``walk``, ``wide``, ``degrees``: the friend counts
-    of the graph's high-degree users at training time); the defaults before any model."""
+    of the graph's high-degree users at training time, ``walk_scale``: 0 for
+    models stored before the degree-scaled walk bound, :func:`walk_bounds`);
+    the defaults before any model."""
     if not model:
         return {}
     return {"pool": int(model.get("pool", POOL)), "hubs": list(model.get("hubs") or []),
             "walk": bool(model.get("walk")), "wide": dict(model.get("bounds") or {}),
-            "degrees": dict(model.get("degrees") or {})}
+            "degrees": dict(model.get("degrees") or {}), "walk_scale": float(model.get("walk_scale") or 0.0)}
 
 
 def compute(uid: str, **bounds) -> list[dict]:

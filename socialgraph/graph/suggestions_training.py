@@ -171,7 +171,7 @@ def train(source: str | None = None, users: int = 1500, seed: int = 23, max_degr
     uids = _sample_users(population, users, seed, max_degree)
     hubs = [r["uid"] for r in sorted(population, key=lambda r: (-r["friends"], r["uid"]))[:HUBS]]
     degrees = high_degrees(population)
-    generation = {"pool": POOL, "hubs": hubs, "walk": True}
+    generation = {"pool": POOL, "hubs": hubs, "walk": True, "walk_scale": float(suggestions.WALK_SCALE_FRIENDS)}
     cut = max(1, round(len(uids) * VALIDATION))
     fit_rows = _labelled(uids[cut:], **generation, degrees=degrees)
     val_rows = _labelled(uids[:cut], **generation, degrees=degrees)
@@ -192,7 +192,8 @@ def train(source: str | None = None, users: int = 1500, seed: int = 23, max_degr
             # cheapest ranker spends the budget on exactness instead: the wider
             # bounds for viewers who are no hubs (on ego-Facebook the default ones
             # cost resource allocation 0.0014 P@10, measured in memory)
-            d.update(pool=suggestions.POOL, hubs=[], walk=False, bounds=dict(WIDE_BOUNDS), degrees=degrees)
+            d.update(pool=suggestions.POOL, hubs=[], walk=False, walk_scale=0.0, bounds=dict(WIDE_BOUNDS),
+                     degrees=degrees)
         else:
             # a learned kind keeps the default bounds: its walk feature spends the
             # budget (with the wider ones the MUSAE hubs' compute p95 was 403 ms)
