@@ -344,3 +344,51 @@ def test_stored_friend_counts_replace_counting(app, no_model):
             list(suggestions_training.high_degrees(pop)) == [u[3], u[0], u[2]]
         assert suggestions.generation({"degrees": {u[3]: 40}})["degrees"] == {u[3]: 40}
         assert suggestions.generation(None) == {}
+
+
+def test_degree_scaled_walk_reaches_what_the_fixed_bound_dropped(app, no_model, monkeypatch):
+    """Viewer 0 has 2 friends (1 and 2); 3 and 4 are reached in two steps
+    with p2 1/2 each and are friends, so each one's p3 is p2(other)/k(other)
+    = 1/4. With a walk set of WALK = 1 user, the fixed bound looks up only
+    one of them: one candidate's p3 is lost. The degree-scaled bound
+    (walk_scale C = 4: 2 friends, times max(1, 4/2) = 2) gives both their
+    exact p3; a hub viewer (HUB_FRIENDS = 1) keeps the fixed bound."""
+    source = f"test-walkscale-{random.randrange(10**9)}"
+    edges = [(0, 1), (0, 2), (1, 3), (2, 4), (3, 4)]
+    with app.app_context():
+        users = [{"uid": import_uid(source, n), "username": f"tx{n}_{source[-6:]}", "display_name": f"X {n}",
+                  "source": source, "created_at": clock.now()} for n in range(5)]
+        write_friendship_graph(source, users, edges, clock.now(), 500)
+        me = import_uid(source, 0)
+        node = {import_uid(source, n): n for n in range(5)}
+        monkeypatch.setattr(suggestions, "WALK", 1)
+
+        def p3(**kw):
+            return {node[c["uid"]]: c["p3"] for c in suggestions.candidates(me, walk=True, **kw)}
+
+        fixed = p3()
+        assert sorted(fixed) == [3, 4] and sorted(fixed.values()) == [0.0, pytest.approx(0.25)]
+        assert p3(walk_scale=4) == {3: pytest.approx(0.25), 4: pytest.approx(0.25)}
+        monkeypatch.setattr(suggestions, "HUB_FRIENDS", 1)
+        assert sorted(p3(walk_scale=4).values()) == [0.0, pytest.approx(0.25)]
+
+
+def test_walk_scale_is_stored_with_the_learned_kinds_only(app, no_model):
+    """A learned kind is trained, validated and served with the degree-scaled
+    walk bound (``walk_scale`` stored, passed on by ``generation``); the
+    resource-allocation kind has no walk; a model stored before the scaled
+    bound (no ``walk_scale``) keeps the fixed one."""
+    source = f"test-walkscale-train-{random.randrange(10**9)}"
+    edges = _community_graph(source)
+    with app.app_context():
+        users = [{"uid": import_uid(source, n), "username": f"ty{n}_{source[-6:]}", "display_name": f"Y {n}",
+                  "source": source, "created_at": clock.now()} for n in range(60)]
+        write_friendship_graph(source, users, edges, clock.now(), 500)
+        doc = suggestions_training.train(source=source, users=30, seed=4, kind="logistic-regression")
+        assert doc["walk_scale"] == suggestions.WALK_SCALE_FRIENDS
+        assert suggestions.generation(doc)["walk_scale"] == suggestions.WALK_SCALE_FRIENDS
+        assert doc["_fitted"]["logistic-regression"]["walk_scale"] == suggestions.WALK_SCALE_FRIENDS
+        old = {k: v for k, v in doc.items() if k != "walk_scale"}
+        assert suggestions.generation(old)["walk_scale"] == 0.0
+        ra = suggestions_training.train(source=source, users=30, seed=4, kind="resource-allocation")
+        assert ra["walk"] is False and ra["walk_scale"] == 0.0
