@@ -30,8 +30,8 @@ def _sample_users(rows: list[dict], users: int, seed: int, max_degree: int) -> l
 HIDE = 0.2
 #: candidate generation the learned kinds are trained and validated with:
 #: the best POOL by resource allocation, plus the HUBS highest-degree users,
-#: with the 3-step walk feature (measured in memory on MUSAE:
-#: bench/explore_suggestion_features.py)
+#: with the 3-step walk feature under its degree-scaled bound (measured in
+#: memory on MUSAE: bench/explore_suggestion_features.py, explore_suggestion_walk.py --scaled)
 POOL = 200
 HUBS = 30
 #: friend counts stored with the model (``degrees``): users with at least
@@ -155,7 +155,10 @@ def train(source: str | None = None, users: int = 1500, seed: int = 23, max_degr
     stored whatever it scores). ``kinds``: the kinds ``auto`` chooses among
     (default :data:`~socialgraph.graph.suggestions_model.AUTO_KINDS`).
     Returns the stored document (``version``, ``kind``, ``pool``, ``hubs``,
-    ``walk``, ``bounds`` ({} or :data:`WIDE_BOUNDS`), ``degrees`` (:func:`high_degrees`),
+    ``walk``, ``walk_scale`` (the learned kinds:
+    :data:`~socialgraph.graph.suggestions.WALK_SCALE_FRIENDS`, the degree-scaled walk bound of
+    :func:`~socialgraph.graph.suggestions.walk_bounds`; 0 for resource allocation),
+    ``bounds`` ({} or :data:`WIDE_BOUNDS`), ``degrees`` (:func:`high_degrees`),
     ``metrics``: ``validation`` {kind: {P@10, hit@10}}, ``auc`` of
     the stored kind when it has one, positives, negatives; ``samples``).
     The returned document (not the stored one) also has ``_fitted``: every
