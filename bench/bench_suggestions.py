@@ -26,10 +26,18 @@ go to the smaller node id.
 Latency: compute (the service's ``compute``, graph server to ranked list) and
 serve (``suggest``: one page of 20 from the Redis copy, the block filter
 included) for the 100 highest-degree and 100 random users of each graph.
+With each compute, the Python thread's CPU time and (``--server-pid``, or
+the graph server this script started) the graph server's CPU time from
+/proc, and the load average: on a shared machine wall times follow the
+load, CPU times much less.
+
+``--score-kinds`` also scores, as served, every other kind the trainer
+fitted on the same training candidates (then the selected one again);
+``--no-fallback`` skips the fallback's 500 computations.
 
 Usage: ``python -m bench.bench_suggestions [--data-dir DIR] [--graphs facebook,musae]``.
 With ``--data-dir`` the servers' data is kept and reused (the MUSAE load takes
-minutes). Prints figures; results go to ``bench/results/suggestions.json``.
+minutes). Prints figures; results go to ``--out`` (``bench/results/suggestions.json``).
 """
 from __future__ import annotations
 
@@ -212,6 +220,14 @@ def main() -> None:
     ap.add_argument("--kind", default="auto",
                     choices=["auto", "resource-allocation", "logistic-regression", "lightgbm-binary"])
     ap.add_argument("--train-users", type=int, default=1500, help="users the model is trained from")
+    ap.add_argument("--no-fallback", action="store_true", help="do not score the fallback (no model)")
+    ap.add_argument("--auto-kinds", default="",
+                    help="comma-separated kinds --kind auto chooses among (default: the trainer's AUTO_KINDS)")
+    ap.add_argument("--score-kinds", action="store_true",
+                    help="also score every other kind fitted by the trainer, as served (then the selected one again)")
+    ap.add_argument("--server-pid", type=int, default=0,
+                    help="pid of the graph server (with --stack-env) whose CPU time per computation is reported")
+    ap.add_argument("--out", default="bench/results/suggestions.json", help="results file (relative: to the repo)")
     args = ap.parse_args()
     graphs = [g for g in args.graphs.split(",") if g]
 
@@ -226,6 +242,8 @@ def main() -> None:
         stack = _Attached(json.loads(Path(args.stack_env).read_text()))
     else:
         stack = LocalStack(root=root, graph_heap="1g").start()
+        if not args.server_pid and stack.procs.get("graph") is not None:
+            args.server_pid = stack.procs["graph"].pid
     result: dict = {"started": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()), "seed": args.seed,
                     "users": args.users, "graphs": {}}
     try:
@@ -254,9 +272,9 @@ def main() -> None:
         if not args.data_dir:
             shutil.rmtree(root, ignore_errors=True)
     if not args.load_only:
-        out = REPO / "bench" / "results"
-        out.mkdir(parents=True, exist_ok=True)
-        (out / "suggestions.json").write_text(json.dumps(result, indent=1))
+        out = REPO / args.out
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(result, indent=1))
         print_table(result)
 
 
@@ -321,16 +339,31 @@ def run_graph(name, train, hidden, args, stores) -> dict:
     # before any model: the documented fallback
     stores.mongo()[suggestions_model.COLLECTION].delete_many({})
     suggestions_model.forget_cached()
-    scored("ours, fallback (no model)")
+    if not args.no_fallback:
+        scored("ours, fallback (no model)")
     # the model, trained by the project's trainer on the loaded (90 %) graph
     t = time.perf_counter()
-    model = suggestions_training.train(source=src, seed=args.seed, users=args.train_users, kind=args.kind)
+    kinds = tuple(k for k in args.auto_kinds.split(",") if k) or None
+    model = suggestions_training.train(source=src, seed=args.seed, users=args.train_users, kind=args.kind,
+                                       kinds=kinds)
     out["model"] = {k: model[k] for k in ("version", "kind", "metrics", "samples", "pool", "walk", "bounds")
                     if k in model}
     if "coef" in model:
         out["model"]["coef"] = dict(zip(model["features"], [round(c, 3) for c in model["coef"]]))
     out["model"]["train_s"] = round(time.perf_counter() - t, 1)
     print(f"{name}: model {out['model']}", flush=True)
+    if args.score_kinds:  # every other fitted kind as served, then the selected one back on top
+        db = stores.mongo()[suggestions_model.COLLECTION]
+        for kind, doc in model["_fitted"].items():
+            if kind == model["kind"]:
+                continue
+            v = db.find_one({}, sort=[("version", -1)])["version"] + 1
+            db.insert_one({**doc, "version": v})
+            suggestions_model.forget_cached()
+            scored(f"ours ({kind}, not selected)")
+        v = db.find_one({}, sort=[("version", -1)])["version"] + 1
+        db.insert_one({**model["_fitted"][model["kind"]], "version": v})
+        suggestions_model.forget_cached()
     scored(f"ours ({model['kind']})")
     for bound in [b for b in args.bounds.split(",") if b]:
         fan, deg, paths = (int(x) for x in bound.split(":"))
@@ -342,12 +375,17 @@ def run_graph(name, train, hidden, args, stores) -> dict:
     hubs = G.by_degree[: args.latency_users]
     randoms = rng.sample(G.nodes, args.latency_users)
     for label, group in (("top-degree", hubs), ("random", randoms)):
-        comp, serve = [], []
+        comp, serve, py_cpu, server_cpu = [], [], [], []
         for n in group:
             uid = uid_of[n]
+            s0 = _cpu_ms(args.server_pid)
+            c0 = time.thread_time()
             t0 = time.perf_counter()
             suggestions.compute(uid)
             comp.append((time.perf_counter() - t0) * 1000)
+            py_cpu.append((time.thread_time() - c0) * 1000)
+            if args.server_pid:
+                server_cpu.append(_cpu_ms(args.server_pid) - s0)
             suggestions.precompute(uid)
             suggestions.suggest(uid, limit=20)
             t0 = time.perf_counter()
@@ -356,9 +394,26 @@ def run_graph(name, train, hidden, args, stores) -> dict:
         lat[label] = {"compute_p50_ms": round(percentile(comp, 50), 1), "compute_p95_ms": round(percentile(comp, 95), 1),
                       "compute_max_ms": round(max(comp), 1), "serve_p50_ms": round(percentile(serve, 50), 2),
                       "serve_p95_ms": round(percentile(serve, 95), 2),
-                      "degree_max": max(len(G.adj[n]) for n in group)}
+                      "degree_max": max(len(G.adj[n]) for n in group),
+                      "python_cpu_p50_ms": round(percentile(py_cpu, 50), 1),
+                      "python_cpu_p95_ms": round(percentile(py_cpu, 95), 1)}
+        if server_cpu:  # /proc ticks (10 ms): the mean is the exact figure, percentiles are coarse
+            lat[label].update(server_cpu_mean_ms=round(sum(server_cpu) / len(server_cpu), 1),
+                              server_cpu_p50_ms=round(percentile(server_cpu, 50), 1),
+                              server_cpu_p95_ms=round(percentile(server_cpu, 95), 1))
+        lat[label]["load_average"] = [round(x, 2) for x in __import__("os").getloadavg()]
     out["latency"] = lat
     return out
+
+
+def _cpu_ms(pid: int) -> float:
+    """User + system CPU time of process ``pid`` so far (all its threads), in ms; 0 without a pid."""
+    if not pid:
+        return 0.0
+    import os
+
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) * 1000.0 / os.sysconf("SC_CLK_TCK")
 
 
 def print_table(result: dict) -> None:

@@ -29,9 +29,14 @@ Algorithm (README "Friend suggestions"):
    3-step random-walk probability p3 (``graph/suggestions/list_walk_scores``:
    expanded from the users most reached in two steps, skipping those with
    more than ``max_degree`` friends, biggest contribution first, at most
-   ``WALK_PATHS`` expansions, ``HUB_WALK_PATHS`` for a hub viewer). A model
+   ``WALK_PATHS`` expansions, ``HUB_WALK_PATHS`` for a hub viewer; for a
+   viewer who is no hub, both bounds scaled by their friend count under a
+   model trained so: :func:`walk_bounds`). A model
    may also ask for a bigger pool, the graph's highest-degree users as extra
-   candidates and wider bounds for viewers who are no hubs
+   candidates (with their own mutual count and sums when reached in two
+   steps, wherever they rank), wider bounds for viewers who are no hubs,
+   and brings the friend counts of the graph's high-degree users as of its
+   training (``degrees``), used instead of counting them per request
    (:func:`generation`).
 4. **Ranking** in Python by the learned model of
    :mod:`socialgraph.graph.suggestions_model` (trained by ``socialgraph
@@ -88,12 +93,39 @@ POOL = 60            # candidates featurised and ranked by the model (a model ma
 WALK = 300
 WALK_PATHS = 4000
 HUB_WALK_PATHS = 1000
+#: the degree-scaled walk bound (a model's ``walk_scale``; :func:`walk_bounds`):
+#: a viewer who is no hub with ``n`` friends gets both walk bounds times
+#: ``max(1, WALK_SCALE_FRIENDS / n)`` (README "Friend suggestions")
+WALK_SCALE_FRIENDS = 1000
 #: hubs (more than HUB_FRIENDS friends) get tighter bounds: their sample of
 #: friends is a small share of them anyway, and on MUSAE the tighter bounds
 #: cost no precision (README "Friend suggestions"); below it nothing changes
 HUB_FRIENDS = 1000
 HUB_FANOUT = 100
 HUB_MAX_PATHS = 2000
+
+
+def walk_bounds(friends: int, scale: float = 0.0) -> tuple[int, int]:
+    """``(walk, budget)``: how many of the users most reached in two steps the
+    3-step walk feature looks up, and how many expansions it may spend
+    (:func:`_walk_scores`), for a viewer with ``friends`` friends (not
+    counting hidden ones). A hub (more than :data:`HUB_FRIENDS`) gets
+    :data:`WALK` / :data:`HUB_WALK_PATHS`; with ``scale`` 0 (models trained
+    before the scaled bound) everyone else :data:`WALK` / :data:`WALK_PATHS`.
+    With ``scale`` C > 0, a viewer who is no hub gets both times
+    ``s = max(1, C / friends)``: the bounds are for the latency of hubs, and
+    a viewer's walk costs about ``friends x (mean friends of a friend) x
+    (mean friends of those)`` expansions unbounded, so dividing by the
+    friend count keeps the budget's reach about the same per friend. Measured
+    in memory on MUSAE (``bench/explore_suggestion_walk.py --scaled``, the
+    benchmark's 500 users, logistic, P@10 / hit@10): fixed 0.0376 / 0.290,
+    C = 1,000 0.0390 / 0.306, exact walk 0.0392 / 0.308; the cost over those
+    users: p50 65,000, p95 150,000, max 189,000 expansions (fixed: at most
+    4,000), walk set p50 1,424 users. Hubs' bounds do not move."""
+    if friends > HUB_FRIENDS:
+        return WALK, HUB_WALK_PATHS
+    s = max(1.0, scale / max(friends, 1)) if scale else 1.0
+    return int(WALK * s), int(WALK_PATHS * s)
 
 
 def reason(mutual: int, sample: list[str]) -> str:
@@ -121,15 +153,17 @@ def _context(uid: str) -> dict:
     return {"friends": friends, "exclude": {uid, *friends, *(r["sent"] or []), *(r["either"] or [])}}
 
 
-def _intermediaries(uid: str, friends: list[str], fanout: int, max_degree: int, max_paths: int) -> list[dict]:
+def _intermediaries(uid: str, friends: list[str], fanout: int, max_degree: int, max_paths: int,
+                    known: dict | None = None) -> list[dict]:
     """The friends expanded, as ``list_candidates`` ``$via`` rows (the bounds of
     step 2): a seeded sample of ``fanout`` friends (all of them below it),
     without those with more than ``max_degree`` friends, cheapest first up to
-    ``max_paths`` paths."""
+    ``max_paths`` paths. ``known``: ``{uid: friends}`` not counted again (a
+    model's snapshot of the high-degree users)."""
     chosen = friends if len(friends) <= fanout else sorted(random.Random(uid).sample(friends, fanout))
     if not chosen:
         return []
-    rows = stores.graph().read("graph/suggestions/list_intermediary_degrees", uids=chosen)
+    rows = stores.graph().read("graph/suggestions/list_intermediary_degrees", uids=chosen, known=_known(known, chosen))
     triples = sorted(((k, f, name) for f, name, k in (rows[0]["degrees"] if rows else [])))
     via, paths = [], 0
     for k, f, name in triples:
@@ -142,6 +176,11 @@ def _intermediaries(uid: str, friends: list[str], fanout: int, max_degree: int, 
     return via
 
 
+def _known(known: dict | None, uids) -> dict:
+    """The entries of ``known`` (``{uid: friends}``) about ``uids``: the map parameter stays small."""
+    return {u: known[u] for u in uids if u in known} if known else {}
+
+
 def _interaction_total(rows: list[dict]) -> float:
     total = 0.0
     for i in rows or []:
@@ -149,17 +188,19 @@ def _interaction_total(rows: list[dict]) -> float:
     return total
 
 
-def _walk_scores(walk: list[dict], cands: list[str], max_degree: int, budget: int) -> dict[str, float]:
+def _walk_scores(walk: list[dict], cands: list[str], max_degree: int, budget: int,
+                 known: dict | None = None) -> dict[str, float]:
     """p3 of the candidates ``cands`` (``{uid: p3}``) from the 2-step walk
     ``walk`` (``[{uid, p2}]``, most reached first) under the bounds: a step
     through ``w`` adds ``p2(w)/k(w)`` to each friend of ``w`` and costs
     ``k(w)`` expansions, so users with more than ``max_degree`` friends are
-    skipped and the biggest contributions go first until ``budget``."""
+    skipped and the biggest contributions go first until ``budget``.
+    ``known``: friend counts not counted again (:func:`_intermediaries`)."""
     if not walk or not cands:
         return {}
     g = stores.graph()
     p2 = {w["uid"]: w["p2"] for w in walk}
-    rows = g.read("graph/suggestions/list_intermediary_degrees", uids=list(p2))
+    rows = g.read("graph/suggestions/list_intermediary_degrees", uids=list(p2), known=_known(known, p2))
     steps, paths = [], 0
     for q, k, w in sorted(((-p2[w] / k, k, w) for w, _, k in (rows[0]["degrees"] if rows else []) if k >= 1)):
         if k > max_degree or paths + k > budget:
@@ -174,16 +215,22 @@ def _walk_scores(walk: list[dict], cands: list[str], max_degree: int, budget: in
 
 def candidates(uid: str, *, hide: float = 0.0, fanout: int | None = None,
                max_degree: int = MAX_DEGREE, max_paths: int | None = None, pool: int = POOL,
-               hubs: list[str] | tuple = (), walk: bool = False, wide: dict | None = None) -> list[dict]:
+               hubs: list[str] | tuple = (), walk: bool = False, wide: dict | None = None,
+               degrees: dict | None = None, walk_scale: float = 0.0) -> list[dict]:
     """The featurised candidates of ``uid`` (steps 1-3), unranked:
     ``[{uid, username, display_name, mutual, ra, aa, degree, my_degree, co_lists,
     in_my_lists, shared_groups, groups_named, follows_me, interactions, sample,
     friend, p3}]``. ``hubs``: uids added as candidates whatever their
     resource allocation (a model's hub list: the graph's highest-degree
-    users; mutual 0 if not reached); ``walk``: compute ``p3``, the bounded
-    3-step walk feature (:func:`_walk_scores`; 0.0 otherwise). ``wide``:
+    users, with their own mutual count and sums when reached in two steps
+    wherever they rank, mutual 0 if not reached); ``walk``: compute ``p3``, the bounded
+    3-step walk feature (:func:`_walk_scores`; 0.0 otherwise) under
+    :func:`walk_bounds` (``walk_scale``: 0 the fixed bound, C the
+    degree-scaled one, :data:`WALK_SCALE_FRIENDS` for models trained with it). ``wide``:
     ``{fanout, max_paths}`` replacing :data:`FANOUT` and :data:`MAX_PATHS`
-    for a viewer who is no hub (a model's own bounds). ``fanout`` and ``max_paths`` default to :data:`FANOUT` and
+    for a viewer who is no hub (a model's own bounds). ``degrees``: ``{uid:
+    friends}`` used instead of counting (a model's snapshot of the graph's
+    high-degree users; counting costs one step per friend). ``fanout`` and ``max_paths`` default to :data:`FANOUT` and
     :data:`MAX_PATHS`, or :data:`HUB_FANOUT` and :data:`HUB_MAX_PATHS` for a
     viewer with more than :data:`HUB_FRIENDS` friends. ``hide`` (training only): that share of the viewer's
     friendships (at least one, seeded by the uid) is treated as unknown, as
@@ -204,27 +251,32 @@ def candidates(uid: str, *, hide: float = 0.0, fanout: int | None = None,
         fanout = HUB_FANOUT if hub else wide.get("fanout", FANOUT)
     if max_paths is None:
         max_paths = HUB_MAX_PATHS if hub else wide.get("max_paths", MAX_PATHS)
-    via = _intermediaries(uid, friends, fanout, max_degree, max_paths)
+    known = degrees or {}
+    via = _intermediaries(uid, friends, fanout, max_degree, max_paths, known)
     if not via:
         return []
+    walk_size, walk_budget = walk_bounds(len(friends), walk_scale)
     got = g.read("graph/suggestions/list_candidates", uid=uid, via=via, exclude={u: True for u in exclude},
-                 pool=pool, walk=WALK if walk else 0)
+                 pool=pool, walk=walk_size if walk else 0, hubs={h: True for h in hubs})
     rows = got[0]["candidates"] if got else []
     seen = {r["uid"] for r in rows}
-    extra = [h for h in hubs if h not in seen and h not in exclude]
-    if extra:
-        named = g.read("graph/suggestions/list_intermediary_degrees", uids=extra)
-        rows = rows + [{"uid": h, "username": name, "display_name": None, "mutual": 0, "ra": 0.0, "aa": 0.0,
-                        "sample": []} for h, name, _ in (named[0]["degrees"] if named else [])]
+    reached = {r["uid"]: r for r in (got[0]["hubs"] if got else [])}
+    for h in hubs:
+        if h in seen or h in exclude or h == uid:
+            continue
+        seen.add(h)  # reached in two steps: its own counts; else mutual 0 (username from the features)
+        rows.append(reached.get(h) or {"uid": h, "username": None, "display_name": None, "mutual": 0, "ra": 0.0,
+                                       "aa": 0.0, "sample": []})
     if not rows:
         return []
-    p3 = _walk_scores(got[0]["walk"], [r["uid"] for r in rows], max_degree,
-                      HUB_WALK_PATHS if hub else WALK_PATHS) if walk and got else {}
+    p3 = _walk_scores(got[0]["walk"], [r["uid"] for r in rows], max_degree, walk_budget,
+                      known) if walk and got else {}
     mine = g.read("graph/suggestions/get_viewer_memberships", uid=uid)
     mine = mine[0] if mine else {"groups": [], "lists": [], "owned": []}
     my_groups = {gr["uid"]: gr["name"] for gr in mine["groups"] or []}
     my_lists, owned = set(mine["lists"] or []), set(mine["owned"] or [])
-    feats = g.read("graph/suggestions/list_candidate_features", uid=uid, uids=[r["uid"] for r in rows])
+    feats = g.read("graph/suggestions/list_candidate_features", uid=uid, uids=[r["uid"] for r in rows],
+                   known=_known(known, seen))
     feats = {f["uid"]: f for f in (feats[0]["features"] if feats else [])}
     out = []
     for r in rows:
@@ -237,7 +289,7 @@ def candidates(uid: str, *, hide: float = 0.0, fanout: int | None = None,
             continue  # cannot be asked (a hub candidate not reached in two steps is no friend of a friend)
         lists = set(f["lists"] or [])
         shared = [my_groups[gid] for gid in (f["groups"] or []) if gid in my_groups]
-        out.append({"uid": r["uid"], "username": r["username"], "display_name": r["display_name"],
+        out.append({"uid": r["uid"], "username": r["username"] or f["username"], "display_name": r["display_name"],
                     "mutual": r["mutual"], "ra": r["ra"], "aa": r["aa"], "degree": f["degree"],
                     "my_degree": len(friends), "co_lists": len(lists & my_lists), "in_my_lists": len(lists & owned),
                     "shared_groups": len(shared), "groups_named": sorted(shared)[:1],
@@ -263,11 +315,15 @@ def reasons(c: dict) -> list[str]:
 
 def generation(model: dict | None) -> dict:
     """The :func:`candidates` options a stored model was validated with
-    (``pool``, ``hubs``, ``walk``, ``wide``); the defaults before any model."""
+    (``pool``, ``hubs``, ``walk``, ``wide``, ``degrees``: the friend counts
+    of the graph's high-degree users at training time, ``walk_scale``: 0 for
+    models stored before the degree-scaled walk bound, :func:`walk_bounds`);
+    the defaults before any model."""
     if not model:
         return {}
     return {"pool": int(model.get("pool", POOL)), "hubs": list(model.get("hubs") or []),
-            "walk": bool(model.get("walk")), "wide": dict(model.get("bounds") or {})}
+            "walk": bool(model.get("walk")), "wide": dict(model.get("bounds") or {}),
+            "degrees": dict(model.get("degrees") or {}), "walk_scale": float(model.get("walk_scale") or 0.0)}
 
 
 def compute(uid: str, **bounds) -> list[dict]:

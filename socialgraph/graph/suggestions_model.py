@@ -24,11 +24,14 @@ beats in both precision@10 and hit@10 on the others (held-out edges of the
 training graph; ties go to the simpler kind).
 Each kind carries the candidate generation it was validated with (``pool``,
 ``hubs``: the highest-degree users added as candidates, ``walk``: the 3-step
-walk feature ``log_p3``).
+walk feature ``log_p3``, ``walk_scale``: its degree-scaled bound, absent or 0
+for the fixed one: ``socialgraph.graph.suggestions.walk_bounds``).
 
 Trained by :mod:`socialgraph.graph.suggestions_training`. Stored in MongoDB ``suggestion_models`` with an increasing ``version``
 (``{version, kind, features, mean, scale, coef, intercept | model, pool, hubs,
-walk, bounds, metrics, samples, params, created_at}``); serving uses the newest (read at most once a minute
+walk, walk_scale, bounds, degrees, metrics, samples, params, created_at}``; ``degrees``:
+``{uid: friends}`` of the high-degree users at training time, used instead
+of counting their friends per request); serving uses the newest (read at most once a minute
 per process); a LightGBM model is LightGBM's own text format (parsed once
 per version, no pickle), a logistic one its coefficients applied in plain Python. Before any model exists the fallback is
 :data:`FALLBACK_WEIGHTS` over the same standardised-free features: resource

@@ -30,10 +30,16 @@ def _sample_users(rows: list[dict], users: int, seed: int, max_degree: int) -> l
 HIDE = 0.2
 #: candidate generation the learned kinds are trained and validated with:
 #: the best POOL by resource allocation, plus the HUBS highest-degree users,
-#: with the 3-step walk feature (measured in memory on MUSAE:
-#: bench/explore_suggestion_features.py)
+#: with the 3-step walk feature under its degree-scaled bound (measured in
+#: memory on MUSAE: bench/explore_suggestion_features.py, explore_suggestion_walk.py --scaled)
 POOL = 200
 HUBS = 30
+#: friend counts stored with the model (``degrees``): users with at least
+#: DEGREE_FLOOR friends, the DEGREE_CAP highest (counting a user's friends
+#: costs the graph one step per friend: these are the expensive counts;
+#: MUSAE: 552 users, ego-Facebook: 418); a snapshot, refreshed by training
+DEGREE_FLOOR = 100
+DEGREE_CAP = 5000
 #: share of the sampled users whose hidden edges validate the model selection
 VALIDATION = 0.25
 #: wider bounds for viewers who are no hubs: the resource-allocation kind's
@@ -128,8 +134,16 @@ def _fit(kind: str, X: list[list[float]], y: list[int], seed: int) -> dict:
     raise ValueError(f"unknown model kind {kind!r}")
 
 
+def high_degrees(population: list[dict]) -> dict[str, int]:
+    """``{uid: friends}`` of the :data:`DEGREE_CAP` highest-degree users of
+    ``population`` (``list_training_users`` rows) with at least
+    :data:`DEGREE_FLOOR` friends: the stored model's ``degrees``."""
+    top = sorted((r for r in population if r["friends"] >= DEGREE_FLOOR), key=lambda r: (-r["friends"], r["uid"]))
+    return {r["uid"]: int(r["friends"]) for r in top[:DEGREE_CAP]}
+
+
 def train(source: str | None = None, users: int = 1500, seed: int = 23, max_degree: int = 2000,
-          kind: str = "auto") -> dict:
+          kind: str = "auto", kinds: tuple | None = None) -> dict:
     """Learn and store a new model version from the graph (``socialgraph
     suggestions train``). ``source``: only users of that import source (e.g.
     ``musae-github``); ``users``: how many seeded users give their candidates.
@@ -138,11 +152,18 @@ def train(source: str | None = None, users: int = 1500, seed: int = 23, max_degr
     candidates of 75 % of the users and scored on the hidden edges of the
     other 25 %; :func:`select` keeps the simplest kind that no other beats
     in both precision@10 and hit@10) or one of those kinds (fitted and
-    stored whatever it scores).
+    stored whatever it scores). ``kinds``: the kinds ``auto`` chooses among
+    (default :data:`~socialgraph.graph.suggestions_model.AUTO_KINDS`).
     Returns the stored document (``version``, ``kind``, ``pool``, ``hubs``,
-    ``walk``, ``bounds`` ({} or :data:`WIDE_BOUNDS`),
+    ``walk``, ``walk_scale`` (the learned kinds:
+    :data:`~socialgraph.graph.suggestions.WALK_SCALE_FRIENDS`, the degree-scaled walk bound of
+    :func:`~socialgraph.graph.suggestions.walk_bounds`; 0 for resource allocation),
+    ``bounds`` ({} or :data:`WIDE_BOUNDS`), ``degrees`` (:func:`high_degrees`),
     ``metrics``: ``validation`` {kind: {P@10, hit@10}}, ``auc`` of
     the stored kind when it has one, positives, negatives; ``samples``).
+    The returned document (not the stored one) also has ``_fitted``: every
+    fitted kind's document as it would have been stored (the benchmark
+    scores each).
     Raises ``ValueError`` when the graph has too few friendships to learn from
     or for an unknown kind."""
     from sklearn.metrics import roc_auc_score
@@ -152,32 +173,35 @@ def train(source: str | None = None, users: int = 1500, seed: int = 23, max_degr
     population = _population(source)
     uids = _sample_users(population, users, seed, max_degree)
     hubs = [r["uid"] for r in sorted(population, key=lambda r: (-r["friends"], r["uid"]))[:HUBS]]
-    generation = {"pool": POOL, "hubs": hubs, "walk": True}
+    degrees = high_degrees(population)
+    generation = {"pool": POOL, "hubs": hubs, "walk": True, "walk_scale": float(suggestions.WALK_SCALE_FRIENDS)}
     cut = max(1, round(len(uids) * VALIDATION))
-    fit_rows = _labelled(uids[cut:], **generation)
-    val_rows = _labelled(uids[:cut], **generation)
+    fit_rows = _labelled(uids[cut:], **generation, degrees=degrees)
+    val_rows = _labelled(uids[:cut], **generation, degrees=degrees)
     X_tr = [vector(c) for rows in fit_rows.values() for c, _ in rows]
     y_tr = [label for rows in fit_rows.values() for _, label in rows]
     if len(set(y_tr)) < 2:
         raise ValueError("too few friendships to learn suggestions from")
-    kinds = AUTO_KINDS if kind == "auto" else (kind,)
+    kinds = (tuple(kinds) if kinds else AUTO_KINDS) if kind == "auto" else (kind,)
     fitted, validation = {}, {}
     for k in kinds:
         doc = {**_fit(k, X_tr, y_tr, seed), "version": f"candidate-{k}-{seed}"}
         fitted[k] = doc
         validation[k] = precision_at_k(val_rows, doc)
     best = select(validation, kinds)
+    for k, d in fitted.items():
+        if k == "resource-allocation":
+            # the same top 10 from a pool of 60, without hubs or the walk; the
+            # cheapest ranker spends the budget on exactness instead: the wider
+            # bounds for viewers who are no hubs (on ego-Facebook the default ones
+            # cost resource allocation 0.0014 P@10, measured in memory)
+            d.update(pool=suggestions.POOL, hubs=[], walk=False, walk_scale=0.0, bounds=dict(WIDE_BOUNDS),
+                     degrees=degrees)
+        else:
+            # a learned kind keeps the default bounds: its walk feature spends the
+            # budget (with the wider ones the MUSAE hubs' compute p95 was 403 ms)
+            d.update(generation, bounds={}, degrees=degrees)
     doc = {key: v for key, v in fitted[best].items() if key != "version"}
-    if best == "resource-allocation":
-        # the same top 10 from a pool of 60, without hubs or the walk; the
-        # cheapest ranker spends the budget on exactness instead: the wider
-        # bounds for viewers who are no hubs (on ego-Facebook the default ones
-        # cost resource allocation 0.0014 P@10, measured in memory)
-        doc.update(pool=suggestions.POOL, hubs=[], walk=False, bounds=dict(WIDE_BOUNDS))
-    else:
-        # a learned kind keeps the default bounds: its walk feature spends the
-        # budget (with the wider ones the MUSAE hubs' compute p95 was 403 ms)
-        doc.update(generation, bounds={})
     auc = None
     X_te = [vector(c) for rows in val_rows.values() for c, _ in rows]
     y_te = [label for rows in val_rows.values() for _, label in rows]
@@ -195,4 +219,6 @@ def train(source: str | None = None, users: int = 1500, seed: int = 23, max_degr
     db.insert_one(dict(doc))
     db.create_index("version", unique=True)
     forget_cached()
-    return doc
+    common = {key: doc[key] for key in ("metrics", "samples", "params", "created_at")}
+    return {**doc, "_fitted": {k: {**{key: v for key, v in d.items() if key != "version"}, **common}
+                               for k, d in fitted.items()}}

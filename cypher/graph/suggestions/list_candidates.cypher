@@ -9,7 +9,11 @@
 // allocation (then uid), and `walk`, the best $walk of all reached users
 // (friends too) by the same sum, which is also the 2-step random-walk
 // probability p2 from the viewer (times its friend count): the start of
-// the 3-step walk feature (list_walk_scores). $uid, $via, $exclude, $pool, $walk
+// the 3-step walk feature (list_walk_scores); `hubs`: the reached users of
+// the map $hubs ({uid: true}, a model's hub candidates) not excluded, with
+// their own counts and sums wherever they rank (outside the pool they would
+// otherwise come back as unreached, mutual 0). $uid, $via, $exclude, $pool,
+// $walk, $hubs
 UNWIND $via AS v
 MATCH (f:User {uid: v.uid})-[:FRIENDS_WITH]-(s:User)
 WHERE s.uid <> $uid
@@ -18,4 +22,5 @@ ORDER BY ra DESC, s.uid ASC
 WITH collect({uid: s.uid, username: s.username, display_name: s.display_name, mutual: mutual, ra: ra, aa: aa,
               sample: via[0..2], out: $exclude[s.uid] IS NOT NULL}) AS reached
 RETURN [c IN reached WHERE NOT c.out][0..$pool] AS candidates,
-       [c IN reached | {uid: c.uid, p2: c.ra}][0..$walk] AS walk
+       [c IN reached | {uid: c.uid, p2: c.ra}][0..$walk] AS walk,
+       [c IN reached WHERE $hubs[c.uid] IS NOT NULL AND NOT c.out] AS hubs

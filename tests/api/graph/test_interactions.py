@@ -45,7 +45,8 @@ def test_events_mirror_each_kind_once_per_act(app, make_user):
                               type="like")
         assert _figures(a, b)["reactions"] == 1
         # the suggestion features read it (both ways)
-        feats = stores.graph().read("graph/suggestions/list_candidate_features", uid=b.uid, uids=[a.uid])
+        feats = stores.graph().read("graph/suggestions/list_candidate_features", uid=b.uid, uids=[a.uid],
+                                    known={})
         assert suggestions._interaction_total(feats[0]["features"][0]["interactions"]) == 6.0
 
 

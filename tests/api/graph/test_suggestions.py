@@ -295,3 +295,100 @@ def test_resource_allocation_kind_is_stored_with_its_own_generation(app, no_mode
         got = suggestions.compute(me)
         cands = suggestions.candidates(me)
         assert [i["uid"] for i in got] == [c["uid"] for c in sorted(cands, key=lambda c: (-round(math.log(c["ra"] + 1e-6), 6), c["uid"]))]
+
+
+def test_a_hub_candidate_reached_outside_the_pool_keeps_its_own_counts(app, no_model):
+    """A model's hub candidate that is a friend of a friend but ranks below
+    the pool by resource allocation comes with its own mutual count, RA and
+    reason (it came back as unreached, mutual 0, with a pool of 1); the hub
+    in the pool, and one not reached, are unchanged."""
+    source = f"test-hubpool-{random.randrange(10**9)}"
+    # viewer 0, friends 1 and 2; 1 reaches 3 (RA 1/2 + 1/3 via 1 and 2); 2 also reaches the hub 5 (RA 1/3);
+    # 5 has 4 more friends (6..9); 10 is a hub nobody of 0's friends knows
+    edges = [(0, 1), (0, 2), (1, 3), (2, 3), (2, 5)] + [(5, n) for n in range(6, 10)] + [(10, n) for n in range(6, 10)]
+    with app.app_context():
+        users = [{"uid": import_uid(source, n), "username": f"hp{n}_{source[-6:]}", "display_name": f"P {n}",
+                  "source": source, "created_at": clock.now()} for n in range(11)]
+        write_friendship_graph(source, users, edges, clock.now(), 500)
+        node = {import_uid(source, n): n for n in range(11)}
+        me, hubs = import_uid(source, 0), [import_uid(source, 5), import_uid(source, 10)]
+        by = {node[c["uid"]]: c for c in suggestions.candidates(me, pool=1, hubs=hubs)}
+        assert sorted(by) == [3, 5, 10]
+        assert by[3]["mutual"] == 2 and by[3]["ra"] == pytest.approx(1 / 2 + 1 / 3)
+        assert by[5]["mutual"] == 1 and by[5]["ra"] == pytest.approx(1 / 3) and by[5]["sample"] == [f"hp2_{source[-6:]}"]
+        assert suggestions.reasons(by[5])[0] == f"1 mutual friend: hp2_{source[-6:]}"
+        assert by[10]["mutual"] == 0 and by[10]["username"] == f"hp10_{source[-6:]}" and by[10]["degree"] == 4
+        # the same counts whatever the pool: the pool only decides who else comes along
+        wide = {node[c["uid"]]: c for c in suggestions.candidates(me, pool=200, hubs=hubs)}
+        assert {n: (c["mutual"], c["ra"]) for n, c in wide.items()} == {n: (c["mutual"], c["ra"]) for n, c in by.items()}
+
+
+def test_stored_friend_counts_replace_counting(app, no_model):
+    """``degrees`` (a model's snapshot of the high-degree users' friend
+    counts) is used instead of counting, for intermediaries (RA = 1/k) and
+    candidates alike; users not in it are counted. Training stores the
+    snapshot of users with at least DEGREE_FLOOR friends and serving passes it on."""
+    source = f"test-deg-{random.randrange(10**9)}"
+    edges = [(0, 1), (0, 2), (1, 3), (2, 3), (3, 4)]
+    with app.app_context():
+        users = [{"uid": import_uid(source, n), "username": f"dg{n}_{source[-6:]}", "display_name": f"D {n}",
+                  "source": source, "created_at": clock.now()} for n in range(5)]
+        write_friendship_graph(source, users, edges, clock.now(), 500)
+        u = {n: import_uid(source, n) for n in range(5)}
+        [plain] = suggestions.candidates(u[0])
+        assert plain["uid"] == u[3] and plain["ra"] == pytest.approx(1.0) and plain["degree"] == 3
+        [snap] = suggestions.candidates(u[0], degrees={u[1]: 4, u[3]: 40})
+        assert snap["ra"] == pytest.approx(1 / 4 + 1 / 2) and snap["degree"] == 40
+        pop = [{"uid": u[n], "friends": k} for n, k in ((0, 150), (1, 99), (2, 100), (3, 3000))]
+        assert suggestions_training.high_degrees(pop) == {u[3]: 3000, u[2]: 100, u[0]: 150} and \
+            list(suggestions_training.high_degrees(pop)) == [u[3], u[0], u[2]]
+        assert suggestions.generation({"degrees": {u[3]: 40}})["degrees"] == {u[3]: 40}
+        assert suggestions.generation(None) == {}
+
+
+def test_degree_scaled_walk_reaches_what_the_fixed_bound_dropped(app, no_model, monkeypatch):
+    """Viewer 0 has 2 friends (1 and 2); 3 and 4 are reached in two steps
+    with p2 1/2 each and are friends, so each one's p3 is p2(other)/k(other)
+    = 1/4. With a walk set of WALK = 1 user, the fixed bound looks up only
+    one of them: one candidate's p3 is lost. The degree-scaled bound
+    (walk_scale C = 4: 2 friends, times max(1, 4/2) = 2) gives both their
+    exact p3; a hub viewer (HUB_FRIENDS = 1) keeps the fixed bound."""
+    source = f"test-walkscale-{random.randrange(10**9)}"
+    edges = [(0, 1), (0, 2), (1, 3), (2, 4), (3, 4)]
+    with app.app_context():
+        users = [{"uid": import_uid(source, n), "username": f"tx{n}_{source[-6:]}", "display_name": f"X {n}",
+                  "source": source, "created_at": clock.now()} for n in range(5)]
+        write_friendship_graph(source, users, edges, clock.now(), 500)
+        me = import_uid(source, 0)
+        node = {import_uid(source, n): n for n in range(5)}
+        monkeypatch.setattr(suggestions, "WALK", 1)
+
+        def p3(**kw):
+            return {node[c["uid"]]: c["p3"] for c in suggestions.candidates(me, walk=True, **kw)}
+
+        fixed = p3()
+        assert sorted(fixed) == [3, 4] and sorted(fixed.values()) == [0.0, pytest.approx(0.25)]
+        assert p3(walk_scale=4) == {3: pytest.approx(0.25), 4: pytest.approx(0.25)}
+        monkeypatch.setattr(suggestions, "HUB_FRIENDS", 1)
+        assert sorted(p3(walk_scale=4).values()) == [0.0, pytest.approx(0.25)]
+
+
+def test_walk_scale_is_stored_with_the_learned_kinds_only(app, no_model):
+    """A learned kind is trained, validated and served with the degree-scaled
+    walk bound (``walk_scale`` stored, passed on by ``generation``); the
+    resource-allocation kind has no walk; a model stored before the scaled
+    bound (no ``walk_scale``) keeps the fixed one."""
+    source = f"test-walkscale-train-{random.randrange(10**9)}"
+    edges = _community_graph(source)
+    with app.app_context():
+        users = [{"uid": import_uid(source, n), "username": f"ty{n}_{source[-6:]}", "display_name": f"Y {n}",
+                  "source": source, "created_at": clock.now()} for n in range(60)]
+        write_friendship_graph(source, users, edges, clock.now(), 500)
+        doc = suggestions_training.train(source=source, users=30, seed=4, kind="logistic-regression")
+        assert doc["walk_scale"] == suggestions.WALK_SCALE_FRIENDS
+        assert suggestions.generation(doc)["walk_scale"] == suggestions.WALK_SCALE_FRIENDS
+        assert doc["_fitted"]["logistic-regression"]["walk_scale"] == suggestions.WALK_SCALE_FRIENDS
+        old = {k: v for k, v in doc.items() if k != "walk_scale"}
+        assert suggestions.generation(old)["walk_scale"] == 0.0
+        ra = suggestions_training.train(source=source, users=30, seed=4, kind="resource-allocation")
+        assert ra["walk"] is False and ra["walk_scale"] == 0.0
