@@ -34,6 +34,7 @@ from functools import lru_cache
 
 import orjson
 from flask import current_app
+from redis.exceptions import RedisError
 
 from socialgraph import stores
 from socialgraph.accounts import sessions
@@ -131,6 +132,16 @@ def _run(viewer: str | None, post_id: str, token: dict | None, thread: bool):
         if token is not None:
             sessions.settle_pending()
         return _miss("split-redis" if stores.read_cache() is not r else "cluster")
+    if token is None:  # an anonymous read works without Redis: the general path answers
+        try:
+            return _script_reply(r, viewer, post_id, token, thread)
+        except RedisError:
+            return _miss("redis-unavailable")
+    return _script_reply(r, viewer, post_id, token, thread)
+
+
+def _script_reply(r, viewer: str | None, post_id: str, token: dict | None, thread: bool):
+    """:func:`_run` once the copies and feeds are known to share one Redis server."""
     readcache.replay_if_dirty()
     uid = viewer or "-"
     sid = (token or {}).get("sid") or "-"

@@ -19,7 +19,7 @@ import json
 import math
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Generic, Sequence, TypeVar
+from typing import Any, Callable, Generic, Mapping, Sequence, TypeVar
 
 from socialgraph.core.errors import MalformedRequest
 
@@ -138,6 +138,33 @@ def clamp_limit(limit: int | None) -> int:
     if not limit:
         return DEFAULT_LIMIT
     return max(1, min(int(limit), MAX_LIMIT))
+
+
+def keyset_page(read: Callable[..., Sequence[Mapping[str, Any]]], cursor: str | None, limit: int | None,
+                shape: Callable[[Mapping[str, Any]], T], *, at_field: str = "at",
+                keep: Callable[[Mapping[str, Any]], bool] | None = None) -> Page[T]:
+    """One page of a list keyset-paginated on (time, uid), the order the query
+    itself gives (newest or oldest first).
+
+    ``read(limit=, after_at=, after_uid=)`` runs the query for at most
+    ``limit`` rows after the key (``after_at`` an aware datetime, ``None`` on
+    the first page); every row has ``uid`` and the time in ``at_field``.
+    ``limit`` is clamped (:func:`clamp_limit`) and one row more is asked for,
+    to know whether there is a next page. ``shape`` turns a row into an item;
+    ``keep`` drops rows from the items (a filter applied after the read, so the
+    cursor still moves past them). Raises :class:`MalformedRequest` (400) for
+    a cursor we did not make."""
+    limit = clamp_limit(limit)
+    key = decode_cursor(cursor, "at", "uid")
+    rows = read(limit=limit + 1,
+                after_at=ms_to_datetime(key["at"]) if key else None,
+                after_uid=str(key["uid"]) if key else None)
+    items = [shape(r) for r in rows[:limit] if keep is None or keep(r)]
+    next_cursor = None
+    if len(rows) > limit:
+        last = rows[limit - 1]
+        next_cursor = encode_cursor({"at": datetime_to_ms(last[at_field]), "uid": last["uid"]})
+    return Page(items, next_cursor)
 
 
 def _default(value):

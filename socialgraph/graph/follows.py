@@ -6,6 +6,7 @@ Following is directed: ``(a)-[:FOLLOWS]->(b)`` means a sees b's posts in the hom
 from __future__ import annotations
 
 import logging
+from functools import partial
 
 from socialgraph import stores
 from socialgraph.core import clock, events
@@ -13,11 +14,7 @@ from socialgraph.core.errors import ValidationFailed
 from socialgraph.core.pagination import (
     Page,
     as_utc,
-    clamp_limit,
-    datetime_to_ms,
-    decode_cursor,
-    encode_cursor,
-    ms_to_datetime,
+    keyset_page,
 )
 from socialgraph.graph.caches import forget_following
 from socialgraph.graph.pairs import locked_change
@@ -104,19 +101,12 @@ def _list(query: str, username: str, cursor: str | None, limit: int | None,
 
     uid = resolve_uid(username)
     require_list_access(viewer, uid, "followers")
-    limit = clamp_limit(limit)
-    key = decode_cursor(cursor, "at", "uid")
-    rows = stores.graph().read(
-        query, uid=uid, limit=limit + 1, hidden=sorted(blocked_either_way(viewer)),
-        after_at=ms_to_datetime(key["at"]) if key else None,
-        after_uid=str(key["uid"]) if key else None)
-    items = [{"uid": r["uid"], "username": r["username"], "display_name": r["display_name"],
-              "followed_at": as_utc(r["followed_at"])} for r in rows[:limit]]
-    next_cursor = None
-    if len(rows) > limit:
-        last = rows[limit - 1]
-        next_cursor = encode_cursor({"at": datetime_to_ms(last["followed_at"]), "uid": last["uid"]})
-    return Page(items, next_cursor)
+    return keyset_page(
+        partial(stores.graph().read, query, uid=uid, hidden=sorted(blocked_either_way(viewer))),
+        cursor, limit,
+        lambda r: {"uid": r["uid"], "username": r["username"], "display_name": r["display_name"],
+                   "followed_at": as_utc(r["followed_at"])},
+        at_field="followed_at")
 
 
 def list_followers(username: str, cursor: str | None = None, limit: int | None = None,

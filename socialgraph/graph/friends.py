@@ -28,6 +28,7 @@ users blocked either way are :class:`NotFound`, oneself is
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import Callable
 
 from flask import current_app
@@ -39,10 +40,9 @@ from socialgraph.core.pagination import (
     Page,
     as_utc,
     clamp_limit,
-    datetime_to_ms,
     decode_cursor,
     encode_cursor,
-    ms_to_datetime,
+    keyset_page,
 )
 from socialgraph.graph.caches import forget_following
 from socialgraph.graph.pairs import locked_change
@@ -220,18 +220,9 @@ def reject_follow_request(owner: str, username: str) -> dict:
 def page_people(query: str, cursor: str | None, limit: int | None, **params) -> Page:
     """Run a people-list query keyset-paginated on (``at``, uid), newest first:
     items ``{uid, username, display_name, at}``."""
-    limit = clamp_limit(limit)
-    key = decode_cursor(cursor, "at", "uid")
-    rows = stores.graph().read(query, limit=limit + 1,
-                                   after_at=ms_to_datetime(key["at"]) if key else None,
-                                   after_uid=str(key["uid"]) if key else None, **params)
-    items = [{"uid": r["uid"], "username": r["username"], "display_name": r["display_name"],
-              "at": as_utc(r["at"])} for r in rows[:limit]]
-    next_cursor = None
-    if len(rows) > limit:
-        last = rows[limit - 1]
-        next_cursor = encode_cursor({"at": datetime_to_ms(last["at"]), "uid": last["uid"]})
-    return Page(items, next_cursor)
+    return keyset_page(partial(stores.graph().read, query, **params), cursor, limit,
+                       lambda r: {"uid": r["uid"], "username": r["username"],
+                                  "display_name": r["display_name"], "at": as_utc(r["at"])})
 
 
 def incoming_requests(uid: str, cursor: str | None = None, limit: int | None = None) -> Page:

@@ -5,17 +5,14 @@ levels (the rules are in :mod:`socialgraph.groups.directory`).
 from __future__ import annotations
 
 import logging
+from functools import partial
 
 from socialgraph.core import clock, events
 from socialgraph.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from socialgraph.core.pagination import (
     Page,
     as_utc,
-    clamp_limit,
-    datetime_to_ms,
-    decode_cursor,
-    encode_cursor,
-    ms_to_datetime,
+    keyset_page,
 )
 from socialgraph.graph.relations import blocked_either_way
 from socialgraph.groups.directory import (
@@ -179,18 +176,9 @@ def list_join_requests(group_id: str, actor: str, cursor: str | None = None, lim
     """Pending join requests, oldest first (moderators and admins):
     ``[{uid, username, display_name, requested_at}]``."""
     _member(group_id, actor, "moderator")
-    limit = clamp_limit(limit)
-    key = decode_cursor(cursor, "at", "uid")
-    rows = _graph().read("groups/list_join_requests", group_id=group_id, limit=limit + 1,
-                         after_at=ms_to_datetime(key["at"]) if key else None,
-                         after_uid=str(key["uid"]) if key else None)
-    items = [{"uid": r["uid"], "username": r["username"], "display_name": r["display_name"],
-              "requested_at": as_utc(r["at"])} for r in rows[:limit]]
-    nxt = None
-    if len(rows) > limit:
-        last = rows[limit - 1]
-        nxt = encode_cursor({"at": datetime_to_ms(last["at"]), "uid": last["uid"]})
-    return Page(items, nxt)
+    return keyset_page(partial(_graph().read, "groups/list_join_requests", group_id=group_id), cursor, limit,
+                       lambda r: {"uid": r["uid"], "username": r["username"], "display_name": r["display_name"],
+                                  "requested_at": as_utc(r["at"])})
 
 
 def decide_join_request(group_id: str, actor: str, username: str, approve: bool) -> dict:
@@ -228,18 +216,10 @@ def list_members(group_id: str, viewer: str | None, role: str | None = None, cur
     if role is not None and role not in ROLES:
         raise ValidationFailed("unknown role", errors=[{"field": "role", "message": "one of " + ", ".join(ROLES)}])
     hidden = blocked_either_way(viewer)
-    limit = clamp_limit(limit)
-    key = decode_cursor(cursor, "at", "uid")
-    rows = _graph().read("groups/list_members", group_id=group_id, role=role, limit=limit + 1,
-                         after_at=ms_to_datetime(key["at"]) if key else None,
-                         after_uid=str(key["uid"]) if key else None)
-    items = [{"uid": r["uid"], "username": r["username"], "display_name": r["display_name"], "role": r["role"],
-              "owner": r["owner"], "since": as_utc(r["at"])} for r in rows[:limit] if r["uid"] not in hidden]
-    nxt = None
-    if len(rows) > limit:
-        last = rows[limit - 1]
-        nxt = encode_cursor({"at": datetime_to_ms(last["at"]), "uid": last["uid"]})
-    return Page(items, nxt)
+    return keyset_page(partial(_graph().read, "groups/list_members", group_id=group_id, role=role), cursor, limit,
+                       lambda r: {"uid": r["uid"], "username": r["username"], "display_name": r["display_name"],
+                                  "role": r["role"], "owner": r["owner"], "since": as_utc(r["at"])},
+                       keep=lambda r: r["uid"] not in hidden)
 
 
 def _check_outranks(actor_row: dict, target: dict, what: str) -> None:

@@ -111,10 +111,32 @@ def _call(client, data, method, url, body, who):
     return client.open(url, method=method, json=body, headers=headers)
 
 
+def _drop_thread_copy(post_id: str) -> None:
+    """The warm comment thread is a Redis copy (:data:`postcache.THREAD_KEY`) that
+    needs no MongoDB: drop it so the read below has to go to MongoDB."""
+    from socialgraph import stores
+    from socialgraph.content import postcache
+
+    stores.read_cache().delete(postcache.THREAD_KEY.format(id=post_id))
+
+
 @pytest.mark.parametrize("store,method,url,body,who", _cases(READS))
-def test_reads_answer_503_when_their_store_is_away(broken, client, data, store, method, url, body, who):
+def test_reads_answer_503_when_their_store_is_away(broken, client, ctx, data, store, method, url, body, who):
     assert _call(client, data, method, url, body, who).status_code == 200  # the healthy app answers
+    _drop_thread_copy(data["post"])
     _unavailable(_call(broken[store], data, method, url, body, who))
+
+
+def test_a_warm_comment_thread_is_served_while_mongodb_is_away(broken, client, ctx, data):
+    """The thread's first page read once (so its Redis copy exists) is served, the same
+    bytes, by an app whose MongoDB is away; without the copy the read is a 503."""
+    url = "/api/v1/posts/{post}/comments"
+    healthy = _call(client, data, "GET", url, None, "follower")
+    assert healthy.status_code == 200 and len(healthy.get_json()["items"]) == 1
+    again = _call(broken["mongo"], data, "GET", url, None, "follower")
+    assert again.status_code == 200 and again.get_data() == healthy.get_data()
+    _drop_thread_copy(data["post"])
+    _unavailable(_call(broken["mongo"], data, "GET", url, None, "follower"))
 
 
 @pytest.mark.parametrize("store,method,url,body,who", _cases(WRITES))
