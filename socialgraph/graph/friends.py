@@ -46,7 +46,7 @@ from socialgraph.core.pagination import (
 )
 from socialgraph.graph.caches import forget_following
 from socialgraph.graph.pairs import locked_change
-from socialgraph.graph.people import resolve_uid
+from socialgraph.graph.people import HUB_DEGREE, resolve_uid
 from socialgraph.graph.privacy import Access, require_list_access
 from socialgraph.graph.relations import blocked_either_way
 from socialgraph.stores import readcache
@@ -300,6 +300,16 @@ def mutual_count(a: str, b: str, b_friends: list[str] | None = None) -> dict:
     return {"count": len(common), "sample": sorted(common)[:3]}
 
 
+def mutual_count_with_hub(viewer: str, hub: str) -> dict:
+    """:func:`mutual_count` for an owner with :data:`socialgraph.graph.people.HUB_DEGREE`
+    friends or more: one graph query from the viewer's side
+    (``graph/friends/list_mutual_friend_names``) instead of reading and
+    caching the hub's whole friend list. ``{"count", "sample"}``."""
+    rows = stores.graph().read("graph/friends/list_mutual_friend_names", viewer=viewer, owner=hub)
+    common = sorted(r["username"] for r in rows)
+    return {"count": len(common), "sample": common[:3]}
+
+
 FRIENDS_KEY = "sg:friends:{uid}"
 
 
@@ -389,7 +399,10 @@ def profile_extras(profile: dict, viewer: str | None, row: dict) -> dict:
                       "request_received" if row["request_received"] else "none")
     mutual = None
     if viewer and not acc.is_self and acc.friend_list:
-        mutual = mutual_count(viewer, owner, row.get("owner_friends"))
+        if row.get("owner_friends") is None and row["friends_count"] >= HUB_DEGREE:
+            mutual = mutual_count_with_hub(viewer, owner)
+        else:
+            mutual = mutual_count(viewer, owner, row.get("owner_friends"))
     out = {**profile, "restricted": not acc.profile, "locked": acc.locked,
            "friends_count": row["friends_count"] if acc.friend_list else None,
            "friendship": friendship, "follow_requested": bool(row["follow_requested"]),

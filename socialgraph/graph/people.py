@@ -56,8 +56,10 @@ def profile_card(username: str, viewer: str | None = None) -> tuple[dict | None,
     given, one graph query (``graph/users/get_profile_card_for_viewer``) also
     answers how the viewer stands to the owner and who the owner's friends
     are: ``relation`` is then that dict (:data:`RELATION_FIELDS` and
-    ``owner_friends``, usernames), else None (the caller asks
-    ``graph/users/get_viewer_relation`` when it needs it)."""
+    ``owner_friends``, usernames, None for an owner with :data:`HUB_DEGREE`
+    friends or more), else None (the caller asks
+    ``graph/users/get_viewer_relation`` when it needs it). The counts are
+    the ones stored on the user node (no walk over a hub's relationships)."""
     import json
 
     from flask import current_app
@@ -67,7 +69,8 @@ def profile_card(username: str, viewer: str | None = None) -> tuple[dict | None,
     def compute():
         nonlocal relation
         if viewer:
-            rows = stores.graph().read("graph/users/get_profile_card_for_viewer", username=username, viewer=viewer)
+            rows = stores.graph().read("graph/users/get_profile_card_for_viewer", username=username, viewer=viewer,
+                                       hub_degree=HUB_DEGREE)
         else:
             rows = stores.graph().read("graph/users/get_profile_card", username=username)
         if not rows:

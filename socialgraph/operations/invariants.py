@@ -35,6 +35,7 @@ from socialgraph.messaging.notifications import (
     MAIL_KEY,
     MAIL_SCHEDULED_KEY,
 )
+from socialgraph.operations.degrees import recount
 from socialgraph.operations.doctor import Finding, register_check
 
 log = logging.getLogger(__name__)
@@ -64,10 +65,12 @@ def duplicate_relationships(progress: Progress) -> Iterator[Finding]:
     for i, r in enumerate(rows[:MAX_FINDINGS], 1):
         progress(i, len(rows))
         if r["rel"] == "FRIENDS_WITH":
-            fix = (lambda a=r["a"], b=r["b"]: g.write("operations/invariants/delete_duplicate_friendship", a=a, b=b))
+            fix = (lambda a=r["a"], b=r["b"]: (g.write("operations/invariants/delete_duplicate_friendship", a=a, b=b),
+                                               recount(a, b)))
         else:
             fix = (lambda a=r["a"], b=r["b"], rel=r["rel"]:
-                   g.write("operations/invariants/delete_duplicate_relationship", a=a, b=b, rel=rel))
+                   (g.write("operations/invariants/delete_duplicate_relationship", a=a, b=b, rel=rel),
+                    recount(a, b)))
         yield Finding("graph.duplicate_relationships", f"{r['n']} {r['rel']} between {r['a']} and {r['b']}", fix)
 
 
@@ -85,6 +88,7 @@ def blocks_with_ties(progress: Progress) -> Iterator[Finding]:
 
 def _drop_ties(blocker: str, blocked: str) -> None:
     stores.graph().write("operations/invariants/delete_block_ties", blocker=blocker, blocked=blocked)
+    recount(blocker, blocked)  # the stored degree counts of both (socialgraph.operations.degrees)
     forget_blocks(blocker, blocked)
     forget_following(blocker, blocked)
 

@@ -1,0 +1,180 @@
+"""Degree counts stored on the User node (issue 22): every graph write that
+adds or removes a FOLLOWS or FRIENDS_WITH keeps ``followers_count``,
+``following_count`` and ``friends_count`` exact in its own transaction;
+imports set them at the end; ``db init`` fills them for users stored before
+they existed; the doctor finds and repairs a drifted count; concurrent
+follows of one hub lose no increment.
+"""
+from __future__ import annotations
+
+import csv
+
+from socialgraph import stores
+from socialgraph.core.errors import Conflict
+from socialgraph.graph import blocks, follows, friends
+from socialgraph.importers import import_uid
+from socialgraph.importers.musae import import_musae_github
+from socialgraph.operations import doctor
+from socialgraph.stores.schema import fill_degree_counts
+from tests.integration.racing import TRIALS, expected_errors, new_user, race
+
+FIELDS = ("followers_count", "following_count", "friends_count")
+
+
+def degrees(uid: str) -> tuple[dict, dict]:
+    """``(stored, counted)`` degree counts of ``uid``."""
+    row = stores.graph().run_text(
+        "MATCH (u:User {uid: $uid}) RETURN u.followers_count AS followers_count, "
+        "u.following_count AS following_count, u.friends_count AS friends_count, "
+        "COUNT { (u)<-[:FOLLOWS]-(:User) } AS f_in, COUNT { (u)-[:FOLLOWS]->(:User) } AS f_out, "
+        "COUNT { (u)-[:FRIENDS_WITH]-(:User) } AS fr", uid=uid)[0]
+    return ({k: row[k] for k in FIELDS},
+            {"followers_count": row["f_in"], "following_count": row["f_out"], "friends_count": row["fr"]})
+
+
+def assert_exact(*uids: str) -> None:
+    for uid in uids:
+        stored, counted = degrees(uid)
+        assert stored == counted, f"user {uid}: stored {stored}, counted {counted}"
+
+
+def test_new_user_has_zero_counts(ctx):
+    a, _ = new_user("dg")
+    assert degrees(a)[0] == dict.fromkeys(FIELDS, 0)
+
+
+def test_follow_and_unfollow_keep_counts(ctx):
+    a, _ = new_user("dg")
+    b, b_name = new_user("dg")
+    c, c_name = new_user("dg")
+    follows.follow(a, b_name)
+    follows.follow(a, b_name)  # idempotent: no second increment
+    follows.follow(c, b_name)
+    follows.follow(a, c_name)
+    assert degrees(b)[0] == {"followers_count": 2, "following_count": 0, "friends_count": 0}
+    assert degrees(a)[0]["following_count"] == 2
+    assert_exact(a, b, c)
+    follows.unfollow(a, b_name)
+    follows.unfollow(a, b_name)  # nothing left to remove: no second decrement
+    assert degrees(b)[0]["followers_count"] == 1
+    assert degrees(a)[0]["following_count"] == 1
+    assert_exact(a, b, c)
+
+
+def test_friendship_accept_and_unfriend_keep_counts(ctx):
+    a, a_name = new_user("dg")
+    b, b_name = new_user("dg")
+    follows.follow(a, b_name)  # a follow that already exists is not counted twice by the accept
+    friends.send_request(a, b_name)
+    friends.accept_request(b, a_name)
+    assert degrees(a)[0] == {"followers_count": 1, "following_count": 1, "friends_count": 1}
+    assert degrees(b)[0] == {"followers_count": 1, "following_count": 1, "friends_count": 1}
+    assert_exact(a, b)
+    friends.unfriend(b, a_name)
+    assert degrees(a)[0] == dict.fromkeys(FIELDS, 0)
+    assert degrees(b)[0] == dict.fromkeys(FIELDS, 0)
+    assert_exact(a, b)
+
+
+def test_block_removes_follows_and_friendship_from_counts(ctx):
+    a, a_name = new_user("dg")
+    b, b_name = new_user("dg")
+    c, c_name = new_user("dg")
+    friends.send_request(a, b_name)
+    friends.accept_request(b, a_name)
+    follows.follow(c, a_name)
+    blocks.block(a, b_name)
+    assert degrees(a)[0] == {"followers_count": 1, "following_count": 0, "friends_count": 0}
+    assert degrees(b)[0] == dict.fromkeys(FIELDS, 0)
+    assert_exact(a, b, c)
+    blocks.block(a, b_name)  # again: nothing more comes off
+    assert_exact(a, b)
+
+
+def test_account_deletion_lowers_the_other_sides_counts(ctx):
+    gone, gone_name = new_user("dg")
+    a, a_name = new_user("dg")
+    b, b_name = new_user("dg")
+    follows.follow(gone, a_name)
+    follows.follow(b, gone_name)
+    friends.send_request(gone, b_name)
+    friends.accept_request(b, gone_name)
+    stores.graph().write("graph/users/delete_user", uid=gone)  # what the account deletion runs
+    assert degrees(a)[0] == dict.fromkeys(FIELDS, 0)
+    assert degrees(b)[0] == dict.fromkeys(FIELDS, 0)
+    assert_exact(a, b)
+
+
+def test_import_sets_counts(ctx, tmp_path):
+    """MUSAE's importer (bulk MERGEs) stores exact counts at the end; a re-run changes nothing."""
+    tag = new_user("dg")[1][-6:]
+    names = {n: f"dgimp{tag}n{n}" for n in range(5)}
+    edges = [(0, 1), (0, 2), (0, 3), (1, 2), (3, 4), (2, 0)]  # (2, 0) repeats (0, 2) reversed
+    with open(tmp_path / "git_target.csv", "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["id", "name", "ml_target"])
+        w.writerows([[n, name, 0] for n, name in names.items()])
+    with open(tmp_path / "git_edges.csv", "w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["id_1", "id_2"])
+        w.writerows(edges)
+    # the importer's uids are per node id: make these unique to this run
+    import socialgraph.importers.musae as musae
+    source, musae.SOURCE = musae.SOURCE, f"musae-test-{tag}"
+    try:
+        import_musae_github(tmp_path)
+        import_musae_github(tmp_path)
+        uids = [import_uid(musae.SOURCE, n) for n in names]
+    finally:
+        musae.SOURCE = source
+    hub = degrees(uids[0])[0]
+    assert hub == {"followers_count": 3, "following_count": 3, "friends_count": 3}
+    assert_exact(*uids)
+
+
+def test_db_init_fills_missing_counts(ctx):
+    a, _ = new_user("dg")
+    b, b_name = new_user("dg")
+    follows.follow(a, b_name)
+    stores.graph().run_text("MATCH (u:User) WHERE u.uid IN $uids "
+                            "REMOVE u.followers_count, u.following_count, u.friends_count", uids=[a, b])
+    assert degrees(b)[0]["followers_count"] is None
+    follows.follow(b, new_user("dg")[1])  # a write on a user without counts leaves them unset, not wrong
+    assert degrees(b)[0]["following_count"] is None
+    assert fill_degree_counts() >= 2
+    assert degrees(b)[0] == {"followers_count": 1, "following_count": 1, "friends_count": 0}
+    assert_exact(a, b)
+
+
+def test_doctor_finds_and_repairs_drifted_count(ctx):
+    a, a_name = new_user("dg")
+    b, _ = new_user("dg")
+    follows.follow(b, a_name)
+    stores.graph().run_text("MATCH (u:User {uid: $uid}) SET u.followers_count = 41", uid=a)
+    found, _ = doctor.run(only=["graph.degree_counts"])
+    mine = [f for f in found if a in f.message]
+    assert len(mine) == 1 and "followers_count 41 -> 1" in mine[0].message
+    doctor.run(repair=True, only=["graph.degree_counts"])
+    assert degrees(a)[0]["followers_count"] == 1
+    found, _ = doctor.run(only=["graph.degree_counts"])
+    assert not [f for f in found if a in f.message]
+
+
+def test_concurrent_follows_of_one_hub_lose_no_increment(ctx):
+    """Six new followers of one account at once, then three of them
+    unfollowing while three others follow: the stored follower count always
+    equals the FOLLOWS relationships."""
+    broken = []
+    for trial in range(TRIALS):
+        hub, hub_name = new_user("dh")
+        fans = [new_user("dh")[0] for _ in range(6)]
+        outs = race(ctx, *[(lambda f=f: follows.follow(f, hub_name)) for f in fans])
+        expected_errors(outs, Conflict)
+        more = [new_user("dh")[0] for _ in range(3)]
+        outs = race(ctx, *[(lambda f=f: follows.unfollow(f, hub_name)) for f in fans[:3]],
+                    *[(lambda f=f: follows.follow(f, hub_name)) for f in more])
+        expected_errors(outs, Conflict)
+        stored, counted = degrees(hub)
+        if stored != counted:
+            broken.append((trial, stored, counted))
+    assert not broken, f"{len(broken)} of {TRIALS} trials lost a count: {broken}"
