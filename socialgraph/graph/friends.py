@@ -46,7 +46,8 @@ from socialgraph.core.pagination import (
 )
 from socialgraph.graph.caches import forget_following
 from socialgraph.graph.pairs import locked_change
-from socialgraph.graph.people import HUB_DEGREE, resolve_uid
+from socialgraph.graph import people
+from socialgraph.graph.people import resolve_uid
 from socialgraph.graph.privacy import Access, require_list_access
 from socialgraph.graph.relations import blocked_either_way
 from socialgraph.stores import readcache
@@ -399,7 +400,7 @@ def profile_extras(profile: dict, viewer: str | None, row: dict) -> dict:
                       "request_received" if row["request_received"] else "none")
     mutual = None
     if viewer and not acc.is_self and acc.friend_list:
-        if row.get("owner_friends") is None and row["friends_count"] >= HUB_DEGREE:
+        if row.get("owner_friends") is None and row["friends_count"] >= people.HUB_DEGREE:
             mutual = mutual_count_with_hub(viewer, owner)
         else:
             mutual = mutual_count(viewer, owner, row.get("owner_friends"))

@@ -15,6 +15,7 @@ from socialgraph.graph import blocks, follows, friends
 from socialgraph.importers import import_uid
 from socialgraph.importers.musae import import_musae_github
 from socialgraph.operations import doctor
+from socialgraph.operations.degrees import recount
 from socialgraph.stores.schema import fill_degree_counts
 from tests.integration.racing import TRIALS, expected_errors, new_user, race
 
@@ -178,3 +179,49 @@ def test_concurrent_follows_of_one_hub_lose_no_increment(ctx):
         if stored != counted:
             broken.append((trial, stored, counted))
     assert not broken, f"{len(broken)} of {TRIALS} trials lost a count: {broken}"
+
+
+def test_profile_reads_the_stored_counts(ctx):
+    """The profile card takes the counts from the node, not from a walk over
+    the relationships (a stored value the relationships disagree with shows)."""
+    from socialgraph.graph import profiles
+    from socialgraph.graph.people import forget_profile
+
+    a, a_name = new_user("dg")
+    b, _ = new_user("dg")
+    follows.follow(b, a_name)
+    assert profiles.get_profile(a_name, b)["followers_count"] == 1
+    stores.graph().run_text("MATCH (u:User {uid: $uid}) SET u.followers_count = 9458, u.friends_count = 7", uid=a)
+    forget_profile(a)
+    p = profiles.get_profile(a_name, b)
+    assert (p["followers_count"], p["friends_count"]) == (9458, 7)
+    recount(a)
+
+
+def test_hub_profile_counts_mutual_friends_from_the_viewer_side(ctx, monkeypatch):
+    """An owner with HUB_DEGREE friends or more: the cold card carries no
+    friend list and the mutual friends come from the viewer's side; same
+    answer cold and warm as for an ordinary owner."""
+    from socialgraph.graph import people, profiles
+    from socialgraph.graph.people import forget_profile
+
+    owner, owner_name = new_user("dm")
+    viewer, viewer_name = new_user("dm")
+    shared = [new_user("dm") for _ in range(4)]
+    for uid, name in shared[:3]:
+        friends.send_request(uid, owner_name)
+        friends.accept_request(owner, name)
+        friends.send_request(uid, viewer_name)
+        friends.accept_request(viewer, name)
+    friends.send_request(shared[3][0], owner_name)  # a friend of the owner only
+    friends.accept_request(owner, shared[3][1])
+    want = {"count": 3, "sample": sorted(n for _, n in shared[:3])}
+    forget_profile(owner)
+    normal = [profiles.get_profile(owner_name, viewer)["mutual_friends"] for _ in range(2)]  # cold, warm
+    monkeypatch.setattr(people, "HUB_DEGREE", 4)
+    forget_profile(owner)
+    card, relation = people.profile_card(owner_name, viewer)
+    assert relation["owner_friends"] is None and card["friends_count"] == 4
+    forget_profile(owner)
+    hub = [profiles.get_profile(owner_name, viewer)["mutual_friends"] for _ in range(2)]
+    assert normal == hub == [want, want]
