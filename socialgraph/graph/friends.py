@@ -291,10 +291,8 @@ def mutual_count(a: str, b: str, b_friends: list[str] | None = None) -> dict:
     first three of their usernames in alphabetical order (no authorisation:
     callers check it). Both friend lists come in one query and are intersected
     here (O(n + m)); ``b_friends``: ``b``'s friends' usernames when the caller
-    already read them."""
-    lists = friend_usernames([a] if b_friends is not None else [a, b])
-    if b_friends is not None:
-        lists[b] = b_friends
+    already read them (used when ``b`` has no copy)."""
+    lists = friend_usernames([a, b], known={b: b_friends} if b_friends is not None else None)
     if a not in lists or b not in lists:
         return {"count": 0, "sample": []}
     common = set(lists[a]) & set(lists[b])
@@ -314,10 +312,13 @@ def mutual_count_with_hub(viewer: str, hub: str) -> dict:
 FRIENDS_KEY = "sg:friends:{uid}"
 
 
-def friend_usernames(uids: list[str]) -> dict[str, list[str]]:
+def friend_usernames(uids: list[str], known: dict[str, list[str]] | None = None) -> dict[str, list[str]]:
     """``uid -> usernames of their friends`` for those of ``uids`` that exist:
     Redis copies (``sg:friends:<uid>``, versioned, ``FOLLOWING_CACHE_SECONDS``;
-    dropped by every friendship change and block), the rest in one graph query."""
+    dropped by every friendship change and block), the rest in one graph query.
+    ``known``: lists the caller read from the graph just now, used where no
+    copy is but not stored (they were read before the copy's version, so
+    storing them could keep a list a concurrent change made stale)."""
     import json
 
     from redis.exceptions import RedisError
@@ -330,9 +331,12 @@ def friend_usernames(uids: list[str]) -> dict[str, list[str]]:
     out = {u: json.loads(raw) for u, raw in zip(uids, copies) if raw}
     missing = [u for u in uids if u not in out]
     if missing:
-        rows = stores.graph().read("graph/friends/list_friend_usernames", uids=missing)
+        known = known or {}
+        asked = [u for u in missing if u not in known]
+        rows = stores.graph().read("graph/friends/list_friend_usernames", uids=asked) if asked else []
         found = {r["uid"]: r["friends"] for r in rows}
         out.update(found)
+        out.update({u: known[u] for u in missing if u in known})
         if versions is not None:
             v_of = dict(zip(uids, versions))
             readcache.put_many(((FRIENDS_KEY.format(uid=u), v_of[u], json.dumps(f)) for u, f in found.items()),
@@ -375,7 +379,8 @@ def profile_extras(profile: dict, viewer: str | None, row: dict) -> dict:
     apply the owner's privacy settings. ``row``: the profile card and viewer
     relation (:func:`socialgraph.graph.users.profile_card`: privacy settings, friends
     count, how the viewer stands to the owner; ``owner_friends`` when the
-    owner's friend list was read with them).
+    owner's friend list was read with them, ``mutual_names`` when a hub's
+    shared friends were).
 
     Adds ``restricted`` (bool), ``locked``, ``friends_count``, ``friendship``
     (``none`` | ``friends`` | ``request_sent`` | ``request_received`` | ``self``;
@@ -400,7 +405,10 @@ def profile_extras(profile: dict, viewer: str | None, row: dict) -> dict:
                       "request_received" if row["request_received"] else "none")
     mutual = None
     if viewer and not acc.is_self and acc.friend_list:
-        if row.get("owner_friends") is None and row["friends_count"] >= people.HUB_DEGREE:
+        if row.get("mutual_names") is not None:  # a hub's cold card: counted by the card's query
+            common = sorted(set(row["mutual_names"]))
+            mutual = {"count": len(common), "sample": common[:3]}
+        elif row.get("owner_friends") is None and row["friends_count"] >= people.HUB_DEGREE:
             mutual = mutual_count_with_hub(viewer, owner)
         else:
             mutual = mutual_count(viewer, owner, row.get("owner_friends"))

@@ -6,11 +6,9 @@ from __future__ import annotations
 import logging
 from typing import Any, Callable
 
-from socialgraph import stores
 from socialgraph.core.errors import NotFound
 from socialgraph.core.pagination import as_utc
 from socialgraph.core.text import normalise_username
-from socialgraph.graph import people
 from socialgraph.graph.friends import profile_extras
 from socialgraph.graph.people import RELATION_FIELDS, profile_card
 from socialgraph.graph.relations import blocked_either_way
@@ -41,14 +39,8 @@ def get_profile(username: str, viewer: str | None = None) -> dict:
     card, relation = profile_card(normalise_username(username), viewer)
     if card is None or card["user"]["uid"] in blocked_either_way(viewer):
         raise NotFound(f"no user named {username!r}")
-    if relation is None:
+    if relation is None:  # anonymous
         relation = dict.fromkeys(RELATION_FIELDS, False)
-        if viewer and viewer != card["user"]["uid"]:
-            degree = card["followers_count"] + card["following_count"] + card["friends_count"]
-            query = "graph/users/get_viewer_relation_of_hub" if degree >= people.HUB_DEGREE else "graph/users/get_viewer_relation"
-            rows = stores.graph().read(query, viewer=viewer, owner=card["user"]["uid"])
-            if rows:
-                relation = rows[0]
     row = {**card, **relation}
     profile = {**row["user"], "created_at": as_utc(row["user"].get("created_at")),
                "followers_count": row["followers_count"],

@@ -29,6 +29,7 @@ from redis.exceptions import RedisError
 from socialgraph import stores
 from socialgraph.graph.blocks import forget as forget_blocks
 from socialgraph.graph.caches import forget_following
+from socialgraph.graph.people import forget_relation
 from socialgraph.groups.directory import forget_member_groups
 from socialgraph.messaging.notifications import (
     LAST_SEQ_KEY,
@@ -89,6 +90,7 @@ def blocks_with_ties(progress: Progress) -> Iterator[Finding]:
 def _drop_ties(blocker: str, blocked: str) -> None:
     stores.graph().write("operations/invariants/delete_block_ties", blocker=blocker, blocked=blocked)
     recount(blocker, blocked)  # the stored degree counts of both (socialgraph.operations.degrees)
+    forget_relation(blocker, blocked)
     forget_blocks(blocker, blocked)
     forget_following(blocker, blocked)
 

@@ -8,8 +8,10 @@
 // graph/users/get_viewer_relation_of_hub): ArcadeDB expands a pattern from
 // its first node, and the owner of a cold card is the side that may be a
 // hub. owner_friends is null when the owner has $hub_degree friends or
-// more (the service then counts mutual friends from the viewer's side:
-// graph/friends/list_mutual_friend_names). No row when $username is unknown.
+// more: mutual_names then holds the usernames of the friends viewer and
+// owner share, walked from the viewer's side (as
+// graph/friends/list_mutual_friend_names), else it is null. No row when
+// $username is unknown.
 // $username (lower-case), $viewer (uid), $hub_degree
 MATCH (u:User {username: $username})
 OPTIONAL MATCH (v:User {uid: $viewer})
@@ -32,4 +34,7 @@ RETURN u {.uid, .username, .display_name, .bio, .created_at,
        v IS NOT NULL AND EXISTS { (v)-[:FRIEND_REQUEST]->(u) } AS request_sent,
        v IS NOT NULL AND EXISTS { (v)<-[:FRIEND_REQUEST]-(u) } AS request_received,
        v IS NOT NULL AND EXISTS { (v)-[:FOLLOW_REQUEST]->(u) } AS follow_requested,
-       CASE WHEN friends_count < $hub_degree THEN [(u)-[:FRIENDS_WITH]-(x:User) | x.username] END AS owner_friends
+       CASE WHEN friends_count < $hub_degree THEN [(u)-[:FRIENDS_WITH]-(x:User) | x.username] END AS owner_friends,
+       CASE WHEN friends_count >= $hub_degree AND v IS NOT NULL
+            THEN [(v)-[:FRIENDS_WITH]-(x:User) WHERE x.uid <> u.uid AND EXISTS { (x)-[:FRIENDS_WITH]-(u) } | x.username]
+       END AS mutual_names

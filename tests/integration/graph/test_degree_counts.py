@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import csv
 
+import pytest
+
 from socialgraph import stores
-from socialgraph.core.errors import Conflict
+from socialgraph.core.errors import Conflict, NotFound
 from socialgraph.graph import blocks, follows, friends
-from socialgraph.importers import import_uid
+from socialgraph.importers import import_uid, musae
 from socialgraph.importers.musae import import_musae_github
 from socialgraph.operations import doctor
 from socialgraph.operations.degrees import recount
@@ -80,7 +82,7 @@ def test_friendship_accept_and_unfriend_keep_counts(ctx):
 def test_block_removes_follows_and_friendship_from_counts(ctx):
     a, a_name = new_user("dg")
     b, b_name = new_user("dg")
-    c, c_name = new_user("dg")
+    c, _ = new_user("dg")
     friends.send_request(a, b_name)
     friends.accept_request(b, a_name)
     follows.follow(c, a_name)
@@ -120,7 +122,6 @@ def test_import_sets_counts(ctx, tmp_path):
         w.writerow(["id_1", "id_2"])
         w.writerows(edges)
     # the importer's uids are per node id: make these unique to this run
-    import socialgraph.importers.musae as musae
     source, musae.SOURCE = musae.SOURCE, f"musae-test-{tag}"
     try:
         import_musae_github(tmp_path)
@@ -169,11 +170,11 @@ def test_concurrent_follows_of_one_hub_lose_no_increment(ctx):
     for trial in range(TRIALS):
         hub, hub_name = new_user("dh")
         fans = [new_user("dh")[0] for _ in range(6)]
-        outs = race(ctx, *[(lambda f=f: follows.follow(f, hub_name)) for f in fans])
+        outs = race(ctx, *[(lambda f=f, h=hub_name: follows.follow(f, h)) for f in fans])
         expected_errors(outs, Conflict)
         more = [new_user("dh")[0] for _ in range(3)]
-        outs = race(ctx, *[(lambda f=f: follows.unfollow(f, hub_name)) for f in fans[:3]],
-                    *[(lambda f=f: follows.follow(f, hub_name)) for f in more])
+        outs = race(ctx, *[(lambda f=f, h=hub_name: follows.unfollow(f, h)) for f in fans[:3]],
+                    *[(lambda f=f, h=hub_name: follows.follow(f, h)) for f in more])
         expected_errors(outs, Conflict)
         stored, counted = degrees(hub)
         if stored != counted:
@@ -225,3 +226,33 @@ def test_hub_profile_counts_mutual_friends_from_the_viewer_side(ctx, monkeypatch
     forget_profile(owner)
     hub = [profiles.get_profile(owner_name, viewer)["mutual_friends"] for _ in range(2)]
     assert normal == hub == [want, want]
+
+
+def test_warm_profile_reads_no_graph_and_the_relation_copy_follows_changes(ctx, monkeypatch):
+    """With the card and the viewer's relation in Redis a profile costs no
+    graph query; a follow, a friendship and a block each drop the pair's
+    relation copies both ways (the next view shows the change)."""
+    from socialgraph.graph import profiles
+    from socialgraph.stores import graphdb
+
+    owner, owner_name = new_user("dw")
+    viewer, viewer_name = new_user("dw")
+    profiles.get_profile(owner_name, viewer)  # cold: card and relation stored
+    profiles.get_profile(owner_name, viewer)  # the owner's friend list (read with the cold card) stored
+    queries = []
+    for cls in vars(graphdb).values():
+        if isinstance(cls, type) and hasattr(cls, "read") and hasattr(cls, "write"):
+            orig = cls.read
+            monkeypatch.setattr(cls, "read", lambda self, q, *a, _o=orig, **kw: (queries.append(q), _o(self, q, *a, **kw))[1])
+    p = profiles.get_profile(owner_name, viewer)
+    assert queries == [] and p["followed_by_viewer"] is False
+    follows.follow(viewer, owner_name)
+    assert profiles.get_profile(owner_name, viewer)["followed_by_viewer"] is True
+    assert profiles.get_profile(viewer_name, owner)["follows_viewer"] is True  # the other direction
+    friends.send_request(owner, viewer_name)
+    assert profiles.get_profile(owner_name, viewer)["friendship"] == "request_received"
+    friends.accept_request(viewer, owner_name)
+    assert profiles.get_profile(owner_name, viewer)["friendship"] == "friends"
+    blocks.block(owner, viewer_name)
+    with pytest.raises(NotFound):
+        profiles.get_profile(owner_name, viewer)
