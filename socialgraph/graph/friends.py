@@ -44,13 +44,13 @@ from socialgraph.core.pagination import (
     encode_cursor,
     ms_to_datetime,
 )
+from socialgraph.graph import people
 from socialgraph.graph.caches import forget_following
 from socialgraph.graph.pairs import locked_change
-from socialgraph.graph import people
 from socialgraph.graph.people import resolve_uid
 from socialgraph.graph.privacy import Access, require_list_access
 from socialgraph.graph.relations import blocked_either_way
-from socialgraph.stores import readcache
+from socialgraph.stores import readcache, rediskeys
 
 log = logging.getLogger(__name__)
 
@@ -299,13 +299,46 @@ def mutual_count(a: str, b: str, b_friends: list[str] | None = None) -> dict:
     return {"count": len(common), "sample": sorted(common)[:3]}
 
 
+MUTUAL_KEY = "sg:mutual:{viewer}:{owner}"
+
+
 def mutual_count_with_hub(viewer: str, hub: str) -> dict:
     """:func:`mutual_count` for an owner with :data:`socialgraph.graph.people.HUB_DEGREE`
     friends or more: one graph query from the viewer's side
     (``graph/friends/list_mutual_friend_names``) instead of reading and
-    caching the hub's whole friend list. ``{"count", "sample"}``."""
+    caching the hub's whole friend list. ``{"count", "sample"}``.
+
+    The shared names are kept in Redis (``sg:mutual:<viewer>:<hub>``,
+    ``FOLLOWING_CACHE_SECONDS``) with the versions of both friend-list
+    copies (``sg:friends:<uid>``) read before the query: the copy counts
+    only while both versions are unchanged, and every friendship change,
+    block or account deletion touching either user bumps theirs
+    (:func:`forget_friends`). A warm hit is one Redis round trip."""
+    import json
+
+    from redis.exceptions import RedisError
+
+    key = MUTUAL_KEY.format(viewer=viewer, owner=hub)
+    vkeys = [readcache.version_key(FRIENDS_KEY.format(uid=u)) for u in (viewer, hub)]
+    versions = None
+    try:
+        raw, *vs = rediskeys.mget(stores.read_cache(), [key, *vkeys])
+        versions = [(v.decode() if v else "0") for v in vs]
+        if raw:
+            copy = json.loads(raw)
+            if copy["v"] == versions:
+                common = copy["names"]
+                return {"count": len(common), "sample": common[:3]}
+    except RedisError:
+        pass
     rows = stores.graph().read("graph/friends/list_mutual_friend_names", viewer=viewer, owner=hub)
     common = sorted(r["username"] for r in rows)
+    if versions is not None:
+        try:
+            stores.read_cache().set(key, json.dumps({"v": versions, "names": common}),
+                                    ex=int(current_app.config["FOLLOWING_CACHE_SECONDS"]))
+        except RedisError:
+            log.warning("could not store the shared friends of %s and %s", viewer, hub)
     return {"count": len(common), "sample": common[:3]}
 
 

@@ -224,8 +224,16 @@ def test_hub_profile_counts_mutual_friends_from_the_viewer_side(ctx, monkeypatch
     card, relation = people.profile_card(owner_name, viewer)
     assert relation["owner_friends"] is None and card["friends_count"] == 4
     forget_profile(owner)
-    hub = [profiles.get_profile(owner_name, viewer)["mutual_friends"] for _ in range(2)]
-    assert normal == hub == [want, want]
+    hub = [profiles.get_profile(owner_name, viewer)["mutual_friends"] for _ in range(3)]  # cold, warm, kept copy
+    assert normal == [want, want] and hub == [want, want, want]
+    friends.unfriend(viewer, shared[0][1])  # the viewer's friend list changes: the kept shared names do not count
+    left = {"count": 2, "sample": sorted(n for _, n in shared[1:3])}
+    assert profiles.get_profile(owner_name, viewer)["mutual_friends"] == left
+    friends.send_request(shared[3][0], viewer_name)  # the owner's other friend befriends the viewer
+    friends.accept_request(viewer, shared[3][1])
+    assert profiles.get_profile(owner_name, viewer)["mutual_friends"]["count"] == 3
+    friends.unfriend(owner, shared[1][1])  # a change on the hub's side
+    assert profiles.get_profile(owner_name, viewer)["mutual_friends"]["count"] == 2
 
 
 def test_warm_profile_reads_no_graph_and_the_relation_copy_follows_changes(ctx, monkeypatch):
