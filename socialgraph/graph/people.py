@@ -50,7 +50,8 @@ RELATION_FIELDS = ("followed_by_viewer", "follows_viewer", "blocked", "friends",
 RELATION_KEY = "sg:relation:{viewer}:{username}"
 
 
-def profile_card(username: str, viewer: str | None = None) -> tuple[dict | None, dict | None]:
+def profile_card(username: str, viewer: str | None = None,
+                 prefetch: dict[str, tuple[bytes | None, str] | None] | None = None) -> tuple[dict | None, dict | None]:
     """``(card, relation)``. ``card``: the viewer-independent part of a profile
     (user, counts, privacy settings; None for an unknown user), a Redis copy
     (``sg:profile:<username>``, versioned, ``PROFILE_CACHE_SECONDS``) dropped
@@ -71,7 +72,9 @@ def profile_card(username: str, viewer: str | None = None) -> tuple[dict | None,
     None); when only the relation is missing, ``graph/users/get_viewer_relation``
     (``..._of_hub`` for an owner with :data:`HUB_DEGREE` relationships or
     more). So a warm profile costs one Redis round trip here and no graph
-    query. Redis away: the graph answers alone."""
+    query. Redis away: the graph answers alone. ``prefetch``: other
+    versioned copies to read in the same ``MGET`` (its keys); each value is
+    set to ``(copy, version)``, or stays None when Redis did not answer."""
     import json
 
     from flask import current_app
@@ -80,10 +83,14 @@ def profile_card(username: str, viewer: str | None = None) -> tuple[dict | None,
     keys = [PROFILE_KEY.format(username=username)]
     if viewer:
         keys.append(RELATION_KEY.format(viewer=viewer, username=username))
+    extra = list(prefetch or ())
     try:
-        copies, versions = readcache.get_many(keys)
+        copies, versions = readcache.get_many(keys + extra)
     except RedisError:
-        copies, versions = [None] * len(keys), None
+        copies, versions = [None] * (len(keys) + len(extra)), None
+    if versions is not None:
+        for i, k in enumerate(extra, len(keys)):
+            prefetch[k] = (copies[i], versions[i])
     card = _decode_card(copies[0]) if copies[0] else None
     relation = json.loads(copies[1]) if viewer and copies[1] else None
     puts = []

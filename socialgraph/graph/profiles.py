@@ -11,6 +11,7 @@ from socialgraph.core.pagination import as_utc
 from socialgraph.core.text import normalise_username
 from socialgraph.graph.friends import profile_extras
 from socialgraph.graph.people import RELATION_FIELDS, profile_card
+from socialgraph.graph.relations import CACHE_KEY as BLOCKS_KEY
 from socialgraph.graph.relations import blocked_either_way
 
 log = logging.getLogger(__name__)
@@ -36,8 +37,10 @@ def get_profile(username: str, viewer: str | None = None) -> dict:
     of this user they have not opened (registered by :mod:`socialgraph.stories.stories` in :data:`PROFILE_FLAGS`).
     Raises :class:`NotFound` (also for blocks either way)."""
 
-    card, relation = profile_card(normalise_username(username), viewer)
-    if card is None or card["user"]["uid"] in blocked_either_way(viewer):
+    blocks_key = BLOCKS_KEY.format(uid=viewer) if viewer else None
+    prefetch = {blocks_key: None} if viewer else {}
+    card, relation = profile_card(normalise_username(username), viewer, prefetch)  # + the viewer's block sets
+    if card is None or card["user"]["uid"] in blocked_either_way(viewer, prefetch.get(blocks_key)):
         raise NotFound(f"no user named {username!r}")
     if relation is None:  # anonymous
         relation = dict.fromkeys(RELATION_FIELDS, False)

@@ -252,8 +252,16 @@ def test_warm_profile_reads_no_graph_and_the_relation_copy_follows_changes(ctx, 
         if isinstance(cls, type) and hasattr(cls, "read") and hasattr(cls, "write"):
             orig = cls.read
             monkeypatch.setattr(cls, "read", lambda self, q, *a, _o=orig, **kw: (queries.append(q), _o(self, q, *a, **kw))[1])
+    import redis.connection
+    sent = []
+    orig_send = redis.connection.AbstractConnection.send_packed_command
+    monkeypatch.setattr(redis.connection.AbstractConnection, "send_packed_command",
+                        lambda self, c, check_health=True: (sent.append(1), orig_send(self, c, check_health))[1])
     p = profiles.get_profile(owner_name, viewer)
+    monkeypatch.setattr(redis.connection.AbstractConnection, "send_packed_command", orig_send)
     assert queries == [] and p["followed_by_viewer"] is False
+    # one MGET for the card, the relation and the viewer's block sets; the friend lists; the stories flag
+    assert len(sent) <= 3, len(sent)
     follows.follow(viewer, owner_name)
     assert profiles.get_profile(owner_name, viewer)["followed_by_viewer"] is True
     assert profiles.get_profile(viewer_name, owner)["follows_viewer"] is True  # the other direction
