@@ -93,6 +93,7 @@ def copy_readers(models: list[dict], prefix: str) -> list[dict]:
     """One account per model user, following whom the model follows."""
     from socialgraph import stores
     from socialgraph.accounts import service as accounts
+    from socialgraph.importers import set_degree_counts
 
     readers = []
     for i, model in enumerate(models):
@@ -102,6 +103,7 @@ def copy_readers(models: list[dict], prefix: str) -> list[dict]:
         for chunk in range(0, len(followees), 2000):
             rows = [{"a": acc["uid"], "b": f} for f in followees[chunk:chunk + 2000]]
             stores.graph().write("importers/merge_follows", rows=rows, created_at=acc["created_at"])
+        set_degree_counts([acc["uid"], *followees])  # the bulk MERGE bypasses the stored degree counts
         readers.append({"username": name, "uid": acc["uid"], "follows": len(followees)})
     return readers
 

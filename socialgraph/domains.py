@@ -31,7 +31,7 @@ from socialgraph.feeds import home, trends
 from socialgraph.moderation import service as moderation_service
 from socialgraph.portability import service as portability_service
 from socialgraph import importers
-from socialgraph.operations import counters, doctor, invariants, jobs, stores, sweeper
+from socialgraph.operations import counters, degrees, doctor, invariants, jobs, stores, sweeper
 
 #: the domain packages, bottom of the order first (README, "Architecture")
 PACKAGES = ("graph", "accounts", "content", "groups", "stories", "messaging", "feeds", "moderation",

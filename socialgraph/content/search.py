@@ -170,9 +170,7 @@ def search_users(q: str, viewer: str | None, cursor: str | None = None, limit: i
     limit = clamp_limit(limit)
     exclude = blocked_either_way(viewer)
     key = decode_cursor(cursor, "k")
-    if key is None and not usersearch.is_ready():
-        usersearch.request_rebuild()  # a worker rebuilds it (inline when jobs run synchronously)
-    if (key is None or key["k"].startswith("i:")) and usersearch.is_ready():
+    if key is None or key["k"].startswith("i:"):
         after = None
         if key:
             try:
@@ -180,10 +178,16 @@ def search_users(q: str, viewer: str | None, cursor: str | None = None, limit: i
             except (ValueError, TypeError):
                 raise MalformedRequest("invalid cursor", errors=[{"field": "cursor", "message": "not a cursor"}])
         try:
-            items, nxt = usersearch.search(needle, exclude, limit, after, profiles=short_profiles)
-            return Page(items, encode_cursor({"k": "i:" + base64.urlsafe_b64encode(nxt).decode()}) if nxt else None)
+            found = usersearch.search(needle, exclude, limit, after, profiles=short_profiles)  # None: not ready
+            if found is None and key is None:
+                usersearch.request_rebuild()  # a worker rebuilds it (inline when jobs run synchronously)
+                found = usersearch.search(needle, exclude, limit, after, profiles=short_profiles)
         except RedisError:
-            key = None  # Redis went away: the graph answers
+            found = None  # Redis went away: the graph answers
+        if found is not None:
+            items, nxt = found
+            return Page(items, encode_cursor({"k": "i:" + base64.urlsafe_b64encode(nxt).decode()}) if nxt else None)
+        key = key if key and key["k"].startswith("g:") else None
     after = key["k"][2:] if key and key["k"].startswith("g:") else ""
     rows = stores.graph().read("graph/users/search_users", q=needle, after=after,
                                exclude=sorted(exclude), limit=limit + 1)

@@ -44,12 +44,13 @@ from socialgraph.core.pagination import (
     encode_cursor,
     keyset_page,
 )
+from socialgraph.graph import people
 from socialgraph.graph.caches import forget_following
 from socialgraph.graph.pairs import locked_change
 from socialgraph.graph.people import resolve_uid
 from socialgraph.graph.privacy import Access, require_list_access
 from socialgraph.graph.relations import blocked_either_way
-from socialgraph.stores import readcache
+from socialgraph.stores import readcache, rediskeys
 
 log = logging.getLogger(__name__)
 
@@ -281,23 +282,67 @@ def mutual_count(a: str, b: str, b_friends: list[str] | None = None) -> dict:
     first three of their usernames in alphabetical order (no authorisation:
     callers check it). Both friend lists come in one query and are intersected
     here (O(n + m)); ``b_friends``: ``b``'s friends' usernames when the caller
-    already read them."""
-    lists = friend_usernames([a] if b_friends is not None else [a, b])
-    if b_friends is not None:
-        lists[b] = b_friends
+    already read them (used when ``b`` has no copy)."""
+    lists = friend_usernames([a, b], known={b: b_friends} if b_friends is not None else None)
     if a not in lists or b not in lists:
         return {"count": 0, "sample": []}
     common = set(lists[a]) & set(lists[b])
     return {"count": len(common), "sample": sorted(common)[:3]}
 
 
+MUTUAL_KEY = "sg:mutual:{viewer}:{owner}"
+
+
+def mutual_count_with_hub(viewer: str, hub: str) -> dict:
+    """:func:`mutual_count` for an owner with :data:`socialgraph.graph.people.HUB_DEGREE`
+    friends or more: one graph query from the viewer's side
+    (``graph/friends/list_mutual_friend_names``) instead of reading and
+    caching the hub's whole friend list. ``{"count", "sample"}``.
+
+    The shared names are kept in Redis (``sg:mutual:<viewer>:<hub>``,
+    ``FOLLOWING_CACHE_SECONDS``) with the versions of both friend-list
+    copies (``sg:friends:<uid>``) read before the query: the copy counts
+    only while both versions are unchanged, and every friendship change,
+    block or account deletion touching either user bumps theirs
+    (:func:`forget_friends`). A warm hit is one Redis round trip."""
+    import json
+
+    from redis.exceptions import RedisError
+
+    key = MUTUAL_KEY.format(viewer=viewer, owner=hub)
+    vkeys = [readcache.version_key(FRIENDS_KEY.format(uid=u)) for u in (viewer, hub)]
+    versions = None
+    try:
+        raw, *vs = rediskeys.mget(stores.read_cache(), [key, *vkeys])
+        versions = [(v.decode() if v else "0") for v in vs]
+        if raw:
+            copy = json.loads(raw)
+            if copy["v"] == versions:
+                common = copy["names"]
+                return {"count": len(common), "sample": common[:3]}
+    except RedisError:
+        pass
+    rows = stores.graph().read("graph/friends/list_mutual_friend_names", viewer=viewer, owner=hub)
+    common = sorted(r["username"] for r in rows)
+    if versions is not None:
+        try:
+            stores.read_cache().set(key, json.dumps({"v": versions, "names": common}),
+                                    ex=int(current_app.config["FOLLOWING_CACHE_SECONDS"]))
+        except RedisError:
+            log.warning("could not store the shared friends of %s and %s", viewer, hub)
+    return {"count": len(common), "sample": common[:3]}
+
+
 FRIENDS_KEY = "sg:friends:{uid}"
 
 
-def friend_usernames(uids: list[str]) -> dict[str, list[str]]:
+def friend_usernames(uids: list[str], known: dict[str, list[str]] | None = None) -> dict[str, list[str]]:
     """``uid -> usernames of their friends`` for those of ``uids`` that exist:
     Redis copies (``sg:friends:<uid>``, versioned, ``FOLLOWING_CACHE_SECONDS``;
-    dropped by every friendship change and block), the rest in one graph query."""
+    dropped by every friendship change and block), the rest in one graph query.
+    ``known``: lists the caller read from the graph just now, used where no
+    copy is but not stored (they were read before the copy's version, so
+    storing them could keep a list a concurrent change made stale)."""
     import json
 
     from redis.exceptions import RedisError
@@ -310,9 +355,12 @@ def friend_usernames(uids: list[str]) -> dict[str, list[str]]:
     out = {u: json.loads(raw) for u, raw in zip(uids, copies) if raw}
     missing = [u for u in uids if u not in out]
     if missing:
-        rows = stores.graph().read("graph/friends/list_friend_usernames", uids=missing)
+        known = known or {}
+        asked = [u for u in missing if u not in known]
+        rows = stores.graph().read("graph/friends/list_friend_usernames", uids=asked) if asked else []
         found = {r["uid"]: r["friends"] for r in rows}
         out.update(found)
+        out.update({u: known[u] for u in missing if u in known})
         if versions is not None:
             v_of = dict(zip(uids, versions))
             readcache.put_many(((FRIENDS_KEY.format(uid=u), v_of[u], json.dumps(f)) for u, f in found.items()),
@@ -355,7 +403,8 @@ def profile_extras(profile: dict, viewer: str | None, row: dict) -> dict:
     apply the owner's privacy settings. ``row``: the profile card and viewer
     relation (:func:`socialgraph.graph.users.profile_card`: privacy settings, friends
     count, how the viewer stands to the owner; ``owner_friends`` when the
-    owner's friend list was read with them).
+    owner's friend list was read with them, ``mutual_names`` when a hub's
+    shared friends were).
 
     Adds ``restricted`` (bool), ``locked``, ``friends_count``, ``friendship``
     (``none`` | ``friends`` | ``request_sent`` | ``request_received`` | ``self``;
@@ -380,7 +429,13 @@ def profile_extras(profile: dict, viewer: str | None, row: dict) -> dict:
                       "request_received" if row["request_received"] else "none")
     mutual = None
     if viewer and not acc.is_self and acc.friend_list:
-        mutual = mutual_count(viewer, owner, row.get("owner_friends"))
+        if row.get("mutual_names") is not None:  # a hub's cold card: counted by the card's query
+            common = sorted(set(row["mutual_names"]))
+            mutual = {"count": len(common), "sample": common[:3]}
+        elif row.get("owner_friends") is None and row["friends_count"] >= people.HUB_DEGREE:
+            mutual = mutual_count_with_hub(viewer, owner)
+        else:
+            mutual = mutual_count(viewer, owner, row.get("owner_friends"))
     out = {**profile, "restricted": not acc.profile, "locked": acc.locked,
            "friends_count": row["friends_count"] if acc.friend_list else None,
            "friendship": friendship, "follow_requested": bool(row["follow_requested"]),

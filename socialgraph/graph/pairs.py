@@ -33,6 +33,7 @@ from typing import Callable, Iterable
 
 from socialgraph import stores
 from socialgraph.core.errors import Conflict, NotFound
+from socialgraph.graph.people import forget_relation
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +65,9 @@ def locked_change(actor: str, other: str, username: str, decide: Callable[[objec
         return decide(tx, rows[0])
 
     try:
-        return stores.graph().transaction(work)
+        out = stores.graph().transaction(work)
     except TransientError as exc:  # still racing after the driver's retries (deadlock, MVCC conflict)
         log.info("pair change %s -> %s lost a race: %s", actor, other, exc)
         raise Conflict("another change to this relationship happened at the same time; try again")
+    forget_relation(actor, other)  # the cached profile relations of the pair, both ways
+    return out

@@ -47,50 +47,105 @@ RELATION_FIELDS = ("followed_by_viewer", "follows_viewer", "blocked", "friends",
                    "request_received", "follow_requested")
 
 
-def profile_card(username: str, viewer: str | None = None) -> tuple[dict | None, dict | None]:
+RELATION_KEY = "sg:relation:{viewer}:{username}"
+
+
+def profile_card(username: str, viewer: str | None = None,
+                 prefetch: dict[str, tuple[bytes | None, str] | None] | None = None) -> tuple[dict | None, dict | None]:
     """``(card, relation)``. ``card``: the viewer-independent part of a profile
     (user, counts, privacy settings; None for an unknown user), a Redis copy
     (``sg:profile:<username>``, versioned, ``PROFILE_CACHE_SECONDS``) dropped
     by :func:`forget_profile` on every follow, friendship, block, privacy or
-    profile change of the user. When the copy is missing and ``viewer`` is
-    given, one graph query (``graph/users/get_profile_card_for_viewer``) also
-    answers how the viewer stands to the owner and who the owner's friends
-    are: ``relation`` is then that dict (:data:`RELATION_FIELDS` and
-    ``owner_friends``, usernames), else None (the caller asks
-    ``graph/users/get_viewer_relation`` when it needs it)."""
+    profile change of the user. The counts are the ones stored on the user
+    node (no walk over a hub's relationships).
+
+    ``relation`` (None without ``viewer``): how the viewer stands to the
+    owner (:data:`RELATION_FIELDS`), a Redis copy
+    (``sg:relation:<viewer>:<username>``, versioned, same TTL) read in the
+    same round trip as the card and dropped by :func:`forget_relation` after
+    every change to the pair (:func:`socialgraph.graph.pairs.locked_change`).
+    When the card is missing, one graph query
+    (``graph/users/get_profile_card_for_viewer``) answers card and relation
+    and adds ``owner_friends`` (the owner's friends' usernames; None for an
+    owner with :data:`HUB_DEGREE` friends or more) and ``mutual_names`` (the
+    usernames of the friends viewer and owner share, for such an owner; else
+    None); when only the relation is missing, ``graph/users/get_viewer_relation``
+    (``..._of_hub`` for an owner with :data:`HUB_DEGREE` relationships or
+    more). So a warm profile costs one Redis round trip here and no graph
+    query. Redis away: the graph answers alone. ``prefetch``: other
+    versioned copies to read in the same ``MGET`` (its keys); each value is
+    set to ``(copy, version)``, or stays None when Redis did not answer."""
     import json
 
     from flask import current_app
+    from redis.exceptions import RedisError
 
-    relation: dict | None = None
-
-    def compute():
-        nonlocal relation
+    keys = [PROFILE_KEY.format(username=username)]
+    if viewer:
+        keys.append(RELATION_KEY.format(viewer=viewer, username=username))
+    extra = list(prefetch or ())
+    try:
+        copies, versions = readcache.get_many(keys + extra)
+    except RedisError:
+        copies, versions = [None] * (len(keys) + len(extra)), None
+    if versions is not None:
+        for i, k in enumerate(extra, len(keys)):
+            prefetch[k] = (copies[i], versions[i])
+    card = _decode_card(copies[0]) if copies[0] else None
+    relation = json.loads(copies[1]) if viewer and copies[1] else None
+    puts = []
+    if card is None:
+        g = stores.graph()
         if viewer:
-            rows = stores.graph().read("graph/users/get_profile_card_for_viewer", username=username, viewer=viewer)
+            rows = g.read("graph/users/get_profile_card_for_viewer", username=username, viewer=viewer,
+                          hub_degree=HUB_DEGREE)
         else:
-            rows = stores.graph().read("graph/users/get_profile_card", username=username)
+            rows = g.read("graph/users/get_profile_card", username=username)
         if not rows:
-            return None
+            return None, None
+        card = {k: rows[0][k] for k in CARD_FIELDS}
+        puts.append((keys[0], card))
         if viewer:
-            relation = {k: rows[0][k] for k in (*RELATION_FIELDS, "owner_friends")}
-        return {k: rows[0][k] for k in CARD_FIELDS}
-
-    def encode(card):
-        created = card["user"].get("created_at")
-        return json.dumps({**card, "user": {**card["user"], "created_at": as_utc(created).isoformat()
-                                            if created else None}})
-
-    def decode(raw):
-        card = json.loads(raw)
-        if card["user"].get("created_at"):
-            card["user"]["created_at"] = datetime.fromisoformat(card["user"]["created_at"])
-        return card
-
-    card = readcache.read_through(PROFILE_KEY.format(username=username),
-                                  int(current_app.config["PROFILE_CACHE_SECONDS"]), compute,
-                                  encode=encode, decode=decode)
+            relation = {k: rows[0][k] for k in RELATION_FIELDS}
+            puts.append((keys[1], relation))
+            relation = {**relation, "owner_friends": rows[0]["owner_friends"],
+                        "mutual_names": rows[0]["mutual_names"]}
+    elif viewer and relation is None:
+        degree = card["followers_count"] + card["following_count"] + card["friends_count"]
+        query = "graph/users/get_viewer_relation_of_hub" if degree >= HUB_DEGREE else "graph/users/get_viewer_relation"
+        rows = stores.graph().read(query, viewer=viewer, owner=card["user"]["uid"])
+        relation = rows[0] if rows else dict.fromkeys(RELATION_FIELDS, False)
+        puts.append((keys[1], relation))
+    if puts and versions is not None:
+        v_of = dict(zip(keys, versions))
+        readcache.put_many(((k, v_of[k], _encode_card(v) if k == keys[0] else json.dumps(v)) for k, v in puts),
+                           int(current_app.config["PROFILE_CACHE_SECONDS"]))
     return card, relation
+
+
+def _encode_card(card: dict) -> str:
+    import json
+
+    created = card["user"].get("created_at")
+    return json.dumps({**card, "user": {**card["user"], "created_at": as_utc(created).isoformat()
+                                        if created else None}})
+
+
+def _decode_card(raw: bytes) -> dict:
+    import json
+
+    card = json.loads(raw)
+    if card["user"].get("created_at"):
+        card["user"]["created_at"] = datetime.fromisoformat(card["user"]["created_at"])
+    return card
+
+
+def forget_relation(a: str, b: str) -> None:
+    """After a change to the pair ``a``, ``b`` (follow, request, friendship,
+    block, mute): drop the cached relation copies of each towards the other."""
+    names = {p["uid"]: p["username"] for p in short_profiles([a, b]).values() if p.get("username")}
+    keys = [RELATION_KEY.format(viewer=x, username=names[y]) for x, y in ((a, b), (b, a)) if y in names]
+    readcache.invalidate(*keys)
 
 
 def forget_profile(*uids: str) -> None:

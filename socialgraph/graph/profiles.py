@@ -6,13 +6,12 @@ from __future__ import annotations
 import logging
 from typing import Any, Callable
 
-from socialgraph import stores
 from socialgraph.core.errors import NotFound
 from socialgraph.core.pagination import as_utc
 from socialgraph.core.text import normalise_username
-from socialgraph.graph import people
 from socialgraph.graph.friends import profile_extras
 from socialgraph.graph.people import RELATION_FIELDS, profile_card
+from socialgraph.graph.relations import CACHE_KEY as BLOCKS_KEY
 from socialgraph.graph.relations import blocked_either_way
 
 log = logging.getLogger(__name__)
@@ -38,17 +37,13 @@ def get_profile(username: str, viewer: str | None = None) -> dict:
     of this user they have not opened (registered by :mod:`socialgraph.stories.stories` in :data:`PROFILE_FLAGS`).
     Raises :class:`NotFound` (also for blocks either way)."""
 
-    card, relation = profile_card(normalise_username(username), viewer)
-    if card is None or card["user"]["uid"] in blocked_either_way(viewer):
+    blocks_key = BLOCKS_KEY.format(uid=viewer) if viewer else None
+    prefetch = {blocks_key: None} if viewer else {}
+    card, relation = profile_card(normalise_username(username), viewer, prefetch)  # + the viewer's block sets
+    if card is None or card["user"]["uid"] in blocked_either_way(viewer, prefetch.get(blocks_key)):
         raise NotFound(f"no user named {username!r}")
-    if relation is None:
+    if relation is None:  # anonymous
         relation = dict.fromkeys(RELATION_FIELDS, False)
-        if viewer and viewer != card["user"]["uid"]:
-            degree = card["followers_count"] + card["following_count"] + card["friends_count"]
-            query = "graph/users/get_viewer_relation_of_hub" if degree >= people.HUB_DEGREE else "graph/users/get_viewer_relation"
-            rows = stores.graph().read(query, viewer=viewer, owner=card["user"]["uid"])
-            if rows:
-                relation = rows[0]
     row = {**card, **relation}
     profile = {**row["user"], "created_at": as_utc(row["user"].get("created_at")),
                "followers_count": row["followers_count"],

@@ -15,6 +15,7 @@ when the user blocks, unblocks, mutes or unmutes, or is (un)blocked.
 """
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 
@@ -53,23 +54,34 @@ def relationship(viewer: str | None, other: str) -> Relationship:
     return Relationship(**rows[0]) if rows else Relationship()
 
 
-def sets(uid: str) -> dict[str, set[str]]:
+def sets(uid: str, prefetched: tuple[bytes | None, str] | None = None) -> dict[str, set[str]]:
     """``{"blocking", "blocked_by", "muting"}`` uid sets of ``uid``: a Redis copy
     (versioned, :mod:`socialgraph.stores.readcache`, so a block is never undone by a
-    reader storing the sets it read just before), else one graph query."""
+    reader storing the sets it read just before), else one graph query.
+    ``prefetched``: ``(copy, version)`` of :data:`CACHE_KEY` already read by
+    the caller in another round trip (the profile's ``MGET``)."""
 
     def compute():
         rows = stores.graph().read("graph/relations/list_block_uids", uid=uid)
         return rows[0] if rows else {"blocking": [], "blocked_by": [], "muting": []}
 
+    if prefetched is not None:
+        raw, version = prefetched
+        if raw is not None:
+            found = json.loads(raw)
+        else:
+            found = compute()
+            readcache.put_many([(CACHE_KEY.format(uid=uid), version, json.dumps(found))], CACHE_SECONDS)
+        return {k: set(v) for k, v in found.items()}
     return {k: set(v) for k, v in readcache.read_through(CACHE_KEY.format(uid=uid), CACHE_SECONDS, compute).items()}
 
 
-def blocked_either_way(uid: str | None) -> set[str]:
-    """uids ``uid`` blocks or is blocked by: never shown to ``uid`` anywhere."""
+def blocked_either_way(uid: str | None, prefetched: tuple[bytes | None, str] | None = None) -> set[str]:
+    """uids ``uid`` blocks or is blocked by: never shown to ``uid`` anywhere
+    (``prefetched``: as for :func:`sets`)."""
     if not uid:
         return set()
-    s = sets(uid)
+    s = sets(uid, prefetched)
     return s["blocking"] | s["blocked_by"]
 
 

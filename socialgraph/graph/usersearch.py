@@ -163,31 +163,52 @@ def rebuild(batch: int = BUILD_BATCH) -> int:
     return count
 
 
+#: One chunk of a search in one round trip: nil when the index is not ready
+#: (no READY_KEY), else ``{members, names}``: up to ARGV[3] members of the
+#: term range ARGV[1]..ARGV[2] and the names (HMGET) of their uids.
+_CHUNK = """
+if redis.call('EXISTS', KEYS[3]) == 0 then return false end
+local members = redis.call('ZRANGEBYLEX', KEYS[1], ARGV[1], ARGV[2], 'LIMIT', 0, tonumber(ARGV[3]))
+if #members == 0 then return {members, {}} end
+local uids = {}
+for i, m in ipairs(members) do
+  local p = string.find(m, '\\0', 1, true)
+  uids[i] = string.sub(m, p + 1)
+end
+return {members, redis.call('HMGET', KEYS[2], unpack(uids))}
+"""
+
+
 def search(prefix: str, exclude: set[str], limit: int, after: bytes | None = None,
-           profiles=None) -> tuple[list[dict], bytes | None]:
+           profiles=None) -> tuple[list[dict], bytes | None] | None:
     """Up to ``limit`` users with a term starting with ``prefix`` (folded),
     ordered by the matching term, then uid; ``exclude``: uids to leave out.
     ``after``: the member a previous page ended at. ``profiles``: the
     short-profile lookup (``uids -> {uid: profile}``). Returns ``(items,
-    next_after)``; items are short profiles."""
+    next_after)``; items are short profiles. ``None`` when the index is not
+    ready (:func:`is_ready`; checked in the same round trip). Each chunk of
+    terms is one script (the terms and their users' names together): a page
+    is usually one Redis round trip. Raises ``RedisError``."""
     r = stores.cache()
+    chunk_of = r.register_script(_CHUNK)
     needle = fold(prefix)
     lo = b"(" + after if after else b"[" + needle.encode()
     hi = b"[" + needle.encode() + b"\xff"
     out: list[tuple[bytes, dict]] = []
     chunk = max(limit * 2, 40)
     while len(out) <= limit:
-        members = r.zrangebylex(INDEX_KEY, lo, hi, start=0, num=chunk)
+        reply = chunk_of(keys=[INDEX_KEY, NAMES_KEY, READY_KEY], args=[lo, hi, chunk])
+        if reply is None:
+            return None
+        members, raw = reply
         if not members:
             break
         hits = []
         for m in members:
             term, _, uid = m.partition(b"\x00")
             hits.append((m, term.decode(), uid.decode()))
-        wanted = [u for _, _, u in hits if u not in exclude]
-        raw = r.hmget(NAMES_KEY, wanted) if wanted else []
-        current = {u: json.loads(v) for u, v in zip(wanted, raw) if v}
-        missing = [u for u in wanted if u not in current]
+        current = {u: json.loads(v) for (_, _, u), v in zip(hits, raw) if v and u not in exclude}
+        missing = [u for _, _, u in hits if u not in exclude and u not in current]
         if missing:  # written before the names were kept: ask the short profiles
             current.update(profiles(missing))
         for m, term, uid in hits:

@@ -60,10 +60,27 @@ def write_friendship_graph(source: str, users: list[dict], edges: list[tuple], c
                            progress=no_progress) -> None:
     """Users (``importers/merge_users`` rows) and an undirected edge list of native
     ids of ``source``: each edge becomes two ``FOLLOWS`` and one ``FRIENDS_WITH``
-    (MERGE: idempotent)."""
+    (MERGE: idempotent). At the end the degree counts stored on each of
+    ``users`` (``followers_count``, ``following_count``, ``friends_count``)
+    are set from their relationships, one query per batch
+    (:func:`set_degree_counts`): the bulk MERGEs do not keep them."""
     write_batches("importers/merge_users", users, batch, "users", progress)
     pairs = sorted({(min(a, b), max(a, b)) for a, b in edges})
     friendships = [{"a": import_uid(source, a), "b": import_uid(source, b)} for a, b in pairs]
     follows = friendships + [{"a": f["b"], "b": f["a"]} for f in friendships]
     write_batches("importers/merge_follows", follows, batch, "follows", progress, created_at=created_at)
     write_batches("importers/merge_friendships", friendships, batch, "friendships", progress, created_at=created_at)
+    set_degree_counts([u["uid"] for u in users], batch, progress)
+
+
+def set_degree_counts(uids: list[str], batch: int = 2000, progress=no_progress) -> None:
+    """Store the exact degree counts of ``uids`` counted over their
+    relationships (``graph/users/set_degree_counts``, one query per batch):
+    what a bulk write that bypasses the counted writes (an import, a
+    benchmark's copy of follows) runs when it is done."""
+    g = stores.graph()
+    done = 0
+    for chunk in batched(uids, batch):
+        g.write("graph/users/set_degree_counts", uids=chunk)
+        done += len(chunk)
+        progress("degree counts", done, len(uids))

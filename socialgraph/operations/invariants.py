@@ -29,12 +29,14 @@ from redis.exceptions import RedisError
 from socialgraph import stores
 from socialgraph.graph.blocks import forget as forget_blocks
 from socialgraph.graph.caches import forget_following
+from socialgraph.graph.people import forget_relation
 from socialgraph.groups.directory import forget_member_groups
 from socialgraph.messaging.notifications import (
     LAST_SEQ_KEY,
     MAIL_KEY,
     MAIL_SCHEDULED_KEY,
 )
+from socialgraph.operations.degrees import recount
 from socialgraph.operations.doctor import Finding, register_check
 
 log = logging.getLogger(__name__)
@@ -64,10 +66,12 @@ def duplicate_relationships(progress: Progress) -> Iterator[Finding]:
     for i, r in enumerate(rows[:MAX_FINDINGS], 1):
         progress(i, len(rows))
         if r["rel"] == "FRIENDS_WITH":
-            fix = (lambda a=r["a"], b=r["b"]: g.write("operations/invariants/delete_duplicate_friendship", a=a, b=b))
+            fix = (lambda a=r["a"], b=r["b"]: (g.write("operations/invariants/delete_duplicate_friendship", a=a, b=b),
+                                               recount(a, b)))
         else:
             fix = (lambda a=r["a"], b=r["b"], rel=r["rel"]:
-                   g.write("operations/invariants/delete_duplicate_relationship", a=a, b=b, rel=rel))
+                   (g.write("operations/invariants/delete_duplicate_relationship", a=a, b=b, rel=rel),
+                    recount(a, b)))
         yield Finding("graph.duplicate_relationships", f"{r['n']} {r['rel']} between {r['a']} and {r['b']}", fix)
 
 
@@ -85,6 +89,8 @@ def blocks_with_ties(progress: Progress) -> Iterator[Finding]:
 
 def _drop_ties(blocker: str, blocked: str) -> None:
     stores.graph().write("operations/invariants/delete_block_ties", blocker=blocker, blocked=blocked)
+    recount(blocker, blocked)  # the stored degree counts of both (socialgraph.operations.degrees)
+    forget_relation(blocker, blocked)
     forget_blocks(blocker, blocked)
     forget_following(blocker, blocked)
 

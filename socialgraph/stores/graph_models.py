@@ -21,6 +21,7 @@ from __future__ import annotations
 from neomodel import (
     BooleanProperty,
     DateTimeNeo4jFormatProperty,
+    IntegerProperty,
     RelationshipFrom,
     RelationshipTo,
     StringProperty,
@@ -44,6 +45,10 @@ class User(StructuredNode):
     bio = StringProperty(default="")
     created_at = DateTimeNeo4jFormatProperty(default_now=True)
     source = StringProperty(default="signup")
+    # degree counts kept by every graph write (issue 22; see README, graph model)
+    followers_count = IntegerProperty(default=0)
+    following_count = IntegerProperty(default=0)
+    friends_count = IntegerProperty(default=0)
 
     following = RelationshipTo("User", "FOLLOWS", model=Follow)
 

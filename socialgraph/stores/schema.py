@@ -149,9 +149,28 @@ def ensure_bucket() -> None:
         client.make_bucket(bucket)
 
 
+def fill_degree_counts(batch: int = 2000) -> int:
+    """Store the degree counts (``followers_count``, ``following_count``,
+    ``friends_count``) on users that do not have them yet (stored before the
+    counts existed, issue 22): batches of ``graph/users/set_degree_counts``.
+    Idempotent; returns how many users were filled (0 once done)."""
+    g = stores.graph()
+    filled = 0
+    while True:
+        uids = [r["uid"] for r in g.read("graph/users/list_users_without_degree_counts", limit=batch)]
+        if not uids:
+            return filled
+        g.write("graph/users/set_degree_counts", uids=uids)
+        filled += len(uids)
+
+
 def ensure_all() -> None:
-    """Create graph schema, Mongo indexes and the media bucket (idempotent)."""
+    """Create graph schema, Mongo indexes and the media bucket, and fill the
+    degree counts of users stored without them (idempotent)."""
     ensure_graph_schema()
+    filled = fill_degree_counts()
+    if filled:
+        log.info("degree counts stored on %d users", filled)
     ensure_mongo_indexes()
     ensure_bucket()
     log.info("schema ensured on graph, documents and object storage")

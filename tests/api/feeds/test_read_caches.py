@@ -6,6 +6,7 @@ from __future__ import annotations
 from socialgraph import stores
 from socialgraph.content import postcache
 from socialgraph.feeds import home as feeds
+from socialgraph.operations.degrees import recount
 from socialgraph.stores import readcache
 from tests.conftest import config
 
@@ -70,6 +71,7 @@ def test_author_names_blocks_and_friends_audience_in_the_home_feed(make_user, ct
         home(u)
     stores.graph().run_text("MATCH (a:User {uid: $a}), (b:User {uid: $b}) CREATE (a)-[:FRIENDS_WITH]->(b)",
                                 a=author.uid, b=friend.uid)
+    recount(author.uid, friend.uid)  # the degree counts a hand-written friendship bypasses
     pub = author.post("/api/v1/posts", json={"text": "for all"}).get_json()["id"]
     fri = author.post("/api/v1/posts", json={"text": "for friends", "visibility": "friends"}).get_json()["id"]
     assert {pub, fri} <= set(home(friend)) and set(home(follower)) >= {pub} and fri not in home(follower)
@@ -169,7 +171,8 @@ def test_profile_relation_is_the_same_from_either_end_and_for_hubs(make_user, ct
     for viewer, want in expected.items():
         a = g.read("graph/users/get_viewer_relation", viewer=viewer.uid, owner=owner.uid)[0]
         b = g.read("graph/users/get_viewer_relation_of_hub", viewer=viewer.uid, owner=owner.uid)[0]
-        c = g.read("graph/users/get_profile_card_for_viewer", username=owner.username, viewer=viewer.uid)[0]
+        c = g.read("graph/users/get_profile_card_for_viewer", username=owner.username, viewer=viewer.uid,
+                   hub_degree=people.HUB_DEGREE)[0]
         assert a == b == {k: c[k] for k in people.RELATION_FIELDS}
         assert {k: a[k] for k in want} == want and a["blocked"] is False
     blocker.put(f"/api/v1/users/{owner.username}/block")

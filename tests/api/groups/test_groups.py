@@ -14,11 +14,13 @@ G = "/api/v1/groups"
 def befriend(app, a, b):
     """A friendship as the graph engineer's branch stores it (one FRIENDS_WITH per pair)."""
     from socialgraph import stores
+    from socialgraph.operations.degrees import recount
 
     with app.app_context():
         stores.graph().run_text(
             "MATCH (a:User {uid: $a}), (b:User {uid: $b}) MERGE (a)-[:FRIENDS_WITH {since: $at}]->(b)",
             a=a.uid, b=b.uid, at=clock.now())
+        recount(a.uid, b.uid)  # the degree counts a hand-written friendship bypasses
 
 
 def make_group(owner, privacy="public", name=None):

@@ -9,6 +9,7 @@ from socialgraph.content import reactions
 from socialgraph.core import clock
 from socialgraph.feeds import home as feeds
 from socialgraph.feeds import trends
+from socialgraph.importers import set_degree_counts
 from tests.conftest import unique
 
 
@@ -30,6 +31,7 @@ def test_fanout_in_batches_through_a_real_rq_worker(app_config, request):
         g = stores.graph()
         g.write("importers/merge_follows", rows=[{"a": f["uid"], "b": author["uid"]} for f in followers],
                 created_at=clock.now())
+        set_degree_counts([author["uid"], *(f["uid"] for f in followers)])  # as an import does
         for f in followers[:4]:
             feeds.rebuild_feed(f["uid"])  # four active followers, one inactive
         post = posts.create_post(author["uid"], "queued, not yet fanned out")

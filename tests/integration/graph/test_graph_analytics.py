@@ -6,6 +6,7 @@ import uuid
 import pytest
 
 from socialgraph import stores
+from socialgraph.importers import set_degree_counts
 
 #: friendships of the small graph: a triangle a-b-c, d hanging off a, and a
 #: second cluster e-f-g (a triangle) joined to a through e.
@@ -26,6 +27,8 @@ def small(ctx):
     g.run_text("UNWIND $rows AS r MATCH (a:User {username: r.a}), (b:User {username: r.b}) "
                "CREATE (a)-[:FOLLOWS {created_at: datetime()}]->(b)",
                rows=[{"a": names[x], "b": names[y]} for x, y in FOLLOWS])
+    set_degree_counts([r["uid"] for r in g.run_text("MATCH (u:User) WHERE u.username IN $names RETURN u.uid AS uid",
+                                                    names=list(names.values()))])  # as an import does
     return names
 
 

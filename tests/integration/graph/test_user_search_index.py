@@ -59,3 +59,27 @@ def test_pages_never_repeat_a_user_and_blocks_are_kept(ctx, make_user):
     users[1].put(f"/api/v1/users/{users[2].username}/block")
     assert users[2].username not in _names(search.search_users(stem, users[1].uid, limit=10))
     assert users[1].username not in _names(search.search_users(stem, users[2].uid, limit=10))
+
+
+def test_a_search_page_is_one_redis_round_trip(ctx, make_user, monkeypatch):
+    """The readiness check, the terms and their users' names come in one
+    script: a page of the index costs one Redis round trip; without the
+    index's marker the search says so (None) in that same round trip."""
+    import redis.connection
+
+    stem = unique("rt")
+    made = [make_user(f"{stem}{i}") for i in range(3)]
+    if not usersearch.is_ready():
+        usersearch.rebuild()
+    sent = []
+    orig = redis.connection.AbstractConnection.send_packed_command
+    monkeypatch.setattr(redis.connection.AbstractConnection, "send_packed_command",
+                        lambda self, c, check_health=True: (sent.append(1), orig(self, c, check_health))[1])
+    items, _ = usersearch.search(stem, {made[1].uid}, 20)
+    assert sorted(p["username"] for p in items) == sorted(m.username for m in (made[0], made[2]))
+    assert len(sent) == 1
+    stores.cache().rename(usersearch.READY_KEY, usersearch.READY_KEY + "-away")
+    try:
+        assert usersearch.search(stem, set(), 20) is None
+    finally:
+        stores.cache().rename(usersearch.READY_KEY + "-away", usersearch.READY_KEY)

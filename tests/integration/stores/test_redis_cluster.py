@@ -236,6 +236,9 @@ def test_user_search_index_and_mail_digest_transactions(cctx):
         assert rediskeys.slot(k) == rediskeys.slot(usersearch.INDEX_KEY)
     usersearch.index_user("cl-uid-1", "clusteruser", "Cluster User")
     assert usersearch.rebuild() >= 1 and usersearch.is_ready()
+    usersearch.index_user("cl-uid-2", "clustersearch", "Cluster Search")
+    items, _ = usersearch.search("clustersea", set(), 20)  # one script over the index's keys (one slot)
+    assert [p["username"] for p in items] == ["clustersearch"]
     uid = unique("dig")
     r = stores.cache()
     r.rpush(notifications.MAIL_KEY.format(uid=uid), "one", "two")
