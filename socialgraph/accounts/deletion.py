@@ -139,6 +139,13 @@ TRACE_PATTERNS = ["sg:login-fail:pair:{uid}|*", "*LIMITER/{prefix}/user:{uid}/*"
 #: read copies named after the account (SG_CACHE_REDIS_URL): the profile card, by username
 #: (socialgraph.graph.people), dropped with its version key
 TRACE_COPIES = ["sg:profile:{username}"]
+#: read copies of a pair with the account on either side (``SCAN MATCH`` on
+#: SG_CACHE_REDIS_URL): how a viewer stands to a profile's owner
+#: (``sg:relation:<viewer uid>:<owner username>`` and its version key) and the
+#: shared friends of a viewer and a hub (``sg:mutual:<viewer uid>:<hub uid>``)
+TRACE_COPY_PATTERNS = ["sg:relation:{uid}:*", "{{sg:relation:{uid}:*}}:v",
+                       "sg:relation:*:{username}", "{{sg:relation:*:{username}}}:v",
+                       "sg:mutual:{uid}:*", "sg:mutual:*:{uid}"]
 
 
 def _erase_traces(uid: str) -> dict:
@@ -158,8 +165,12 @@ def _erase_traces(uid: str) -> dict:
     keys = [k.format(uid=uid) for k in TRACE_KEYS]
     for pattern in TRACE_PATTERNS:
         keys += list(r.scan_iter(match=pattern.format(uid=uid, prefix=prefix), count=1000))
-    copies = [k.format(username=acct.get("username") or uid) for k in TRACE_COPIES]
+    username = acct.get("username") or uid
+    copies = [k.format(username=username) for k in TRACE_COPIES]
     copies += [readcache.version_key(k) for k in copies]
+    rc = stores.read_cache()
+    for pattern in TRACE_COPY_PATTERNS:
+        copies += list(rc.scan_iter(match=pattern.format(uid=uid, username=username), count=1000))
     jobs = stores.tasks().forget_jobs_mentioning([uid, *names], keep=(_job_id(uid),))
     return {"login_attempts": attempts, "keys": r.delete(*keys) + stores.read_cache().delete(*copies),
             "jobs": jobs}
