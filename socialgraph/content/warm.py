@@ -101,7 +101,7 @@ def _miss(reason: str) -> None:
     return None
 
 
-def _template(key: str, name: str) -> tuple[str, str]:
+def key_template(key: str, name: str) -> tuple[str, str]:
     """(prefix, suffix) around ``{name}`` in a key template (hash tags survive)."""
     pre, _, post = key.format(**{name: "\0"}).partition("\0")
     return pre, post
@@ -151,7 +151,7 @@ def _script_reply(r, viewer: str | None, post_id: str, token: dict | None, threa
     script = getattr(r, "_sg_warm_post", None)
     if script is None:  # one Script per client: its SHA1 computed once
         script = r._sg_warm_post = r.register_script(_WARM_LUA)
-    short_pre, short_post = _template(SHORT_KEY, "uid")
+    short_pre, short_post = key_template(SHORT_KEY, "uid")
     res = script(keys=keys, args=[short_pre, short_post, f"post:{post_id}" if viewer and not thread else "",
                                   "comment:", "1" if thread else "0"])
     if token is not None:

@@ -50,7 +50,6 @@ from __future__ import annotations
 import logging
 import math
 from collections import Counter
-from functools import lru_cache
 
 import orjson
 from bson import ObjectId
@@ -60,10 +59,10 @@ from flask import current_app
 from socialgraph import stores
 from socialgraph.accounts import sessions
 from socialgraph.content import postcache
-from socialgraph.content.avatars import avatar_urls
 from socialgraph.content.reactions import REACTIONS_KEY
 from socialgraph.content.posts import page_posts, present_posts
 from socialgraph.content.visibility import PUBLIC, is_public, prefilter, visible_with
+from socialgraph.content.warm import author_json, key_template
 from socialgraph.core import clock
 from socialgraph.core.errors import MalformedRequest
 from socialgraph.core.pagination import (
@@ -521,21 +520,6 @@ def _miss(reason: str) -> None:
     return None
 
 
-def _template(key: str, name: str) -> tuple[str, str]:
-    """(prefix, suffix) around ``{name}`` in a key template (hash tags survive)."""
-    pre, _, post = key.format(**{name: "\0"}).partition("\0")
-    return pre, post
-
-
-@lru_cache(maxsize=4096)
-def _author_json(uid: str, username, display_name, avatar_id, base_url: str) -> bytes:
-    """The ``author`` object of a post as ``UserShort`` dumps it (sorted keys);
-    memoised per (profile fields, base URL): a pure function of them."""
-    urls = avatar_urls(uid, avatar_id)
-    return orjson.dumps({"uid": uid, "username": username, "display_name": display_name,
-                         "avatar_url": urls and urls["96"], "avatar_urls": urls}, option=orjson.OPT_SORT_KEYS)
-
-
 def warm_first_page(uid: str, limit: int, token: dict | None = None) -> bytes | None:
     """The first page of :func:`home_feed` as the JSON bytes of ``HomePage``
     (``{"items", "next_cursor", "rebuilding": false}``), from **one** Redis
@@ -577,8 +561,8 @@ def warm_first_page(uid: str, limit: int, token: dict | None = None) -> bytes | 
             sessions.settle_pending()
         return _miss("split-redis" if stores.read_cache() is not r else "cluster")
     readcache.replay_if_dirty()
-    post_pre, post_post = _template(postcache.KEY, "id")
-    short_pre, short_post = _template(SHORT_KEY, "uid")
+    post_pre, post_post = key_template(postcache.KEY, "id")
+    short_pre, short_post = key_template(SHORT_KEY, "uid")
     script = getattr(r, "_sg_warm_page", None)
     if script is None:  # one Script per client: its SHA1 computed once
         script = r._sg_warm_page = r.register_script(_WARM_PAGE_LUA)
@@ -631,7 +615,7 @@ def warm_first_page(uid: str, limit: int, token: dict | None = None) -> bytes | 
         if raw_short is None:
             return _miss("short-profile-missing")
         short = orjson.loads(raw_short)
-        author = _author_json(short["uid"], short.get("username"), short.get("display_name"),
+        author = author_json(short["uid"], short.get("username"), short.get("display_name"),
                               short.get("avatar_id"), base)
         items.append(body[:-1] + b',"author":' + author + b',"media":[],"share_unavailable":false,'
                      b'"shared_post":null,"viewer_reaction":'
