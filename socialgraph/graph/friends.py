@@ -27,11 +27,13 @@ users blocked either way are :class:`NotFound`, oneself is
 """
 from __future__ import annotations
 
+import json
 import logging
 from functools import partial
 from typing import Callable
 
 from flask import current_app
+from redis.exceptions import RedisError
 
 from socialgraph import stores
 from socialgraph.core import clock, events
@@ -305,10 +307,6 @@ def mutual_count_with_hub(viewer: str, hub: str) -> dict:
     only while both versions are unchanged, and every friendship change,
     block or account deletion touching either user bumps theirs
     (:func:`forget_friends`). A warm hit is one Redis round trip."""
-    import json
-
-    from redis.exceptions import RedisError
-
     key = MUTUAL_KEY.format(viewer=viewer, owner=hub)
     vkeys = [readcache.version_key(FRIENDS_KEY.format(uid=u)) for u in (viewer, hub)]
     versions = None
@@ -343,10 +341,6 @@ def friend_usernames(uids: list[str], known: dict[str, list[str]] | None = None)
     ``known``: lists the caller read from the graph just now, used where no
     copy is but not stored (they were read before the copy's version, so
     storing them could keep a list a concurrent change made stale)."""
-    import json
-
-    from redis.exceptions import RedisError
-
     keys = [FRIENDS_KEY.format(uid=u) for u in uids]
     try:
         copies, versions = readcache.get_many(keys)

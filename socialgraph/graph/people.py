@@ -4,8 +4,12 @@ everything else in it may use these lookups.
 """
 from __future__ import annotations
 
+import json
 import logging
 from datetime import datetime
+
+from flask import current_app
+from redis.exceptions import RedisError
 
 from socialgraph import stores
 from socialgraph.core.errors import NotFound
@@ -75,11 +79,6 @@ def profile_card(username: str, viewer: str | None = None,
     query. Redis away: the graph answers alone. ``prefetch``: other
     versioned copies to read in the same ``MGET`` (its keys); each value is
     set to ``(copy, version)``, or stays None when Redis did not answer."""
-    import json
-
-    from flask import current_app
-    from redis.exceptions import RedisError
-
     keys = [PROFILE_KEY.format(username=username)]
     if viewer:
         keys.append(RELATION_KEY.format(viewer=viewer, username=username))
@@ -124,16 +123,12 @@ def profile_card(username: str, viewer: str | None = None,
 
 
 def _encode_card(card: dict) -> str:
-    import json
-
     created = card["user"].get("created_at")
     return json.dumps({**card, "user": {**card["user"], "created_at": as_utc(created).isoformat()
                                         if created else None}})
 
 
 def _decode_card(raw: bytes) -> dict:
-    import json
-
     card = json.loads(raw)
     if card["user"].get("created_at"):
         card["user"]["created_at"] = datetime.fromisoformat(card["user"]["created_at"])
@@ -157,8 +152,6 @@ def forget_profile(*uids: str) -> None:
 
 def following_uids(uid: str) -> list[str]:
     """All uids ``uid`` follows, cached in Redis for ``FOLLOWING_CACHE_SECONDS``."""
-    from flask import current_app
-
     r = stores.cache()
     key = FOLLOWING_KEY.format(uid=uid)
     cached = r.smembers(key)
@@ -198,11 +191,6 @@ def short_profiles(uids: list[str]) -> dict[str, dict]:
     Redis copies (``sg:short:<uid>``, ``PROFILE_CACHE_SECONDS``, dropped by
     :func:`forget_short_profile` when a profile changes or goes), the rest in
     one graph query."""
-    import json
-
-    from flask import current_app
-    from redis.exceptions import RedisError
-
     wanted = list(dict.fromkeys(u for u in uids if u))
     if not wanted:
         return {}
