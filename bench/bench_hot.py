@@ -42,51 +42,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import REPO, SHARED_DATA, app_config_from_stack, percentile  # noqa: E402
+from bench.common import REPO, SHARED_DATA, app_config_from_stack, count_round_trips, percentile  # noqa: E402
 
 PASSWORD = "benchmark password 22"
 RESULTS = REPO / "bench" / "results"
 COUNTS: Counter = Counter()
-
-
-def count_round_trips() -> None:
-    """Count store round trips: a Redis ``send_packed_command`` (one command,
-    one pipeline or one script), a MongoDB command (command monitoring), a
-    Bolt query (the graph store's read / write)."""
-    import redis.connection
-    from pymongo import monitoring
-
-    from socialgraph.stores import graphdb
-
-    orig = redis.connection.AbstractConnection.send_packed_command
-
-    def send_packed_command(self, command, check_health=True):
-        COUNTS["redis"] += 1
-        return orig(self, command, check_health)
-
-    redis.connection.AbstractConnection.send_packed_command = send_packed_command
-
-    class Listener(monitoring.CommandListener):
-        def started(self, event):
-            COUNTS["mongo"] += 1
-
-        def succeeded(self, event):
-            pass
-
-        def failed(self, event):
-            pass
-
-    monitoring.register(Listener())
-    for cls in vars(graphdb).values():
-        if isinstance(cls, type) and hasattr(cls, "read") and hasattr(cls, "write"):
-            for name in ("read", "write"):
-                fn = getattr(cls, name)
-
-                def wrapped(self, *a, _fn=fn, **kw):
-                    COUNTS["bolt"] += 1
-                    return _fn(self, *a, **kw)
-
-                setattr(cls, name, wrapped)
 
 
 def copy_readers(models: list[dict], prefix: str) -> list[dict]:
@@ -303,7 +263,7 @@ def main() -> None:
     data_dir.mkdir(parents=True, exist_ok=True)
     stack = LocalStack(root=data_dir).start()
     try:
-        count_round_trips()
+        count_round_trips(COUNTS)
         limits = dict(RATELIMIT_ENABLED=True, RATELIMIT_DEFAULT="100000000/5minute",
                       RATELIMIT_PER_IP="100000000/5minute", RATELIMIT_LOGIN="100000000/5minute") if args.limits else dict(RATELIMIT_ENABLED=False)
         app = create_app(app_config_from_stack(stack, RQ_ASYNC=False, JWT_ACCESS_TOKEN_EXPIRES=timedelta(days=1),

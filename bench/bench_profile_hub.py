@@ -40,36 +40,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import REPO, SHARED_DATA, app_config_from_stack, percentile
+from bench.common import REPO, SHARED_DATA, app_config_from_stack, count_round_trips, percentile
 
 PASSWORD = "benchmark password 22"
 RESULTS = REPO / "bench" / "results"
 COUNTS: Counter = Counter()
-
-
-def count_round_trips() -> None:
-    """Redis ``send_packed_command`` (a command, a pipeline or a script), Bolt read/write."""
-    import redis.connection
-
-    from socialgraph.stores import graphdb
-
-    orig = redis.connection.AbstractConnection.send_packed_command
-
-    def send_packed_command(self, command, check_health=True):
-        COUNTS["redis"] += 1
-        return orig(self, command, check_health)
-
-    redis.connection.AbstractConnection.send_packed_command = send_packed_command
-    for cls in vars(graphdb).values():
-        if isinstance(cls, type) and hasattr(cls, "read") and hasattr(cls, "write"):
-            for name in ("read", "write"):
-                fn = getattr(cls, name)
-
-                def wrapped(self, *a, _fn=fn, **kw):
-                    COUNTS["bolt"] += 1
-                    return _fn(self, *a, **kw)
-
-                setattr(cls, name, wrapped)
 
 
 def load(app, data_dir: Path, args) -> dict:
@@ -259,7 +234,7 @@ def main() -> None:
         data = load(app, data_dir, args)
         if args.load_only:
             return
-        count_round_trips()
+        count_round_trips(COUNTS, mongo=False)
         measure_all(app, data, args)
     finally:
         stack.stop()

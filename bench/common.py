@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from collections import Counter
 import statistics
 import subprocess
 import sys
@@ -54,3 +55,45 @@ def start_gunicorn(env: dict, port: int, workers: int = 2, threads: int = 16) ->
         time.sleep(0.3)
     proc.kill()
     raise RuntimeError("gunicorn did not become healthy")
+
+
+def count_round_trips(counts: Counter, mongo: bool = True) -> None:
+    """Count store round trips into ``counts``: ``redis``, a Redis
+    ``send_packed_command`` (one command, one pipeline or one script);
+    ``mongo``, a MongoDB command (command monitoring; only with ``mongo``);
+    ``bolt``, a Bolt query (the graph store's read / write)."""
+    import redis.connection
+    from pymongo import monitoring
+
+    from socialgraph.stores import graphdb
+
+    orig = redis.connection.AbstractConnection.send_packed_command
+
+    def send_packed_command(self, command, check_health=True):
+        counts["redis"] += 1
+        return orig(self, command, check_health)
+
+    redis.connection.AbstractConnection.send_packed_command = send_packed_command
+
+    class Listener(monitoring.CommandListener):
+        def started(self, event):
+            counts["mongo"] += 1
+
+        def succeeded(self, event):
+            pass
+
+        def failed(self, event):
+            pass
+
+    if mongo:
+        monitoring.register(Listener())
+    for cls in vars(graphdb).values():
+        if isinstance(cls, type) and hasattr(cls, "read") and hasattr(cls, "write"):
+            for name in ("read", "write"):
+                fn = getattr(cls, name)
+
+                def wrapped(self, *a, _fn=fn, **kw):
+                    counts["bolt"] += 1
+                    return _fn(self, *a, **kw)
+
+                setattr(cls, name, wrapped)
