@@ -102,6 +102,23 @@ def ctx(app):
 
 
 @pytest.fixture()
+def graph_reads(ctx, monkeypatch):
+    """Names of the catalog reads (``GraphStore.read``) run while the test runs,
+    in order; the reads still go to the real graph server."""
+    from socialgraph.stores.graphdb import GraphStore
+
+    names: list[str] = []
+    real = GraphStore.read
+
+    def counting(self, name, **params):
+        names.append(name)
+        return real(self, name, **params)
+
+    monkeypatch.setattr(GraphStore, "read", counting)
+    return names
+
+
+@pytest.fixture()
 def client(app):
     return app.test_client()
 

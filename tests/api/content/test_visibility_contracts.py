@@ -9,22 +9,8 @@ import pytest
 
 from socialgraph import stores
 from socialgraph.content.visibility import can_view_post
-from socialgraph.stores.graphdb import GraphStore
 
 RELATIONSHIP = "graph/relations/get_relationship"
-
-
-@pytest.fixture()
-def graph_reads(ctx, monkeypatch):
-    names: list[str] = []
-    real = GraphStore.read
-
-    def counting(self, name, **params):
-        names.append(name)
-        return real(self, name, **params)
-
-    monkeypatch.setattr(GraphStore, "read", counting)
-    return names
 
 
 @pytest.fixture()

@@ -16,23 +16,8 @@ import pytest
 
 from socialgraph import stores
 from socialgraph.graph import relations
-from socialgraph.stores.graphdb import GraphStore
 
 EMPTY_AUDIENCE = {"following": set(), "friends": set(), "close_friend_of": set()}
-
-
-@pytest.fixture()
-def graph_reads(ctx, monkeypatch):
-    """Names of the catalog reads run while the test runs."""
-    names: list[str] = []
-    real = GraphStore.read
-
-    def counting(self, name, **params):
-        names.append(name)
-        return real(self, name, **params)
-
-    monkeypatch.setattr(GraphStore, "read", counting)
-    return names
 
 
 def _link(kind: str, a_uid: str, b_uid: str) -> None:
