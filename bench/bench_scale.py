@@ -307,6 +307,7 @@ def load(app, stack, args) -> dict:
     for i, model in enumerate(models):
         name = f"scale_{i}_{secrets.token_hex(3)}"
         acc = accounts.register(name, f"{name}@bench.test", PASSWORD)
+        accounts.verify_email(accounts.verification_token(acc["uid"], f"{name}@bench.test"))  # the mix writes
         followees = [r["uid"] for r in g.read("graph/follows/list_following_uids", uid=model["uid"])]
         for c in range(0, len(followees), 2000):
             g.write("importers/merge_follows", rows=[{"a": acc["uid"], "b": f} for f in followees[c:c + 2000]],
