@@ -95,6 +95,7 @@ import time
 from flask import Flask, current_app, request
 from flask_jwt_extended import decode_token
 from limits import RateLimitItem, parse_many
+from redis.exceptions import NoScriptError
 from werkzeug.exceptions import TooManyRequests
 
 from socialgraph import stores
@@ -201,6 +202,30 @@ def _items(spec: str) -> tuple[RateLimitItem, ...]:
     return tuple(parse_many(spec))
 
 
+@functools.lru_cache(maxsize=8192)
+def _plan(prefix: str, who: str, ip: str | None, endpoint: str, default: str, per_ip: str,
+          own: str) -> tuple[tuple[RateLimitItem, ...], tuple[str, ...], tuple[int, ...], int]:
+    """The counters of a request by ``who`` (``ip``: the address of a signed-in
+    caller, None for an anonymous one) on ``endpoint``, as flask-limiter
+    evaluated them: ``default`` per caller (scope ``global``), ``per_ip`` per
+    address (``global-ip``, signed-in callers only), ``own`` per caller
+    (scope: the endpoint), sorted stably by the window's unit. Answers
+    ``(items, Redis keys, script ARGV, index of the limit the headers show)``:
+    the first of the endpoint's own. Cached: the same caller asks again."""
+    ids = (prefix,) if prefix else ()
+    limits = [(item, item.key_for(*ids, who, "global"), True) for item in _items(default)]
+    if ip is not None:  # anonymous callers are counted per address above already
+        limits += [(item, item.key_for(*ids, ip, "global-ip"), True) for item in _items(per_ip)]
+    limits += [(item, item.key_for(*ids, who, endpoint), False) for item in _items(own)]
+    limits.sort(key=lambda x: x[0])  # stable, by the window's unit (RateLimitItem.__lt__): flask-limiter's order
+    args = [1]  # the cost of a request
+    for item, _key, _shared in limits:
+        args += (item.get_expiry(), item.amount)
+    shown = next(i for i, (_item, _key, shared) in enumerate(limits) if not shared)
+    return (tuple(item for item, _k, _s in limits), tuple(f"{STORAGE_PREFIX}:{k}" for _i, k, _s in limits),
+            tuple(args), shown)
+
+
 class RateLimits:
     """The request hooks: :meth:`check` before the view, :meth:`headers` after it.
 
@@ -216,34 +241,29 @@ class RateLimits:
         self._client = None
         self._script = None
 
-    def plan(self) -> list[tuple[RateLimitItem, str, bool]] | None:
-        """``[(item, counter key, shared), ...]`` in evaluation order for this
-        request, or None when it is exempt (OPTIONS, :data:`EXEMPT_ENDPOINTS`,
-        no endpoint: a 404, static files)."""
+    def plan(self) -> tuple | None:
+        """This request's counters (:func:`_plan`), or None when it is exempt
+        (OPTIONS, :data:`EXEMPT_ENDPOINTS`, no endpoint: a 404, static files)."""
         endpoint = request.endpoint
         if (not endpoint or request.method == "OPTIONS" or endpoint in EXEMPT_ENDPOINTS
                 or endpoint.rpartition(".")[2] == "static"):
             return None
         cfg = current_app.config
         who = caller_key()
-        ids = (self.prefix,) if self.prefix else ()
-        default = cfg["RATELIMIT_DEFAULT"]
-        limits = [(item, item.key_for(*ids, who, "global"), True) for item in _items(default)]
-        if not who.startswith("ip:"):  # anonymous callers are counted per address above already
-            ip = client_ip_key()
-            limits += [(item, item.key_for(*ids, ip, "global-ip"), True) for item in _items(cfg["RATELIMIT_PER_IP"])]
         strict = STRICT_ENDPOINTS.get(endpoint)
-        own = cfg[strict] if strict else default
-        limits += [(item, item.key_for(*ids, who, endpoint), False) for item in _items(own)]
-        limits.sort(key=lambda x: x[0])  # stable, by the window's unit: flask-limiter's order
-        return limits
+        default = cfg["RATELIMIT_DEFAULT"]
+        return _plan(self.prefix, who, None if who.startswith("ip:") else client_ip_key(), endpoint,
+                     default, cfg["RATELIMIT_PER_IP"], cfg[strict] if strict else default)
 
-    def _hit(self, keys: list[str], args: list) -> list:
+    def _hit(self, keys: tuple, args: tuple) -> list:
         client = stores.cache()
         if client is not self._client:
             self._client, self._script = client, client.register_script(_HIT_ALL)
         if not rediskeys.is_cluster(client):
-            return self._script(keys, args, client=client)
+            try:
+                return client.evalsha(self._script.sha, len(keys), *keys, *args)
+            except NoScriptError:  # a restarted or another server: load it, as redis-py's Script does
+                return self._script(keys, args, client=client)
         out: list = []  # a cluster: one slot per counter, one call each, the same stop
         for i, key in enumerate(keys):
             got = self._script([key], [args[0], args[2 * i + 1], args[2 * i + 2]], client=client)
@@ -258,30 +278,24 @@ class RateLimits:
         Mastodon API's error) when one is over its amount. Redis away (or any
         other failure): logged, the request goes on, no headers."""
         try:
-            limits = self.plan()
-            if not limits:
+            planned = self.plan()
+            if planned is None:
                 return
-            keys, args = [], [1]
-            for item, key, _shared in limits:
-                keys.append(f"{STORAGE_PREFIX}:{key}")
-                args += (item.get_expiry(), item.amount)
+            items, keys, args, shown = planned
             answer = self._hit(keys, args)
             now = time.time()
         except Exception as exc:  # noqa: BLE001 - never a 500 from the limiter
             log.warning("rate limits not checked: %s: %s", type(exc).__name__, exc)
             return
-        shown = None
-        for i in range(0, len(answer), 2):
-            item, _key, shared = limits[i // 2]
-            count = int(answer[i])
-            state = (item, count, now + max(int(answer[i + 1]), 0))
-            if count > item.amount:  # the last one charged
-                request.environ["sg.limit_shown"] = state
-                log.info("ratelimit %s (%s) exceeded at endpoint: %s", item, caller_key(), request.endpoint)
-                raise TooManyRequests(description=str(item))
-            if shown is None and not shared:
-                shown = state
-        request.environ["sg.limit_shown"] = shown or (limits[0][0], int(answer[0]), now + max(int(answer[1]), 0))
+        last = len(answer) // 2 - 1  # only the last counter charged can be over its amount
+        count = int(answer[2 * last])
+        if count > items[last].amount:
+            item = items[last]
+            request.environ["sg.limit_shown"] = (item, count, now + max(int(answer[2 * last + 1]), 0))
+            log.info("ratelimit %s (%s) exceeded at endpoint: %s", item, caller_key(), request.endpoint)
+            raise TooManyRequests(description=str(item))
+        request.environ["sg.limit_shown"] = (items[shown], int(answer[2 * shown]),
+                                             now + max(int(answer[2 * shown + 1]), 0))
 
     @staticmethod
     def headers(response):
