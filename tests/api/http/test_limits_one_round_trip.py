@@ -198,3 +198,19 @@ def test_a_store_outage_keeps_its_own_retry_after(app_config):
         r = away.test_client().get("/api/v1/search/posts", query_string={"q": "anything"})
     assert r.status_code == 503 and r.headers["X-RateLimit-Limit"] == "100"
     assert int(r.headers["Retry-After"]) == RETRY_AFTER_SECONDS
+
+
+def test_a_flushed_script_is_loaded_again(make_app):
+    """Redis restarted or its scripts flushed: the next request loads the
+    script again (``NOSCRIPT``) and is counted, not let through unlimited."""
+    from socialgraph import stores
+
+    app = make_app(RATELIMIT_DEFAULT="2 per minute")
+    c = app.test_client()
+    ip = {"REMOTE_ADDR": "10.74.0.1"}
+    assert c.get("/api/v1/ping", environ_base=ip).status_code == 200
+    with app.app_context():
+        stores.cache().script_flush()
+    r = c.get("/api/v1/ping", environ_base=ip)
+    assert r.status_code == 200 and r.headers["X-RateLimit-Remaining"] == "0"
+    assert c.get("/api/v1/ping", environ_base=ip).status_code == 429
