@@ -1,4 +1,4 @@
-"""Rate limits on every endpoint: flask-limiter with its counters in Redis.
+"""Rate limits on every endpoint: the ``limits`` library's fixed windows, counters in Redis, one round trip.
 
 Two layers, both answered with 429 ``application/problem+json``
 (``/problems/rate-limited``) carrying ``X-RateLimit-Limit``,
@@ -7,8 +7,8 @@ Two layers, both answered with 429 ``application/problem+json``
 
 - an application-wide budget per caller across all endpoints,
   ``SG_RATELIMIT_DEFAULT`` (300 requests / 5 minutes);
-- a stricter budget per endpoint for the abuse-prone ones, listed in
-  :data:`STRICT_ENDPOINTS` (endpoint -> config key).
+- a budget per endpoint: for the abuse-prone ones a stricter one, listed in
+  :data:`STRICT_ENDPOINTS` (endpoint -> config key), else ``SG_RATELIMIT_DEFAULT``.
 
 Who is counted:
 
@@ -26,8 +26,7 @@ The client IP is ``request.remote_addr``; behind reverse proxies set
 applies werkzeug's ``ProxyFix``), never trust ``X-Forwarded-For`` otherwise.
 
 A 429 raised by a service with its own ``Retry-After`` (the login throttle:
-:mod:`socialgraph.accounts.login_monitor`) keeps that value; flask-limiter
-would otherwise overwrite it with its own window's reset. Defaults are Mastodon's
+:mod:`socialgraph.accounts.login_monitor`) keeps that value. Defaults are Mastodon's
 published limits (https://docs.joinmastodon.org/api/rate-limits/: 300
 requests per 5 minutes per account and per IP, media uploads 30 per 30
 minutes, sign-ups 5 per 30 minutes per IP) and its ``rate_limiter.rb``
@@ -35,20 +34,23 @@ minutes, sign-ups 5 per 30 minutes per IP) and its ``rate_limiter.rb``
 rack-attack rules (25 login attempts per 5 minutes per IP).
 
 If Redis is away the limiter lets requests through without ``X-RateLimit-*``
-headers (as flask-limiter's ``swallow_errors`` did): the request then meets
-the store outage where it really needs Redis (503), never a 500 from the
-limiter.
+headers (as flask-limiter's ``swallow_errors`` did; a one-line warning per
+request instead of its ERROR with a traceback): the request then meets the
+store outage where it really needs Redis (503), never a 500 from the limiter.
 
 Other areas add their endpoints to :data:`STRICT_ENDPOINTS` (for example
 ``"media.upload": "RATELIMIT_UPLOADS"``) and to :data:`EXEMPT_ENDPOINTS`.
 
 **How: the ``limits`` library and one script (issue 22).** Up to session 4
 this was flask-limiter (``Limiter`` with two application limits and a default
-limit): 1.3-1.4 ms of CPU per request on top of a 0.3 ms ``/ping``, its own
-Python (three ``RuntimeLimit`` evaluations, re-parsing the callable limit
-strings, ``RequestLimit`` objects, the header hook) costing more than its
-round trips (one ``INCRBY``/``EXPIRE`` script per limit, plus a ``GET`` and a
-``TTL`` for the headers). Under gunicorn's threads every round trip is a GIL
+limit): 0.5-0.8 ms of CPU per request at load 12-18 (1.3 ms in session 4's
+busier runs) on top of a 0.37 ms ``/ping``, its own Python (three
+``RuntimeLimit`` evaluations, re-parsing the callable limit strings,
+``RequestLimit`` objects, the header hook) costing more than its round trips
+(one ``INCRBY``/``EXPIRE`` script per limit; session 4 had already folded the
+headers' ``GET`` and ``TTL`` into them). Now 0.27-0.37 ms, of which the one
+round trip is ~0.12 ms (any Redis command costs that much CPU there) and the
+Python ~0.03. Under gunicorn's threads every round trip is a GIL
 hand-over, so both matter. flask-limiter's hot check cannot be batched from
 outside (it calls ``hit`` per limit and needs each answer before the next)
 and its limit resolution is private, name-mangled code; this code base uses
@@ -85,6 +87,14 @@ One deliberate difference: a ``Retry-After`` already on the response (the
 login throttle's 429, a store outage's 503) is kept; flask-limiter replaced it
 by the later of it and its window's reset (a 503 said "come back in 5
 minutes"), and a hook put the login throttle's back.
+
+Not done: folding the counters into the warm reads' own scripts (as the
+revocation check is, :func:`socialgraph.accounts.sessions.defer_check`), which
+would make a warm home page, post or thread one round trip with limits on.
+It needs the counters' prologue in three scripts (``feeds.home``,
+``content.warm``), a settle step on every path that misses before its
+script, and a 429 decided after the view started; not simple, so the limiter
+keeps its own single round trip.
 """
 from __future__ import annotations
 
