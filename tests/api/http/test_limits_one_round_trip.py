@@ -214,3 +214,23 @@ def test_a_flushed_script_is_loaded_again(make_app):
     r = c.get("/api/v1/ping", environ_base=ip)
     assert r.status_code == 200 and r.headers["X-RateLimit-Remaining"] == "0"
     assert c.get("/api/v1/ping", environ_base=ip).status_code == 429
+
+
+def test_account_deletion_erases_the_accounts_counters(app, make_app):  # app: the buckets exist
+    """The counters keep flask-limiter's names, so the account's erasure
+    (``accounts.deletion.TRACE_PATTERNS``) still finds and drops them."""
+    from socialgraph.accounts import deletion
+
+    limited = make_app()
+    c = limited.test_client()
+    uid, h = signed_in(c)
+    assert c.get("/api/v1/ping", headers=h).status_code == 200
+    assert any(k.startswith(f"user:{uid}/") for k in counters(limited))
+    r = c.post("/api/v1/me/deletion", json={"password": PASSWORD}, headers=h)
+    assert r.status_code == 202, r.get_json()
+    with limited.app_context():  # the job goes on step by step; run it to the end here
+        for _ in range(50):
+            if deletion.run_deletion(uid)["status"] == "done":
+                break
+        assert deletion.deletion_status(uid)["status"] == "done"
+    assert not [k for k in counters(limited) if f"user:{uid}/" in k]
