@@ -105,7 +105,7 @@ def load_config(env: dict | None = None) -> dict:
         "MEDIA_ORPHAN_SECONDS": _int(env, "SG_MEDIA_ORPHAN_SECONDS", 86400),
         "SUGGESTIONS_HEAVY_FRIENDS": _int(env, "SG_SUGGESTIONS_HEAVY_FRIENDS", 100),
         "SUGGESTIONS_CACHE_SECONDS": _int(env, "SG_SUGGESTIONS_CACHE_SECONDS", 3600),
-        # security (issue 8): rate limits (flask-limiter syntax), login throttling, 2FA, CORS,
+        # security (issue 8): rate limits (the limits library's syntax), login throttling, 2FA, CORS,
         # idempotency, portability. Defaults follow Mastodon's published limits
         # (docs.joinmastodon.org/api/rate-limits) and its rack-attack rules.
         "RATELIMIT_ENABLED": _bool(env.get("SG_RATELIMIT_ENABLED"), True),

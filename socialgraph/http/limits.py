@@ -1,4 +1,4 @@
-"""Rate limits on every endpoint: flask-limiter with its counters in Redis.
+"""Rate limits on every endpoint: the ``limits`` library's fixed windows, counters in Redis, one round trip.
 
 Two layers, both answered with 429 ``application/problem+json``
 (``/problems/rate-limited``) carrying ``X-RateLimit-Limit``,
@@ -7,8 +7,8 @@ Two layers, both answered with 429 ``application/problem+json``
 
 - an application-wide budget per caller across all endpoints,
   ``SG_RATELIMIT_DEFAULT`` (300 requests / 5 minutes);
-- a stricter budget per endpoint for the abuse-prone ones, listed in
-  :data:`STRICT_ENDPOINTS` (endpoint -> config key).
+- a budget per endpoint: for the abuse-prone ones a stricter one, listed in
+  :data:`STRICT_ENDPOINTS` (endpoint -> config key), else ``SG_RATELIMIT_DEFAULT``.
 
 Who is counted:
 
@@ -26,28 +26,90 @@ The client IP is ``request.remote_addr``; behind reverse proxies set
 applies werkzeug's ``ProxyFix``), never trust ``X-Forwarded-For`` otherwise.
 
 A 429 raised by a service with its own ``Retry-After`` (the login throttle:
-:mod:`socialgraph.accounts.login_monitor`) keeps that value; flask-limiter
-would otherwise overwrite it with its own window's reset. Defaults are Mastodon's
+:mod:`socialgraph.accounts.login_monitor`) keeps that value. Defaults are Mastodon's
 published limits (https://docs.joinmastodon.org/api/rate-limits/: 300
 requests per 5 minutes per account and per IP, media uploads 30 per 30
 minutes, sign-ups 5 per 30 minutes per IP) and its ``rate_limiter.rb``
 (300 statuses per 3 hours); login and password reset follow Mastodon's
 rack-attack rules (25 login attempts per 5 minutes per IP).
 
-If Redis is away the limiter lets requests through (``swallow_errors``):
-the request then meets the store outage where it really needs Redis (503),
-never a 500 from the limiter.
+If Redis is away the limiter lets requests through without ``X-RateLimit-*``
+headers (as flask-limiter's ``swallow_errors`` did; a one-line warning per
+request instead of its ERROR with a traceback): the request then meets the
+store outage where it really needs Redis (503), never a 500 from the limiter.
 
 Other areas add their endpoints to :data:`STRICT_ENDPOINTS` (for example
-``"media.upload": "RATELIMIT_UPLOADS"``).
+``"media.upload": "RATELIMIT_UPLOADS"``) and to :data:`EXEMPT_ENDPOINTS`.
+
+**How: the ``limits`` library and one script (issue 22).** Up to session 4
+this was flask-limiter (``Limiter`` with two application limits and a default
+limit): 0.5-0.8 ms of CPU per request at load 12-18 (1.3 ms in session 4's
+busier runs) on top of a 0.37 ms ``/ping``, its own Python (three
+``RuntimeLimit`` evaluations, re-parsing the callable limit strings,
+``RequestLimit`` objects, the header hook) costing more than its round trips
+(one ``INCRBY``/``EXPIRE`` script per limit; session 4 had already folded the
+headers' ``GET`` and ``TTL`` into them). Now 0.27-0.37 ms, of which the one
+round trip is ~0.12 ms (any Redis command costs that much CPU there) and the
+Python ~0.03. Under gunicorn's threads every round trip is a GIL
+hand-over, so both matter. flask-limiter's hot check cannot be batched from
+outside (it calls ``hit`` per limit and needs each answer before the next)
+and its limit resolution is private, name-mangled code; this code base uses
+none of its decorators (per-endpoint budgets are :data:`STRICT_ENDPOINTS`).
+So the request hook is ours (:class:`RateLimits`) and everything about the
+windows stays the ``limits`` library's, the library flask-limiter itself
+runs on:
+
+- limit strings are parsed by :func:`limits.parse_many` (cached per string),
+  so every config key (``SG_RATELIMIT_*``) means what it meant;
+- the counters have the same names (``RateLimitItem.key_for`` under the
+  storage's ``LIMITS:`` prefix: ``LIMITS:LIMITER/<prefix>/<who>/<scope>/<amount>/<multiples>/<unit>``,
+  scopes ``global``, ``global-ip`` and the endpoint), so a deploy keeps the
+  live budgets and account deletion still finds ``user:<uid>`` counters;
+- the window is the **fixed window** the project configured
+  (``strategy="fixed-window"``): :class:`limits.strategies.FixedWindowRateLimiter`,
+  whose Redis storage runs ``limits/resources/redis/lua_scripts/incr_expire.lua``
+  (``INCRBY`` the cost; ``EXPIRE`` the window when the counter was new; a hit
+  is allowed while the count stays <= the amount). :data:`_HIT_ALL` runs that
+  same body for every applicable counter in one ``EVALSHA`` and also answers
+  each ``TTL`` for the headers;
+- the order and the stop are flask-limiter's: limits sorted (stably) by
+  their window's unit (``RateLimitItem.__lt__``), the first counter over its
+  amount ends the evaluation (``fail_on_first_breach``: the later counters are
+  not charged) and is the one the 429 and its headers report; otherwise the
+  headers report the endpoint's limit.
+
+On a Redis Cluster the counters of one request live in different hash slots
+(the IP's counter is shared by its accounts, the account's by its
+addresses), so there the same script runs once per counter, in the same
+order (one round trip per limit, as with flask-limiter).
+
+One deliberate difference: a ``Retry-After`` already on the response (the
+login throttle's 429, a store outage's 503) is kept; flask-limiter replaced it
+by the later of it and its window's reset (a 503 said "come back in 5
+minutes"), and a hook put the login throttle's back.
+
+Not done: folding the counters into the warm reads' own scripts (as the
+revocation check is, :func:`socialgraph.accounts.sessions.defer_check`), which
+would make a warm home page, post or thread one round trip with limits on.
+It needs the counters' prologue in three scripts (``feeds.home``,
+``content.warm``), a settle step on every path that misses before its
+script, and a 429 decided after the view started; not simple, so the limiter
+keeps its own single round trip.
 """
 from __future__ import annotations
 
+import functools
 import logging
 import time
 
-from flask import Flask, current_app, g, has_request_context, request
-from limits.storage import RedisStorage
+from flask import Flask, current_app, request
+from flask_jwt_extended import decode_token
+from limits import RateLimitItem, parse_many
+from redis.exceptions import NoScriptError
+from werkzeug.exceptions import TooManyRequests
+
+from socialgraph import stores
+from socialgraph.stores import rediskeys
 
 log = logging.getLogger(__name__)
 
@@ -82,63 +144,6 @@ ANONYMOUS_ENDPOINTS = {"auth.register", "auth.login", "accountsec.login_mfa", "a
 BEARER_RESOLVERS: list = []
 
 
-class _RememberingRedisStorage(RedisStorage):
-    """The ``limits`` Redis storage, with each counter's hit answering its TTL
-    too (one script: ``INCRBY``, ``EXPIRE`` on the first hit, ``TTL``) and
-    both remembered for the rest of the request. flask-limiter reads the
-    counter and its expiry of the limit it reports in the ``X-RateLimit-*``
-    headers right after the hits (``get_window_stats``: a ``GET`` and a
-    ``TTL``); those are answered from the request's memo, so a limited request
-    costs one round trip per limit instead of one per limit plus two (issue 22).
-    Outside a request (the CLI) it is the plain storage."""
-
-    STORAGE_SCHEME = [f"sg+{s}" for s in ("redis", "rediss", "redis+unix")]
-
-    _INCR_TTL = """
-local amount = tonumber(ARGV[2])
-local current = redis.call('INCRBY', KEYS[1], amount)
-if current == amount then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
-return {current, redis.call('TTL', KEYS[1])}
-"""
-
-    def __init__(self, uri: str, **options):
-        super().__init__(uri.removeprefix("sg+"), **options)
-
-    def initialize_storage(self, uri: str) -> None:
-        super().initialize_storage(uri)
-        self.lua_incr_ttl = self.get_connection().register_script(self._INCR_TTL)
-
-    @staticmethod
-    def _memo() -> dict | None:
-        if not has_request_context():
-            return None
-        return request.environ.setdefault("sg.limit_counts", {})  # this request's counters
-
-    def incr(self, key: str, expiry: int, amount: int = 1) -> int:
-        full = self.prefixed_key(key)
-        current, ttl = self.lua_incr_ttl([full], [expiry, amount])
-        memo = self._memo()
-        if memo is not None:
-            memo[full] = (int(current), time.time() + max(int(ttl), 0))
-        return int(current)
-
-    def get(self, key: str) -> int:
-        memo = self._memo()
-        seen = memo and memo.get(self.prefixed_key(key))
-        return seen[0] if seen else super().get(key)
-
-    def get_expiry(self, key: str) -> float:
-        memo = self._memo()
-        seen = memo and memo.get(self.prefixed_key(key))
-        return seen[1] if seen else super().get_expiry(key)
-
-
-def _storage_uri(url: str) -> str:
-    """``SG_REDIS_URL`` as the URI of :class:`_RememberingRedisStorage` (other schemes as they are)."""
-    scheme = url.partition("://")[0]
-    return f"sg+{url}" if scheme in ("redis", "rediss", "redis+unix") else url
-
-
 def client_ip_key() -> str:
     """``ip:<addr>`` of the client (``request.remote_addr``, after ``ProxyFix``)."""
     return f"ip:{request.remote_addr or 'unknown'}"
@@ -160,8 +165,6 @@ def _caller_key() -> str:
     auth = request.headers.get("Authorization", "")
     if auth.startswith("Bearer "):
         try:
-            from flask_jwt_extended import decode_token
-
             sub = decode_token(auth[7:].strip()).get("sub")
             if sub:
                 return f"user:{sub}"
@@ -177,54 +180,159 @@ def _caller_key() -> str:
     return client_ip_key()
 
 
-def _is_anonymous_caller() -> bool:
-    return caller_key().startswith("ip:")
 
 
-def _endpoint_limit() -> str:
-    """The limit string of the current endpoint (strict one, else the default)."""
-    key = STRICT_ENDPOINTS.get(request.endpoint or "")
-    cfg = current_app.config
-    return cfg[key] if key else cfg["RATELIMIT_DEFAULT"]
+#: The counters of one request in one round trip. ``KEYS``: the counters in
+#: evaluation order; ``ARGV``: the cost, then each counter's window (seconds)
+#: and amount. Per counter, the body of the ``limits`` library's fixed window
+#: (``limits/resources/redis/lua_scripts/incr_expire.lua``: ``INCRBY`` the
+#: cost, ``EXPIRE`` when the counter is new) and its ``TTL``; stops after the
+#: first counter over its amount (the later ones are not charged). Answers
+#: ``[count_1, ttl_1, count_2, ttl_2, ...]`` for the counters it charged.
+_HIT_ALL = """
+local cost = tonumber(ARGV[1])
+local out = {}
+for i, key in ipairs(KEYS) do
+  local current = redis.call('INCRBY', key, cost)
+  if current == cost then redis.call('EXPIRE', key, ARGV[2 * i]) end
+  out[2 * i - 1] = current
+  out[2 * i] = redis.call('TTL', key)
+  if current > tonumber(ARGV[2 * i + 1]) then break end
+end
+return out
+"""
+
+#: the ``limits`` storage's key prefix (``limits.storage.RedisStorage.PREFIX``)
+STORAGE_PREFIX = "LIMITS"
 
 
-def init_limiter(app: Flask):
-    """Create the ``Limiter`` on ``app`` (storage: ``SG_REDIS_URL``); returns it."""
-    from flask_limiter import ApplicationLimit, Limit, Limiter
+@functools.lru_cache(maxsize=256)
+def _items(spec: str) -> tuple[RateLimitItem, ...]:
+    """``"300 per 5 minutes"`` (or several, ``;``-separated) parsed once."""
+    return tuple(parse_many(spec))
 
-    cfg = app.config
-    timeout = cfg["STORE_TIMEOUT_SECONDS"]
-    limiter = Limiter(
-        key_func=caller_key,
-        app=None,
-        storage_uri=_storage_uri(cfg["REDIS_URL"]),
-        storage_options={"socket_connect_timeout": timeout, "socket_timeout": timeout},
-        application_limits=[
-            ApplicationLimit(lambda: current_app.config["RATELIMIT_DEFAULT"], key_function=caller_key),
-            # the same address across all its accounts (anonymous callers are counted above already)
-            ApplicationLimit(lambda: current_app.config["RATELIMIT_PER_IP"], key_function=client_ip_key,
-                             scope="global-ip", exempt_when=_is_anonymous_caller),
-        ],
-        default_limits=[Limit(_endpoint_limit, key_function=caller_key)],
-        headers_enabled=True,
-        swallow_errors=True,
-        strategy="fixed-window",
-        key_prefix=cfg["RATELIMIT_KEY_PREFIX"],
-        enabled=cfg["RATELIMIT_ENABLED"],
-    )
 
-    @limiter.request_filter
-    def _exempt() -> bool:
-        return request.method == "OPTIONS" or (request.endpoint or "") in EXEMPT_ENDPOINTS
+@functools.lru_cache(maxsize=8192)
+def _plan(prefix: str, who: str, ip: str | None, endpoint: str, default: str, per_ip: str,
+          own: str) -> tuple[tuple[RateLimitItem, ...], tuple[str, ...], tuple[int, ...], int]:
+    """The counters of a request by ``who`` (``ip``: the address of a signed-in
+    caller, None for an anonymous one) on ``endpoint``, as flask-limiter
+    evaluated them: ``default`` per caller (scope ``global``), ``per_ip`` per
+    address (``global-ip``, signed-in callers only), ``own`` per caller
+    (scope: the endpoint), sorted stably by the window's unit. Answers
+    ``(items, Redis keys, script ARGV, index of the limit the headers show)``:
+    the first of the endpoint's own. Cached: the same caller asks again."""
+    ids = (prefix,) if prefix else ()
+    limits = [(item, item.key_for(*ids, who, "global"), True) for item in _items(default)]
+    if ip is not None:  # anonymous callers are counted per address above already
+        limits += [(item, item.key_for(*ids, ip, "global-ip"), True) for item in _items(per_ip)]
+    limits += [(item, item.key_for(*ids, who, endpoint), False) for item in _items(own)]
+    limits.sort(key=lambda x: x[0])  # stable, by the window's unit (RateLimitItem.__lt__): flask-limiter's order
+    args = [1]  # the cost of a request
+    for item, _key, _shared in limits:
+        args += (item.get_expiry(), item.amount)
+    shown = next(i for i, (_item, _key, shared) in enumerate(limits) if not shared)
+    return (tuple(item for item, _k, _s in limits), tuple(f"{STORAGE_PREFIX}:{k}" for _i, k, _s in limits),
+            tuple(args), shown)
 
-    @app.after_request
-    def _keep_service_retry_after(response):
-        # registered before the limiter's hook, so it runs after it (Flask runs them in reverse)
-        wait = g.get("sg_retry_after")
-        if wait and response.status_code == 429:
-            response.headers["Retry-After"] = wait
+
+class RateLimits:
+    """The request hooks: :meth:`check` before the view, :meth:`headers` after it.
+
+    Per request (not exempt) the applicable limits are, as flask-limiter had them:
+    ``RATELIMIT_DEFAULT`` per caller (scope ``global``), ``RATELIMIT_PER_IP``
+    per address for signed-in callers (``global-ip``), and the endpoint's own
+    (its :data:`STRICT_ENDPOINTS` key, else ``RATELIMIT_DEFAULT``; scope: the
+    endpoint) per caller. The config is read on every request (tests change it
+    in place); the strings are parsed once."""
+
+    def __init__(self, app: Flask):
+        self.prefix = app.config["RATELIMIT_KEY_PREFIX"]
+        self._client = None
+        self._script = None
+
+    def plan(self) -> tuple | None:
+        """This request's counters (:func:`_plan`), or None when it is exempt
+        (OPTIONS, :data:`EXEMPT_ENDPOINTS`, no endpoint: a 404, static files)."""
+        endpoint = request.endpoint
+        if (not endpoint or request.method == "OPTIONS" or endpoint in EXEMPT_ENDPOINTS
+                or endpoint.rpartition(".")[2] == "static"):
+            return None
+        cfg = current_app.config
+        who = caller_key()
+        strict = STRICT_ENDPOINTS.get(endpoint)
+        default = cfg["RATELIMIT_DEFAULT"]
+        return _plan(self.prefix, who, None if who.startswith("ip:") else client_ip_key(), endpoint,
+                     default, cfg["RATELIMIT_PER_IP"], cfg[strict] if strict else default)
+
+    def _hit(self, keys: tuple, args: tuple) -> list:
+        client = stores.cache()
+        if client is not self._client:
+            self._client, self._script = client, client.register_script(_HIT_ALL)
+        if not rediskeys.is_cluster(client):
+            try:
+                return client.evalsha(self._script.sha, len(keys), *keys, *args)
+            except NoScriptError:  # a restarted or another server: load it, as redis-py's Script does
+                return self._script(keys, args, client=client)
+        out: list = []  # a cluster: one slot per counter, one call each, the same stop
+        for i, key in enumerate(keys):
+            got = self._script([key], [args[0], args[2 * i + 1], args[2 * i + 2]], client=client)
+            out += got
+            if int(got[0]) > int(args[2 * i + 2]):
+                break
+        return out
+
+    def check(self) -> None:
+        """Charge every applicable counter in one round trip; 429 (werkzeug's
+        ``TooManyRequests``, rendered as ``/problems/rate-limited``, or the
+        Mastodon API's error) when one is over its amount. Redis away (or any
+        other failure): logged, the request goes on, no headers."""
+        try:
+            planned = self.plan()
+            if planned is None:
+                return
+            items, keys, args, shown = planned
+            answer = self._hit(keys, args)
+            now = time.time()
+        except Exception as exc:  # noqa: BLE001 - never a 500 from the limiter
+            log.warning("rate limits not checked: %s: %s", type(exc).__name__, exc)
+            return
+        last = len(answer) // 2 - 1  # only the last counter charged can be over its amount
+        count = int(answer[2 * last])
+        if count > items[last].amount:
+            item = items[last]
+            request.environ["sg.limit_shown"] = (item, count, now + max(int(answer[2 * last + 1]), 0))
+            log.info("ratelimit %s (%s) exceeded at endpoint: %s", item, caller_key(), request.endpoint)
+            raise TooManyRequests(description=str(item))
+        request.environ["sg.limit_shown"] = (items[shown], int(answer[2 * shown]),
+                                             now + max(int(answer[2 * shown + 1]), 0))
+
+    @staticmethod
+    def headers(response):
+        """``X-RateLimit-Limit``, ``-Remaining`` (after this request), ``-Reset``
+        (epoch seconds) of the limit shown; on a 429 without one, ``Retry-After``
+        (seconds to that reset)."""
+        shown = request.environ.get("sg.limit_shown")
+        if shown is None:
+            return response
+        item, count, expires = shown
+        reset = int(expires + 1)
+        h = response.headers
+        h["X-RateLimit-Limit"] = str(item.amount)
+        h["X-RateLimit-Remaining"] = str(max(0, item.amount - count))
+        h["X-RateLimit-Reset"] = str(reset)
+        if response.status_code == 429 and "Retry-After" not in h:
+            h["Retry-After"] = str(int(reset - time.time()))
         return response
 
-    limiter.init_app(app)
+
+def init_limiter(app: Flask) -> RateLimits | None:
+    """Register the limits' hooks on ``app`` unless ``RATELIMIT_ENABLED`` is
+    off; returns the :class:`RateLimits` (also ``app.extensions["limiter_sg"]``)."""
+    if not app.config["RATELIMIT_ENABLED"]:
+        return None
+    limiter = RateLimits(app)
+    app.before_request(limiter.check)
+    app.after_request(limiter.headers)
     app.extensions["limiter_sg"] = limiter
     return limiter

@@ -93,7 +93,7 @@ def test_warm_page_is_one_redis_round_trip(make_user, ctx, monkeypatch):
     feeds.WARM_MISSES.clear()
     body = page(reader)
     assert len(body["items"]) == 3 and not feeds.WARM_MISSES
-    # the rate limiter's own commands (flask-limiter, one script per limit) aside,
+    # the rate limiter's own script (socialgraph.http.limits: one for all its limits) aside,
     # one EVALSHA: session verdict, copies, feed, follows, profiles, reactions
     page_trips = [c for c in sent if b"LIMITS:" not in b"".join(c if isinstance(c, list) else [c])]
     assert len(page_trips) == 1 and b"EVALSHA" in b"".join(page_trips[0])
