@@ -275,8 +275,11 @@ def _attach_replies(post_oid, items: list[dict], depth_left: int, blocked: list[
         it["replies"] = []
     if not with_replies:
         return
-    # one query per level: the first INLINE_REPLIES replies of each parent
+    # one query per parent (the first INLINE_REPLIES replies of each), one
+    # short-profile lookup per level (for every parent's replies together)
     children: list[dict] = []
+    per_parent: list[tuple[dict, int]] = []
+    level_docs: list[dict] = []
     for it in with_replies:
         flt = {"post_id": post_oid, "parent_id": ObjectId(it["id"])}
         if blocked:
@@ -284,7 +287,13 @@ def _attach_replies(post_oid, items: list[dict], depth_left: int, blocked: list[
         docs = list(_db().comments.find(flt).sort([("created_at", 1), ("_id", 1)]).limit(INLINE_REPLIES))
         if fetched is not None:
             fetched.extend(d.get("author_id") for d in docs)
-        it["replies"] = _present_comments(docs)
+        per_parent.append((it, len(docs)))
+        level_docs.extend(docs)
+    presented = _present_comments(level_docs)
+    at = 0
+    for it, k in per_parent:
+        it["replies"] = presented[at:at + k]
+        at += k
         children.extend(it["replies"])
     _attach_replies(post_oid, children, depth_left - 1, blocked, fetched)
 

@@ -122,7 +122,13 @@ def put_many(items: Iterable[tuple[str, str, bytes | str]], ttl: int) -> None:
     r = stores.read_cache()
     script = r.register_script(_SET_IF_UNCHANGED)
     try:
-        rediskeys.eval_many(r, script, [([key, version_key(key)], [v0, ttl, value]) for key, v0, value in items])
+        if len(items) == 1 and not rediskeys.is_cluster(r):
+            # one copy: the script alone, one round trip (a pipeline of scripts
+            # first asks SCRIPT EXISTS: two)
+            key, v0, value = items[0]
+            script(keys=[key, version_key(key)], args=[v0, ttl, value])
+        else:
+            rediskeys.eval_many(r, script, [([key, version_key(key)], [v0, ttl, value]) for key, v0, value in items])
     except RedisError:
         log.warning("could not store %d cached copies", len(items))
 

@@ -168,3 +168,16 @@ def test_the_write_through_does_not_store_over_a_later_write(make_user, ctx, mon
     copy = stores.cache().get(postcache.KEY.format(id=pid))
     assert orjson.loads(postcache.split(copy)[1])["counts"]["reactions"] == {"like": 1, "sad": 1}
     assert fan.get(f"/api/v1/posts/{pid}").get_json()["counts"]["reactions"] == {"like": 1, "sad": 1}
+
+
+def test_invalidate_versions_answers_the_bumped_versions_and_what_was_there(ctx, trips):
+    key = "sg:test:w22c:copy"
+    stores.cache().delete(key, readcache.version_key(key))
+    assert readcache.invalidate_versions(key) == [("1", False)]
+    trips.clear()
+    readcache.put_many([(key, "1", "made by the writer")], 60)
+    assert len(trips) == 1 and b"EVALSHA" in trips[0]  # one copy, one round trip (no SCRIPT EXISTS)
+    assert stores.cache().get(key) == b"made by the writer"
+    assert readcache.invalidate_versions(key) == [("2", True)]
+    readcache.put_many([(key, "1", "stale")], 60)  # an older version: not stored
+    assert stores.cache().get(key) is None
