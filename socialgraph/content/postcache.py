@@ -50,6 +50,9 @@ _DATES = ("created_at", "edited_at", "pinned_at")
 _OIDS = ("share_of",)
 
 
+#: what a copy needs of a document (:func:`written` reads no more)
+_PROJECTION = {f: 1 for f in FIELDS}
+
 #: keys of :func:`body` (the viewer-independent part of a post's API shape)
 BODY_FIELDS = ("content_warning", "counts", "created_at", "edited", "edited_at", "group_id", "hashtags", "id",
                "kind", "mentions", "sensitive", "text", "visibility")
@@ -218,8 +221,8 @@ def written(post_id, *, post: bool = True, thread: bool = False) -> dict | None:
     builder (the first page at the default page size: one ``find`` per level
     with replies, the authors' short profiles, one script).
 
-    Returns the post document read from MongoDB when the post copy was made
-    again (what a reaction answers its counts from), else None. Redis away:
+    Returns the post document read from MongoDB (its :data:`FIELDS`) when the
+    post copy was made again (what a reaction answers its counts from), else None. Redis away:
     the keys are kept as :func:`forget` keeps them, nothing is made."""
     if post_id is None:
         return None
@@ -233,7 +236,7 @@ def written(post_id, *, post: bool = True, thread: bool = False) -> dict | None:
         if not existed:
             continue
         if kind == "post":
-            doc = stores.mongo().posts.find_one({"_id": oid})
+            doc = stores.mongo().posts.find_one({"_id": oid}, _PROJECTION)  # not the edit history
             if doc is not None:
                 readcache.put_many([(key, version, _dumps(doc))], int(current_app.config["POST_CACHE_SECONDS"]))
         elif _THREAD_BUILDERS:
