@@ -153,6 +153,68 @@ def paired(client, full, n: int) -> dict:
     return out
 
 
+def mixed_post(client, posts: list[str], headers: list[dict], n: int, seed: int = 22) -> dict:
+    """``--only mixed_post``: the closed-loop mix's post traffic in one process
+    (``bench/locust_scale.py`` MixUser's weights: a post then its comments 15,
+    a reaction on the post 10, a comment 5), ``n`` steps over the same posts
+    and readers, seeded; after a warm-up of every post and thread. Per read:
+    served warm or not (one Redis round trip and no miss counted by
+    :data:`socialgraph.content.warm.WARM_MISSES`), thread CPU ms; per write:
+    CPU ms and round trips (what the write-through adds to the writer)."""
+    import random
+
+    from socialgraph.content import warm
+
+    rng = random.Random(seed)
+    for p in posts:  # warm: every post and thread once, with readers' copies
+        for hdr in headers[:2]:
+            client.get(f"/api/v1/posts/{p}", headers=hdr)
+            client.get(f"/api/v1/posts/{p}/comments?limit=20", headers=hdr)
+    cpu: dict[str, list[float]] = {"post": [], "comments": [], "react": [], "comment": []}
+    warm_n: Counter = Counter()
+    trips: dict[str, Counter] = {k: Counter() for k in cpu}
+    misses: Counter = Counter()
+    for _ in range(n):
+        pid, hdr = rng.choice(posts), rng.choice(headers)
+        which = rng.choices(("read", "react", "comment"), weights=(15, 10, 5))[0]
+        if which == "read":
+            steps = [("post", "get", f"/api/v1/posts/{pid}", None),
+                     ("comments", "get", f"/api/v1/posts/{pid}/comments?limit=20", None)]
+        elif which == "react":
+            steps = [("react", "put", f"/api/v1/posts/{pid}/reaction",
+                      {"type": rng.choice(["like", "love", "laugh"])})]
+        else:
+            steps = [("comment", "post", f"/api/v1/posts/{pid}/comments", {"text": "bench comment"})]
+        for name, method, path, body in steps:
+            COUNTS.clear()
+            warm.WARM_MISSES.clear()
+            c0 = time.thread_time()
+            resp = getattr(client, method)(path, headers=hdr, json=body)
+            cpu[name].append((time.thread_time() - c0) * 1000)
+            assert resp.status_code < 300, (path, resp.status_code, resp.get_json())
+            trips[name].update(COUNTS)
+            if name in ("post", "comments"):
+                hit = not warm.WARM_MISSES and COUNTS["redis"] == 1
+                warm_n[name] += hit
+                misses.update(f"{name}:{k}" for k in warm.WARM_MISSES)
+    res: dict = {"steps": n, "warm_misses": dict(misses)}
+    for name, v in cpu.items():
+        if not v:
+            continue
+        res[name] = {"n": len(v), "cpu_p50": percentile(v, 50), "cpu_p95": percentile(v, 95),
+                     "cpu_mean": statistics.fmean(v),
+                     "round_trips": {k: round(c / len(v), 2) for k, c in trips[name].items()}}
+        if name in ("post", "comments"):
+            res[name]["warm_share"] = warm_n[name] / len(v)
+        extra = f" served warm {res[name]['warm_share']:.1%} |" if "warm_share" in res[name] else ""
+        trips_s = ", ".join(f"{k} {c}" for k, c in sorted(res[name]["round_trips"].items()))
+        print(f"mixed_post {name:<9} n {len(v):4d} |{extra} cpu p50 {res[name]['cpu_p50']:6.3f} "
+              f"p95 {res[name]['cpu_p95']:6.3f} mean {res[name]['cpu_mean']:6.3f} ms | trips/req: {trips_s}",
+              flush=True)
+    print(f"  mixed_post reads left to the general path: {dict(misses) or 'none'}", flush=True)
+    return res
+
+
 def line(name: str, m: dict) -> str:
     trips = ", ".join(f"{k} {v}" for k, v in sorted(m["round_trips"].items())) or "none"
     return (f"{name:<26} cpu p50 {m['cpu_p50']:6.3f} p95 {m['cpu_p95']:6.3f} mean {m['cpu_mean']:6.3f} ms | "
@@ -245,7 +307,8 @@ def main() -> None:
     ap.add_argument("--iterations", type=int, default=400)
     ap.add_argument("--profile", action="store_true", help="cProfile of home pages")
     ap.add_argument("--profile-iterations", type=int, default=100)
-    ap.add_argument("--only", default="", help="comma list of ping,home,profile,profile_cold,post,comments,search,hub")
+    ap.add_argument("--only", default="", help="comma list of ping,home,profile,profile_cold,post,comments,search,hub,mixed_post "
+                    "(mixed_post: the mix's reactions and comments interleaved with post and thread reads)")
     ap.add_argument("--out", default="hot.json")
     ap.add_argument("--load", default="", help="closed-loop loads after the in-process figures: comma list of "
                     "locust user classes (ceiling,home,mix) run under gunicorn 2 x 16 at --clients")
@@ -351,6 +414,8 @@ def main() -> None:
         run("post", [f"/api/v1/posts/{p}" for p in posts], tokens)
         run("comments", [f"/api/v1/posts/{p}/comments?limit=20" for p in posts], tokens)
         run("search", [f"/api/v1/search/users?q={u[:4]}" for u in names], tokens, iterations=min(n, 200))
+        if "mixed_post" in only:
+            out["mixed_post"] = mixed_post(client, posts, tokens, n)
         if not only or {"ping", "home"} <= only:
             out["paired"] = paired(client, full, n)
             pr = out["paired"]

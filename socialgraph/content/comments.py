@@ -106,7 +106,7 @@ def add_comment(post_id: str, author_id: str, text: str, parent_id: str | None =
         db.comments.delete_one({"_id": doc["_id"]})
         postcache.forget(post["_id"])
         raise NotFound("post not found")
-    postcache.forget(post["_id"])
+    postcache.written(post["_id"], post=True, thread=True)  # the count and the thread, made again at once
     cid = str(doc["_id"])
     events.publish("comment.created", comment_id=cid, post_id=str(post["_id"]), author_id=author_id,
                    post_author_id=post["author_id"], parent_author_id=parent["author_id"] if parent else "")
@@ -199,19 +199,43 @@ def list_comments(post_id: str, parent_id: str | None = None, cursor: str | None
             version = readcache.get_many([copy_key])[1][0]
         except RedisError:
             copy_key = None
-    docs = list(db.comments.find(flt).sort([("created_at", 1), ("_id", 1)]).limit(limit + 1))
+    items, next_cursor, fetched = _level(post["_id"], flt, limit, blocked)
+    if copy_key:
+        _store_thread_copy(copy_key, version, limit, items, next_cursor, fetched)
+    _with_viewer_reactions(items, viewer)
+    return Page(items, next_cursor)
+
+
+def _level(post_oid, flt: dict, limit: int, blocked: list[str]) -> tuple[list[dict], str | None, list]:
+    """``(items with their nested replies, next cursor, uids of every comment
+    read)`` of one page of a thread level matching ``flt``, oldest first."""
+    docs = list(_db().comments.find(flt).sort([("created_at", 1), ("_id", 1)]).limit(limit + 1))
     fetched = [d.get("author_id") for d in docs]
     next_cursor = None
     if len(docs) > limit:
         last = docs[limit - 1]
         next_cursor = encode_cursor({"at": datetime_to_ms(last["created_at"]), "id": str(last["_id"])})
-    docs = docs[:limit]
-    items = _present_comments(docs)
-    _attach_replies(post["_id"], items, INLINE_DEPTH, blocked, fetched)
-    if copy_key:
-        _store_thread_copy(copy_key, version, limit, items, next_cursor, fetched)
-    _with_viewer_reactions(items, viewer)
-    return Page(items, next_cursor)
+    items = _present_comments(docs[:limit])
+    _attach_replies(post_oid, items, INLINE_DEPTH, blocked, fetched)
+    return items, next_cursor, fetched
+
+
+def rebuild_thread_copy(post_oid, version: str) -> None:
+    """Make the thread copy of a post again, as :func:`list_comments` makes it
+    for its first page at the default page size (``limit`` absent or 20: what
+    clients send), stored only if the copy's version is still ``version``
+    (the one the writer's invalidation set, read before this store read:
+    :func:`socialgraph.content.postcache.written`). Called by the writer of a
+    comment (new, edit, deletion, reaction) after its durable write, so the
+    next reader of the thread finds it warm. Cost: one ``find`` for the top
+    level and one per comment with replies per inline level, the authors'
+    short profiles (one ``MGET`` when copied), one script."""
+    limit = clamp_limit(None)
+    items, next_cursor, fetched = _level(post_oid, {"post_id": post_oid, "parent_id": None}, limit, [])
+    _store_thread_copy(postcache.THREAD_KEY.format(id=post_oid), version, limit, items, next_cursor, fetched)
+
+
+postcache.register_thread_builder(rebuild_thread_copy)
 
 
 #: seconds a thread copy lives (every comment write drops it before; the TTL
@@ -251,8 +275,11 @@ def _attach_replies(post_oid, items: list[dict], depth_left: int, blocked: list[
         it["replies"] = []
     if not with_replies:
         return
-    # one query per level: the first INLINE_REPLIES replies of each parent
+    # one query per parent (the first INLINE_REPLIES replies of each), one
+    # short-profile lookup per level (for every parent's replies together)
     children: list[dict] = []
+    per_parent: list[tuple[dict, int]] = []
+    level_docs: list[dict] = []
     for it in with_replies:
         flt = {"post_id": post_oid, "parent_id": ObjectId(it["id"])}
         if blocked:
@@ -260,7 +287,13 @@ def _attach_replies(post_oid, items: list[dict], depth_left: int, blocked: list[
         docs = list(_db().comments.find(flt).sort([("created_at", 1), ("_id", 1)]).limit(INLINE_REPLIES))
         if fetched is not None:
             fetched.extend(d.get("author_id") for d in docs)
-        it["replies"] = _present_comments(docs)
+        per_parent.append((it, len(docs)))
+        level_docs.extend(docs)
+    presented = _present_comments(level_docs)
+    at = 0
+    for it, k in per_parent:
+        it["replies"] = presented[at:at + k]
+        at += k
         children.extend(it["replies"])
     _attach_replies(post_oid, children, depth_left - 1, blocked, fetched)
 
@@ -277,7 +310,7 @@ def edit_comment(comment_id: str, editor: str, text: str) -> dict:
     doc = _db().comments.find_one_and_update(
         {"_id": doc["_id"]}, {"$set": {"text": text, "edited_at": clock.now()}},
         return_document=ReturnDocument.AFTER)
-    postcache.forget_thread(doc["post_id"])
+    postcache.written(doc["post_id"], post=False, thread=True)
     item = _present_comments([doc])[0]
     _with_viewer_reactions([item], editor)
     return item
@@ -320,7 +353,7 @@ def erase_comments_of(uid: str) -> dict:
         if not page:
             break
         for doc in page:
-            deleted += bool(_remove(db, doc))  # False: a racing deletion won, already uncounted
+            deleted += bool(_remove(db, doc, rewrite=False))  # False: a racing deletion won, already uncounted
     posts_of = db.comments.distinct("post_id", {"author_id": uid})
     anonymised = db.comments.update_many({"author_id": uid}, {"$set": {
         "author_id": None, "text": "", "deleted": True, "anonymised": True}}).modified_count
@@ -332,8 +365,11 @@ def erase_comments_of(uid: str) -> dict:
 ERASE_BATCH = 500
 
 
-def _remove(db, doc: dict) -> bool:
-    """Delete the live comment ``doc`` (no permission check): ``False`` when a racing deletion won."""
+def _remove(db, doc: dict, rewrite: bool = True) -> bool:
+    """Delete the live comment ``doc`` (no permission check): ``False`` when a
+    racing deletion won. ``rewrite``: make the post and thread copies again at
+    once (:func:`postcache.written`); an erasure removing many comments only
+    drops them (:func:`postcache.forget`), once per comment."""
     # hard-delete only if it still has no replies at this moment (a reply
     # reserves its parent by raising reply_count first, see add_comment);
     # otherwise it stays as a placeholder. Either write matches only a live
@@ -355,7 +391,10 @@ def _remove(db, doc: dict) -> bool:
             parent_id = parent.get("parent_id")
     db.reactions.delete_many({"target": f"comment:{doc['_id']}"})
     db.posts.update_one({"_id": doc["post_id"]}, {"$inc": {"counts.comments": -1}})
-    postcache.forget(doc["post_id"])
+    if rewrite:
+        postcache.written(doc["post_id"], post=True, thread=True)
+    else:
+        postcache.forget(doc["post_id"])
     return True
 
 

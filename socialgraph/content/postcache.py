@@ -4,11 +4,14 @@ Every list of posts (home feed above all) ends in "fetch these ids"; with the
 copies a page is served from Redis alone in the common case. A copy holds
 the fields :func:`socialgraph.content.posts.present_posts` and the visibility rule
 read (not ``keywords`` or the edit ``history``), as JSON, for
-``POST_CACHE_SECONDS`` (default 900 s). Every write to a post document calls
-:func:`forget` after the store write (edit, delete, counts of comments,
-reactions and shares, pins, imports of user data); the version check of
-:mod:`socialgraph.stores.readcache` keeps a concurrent reader from storing the old
-document again.
+``POST_CACHE_SECONDS`` (default 900 s). Every write to a post document drops
+the copy after the store write (edit, delete, counts of comments, reactions
+and shares, pins, imports of user data): :func:`forget` (the copy and the
+thread copy), :func:`forget_post` (the copy alone, for writes that leave the
+comments as they are), or :func:`written`, which also makes the dropped copies
+again at once (write-through: the hot writes, reactions, comments, edits,
+shares); the version check of :mod:`socialgraph.stores.readcache` keeps a
+concurrent reader, or an earlier writer, from storing the old document again.
 
 Each copy also carries the post's **viewer-independent API body**
 (issue 22), serialised once when the copy is made: ``<document JSON>\n<body
@@ -46,6 +49,9 @@ FIELDS = ("author_id", "text", "hashtags", "mentions", "visibility", "author_pri
 _DATES = ("created_at", "edited_at", "pinned_at")
 _OIDS = ("share_of",)
 
+
+#: what a copy needs of a document (:func:`written` reads no more)
+_PROJECTION = {f: 1 for f in FIELDS}
 
 #: keys of :func:`body` (the viewer-independent part of a post's API shape)
 BODY_FIELDS = ("content_warning", "counts", "created_at", "edited", "edited_at", "group_id", "hashtags", "id",
@@ -165,13 +171,77 @@ def get_post(post_id) -> dict | None:
 
 
 def forget(*post_ids) -> None:
-    """After a write to these posts' documents: drop their copies and their
-    thread copies (versioned)."""
+    """After a write that changes these posts' documents *and* their comment
+    threads (deletion, a comment counted or uncounted): drop their copies and
+    their thread copies (versioned)."""
     ids = [p for p in post_ids if p is not None]
     readcache.invalidate(*[KEY.format(id=p) for p in ids], *[THREAD_KEY.format(id=p) for p in ids])
+
+
+def forget_post(*post_ids) -> None:
+    """After a write to these posts' documents that leaves their comments as
+    they are (edit, reaction, share count, pin, privacy, counter repair): drop
+    their copies, not their thread copies. A thread copy
+    (:func:`socialgraph.content.warm.thread_copy`) holds the comments alone
+    (ids, authors as uids, texts, dates, counts); what it shows of the post,
+    whether the viewer may see it, the warm thread reads from the post copy
+    in the same script, so a thread copy outlives every post-only write."""
+    readcache.invalidate(*[KEY.format(id=p) for p in post_ids if p is not None])
 
 
 def forget_thread(*post_ids) -> None:
     """After a write to a comment of these posts (edit, reaction, erasure) that
     leaves the post document as it is: drop their thread copies (versioned)."""
     readcache.invalidate(*[THREAD_KEY.format(id=p) for p in post_ids if p is not None])
+
+
+#: ``(post ObjectId, version) -> None``: makes a post's thread copy again under
+#: ``version`` (registered by :mod:`socialgraph.content.comments`, which imports this module)
+_THREAD_BUILDERS: list = []
+
+
+def register_thread_builder(build) -> None:
+    """Register the function :func:`written` calls to make a dropped thread
+    copy again (one; a later registration replaces it)."""
+    _THREAD_BUILDERS[:] = [build]
+
+
+def written(post_id, *, post: bool = True, thread: bool = False) -> dict | None:
+    """After the durable write to one post's document (``post``) and/or to its
+    comment thread (``thread``): drop those copies, then make again at once
+    the ones that were there (**write-through**, issue 22), so the next reader
+    finds them warm instead of paying the general path.
+
+    Exactly right by :func:`socialgraph.stores.readcache.invalidate_versions`:
+    the bump answers the new versions, the store is read after it, and the copy
+    is stored only if no later write bumped the version meanwhile. A copy that
+    was not there is not made (a post nobody reads stays out of Redis). The
+    writer's cost: the bump (one pipeline, as :func:`forget`), then for a
+    post copy one ``find`` by id and one script; for a thread copy the thread
+    builder (the first page at the default page size: one ``find`` per level
+    with replies, the authors' short profiles, one script).
+
+    Returns the post document read from MongoDB (its :data:`FIELDS`) when the
+    post copy was made again (what a reaction answers its counts from), else None. Redis away:
+    the keys are kept as :func:`forget` keeps them, nothing is made."""
+    if post_id is None:
+        return None
+    oid = post_id if isinstance(post_id, ObjectId) else ObjectId(str(post_id))
+    kinds = ([("post", KEY.format(id=oid))] if post else []) + ([("thread", THREAD_KEY.format(id=oid))] if thread else [])
+    bumped = readcache.invalidate_versions(*[key for _, key in kinds])
+    if not bumped:
+        return None
+    doc = None
+    for (kind, key), (version, existed) in zip(kinds, bumped):
+        if not existed:
+            continue
+        if kind == "post":
+            doc = stores.mongo().posts.find_one({"_id": oid}, _PROJECTION)  # not the edit history
+            if doc is not None:
+                readcache.put_many([(key, version, _dumps(doc))], int(current_app.config["POST_CACHE_SECONDS"]))
+        elif _THREAD_BUILDERS:
+            try:
+                _THREAD_BUILDERS[0](oid, version)
+            except RedisError:
+                log.warning("could not make the thread copy of %s again", oid)
+    return doc

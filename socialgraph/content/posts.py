@@ -246,7 +246,7 @@ def edit_post(post_id: str, editor: str, text=_UNSET, *, visibility=None, sensit
         return_document=ReturnDocument.AFTER)
     if updated is None:
         raise NotFound("post not found")
-    postcache.forget(doc["_id"])
+    postcache.written(doc["_id"])  # made again at once; the comment thread's copy stays
     events.publish("post.updated", post_id=post_id, author_id=editor)
     if "text" in changes:
         before = set(doc.get("mentions") or [])
@@ -486,7 +486,7 @@ def share_post(post_id: str, user_id: str, text: str | None = None, visibility: 
         raise Conflict("you already reposted this post")
     share = create_post(user_id, text, visibility=visibility, kind=kind, share_of=original["_id"])
     _db().posts.update_one({"_id": original["_id"]}, {"$inc": {"counts.shares": 1}})
-    postcache.forget(original["_id"])
+    postcache.written(original["_id"])  # the share count, made again at once; the thread copy stays
     events.publish("post.shared", post_id=str(original["_id"]), share_id=share["id"], user_id=user_id,
                    owner_id=original["author_id"])
     return present_posts([_get_doc(share["id"])], user_id)[0]

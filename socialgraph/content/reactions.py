@@ -85,9 +85,10 @@ def react(kind: str, target_id: str, user_id: str, reaction: str = "like") -> di
             _db().reactions.delete_one({"target": target, "user_id": user_id})
             _reaction_written(coll, doc["_id"], user_id, target, None, post["_id"])
             raise NotFound(f"{kind} not found")
-        _reaction_written(coll, doc["_id"], user_id, target, reaction, post["_id"])
+        fresh = _reaction_written(coll, doc["_id"], user_id, target, reaction, post["_id"])
         events.publish("reaction.created", target=target, user_id=user_id, owner_id=doc["author_id"],
                        type=reaction, post_id=str(post["_id"]))
+        return {"reaction": reaction, "counts": _counts(coll, doc["_id"], fresh)}
     return {"reaction": reaction, "counts": _counts(coll, doc["_id"])}
 
 
@@ -96,10 +97,11 @@ def unreact(kind: str, target_id: str, user_id: str) -> dict:
     coll, doc, target, post = _target(kind, target_id, user_id)
     db = _db()
     old = _remove_reaction(target, user_id)
+    fresh = None
     if old is not None:
         db[coll].update_one({"_id": doc["_id"]}, {"$inc": {f"counts.reactions.{old['type']}": -1}})
-        _reaction_written(coll, doc["_id"], user_id, target, None, post["_id"])
-    return {"reaction": None, "counts": _counts(coll, doc["_id"])}
+        fresh = _reaction_written(coll, doc["_id"], user_id, target, None, post["_id"])
+    return {"reaction": None, "counts": _counts(coll, doc["_id"], fresh)}
 
 
 #: compare-and-set attempts before a reaction write gives up (only concurrent
@@ -179,15 +181,17 @@ def viewer_reactions(viewer: str, targets: list[str]) -> dict[str, str]:
             _db().reactions.find({"target": {"$in": targets}, "user_id": viewer}, {"target": 1, "type": 1})}
 
 
-def _reaction_written(coll: str, oid, user_id: str, target: str, reaction: str | None, post_id=None) -> None:
-    """After a reaction write: the post's cached copy (counts), or for a comment
-    its post's thread copy, and the user's reactions copy."""
-
-    if coll == "posts":
-        postcache.forget(oid)
-    else:
-        postcache.forget_thread(post_id)
+def _reaction_written(coll: str, oid, user_id: str, target: str, reaction: str | None, post_id=None) -> dict | None:
+    """After a reaction write: the post's cached copy (counts; not its thread
+    copy, which shows nothing of the post), or for a comment its post's thread
+    copy, each made again at once if it was there (:func:`postcache.written`),
+    and the user's reactions copy. Returns the post document read after the
+    write when the post copy was made again (its counts answer the request)."""
     readcache.hash_write_through(REACTIONS_KEY.format(uid=user_id), target, reaction)
+    if coll == "posts":
+        return postcache.written(oid, post=True, thread=False)
+    postcache.written(post_id, post=False, thread=True)
+    return None
 
 
 def list_reactions(kind: str, target_id: str, viewer: str | None, type_: str | None = None,
@@ -224,6 +228,8 @@ def list_reactions(kind: str, target_id: str, viewer: str | None, type_: str | N
     return Page(items, next_cursor)
 
 
-def _counts(coll: str, oid) -> dict:
-    doc = _db()[coll].find_one({"_id": oid}, {"counts.reactions": 1}) or {}
+def _counts(coll: str, oid, fresh: dict | None = None) -> dict:
+    """The positive reaction counts of a target: from ``fresh`` (its document
+    read after the write) when given, else one ``find``."""
+    doc = fresh if fresh is not None else (_db()[coll].find_one({"_id": oid}, {"counts.reactions": 1}) or {})
     return {k: v for k, v in (doc.get("counts", {}).get("reactions") or {}).items() if v > 0}

@@ -159,7 +159,7 @@ def mark_author_posts(uid: str, private: bool) -> int:
     for i in range(0, len(ids), 1000):
         chunk = ids[i:i + 1000]
         changed += posts.update_many({"_id": {"$in": chunk}}, {"$set": {"author_private": private}}).modified_count
-        postcache.forget(*chunk)
+        postcache.forget_post(*chunk)  # the thread copies show nothing of the post
     return changed
 
 

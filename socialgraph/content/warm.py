@@ -18,9 +18,13 @@ pre-serialised parts:
   nested replies, authors as uids, no viewer reactions), written by
   :func:`socialgraph.content.comments.list_comments` and dropped by every
   write to a comment of the post (new comment, reply, edit, deletion,
-  reaction, erasure; :func:`postcache.forget_thread`) or to the post
-  (:func:`postcache.forget`). Per request the script adds the short profile
-  of each author and the viewer's reactions to the comments.
+  reaction, erasure) or the post's deletion (:func:`postcache.forget`), not
+  by a write to the post alone (reaction, edit, share: it holds nothing of
+  the post; :func:`postcache.forget_post`). The writer of a comment makes it
+  again at once (:func:`postcache.written`), as the writer of a post makes the
+  post copy again, so the next reader is served warm. Per request the script
+  adds the short profile of each author and the viewer's reactions to the
+  comments.
 
 Anything else (a post with media, a share, a group post, friends or close
 friends audiences, a viewer whose blocks touch the thread's authors, a copy

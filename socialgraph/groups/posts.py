@@ -65,7 +65,7 @@ def pin_post(group_id: str, post_id: str, actor: str, pinned: bool = True) -> di
     _member(group_id, actor, "moderator")
     doc = _group_post(group_id, post_id)
     _db().posts.update_one({"_id": doc["_id"]}, {"$set": {"pinned_at": clock.now() if pinned else None}})
-    postcache.forget(doc["_id"])
+    postcache.forget_post(doc["_id"])
     return {**posts.get_post(post_id, actor), "pinned": pinned}
 
 

@@ -59,7 +59,7 @@ def _set(coll: str, oid, values: dict) -> Callable[[], object]:
     def repair():
         result = stores.mongo()[coll].update_one({"_id": oid}, {"$set": values})
         if coll == "posts":
-            postcache.forget(oid)
+            postcache.forget_post(oid)  # the counts are the post's; its thread copy stays
         return result
 
     return repair

@@ -538,7 +538,7 @@ def _posts_erase(uid: str) -> dict:
         try:
             db[coll].update_one({"_id": ObjectId(target_id)}, {"$inc": {f"counts.reactions.{r['type']}": -1}})
             if coll == "posts":
-                postcache.forget(target_id)
+                postcache.forget_post(target_id)
             else:  # the comment's count shows in its post's thread copy
                 comment = db.comments.find_one({"_id": ObjectId(target_id)}, {"post_id": 1})
                 if comment:

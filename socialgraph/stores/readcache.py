@@ -122,7 +122,13 @@ def put_many(items: Iterable[tuple[str, str, bytes | str]], ttl: int) -> None:
     r = stores.read_cache()
     script = r.register_script(_SET_IF_UNCHANGED)
     try:
-        rediskeys.eval_many(r, script, [([key, version_key(key)], [v0, ttl, value]) for key, v0, value in items])
+        if len(items) == 1 and not rediskeys.is_cluster(r):
+            # one copy: the script alone, one round trip (a pipeline of scripts
+            # first asks SCRIPT EXISTS: two)
+            key, v0, value = items[0]
+            script(keys=[key, version_key(key)], args=[v0, ttl, value])
+        else:
+            rediskeys.eval_many(r, script, [([key, version_key(key)], [v0, ttl, value]) for key, v0, value in items])
     except RedisError:
         log.warning("could not store %d cached copies", len(items))
 
@@ -144,14 +150,16 @@ def read_through(key: str, ttl: int, compute: Callable[[], Any], *, encode: Call
     return value
 
 
-def _bump(keys) -> None:
+def _bump(keys) -> list[tuple[str, bool]]:
+    """``(new version, whether a copy was there)`` of each key, after the bump."""
     pipe = stores.read_cache().pipeline(transaction=False)
     for key in keys:
         vk = version_key(key)
         pipe.incr(vk)
         pipe.expire(vk, VERSION_SECONDS)
         pipe.delete(key)  # one key per DEL: a cluster pipeline splits commands by slot
-    pipe.execute()
+    res = pipe.execute()
+    return [(str(res[i]), bool(res[i + 2])) for i in range(0, len(res), 3)]
 
 
 def invalidate(*keys: str) -> None:
@@ -160,13 +168,27 @@ def invalidate(*keys: str) -> None:
     Redis away: the keys are kept in MongoDB :data:`PENDING` and dropped when
     Redis answers again (:func:`replay_pending`), so a Redis that comes back
     with its data does not serve what the write changed."""
+    invalidate_versions(*keys)
+
+
+def invalidate_versions(*keys: str) -> list[tuple[str, bool]] | None:
+    """:func:`invalidate`, answering for each key ``(the version the bump set,
+    whether a copy was dropped)``, or None when Redis is away (the keys kept
+    as :func:`invalidate` keeps them).
+
+    For **write-through** (issue 22): a writer that then reads the store
+    *after* this call and stores the copy with :func:`put_many` under the
+    version answered here follows the reader's protocol exactly (version
+    read before the store read), so a concurrent older reader cannot store
+    stale data and a later writer's bump makes this one's copy not stored."""
     if not keys:
-        return
+        return []
     try:
-        _bump(keys)
+        return _bump(keys)
     except RedisError:
         log.warning("could not invalidate cached copies %s; kept to drop when Redis is back", keys)
         _keep_pending(keys)
+        return None
 
 
 #: KEYS[1] hash, KEYS[2] version; ARGV[1] version read before the store read,
