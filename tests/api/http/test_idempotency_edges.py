@@ -84,26 +84,36 @@ def test_a_multipart_retry_with_a_new_boundary_replays_the_first_answer(app, mak
     png = mediafiles.png()
     file_part = ("file", "dot.png", "image/png", png)
     alt_part = ("description", None, None, b"a green dot")
+    extra_part = ("client", None, None, b"sg-web 1.0")  # a field the view ignores still counts
 
     def upload(boundary, parts):
         return u.client.post("/api/v1/media", data=_multipart(boundary, parts),
                              content_type=f"multipart/form-data; boundary={boundary}", headers=key)
 
-    first = upload("first-boundary-0123456789", [file_part, alt_part])
+    first = upload("first-boundary-0123456789", [file_part, alt_part, extra_part])
     assert first.status_code == 201, first.get_json()
-    again = upload("----WebKitFormBoundaryRetry42", [alt_part, file_part])
+    again = upload("----WebKitFormBoundaryRetry42", [extra_part, alt_part, file_part])
     assert again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true"
     assert again.get_data() == first.get_data()
     with app.app_context():
         assert stores.mongo().media.count_documents({"owner_id": u.uid}) == 1
     # the test client's own encoder (a fresh random boundary per request) replays it too
     third = u.client.post("/api/v1/media", headers=key, content_type="multipart/form-data",
-                          data={"description": "a green dot", "file": (io.BytesIO(png), "dot.png", "image/png")})
+                          data={"description": "a green dot", "client": "sg-web 1.0",
+                                "file": (io.BytesIO(png), "dot.png", "image/png")})
     assert third.status_code == 201 and third.headers["Idempotent-Replayed"] == "true"
     assert third.get_data() == first.get_data()
+    # a file alone (no other field), retried with a boundary of another length
+    key = {**u.headers, "Idempotency-Key": unique("boundary")}
+    alone = upload("b1", [file_part])
+    assert alone.status_code == 201
+    retried = upload("a-much-longer-boundary-than-before", [file_part])
+    assert retried.headers.get("Idempotent-Replayed") == "true" and retried.get_data() == alone.get_data()
+    with app.app_context():
+        assert stores.mongo().media.count_documents({"owner_id": u.uid}) == 2
 
 
-@pytest.mark.parametrize("change", ["file bytes", "filename", "content type", "description", "no description",
+@pytest.mark.parametrize("change", ["file bytes", "first byte", "filename", "content type", "description", "no description",
                                     "field name", "second file"])
 def test_a_different_multipart_payload_under_the_same_key_is_422(app, make_user, change):
     from socialgraph import stores
@@ -115,6 +125,7 @@ def test_a_different_multipart_payload_under_the_same_key_is_422(app, make_user,
     parts = [("file", "dot.png", "image/png", png), ("description", None, None, b"a green dot")]
     changed = {
         "file bytes": [("file", "dot.png", "image/png", mediafiles.png(65, 48)), parts[1]],
+        "first byte": [("file", "dot.png", "image/png", b"\x88" + png[1:]), parts[1]],
         "filename": [("file", "other.png", "image/png", png), parts[1]],
         "content type": [("file", "dot.png", "image/x-png", png), parts[1]],
         "description": [parts[0], ("description", None, None, b"a red dot")],
@@ -160,3 +171,35 @@ def test_an_upload_over_the_general_body_limit_with_a_key_keeps_the_media_limit(
     too_big = u.client.post("/api/v1/media", headers=other, data=huge + b"\r\n--b--\r\n",
                             content_type="multipart/form-data; boundary=b")
     assert too_big.status_code == 413 and too_big.mimetype == "application/problem+json"
+
+
+@pytest.mark.parametrize("content_type", ["multipart/form-data; boundary=b", "multipart/form-data"])
+def test_different_bodies_that_do_not_parse_as_a_form_are_different_requests(make_user, content_type):
+    """A multipart body that holds no field (garbage, or no boundary to split it
+    by) is no form to compare: two of them under one key are 422 unless they are
+    the same bytes (without a boundary) or the same length (with one)."""
+    u = make_user("idg")
+    key = {**u.headers, "Idempotency-Key": unique("garbage")}
+    first = u.client.post("/api/v1/media", headers=key, content_type=content_type, data=b"not a form at all")
+    assert first.status_code == 422 and first.get_json()["type"].endswith("/validation-failed")
+    other = b"not a form either!!" if "boundary" in content_type else b"not a form at ALL"  # same length
+    second = u.client.post("/api/v1/media", headers=key, content_type=content_type, data=other)
+    assert second.status_code == 422 and second.get_json()["type"].endswith("/idempotency-key-reused")
+
+
+def test_a_url_encoded_form_with_a_key_reaches_the_view(app_config):
+    """The raw-body fingerprint keeps the body for the view (``get_data(cache=True)``):
+    reading it without caching would leave the view an empty form."""
+    with extra_app(app_config) as other:
+        @other.route("/api/v1/_form", methods=["POST"])
+        def form():
+            from flask import request
+
+            return {"form": request.form.to_dict()}, 201
+
+        c = other.test_client()
+        key = {"Idempotency-Key": unique("form")}
+        r = c.post("/api/v1/_form", data={"a": "1", "b": "two"}, headers=key)
+        assert r.status_code == 201 and r.get_json() == {"form": {"a": "1", "b": "two"}}
+        again = c.post("/api/v1/_form", data={"a": "1", "b": "two"}, headers=key)
+        assert again.headers["Idempotent-Replayed"] == "true" and again.get_json() == r.get_json()
