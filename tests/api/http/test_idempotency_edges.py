@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 
 import pytest
+from flask import request
 
 from tests.conftest import extra_app, unique
 
@@ -193,8 +194,6 @@ def test_a_url_encoded_form_with_a_key_reaches_the_view(app_config):
     with extra_app(app_config) as other:
         @other.route("/api/v1/_form", methods=["POST"])
         def form():
-            from flask import request
-
             return {"form": request.form.to_dict()}, 201
 
         c = other.test_client()
@@ -202,4 +201,27 @@ def test_a_url_encoded_form_with_a_key_reaches_the_view(app_config):
         r = c.post("/api/v1/_form", data={"a": "1", "b": "two"}, headers=key)
         assert r.status_code == 201 and r.get_json() == {"form": {"a": "1", "b": "two"}}
         again = c.post("/api/v1/_form", data={"a": "1", "b": "two"}, headers=key)
+        assert again.headers["Idempotent-Replayed"] == "true" and again.get_json() == r.get_json()
+
+
+def test_a_view_reading_an_uploaded_file_gets_it_whole_after_the_fingerprint(app_config):
+    """The fingerprint reads every uploaded file to digest it, then rewinds it: a
+    view that reads the file as it is handed over (``read()``, no ``seek``) gets
+    every byte, and a retry with a new boundary gets the first answer."""
+    import hashlib
+
+    data = bytes(range(256)) * 40
+    with extra_app(app_config) as other:
+        @other.route("/api/v1/_upload", methods=["POST"])
+        def upload():
+            got = request.files["file"].read()
+            return {"bytes": len(got), "sha256": hashlib.sha256(got).hexdigest()}, 201
+
+        c = other.test_client()
+        key = {"Idempotency-Key": unique("whole")}
+        r = c.post("/api/v1/_upload", headers=key, content_type="multipart/form-data; boundary=one",
+                   data=_multipart("one", [("file", "d.bin", "application/octet-stream", data)]))
+        assert r.status_code == 201 and r.get_json() == {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+        again = c.post("/api/v1/_upload", headers=key, content_type="multipart/form-data; boundary=two!",
+                       data=_multipart("two!", [("file", "d.bin", "application/octet-stream", data)]))
         assert again.headers["Idempotent-Replayed"] == "true" and again.get_json() == r.get_json()
