@@ -1,11 +1,12 @@
 """``/api/v1/media``: uploads (multipart or presigned PUT), status, deletion."""
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import request
 from flask_smorest import Blueprint
 
 from socialgraph.content import media
 from socialgraph.core.errors import ValidationFailed
+from socialgraph.http.request_guard import body_limit
 
 from .content_schemas import MediaOut, MediaPatchIn, UploadStartIn, UploadStartOut
 from .security import auth_required, current_uid
@@ -25,6 +26,7 @@ MULTIPART_SLACK = 64 * 1024
                         "description": "alt text: what the image or video shows, for people who cannot see it"}},
     "required": ["file"]}}}})
 @blp.response(201, MediaOut)
+@body_limit(lambda cfg: max(cfg["MEDIA_MAX_VIDEO_BYTES"], cfg["MEDIA_MAX_IMAGE_BYTES"]) + MULTIPART_SLACK)
 def upload(**_kw):
     """Upload an image (<= 16 MB) or video (<= 100 MB) as multipart field ``file``,
     with its alt text in the optional field ``description`` (<= 1,500 characters, 422 beyond).
@@ -33,8 +35,6 @@ def upload(**_kw):
     name or header), 413 over the limit, 422 for an empty file. Processing runs
     as a job: poll ``GET /media/{id}`` until ``status`` is ``ready`` or ``failed``.
     """
-    request.max_content_length = max(current_app.config["MEDIA_MAX_VIDEO_BYTES"],
-                                     current_app.config["MEDIA_MAX_IMAGE_BYTES"]) + MULTIPART_SLACK
     f = request.files.get("file")
     if f is None:
         raise ValidationFailed("no file", errors=[{"field": "file", "message": "a multipart field 'file' is required"}])

@@ -12,7 +12,11 @@ away, restart (``LocalStack.restart_one``), load after. The load mixes, each
 with a unique marker:
 
 - ``POST /posts`` (MongoDB), ``POST /posts/{id}/comments`` (MongoDB, counter);
-- ``PUT /users/{u}/follow`` (graph, Redis cache drop);
+- ``PUT /users/{u}/follow`` (graph, Redis cache drop), ``DELETE`` of it, and
+  a friendship cycle between two writers (request, accept, sometimes
+  unfriend): every one keeps the stored degree counts in its transaction;
+- ``GET /posts/{id}/comments`` (keeps the thread copy ``sg:cthread:<post>``
+  that the comment writes drop);
 - ``POST /auth/register`` (MongoDB + graph + verification-mail job: the
   multi-store write with compensation and the outbox);
 - ``POST /me/exports`` (MongoDB + an RQ job that writes the zip to S3).
@@ -21,7 +25,9 @@ Afterwards it drains the outbox, waits for the jobs and checks that every
 acknowledged post, comment, follow, registration (account *and* graph node,
 and its verification email) and export (ready, zip in S3) exists; that no
 registration was left half-written (account without node or vice versa);
-and prints the figures: writes acknowledged, writes found, answers by
+that every kept thread copy shows what MongoDB holds (``thread copies``);
+that the doctor (every check, ``graph.degree_counts`` among them) finds
+nothing after each fault; and prints the figures: writes acknowledged, writes found, answers by
 status per phase, and the number of 500s (must be 0). Exit code 1 if any
 check fails.
 """
@@ -60,6 +66,7 @@ class Load:
         self.statuses: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
         self.acked: dict[str, list] = collections.defaultdict(list)
         self.attempted_usernames: list[str] = []
+        self.touched: set[tuple[str, str]] = set()  # (uid, username) pairs an unfollow/unfriend may have undone
         self.post_ids: list[tuple[str, str]] = []  # (post id, owner token)
         self.rng = random.Random(seed)
     
@@ -73,7 +80,8 @@ class Load:
 
         user = self.rng.choice(self.users)
         h = {"Authorization": f"Bearer {user['token']}"}
-        kind = self.rng.choices(["post", "comment", "follow", "register", "export"], [4, 2, 3, 1, 0.3])[0]
+        kind = self.rng.choices(["post", "comment", "follow", "register", "export", "unfollow", "friend", "thread"],
+                                [4, 2, 3, 1, 0.3, 1, 1, 2])[0]
         marker = uuid.uuid4().hex[:12]
         try:
             if kind == "post":
@@ -97,6 +105,32 @@ class Load:
                 if r.status_code == 200:
                     with self.lock:
                         self.acked["follow"].append((user["uid"], target))
+            elif kind == "unfollow":
+                target = self.rng.choice(self.targets)
+                with self.lock:
+                    self.touched.add((user["uid"], target))
+                r = http.delete(f"{self.base}/users/{target}/follow", headers=h, timeout=30)
+            elif kind == "friend":
+                other = self.rng.choice([u for u in self.users if u is not user])
+                with self.lock:  # an unfriend takes the follows both ways
+                    self.touched.update({(user["uid"], other["username"]), (other["uid"], user["username"])})
+                oh = {"Authorization": f"Bearer {other['token']}"}
+                r = http.post(f"{self.base}/users/{other['username']}/friend-request", headers=h, timeout=30)
+                if r.status_code < 300:
+                    self._record("friend-request", r.status_code)
+                    r = http.post(f"{self.base}/me/friend-requests/{user['username']}/accept", headers=oh, timeout=30)
+                    if r.status_code == 200 and self.rng.random() < 0.5:
+                        self._record("friend-accept", r.status_code)
+                        r = http.delete(f"{self.base}/users/{user['username']}/friend", headers=oh, timeout=30)
+                elif r.status_code == 409:  # already friends or asked: end it
+                    self._record("friend-request", r.status_code)
+                    r = http.delete(f"{self.base}/users/{other['username']}/friend", headers=h, timeout=30)
+            elif kind == "thread":
+                with self.lock:
+                    pid = self.rng.choice(self.post_ids) if self.post_ids else None
+                if pid is None:
+                    return
+                r = http.get(f"{self.base}/posts/{pid}/comments", headers=h, timeout=30)
             elif kind == "register":
                 name = f"flt_{marker}"
                 with self.lock:
@@ -185,6 +219,10 @@ def main() -> int:
             r.raise_for_status()
             targets.append(name)
             if i < 6:
+                with app.app_context():  # the writers write: unverified, every write was 403 email-unverified
+                    from socialgraph.accounts import service as accounts
+
+                    accounts.verify_email(accounts.verification_token(r.json()["uid"], f"{name}@example.test"))
                 tok = requests.post(f"{base}/auth/login", json={"login": name, "password": "a long enough password"}).json()
                 users.append({"uid": r.json()["uid"], "username": name, "token": tok["access_token"]})
         load = Load(base, users, targets, args.seed)
@@ -476,7 +514,7 @@ def check(app, load: Load, outbox_dir: Path) -> dict:
     comments = load.acked["comment"]
     got = db.comments.count_documents({"_id": {"$in": [ObjectId(c) for c in comments]}})
     out["comment"] = {"acked": len(comments), "found": got, "missing": len(comments) - got}
-    follows = set(load.acked["follow"])
+    follows = set(load.acked["follow"]) - load.touched  # an acknowledged unfollow/unfriend may have undone these
     present = 0
     for uid, target in follows:
         rows = g.read("graph/follows/list_following_uids", uid=uid)
@@ -516,7 +554,30 @@ def check(app, load: Load, outbox_dir: Path) -> dict:
         except Exception:
             pass
     out["export"] = {"acked": len(exports), "found": in_s3, "missing": len(exports) - in_s3}
+    out["thread copies"] = thread_copies(load.post_ids)
     return out
+
+
+def thread_copies(post_ids: list[str]) -> dict:
+    """Every kept thread copy (``sg:cthread:<post>``) against the first page read
+    from MongoDB now: ``acked`` copies kept, ``missing`` those that disagree."""
+    import orjson
+
+    from socialgraph import stores
+    from socialgraph.content import comments, postcache
+
+    kept = stale = 0
+    for pid in set(post_ids):
+        key = postcache.THREAD_KEY.format(id=pid)
+        raw = stores.read_cache().get(key)
+        if raw is None:
+            continue
+        kept += 1
+        stores.read_cache().delete(key)
+        fresh = [(c["id"], c["text"], c["deleted"]) for c in comments.list_comments(pid).items]
+        copy = [(c["id"], c["text"], c["deleted"]) for c in orjson.loads(raw.split(b"\n", 4)[4])["items"]]
+        stale += copy != fresh
+    return {"acked": kept, "found": kept - stale, "missing": stale}
 
 
 def print_figures(args, load: Load, found: dict, timeline, drained: int) -> None:
@@ -536,9 +597,9 @@ def print_figures(args, load: Load, found: dict, timeline, drained: int) -> None
     total = collections.Counter()
     for c in load.statuses.values():
         total.update({k: v for k, v in c.items() if isinstance(k, int)})
-    print(f"\nall answers: {dict(sorted(total.items()))}   500s: {total[500]}")
+    print(f"\nall answers: {dict(sorted(total.items()))}   500s: {total[500]}   403s: {total[403]}")
     print("\nacknowledged writes found afterwards")
-    for kind in ("post", "comment", "follow", "register", "export", "verification email"):
+    for kind in ("post", "comment", "follow", "register", "export", "verification email", "thread copies"):
         f = found[kind]
         print(f"  {kind:<18} acknowledged {f['acked']:>5}  found {f['found']:>5}  missing {f['missing']}")
     print(f"  registrations half-written (account xor graph node): {found['half_written']['count']}"

@@ -99,7 +99,7 @@ TARGETS: dict[str, tuple[str, list[str], list[str]]] = {
         "tests/api/groups/test_group_last_admin.py",
         "tests/api/groups/test_group_ranks.py",
     ]),
-    "idempotency": ("socialgraph.http.idempotency", ["_fingerprint", "before", "after"], [
+    "idempotency": ("socialgraph.http.idempotency", ["_fingerprint", "_file_digest", "_multipart_digest", "before", "after"], [
         "tests/api/http/test_idempotency_edges.py::test_a_multipart_upload_with_a_key_keeps_its_body_and_is_replayed",
         "tests/api/http/test_idempotency_edges.py",
         "tests/api/http/test_limits_idempotency_headers.py::test_idempotency_key_replays_and_creates_once",

@@ -8,7 +8,12 @@ session and queues ``jobs.accounts.delete_account``. :func:`run_deletion`
 and checkpoints each finished step in MongoDB ``deletions``::
 
     {_id: uid, status: "pending" | "running" | "done", steps_done: [area],
-     requested_at, finished_at, results: {area: counts}}
+     requested_at, finished_at, results: {area: counts}, notes: {area: [...]}}
+
+``notes`` (:func:`remember`) holds what a step saw before its first write
+and could not see again if it crashed after it (the graph step: the uids
+whose read copies it must drop once the node and its relationships are
+gone); it is removed when the deletion finishes.
 
 Once done, the record is moved to ``_id: "sha256:<hex>"`` (a one-way hash of
 the uid, :func:`done_record_id`), so no store keeps the uid.
@@ -41,6 +46,7 @@ import hashlib
 import logging
 
 from flask import current_app
+from pymongo import ReturnDocument
 
 from socialgraph import stores
 from socialgraph.accounts import login_monitor, passwords, sessions, twofactor
@@ -124,10 +130,27 @@ def run_deletion(uid: str) -> dict:
         log.info("deletion of %s: step %s done: %s", uid, area.name, result)
     # the finished record is kept under a hash of the uid: the uid itself must not remain
     final = {**db.deletions.find_one({"_id": uid}), "status": "done", "finished_at": clock.now()}
+    final.pop("notes", None)  # other people's uids: kept only while the steps might run again
     final["_id"] = done_record_id(uid)
     db.deletions.replace_one({"_id": final["_id"]}, final, upsert=True)
     db.deletions.delete_one({"_id": uid})
     return final
+
+
+def remember(uid: str, step: str, values: list[str]) -> list[str]:
+    """For an erase step that must act on what it sees *before* its first write
+    (and will not see after it): add ``values`` to the running deletion's
+    ``notes.<step>`` and return every value kept there, so a step run again
+    after a crash between its write and what follows acts on its first run's
+    values too. One MongoDB command, before the write: if it fails, the step
+    fails before anything changed. Without a running deletion of ``uid``
+    (the step called on its own) returns ``values``."""
+    doc = stores.mongo().deletions.find_one_and_update(
+        {"_id": uid, "status": {"$ne": "done"}}, {"$addToSet": {f"notes.{step}": {"$each": list(values)}}},
+        projection={f"notes.{step}": 1}, return_document=ReturnDocument.AFTER)
+    if doc is None:
+        return list(values)
+    return list((doc.get("notes") or {}).get(step) or [])
 
 
 #: Redis key patterns (``SCAN MATCH``) that hold the uid in their name and are

@@ -8,6 +8,7 @@ import logging
 
 from bson import ObjectId
 from pymongo import ReturnDocument
+from pymongo.errors import PyMongoError
 from redis.exceptions import RedisError
 
 from socialgraph import stores
@@ -93,25 +94,52 @@ def add_comment(post_id: str, author_id: str, text: str, parent_id: str | None =
     }
     if post.get("group_id"):
         doc["group_id"] = post["group_id"]  # group activity figures
+    # whatever happens from the insert on, the post's copies are dropped at the
+    # end, so the thread copy shows what MongoDB holds (issue 22 fault test)
+    done = False
     try:
-        doc["_id"] = db.comments.insert_one(doc).inserted_id
-    except Exception:
-        if parent:
-            db.comments.update_one({"_id": parent["_id"]}, {"$inc": {"reply_count": -1}})
-        raise
-    # the post must still exist, asked of the store after the insert: if it
-    # was deleted meanwhile its purge may already have run, so the comment
-    # takes itself out again (a purge running later finds it anyway)
-    if not db.posts.update_one({"_id": post["_id"]}, {"$inc": {"counts.comments": 1}}).matched_count:
-        db.comments.delete_one({"_id": doc["_id"]})
-        postcache.forget(post["_id"])
-        raise NotFound("post not found")
+        try:
+            doc["_id"] = db.comments.insert_one(doc).inserted_id
+        except Exception:
+            _withdraw(db, doc.get("_id"))  # applied, and only its answer lost?
+            if parent:
+                db.comments.update_one({"_id": parent["_id"]}, {"$inc": {"reply_count": -1}})
+            raise
+        # the post must still exist, asked of the store after the insert: if it
+        # was deleted meanwhile its purge may already have run, so the comment
+        # takes itself out again (a purge running later finds it anyway)
+        try:
+            counted = db.posts.update_one({"_id": post["_id"]}, {"$inc": {"counts.comments": 1}}).matched_count
+        except PyMongoError:  # the writer is answered an error: the comment goes again
+            if _withdraw(db, doc["_id"]) and parent:
+                db.comments.update_one({"_id": parent["_id"]}, {"$inc": {"reply_count": -1}})
+            raise
+        if not counted:
+            db.comments.delete_one({"_id": doc["_id"]})
+            raise NotFound("post not found")
+        done = True
+    finally:
+        if not done:  # a step failed, or the post went: drop, do not make again
+            postcache.forget(post["_id"])
     postcache.written(post["_id"], post=True, thread=True)  # the count and the thread, made again at once
     cid = str(doc["_id"])
     events.publish("comment.created", comment_id=cid, post_id=str(post["_id"]), author_id=author_id,
                    post_author_id=post["author_id"], parent_author_id=parent["author_id"] if parent else "")
     _mention_events(text, author_id, str(post["_id"]), cid)
     return _present_comments([doc])[0]
+
+
+def _withdraw(db, comment_id) -> bool:
+    """Take out a comment whose write failed after (or while) it was inserted, unless
+    a reply hangs under it already; ``True`` if it went. A store that fails again
+    leaves it (uncounted: the doctor's ``counters`` check recounts the post)."""
+    if comment_id is None:
+        return False
+    try:
+        return bool(db.comments.delete_one({"_id": comment_id, "reply_count": {"$not": {"$gt": 0}}}).deleted_count)
+    except PyMongoError as exc:
+        log.warning("could not take out comment %s after a failed write: %s", comment_id, exc)
+        return False
 
 
 def _present_comments(docs: list[dict]) -> list[dict]:
@@ -307,9 +335,13 @@ def edit_comment(comment_id: str, editor: str, text: str) -> dict:
         raise NotFound("comment not found")
     if doc["author_id"] != editor:
         raise Forbidden("only the author can edit this comment")
-    doc = _db().comments.find_one_and_update(
-        {"_id": doc["_id"]}, {"$set": {"text": text, "edited_at": clock.now()}},
-        return_document=ReturnDocument.AFTER)
+    try:
+        doc = _db().comments.find_one_and_update(
+            {"_id": doc["_id"]}, {"$set": {"text": text, "edited_at": clock.now()}},
+            return_document=ReturnDocument.AFTER)
+    except BaseException:  # also when the answer is lost: the edit may have been applied
+        postcache.forget_thread(doc["post_id"])
+        raise
     postcache.written(doc["post_id"], post=False, thread=True)
     item = _present_comments([doc])[0]
     _with_viewer_reactions([item], editor)
@@ -373,24 +405,33 @@ def _remove(db, doc: dict, rewrite: bool = True) -> bool:
     # hard-delete only if it still has no replies at this moment (a reply
     # reserves its parent by raising reply_count first, see add_comment);
     # otherwise it stays as a placeholder. Either write matches only a live
-    # comment, so of two racing deletions one counts.
-    hard = not doc.get("reply_count") and db.comments.delete_one(
-        {"_id": doc["_id"], "deleted": False, "reply_count": {"$not": {"$gt": 0}}}).deleted_count
-    if not hard:
-        if not db.comments.update_one({"_id": doc["_id"], "deleted": False},
-                                      {"$set": {"deleted": True, "text": ""}}).matched_count:
-            return False
-    else:
-        parent_id = doc.get("parent_id")
-        while parent_id:  # a placeholder whose last reply goes is removed too (already uncounted)
-            parent = db.comments.find_one_and_update({"_id": parent_id}, {"$inc": {"reply_count": -1}},
-                                                     return_document=ReturnDocument.AFTER)
-            if not parent or not parent.get("deleted") or parent.get("reply_count", 0) > 0:
-                break
-            db.comments.delete_one({"_id": parent["_id"], "deleted": True, "reply_count": {"$lte": 0}})
-            parent_id = parent.get("parent_id")
-    db.reactions.delete_many({"target": f"comment:{doc['_id']}"})
-    db.posts.update_one({"_id": doc["post_id"]}, {"$inc": {"counts.comments": -1}})
+    # comment, so of two racing deletions one counts. The post's copies are
+    # dropped at the end also when a step fails half-way, so the thread copy
+    # never shows a comment MongoDB no longer holds (the count is the
+    # doctor's ``counters`` check's to repair then).
+    done = False
+    try:
+        hard = not doc.get("reply_count") and db.comments.delete_one(
+            {"_id": doc["_id"], "deleted": False, "reply_count": {"$not": {"$gt": 0}}}).deleted_count
+        if not hard:
+            if not db.comments.update_one({"_id": doc["_id"], "deleted": False},
+                                          {"$set": {"deleted": True, "text": ""}}).matched_count:
+                return False
+        else:
+            parent_id = doc.get("parent_id")
+            while parent_id:  # a placeholder whose last reply goes is removed too (already uncounted)
+                parent = db.comments.find_one_and_update({"_id": parent_id}, {"$inc": {"reply_count": -1}},
+                                                         return_document=ReturnDocument.AFTER)
+                if not parent or not parent.get("deleted") or parent.get("reply_count", 0) > 0:
+                    break
+                db.comments.delete_one({"_id": parent["_id"], "deleted": True, "reply_count": {"$lte": 0}})
+                parent_id = parent.get("parent_id")
+        db.reactions.delete_many({"target": f"comment:{doc['_id']}"})
+        db.posts.update_one({"_id": doc["post_id"]}, {"$inc": {"counts.comments": -1}})
+        done = True
+    finally:
+        if not done:  # a step failed or a racing deletion won: drop, do not make again
+            postcache.forget(doc["post_id"])
     if rewrite:
         postcache.written(doc["post_id"], post=True, thread=True)
     else:

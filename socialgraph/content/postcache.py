@@ -33,6 +33,7 @@ from datetime import datetime, timezone
 import orjson
 from bson import ObjectId
 from flask import current_app
+from pymongo.errors import PyMongoError
 from redis.exceptions import RedisError
 
 from socialgraph import stores
@@ -223,7 +224,10 @@ def written(post_id, *, post: bool = True, thread: bool = False) -> dict | None:
 
     Returns the post document read from MongoDB (its :data:`FIELDS`) when the
     post copy was made again (what a reaction answers its counts from), else None. Redis away:
-    the keys are kept as :func:`forget` keeps them, nothing is made."""
+    the keys are kept as :func:`forget` keeps them, nothing is made. A store
+    failing while a copy is made again is logged, not raised: the write is
+    durable and its copy already dropped, so the writer must not be answered
+    an error it would retry (a second comment)."""
     if post_id is None:
         return None
     oid = post_id if isinstance(post_id, ObjectId) else ObjectId(str(post_id))
@@ -235,13 +239,13 @@ def written(post_id, *, post: bool = True, thread: bool = False) -> dict | None:
     for (kind, key), (version, existed) in zip(kinds, bumped):
         if not existed:
             continue
-        if kind == "post":
-            doc = stores.mongo().posts.find_one({"_id": oid}, _PROJECTION)  # not the edit history
-            if doc is not None:
-                readcache.put_many([(key, version, _dumps(doc))], int(current_app.config["POST_CACHE_SECONDS"]))
-        elif _THREAD_BUILDERS:
-            try:
+        try:
+            if kind == "post":
+                doc = stores.mongo().posts.find_one({"_id": oid}, _PROJECTION)  # not the edit history
+                if doc is not None:
+                    readcache.put_many([(key, version, _dumps(doc))], int(current_app.config["POST_CACHE_SECONDS"]))
+            elif _THREAD_BUILDERS:
                 _THREAD_BUILDERS[0](oid, version)
-            except RedisError:
-                log.warning("could not make the thread copy of %s again", oid)
+        except (RedisError, PyMongoError) as exc:  # the write is done and the copy dropped: a reader makes it
+            log.warning("could not make the %s copy of %s again: %s", kind, oid, exc)
     return doc

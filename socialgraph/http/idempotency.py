@@ -9,6 +9,8 @@ Then, per the draft (section 2.6/2.7):
 
 - the same key with the same request (method, path, body) -> the first
   response again, with ``Idempotent-Replayed: true``; nothing runs twice;
+  a ``multipart/form-data`` body counts as the same when its *content* is
+  (see :func:`_multipart_digest`): a client's retry picks a new boundary;
 - the same key with a different request -> 422 ``/problems/idempotency-key-reused``;
 - the same key while the first request is still running -> 409
   ``/problems/idempotency-key-in-use``;
@@ -52,12 +54,49 @@ class IdempotencyKeyInUse(Conflict):
     title = "Idempotency key in use"
 
 
+#: bytes read at a time when digesting an uploaded file
+CHUNK = 64 * 1024
+
+
 def _fingerprint() -> str:
+    """sha256 hex of the method, the path and the body: the raw bytes, or for a
+    ``multipart/form-data`` body with a boundary its parsed content."""
     h = hashlib.sha256()
     h.update(request.method.encode())
     h.update(b"\0" + request.path.encode() + b"\0")
-    h.update(request.get_data(cache=True))
+    if request.mimetype == "multipart/form-data" and request.mimetype_params.get("boundary"):
+        h.update(b"multipart\0" + _multipart_digest())
+    else:
+        h.update(request.get_data(cache=True))
     return h.hexdigest()
+
+
+def _file_digest(f) -> str:
+    """sha256 hex of an uploaded file's bytes, read in :data:`CHUNK` pieces from
+    werkzeug's spooled file (no second copy in memory); rewound for the view."""
+    h = hashlib.sha256()
+    f.stream.seek(0)
+    for chunk in iter(lambda: f.stream.read(CHUNK), b""):
+        h.update(chunk)
+    f.stream.seek(0)
+    return h.hexdigest()
+
+
+def _multipart_digest() -> bytes:
+    """What a multipart form says, without its boundary: each field name (in any
+    order) with its values in order; each file field with the filename, content
+    type and sha256 of every file sent under it, in order. The form is parsed
+    here (werkzeug, under the request's ``max_content_length``: 413 beyond) and
+    the view reads the same parsed ``request.form``/``request.files``. A body
+    that does not parse holds no field: it is told apart by its length only."""
+    content = {
+        "fields": {name: values for name, values in request.form.lists()},
+        "files": {name: [[f.filename, f.content_type, _file_digest(f)] for f in files]
+                  for name, files in request.files.lists()},
+    }
+    if not content["fields"] and not content["files"]:
+        content["length"] = request.content_length
+    return json.dumps(content, sort_keys=True, separators=(",", ":")).encode()
 
 
 def before() -> Response | None:
@@ -77,11 +116,11 @@ def before() -> Response | None:
     r = stores.cache()
     ttl = current_app.config["IDEMPOTENCY_SECONDS"]
     if r.set(key, json.dumps({"state": "processing", "fp": fp}), nx=True, ex=ttl):
-        g.idempotency_key = key
+        g.idempotency_key, g.idempotency_fp = key, fp
         return None
     stored = r.get(key)
     if stored is None:  # expired between the two calls: run it
-        g.idempotency_key = key
+        g.idempotency_key, g.idempotency_fp = key, fp
         r.set(key, json.dumps({"state": "processing", "fp": fp}), ex=ttl)
         return None
     data = json.loads(stored)
@@ -104,13 +143,14 @@ def after(response: Response) -> Response:
     key = g.pop("idempotency_key", None)
     if key is None:
         return response
+    fp = g.pop("idempotency_fp")  # as claimed: the view may have consumed the uploaded files
     try:
         r = stores.cache()
         if response.status_code >= 500 or response.status_code == 429:
             r.delete(key)
         else:
             r.set(key, json.dumps({
-                "state": "done", "fp": _fingerprint(), "status": response.status_code,
+                "state": "done", "fp": fp, "status": response.status_code,
                 "body": response.get_data(as_text=True), "content_type": response.content_type,
                 "location": response.headers.get("Location"),
             }), ex=current_app.config["IDEMPOTENCY_SECONDS"])

@@ -24,12 +24,19 @@ once and answers 400 ``malformed-request`` for either, or for invalid
 UTF-8. RFC 8259 §8.2 leaves unpaired surrogates to the implementation;
 RFC 7493 (I-JSON) §2.1 forbids them, which is what we follow. Our bodies
 are flat: :data:`MAX_DEPTH` levels of objects/arrays are plenty.
+
+**Body size**: every body is limited to ``SG_MAX_REQUEST_BYTES``
+(``MAX_CONTENT_LENGTH``, 413 beyond); an upload view raises its own limit
+with :func:`body_limit`, and :func:`apply_body_limit` (a ``before_request``
+hook, first of all) sets it *before* any hook reads the body — the
+``Idempotency-Key`` fingerprint parses a multipart body before the view runs.
 """
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Mapping
 
-from flask import request
+from flask import current_app, request
 
 from socialgraph.core.errors import HeadersTooLarge, MalformedRequest, UriTooLong
 
@@ -41,6 +48,24 @@ MAX_URI_CHARS = 4096
 MAX_HEADER_FIELD_BYTES = 8190
 #: Most header fields accepted; gunicorn's limit_request_fields is 200.
 MAX_HEADER_FIELDS = 100
+
+
+def body_limit(limit: Callable[[Mapping], int]):
+    """Mark a view as taking bodies of up to ``limit(app.config)`` bytes instead of
+    ``MAX_CONTENT_LENGTH``. Put it right above ``def`` (the decorators above copy
+    the mark with ``functools.wraps``); :func:`apply_body_limit` applies it."""
+    def mark(view):
+        view.max_body_bytes = limit
+        return view
+    return mark
+
+
+def apply_body_limit() -> None:
+    """``before_request``: the matched view's :func:`body_limit`, if it has one, as
+    ``request.max_content_length`` (werkzeug answers 413 beyond it when the body is read)."""
+    limit = getattr(current_app.view_functions.get(request.endpoint), "max_body_bytes", None)
+    if limit is not None:
+        request.max_content_length = limit(current_app.config)
 
 
 def check_request_size() -> None:

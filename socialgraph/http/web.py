@@ -32,7 +32,7 @@ from socialgraph.accounts.sessions import is_token_revoked
 from socialgraph.core import errors
 from socialgraph.core.errors import DomainError, StoreUnavailable
 from socialgraph.http.docs_assets import assets_url, init_docs_assets
-from socialgraph.http.request_guard import check_request_json, check_request_size
+from socialgraph.http.request_guard import apply_body_limit, check_request_json, check_request_size
 from socialgraph.http.openapi_problems import ProblemApi as Api
 
 log = logging.getLogger(__name__)
@@ -268,6 +268,7 @@ def init_web(app: Flask) -> None:
     app.config.setdefault("JWT_TOKEN_LOCATION", ["headers"])
     app.config.setdefault("JWT_ERROR_MESSAGE_KEY", "detail")
     jwt = VerifiedTokens(app)
+    app.before_request(apply_body_limit)  # an upload view's own body limit, before any hook reads the body
     app.before_request(check_request_size)  # URI and header limits -> 414/431 problem+json
     app.before_request(check_request_json)  # lone surrogates, deep nesting -> 400
 

@@ -92,6 +92,7 @@ from datetime import datetime, timedelta, timezone
 from flask import current_app
 
 from socialgraph import stores
+from socialgraph.accounts import deletion
 from socialgraph.stores import objecturls
 from socialgraph.content import postcache
 from socialgraph.content.comments import erase_comments_of
@@ -420,8 +421,13 @@ def _profile_import(ctx: ImportContext) -> dict:
 
 
 def _profile_erase(uid: str) -> dict:
+    """The user node with every relationship, then the read copies of everyone it
+    was related to. Those uids are kept in the deletion record first
+    (:func:`socialgraph.accounts.deletion.remember`): run again after a crash
+    between the node's deletion and the copies' (the node gone, its
+    relationships with it), the step still drops them."""
     rows = stores.graph().read("accounts/list_related_uids", uid=uid)
-    related = rows[0]["uids"] if rows else []
+    related = deletion.remember(uid, "graph", rows[0]["uids"] if rows else [])
 
     name = (short_profiles([uid]).get(uid) or {}).get("username")  # names the cached profile card
     stores.graph().write("graph/users/delete_user", uid=uid)
