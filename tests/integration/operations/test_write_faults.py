@@ -273,3 +273,21 @@ def test_a_comment_deletion_that_fails_half_way_is_not_shown_by_the_copy(ctx, mo
     found, _ = doctor.run(repair=True, only=["counters"])
     assert [f.line() for f in found if pid in f.message] == [
         f"counters: post {pid}: comments 1 stored, 0 counted"]
+
+
+def test_a_comment_whose_copies_cannot_be_made_again_is_still_answered_done(ctx, monkeypatch):
+    """The write-through after a durable comment (``postcache.written``) meets a
+    MongoDB that drops the connection: the writer is answered the comment (not
+    an error it would retry: a second comment), it is stored and counted once,
+    and no copy shows the thread without it."""
+    _author, commenter, pid, _first = _post_with_thread("ww")
+    hits = _fail_mongo(monkeypatch, "find_one",
+                       lambda coll, args: coll == "posts" and len(args) > 1, applied=False)  # the rebuild's read
+    second = comments.add_comment(pid, commenter, "second")
+    assert hits == [("posts", "find_one")]
+    monkeypatch.undo()
+    assert second["text"] == "second"
+    assert stores.mongo().comments.count_documents({"post_id": parse_id(pid, "post")}) == 2
+    assert stores.mongo().posts.find_one({"_id": parse_id(pid, "post")})["counts"]["comments"] == 2
+    assert sorted(c["text"] for c in _thread_matches_the_store(pid)) == ["first", "second"]
+    assert posts.get_post(pid, commenter)["counts"]["comments"] == 2  # the post copy was dropped, not left at 1
