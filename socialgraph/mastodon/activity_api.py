@@ -6,6 +6,8 @@ from __future__ import annotations
 from flask import jsonify, request
 
 from socialgraph.core.errors import MalformedRequest
+from socialgraph.http.request_guard import body_limit
+from socialgraph.mastodon.accounts import MULTIPART_SLACK
 from socialgraph.mastodon import timeline_service as tl
 from socialgraph.mastodon.auth import current_account_id, require_scope
 from socialgraph.mastodon.blueprints import mastodon_blueprint
@@ -110,10 +112,13 @@ def grouped_unread_count():
 @blp.route("/api/v2/media", methods=["POST"])
 @blp.route("/api/v1/media", methods=["POST"])
 @require_scope("write:media")
+@body_limit(lambda cfg: max(cfg["MEDIA_MAX_VIDEO_BYTES"], cfg["MEDIA_MAX_IMAGE_BYTES"]) + MULTIPART_SLACK)
 def upload_media():
     """Upload ``file`` (multipart) with optional ``description``: 202 with
     ``url: null`` while it is processed (poll ``GET /api/v1/media/:id``), 200
-    when it is ready at once."""
+    when it is ready at once. Bodies up to the media limits
+    (``SG_MEDIA_MAX_IMAGE_BYTES`` / ``SG_MEDIA_MAX_VIDEO_BYTES``), 413 beyond, as
+    the native upload."""
     upload = request.files.get("file")
     if upload is None:
         raise MalformedRequest("file is required", errors=[{"field": "file", "message": "missing"}])
