@@ -115,13 +115,19 @@ def get_many(keys: list[str]) -> tuple[list[bytes | None], list[str]]:
 
 def put_many(items: Iterable[tuple[str, str, bytes | str]], ttl: int) -> None:
     """Store ``(key, version read before the store read, value)`` copies, each
-    only if its version is unchanged (pipelined; errors are logged, not raised)."""
+    only if its version is unchanged (pipelined; errors are logged, not raised).
+    One copy on a single Redis: one ``EVALSHA``, not a pipeline (redis-py's
+    pipeline asks ``SCRIPT EXISTS`` first: a second round trip)."""
     items = list(items)
     if not items:
         return
     r = stores.read_cache()
     script = r.register_script(_SET_IF_UNCHANGED)
     try:
+        if len(items) == 1 and not rediskeys.is_cluster(r):
+            (key, v0, value), = items
+            script(keys=[key, version_key(key)], args=[v0, ttl, value])
+            return
         rediskeys.eval_many(r, script, [([key, version_key(key)], [v0, ttl, value]) for key, v0, value in items])
     except RedisError:
         log.warning("could not store %d cached copies", len(items))
