@@ -56,7 +56,8 @@ RELATION_KEY = "sg:relation:{viewer}:{username}"
 
 def profile_card(username: str, viewer: str | None = None,
                  prefetch: dict[str, tuple[bytes | None, str] | None] | None = None,
-                 read: tuple[list[bytes | None], list[str] | None] | None = None) -> tuple[dict | None, dict | None]:
+                 read: tuple[list[bytes | None], list[str] | None] | None = None,
+                 defer: list[tuple[str, str, str]] | None = None) -> tuple[dict | None, dict | None]:
     """``(card, relation)``. ``card``: the viewer-independent part of a profile
     (user, counts, privacy settings; None for an unknown user), a Redis copy
     (``sg:profile:<username>``, versioned, ``PROFILE_CACHE_SECONDS``) dropped
@@ -83,7 +84,10 @@ def profile_card(username: str, viewer: str | None = None,
     ``read``: ``(copies, versions)`` of the card and relation keys (in that
     order; versions None when Redis did not answer) that the caller already
     read in its own round trip (:func:`socialgraph.graph.profiles.get_profile`'s
-    script): no ``MGET`` then, and ``prefetch`` is not read."""
+    script): no ``MGET`` then, and ``prefetch`` is not read. ``defer``: a
+    list that gets the copies to store, ``(key, version, value)``, instead of
+    storing them here (the caller stores them in its next round trip, each only
+    if its version is unchanged)."""
     keys = [PROFILE_KEY.format(username=username)]
     if viewer:
         keys.append(RELATION_KEY.format(viewer=viewer, username=username))
@@ -125,8 +129,11 @@ def profile_card(username: str, viewer: str | None = None,
         puts.append((keys[1], relation))
     if puts and versions is not None:
         v_of = dict(zip(keys, versions))
-        readcache.put_many(((k, v_of[k], _encode_card(v) if k == keys[0] else json.dumps(v)) for k, v in puts),
-                           int(current_app.config["PROFILE_CACHE_SECONDS"]))
+        todo = [(k, v_of[k], _encode_card(v) if k == keys[0] else json.dumps(v)) for k, v in puts]
+        if defer is not None:
+            defer.extend(todo)
+        else:
+            readcache.put_many(todo, int(current_app.config["PROFILE_CACHE_SECONDS"]))
     return card, relation
 
 

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from flask import current_app
 from redis.exceptions import RedisError
 
 from socialgraph import stores
@@ -86,16 +87,28 @@ def register_profile_flag(name: str, flag: Callable[[str | None, str], Any], pro
 #: and version, 9-10 the viewer's friend list and version.
 #: ARGV: 1 the viewer's uid ('' anonymous), 2 HUB_DEGREE, 3-4 the friend-list
 #: key template around the owner's uid (prefix, suffix), 5-6 its version key
-#: template, 7-8 the shared-friends key template, 9 the number of probe reads,
-#: then three per read: command, key, argument ('' none); byte 1 = the owner.
-#: Reply: the values of those keys (1-8), the friend lists (9 viewer, 11
-#: owner), their versions (10, 12), the shared-friends copy (13, for an owner
-#: with HUB_DEGREE friends or more, then 16 is 1), the owner's uid (14), the
-#: probe replies (15). The owner's uid and friends count come from the card copy (JSON of
-#: ``json.dumps``: an escaped string never holds ``"uid": "``).
+#: template, 7-8 the shared-friends key template, 9-10 the owner's uid and
+#: friends count when the caller knows them ('' else), 11 the copies' TTL,
+#: 12 the number of copies to store first, 13 the number of probe reads; then
+#: four per copy (key, version key, version read before, value: stored only
+#: if the version is unchanged, as :func:`readcache.put_many`), then three per
+#: probe read (command, key, argument or ''; byte 1 stands for the owner).
+#: Reply: the values of KEYS 1-8, the friend lists (9 viewer, 11 owner) and
+#: their versions (10, 12), the shared-friends copy (13, for an owner with
+#: HUB_DEGREE friends or more, then 16 is 1), the owner's uid (14), the probe
+#: replies (15). The owner's uid and friends count come from the card copy
+#: (JSON of ``json.dumps``: an escaped string never holds ``"uid": "``), else
+#: from ARGV 9-10.
 _PROFILE_LUA = """
 local function owned(s, owner)
   return (string.gsub(s, '\\1', (string.gsub(owner, '%%', '%%%%'))))
+end
+local nputs, nprobes = tonumber(ARGV[12]), tonumber(ARGV[13])
+for i = 0, nputs - 1 do
+  local b = 14 + 4 * i
+  if (redis.call('GET', ARGV[b + 1]) or '0') == ARGV[b + 2] then
+    redis.call('SET', ARGV[b], ARGV[b + 3], 'EX', tonumber(ARGV[11]))
+  end
 end
 local out = {false, false, false, false, false, false, false, false, false, false,
              false, false, false, false, {}, 0}
@@ -112,12 +125,15 @@ if viewer ~= '' then
   out[8] = redis.call('GET', KEYS[8])
 end
 local owner = card and string.match(card, '"uid": "([^"\\\\]*)"')
+local friends = card and tonumber(string.match(card, '"friends_count": (%d+)') or '0')
+if not owner and ARGV[9] ~= '' then
+  owner, friends = ARGV[9], tonumber(ARGV[10])
+end
 if not owner then return out end
 out[14] = owner
 if viewer ~= '' and viewer ~= owner then
   out[10] = redis.call('GET', KEYS[10])
   out[12] = redis.call('GET', ARGV[5] .. owner .. ARGV[6])
-  local friends = tonumber(string.match(card, '"friends_count": (%d+)') or '0')
   if friends >= tonumber(ARGV[2]) then
     out[16] = 1
     out[13] = redis.call('GET', ARGV[7] .. owner .. ARGV[8])
@@ -127,8 +143,10 @@ if viewer ~= '' and viewer ~= owner then
   end
 end
 local replies = {}
-for i = 0, tonumber(ARGV[9]) - 1 do
-  local cmd, key, arg = ARGV[10 + 3 * i], owned(ARGV[11 + 3 * i], owner), ARGV[12 + 3 * i]
+local base = 14 + 4 * nputs
+for i = 0, nprobes - 1 do
+  local b = base + 3 * i
+  local cmd, key, arg = ARGV[b], owned(ARGV[b + 1], owner), ARGV[b + 2]
   local r
   if arg == '' then r = redis.call(cmd, key) else r = redis.call(cmd, key, owned(arg, owner)) end
   replies[#replies + 1] = r
@@ -163,10 +181,13 @@ class _Reads:
 
 
 def _one_trip(username: str, viewer: str | None, also: list[str] | None,
-              also_then: Callable[[list | None], None] | None) -> _Reads | None:
+              also_then: Callable[[list | None], None] | None,
+              owner: tuple[str, int] | None = None, puts: list[tuple[str, str, str]] = ()) -> _Reads | None:
     """Run :data:`_PROFILE_LUA`; None when it cannot run (Redis away, the
     copies and the session keys on two servers, a cluster), ``also_then``
-    called with None first."""
+    called with None first. ``owner``: (uid, friends count) when the caller
+    knows them (the card came from the graph); ``puts``: copies
+    ``(key, version, value)`` to store first, each if its version is unchanged."""
     r = stores.cache()
     if stores.read_cache() is not r or rediskeys.is_cluster(r):
         if also_then is not None:
@@ -183,6 +204,7 @@ def _one_trip(username: str, viewer: str | None, also: list[str] | None,
     mutual_pre, mutual_post = _around(MUTUAL_KEY.format(viewer=uid or "-", owner="\0"))
     probes = [(name, p) for name, p in PROFILE_FLAG_PROBES.items() if name in PROFILE_FLAGS]
     reads = [x for _name, p in probes for cmd, key, arg in p.reads for x in (cmd, key, arg or "")]
+    stores_first = [x for key, v0, value in puts for x in (key, readcache.version_key(key), v0, value)]
     script = getattr(r, "_sg_profile", None)
     if script is None:  # one Script per client: its SHA1 computed once
         script = r._sg_profile = r.register_script(_PROFILE_LUA)
@@ -190,19 +212,22 @@ def _one_trip(username: str, viewer: str | None, also: list[str] | None,
         res = script(keys=[*extra, keys[0], readcache.version_key(keys[0]), keys[1], readcache.version_key(keys[1]),
                            keys[2], readcache.version_key(keys[2]), keys[3], readcache.version_key(keys[3])],
                      args=[uid, people.HUB_DEGREE, friends_pre, friends_post, fv_pre, fv_post, mutual_pre, mutual_post,
-                           len(reads) // 3, *reads])
+                           owner[0] if owner else "", owner[1] if owner else "",
+                           int(current_app.config["PROFILE_CACHE_SECONDS"]), len(puts), len(reads) // 3,
+                           *stores_first, *reads])
     except RedisError:
         if also_then is not None:
             also_then(None)  # the view's own fallback (a check that needs Redis fails as it would have)
         return None
     if also_then is not None:
         also_then(res[:2])
-    owner = res[13].decode() if res[13] else None
+    owner_uid = res[13].decode() if res[13] else None
     card = ([res[2], res[4]], [_version(res[3]), _version(res[5])])
     blocks = (res[6], _version(res[7])) if viewer else None
     friends: dict[str, tuple] = {}
     flags: dict[str, Any] = {}
-    if owner is not None:
+    if owner_uid is not None:
+        owner = owner_uid
         if viewer and viewer != owner:
             vkey, okey = FRIENDS_KEY.format(uid=viewer), FRIENDS_KEY.format(uid=owner)
             versions = [_version(res[9]), _version(res[11])]
@@ -216,7 +241,7 @@ def _one_trip(username: str, viewer: str | None, also: list[str] | None,
             i += len(p.reads)
             if value is not UNDECIDED:
                 flags[name] = value
-    return _Reads(card=card, blocks=blocks, friends=friends, flags=flags, owner=owner)
+    return _Reads(card=card, blocks=blocks, friends=friends, flags=flags, owner=owner_uid)
 
 
 def get_profile(username: str, viewer: str | None = None, *, also: list[str] | None = None,
@@ -236,7 +261,10 @@ def get_profile(username: str, viewer: str | None = None, *, also: list[str] | N
     keys, in a view that deferred its revocation check); ``also_then`` gets
     their values right after it ran, before anything else is read (None when
     the script could not run: Redis away or split, a cluster). Redis away:
-    the graph answers, as it always did."""
+    the graph answers, as it always did. The first view of a pair (no
+    relation copy) adds the relation's graph query and a second script that
+    stores its copy; a card read from the graph, the same second script also
+    reads the owner's friend list (or shared friends) and flag probes."""
     name = normalise_username(username)
     reads = _one_trip(name, viewer, also, also_then)
     blocks_key = BLOCKS_KEY.format(uid=viewer) if viewer else None
@@ -245,8 +273,15 @@ def get_profile(username: str, viewer: str | None = None, *, also: list[str] | N
         card, relation = profile_card(name, viewer, prefetch)  # + the viewer's block sets
         blocks = prefetch.get(blocks_key)
     else:
-        card, relation = profile_card(name, viewer, read=reads.card)
+        puts: list[tuple[str, str, str]] = []
+        card, relation = profile_card(name, viewer, read=reads.card, defer=puts)
         blocks = reads.blocks
+        if card is not None and (puts or reads.owner != card["user"]["uid"]):
+            # the copies the graph answered stored, and what the owner's uid keys, in one more trip
+            later = _one_trip(name, viewer, None, None, (card["user"]["uid"], card["friends_count"]), puts)
+            if later is not None:
+                reads = _Reads(card=reads.card, blocks=blocks, friends=later.friends, flags=later.flags,
+                               owner=later.owner)
     if card is None or card["user"]["uid"] in blocked_either_way(viewer, blocks):
         raise NotFound(f"no user named {username!r}")
     owner = card["user"]["uid"]
