@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
+from socialgraph.accounts import sessions
 from socialgraph.content import posts
 from socialgraph.graph import blocks, follows, profiles
 
@@ -17,12 +18,35 @@ def _page(page):
     return {"items": page.items, "next_cursor": page.next_cursor}
 
 
+def _revocation_keys(token: dict | None) -> list[str] | None:
+    """The session keys :func:`sessions.verdict` reads, for the profile's script."""
+    if token is None:
+        return None
+    uid, sid = token.get("sub") or "-", token.get("sid") or "-"
+    return [sessions.SESSION_KEY.format(uid=uid, sid=sid), sessions.NOT_BEFORE_KEY.format(uid=uid)]
+
+
+def _settle(token: dict | None, replies: list | None) -> None:
+    """Settle the deferred revocation check from the script's reads (None: it did not run)."""
+    if token is None:
+        return
+    if replies is None:
+        sessions.settle_pending()
+        return
+    answer = sessions.verdict(token, replies[0], replies[1])
+    sessions.settle(sessions.is_token_revoked(token) if answer is None else answer)
+
+
 @blp.route("/<string:username>", methods=["GET"])
-@auth_required(blp, optional=True)
+@auth_required(blp, optional=True, fused_revocation=True)
 @blp.response(200, ProfileOut)
 def get_user(username):
-    """A profile with follower and following counts (and, signed in, follow state)."""
-    return profiles.get_profile(username, viewer=current_uid())
+    """A profile with follower and following counts (and, signed in, follow state).
+    Warm, one Redis script that also answers the token's revocation check
+    (:func:`socialgraph.graph.profiles.get_profile`)."""
+    token = sessions.pending()
+    return profiles.get_profile(username, viewer=current_uid(), also=_revocation_keys(token),
+                                also_then=lambda replies: _settle(token, replies))
 
 
 @blp.route("/<string:username>/follow", methods=["PUT"])

@@ -9,8 +9,8 @@
 2. through the WSGI interface (Flask's test client: the whole request path,
    werkzeug, the JWT check, the view, the JSON encoding; no socket), many
    iterations of each request, round robin over the readers: ``GET /ping``,
-   the warm home page of 20 posts, a profile (warm and cold: the card copy
-   dropped first), a post and its comments, user search by prefix. Per
+   the warm home page of 20 posts, a profile (warm; cold: the card copy
+   dropped first; first view of a pair: its relation copy dropped), a post and its comments, user search by prefix. Per
    request: CPU of this thread (``time.thread_time``), wall time, and the
    store round trips (Redis commands sent, a pipeline or a script counting
    one; MongoDB commands; Bolt queries);
@@ -307,8 +307,9 @@ def main() -> None:
     ap.add_argument("--iterations", type=int, default=400)
     ap.add_argument("--profile", action="store_true", help="cProfile of home pages")
     ap.add_argument("--profile-iterations", type=int, default=100)
-    ap.add_argument("--only", default="", help="comma list of ping,home,profile,profile_cold,post,comments,search,hub,mixed_post "
-                    "(mixed_post: the mix's reactions and comments interleaved with post and thread reads)")
+    ap.add_argument("--only", default="", help="comma list of ping,home,profile,profile_cold,profile_first,hub_cold,post,"
+                    "comments,search,mixed_post (mixed_post: the mix's reactions and comments interleaved with "
+                    "post and thread reads)")
     ap.add_argument("--out", default="hot.json")
     ap.add_argument("--load", default="", help="closed-loop loads after the in-process figures: comma list of "
                     "locust user classes (ceiling,home,mix) run under gunicorn 2 x 16 at --clients")
@@ -399,6 +400,15 @@ def main() -> None:
             readcache.invalidate(PROFILE_KEY.format(username=names[i % len(names)]))
 
         run("profile_cold", [f"/api/v1/users/{u}" for u in names], tokens, before=drop_card,
+            iterations=min(n, 200))
+        viewers = [r["uid"] for r in data["readers"] + data["top_readers"]]  # in the order of tokens
+
+        def drop_relation(i):  # the first view of a pair: no relation copy (the card's copy kept)
+            from socialgraph.graph.people import RELATION_KEY
+            from socialgraph.stores import readcache
+            readcache.invalidate(RELATION_KEY.format(viewer=viewers[i % len(viewers)], username=names[i % len(names)]))
+
+        run("profile_first", [f"/api/v1/users/{u}" for u in names], tokens, before=drop_relation,
             iterations=min(n, 200))
         hub = data["hub"]["username"]
 

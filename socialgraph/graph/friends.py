@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import fields
 from functools import partial
 from typing import Callable
 
@@ -279,13 +280,16 @@ def mutual_friends(viewer: str, username: str, cursor: str | None = None, limit:
     return {"count": count, "items": rows[:limit], "next_cursor": next_cursor}
 
 
-def mutual_count(a: str, b: str, b_friends: list[str] | None = None) -> dict:
+def mutual_count(a: str, b: str, b_friends: list[str] | None = None,
+                 prefetched: dict[str, tuple[bytes | None, str]] | None = None) -> dict:
     """``{"count", "sample"}``: how many friends ``a`` and ``b`` share and the
     first three of their usernames in alphabetical order (no authorisation:
     callers check it). Both friend lists come in one query and are intersected
     here (O(n + m)); ``b_friends``: ``b``'s friends' usernames when the caller
-    already read them (used when ``b`` has no copy)."""
-    lists = friend_usernames([a, b], known={b: b_friends} if b_friends is not None else None)
+    already read them (used when ``b`` has no copy); ``prefetched``: as for
+    :func:`friend_usernames`."""
+    lists = friend_usernames([a, b], known={b: b_friends} if b_friends is not None else None,
+                             prefetched=prefetched)
     if a not in lists or b not in lists:
         return {"count": 0, "sample": []}
     common = set(lists[a]) & set(lists[b])
@@ -295,7 +299,8 @@ def mutual_count(a: str, b: str, b_friends: list[str] | None = None) -> dict:
 MUTUAL_KEY = "sg:mutual:{viewer}:{owner}"
 
 
-def mutual_count_with_hub(viewer: str, hub: str) -> dict:
+def mutual_count_with_hub(viewer: str, hub: str,
+                          prefetched: tuple[bytes | None, list[str]] | None = None) -> dict:
     """:func:`mutual_count` for an owner with :data:`socialgraph.graph.people.HUB_DEGREE`
     friends or more: one graph query from the viewer's side
     (``graph/friends/list_mutual_friend_names``) instead of reading and
@@ -306,13 +311,18 @@ def mutual_count_with_hub(viewer: str, hub: str) -> dict:
     copies (``sg:friends:<uid>``) read before the query: the copy counts
     only while both versions are unchanged, and every friendship change,
     block or account deletion touching either user bumps theirs
-    (:func:`forget_friends`). A warm hit is one Redis round trip."""
+    (:func:`forget_friends`). A warm hit is one Redis round trip, none with
+    ``prefetched``: ``(copy, [viewer's version, hub's version])`` the caller
+    read in its own round trip (the profile's script)."""
     key = MUTUAL_KEY.format(viewer=viewer, owner=hub)
     vkeys = [readcache.version_key(FRIENDS_KEY.format(uid=u)) for u in (viewer, hub)]
     versions = None
     try:
-        raw, *vs = rediskeys.mget(stores.read_cache(), [key, *vkeys])
-        versions = [(v.decode() if v else "0") for v in vs]
+        if prefetched is not None:
+            raw, versions = prefetched
+        else:
+            raw, *vs = rediskeys.mget(stores.read_cache(), [key, *vkeys])
+            versions = [(v.decode() if v else "0") for v in vs]
         if raw:
             copy = json.loads(raw)
             if copy["v"] == versions:
@@ -334,18 +344,24 @@ def mutual_count_with_hub(viewer: str, hub: str) -> dict:
 FRIENDS_KEY = "sg:friends:{uid}"
 
 
-def friend_usernames(uids: list[str], known: dict[str, list[str]] | None = None) -> dict[str, list[str]]:
+def friend_usernames(uids: list[str], known: dict[str, list[str]] | None = None,
+                     prefetched: dict[str, tuple[bytes | None, str]] | None = None) -> dict[str, list[str]]:
     """``uid -> usernames of their friends`` for those of ``uids`` that exist:
     Redis copies (``sg:friends:<uid>``, versioned, ``FOLLOWING_CACHE_SECONDS``;
     dropped by every friendship change and block), the rest in one graph query.
     ``known``: lists the caller read from the graph just now, used where no
     copy is but not stored (they were read before the copy's version, so
-    storing them could keep a list a concurrent change made stale)."""
+    storing them could keep a list a concurrent change made stale).
+    ``prefetched``: ``key -> (copy, version)`` the caller read in its own
+    round trip; used (no ``MGET``) when it holds every key asked."""
     keys = [FRIENDS_KEY.format(uid=u) for u in uids]
-    try:
-        copies, versions = readcache.get_many(keys)
-    except RedisError:
-        copies, versions = [None] * len(keys), None
+    if prefetched is not None and all(k in prefetched for k in keys):
+        copies, versions = [prefetched[k][0] for k in keys], [prefetched[k][1] for k in keys]
+    else:
+        try:
+            copies, versions = readcache.get_many(keys)
+        except RedisError:
+            copies, versions = [None] * len(keys), None
     out = {u: json.loads(raw) for u, raw in zip(uids, copies) if raw}
     missing = [u for u in uids if u not in out]
     if missing:
@@ -392,7 +408,8 @@ def connection(viewer: str, username: str) -> dict:
 RESTRICTED_KEEP = ("uid", "username", "display_name", "avatar_id", "avatar_blurhash")
 
 
-def profile_extras(profile: dict, viewer: str | None, row: dict) -> dict:
+def profile_extras(profile: dict, viewer: str | None, row: dict,
+                   prefetched: dict[str, tuple[bytes | None, str]] | None = None) -> dict:
     """Add friendship fields to a profile (``socialgraph.graph.users.get_profile``) and
     apply the owner's privacy settings. ``row``: the profile card and viewer
     relation (:func:`socialgraph.graph.users.profile_card`: privacy settings, friends
@@ -407,10 +424,11 @@ def profile_extras(profile: dict, viewer: str | None, row: dict) -> dict:
     viewers, oneself, or when the owner hides their friends list). A profile
     the viewer may not see keeps only uid, username and display name, with
     everything else ``None`` and ``restricted: true``. Raises :class:`NotFound`
-    for blocks either way.
+    for blocks either way. ``prefetched``: the friend-list copies
+    (``sg:friends:<uid>``) and the shared-friends copy (``sg:mutual:...``, its
+    value ``(copy, [versions])``) the caller already read, ``key -> (copy,
+    version)``: no Redis round trip for them then.
     """
-    from dataclasses import fields
-
     owner = profile["uid"]
     if row["blocked"]:
         raise NotFound("no such user")
@@ -427,9 +445,10 @@ def profile_extras(profile: dict, viewer: str | None, row: dict) -> dict:
             common = sorted(set(row["mutual_names"]))
             mutual = {"count": len(common), "sample": common[:3]}
         elif row.get("owner_friends") is None and row["friends_count"] >= people.HUB_DEGREE:
-            mutual = mutual_count_with_hub(viewer, owner)
+            mkey = MUTUAL_KEY.format(viewer=viewer, owner=owner)
+            mutual = mutual_count_with_hub(viewer, owner, (prefetched or {}).get(mkey))
         else:
-            mutual = mutual_count(viewer, owner, row.get("owner_friends"))
+            mutual = mutual_count(viewer, owner, row.get("owner_friends"), prefetched)
     out = {**profile, "restricted": not acc.profile, "locked": acc.locked,
            "friends_count": row["friends_count"] if acc.friend_list else None,
            "friendship": friendship, "follow_requested": bool(row["follow_requested"]),

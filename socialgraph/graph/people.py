@@ -55,7 +55,9 @@ RELATION_KEY = "sg:relation:{viewer}:{username}"
 
 
 def profile_card(username: str, viewer: str | None = None,
-                 prefetch: dict[str, tuple[bytes | None, str] | None] | None = None) -> tuple[dict | None, dict | None]:
+                 prefetch: dict[str, tuple[bytes | None, str] | None] | None = None,
+                 read: tuple[list[bytes | None], list[str] | None] | None = None,
+                 defer: list[tuple[str, str, str]] | None = None) -> tuple[dict | None, dict | None]:
     """``(card, relation)``. ``card``: the viewer-independent part of a profile
     (user, counts, privacy settings; None for an unknown user), a Redis copy
     (``sg:profile:<username>``, versioned, ``PROFILE_CACHE_SECONDS``) dropped
@@ -78,15 +80,25 @@ def profile_card(username: str, viewer: str | None = None,
     more). So a warm profile costs one Redis round trip here and no graph
     query. Redis away: the graph answers alone. ``prefetch``: other
     versioned copies to read in the same ``MGET`` (its keys); each value is
-    set to ``(copy, version)``, or stays None when Redis did not answer."""
+    set to ``(copy, version)``, or stays None when Redis did not answer.
+    ``read``: ``(copies, versions)`` of the card and relation keys (in that
+    order; versions None when Redis did not answer) that the caller already
+    read in its own round trip (:func:`socialgraph.graph.profiles.get_profile`'s
+    script): no ``MGET`` then, and ``prefetch`` is not read. ``defer``: a
+    list that gets the copies to store, ``(key, version, value)``, instead of
+    storing them here (the caller stores them in its next round trip, each only
+    if its version is unchanged)."""
     keys = [PROFILE_KEY.format(username=username)]
     if viewer:
         keys.append(RELATION_KEY.format(viewer=viewer, username=username))
-    extra = list(prefetch or ())
-    try:
-        copies, versions = readcache.get_many(keys + extra)
-    except RedisError:
-        copies, versions = [None] * (len(keys) + len(extra)), None
+    extra = list(prefetch or ()) if read is None else []
+    if read is not None:
+        copies, versions = read
+    else:
+        try:
+            copies, versions = readcache.get_many(keys + extra)
+        except RedisError:
+            copies, versions = [None] * (len(keys) + len(extra)), None
     if versions is not None:
         for i, k in enumerate(extra, len(keys)):
             prefetch[k] = (copies[i], versions[i])
@@ -117,8 +129,11 @@ def profile_card(username: str, viewer: str | None = None,
         puts.append((keys[1], relation))
     if puts and versions is not None:
         v_of = dict(zip(keys, versions))
-        readcache.put_many(((k, v_of[k], _encode_card(v) if k == keys[0] else json.dumps(v)) for k, v in puts),
-                           int(current_app.config["PROFILE_CACHE_SECONDS"]))
+        todo = [(k, v_of[k], _encode_card(v) if k == keys[0] else json.dumps(v)) for k, v in puts]
+        if defer is not None:
+            defer.extend(todo)
+        else:
+            readcache.put_many(todo, int(current_app.config["PROFILE_CACHE_SECONDS"]))
     return card, relation
 
 

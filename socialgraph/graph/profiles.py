@@ -1,18 +1,40 @@
 """Profiles as a viewer sees them: the card, the viewer's relation, the
 friendship fields and the per-viewer flags other packages register.
+
+A profile reads up to six Redis copies (the card, the pair's relation, the
+viewer's block sets, both friend lists or the shared friends of a hub, and
+what each flag needs) and, in a view that deferred it, the token's revocation
+verdict. :func:`get_profile` reads them all in **one** Lua script
+(:data:`_PROFILE_LUA`, issue 22: under gunicorn's threads every round trip
+waits for the GIL again, so their number sets a read's latency under load);
+what is missing is then filled from the graph exactly as before, each copy
+stored only if its version is unchanged (:mod:`socialgraph.stores.readcache`).
 """
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
+from flask import current_app
+from redis.exceptions import RedisError
+
+from socialgraph import stores
 from socialgraph.core.errors import NotFound
 from socialgraph.core.pagination import as_utc
 from socialgraph.core.text import normalise_username
-from socialgraph.graph.friends import profile_extras
-from socialgraph.graph.people import RELATION_FIELDS, profile_card
+from socialgraph.graph import people
+from socialgraph.graph.friends import FRIENDS_KEY, MUTUAL_KEY, profile_extras
+from socialgraph.graph.people import (
+    PROFILE_KEY,
+    RELATION_FIELDS,
+    RELATION_KEY,
+    profile_card,
+)
 from socialgraph.graph.relations import CACHE_KEY as BLOCKS_KEY
 from socialgraph.graph.relations import blocked_either_way
+from socialgraph.stores import readcache, rediskeys
 
 log = logging.getLogger(__name__)
 
@@ -21,13 +43,209 @@ log = logging.getLogger(__name__)
 #: ``has_unseen_stories``); filled when those packages are imported.
 PROFILE_FLAGS: dict[str, Callable[[str | None, str], Any]] = {}
 
+#: Stands for the owner's uid in a :class:`FlagProbe`'s keys and arguments.
+OWNER = "\x01"
 
-def register_profile_flag(name: str, flag: Callable[[str | None, str], Any]) -> None:
-    """Add the profile field ``name`` computed by ``flag(viewer, owner)``."""
+#: What a :class:`FlagProbe`'s ``decide`` returns when its reads cannot tell
+#: (the flag function then answers).
+UNDECIDED = object()
+
+#: The read-only commands a probe may send (one key, at most one argument).
+PROBE_COMMANDS = ("GET", "EXISTS", "ZSCORE", "SISMEMBER", "HGET")
+
+
+@dataclass(frozen=True)
+class FlagProbe:
+    """The Redis reads that usually answer a profile flag, run in the
+    profile's script: ``reads`` are ``(command, key, argument or None)`` of
+    :data:`PROBE_COMMANDS`, :data:`OWNER` in a key or argument standing for
+    the owner's uid; ``decide(viewer, owner, replies)`` gives the flag's value
+    from their replies, or :data:`UNDECIDED` (the flag function answers)."""
+
+    reads: tuple[tuple[str, str, str | None], ...]
+    decide: Callable[[str | None, str, list], Any]
+
+
+#: name -> :class:`FlagProbe` of the flags registered with one
+PROFILE_FLAG_PROBES: dict[str, FlagProbe] = {}
+
+
+def register_profile_flag(name: str, flag: Callable[[str | None, str], Any], probe: FlagProbe | None = None) -> None:
+    """Add the profile field ``name`` computed by ``flag(viewer, owner)``;
+    ``probe``: the reads that usually answer it in the profile's own round trip."""
+    for cmd, _key, _arg in (probe.reads if probe else ()):
+        if cmd not in PROBE_COMMANDS:
+            raise ValueError(f"a profile flag probe may not send {cmd}")
     PROFILE_FLAGS[name] = flag
+    if probe is not None:
+        PROFILE_FLAG_PROBES[name] = probe
 
 
-def get_profile(username: str, viewer: str | None = None) -> dict:
+#: KEYS: 1-2 the keys the caller reads with the profile (the token's session
+#: verdict and not-before cut-off; any key when none), 3 the card copy, 4 its
+#: version, 5-6 the relation copy and version, 7-8 the viewer's block sets
+#: and version, 9-10 the viewer's friend list and version.
+#: ARGV: 1 the viewer's uid ('' anonymous), 2 HUB_DEGREE, 3-4 the friend-list
+#: key template around the owner's uid (prefix, suffix), 5-6 its version key
+#: template, 7-8 the shared-friends key template, 9-10 the owner's uid and
+#: friends count when the caller knows them ('' else), 11 the copies' TTL,
+#: 12 the number of copies to store first, 13 the number of probe reads; then
+#: four per copy (key, version key, version read before, value: stored only
+#: if the version is unchanged, as :func:`readcache.put_many`), then three per
+#: probe read (command, key, argument or ''; byte 1 stands for the owner).
+#: Reply: the values of KEYS 1-8, the friend lists (9 viewer, 11 owner) and
+#: their versions (10, 12), the shared-friends copy (13, for an owner with
+#: HUB_DEGREE friends or more, then 16 is 1), the owner's uid (14), the probe
+#: replies (15). The owner's uid and friends count come from the card copy
+#: (JSON of ``json.dumps``: an escaped string never holds ``"uid": "``), else
+#: from ARGV 9-10.
+_PROFILE_LUA = """
+local function owned(s, owner)
+  return (string.gsub(s, '\\1', (string.gsub(owner, '%%', '%%%%'))))
+end
+local nputs, nprobes = tonumber(ARGV[12]), tonumber(ARGV[13])
+for i = 0, nputs - 1 do
+  local b = 14 + 4 * i
+  if (redis.call('GET', ARGV[b + 1]) or '0') == ARGV[b + 2] then
+    redis.call('SET', ARGV[b], ARGV[b + 3], 'EX', tonumber(ARGV[11]))
+  end
+end
+local out = {false, false, false, false, false, false, false, false, false, false,
+             false, false, false, false, {}, 0}
+out[1] = redis.call('GET', KEYS[1])
+out[2] = redis.call('GET', KEYS[2])
+local card = redis.call('GET', KEYS[3])
+out[3] = card
+out[4] = redis.call('GET', KEYS[4])
+local viewer = ARGV[1]
+if viewer ~= '' then
+  out[5] = redis.call('GET', KEYS[5])
+  out[6] = redis.call('GET', KEYS[6])
+  out[7] = redis.call('GET', KEYS[7])
+  out[8] = redis.call('GET', KEYS[8])
+end
+local owner = card and string.match(card, '"uid": "([^"\\\\]*)"')
+local friends = card and tonumber(string.match(card, '"friends_count": (%d+)') or '0')
+if not owner and ARGV[9] ~= '' then
+  owner, friends = ARGV[9], tonumber(ARGV[10])
+end
+if not owner then return out end
+out[14] = owner
+if viewer ~= '' and viewer ~= owner then
+  out[10] = redis.call('GET', KEYS[10])
+  out[12] = redis.call('GET', ARGV[5] .. owner .. ARGV[6])
+  if friends >= tonumber(ARGV[2]) then
+    out[16] = 1
+    out[13] = redis.call('GET', ARGV[7] .. owner .. ARGV[8])
+  else
+    out[9] = redis.call('GET', KEYS[9])
+    out[11] = redis.call('GET', ARGV[3] .. owner .. ARGV[4])
+  end
+end
+local replies = {}
+local base = 14 + 4 * nputs
+for i = 0, nprobes - 1 do
+  local b = base + 3 * i
+  local cmd, key, arg = ARGV[b], owned(ARGV[b + 1], owner), ARGV[b + 2]
+  local r
+  if arg == '' then r = redis.call(cmd, key) else r = redis.call(cmd, key, owned(arg, owner)) end
+  replies[#replies + 1] = r
+end
+out[15] = replies
+return out
+"""
+
+
+def _around(key: str) -> tuple[str, str]:
+    """(prefix, suffix) around the NUL byte standing for the owner's uid in ``key``."""
+    pre, _, post = key.partition("\0")
+    return pre, post
+
+
+def _version(raw: bytes | None) -> str:
+    return raw.decode() if raw else "0"
+
+
+@dataclass
+class _Reads:
+    """What the profile's script read: ``card`` (copies, versions) of the card
+    and relation keys, ``blocks`` (copy, version) of the viewer's block sets,
+    ``friends`` the friend-list and shared-friends copies by key, ``flags``
+    the values the probes decided, ``owner`` the uid the card copy names."""
+
+    card: tuple[list[bytes | None], list[str]]
+    blocks: tuple[bytes | None, str] | None
+    friends: dict[str, tuple]
+    flags: dict[str, Any]
+    owner: str | None
+
+
+def _one_trip(username: str, viewer: str | None, also: list[str] | None,
+              also_then: Callable[[list | None], None] | None,
+              owner: tuple[str, int] | None = None, puts: list[tuple[str, str, str]] = ()) -> _Reads | None:
+    """Run :data:`_PROFILE_LUA`; None when it cannot run (Redis away, the
+    copies and the session keys on two servers, a cluster), ``also_then``
+    called with None first. ``owner``: (uid, friends count) when the caller
+    knows them (the card came from the graph); ``puts``: copies
+    ``(key, version, value)`` to store first, each if its version is unchanged."""
+    r = stores.cache()
+    if stores.read_cache() is not r or rediskeys.is_cluster(r):
+        if also_then is not None:
+            also_then(None)
+        return None
+    readcache.replay_if_dirty()
+    uid = viewer or ""
+    keys = [PROFILE_KEY.format(username=username), RELATION_KEY.format(viewer=uid or "-", username=username),
+            BLOCKS_KEY.format(uid=uid or "-"), FRIENDS_KEY.format(uid=uid or "-")]
+    extra = list(also or [])[:2]
+    extra += [keys[0]] * (2 - len(extra))
+    friends_pre, friends_post = _around(FRIENDS_KEY.format(uid="\0"))
+    fv_pre, fv_post = _around(readcache.version_key(FRIENDS_KEY.format(uid="\0")))
+    mutual_pre, mutual_post = _around(MUTUAL_KEY.format(viewer=uid or "-", owner="\0"))
+    probes = [(name, p) for name, p in PROFILE_FLAG_PROBES.items() if name in PROFILE_FLAGS]
+    reads = [x for _name, p in probes for cmd, key, arg in p.reads for x in (cmd, key, arg or "")]
+    stores_first = [x for key, v0, value in puts for x in (key, readcache.version_key(key), v0, value)]
+    script = getattr(r, "_sg_profile", None)
+    if script is None:  # one Script per client: its SHA1 computed once
+        script = r._sg_profile = r.register_script(_PROFILE_LUA)
+    try:
+        res = script(keys=[*extra, keys[0], readcache.version_key(keys[0]), keys[1], readcache.version_key(keys[1]),
+                           keys[2], readcache.version_key(keys[2]), keys[3], readcache.version_key(keys[3])],
+                     args=[uid, people.HUB_DEGREE, friends_pre, friends_post, fv_pre, fv_post, mutual_pre, mutual_post,
+                           owner[0] if owner else "", owner[1] if owner else "",
+                           int(current_app.config["PROFILE_CACHE_SECONDS"]), len(puts), len(reads) // 3,
+                           *stores_first, *reads])
+    except RedisError:
+        if also_then is not None:
+            also_then(None)  # the view's own fallback (a check that needs Redis fails as it would have)
+        return None
+    if also_then is not None:
+        also_then(res[:2])
+    owner_uid = res[13].decode() if res[13] else None
+    card = ([res[2], res[4]], [_version(res[3]), _version(res[5])])
+    blocks = (res[6], _version(res[7])) if viewer else None
+    friends: dict[str, tuple] = {}
+    flags: dict[str, Any] = {}
+    if owner_uid is not None:
+        owner = owner_uid
+        if viewer and viewer != owner:
+            vkey, okey = FRIENDS_KEY.format(uid=viewer), FRIENDS_KEY.format(uid=owner)
+            versions = [_version(res[9]), _version(res[11])]
+            if res[15]:  # a hub: its shared friends with the viewer were read
+                friends[MUTUAL_KEY.format(viewer=viewer, owner=owner)] = (res[12], versions)
+            else:
+                friends[vkey], friends[okey] = (res[8], versions[0]), (res[10], versions[1])
+        replies, i = res[14], 0
+        for name, p in probes:
+            value = p.decide(viewer, owner, replies[i:i + len(p.reads)])
+            i += len(p.reads)
+            if value is not UNDECIDED:
+                flags[name] = value
+    return _Reads(card=card, blocks=blocks, friends=friends, flags=flags, owner=owner_uid)
+
+
+def get_profile(username: str, viewer: str | None = None, *, also: list[str] | None = None,
+                also_then: Callable[[list | None], None] | None = None) -> dict:
     """Public profile: ``{uid, username, display_name, bio, created_at,
     followers_count, following_count, followed_by_viewer, follows_viewer}``
     plus, from :func:`socialgraph.graph.friends.profile_extras`, ``restricted``,
@@ -35,13 +253,40 @@ def get_profile(username: str, viewer: str | None = None) -> dict:
     hidden by its privacy settings is ``restricted``: only uid, username and
     display name. ``has_unseen_stories``: the viewer may see an active story
     of this user they have not opened (registered by :mod:`socialgraph.stories.stories` in :data:`PROFILE_FLAGS`).
-    Raises :class:`NotFound` (also for blocks either way)."""
+    Raises :class:`NotFound` (also for blocks either way).
 
+    Warm (card, relation, block sets, friend lists or a hub's shared friends
+    copied, flags decided by their probes): one Redis script, no graph query.
+    ``also``: up to two more keys to read in that script (the token's session
+    keys, in a view that deferred its revocation check); ``also_then`` gets
+    their values right after it ran, before anything else is read (None when
+    the script could not run: Redis away or split, a cluster). Redis away:
+    the graph answers, as it always did. The first view of a pair (no
+    relation copy) adds the relation's graph query and a second script that
+    stores its copy; a card read from the graph, the same second script also
+    reads the owner's friend list (or shared friends) and flag probes."""
+    name = normalise_username(username)
+    reads = _one_trip(name, viewer, also, also_then)
     blocks_key = BLOCKS_KEY.format(uid=viewer) if viewer else None
-    prefetch = {blocks_key: None} if viewer else {}
-    card, relation = profile_card(normalise_username(username), viewer, prefetch)  # + the viewer's block sets
-    if card is None or card["user"]["uid"] in blocked_either_way(viewer, prefetch.get(blocks_key)):
+    if reads is None:
+        prefetch = {blocks_key: None} if viewer else {}
+        card, relation = profile_card(name, viewer, prefetch)  # + the viewer's block sets
+        blocks = prefetch.get(blocks_key)
+    else:
+        puts: list[tuple[str, str, str]] = []
+        card, relation = profile_card(name, viewer, read=reads.card, defer=puts)
+        blocks = reads.blocks
+        if card is not None and (puts or reads.owner != card["user"]["uid"]):
+            # the copies the graph answered stored, and what the owner's uid keys, in one more trip
+            later = _one_trip(name, viewer, None, None, (card["user"]["uid"], card["friends_count"]), puts)
+            if later is not None:
+                reads = _Reads(card=reads.card, blocks=blocks, friends=later.friends, flags=later.flags,
+                               owner=later.owner)
+    if card is None or card["user"]["uid"] in blocked_either_way(viewer, blocks):
         raise NotFound(f"no user named {username!r}")
+    owner = card["user"]["uid"]
+    decided = reads.flags if reads is not None and reads.owner == owner else {}
+    friends = reads.friends if reads is not None and reads.owner == owner else None
     if relation is None:  # anonymous
         relation = dict.fromkeys(RELATION_FIELDS, False)
     row = {**card, **relation}
@@ -50,5 +295,5 @@ def get_profile(username: str, viewer: str | None = None) -> dict:
                "following_count": row["following_count"],
                "followed_by_viewer": bool(viewer) and row["followed_by_viewer"],
                "follows_viewer": bool(viewer) and row["follows_viewer"],
-               **{name: flag(viewer, row["user"]["uid"]) for name, flag in PROFILE_FLAGS.items()}}
-    return profile_extras(profile, viewer, row)
+               **{n: decided[n] if n in decided else flag(viewer, owner) for n, flag in PROFILE_FLAGS.items()}}
+    return profile_extras(profile, viewer, row, friends)

@@ -32,7 +32,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Iterable
 
 from pymongo.errors import PyMongoError
-from redis.exceptions import RedisError
+from redis.exceptions import NoScriptError, RedisError
 
 from socialgraph import stores
 from socialgraph.stores import rediskeys
@@ -115,20 +115,25 @@ def get_many(keys: list[str]) -> tuple[list[bytes | None], list[str]]:
 
 def put_many(items: Iterable[tuple[str, str, bytes | str]], ttl: int) -> None:
     """Store ``(key, version read before the store read, value)`` copies, each
-    only if its version is unchanged (pipelined; errors are logged, not raised)."""
+    only if its version is unchanged (pipelined; errors are logged, not raised).
+    On a single Redis one round trip: a pipeline of ``EVALSHA`` (redis-py's
+    pipeline of a registered script asks ``SCRIPT EXISTS`` first, a second
+    round trip); a server that does not know the script yet (``NOSCRIPT``)
+    gets the pipeline again the usual way (storing a copy twice is harmless)."""
     items = list(items)
     if not items:
         return
     r = stores.read_cache()
     script = r.register_script(_SET_IF_UNCHANGED)
+    calls = [([key, version_key(key)], [v0, ttl, value]) for key, v0, value in items]
     try:
-        if len(items) == 1 and not rediskeys.is_cluster(r):
-            # one copy: the script alone, one round trip (a pipeline of scripts
-            # first asks SCRIPT EXISTS: two)
-            key, v0, value = items[0]
-            script(keys=[key, version_key(key)], args=[v0, ttl, value])
-        else:
-            rediskeys.eval_many(r, script, [([key, version_key(key)], [v0, ttl, value]) for key, v0, value in items])
+        if not rediskeys.is_cluster(r):
+            pipe = r.pipeline(transaction=False)
+            for keys, args in calls:
+                pipe.evalsha(script.sha, len(keys), *keys, *args)
+            if not any(isinstance(x, NoScriptError) for x in pipe.execute(raise_on_error=False)):
+                return
+        rediskeys.eval_many(r, script, calls)
     except RedisError:
         log.warning("could not store %d cached copies", len(items))
 

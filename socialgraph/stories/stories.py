@@ -47,7 +47,12 @@ from socialgraph.core.areas import register_area
 from socialgraph.core.errors import Forbidden, NotFound, ValidationFailed
 from socialgraph.core.pagination import as_utc
 from socialgraph.graph.people import following_uids, resolve_uid, short_profiles
-from socialgraph.graph.profiles import register_profile_flag
+from socialgraph.graph.profiles import (
+    OWNER,
+    UNDECIDED,
+    FlagProbe,
+    register_profile_flag,
+)
 from socialgraph.graph.relations import blocked_either_way
 from socialgraph.stores.documents import parse_id
 
@@ -584,4 +589,20 @@ def _register_portability() -> None:
 _register_portability()
 
 
-register_profile_flag("has_unseen_stories", has_unseen_stories)
+def _unseen_from_index(viewer: str | None, author: str, replies: list) -> bool | object:
+    """:func:`has_unseen_stories` from the profile script's reads of the active
+    index (``EXISTS`` :data:`ACTIVE_READY_KEY`, ``ZSCORE`` :data:`ACTIVE_KEY`
+    author): False for anonymous viewers, oneself, and an author whose last
+    story has expired while the index is complete; else
+    :data:`~socialgraph.graph.profiles.UNDECIDED` (MongoDB decides)."""
+    if not viewer or viewer == author:
+        return False
+    ready, until = replies
+    if ready and float(until or 0.0) <= clock.now().timestamp():
+        return False
+    return UNDECIDED
+
+
+register_profile_flag("has_unseen_stories", has_unseen_stories,
+                      FlagProbe(reads=(("EXISTS", ACTIVE_READY_KEY, None), ("ZSCORE", ACTIVE_KEY, OWNER)),
+                                decide=_unseen_from_index))
