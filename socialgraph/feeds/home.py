@@ -196,14 +196,54 @@ def fanout_batch(post_id: str, author_id: str, score: int, uids: list[str]) -> i
     return len(written)
 
 
+#: authors per MongoDB query when the newest posts of many authors are read
+#: (:func:`newest_posts_of`). The document store's ``$in`` costs grow with the
+#: square of the list (measured on SecantusDB: 100 authors 0.01 s, 1,000 0.84 s,
+#: 9,492 more than the 12 s socket timeout, so a hub's feed was never rebuilt),
+#: so a hub's followees are read in slices of this size.
+AUTHORS_PER_QUERY = 100
+
+
+def newest_posts_of(authors, n: int, where: dict | None = None, projection: dict | None = None) -> list[dict]:
+    """The ``n`` newest posts (``created_at``, ``_id`` descending) whose author is
+    one of ``authors`` and that match ``where`` (plain field conditions, no
+    ``author_id``: they are merged into each query at the top level, where the
+    store plans the ``author_timeline`` index; an ``$and`` / ``$or`` at the top
+    makes SecantusDB scan the collection, 0.5 s per query on 1,377 posts), as
+    MongoDB documents (``projection`` applied; ``created_at`` and ``_id`` always there).
+
+    One indexed query per :data:`AUTHORS_PER_QUERY` authors (never one ``$in``
+    over thousands); once ``n`` posts are in hand, later slices only look at
+    posts at least as new as the ``n``-th (when ``where`` leaves ``created_at``
+    free). Exact: the same result as one query over all authors."""
+    ordered = sorted(set(authors))
+    if not ordered or n <= 0:
+        return []
+    where = dict(where or {})
+    posts = stores.mongo().posts
+    found: dict = {}
+    floor = None
+    for i in range(0, len(ordered), AUTHORS_PER_QUERY):
+        flt = {"author_id": {"$in": ordered[i:i + AUTHORS_PER_QUERY]}, **where}  # author_id first: the store plans by the first field
+        if floor is not None and "created_at" not in where:
+            flt["created_at"] = {"$gte": floor}
+        for d in posts.find(flt, projection).sort([("created_at", -1), ("_id", -1)]).limit(n):
+            found[d["_id"]] = d
+        if len(found) >= n:
+            top = sorted(found.values(), key=lambda d: (d["created_at"], d["_id"]), reverse=True)[:n]
+            found = {d["_id"]: d for d in top}
+            floor = top[-1]["created_at"]
+    return sorted(found.values(), key=lambda d: (d["created_at"], d["_id"]), reverse=True)[:n]
+
+
 def rebuild_feed(uid: str) -> int:
     """Rebuild ``sg:feed:<uid>`` from the graph (whom ``uid`` follows) and MongoDB
-    (their newest ``FEED_MAX_ITEMS`` posts and the user's own). Returns entries written."""
+    (their newest ``FEED_MAX_ITEMS`` non-group posts and the user's own, read by
+    :func:`newest_posts_of` in slices of authors). Returns entries written."""
     r = stores.cache()
     cap = _cfg("FEED_MAX_ITEMS")
     authors = following_uids(uid) + [uid]
-    docs = list(stores.mongo().posts.find({"author_id": {"$in": authors}, "group_id": None}, {"created_at": 1})
-                .sort([("created_at", -1), ("_id", -1)]).limit(cap))
+    docs = newest_posts_of(authors, cap, {"group_id": None}, {"created_at": 1})
     mapping = {str(d["_id"]): datetime_to_ms(d["created_at"]) for d in docs}
     if len(docs) < cap:
         mapping[COMPLETE] = 0
