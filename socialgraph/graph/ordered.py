@@ -11,12 +11,14 @@ the graph query's ``ORDER BY time DESC, uid DESC``, and a page is one
 the ties. Shorter lists keep the graph query (a copy holding only the marker
 :data:`SMALL` says so for the copy's lifetime).
 
-Copies live ``FOLLOWING_CACHE_SECONDS`` and are versioned like
+Copies live :data:`TTL_SECONDS` and are versioned like
 :mod:`socialgraph.stores.readcache` copies (stored only when no write bumped
 the version meanwhile); every friendship change, follow change and block
 drops them (:func:`forget`, called by ``forget_friends`` and
-``forget_following``). Bulk writes that bypass the services (imports) are
-seen within the TTL. Users blocked either way by the viewer and users gone
+``forget_following``), and so do the degree recounts that bulk writes run
+after bypassing the services (imports: ``importers.set_degree_counts``;
+repairs and tests: ``operations.degrees.recount``). A bulk write that runs
+neither is seen within the TTL. Users blocked either way by the viewer and users gone
 from the graph are left out of each page, as the graph query does.
 """
 from __future__ import annotations
@@ -25,7 +27,6 @@ import logging
 from datetime import datetime, timezone
 from typing import Callable
 
-from flask import current_app
 from redis.exceptions import RedisError
 
 from socialgraph import stores
@@ -42,6 +43,9 @@ QUERIES = {"friends": "graph/friends/list_friend_times",
            "following": "graph/follows/list_following_times"}
 #: lists at least this long are served from a copy (shorter: one graph query per page)
 MIN_ENTRIES = 1000
+#: lifetime of a copy (seconds): building a hub's costs 1.5-3 s on the graph
+#: store (9,492 rows), and every write through the services drops it
+TTL_SECONDS = 3600
 #: the member of a copy that says "short list: ask the graph"; sorts below every entry
 SMALL = "!small"
 #: KEYS[1] copy, KEYS[2] version; ARGV[1] version read before the graph read,
@@ -88,7 +92,7 @@ def _build(kind: str, uid: str, version: str) -> list[str] | None:
     rows = stores.graph().read(QUERIES[kind], uid=uid, min=MIN_ENTRIES)
     members = sorted((member(datetime_to_ms(as_utc(r["at"])), r["uid"]) for r in rows if r["at"] is not None),
                      reverse=True) if rows else []
-    ttl = int(current_app.config["FOLLOWING_CACHE_SECONDS"])
+    ttl = TTL_SECONDS
     key = KEY.format(kind=kind, uid=uid)
     try:
         stores.read_cache().register_script(_STORE_IF_UNCHANGED)(
