@@ -37,7 +37,7 @@ from types import SimpleNamespace
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import REPO, SHARED_DATA, app_config_from_stack, percentile  # noqa: E402
+from bench.common import REPO, SHARED_DATA, app_config_from_stack, percentile
 
 PASSWORD = "bench-password-123"
 

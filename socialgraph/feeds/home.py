@@ -59,9 +59,9 @@ from flask import current_app
 from socialgraph import stores
 from socialgraph.accounts import sessions
 from socialgraph.content import postcache
-from socialgraph.content.reactions import REACTIONS_KEY
 from socialgraph.content.posts import page_posts, present_posts
-from socialgraph.content.visibility import PUBLIC, is_public, prefilter, visible_with
+from socialgraph.content.reactions import REACTIONS_KEY
+from socialgraph.content.visibility import PUBLIC, is_public, visible_with
 from socialgraph.content.warm import author_json, key_template
 from socialgraph.core import clock
 from socialgraph.core.errors import MalformedRequest
@@ -79,9 +79,8 @@ from socialgraph.graph.relations import CACHE_KEY as RELATIONS_KEY
 from socialgraph.graph.relations import audience_among, hidden_authors
 from socialgraph.graph.relations import sets as relation_sets
 from socialgraph.groups.directory import MEMBER_GROUPS_KEY, member_group_ids
-from socialgraph.stores import readcache
 from socialgraph.messaging import hub
-from socialgraph.stores import rediskeys
+from socialgraph.stores import readcache, rediskeys
 
 log = logging.getLogger(__name__)
 
@@ -348,13 +347,30 @@ def _older_than(key: tuple[int, str] | None) -> dict:
     return {"$or": [{"created_at": {"$lt": at}}, {"created_at": at, "_id": {"$lt": oid}}]}
 
 
-def _mongo_candidates(authors: set[str], key, n: int, visible: dict) -> list[dict]:
+def _mongo_candidates(uid: str, authors: set[str], key, n: int, hidden: set[str], blocked: set[str],
+                      group_ids: list[str]) -> list[dict]:
     """The ``n`` newest non-group posts of ``authors`` older than ``key`` that
-    pass ``visible`` (the viewer's :func:`~socialgraph.content.visibility.prefilter`)."""
+    ``uid`` may see: :func:`newest_posts_of` (slices of authors, plain
+    indexed filters: one ``$in`` over a hub's followees inside the visibility
+    prefilter's ``$or`` outlasted the socket timeout), the visibility rule
+    applied in memory (:func:`_visible_page`, the same answer as
+    :func:`~socialgraph.content.visibility.prefilter`); asks for twice as many
+    while posts it may not see leave the page short."""
     if not authors:
         return []
-    flt = {"$and": [{"author_id": {"$in": sorted(authors)}, "group_id": None, **_older_than(key)}, visible]}
-    return list(stores.mongo().posts.find(flt).sort([("created_at", -1), ("_id", -1)]).limit(n))
+    out: dict[str, dict] = {}
+    asked = n + 4
+    while True:
+        where: dict = {"group_id": None}
+        if key is not None:
+            where["created_at"] = {"$lte": ms_to_datetime(key[0])}
+        docs = newest_posts_of(authors, asked, where)
+        older = [d for d in docs if key is None or _key_of(d) < key]
+        for d in _visible_page(uid, older, hidden, blocked, group_ids):
+            out[str(d["_id"])] = d
+        if len(out) >= n or len(docs) < asked:
+            return sorted(out.values(), key=_key_of, reverse=True)[:n]
+        asked *= 2
 
 
 def _group_candidates(group_ids: list[str], hidden: set[str], key, n: int) -> list[dict]:
@@ -484,7 +500,7 @@ def home_feed(uid: str, cursor: str | None = None, limit: int | None = None) -> 
     if exhausted and r.zscore(fkey, COMPLETE) is None:
 
         audience = (set(following_uids(uid)) | {uid}) - hidden
-        candidates += _mongo_candidates(audience, below, want, prefilter(uid, group_ids=group_ids))
+        candidates += _mongo_candidates(uid, audience, below, want, hidden, blocked, group_ids)
     unique = {str(d["_id"]): d for d in candidates}
     ordered = sorted(unique.values(), key=_key_of, reverse=True)[:want]
     next_cursor = None
@@ -557,7 +573,6 @@ WARM_MISSES: Counter = Counter()
 
 def _miss(reason: str) -> None:
     WARM_MISSES[reason] += 1
-    return None
 
 
 def warm_first_page(uid: str, limit: int, token: dict | None = None) -> bytes | None:

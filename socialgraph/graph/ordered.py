@@ -24,8 +24,8 @@ from the graph are left out of each page, as the graph query does.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
-from typing import Callable
+from collections.abc import Callable
+from datetime import UTC, datetime
 
 from redis.exceptions import RedisError
 
@@ -77,7 +77,7 @@ def member(at_ms: int, uid: str) -> str:
 
 def _at(ms: int) -> datetime:
     """Epoch ms -> aware UTC datetime, exact to the millisecond (no float rounding)."""
-    return datetime.fromtimestamp(ms // 1000, tz=timezone.utc).replace(microsecond=ms % 1000 * 1000)
+    return datetime.fromtimestamp(ms // 1000, tz=UTC).replace(microsecond=ms % 1000 * 1000)
 
 
 def forget(*uids: str) -> None:

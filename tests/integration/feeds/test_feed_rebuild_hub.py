@@ -31,7 +31,7 @@ def author_in_sizes(monkeypatch):
     sizes: list[int] = []
     real = Collection.find
 
-    def find(self, filter=None, *args, **kwargs):  # noqa: A002 (pymongo's name)
+    def find(self, filter=None, *args, **kwargs):
         authors = (filter or {}).get("author_id") if isinstance(filter, dict) else None
         if self.name == "posts" and isinstance(authors, dict) and "$in" in authors:
             sizes.append(len(authors["$in"]))
@@ -98,3 +98,23 @@ def test_newest_posts_of_in_slices_equals_one_query(ctx, hub, monkeypatch):
     for n in (1, 5, 13, 24, 30):
         got = [d["_id"] for d in feeds.newest_posts_of(authors, n, {"group_id": None})]
         assert got == one[:n]
+
+
+def test_pages_past_a_trimmed_hub_feed_come_from_mongodb_in_slices(ctx, hub, app, author_in_sizes):
+    """A feed set trimmed to 5 entries: walking the home feed of the
+    1,500-followee user gives all 24 posts, newest first, each once; the
+    pages past the set ask MongoDB about at most ``AUTHORS_PER_QUERY``
+    authors per query (one ``$in`` over all followees timed out on a hub)."""
+    with config(app, FEED_MAX_ITEMS=5):
+        feeds.forget_feed(hub["uid"])
+        feeds.rebuild_feed(hub["uid"])
+        del author_in_sizes[:]
+        seen, cursor = [], None
+        while True:
+            page = feeds.home_feed(hub["uid"], cursor, 4)
+            seen += [p["id"] for p in page.items]
+            cursor = page.next_cursor
+            if not cursor:
+                break
+    assert seen == list(reversed(hub["posts"]))
+    assert author_in_sizes and max(author_in_sizes) <= feeds.AUTHORS_PER_QUERY
