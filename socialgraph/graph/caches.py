@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 
 from socialgraph import stores
-from socialgraph.graph import suggestions
+from socialgraph.graph import ordered, suggestions
 from socialgraph.graph.people import FOLLOWING_KEY, forget_profile
 
 log = logging.getLogger(__name__)
@@ -26,3 +26,4 @@ def forget_following(*uids: str, suggestions_of: tuple[str, ...] | None = None) 
         log.warning("could not drop following cache of %s; expires in its TTL", uids)
     suggestions.forget(*(uids if suggestions_of is None else suggestions_of))
     forget_profile(*uids)
+    ordered.forget(*uids)  # their followers / following / friends list copies

@@ -16,6 +16,7 @@ from socialgraph.core.pagination import (
     as_utc,
     keyset_page,
 )
+from socialgraph.graph import ordered
 from socialgraph.graph.caches import forget_following
 from socialgraph.graph.pairs import locked_change
 from socialgraph.graph.people import resolve_uid
@@ -101,8 +102,12 @@ def _list(query: str, username: str, cursor: str | None, limit: int | None,
 
     uid = resolve_uid(username)
     require_list_access(viewer, uid, "followers")
+    hidden = blocked_either_way(viewer)
+    graph_read = partial(stores.graph().read, query, uid=uid, hidden=sorted(hidden))
+    kind = "followers" if query.endswith("list_followers") else "following"
+    # a long list is read from its ordered Redis copy (the graph sorts every follow per page)
     return keyset_page(
-        partial(stores.graph().read, query, uid=uid, hidden=sorted(blocked_either_way(viewer))),
+        ordered.page_reader(kind, uid, set(hidden), graph_read, at_field="followed_at"),
         cursor, limit,
         lambda r: {"uid": r["uid"], "username": r["username"], "display_name": r["display_name"],
                    "followed_at": as_utc(r["followed_at"])},

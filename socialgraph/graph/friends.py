@@ -47,7 +47,7 @@ from socialgraph.core.pagination import (
     encode_cursor,
     keyset_page,
 )
-from socialgraph.graph import people
+from socialgraph.graph import ordered, people
 from socialgraph.graph.caches import forget_following
 from socialgraph.graph.pairs import locked_change
 from socialgraph.graph.people import resolve_uid
@@ -256,7 +256,12 @@ def list_friends(username: str, viewer: str | None, cursor: str | None = None,
 
     owner = resolve_uid(username)
     require_list_access(viewer, owner, "friends")
-    return page_people("graph/friends/list_friends", cursor, limit, uid=owner, hidden=sorted(blocked_either_way(viewer)))
+    hidden = blocked_either_way(viewer)
+    graph_read = partial(stores.graph().read, "graph/friends/list_friends", uid=owner, hidden=sorted(hidden))
+    # a long list is read from its ordered Redis copy (the graph sorts every friendship per page)
+    return keyset_page(ordered.page_reader("friends", owner, set(hidden), graph_read), cursor, limit,
+                       lambda r: {"uid": r["uid"], "username": r["username"],
+                                  "display_name": r["display_name"], "at": as_utc(r["at"])})
 
 
 def mutual_friends(viewer: str, username: str, cursor: str | None = None, limit: int | None = None) -> dict:
@@ -382,6 +387,7 @@ def forget_friends(*uids: str) -> None:
     """After a friendship change, a block or an account deletion."""
 
     readcache.invalidate(*[FRIENDS_KEY.format(uid=u) for u in uids])
+    ordered.forget(*uids)
 
 
 def connection(viewer: str, username: str) -> dict:

@@ -14,6 +14,7 @@ from datetime import datetime
 from bson import ObjectId
 
 from socialgraph import stores
+from socialgraph.graph import ordered
 
 #: uuid5 namespace of imported ids, so the same source row always gets the same uid.
 IMPORT_NAMESPACE = uuid.UUID("6f1c2a9e-3d4b-5a6c-8e7f-1029384756ab")
@@ -82,5 +83,6 @@ def set_degree_counts(uids: list[str], batch: int = 2000, progress=no_progress) 
     done = 0
     for chunk in batched(uids, batch):
         g.write("graph/users/set_degree_counts", uids=chunk)
+        ordered.forget(*chunk)  # their people-list copies (socialgraph.graph.ordered)
         done += len(chunk)
         progress("degree counts", done, len(uids))

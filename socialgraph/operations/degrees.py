@@ -19,6 +19,7 @@ import logging
 from typing import Callable, Iterator
 
 from socialgraph import stores
+from socialgraph.graph import ordered
 from socialgraph.graph.people import forget_profile
 from socialgraph.operations.doctor import Finding, register_check
 
@@ -41,6 +42,7 @@ def recount(*uids: str) -> None:
         return
     stores.graph().write("graph/users/set_degree_counts", uids=list(uids))
     forget_profile(*uids)
+    ordered.forget(*uids)  # ordered people-list copies (a long list's pages come from them)
 
 
 def degree_counts(progress: Callable[[int, int | None], None]) -> Iterator[Finding]:
