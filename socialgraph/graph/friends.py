@@ -415,7 +415,7 @@ RESTRICTED_KEEP = ("uid", "username", "display_name", "avatar_id", "avatar_blurh
 
 
 def profile_extras(profile: dict, viewer: str | None, row: dict,
-                   prefetched: dict[str, tuple[bytes | None, str]] | None = None) -> dict:
+                   prefetched: dict[str, tuple[bytes | None, str]] | None = None, *, mutual: bool = True) -> dict:
     """Add friendship fields to a profile (``socialgraph.graph.users.get_profile``) and
     apply the owner's privacy settings. ``row``: the profile card and viewer
     relation (:func:`socialgraph.graph.users.profile_card`: privacy settings, friends
@@ -433,7 +433,9 @@ def profile_extras(profile: dict, viewer: str | None, row: dict,
     for blocks either way. ``prefetched``: the friend-list copies
     (``sg:friends:<uid>``) and the shared-friends copy (``sg:mutual:...``, its
     value ``(copy, [versions])``) the caller already read, ``key -> (copy,
-    version)``: no Redis round trip for them then.
+    version)``: no Redis round trip for them then. ``mutual=False``:
+    ``mutual_friends`` is ``None`` without being counted (a caller that does
+    not show it: the count walks a hub's 9,000 friends when no copy holds it).
     """
     owner = profile["uid"]
     if row["blocked"]:
@@ -445,8 +447,8 @@ def profile_extras(profile: dict, viewer: str | None, row: dict,
         friendship = ("self" if acc.is_self else "friends" if row["friends"] else
                       "request_sent" if row["request_sent"] else
                       "request_received" if row["request_received"] else "none")
-    mutual = None
-    if viewer and not acc.is_self and acc.friend_list:
+    want_mutual, mutual = mutual, None
+    if want_mutual and viewer and not acc.is_self and acc.friend_list:
         if row.get("mutual_names") is not None:  # a hub's cold card: counted by the card's query
             common = sorted(set(row["mutual_names"]))
             mutual = {"count": len(common), "sample": common[:3]}

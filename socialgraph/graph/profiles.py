@@ -245,7 +245,7 @@ def _one_trip(username: str, viewer: str | None, also: list[str] | None,
 
 
 def get_profile(username: str, viewer: str | None = None, *, also: list[str] | None = None,
-                also_then: Callable[[list | None], None] | None = None) -> dict:
+                also_then: Callable[[list | None], None] | None = None, mutual: bool = True) -> dict:
     """Public profile: ``{uid, username, display_name, bio, created_at,
     followers_count, following_count, followed_by_viewer, follows_viewer}``
     plus, from :func:`socialgraph.graph.friends.profile_extras`, ``restricted``,
@@ -264,7 +264,10 @@ def get_profile(username: str, viewer: str | None = None, *, also: list[str] | N
     the graph answers, as it always did. The first view of a pair (no
     relation copy) adds the relation's graph query and a second script that
     stores its copy; a card read from the graph, the same second script also
-    reads the owner's friend list (or shared friends) and flag probes."""
+    reads the owner's friend list (or shared friends) and flag probes.
+    ``mutual=False``: ``mutual_friends`` is ``None``, not counted (the Mastodon
+    ``Account`` has no such field; counting it for each author of a page cost a
+    hub viewer 1.2-1.7 s per hub author)."""
     name = normalise_username(username)
     reads = _one_trip(name, viewer, also, also_then)
     blocks_key = BLOCKS_KEY.format(uid=viewer) if viewer else None
@@ -296,4 +299,4 @@ def get_profile(username: str, viewer: str | None = None, *, also: list[str] | N
                "followed_by_viewer": bool(viewer) and row["followed_by_viewer"],
                "follows_viewer": bool(viewer) and row["follows_viewer"],
                **{n: decided[n] if n in decided else flag(viewer, owner) for n, flag in PROFILE_FLAGS.items()}}
-    return profile_extras(profile, viewer, row, friends)
+    return profile_extras(profile, viewer, row, friends, mutual=mutual)

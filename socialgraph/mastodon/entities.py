@@ -107,12 +107,12 @@ def account(profile: dict, *, counts: bool = True) -> dict:
 
 def account_by_username(username: str, viewer: str | None) -> dict:
     """``Account`` of ``username`` as ``viewer`` may see it. Raises :class:`NotFound`."""
-    return account(profiles.get_profile(username, viewer))
+    return account(profiles.get_profile(username, viewer, mutual=False))
 
 
 def account_by_id(uid: str, viewer: str | None) -> dict:
     """``Account`` of account id (uid) ``uid``. Raises :class:`NotFound` (unknown, blocked either way)."""
-    return account(profiles.get_profile(username_of(uid), viewer))
+    return account(profiles.get_profile(username_of(uid), viewer, mutual=False))
 
 
 def username_of(uid: str) -> str:
@@ -133,7 +133,7 @@ def accounts_by_id(uids: list[str], viewer: str | None, *, counts: bool = False)
     out = {}
     for uid, short in short_profiles(list(uids)).items():
         try:
-            profile = profiles.get_profile(short["username"], viewer)
+            profile = profiles.get_profile(short["username"], viewer, mutual=False)
         except NotFound:
             continue
         out[uid] = account(profile, counts=counts)
@@ -144,7 +144,7 @@ def credential_account(uid: str) -> dict:
     """``CredentialAccount`` of the caller: ``Account`` plus ``source`` (plain
     note, default visibility, follow-request count) and ``role``."""
     me = account_by_id(uid, uid)
-    profile = profiles.get_profile(me["username"], uid)
+    profile = profiles.get_profile(me["username"], uid, mutual=False)
     me["source"] = {"privacy": "public", "sensitive": False, "language": None,
                     "note": profile.get("bio") or "", "fields": [], "follow_requests_count": 0,
                     "hide_collections": False, "discoverable": True, "indexable": True}

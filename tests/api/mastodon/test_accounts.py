@@ -13,6 +13,7 @@ import requests
 from mastodon.errors import MastodonAPIError, MastodonNotFoundError
 from PIL import Image
 
+from socialgraph import stores
 from tests.api.messaging.test_web_push import Receiver
 from tests.conftest import config
 
@@ -269,3 +270,23 @@ def test_account_search_pictures_removed_and_preferences(mastodon_user, make_use
     assert "?v=" not in api.account_delete_avatar().avatar
     assert api.account_delete_header().header.endswith("/headers/missing.png")
     assert api.preferences()["posting:default:visibility"] == "public"
+
+
+def test_a_mastodon_account_does_not_count_mutual_friends(client, make_user, graph_reads):
+    """The Mastodon ``Account`` has no mutual-friends field, so its lookup does not
+    count them (for a hub author on a hub viewer's timeline page the count walked
+    9,492 friends: 1.2-1.7 s per author); the native profile still counts them."""
+    from tests.api.mastodon.conftest import token_through_test_client
+
+    owner, viewer, shared = make_user("mo"), make_user("mv"), make_user("ms")
+    for a, b in ((owner, shared), (viewer, shared)):
+        assert a.post(f"/api/v1/users/{b.username}/friend-request").status_code == 201
+        assert b.post(f"/api/v1/me/friend-requests/{a.username}/accept").status_code == 200
+    token = token_through_test_client(client, viewer, "read")
+    stores.read_cache().delete(*[f"sg:friends:{u.uid}" for u in (owner, viewer)])
+    graph_reads.clear()
+    resp = client.get(f"/mastodon/api/v1/accounts/{owner.uid}", headers={"Authorization": f"Bearer {token}"})
+    assert resp.status_code == 200 and resp.get_json()["username"] == owner.username
+    assert not [n for n in graph_reads if "friend_usernames" in n or "mutual" in n], graph_reads
+    assert viewer.get(f"/api/v1/users/{owner.username}").get_json()["mutual_friends"] == {
+        "count": 1, "sample": [shared.username]}
