@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from typing import Callable
 
-from urllib.parse import urlencode
+from urllib.parse import quote_plus
 
 import orjson
 from flask import Flask, Response, current_app, request
@@ -90,7 +91,17 @@ def next_link(next_cursor: str) -> str:
     if not replaced:
         items.append(("cursor", next_cursor))
     base = current_app.config.get("PUBLIC_BASE_URL", "").rstrip("/") or request.host_url.rstrip("/")
-    return f'<{base}{request.path}?{urlencode(items)}>; rel="next"'
+    query = "&".join(f"{_quote(k)}={_quote(v)}" for k, v in items)
+    return f'<{base}{request.path}?{query}>; rel="next"'
+
+
+#: what ``quote_plus`` leaves as it is (letters, digits, ``_.-~``): a cursor is base64url
+_UNQUOTED = re.compile(r"[A-Za-z0-9_.\-~]*")
+
+
+def _quote(value: str) -> str:
+    """``urllib.parse.quote_plus`` (what ``urlencode`` applies), skipped for a value it leaves unchanged."""
+    return value if _UNQUOTED.fullmatch(value) else quote_plus(value)
 
 
 def _expects_json(endpoint: str | None) -> bool:

@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import random
+import string
+from urllib.parse import urlencode
 
 import flask.app
 import pytest
@@ -258,3 +261,12 @@ def test_the_blueprints_parser_is_the_remembering_one():
 
     assert web._pure_query_schema(NewerArgs())
     assert Blueprint.ARGUMENTS_PARSER.parse is web.remembered_parse
+
+
+def test_link_quoting_is_urlencodes():
+    """The next link's query is what ``urllib.parse.urlencode`` writes, for any text."""
+    rng = random.Random(22)
+    alphabet = string.printable + "éü€☃\u00a0"
+    for _ in range(2000):
+        key, value = ("".join(rng.choice(alphabet) for _ in range(rng.randint(0, n))) for n in (6, 14))
+        assert f"{conventions._quote(key)}={conventions._quote(value)}" == urlencode([(key, value)]), (key, value)
