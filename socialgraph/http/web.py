@@ -272,6 +272,8 @@ _library_parse = _PARSER.parse
 _PARSES: dict = {}
 _PURE: dict = {}
 MAX_PARSES = 4096
+#: longer query strings are parsed every time (the memo stays small: at most 4096 x 512 bytes of keys)
+MAX_REMEMBERED_QUERY = 512
 #: field and validator types whose load is a pure function of the query string
 _PURE_FIELDS = frozenset({ma_fields.String, ma_fields.Integer, ma_fields.Boolean, ma_fields.Float})
 _PURE_VALIDATORS = frozenset({ma_validate.Length, ma_validate.Range, ma_validate.OneOf, ma_validate.Regexp})
@@ -302,11 +304,13 @@ def remembered_parse(argmap, req=None, **kwargs):
     query string (issue 22: ~40 us of marshmallow and webargs per request for
     ``?limit=20``). A parse that fails is not remembered (it raises each time);
     only answers of plain values (str, int, float, bool, None) are kept, and
-    each call gets its own copy. At most :data:`MAX_PARSES` are kept."""
+    each call gets its own copy. At most :data:`MAX_PARSES` are kept, of query
+    strings up to :data:`MAX_REMEMBERED_QUERY` bytes."""
     location = kwargs.get("location")
-    if (location in ("query", "querystring") and kwargs.get("validate") is None
+    query = (req or request).query_string
+    if (location in ("query", "querystring") and kwargs.get("validate") is None and len(query) <= MAX_REMEMBERED_QUERY
             and isinstance(argmap, Schema) and _pure_query_schema(argmap)):
-        key = (argmap, location, kwargs.get("unknown"), (req or request).query_string)
+        key = (argmap, location, kwargs.get("unknown"), query)
         hit = _PARSES.get(key)
         if hit is not None:
             return dict(hit)

@@ -253,6 +253,11 @@ def test_query_parses_of_pure_schemas_remembered_others_not(app, monkeypatch):
             parser.parse(plain, location="query")
         assert failed.value.code == 422  # refused each time, never remembered
     assert calls.count(plain) == 4
+    long_query = "/x?limit=9&pad=" + "p" * web.MAX_REMEMBERED_QUERY
+    for _ in range(2):
+        with app.test_request_context(long_query):
+            assert parser.parse(plain, location="query") == {"limit": 9}
+    assert calls.count(plain) == 6  # a long query string is not kept
 
 
 def test_the_blueprints_parser_is_the_remembering_one():
