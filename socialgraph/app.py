@@ -23,13 +23,36 @@ from socialgraph.http.web import init_web, register_problem_handlers
 log = logging.getLogger(__name__)
 
 
+class SocialgraphFlask(Flask):
+    """Flask, with :meth:`ensure_sync` remembered per function (issue 22).
+
+    Flask asks ``ensure_sync`` for every hook, the view and the error handlers
+    on every request (``inspect.iscoroutinefunction``, ten a ``/ping``); the
+    answer is a property of the function, so each is asked once (at most
+    :data:`SYNC_MEMO` functions kept; beyond that, asked every time)."""
+
+    SYNC_MEMO = 4096
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._sync: dict = {}
+
+    def ensure_sync(self, func):
+        hit = self._sync.get(func)
+        if hit is None:
+            hit = super().ensure_sync(func)
+            if len(self._sync) < self.SYNC_MEMO:
+                self._sync[func] = hit
+        return hit
+
+
 def create_app(config: dict | None = None) -> Flask:
     """Build the app from the environment, with ``config`` overriding any key.
 
     Raises :class:`~socialgraph.core.config.ConfigError` in production mode with
     development secrets.
     """
-    app = Flask("socialgraph")
+    app = SocialgraphFlask("socialgraph")
     app.config.update(load_config())
     if config:
         app.config.update(config)

@@ -50,6 +50,7 @@ from __future__ import annotations
 import logging
 import math
 from collections import Counter
+from functools import lru_cache
 
 import orjson
 from bson import ObjectId
@@ -616,8 +617,8 @@ def warm_first_page(uid: str, limit: int, token: dict | None = None) -> bytes | 
             sessions.settle_pending()
         return _miss("split-redis" if stores.read_cache() is not r else "cluster")
     readcache.replay_if_dirty()
-    post_pre, post_post = key_template(postcache.KEY, "id")
-    short_pre, short_post = key_template(SHORT_KEY, "uid")
+    post_pre, post_post = _POST_KEY
+    short_pre, short_post = _SHORT_KEY
     script = getattr(r, "_sg_warm_page", None)
     if script is None:  # one Script per client: its SHA1 computed once
         script = r._sg_warm_page = r.register_script(_WARM_PAGE_LUA)
@@ -664,23 +665,43 @@ def warm_first_page(uid: str, limit: int, token: dict | None = None) -> bytes | 
     if len(page) < want and not (exhausted and res[6] is not None):
         return _miss("short-chunk")  # a short chunk of a trimmed set: older posts come from MongoDB
     base = current_app.config["PUBLIC_BASE_URL"]
-    items = []
+    parts = [b'{"items":[']
     for score, pid, doc, body, mine in page[:limit]:
         raw_short = shorts.get(doc["author_id"])
         if raw_short is None:
             return _miss("short-profile-missing")
-        short = orjson.loads(raw_short)
-        author = author_json(short["uid"], short.get("username"), short.get("display_name"),
-                              short.get("avatar_id"), base)
-        items.append(body[:-1] + b',"author":' + author + b',"media":[],"share_unavailable":false,'
-                     b'"shared_post":null,"viewer_reaction":'
-                     + (orjson.dumps(mine.decode()) if mine else b"null") + b"}")
+        # the item: the cached body without its closing brace, then the viewer's fields (sorted keys)
+        parts += (memoryview(body)[:-1], b',"author":', _author_bytes(raw_short, base), _ITEM_FIELDS,
+                  _reaction_json(mine) if mine else b"null", b"},")
+    if len(parts) > 1:
+        parts[-1] = b"}"  # no comma after the last item
     next_cursor = None
     if len(page) > limit:
         at, pid = page[limit - 1][0], page[limit - 1][1]
         next_cursor = encode_cursor({"at": at, "id": pid})
-    return (b'{"items":[' + b",".join(items) + b'],"next_cursor":' + orjson.dumps(next_cursor)
-            + b',"rebuilding":false}\n')
+    parts += (b'],"next_cursor":', orjson.dumps(next_cursor), b',"rebuilding":false}\n')
+    return b"".join(parts)
+
+
+#: the key templates the warm page's script fills per post and per author (prefix, suffix)
+_POST_KEY = key_template(postcache.KEY, "id")
+_SHORT_KEY = key_template(SHORT_KEY, "uid")
+#: what every warm item carries after its author (no media, no share)
+_ITEM_FIELDS = b',"media":[],"share_unavailable":false,"shared_post":null,"viewer_reaction":'
+
+
+@lru_cache(maxsize=4096)
+def _author_bytes(raw_short: bytes, base: str) -> bytes:
+    """The ``author`` JSON of a cached short profile (its raw bytes): a pure
+    function of them and the base URL, so remembered (issue 22: 20 parses a page)."""
+    short = orjson.loads(raw_short)
+    return author_json(short["uid"], short.get("username"), short.get("display_name"), short.get("avatar_id"), base)
+
+
+@lru_cache(maxsize=64)
+def _reaction_json(kind: bytes) -> bytes:
+    """The viewer's reaction (its raw bytes from the script) as a JSON string."""
+    return orjson.dumps(kind.decode())
 
 
 # -- author timelines (hybrid fan-out) ------------------------------------------------

@@ -16,13 +16,15 @@
 from __future__ import annotations
 
 import hashlib
+import json
+import re
 from typing import Callable
 
-from urllib.parse import urlencode
+from urllib.parse import quote_plus
 
+import orjson
 from flask import Flask, Response, current_app, request
 from flask_jwt_extended import get_jwt_identity
-from werkzeug.datastructures import MultiDict
 
 from socialgraph.core.errors import UnsupportedMediaType
 from socialgraph.graph.people import short_profiles
@@ -76,11 +78,30 @@ def location_for(endpoint: str | None, view_args: dict, body: dict) -> str | Non
 
 
 def next_link(next_cursor: str) -> str:
-    """``<url>; rel="next"``: this request's URL with ``cursor`` replaced."""
-    args = MultiDict(request.args)
-    args.setlist("cursor", [next_cursor])
+    """``<url>; rel="next"``: this request's URL with ``cursor`` replaced (in its
+    place among the query's parameters, or last)."""
+    items, replaced = [], False
+    for key, values in request.args.lists():
+        if key == "cursor":
+            if not replaced:
+                items.append(("cursor", next_cursor))
+                replaced = True
+        else:
+            items.extend((key, v) for v in values)
+    if not replaced:
+        items.append(("cursor", next_cursor))
     base = current_app.config.get("PUBLIC_BASE_URL", "").rstrip("/") or request.host_url.rstrip("/")
-    return f'<{base}{request.path}?{urlencode(list(args.items(multi=True)))}>; rel="next"'
+    query = "&".join(f"{_quote(k)}={_quote(v)}" for k, v in items)
+    return f'<{base}{request.path}?{query}>; rel="next"'
+
+
+#: what ``quote_plus`` leaves as it is (letters, digits, ``_.-~``): a cursor is base64url
+_UNQUOTED = re.compile(r"[A-Za-z0-9_.\-~]*")
+
+
+def _quote(value: str) -> str:
+    """``urllib.parse.quote_plus`` (what ``urlencode`` applies), skipped for a value it leaves unchanged."""
+    return value if _UNQUOTED.fullmatch(value) else quote_plus(value)
 
 
 def _expects_json(endpoint: str | None) -> bool:
@@ -104,27 +125,72 @@ def check_content_type() -> None:
         f"this operation reads a JSON body (Content-Type: application/json), not {request.mimetype or 'no type'}")
 
 
+#: request headers that can make a ``GET`` answer 304 or 412 (what werkzeug's
+#: ``make_conditional`` reads; it ignores ``If-Range`` and answers no ranges here)
+_CONDITIONAL = ("HTTP_IF_NONE_MATCH", "HTTP_IF_MATCH", "HTTP_IF_MODIFIED_SINCE")
+_NEXT_CURSOR = b'"next_cursor":'
+
+
+def _json_object(resp: Response) -> bytes | None:
+    """The body of an ``application/json`` answer whose value is an object, else None.
+    Our encoder writes valid JSON, so the first character tells an object apart."""
+    if resp.direct_passthrough or resp.mimetype != "application/json":
+        return None
+    data = resp.get_data()
+    return data if data.lstrip()[:1] == b"{" else None
+
+
+def _next_cursor(data: bytes) -> str | None:
+    """The top-level ``next_cursor`` of a JSON object body: parsed (orjson) only
+    when the key occurs at all (``"next_cursor":`` cannot occur inside a JSON string)."""
+    if data.rfind(_NEXT_CURSOR) == -1:
+        return None
+    try:
+        body = orjson.loads(data)
+    except orjson.JSONDecodeError:  # what orjson refuses (a lone surrogate, a huge integer)
+        try:
+            body = json.loads(data)
+        except ValueError:
+            return None
+    value = body.get("next_cursor") if isinstance(body, dict) else None
+    return str(value) if value else None
+
+
 def apply(resp: Response) -> Response:
-    """``after_request``: Location, Link, ETag / 304 (see the module docstring)."""
-    if resp.status_code == 201 and "Location" not in resp.headers:
+    """``after_request``: Location, Link, ETag / 304 (see the module docstring).
+
+    Cost (issue 22): a 200 body is parsed only when it holds a ``next_cursor``
+    key (orjson), and werkzeug's conditional processing runs only when the
+    request has a conditional header; the answers are the same."""
+    status = resp.status_code
+    if status == 201 and "Location" not in resp.headers:
         body = _json_body(resp)
         loc = location_for(request.endpoint, request.view_args or {}, body or {})
         if loc:
             resp.headers["Location"] = loc
-    if resp.status_code == 200 and request.method in ("GET", "HEAD"):
-        body = _json_body(resp)
-        if body is not None and body.get("next_cursor"):
-            resp.headers.add("Link", next_link(str(body["next_cursor"])))
-        if body is not None or request.endpoint == "api-docs.openapi_json":
-            if not resp.headers.get("ETag"):
+    if status == 200 and request.method in ("GET", "HEAD"):
+        data = _json_object(resp)
+        if data is not None:
+            cursor = _next_cursor(data)
+            if cursor:
+                resp.headers.add("Link", next_link(cursor))
+        if data is not None or request.endpoint == "api-docs.openapi_json":
+            headers = resp.headers
+            present = {name.lower() for name, _ in headers}  # a werkzeug lookup that misses raises inside
+            if "etag" not in present or not headers.get("ETag"):
                 resp.set_etag(hashlib.sha256(resp.get_data()).hexdigest()[:32])
-            resp.vary.add("Authorization")
-            had_date = "Date" in resp.headers
-            resp.make_conditional(request)
-            if not had_date:
-                # werkzeug adds a Date here, and the server (gunicorn, werkzeug) adds its own:
-                # two Date headers break clients that parse it (Mastodon.py's rate-limit clock)
-                resp.headers.pop("Date", None)
+            if "vary" in present:
+                resp.vary.add("Authorization")
+            else:
+                headers.add("Vary", "Authorization")
+            environ = request.environ
+            if any(name in environ for name in _CONDITIONAL):
+                had_date = "date" in present
+                resp.make_conditional(request)
+                if not had_date:
+                    # werkzeug adds a Date here, and the server (gunicorn, werkzeug) adds its own:
+                    # two Date headers break clients that parse it (Mastodon.py's rate-limit clock)
+                    headers.pop("Date", None)
     return resp
 
 
