@@ -14,14 +14,10 @@ from __future__ import annotations
 import pytest
 
 from socialgraph import stores
+from tests.api.content.test_visibility_shares import _link  # recounts the degree counts it bypasses
 
 AUDIENCES = ("public", "followers", "friends", "close_friends", "only_me")
 RESTRICTED = ("followers", "friends", "close_friends")
-
-
-def _link(kind: str, a_uid: str, b_uid: str) -> None:
-    stores.graph().run_text(
-        f"MATCH (a:User {{uid: $a}}), (b:User {{uid: $b}}) CREATE (a)-[:{kind}]->(b)", a=a_uid, b=b_uid)
 
 
 @pytest.fixture(scope="module")
