@@ -14,6 +14,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+import redis.connection
 
 SERVER_DIRS = ("integration", "api")
 
@@ -116,6 +117,21 @@ def graph_reads(ctx, monkeypatch):
 
     monkeypatch.setattr(GraphStore, "read", counting)
     return names
+
+
+def record_redis_commands(monkeypatch) -> list[bytes]:
+    """From now on, every Redis command sent (a pipeline or a script call counts
+    one: redis-py's ``send_packed_command``), its packed bytes, in order; the
+    commands still go to the real server."""
+    sent: list[bytes] = []
+    original = redis.connection.AbstractConnection.send_packed_command
+
+    def counting(self, command, check_health=True):
+        sent.append(b"".join(command if isinstance(command, list) else [command]))
+        return original(self, command, check_health)
+
+    monkeypatch.setattr(redis.connection.AbstractConnection, "send_packed_command", counting)
+    return sent
 
 
 @pytest.fixture()

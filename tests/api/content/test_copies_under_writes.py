@@ -6,26 +6,19 @@ from __future__ import annotations
 
 import orjson
 import pytest
-import redis.connection
 
 from api.content_schemas import FullPostOut
 from api.schemas import CommentPage
 from socialgraph import stores
 from socialgraph.content import comments, posts, postcache, reactions, warm
 from socialgraph.stores import readcache
+from tests.conftest import record_redis_commands
 
 
 @pytest.fixture()
 def trips(monkeypatch):
     """Redis commands sent (a pipeline or a script counts one), rate limits' aside."""
-    sent: list[bytes] = []
-    original = redis.connection.AbstractConnection.send_packed_command
-
-    def counting(self, command, check_health=True):
-        sent.append(b"".join(command if isinstance(command, list) else [command]))
-        return original(self, command, check_health)
-
-    monkeypatch.setattr(redis.connection.AbstractConnection, "send_packed_command", counting)
+    sent = record_redis_commands(monkeypatch)
     return sent
 
 

@@ -7,7 +7,6 @@ account erasure)."""
 from __future__ import annotations
 
 import orjson
-import redis.connection
 from flask_jwt_extended import decode_token
 
 from api.content_schemas import FullPostOut
@@ -15,6 +14,7 @@ from api.schemas import CommentPage
 from socialgraph import stores
 from socialgraph.accounts import sessions
 from socialgraph.content import comments, posts, postcache, warm
+from tests.conftest import record_redis_commands
 
 
 def get(user, path, **params):
@@ -105,21 +105,14 @@ def test_warm_post_and_thread_are_one_redis_round_trip(make_user, ctx, monkeypat
     for path in (f"/api/v1/posts/{pid}", f"/api/v1/posts/{pid}/comments"):
         get(reader, path)
         get(reader, path)
-    sent = []
-    original = redis.connection.AbstractConnection.send_packed_command
-
-    def counting(self, command, check_health=True):
-        sent.append(command)
-        return original(self, command, check_health)
-
-    monkeypatch.setattr(redis.connection.AbstractConnection, "send_packed_command", counting)
+    sent = record_redis_commands(monkeypatch)
     for path in (f"/api/v1/posts/{pid}", f"/api/v1/posts/{pid}/comments"):
         sent.clear()
         warm.WARM_MISSES.clear()
         get(reader, path)
         assert not warm.WARM_MISSES
-        trips = [c for c in sent if b"LIMITS:" not in b"".join(c if isinstance(c, list) else [c])]
-        assert len(trips) == 1 and b"EVALSHA" in b"".join(trips[0]), path
+        trips = [c for c in sent if b"LIMITS:" not in c]
+        assert len(trips) == 1 and b"EVALSHA" in trips[0], path
 
 
 def test_warm_post_and_thread_refuse_revoked_tokens(make_user, ctx):
@@ -231,14 +224,7 @@ def test_rate_limits_cost_one_round_trip(make_user, ctx, monkeypatch):
     author, reader = make_user("au"), make_user("rd")
     pid = author.post("/api/v1/posts", json={"text": "limited"}).get_json()["id"]
     twice(reader, f"/api/v1/posts/{pid}")
-    sent = []
-    original = redis.connection.AbstractConnection.send_packed_command
-
-    def counting(self, command, check_health=True):
-        sent.append(b"".join(command if isinstance(command, list) else [command]))
-        return original(self, command, check_health)
-
-    monkeypatch.setattr(redis.connection.AbstractConnection, "send_packed_command", counting)
+    sent = record_redis_commands(monkeypatch)
     r = reader.get(f"/api/v1/posts/{pid}")
     assert r.status_code == 200
     limit_trips = [c for c in sent if b"LIMITS:" in c]

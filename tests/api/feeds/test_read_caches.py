@@ -8,7 +8,7 @@ from socialgraph.content import postcache
 from socialgraph.feeds import home as feeds
 from socialgraph.operations.degrees import recount
 from socialgraph.stores import readcache
-from tests.conftest import config
+from tests.conftest import config, record_redis_commands
 
 
 def home(user, **params):
@@ -36,8 +36,6 @@ def test_copies_are_stored_in_one_round_trip_also_after_a_script_flush(ctx, monk
     """``put_many`` on a single Redis: one pipeline of EVALSHA (no SCRIPT
     EXISTS first); a server that lost its scripts still gets the copies, and
     the version check still refuses a stale one."""
-    import redis.connection
-
     keys = [f"sg:test:put:{i}" for i in range(3)]
     readcache.invalidate(*keys)
     _, versions = readcache.get_many(keys)
@@ -45,14 +43,7 @@ def test_copies_are_stored_in_one_round_trip_also_after_a_script_flush(ctx, monk
     readcache.put_many([(k, v, f"first {k}") for k, v in zip(keys, versions)], 60)  # NOSCRIPT: loaded, stored
     assert readcache.get_many(keys)[0] == [f"first {k}".encode() for k in keys]
     readcache.invalidate(keys[0])
-    sent = []
-    original = redis.connection.AbstractConnection.send_packed_command
-
-    def counting(self, command, check_health=True):
-        sent.append(command)
-        return original(self, command, check_health)
-
-    monkeypatch.setattr(redis.connection.AbstractConnection, "send_packed_command", counting)
+    sent = record_redis_commands(monkeypatch)
     readcache.put_many([(k, v, "second") for k, v in zip(keys, versions)], 60)
     assert len(sent) == 1
     monkeypatch.undo()

@@ -6,7 +6,6 @@ comment, media, moderation removal, account deletion, blocks, mutes)."""
 from __future__ import annotations
 
 import orjson
-import redis.connection
 from flask_jwt_extended import decode_token
 
 from api.realtime_schemas import HomePage
@@ -14,6 +13,7 @@ from socialgraph import stores
 from socialgraph.accounts import sessions
 from socialgraph.content import postcache
 from socialgraph.feeds import home as feeds
+from tests.conftest import record_redis_commands
 
 
 def page(user, **params):
@@ -82,21 +82,14 @@ def test_warm_page_is_one_redis_round_trip(make_user, ctx, monkeypatch):
     for i in range(3):
         author.post("/api/v1/posts", json={"text": f"post {i}"})
     warm(reader)
-    sent = []
-    original = redis.connection.AbstractConnection.send_packed_command
-
-    def counting(self, command, check_health=True):
-        sent.append(command)
-        return original(self, command, check_health)
-
-    monkeypatch.setattr(redis.connection.AbstractConnection, "send_packed_command", counting)
+    sent = record_redis_commands(monkeypatch)
     feeds.WARM_MISSES.clear()
     body = page(reader)
     assert len(body["items"]) == 3 and not feeds.WARM_MISSES
     # the rate limiter's own script (socialgraph.http.limits: one for all its limits) aside,
     # one EVALSHA: session verdict, copies, feed, follows, profiles, reactions
-    page_trips = [c for c in sent if b"LIMITS:" not in b"".join(c if isinstance(c, list) else [c])]
-    assert len(page_trips) == 1 and b"EVALSHA" in b"".join(page_trips[0])
+    page_trips = [c for c in sent if b"LIMITS:" not in c]
+    assert len(page_trips) == 1 and b"EVALSHA" in page_trips[0]
 
 
 def test_warm_page_refuses_revoked_tokens(make_user, ctx):

@@ -8,10 +8,9 @@ import logging
 import time
 
 import pytest
-import redis
 
 from socialgraph.stores.localstack import free_port
-from tests.conftest import extra_app, unique, verify_user
+from tests.conftest import extra_app, unique, verify_user, record_redis_commands
 
 PASSWORD = "a long enough password"
 PROBLEM = "application/problem+json"
@@ -36,14 +35,7 @@ def make_app(app_config):
 @pytest.fixture()
 def sent(monkeypatch):
     """Every Redis command (or pipeline, or script call) sent while the test runs."""
-    commands: list[bytes] = []
-    original = redis.connection.AbstractConnection.send_packed_command
-
-    def counting(self, command, check_health=True):
-        commands.append(b"".join(command if isinstance(command, list) else [command]))
-        return original(self, command, check_health)
-
-    monkeypatch.setattr(redis.connection.AbstractConnection, "send_packed_command", counting)
+    commands = record_redis_commands(monkeypatch)
     return commands
 
 
