@@ -53,6 +53,7 @@ from socialgraph.accounts import login_monitor, passwords, sessions, twofactor
 from socialgraph.core import clock
 from socialgraph.core.areas import AREAS, register_area
 from socialgraph.core.errors import Conflict, NotFound
+from socialgraph.graph import ordered
 from socialgraph.stores import readcache
 
 log = logging.getLogger(__name__)
@@ -160,7 +161,8 @@ TRACE_KEYS = [sessions.NOT_BEFORE_KEY, "sg:login-fail:acct:{uid}"]
 #: the session verdicts (``sessions.SESSION_KEY``, tagged with the uid)
 TRACE_PATTERNS = ["sg:login-fail:pair:{uid}|*", "*LIMITER/{prefix}/user:{uid}/*", "sg:session:{{u:{uid}}}:*"]
 #: read copies named after the account (SG_CACHE_REDIS_URL): the profile card, by username
-#: (socialgraph.graph.people), dropped with its version key
+#: (socialgraph.graph.people), dropped with its version key; and, by uid, the ordered
+#: copies of its friends, followers and following lists (socialgraph.graph.ordered)
 TRACE_COPIES = ["sg:profile:{username}"]
 #: read copies of a pair with the account on either side (``SCAN MATCH`` on
 #: SG_CACHE_REDIS_URL): how a viewer stands to a profile's owner
@@ -190,6 +192,7 @@ def _erase_traces(uid: str) -> dict:
         keys += list(r.scan_iter(match=pattern.format(uid=uid, prefix=prefix), count=1000))
     username = acct.get("username") or uid
     copies = [k.format(username=username) for k in TRACE_COPIES]
+    copies += [ordered.KEY.format(kind=kind, uid=uid) for kind in ordered.QUERIES]  # its long people lists
     copies += [readcache.version_key(k) for k in copies]
     rc = stores.read_cache()
     for pattern in TRACE_COPY_PATTERNS:
