@@ -88,6 +88,11 @@ def publish_if_online(uids: list[str], message: dict) -> int:
     return len(targets)
 
 
+#: a pub/sub connection up at least this long (seconds) that fails is retried at
+#: once; one failing sooner backs off (0.5 s doubling to 10 s)
+FRESH_RETRY_AFTER_SECONDS = 1.0
+
+
 class Hub:
     """One pub/sub connection per process; fans messages out to local socket queues.
 
@@ -202,14 +207,22 @@ class Hub:
                     log.warning("realtime revocation fallback skipped a batch: %s", exc)
 
     def _run(self):
+        """The hub's thread: :meth:`_loop` until Redis fails, then reconnect and
+        re-subscribe everyone. A connection that had been up for a while is
+        retried at once (a server restart found by the next write: the
+        registering socket must not wait out a backoff, nor miss what is published
+        in it), then after 0.5, 1, 2 ... 10 s."""
         delay = 0.5
         while True:
+            started = time.monotonic()
             try:
                 self._loop()
             except Exception as exc:  # Redis away: reconnect and re-subscribe everyone
+                if time.monotonic() - started > FRESH_RETRY_AFTER_SECONDS:
+                    delay = 0.0
                 log.warning("realtime hub lost Redis (%s); reconnecting in %.1f s", exc, delay)
                 self._wake.clear()
-                if self._wake.wait(delay):  # a socket registered meanwhile: try now
+                if delay == 0.0 or self._wake.wait(delay):  # a socket registered meanwhile: try now
                     delay = 0.5
                 else:
                     delay = min(delay * 2, 10)
@@ -240,7 +253,13 @@ class Hub:
                 ch = CHANNEL.format(uid=uid)
                 if op == "sub":
                     if ch not in subscribed:
-                        pubsub.subscribe(ch)
+                        try:
+                            pubsub.subscribe(ch)
+                        except Exception:
+                            # kept, with its waiter, for the next connection (:meth:`register`
+                            # returns once it is subscribed there, not at its timeout)
+                            self._commands.appendleft((op, uid, done))
+                            raise
                         subscribed.add(ch)
                     if done is not None:
                         done.set()
