@@ -40,11 +40,15 @@ USER socialgraph:socialgraph
 EXPOSE 8000
 
 # gthread workers for the REST API; the WebSocket stream runs as its own
-# service on gevent workers (docker-compose.yml `stream`).
+# service on gevent workers (docker-compose.yml `stream`). 8 threads a worker,
+# not 32: every thread of a worker shares its GIL, and each store round trip
+# gives it up and waits to get it back, so many threads a worker lengthen the
+# tail (home p95 at 32 clients on 2 cores: 68 ms with 2 x 16, 50 ms with 4 x 8;
+# BENCHMARKS.md, session 5). Compose reads SG_WEB_WORKERS / SG_WEB_THREADS.
 # --no-control-socket: gunicorn >= 25 otherwise opens a control socket under
 # $HOME, which does not exist for this user (and the root FS may be read-only).
 CMD ["gunicorn", \
-     "--worker-class", "gthread", "--threads", "32", "--workers", "4", \
+     "--worker-class", "gthread", "--threads", "8", "--workers", "4", \
      "--bind", "0.0.0.0:8000", "--graceful-timeout", "20", \
      "--no-control-socket", "--access-logfile", "-", \
      "wsgi:app"]

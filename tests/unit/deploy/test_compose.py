@@ -196,3 +196,17 @@ def test_caddy_serves_the_mastodon_host_in_the_same_site():
     assert out.returncode == 0, out.stderr
     routes = json.loads(out.stdout)["apps"]["http"]["servers"]["srv0"]["routes"]
     assert [r.get("match") for r in routes] == [[{"host": ["social.example.org", "mastodon.example.org"]}]]
+
+
+def test_the_api_runs_few_threads_a_worker_and_the_split_is_configurable():
+    """gunicorn gthread 4 x 8 by default (32 threads a worker made the tail: home p95
+    68 ms against 50 at 32 clients on 2 cores, BENCHMARKS.md session 5); the split
+    follows ``SG_WEB_WORKERS`` / ``SG_WEB_THREADS``; the image's own command agrees."""
+    def split(env):
+        words = interpolate(SERVICES["api"]["command"][-1], env).split()
+        return int(words[words.index("--workers") + 1]), int(words[words.index("--threads") + 1])
+
+    assert split(dot_env()) == (4, 8)
+    assert split({**dot_env(), "SG_WEB_WORKERS": "6", "SG_WEB_THREADS": "4"}) == (6, 4)
+    cmd = json.loads(re.search(r"^CMD (\[.*?\])", (REPO / "Dockerfile").read_text(), re.S | re.M)[1].replace("\\\n", ""))
+    assert (int(cmd[cmd.index("--workers") + 1]), int(cmd[cmd.index("--threads") + 1])) == (4, 8)
