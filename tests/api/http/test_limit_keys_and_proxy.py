@@ -4,27 +4,9 @@ Authorization header is sent, authenticated ones per account and per IP;
 login throttle's Retry-After is the real wait, not the limiter's window."""
 from __future__ import annotations
 
-import pytest
-
 from tests.conftest import unique
 
 PASSWORD = "a long enough password"
-
-
-@pytest.fixture()
-def make_app(app_config):
-    made = []
-
-    def make(**overrides):
-        from socialgraph.app import create_app
-
-        app = create_app({**app_config, "RATELIMIT_KEY_PREFIX": unique("rl"), **overrides})
-        made.append(app)
-        return app
-
-    yield make
-    for app in made:
-        app.extensions["socialgraph"].close()
 
 
 def register(c, ip, headers=None):

@@ -17,22 +17,6 @@ PROBLEM = "application/problem+json"
 
 
 @pytest.fixture()
-def make_app(app_config):
-    made = []
-
-    def make(**overrides):
-        from socialgraph.app import create_app
-
-        app = create_app({**app_config, "RATELIMIT_KEY_PREFIX": unique("rl1"), **overrides})
-        made.append(app)
-        return app
-
-    yield make
-    for app in made:
-        app.extensions["socialgraph"].close()
-
-
-@pytest.fixture()
 def sent(monkeypatch):
     """Every Redis command (or pipeline, or script call) sent while the test runs."""
     commands = record_redis_commands(monkeypatch)

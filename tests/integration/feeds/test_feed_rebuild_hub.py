@@ -20,6 +20,7 @@ from socialgraph.core import clock
 from socialgraph.feeds import home as feeds
 from socialgraph.operations.degrees import recount
 from tests.conftest import config, unique
+from tests.integration.bulk import imported_users
 
 FOLLOWEES = 1500
 
@@ -48,10 +49,8 @@ def hub(ctx):
     sorted list, each wrote 2 posts at distinct times."""
     g = stores.graph()
     me = accounts.register(unique("hub"), f"{unique('m')}@example.test", "a long enough password")
-    uids = [unique("fe") for _ in range(FOLLOWEES)]
     now = clock.now()
-    g.write("importers/merge_users", rows=[{"uid": u, "username": u, "display_name": u, "source": "test",
-                                            "created_at": now} for u in uids])
+    uids = imported_users(FOLLOWEES, "fe", at=now)
     g.write("importers/merge_follows", rows=[{"a": me["uid"], "b": u} for u in uids], created_at=now)
     recount(me["uid"], *uids)
     writers = sorted(uids)[::FOLLOWEES // 12][:12]

@@ -20,6 +20,7 @@ from socialgraph.core.pagination import keyset_page
 from socialgraph.graph import blocks, follows, friends, ordered
 from socialgraph.operations.degrees import recount
 from tests.conftest import unique
+from tests.integration.bulk import imported_users
 
 N = ordered.MIN_ENTRIES + 150
 
@@ -32,10 +33,8 @@ def hub(ctx):
     g = stores.graph()
     me = accounts.register(unique("hub"), f"{unique('m')}@example.test", "a long enough password")
     viewer = accounts.register(unique("vw"), f"{unique('m')}@example.test", "a long enough password")
-    uids = [unique("fr") for _ in range(N)]
     now = clock.now()
-    g.write("importers/merge_users", rows=[{"uid": u, "username": u, "display_name": f"Friend {u}",
-                                            "source": "test", "created_at": now} for u in uids])
+    uids = imported_users(N, "fr", display="Friend {uid}", at=now)
     for i, part in enumerate((uids[:500], uids[500:900], uids[900:])):
         at = now - timedelta(minutes=10 * (3 - i))
         g.write("importers/merge_friendships", rows=[{"a": me["uid"], "b": u} for u in part], created_at=at)

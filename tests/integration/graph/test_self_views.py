@@ -8,15 +8,14 @@ from socialgraph.accounts import service as accounts
 from socialgraph.core import clock
 from socialgraph.operations.degrees import recount
 from tests.conftest import unique
+from tests.integration.bulk import imported_users
 
 
 def _owner_with_friends(n: int) -> dict:
     g = stores.graph()
     me = accounts.register(unique("own"), f"{unique('m')}@example.test", "a long enough password")
-    uids = [unique("fr") for _ in range(n)]
     now = clock.now()
-    g.write("importers/merge_users", rows=[{"uid": u, "username": u, "display_name": u, "source": "test",
-                                            "created_at": now} for u in uids])
+    uids = imported_users(n, "fr", at=now)
     g.write("importers/merge_friendships", rows=[{"a": me["uid"], "b": u} for u in uids], created_at=now)
     g.write("importers/merge_follows", rows=[{"a": u, "b": me["uid"]} for u in uids], created_at=now)
     recount(me["uid"], *uids)
