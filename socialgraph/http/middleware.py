@@ -2,7 +2,7 @@
 
 - security headers on every response (:func:`security_headers`);
 - CORS for the origins in ``SG_CORS_ORIGINS`` (flask-cors; none by default);
-- rate limits (:mod:`socialgraph.http.limits`, flask-limiter on Redis);
+- rate limits (:mod:`socialgraph.http.limits`: the `limits` library's fixed windows on Redis, one round trip a request);
 - ``Idempotency-Key`` on POST (:mod:`socialgraph.http.idempotency`).
 
 Order matters: Flask runs ``after_request`` hooks in reverse registration

@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 import time
 
-from flask import Flask, g, jsonify, request
+from flask import Flask, jsonify, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_jwt_extended import JWTManager
 from flask_jwt_extended import view_decorators as _jwt_views
@@ -137,10 +137,7 @@ def register_problem_handlers(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def handle_domain(exc: DomainError):
-        headers = getattr(exc, "headers", None)
-        if headers and "Retry-After" in headers:
-            g.sg_retry_after = headers["Retry-After"]  # the real wait; see socialgraph.http.limits
-        return _domain(exc, headers)
+        return _domain(exc, getattr(exc, "headers", None))
 
     @app.errorhandler(HTTPException)
     def handle_http(exc: HTTPException):

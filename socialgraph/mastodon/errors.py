@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, g, jsonify, request
+from flask import Blueprint, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from socialgraph.core import errors
@@ -86,8 +86,6 @@ def _details(exc: DomainError) -> dict | None:
 def domain_error(exc: DomainError):
     """A domain error in Mastodon's shape (its status kept)."""
     headers = dict(getattr(exc, "headers", None) or {})
-    if "Retry-After" in headers:
-        g.sg_retry_after = headers["Retry-After"]
     message = exc.detail or MESSAGES.get(exc.status, exc.title)
     if isinstance(exc, errors.ValidationFailed):
         message = f"Validation failed: {message}"
