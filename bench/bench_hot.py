@@ -240,6 +240,12 @@ def closed_loop(stack, data, args) -> dict:
     port = free_port()
     server = start_gunicorn(env, port, workers=args.workers, threads=args.threads)
     base = f"http://127.0.0.1:{port}"
+    write_server, write_env = None, {}
+    if args.write_pool:
+        ww, wt = (int(x) for x in args.write_pool.split("x"))
+        wport = free_port()
+        write_server = start_gunicorn(env, wport, workers=ww, threads=wt, nice=args.write_nice)
+        write_env = {"BENCH_WRITE_HOST": f"http://127.0.0.1:{wport}"}
     results: dict = {}
     try:
         tokens = []
@@ -259,10 +265,11 @@ def closed_loop(stack, data, args) -> dict:
             cmd = [sys.executable, "-m", "locust", "-f", str(REPO / "bench" / "locust_scale.py"), "--headless",
                    "-u", str(args.clients), "-r", str(args.clients), "-t", f"{args.seconds}s", "--host", base,
                    "--csv", str(prefix), "--only-summary", "--stop-timeout", "5", "--loglevel", "WARNING"]
-            gen = subprocess.Popen(cmd, env={**__import__("os").environ, "BENCH_DATA": str(data_file),
+            gen = subprocess.Popen(cmd, env={**__import__("os").environ, **write_env, "BENCH_DATA": str(data_file),
                                              "BENCH_USER": which},
                                    cwd=REPO, stdout=subprocess.DEVNULL, stderr=open(f"{prefix}.log", "w"))
             sampler = Sampler({"gunicorn": server.pid, "rq-worker": worker.pid, "locust": gen.pid,
+                               **({"gunicorn-writes": write_server.pid} if write_server else {}),
                                **{name: p.pid for name, p in stack.procs.items()}})
             sampler.start()
             gen.wait(timeout=args.seconds + 120)
@@ -294,7 +301,9 @@ def closed_loop(stack, data, args) -> dict:
             results["home_of_ceiling"] = ratio
             print(f"home throughput / ceiling: {ratio:.2f} (target >= 0.4)", flush=True)
     finally:
-        for p in (server, worker):
+        for p in (server, worker, write_server):
+            if p is None:
+                continue
             p.terminate()
             p.wait(timeout=20)
     return results
@@ -321,6 +330,8 @@ def main() -> None:
     ap.add_argument("--profile-path", default="home", choices=("home", "post", "comments"),
                     help="the request --profile profiles")
     ap.add_argument("--seconds", type=int, default=20)
+    ap.add_argument("--write-pool", default="", help="WxT: the mix's writes to their own gunicorn (workers x threads)")
+    ap.add_argument("--write-nice", type=int, default=0, help="niceness of --write-pool's gunicorn")
     args = ap.parse_args()
     only = {w for w in args.only.split(",") if w}
 

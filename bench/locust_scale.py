@@ -22,6 +22,8 @@ from locust import FastHttpUser, constant, task
 DATA = json.load(open(os.environ["BENCH_DATA"]))
 WHICH = os.environ.get("BENCH_USER", "mix")
 _tokens = itertools.cycle(DATA["tokens"])
+#: BENCH_WRITE_HOST: the writes' own API pool (the proxy's method routing), else the same host
+_W = os.environ.get("BENCH_WRITE_HOST", "")
 
 
 class _Base(FastHttpUser):
@@ -60,19 +62,19 @@ class MixUser(ReadsUser):
 
     @task(5)
     def create_post(self):
-        self.client.post("/api/v1/posts", json={"text": f"bench post {random.random():.9f} #bench"},
+        self.client.post(f"{_W}/api/v1/posts", json={"text": f"bench post {random.random():.9f} #bench"},
                          headers=self.auth, name="create_post")
 
     @task(10)
     def react(self):
         pid = random.choice(DATA["post_ids"])
-        self.client.put(f"/api/v1/posts/{pid}/reaction", json={"type": random.choice(["like", "love", "laugh"])},
+        self.client.put(f"{_W}/api/v1/posts/{pid}/reaction", json={"type": random.choice(["like", "love", "laugh"])},
                         headers=self.auth, name="react")
 
     @task(5)
     def comment(self):
         pid = random.choice(DATA["post_ids"])
-        self.client.post(f"/api/v1/posts/{pid}/comments", json={"text": "bench comment"},
+        self.client.post(f"{_W}/api/v1/posts/{pid}/comments", json={"text": "bench comment"},
                          headers=self.auth, name="comment")
 
 
