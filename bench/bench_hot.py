@@ -221,6 +221,56 @@ def line(name: str, m: dict) -> str:
             f"wall p50 {m['wall_p50']:6.2f} p95 {m['wall_p95']:6.2f} ms | trips/req: {trips} | {m['statuses']}")
 
 
+def rq_backlog() -> dict:
+    """The RQ jobs not yet done, over every queue of ``stores.tasks()``:
+    ``{"queued": n, "running": n, "scheduled": n}`` (counts; ``scheduled``:
+    delayed and debounced jobs not yet due)."""
+    from rq import Queue
+    from rq.registry import ScheduledJobRegistry, StartedJobRegistry
+
+    from socialgraph import stores
+
+    conn = stores.queue_redis()
+    out = {"queued": 0, "running": 0, "scheduled": 0}
+    for name in stores.tasks().queue_names:
+        q = Queue(name, connection=conn)
+        out["queued"] += q.count
+        out["running"] += StartedJobRegistry(queue=q).count
+        out["scheduled"] += ScheduledJobRegistry(queue=q).count
+    return out
+
+
+def drain(sampler_pids: dict, limit_s: float = 120.0) -> dict:
+    """After a load: wait (up to ``limit_s`` seconds) until no RQ job is queued
+    or running, sampling the CPU of ``sampler_pids`` meanwhile. Answers the
+    backlog left at the end of the window, the seconds it took to drain and
+    the CPU seconds each process spent on it (the jobs the window queued but
+    did not run: counted against the window's requests they belong to)."""
+    from bench.bench_scale import Sampler
+
+    left = rq_backlog()
+    sampler = Sampler(sampler_pids)
+    t0 = time.perf_counter()
+    sampler.start()
+    while time.perf_counter() - t0 < limit_s:
+        b = rq_backlog()
+        if b["queued"] + b["running"] == 0:
+            break
+        time.sleep(0.5)
+    seconds = time.perf_counter() - t0
+    sampler.stop_evt.set()
+    sampler.join()
+    cpu_s = {k: round((v["cpu_pct"] or 0) / 100 * seconds, 2) for k, v in sampler.result().items()}
+    not_drained = rq_backlog() if seconds >= limit_s else None
+    idle = Sampler(sampler_pids)  # the same processes with nothing to do: their floor
+    idle.start()
+    time.sleep(5)
+    idle.stop_evt.set()
+    idle.join()
+    return {"left_at_end": left, "drain_s": round(seconds, 1), "drain_cpu_s": cpu_s,
+            "not_drained": not_drained, "idle_cpu_pct": {k: v["cpu_pct"] for k, v in idle.result().items()}}
+
+
 def closed_loop(stack, data, args) -> dict:
     """``--load``: the API under gunicorn (2 gthread workers x 16 threads, rate
     limits off, one RQ worker), locust headless (``bench/locust_scale.py``) at
@@ -284,6 +334,9 @@ def closed_loop(stack, data, args) -> dict:
                                  "p95": float(row["95%"] or 0), "p99": float(row["99%"] or 0)}
             load_avg = __import__("os").getloadavg()[0]
             procs = sampler.result()
+            # what the window queued but did not run (RQ, and the graph and documents its jobs use)
+            drained = drain({"rq-worker": worker.pid, "graph": stack.procs["graph"].pid,
+                             "mongo": stack.procs["mongo"].pid})
             results[which] = {"ops": ops, "procs": procs, "loadavg_1min": load_avg,
                               "gunicorn": f"{args.workers} x {args.threads}"}
             rps = ops.get("overall", {}).get("rps") or 0
@@ -292,6 +345,15 @@ def closed_loop(stack, data, args) -> dict:
                        if isinstance(v, dict) and v.get("cpu_pct") is not None}
                 results[which]["cpu_ms_per_request"] = per
                 print(f"  CPU ms per request: {per}", flush=True)
+                # the drain's CPU over the window's requests (rps x seconds, as ``per``)
+                with_drain = {k: round(v + drained["drain_cpu_s"][k] * 1000 / (rps * args.seconds), 3)
+                              for k, v in per.items() if k in drained["drain_cpu_s"]}
+                results[which]["cpu_ms_per_request_with_drain"] = with_drain
+            results[which]["rq_drain"] = drained
+            print(f"  RQ left at the end of the window: {drained['left_at_end']}; drained in {drained['drain_s']} s "
+                  f"(CPU s: {drained['drain_cpu_s']}); CPU ms per request with the drain: "
+                  f"{results[which].get('cpu_ms_per_request_with_drain')}; idle after it (%): "
+                  f"{drained['idle_cpu_pct']}", flush=True)
             for name, o in sorted(ops.items()):
                 print(f"{which} @{args.clients} {name:<14} {o['rps']:7.1f} req/s p50 {o['p50']:6.0f} "
                       f"p95 {o['p95']:6.0f} p99 {o['p99']:6.0f} ms errors {o['errors']}", flush=True)
