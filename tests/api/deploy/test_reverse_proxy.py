@@ -2,7 +2,8 @@
 binary) in front of the app and the local S3 server, shaped as in compose:
 one public origin, media URLs signed for it (``SG_S3_PUBLIC_ENDPOINT``) and
 served through it, WebSocket upgrades of ``/api/v1/stream`` sent to the
-stream service, forwarded headers set by exactly one hop.
+stream service, unsafe methods to the writes pool and the rest to the reads,
+forwarded headers set by exactly one hop.
 
 Skipped where the ``caddy`` binary is not installed (Debian package ``caddy``), except
 under ``CI=true``, where that is an error.
@@ -40,7 +41,8 @@ class Recorder:
         self.app, self.seen = app, []
 
     def __call__(self, environ, start_response):
-        self.seen.append({"path": environ.get("PATH_INFO"), "xff": environ.get("HTTP_X_FORWARDED_FOR"),
+        self.seen.append({"path": environ.get("PATH_INFO"), "method": environ.get("REQUEST_METHOD"),
+                          "xff": environ.get("HTTP_X_FORWARDED_FOR"),
                           "proto": environ.get("HTTP_X_FORWARDED_PROTO"), "host": environ.get("HTTP_HOST"),
                           "upgrade": environ.get("HTTP_UPGRADE")})
         return self.app(environ, start_response)
@@ -48,14 +50,15 @@ class Recorder:
 
 @pytest.fixture(scope="module")
 def proxied(app, stack, tmp_path_factory):
-    api, stream = Recorder(app), Recorder(app)
-    api_server, stream_server = serve(api), serve(stream)
+    api, writes, stream = Recorder(app), Recorder(app), Recorder(app)
+    api_server, writes_server, stream_server = serve(api), serve(writes), serve(stream)
     port = free_port()
     home = tmp_path_factory.mktemp("caddy")
     env = {**os.environ, "HOME": str(home), "XDG_DATA_HOME": str(home / "data"),
            "XDG_CONFIG_HOME": str(home / "config"), "CADDY_ADMIN": "off",
            "SG_SITE_ADDRESS": f"http://127.0.0.1:{port}", "SG_S3_BUCKET": app.config["S3_BUCKET"],
            "SG_API_HOST": "127.0.0.1", "SG_API_PORT": str(api_server.server_port),
+           "SG_API_WRITES_HOST": "127.0.0.1", "SG_API_WRITES_PORT": str(writes_server.server_port),
            "SG_STREAM_HOST": "127.0.0.1", "SG_STREAM_PORT": str(stream_server.server_port),
            "SG_S3_UPSTREAM": urlparse(stack.env()["SG_S3_ENDPOINT"]).netloc}
     log = open(home / "caddy.log", "wb")
@@ -72,11 +75,11 @@ def proxied(app, stack, tmp_path_factory):
         time.sleep(0.1)
     origin = f"http://127.0.0.1:{port}"
     with config(app, S3_PUBLIC_ENDPOINT=origin):
-        yield {"origin": origin, "api": api, "stream": stream}
+        yield {"origin": origin, "api": api, "writes": writes, "stream": stream}
     proc.terminate()
     proc.wait(timeout=10)
     log.close()
-    for server in (api_server, stream_server):
+    for server in (api_server, writes_server, stream_server):
         server.shutdown()
         server.server_close()  # the listening socket too
 
@@ -139,3 +142,36 @@ def test_stream_upgrades_go_to_the_stream_service(proxied, make_user):
     r = requests.get(proxied["origin"] + "/api/v1/stream", timeout=10)
     assert r.status_code == 400
     assert any(s["path"] == "/api/v1/stream" for s in proxied["api"].seen)
+
+
+def test_writes_go_to_the_writes_pool_and_reads_to_the_reads(proxied, make_user):
+    """Through the real proxy: a login (a POST), a post, its edit, a reaction (PUT) and the
+    post's deletion reach the writes pool; the reads of the same post, a HEAD and a CORS
+    preflight reach the reads pool; both answer as one app (the write is read back at once)."""
+    origin, api, writes = proxied["origin"], proxied["api"], proxied["writes"]
+    a = make_user()
+    n_api, n_writes = len(api.seen), len(writes.seen)
+    s = requests.Session()
+    login = s.post(f"{origin}/api/v1/auth/login", json={"login": a.username, "password": a.password}, timeout=10)
+    assert login.status_code == 200, login.text
+    s.headers["Authorization"] = f"Bearer {login.json()['access_token']}"
+    made = s.post(f"{origin}/api/v1/posts", json={"text": "through the writes pool"}, timeout=10)
+    assert made.status_code == 201, made.text
+    pid = made.json()["id"]
+    got = s.get(f"{origin}/api/v1/posts/{pid}", timeout=10)  # the other pool reads it back
+    assert got.status_code == 200 and got.json()["text"] == "through the writes pool"
+    assert s.patch(f"{origin}/api/v1/posts/{pid}", json={"text": "edited"}, timeout=10).status_code == 200
+    assert s.put(f"{origin}/api/v1/posts/{pid}/reaction", json={"type": "like"}, timeout=10).status_code in (200, 201)
+    assert s.get(f"{origin}/api/v1/posts/{pid}", timeout=10).json()["text"] == "edited"
+    s.head(f"{origin}/api/v1/posts/{pid}", timeout=10)
+    s.options(f"{origin}/api/v1/posts", timeout=10, headers={"Origin": "https://elsewhere.example",
+                                                              "Access-Control-Request-Method": "POST"})
+    assert s.delete(f"{origin}/api/v1/posts/{pid}", timeout=10).status_code == 204
+    to_writes = [(r["method"], r["path"]) for r in writes.seen[n_writes:]]
+    to_api = [(r["method"], r["path"]) for r in api.seen[n_api:]]
+    assert to_writes == [("POST", "/api/v1/auth/login"), ("POST", "/api/v1/posts"),
+                         ("PATCH", f"/api/v1/posts/{pid}"), ("PUT", f"/api/v1/posts/{pid}/reaction"),
+                         ("DELETE", f"/api/v1/posts/{pid}")]
+    assert to_api == [("GET", f"/api/v1/posts/{pid}"), ("GET", f"/api/v1/posts/{pid}"),
+                      ("HEAD", f"/api/v1/posts/{pid}"), ("OPTIONS", "/api/v1/posts")]
+    assert all(r["xff"] == "127.0.0.1" for r in writes.seen[n_writes:])  # the same one hop

@@ -3,7 +3,8 @@ Specification JSON schema (the copy check-jsonschema vendors from
 github.com/compose-spec/compose-spec, Apache-2.0), and wired as the README and
 the app need: every service named exists, health-ordered start-up, every
 secret the app refuses to start without is required, no store port
-published, the proxy routes stream upgrades, media and the API."""
+published, the proxy routes stream upgrades, media, the API's writes and its
+reads to their own services."""
 from __future__ import annotations
 
 import json
@@ -23,7 +24,7 @@ from socialgraph.core.config import ConfigError, check_production, load_config
 REPO = Path(__file__).resolve().parents[3]
 COMPOSE = yaml.safe_load((REPO / "docker-compose.yml").read_text())
 SERVICES = COMPOSE["services"]
-APP_SERVICES = ("api", "stream", "worker", "scheduler")
+APP_SERVICES = ("api", "api-writes", "stream", "worker", "scheduler")
 STORES = ("neo4j", "mongo", "minio", "redis")
 CADDYFILE = (REPO / "deploy" / "Caddyfile").read_text()
 
@@ -91,9 +92,9 @@ def test_start_up_is_ordered_by_health():
             assert how == {"condition": "service_healthy"}, (name, dep, how)
             assert "healthcheck" in SERVICES[dep]
     # the schema is made by the API (`db init`) before anything that uses it starts
-    for name in ("stream", "worker", "scheduler"):
+    for name in ("api-writes", "stream", "worker", "scheduler"):
         assert "api" in SERVICES[name]["depends_on"], name
-    assert {"api", "stream", "minio"} <= set(SERVICES["proxy"]["depends_on"])
+    assert {"api", "api-writes", "stream", "minio"} <= set(SERVICES["proxy"]["depends_on"])
 
 
 def test_the_app_starts_with_a_filled_env_file_and_refuses_without_secrets():
@@ -210,3 +211,107 @@ def test_the_api_runs_few_threads_a_worker_and_the_split_is_configurable():
     assert split({**dot_env(), "SG_WEB_WORKERS": "6", "SG_WEB_THREADS": "4"}) == (6, 4)
     cmd = json.loads(re.search(r"^CMD (\[.*?\])", (REPO / "Dockerfile").read_text(), re.S | re.M)[1].replace("\\\n", ""))
     assert (int(cmd[cmd.index("--workers") + 1]), int(cmd[cmd.index("--threads") + 1])) == (4, 8)
+
+
+def _gunicorn_split(service: str, env: dict) -> tuple[int, int]:
+    words = interpolate(SERVICES[service]["command"][-1], env).split()
+    return int(words[words.index("--workers") + 1]), int(words[words.index("--threads") + 1])
+
+
+def test_the_writes_pool_is_the_same_app_with_its_own_split_and_a_lower_cpu_share():
+    """``api-writes`` (the proxy's POST/PUT/PATCH/DELETE) runs the API's image with the
+    API's settings (no state of its own: a write then a read may meet either pool),
+    checked healthy the same way, gunicorn split by ``SG_WRITE_WORKERS`` /
+    ``SG_WRITE_THREADS``, and a CPU weight below the reads' (``SG_WRITE_CPU_SHARES``);
+    the schema is the API's to make (no second ``db init`` racing it)."""
+    api, writes = SERVICES["api"], SERVICES["api-writes"]
+    env = dot_env()
+    for key in ("image", "build", "environment", "networks", "read_only", "tmpfs", "security_opt", "init",
+                "restart", "healthcheck", "expose"):
+        assert writes[key] == api[key], key
+    assert interpolate(writes["environment"], env) == interpolate(api["environment"], env)
+    cmd = interpolate(writes["command"][-1], env)
+    assert cmd.startswith("exec gunicorn ") and "db init" not in cmd and "wsgi:app" in cmd
+    assert "--bind 0.0.0.0:8000" in cmd  # the port the proxy dials (SG_API_WRITES_PORT)
+    assert _gunicorn_split("api-writes", env) == (1, 4)
+    assert _gunicorn_split("api-writes", {**env, "SG_WRITE_WORKERS": "2", "SG_WRITE_THREADS": "6"}) == (2, 6)
+    assert _gunicorn_split("api", env) == (4, 8)  # the reads' own knobs are untouched
+    shares = int(interpolate(writes["cpu_shares"], env))
+    assert 2 <= shares < int(api["cpu_shares"]) == 1024  # docker's default weight: every other container's
+    assert int(interpolate(writes["cpu_shares"], {**env, "SG_WRITE_CPU_SHARES": "512"})) == 512
+    for line in ("SG_WRITE_WORKERS", "SG_WRITE_THREADS", "SG_WRITE_CPU_SHARES"):
+        assert line in (REPO / ".env.example").read_text(), line
+        assert f"`{line}`" in (REPO / "README.md").read_text(), line
+    proxy_env = SERVICES["proxy"]["environment"]
+    assert proxy_env["SG_API_WRITES_HOST"] == "api-writes" and proxy_env["SG_API_WRITES_PORT"] == "8000"
+    assert proxy_env["SG_API_HOST"] == "api"
+
+
+def _caddy_routes(env: dict) -> list:
+    out = subprocess.run(["caddy", "adapt", "--config", str(REPO / "deploy" / "Caddyfile"), "--adapter", "caddyfile"],
+                         capture_output=True, text=True, timeout=60,
+                         env={"PATH": "/usr/bin:/bin", "SG_SITE_ADDRESS": "social.example.org", **env})
+    assert out.returncode == 0, out.stderr
+    site = json.loads(out.stdout)["apps"]["http"]["servers"]["srv0"]["routes"]
+    assert len(site) == 1
+    return site[0]["handle"][0]["routes"]
+
+
+def _matches(match: dict, method: str, path: str, headers: dict) -> bool:
+    """One Caddy matcher set (the keys this Caddyfile uses: method, path, header) against a request."""
+    for key, value in match.items():
+        if key == "method" and method not in value:
+            return False
+        if key == "path" and not any(path == p or p.endswith("*") and path.startswith(p[:-1]) for p in value):
+            return False
+        if key == "header":
+            for name, patterns in value.items():
+                got = headers.get(name, "")
+                if not any(got == p or p.startswith("*") and p.endswith("*") and p[1:-1] in got for p in patterns):
+                    return False
+        if key not in ("method", "path", "header"):
+            raise AssertionError(f"matcher {key} not understood by this test")
+    return True
+
+
+def _upstream(routes: list, method: str, path: str, headers: dict | None = None) -> str:
+    """The upstream of the first ``handle`` route a request matches, as Caddy runs them
+    (routes in order; a route without ``match`` matches everything; the ``header``
+    directive's route is not terminal)."""
+    for route in routes:
+        if not route.get("match") or any(_matches(m, method, path, headers or {}) for m in route["match"]):
+            text = json.dumps(route)
+            if '"reverse_proxy"' not in text:
+                continue  # the response-header route: not a handler of its own
+            proxy = re.search(r'"dynamic_upstreams": \{[^}]*"name": "([^"]+)"', text) or \
+                re.search(r'"upstreams": \[\{"dial": "([^"]+)"', text)
+            return proxy[1]
+    raise AssertionError(f"{method} {path}: no route")
+
+
+@pytest.mark.skipif(shutil.which("caddy") is None, reason="caddy is not installed")
+def test_the_proxy_sends_unsafe_methods_to_the_writes_pool_and_the_rest_to_the_reads():
+    """Caddy's own adapted config, walked as Caddy runs it: POST/PUT/PATCH/DELETE of the
+    REST API, the Mastodon API (under /mastodon and on its own host: the same paths),
+    OAuth and login go to ``api-writes``; GET, HEAD, OPTIONS (CORS preflights) and the
+    web client to ``api``; the stream's upgrades and the media bucket (a browser's
+    POST-policy upload included) are matched first and unchanged."""
+    routes = _caddy_routes({})
+    unsafe = ("POST", "PUT", "PATCH", "DELETE")
+    api_paths = ("/api/v1/posts", "/api/v1/posts/p1/reaction", "/api/v1/auth/login", "/api/v1/auth/refresh",
+                 "/api/v1/media", "/mastodon/api/v1/statuses", "/api/v1/statuses", "/oauth/token",
+                 "/mastodon/oauth/token", "/api/v1/users/bob/follow", "/", "/web/app")
+    for path in api_paths:
+        for method in unsafe:
+            assert _upstream(routes, method, path) == "api-writes", (method, path)
+        for method in ("GET", "HEAD", "OPTIONS"):
+            assert _upstream(routes, method, path) == "api", (method, path)
+    upgrade = {"Connection": "keep-alive, Upgrade", "Upgrade": "websocket"}
+    for path in ("/api/v1/stream", "/api/v1/streaming", "/mastodon/api/v1/streaming"):
+        assert _upstream(routes, "GET", path, upgrade) == "stream", path
+        assert _upstream(routes, "GET", path) == "api", path  # no upgrade: the API answers (400)
+    for method in ("GET", "POST", "PUT", "DELETE"):
+        assert _upstream(routes, method, "/socialgraph-media") == "minio:9000", method
+        assert _upstream(routes, method, "/socialgraph-media/u/x.png") == "minio:9000", method
+    # both pools are every replica of their service, found through DNS
+    assert _upstream(_caddy_routes({"SG_API_WRITES_HOST": "api"}), "POST", "/api/v1/posts") == "api"
