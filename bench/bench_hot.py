@@ -221,10 +221,11 @@ def line(name: str, m: dict) -> str:
             f"wall p50 {m['wall_p50']:6.2f} p95 {m['wall_p95']:6.2f} ms | trips/req: {trips} | {m['statuses']}")
 
 
-def rq_backlog() -> dict:
+def rq_backlog(by_kind: bool = False) -> dict:
     """The RQ jobs not yet done, over every queue of ``stores.tasks()``:
     ``{"queued": n, "running": n, "scheduled": n}`` (counts; ``scheduled``:
-    delayed and debounced jobs not yet due)."""
+    delayed and debounced jobs not yet due); ``by_kind``: also the queued jobs'
+    ``"queue:function": count``, the 8 most common."""
     from rq import Queue
     from rq.registry import ScheduledJobRegistry, StartedJobRegistry
 
@@ -232,11 +233,16 @@ def rq_backlog() -> dict:
 
     conn = stores.queue_redis()
     out = {"queued": 0, "running": 0, "scheduled": 0}
+    kinds: Counter = Counter()
     for name in stores.tasks().queue_names:
         q = Queue(name, connection=conn)
         out["queued"] += q.count
         out["running"] += StartedJobRegistry(queue=q).count
         out["scheduled"] += ScheduledJobRegistry(queue=q).count
+        if by_kind:
+            kinds.update(f"{name}:{j.func_name}" for j in q.jobs if j is not None)
+    if by_kind:
+        out["by_kind"] = dict(kinds.most_common(8))
     return out
 
 
@@ -248,7 +254,7 @@ def drain(sampler_pids: dict, limit_s: float = 120.0) -> dict:
     did not run: counted against the window's requests they belong to)."""
     from bench.bench_scale import Sampler
 
-    left = rq_backlog()
+    left = rq_backlog(by_kind=True)
     sampler = Sampler(sampler_pids)
     t0 = time.perf_counter()
     sampler.start()
