@@ -588,8 +588,8 @@ def warm_first_page(uid: str, limit: int, token: dict | None = None) -> bytes | 
     when the cached verdict is missing), before anything else is decided.
 
     The plain warm case: fan-out on, one Redis server for copies and feeds,
-    the feed set exists, the viewer's block/mute, group, following and
-    reactions copies exist, the viewer is in no group and follows no big
+    the feed set exists, the viewer's block/mute, group and reactions copies
+    exist, the following set too when an entry read is another's post, the viewer is in no group and follows no big
     account, every entry's post copy exists with its body and its author's
     short profile, no post on the page has media, is a share, or is for
     friends / close friends (those need the graph or presigned URLs), and
@@ -628,8 +628,12 @@ def warm_first_page(uid: str, limit: int, token: dict | None = None) -> bytes | 
     if token is not None:
         answer = sessions.verdict(token, res[0], res[1])
         sessions.settle(sessions.is_token_revoked(token) if answer is None else answer)
-    if len(res) < 15 or res[2] is None or res[3] is None or not res[8] or not res[9]:
-        return _miss("feed-or-copy-missing")  # the feed or a copy is gone: the general path rebuilds / refills
+    if len(res) < 15 or res[2] is None or res[3] is None or not res[9]:
+        # the feed or a copy is gone: the general path rebuilds / refills (the reason names the first one gone)
+        return _miss("feed-missing" if len(res) < 15 else "relations-copy-missing" if res[2] is None
+                     else "groups-copy-missing" if res[3] is None else "reactions-copy-missing")
+    # the following set (res[8]) decides only posts by others: checked below, per post, so
+    # a page of the viewer's own posts alone (whose general path never reloads the set) stays warm
     rel = orjson.loads(res[2])
     if orjson.loads(res[3]):
         return _miss("groups")  # group posts are merged from MongoDB
@@ -658,6 +662,8 @@ def warm_first_page(uid: str, limit: int, token: dict | None = None) -> bytes | 
             return _miss("no-body")
         if author in hidden:
             continue
+        if author != uid and not res[8]:
+            return _miss("following-copy-missing")  # expired (FOLLOWING_CACHE_SECONDS) or dropped by a follow
         if doc.get("media_ids") or doc.get("share_of") or doc.get("visibility") in ("friends", "close_friends"):
             return _miss("media-share-or-friends")
         if (author == uid or author in following) and visible_with(uid, doc, audience=audience, blocked=blocked):

@@ -185,3 +185,34 @@ def test_media_posts_are_left_to_the_general_path(make_user, ctx):
     feeds.WARM_MISSES.clear()
     assert feeds.warm_first_page(reader.uid, 20) is None
     assert dict(feeds.WARM_MISSES) == {"media-share-or-friends": 1}
+
+
+def test_own_posts_alone_stay_warm_without_the_following_set(make_user, ctx, monkeypatch):
+    """Session 6 (the mix's probe): a reader whose page holds only their own
+    posts never has the following set reloaded by the general path (it asks
+    the set about others' posts only), so once the set expired every page
+    missed. The set decides only others' posts: without it such a page is
+    served warm, and a page with another's post still leaves it to the
+    general path, which answers exactly."""
+    from socialgraph.graph.people import FOLLOWING_KEY
+
+    me, other = make_user("ow"), make_user("ot")
+    mine = me.post("/api/v1/posts", json={"text": "mine alone"}).get_json()["id"]
+    warm(me)
+    stores.cache().delete(FOLLOWING_KEY.format(uid=me.uid))  # expired
+    feeds.WARM_MISSES.clear()
+    with monkeypatch.context() as m:
+        sent = record_redis_commands(m)
+        got = page(me)
+    assert not feeds.WARM_MISSES, dict(feeds.WARM_MISSES)
+    assert len([x for x in sent if b"LIMITS:" not in x]) == 1  # the rate limiter's own trips aside
+    assert [p["id"] for p in got["items"]] == [mine] and got == general(me.uid)
+    # another's post on the page: the set must decide
+    me.put(f"/api/v1/users/{other.username}/follow")
+    theirs = other.post("/api/v1/posts", json={"text": "theirs"}).get_json()["id"]
+    warm(me)
+    stores.cache().delete(FOLLOWING_KEY.format(uid=me.uid))
+    feeds.WARM_MISSES.clear()
+    got = page(me)
+    assert dict(feeds.WARM_MISSES) == {"following-copy-missing": 1}
+    assert [p["id"] for p in got["items"]] == [theirs, mine]
