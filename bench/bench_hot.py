@@ -323,26 +323,29 @@ def closed_loop(stack, data, args) -> dict:
 
 def probe_report(probe_dir: Path) -> dict:
     """The workers' ``bench/gunicorn_warm_probe.py`` dumps summed per load
-    (``<n>:<load>/<route>``, e.g. ``2:mix/profile``): per route n, warm share, round trips per request, miss reasons
+    (``<n>:<load>/<route>``, e.g. ``2:mix/profile``): per route n, warm share, thread CPU ms per
+    request (in the API worker, gunicorn's pre_request to post_request), round trips per request, miss reasons
     (count), the graph queries and MongoDB commands per request; printed."""
     tot: dict = {}
     for f in probe_dir.glob("probe-*.json"):
         for route, v in json.loads(f.read_text()).items():
-            t = tot.setdefault(route, {"n": 0, "warm": 0, "reasons": Counter(), "trips": Counter(),
+            t = tot.setdefault(route, {"n": 0, "warm": 0, "cpu_ms": 0.0, "reasons": Counter(), "trips": Counter(),
                                        "queries": Counter()})
             t["n"] += v["n"]
             t["warm"] += v["warm"]
+            t["cpu_ms"] += v.get("cpu_ms", 0.0)
             for k in ("reasons", "trips", "queries"):
                 t[k].update(v[k])
     out = {}
     print("warm probe (under the load, all gunicorn workers):", flush=True)
     for route, t in sorted(tot.items()):
         n = t["n"] or 1
-        out[route] = {"n": t["n"], "warm_share": t["warm"] / n, "reasons": dict(t["reasons"].most_common()),
+        out[route] = {"n": t["n"], "warm_share": t["warm"] / n, "cpu_ms_mean": t["cpu_ms"] / n, "reasons": dict(t["reasons"].most_common()),
                       "trips_per_req": {k: round(c / n, 2) for k, c in sorted(t["trips"].items())},
                       "queries_per_req": {k: round(c / n, 3) for k, c in t["queries"].most_common(8)}}
         o = out[route]
-        print(f"  {route:<14} n {t['n']:5d} warm {o['warm_share']:6.1%} trips/req {o['trips_per_req']}", flush=True)
+        print(f"  {route:<14} n {t['n']:5d} warm {o['warm_share']:6.1%} cpu {o['cpu_ms_mean']:.2f} ms/req "
+              f"trips/req {o['trips_per_req']}", flush=True)
         if o["reasons"]:
             print(f"    misses: {dict(t['reasons'].most_common(8))}", flush=True)
         print(f"    queries/req: {o['queries_per_req']}", flush=True)

@@ -8,7 +8,8 @@ warm paths' miss reasons (``socialgraph.feeds.home._miss``,
 ``socialgraph.content.warm._miss``) are counted per thread and attributed to
 the request, while the file ``$BENCH_PROBE_DIR/on`` exists (the bench makes
 it for the load's duration, holding the load's label). Each worker writes ``$BENCH_PROBE_DIR/probe-<pid>.json`` every
-200 requests and at exit: ``{"<label>/<route>": {"n", "warm", "reasons": {reason: n},
+200 requests and at exit: ``{"<label>/<route>": {"n", "warm", "cpu_ms" (thread CPU of the
+requests, summed), "reasons": {reason: n},
 "trips": {store: n}, "queries": {graph query or mongo command: n}}}``.
 
 A read is **warm** when it made exactly one Redis round trip and no MongoDB
@@ -21,11 +22,13 @@ import json
 import os
 import re
 import threading
+import time
 from collections import Counter, defaultdict
 
 _local = threading.local()
 _lock = threading.Lock()
-_agg: dict = defaultdict(lambda: {"n": 0, "warm": 0, "reasons": Counter(), "trips": Counter(), "queries": Counter()})
+_agg: dict = defaultdict(lambda: {"n": 0, "warm": 0, "cpu_ms": 0.0, "reasons": Counter(), "trips": Counter(),
+                                  "queries": Counter()})
 _done = [0]
 
 ROUTES = [("GET", re.compile(r"^/api/v1/feeds/home$"), "home_feed"),
@@ -106,7 +109,7 @@ def _dump() -> None:
     if not out_dir:
         return
     with _lock:
-        data = {k: {"n": v["n"], "warm": v["warm"], "reasons": dict(v["reasons"]), "trips": dict(v["trips"]),
+        data = {k: {"n": v["n"], "warm": v["warm"], "cpu_ms": v["cpu_ms"], "reasons": dict(v["reasons"]), "trips": dict(v["trips"]),
                     "queries": dict(v["queries"])} for k, v in _agg.items()}
     tmp = os.path.join(out_dir, f".probe-{os.getpid()}.json")
     with open(tmp, "w") as fh:
@@ -122,6 +125,7 @@ def pre_request(worker, req):
     _counts().clear()
     _local.reasons.clear()
     _local.queries.clear()
+    _local.t0 = time.thread_time()
 
 
 def post_request(worker, req, environ, resp):
@@ -134,11 +138,13 @@ def post_request(worker, req, environ, resp):
     if route is None:
         return
     route = f"{label}/{route}"
+    cpu_ms = (time.thread_time() - getattr(_local, "t0", time.thread_time())) * 1000
     counts = _counts()
     warm = counts["redis"] == 1 and not counts["mongo"] and not counts["bolt"]
     with _lock:
         a = _agg[route]
         a["n"] += 1
+        a["cpu_ms"] += cpu_ms
         a["trips"].update(counts)
         a["queries"].update(_local.queries)
         if route.rpartition("/")[2] in READS:
