@@ -132,4 +132,4 @@ def current_sid() -> str | None:
     return get_jwt().get("sid")
 
 
-__all__ = ["auth_required", "current_uid", "current_sid", "jwt_required", "revocation_keys", "settle_revocation"]
+__all__ = ["auth_required", "current_sid", "current_uid", "jwt_required", "revocation_keys", "settle_revocation"]
