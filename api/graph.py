@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
+from socialgraph.accounts import sessions
 from socialgraph.graph import friends, lists, privacy, suggestions
 
 from .graph_schemas import (
@@ -23,7 +24,7 @@ from .graph_schemas import (
     SuggestionPage,
 )
 from .schemas import PageArgs
-from .security import auth_required, current_uid
+from .security import auth_required, current_uid, revocation_keys, settle_revocation
 
 blp = Blueprint("graph", __name__, url_prefix="/api/v1", description="Friends, privacy, suggestions, lists")
 
@@ -168,13 +169,17 @@ def connection(username):
 
 
 @blp.route("/me/suggestions", methods=["GET"])
-@auth_required(blp)
+@auth_required(blp, fused_revocation=True)
 @blp.arguments(PageArgs, location="query")
 @blp.response(200, SuggestionPage)
 def friend_suggestions(args):
     """People you may know: friends of friends ranked by a model learned from the graph
-    (resource allocation, mutual friends, shared groups and lists, follows, interactions), with reasons."""
-    return _page(suggestions.suggest(current_uid(), args.get("cursor"), args["limit"]))
+    (resource allocation, mutual friends, shared groups and lists, follows, interactions), with reasons.
+    Warm, one Redis round trip that also answers the token's revocation check."""
+    token = sessions.pending()
+    return _page(suggestions.suggest(current_uid(), args.get("cursor"), args["limit"],
+                                     also=revocation_keys(token),
+                                     also_then=lambda replies: settle_revocation(token, replies)))
 
 
 @blp.route("/me/suggestions/<string:username>", methods=["DELETE"])

@@ -101,6 +101,28 @@ def auth_required(blp, *, refresh: bool = False, optional: bool = False, fused_r
     return decorator
 
 
+def revocation_keys(token: dict | None) -> list[str] | None:
+    """The two session keys :func:`sessions.verdict` reads (``[session, not-before]``),
+    for a view that reads them in its own round trip (``fused_revocation``); None without a token."""
+    if token is None:
+        return None
+    uid, sid = token.get("sub") or "-", token.get("sid") or "-"
+    return [sessions.SESSION_KEY.format(uid=uid, sid=sid), sessions.NOT_BEFORE_KEY.format(uid=uid)]
+
+
+def settle_revocation(token: dict | None, replies: list | None) -> None:
+    """Settle the deferred revocation check from the values of :func:`revocation_keys`
+    (None: they could not be read; MongoDB answers when the cache cannot tell).
+    Raises flask-jwt-extended's ``RevokedTokenError`` (401) for a revoked token."""
+    if token is None:
+        return
+    if replies is None:
+        sessions.settle_pending()
+        return
+    answer = sessions.verdict(token, replies[0], replies[1])
+    sessions.settle(sessions.is_token_revoked(token) if answer is None else answer)
+
+
 def current_uid() -> str | None:
     """uid of the authenticated caller (``None`` for an anonymous optional call)."""
     return get_jwt_identity()
@@ -110,4 +132,4 @@ def current_sid() -> str | None:
     return get_jwt().get("sid")
 
 
-__all__ = ["auth_required", "current_uid", "current_sid", "jwt_required"]
+__all__ = ["auth_required", "current_sid", "current_uid", "jwt_required", "revocation_keys", "settle_revocation"]

@@ -9,32 +9,13 @@ from socialgraph.graph import blocks, follows, profiles
 
 from .content_schemas import FullPostPage
 from .schemas import BlockOut, FollowOut, FollowPage, MuteOut, PageArgs, ProfileOut
-from .security import auth_required, current_uid
+from .security import auth_required, current_uid, revocation_keys, settle_revocation
 
 blp = Blueprint("users", __name__, url_prefix="/api/v1/users", description="Profiles and follows")
 
 
 def _page(page):
     return {"items": page.items, "next_cursor": page.next_cursor}
-
-
-def _revocation_keys(token: dict | None) -> list[str] | None:
-    """The session keys :func:`sessions.verdict` reads, for the profile's script."""
-    if token is None:
-        return None
-    uid, sid = token.get("sub") or "-", token.get("sid") or "-"
-    return [sessions.SESSION_KEY.format(uid=uid, sid=sid), sessions.NOT_BEFORE_KEY.format(uid=uid)]
-
-
-def _settle(token: dict | None, replies: list | None) -> None:
-    """Settle the deferred revocation check from the script's reads (None: it did not run)."""
-    if token is None:
-        return
-    if replies is None:
-        sessions.settle_pending()
-        return
-    answer = sessions.verdict(token, replies[0], replies[1])
-    sessions.settle(sessions.is_token_revoked(token) if answer is None else answer)
 
 
 @blp.route("/<string:username>", methods=["GET"])
@@ -45,8 +26,8 @@ def get_user(username):
     Warm, one Redis script that also answers the token's revocation check
     (:func:`socialgraph.graph.profiles.get_profile`)."""
     token = sessions.pending()
-    return profiles.get_profile(username, viewer=current_uid(), also=_revocation_keys(token),
-                                also_then=lambda replies: _settle(token, replies))
+    return profiles.get_profile(username, viewer=current_uid(), also=revocation_keys(token),
+                                also_then=lambda replies: settle_revocation(token, replies))
 
 
 @blp.route("/<string:username>/follow", methods=["PUT"])

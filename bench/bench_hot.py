@@ -294,7 +294,12 @@ def closed_loop(stack, data, args) -> dict:
     worker = subprocess.Popen([sys.executable, "-m", "socialgraph", "worker"], env={**__import__("os").environ, **env},
                               cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     port = free_port()
-    server = start_gunicorn(env, port, workers=args.workers, threads=args.threads)
+    probe_dir = None
+    if args.warm_probe:  # bench/gunicorn_warm_probe.py: per request, warm or not and why
+        probe_dir = Path(tempfile.mkdtemp(prefix="sg-probe-"))
+        env["BENCH_PROBE_DIR"] = str(probe_dir)
+    server = start_gunicorn(env, port, workers=args.workers, threads=args.threads,
+                            config=str(REPO / "bench" / "gunicorn_warm_probe.py") if probe_dir else None)
     base = f"http://127.0.0.1:{port}"
     write_server, write_env = None, {}
     if args.write_pool:
@@ -316,7 +321,7 @@ def closed_loop(stack, data, args) -> dict:
         data_file = RESULTS / "locust_hot_data.json"
         data_file.write_text(json.dumps({"tokens": tokens, "post_ids": data["post_ids"],
                                          "usernames": data["usernames"]}))
-        for which in [w for w in args.load.split(",") if w]:
+        for i, which in enumerate(w for w in args.load.split(",") if w):
             prefix = RESULTS / f"locust_hot_{which}_{args.clients}"
             cmd = [sys.executable, "-m", "locust", "-f", str(REPO / "bench" / "locust_scale.py"), "--headless",
                    "-u", str(args.clients), "-r", str(args.clients), "-t", f"{args.seconds}s", "--host", base,
@@ -324,11 +329,15 @@ def closed_loop(stack, data, args) -> dict:
             gen = subprocess.Popen(cmd, env={**__import__("os").environ, **write_env, "BENCH_DATA": str(data_file),
                                              "BENCH_USER": which},
                                    cwd=REPO, stdout=subprocess.DEVNULL, stderr=open(f"{prefix}.log", "w"))
+            if probe_dir:
+                (probe_dir / "on").write_text(f"{i + 1}:{which}")
             sampler = Sampler({"gunicorn": server.pid, "rq-worker": worker.pid, "locust": gen.pid,
                                **({"gunicorn-writes": write_server.pid} if write_server else {}),
                                **{name: p.pid for name, p in stack.procs.items()}})
             sampler.start()
             gen.wait(timeout=args.seconds + 120)
+            if probe_dir:
+                (probe_dir / "on").unlink()
             sampler.stop_evt.set()
             sampler.join()
             ops = {}
@@ -343,22 +352,23 @@ def closed_loop(stack, data, args) -> dict:
             # what the window queued but did not run (RQ, and the graph and documents its jobs use)
             drained = drain({"rq-worker": worker.pid, "graph": stack.procs["graph"].pid,
                              "mongo": stack.procs["mongo"].pid})
-            results[which] = {"ops": ops, "procs": procs, "loadavg_1min": load_avg,
+            run = which if which not in results else f"{which}#{i + 1}"
+            results[run] = {"ops": ops, "procs": procs, "loadavg_1min": load_avg,
                               "gunicorn": f"{args.workers} x {args.threads}"}
             rps = ops.get("overall", {}).get("rps") or 0
             if rps:  # CPU per request of each process (ms): what a core's second buys
                 per = {k: round(v["cpu_pct"] * 10 / rps, 3) for k, v in procs.items()
                        if isinstance(v, dict) and v.get("cpu_pct") is not None}
-                results[which]["cpu_ms_per_request"] = per
+                results[run]["cpu_ms_per_request"] = per
                 print(f"  CPU ms per request: {per}", flush=True)
                 # the drain's CPU over the window's requests (rps x seconds, as ``per``)
                 with_drain = {k: round(v + drained["drain_cpu_s"][k] * 1000 / (rps * args.seconds), 3)
                               for k, v in per.items() if k in drained["drain_cpu_s"]}
-                results[which]["cpu_ms_per_request_with_drain"] = with_drain
-            results[which]["rq_drain"] = drained
+                results[run]["cpu_ms_per_request_with_drain"] = with_drain
+            results[run]["rq_drain"] = drained
             print(f"  RQ left at the end of the window: {drained['left_at_end']}; drained in {drained['drain_s']} s "
                   f"(CPU s: {drained['drain_cpu_s']}); CPU ms per request with the drain: "
-                  f"{results[which].get('cpu_ms_per_request_with_drain')}; idle after it (%): "
+                  f"{results[run].get('cpu_ms_per_request_with_drain')}; idle after it (%): "
                   f"{drained['idle_cpu_pct']}", flush=True)
             for name, o in sorted(ops.items()):
                 print(f"{which} @{args.clients} {name:<14} {o['rps']:7.1f} req/s p50 {o['p50']:6.0f} "
@@ -374,7 +384,40 @@ def closed_loop(stack, data, args) -> dict:
                 continue
             p.terminate()
             p.wait(timeout=20)
+    if probe_dir:
+        results["warm_probe"] = probe_report(probe_dir)
     return results
+
+
+def probe_report(probe_dir: Path) -> dict:
+    """The workers' ``bench/gunicorn_warm_probe.py`` dumps summed per load
+    (``<n>:<load>/<route>``, e.g. ``2:mix/profile``): per route n, warm share, thread CPU ms per
+    request (in the API worker, gunicorn's pre_request to post_request), round trips per request, miss reasons
+    (count), the graph queries and MongoDB commands per request; printed."""
+    tot: dict = {}
+    for f in probe_dir.glob("probe-*.json"):
+        for route, v in json.loads(f.read_text()).items():
+            t = tot.setdefault(route, {"n": 0, "warm": 0, "cpu_ms": 0.0, "reasons": Counter(), "trips": Counter(),
+                                       "queries": Counter()})
+            t["n"] += v["n"]
+            t["warm"] += v["warm"]
+            t["cpu_ms"] += v.get("cpu_ms", 0.0)
+            for k in ("reasons", "trips", "queries"):
+                t[k].update(v[k])
+    out = {}
+    print("warm probe (under the load, all gunicorn workers):", flush=True)
+    for route, t in sorted(tot.items()):
+        n = t["n"] or 1
+        out[route] = {"n": t["n"], "warm_share": t["warm"] / n, "cpu_ms_mean": t["cpu_ms"] / n, "reasons": dict(t["reasons"].most_common()),
+                      "trips_per_req": {k: round(c / n, 2) for k, c in sorted(t["trips"].items())},
+                      "queries_per_req": {k: round(c / n, 3) for k, c in t["queries"].most_common(8)}}
+        o = out[route]
+        print(f"  {route:<14} n {t['n']:5d} warm {o['warm_share']:6.1%} cpu {o['cpu_ms_mean']:.2f} ms/req "
+              f"trips/req {o['trips_per_req']}", flush=True)
+        if o["reasons"]:
+            print(f"    misses: {dict(t['reasons'].most_common(8))}", flush=True)
+        print(f"    queries/req: {o['queries_per_req']}", flush=True)
+    return out
 
 
 def main() -> None:
@@ -399,6 +442,9 @@ def main() -> None:
                     help="the request --profile profiles")
     ap.add_argument("--seconds", type=int, default=20)
     ap.add_argument("--write-pool", default="", help="WxT: the mix's writes to their own gunicorn (workers x threads)")
+    ap.add_argument("--warm-probe", action="store_true",
+                    help="--load: count per request under the load whether each read left its warm path and why "
+                    "(bench/gunicorn_warm_probe.py in every API worker)")
     ap.add_argument("--write-nice", type=int, default=0, help="niceness of --write-pool's gunicorn")
     args = ap.parse_args()
     only = {w for w in args.only.split(",") if w}

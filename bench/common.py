@@ -36,15 +36,17 @@ def app_config_from_stack(stack, **extra) -> dict:
             "REDIS_URL": env["SG_REDIS_URL"], **extra}
 
 
-def start_gunicorn(env: dict, port: int, workers: int = 2, threads: int = 16, nice: int = 0) -> subprocess.Popen:
+def start_gunicorn(env: dict, port: int, workers: int = 2, threads: int = 16, nice: int = 0,
+                    config: str | None = None) -> subprocess.Popen:
     """The API under gunicorn (gthread), as in production; waits for /health.
-    ``nice``: the processes' niceness (a lower CPU share, as compose's ``cpu_shares``)."""
+    ``nice``: the processes' niceness (a lower CPU share, as compose's ``cpu_shares``);
+    ``config``: a gunicorn config file (e.g. ``bench/gunicorn_warm_probe.py``)."""
     import requests
 
     proc = subprocess.Popen(
         (["nice", "-n", str(nice)] if nice else []) + [sys.executable, "-m", "gunicorn", "--worker-class", "gthread", "--threads", str(threads),
          "--workers", str(workers), "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
-         "socialgraph.app:create_app()"],
+         *(["--config", config] if config else []), "socialgraph.app:create_app()"],
         env={**os.environ, **env}, cwd=REPO)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

@@ -62,8 +62,10 @@ import json
 import logging
 import math
 import random
+from collections.abc import Callable
 
 from flask import current_app
+from redis.exceptions import RedisError
 
 from socialgraph import stores
 from socialgraph.core import clock
@@ -72,8 +74,9 @@ from socialgraph.core.errors import MalformedRequest, NotFound, ValidationFailed
 from socialgraph.core.pagination import Page, clamp_limit, decode_cursor, encode_cursor
 from socialgraph.graph import suggestions_model
 from socialgraph.graph.people import resolve_uid
+from socialgraph.graph.relations import CACHE_KEY as RELATIONS_KEY
 from socialgraph.graph.relations import blocked_either_way
-from socialgraph.stores import readcache
+from socialgraph.stores import readcache, rediskeys
 
 log = logging.getLogger(__name__)
 
@@ -374,27 +377,74 @@ def precompute_heavy(source: str | None = None) -> dict:
     return {"users": len(heavy)}
 
 
-def _ranked(uid: str) -> list[dict]:
+def _ranked(uid: str, prefetched: tuple[bytes | None, str] | None = None) -> list[dict]:
     """The cached ranking, else computed and cached (every user: the
     friends-of-friends expansion costs the graph tens to hundreds of ms; the
     copy is versioned, :mod:`socialgraph.stores.readcache`, so a graph change during
-    the computation is not hidden for a whole TTL)."""
+    the computation is not hidden for a whole TTL). ``prefetched``: ``(copy,
+    version)`` of :data:`CACHE_KEY` already read by the caller (:func:`_one_read`)."""
+    ttl = int(current_app.config.get("SUGGESTIONS_CACHE_SECONDS", 3600))
+    if prefetched is None:
+        return readcache.read_through(CACHE_KEY.format(uid=uid), ttl, lambda: compute(uid))
+    raw, version = prefetched
+    if raw is not None:
+        return json.loads(raw)
+    value = compute(uid)
+    readcache.put_many([(CACHE_KEY.format(uid=uid), version, json.dumps(value))], ttl)
+    return value
 
-    return readcache.read_through(CACHE_KEY.format(uid=uid),
-                                  int(current_app.config.get("SUGGESTIONS_CACHE_SECONDS", 3600)),
-                                  lambda: compute(uid))
+
+def _one_read(uid: str, also: list[str] | None,
+              also_then: Callable[[list | None], None] | None) -> tuple[tuple, tuple] | None:
+    """``((block sets copy, version), (ranking copy, version))`` of ``uid``
+    from one ``MGET`` that also reads the keys ``also`` (the token's session
+    keys; ``also_then`` gets their values first, before anything else is
+    decided), or None when it cannot run in one round trip (copies and
+    session keys on two servers, a cluster, Redis away; ``also_then(None)``
+    first)."""
+    r = stores.cache()
+    if stores.read_cache() is not r or rediskeys.is_cluster(r):
+        if also_then is not None:
+            also_then(None)
+        return None
+    readcache.replay_if_dirty()
+    extra = list(also or [])
+    rel, ranked = RELATIONS_KEY.format(uid=uid), CACHE_KEY.format(uid=uid)
+    try:
+        raw = r.mget([*extra, rel, readcache.version_key(rel), ranked, readcache.version_key(ranked)])
+    except RedisError:
+        if also_then is not None:
+            also_then(None)  # the view's own fallback (a check that needs Redis fails as it would have)
+        return None
+    if also_then is not None:
+        also_then(raw[:len(extra)])
+    got = raw[len(extra):]
+
+    def version(v):
+        return v.decode() if v else "0"
+
+    return (got[0], version(got[1])), (got[2], version(got[3]))
 
 
-def suggest(uid: str, cursor: str | None = None, limit: int | None = None) -> Page:
+def suggest(uid: str, cursor: str | None = None, limit: int | None = None, *, also: list[str] | None = None,
+            also_then: Callable[[list | None], None] | None = None) -> Page:
     """A page of ``uid``'s friend suggestions, best first: items ``{uid,
     username, display_name, mutual_friends, score, reason, reasons}``; keyset
     cursor on (score, uid). At most ``MAX_SUGGESTIONS`` in all.
-    Raises :class:`~socialgraph.core.errors.MalformedRequest` for a bad cursor."""
+    Raises :class:`~socialgraph.core.errors.MalformedRequest` for a bad cursor.
+
+    Warm (block sets and ranking copied): one Redis round trip, the ``MGET``
+    of :func:`_one_read`, which also reads ``also`` (up to a few more keys: the
+    token's session keys, in a view that deferred its revocation check;
+    ``also_then`` gets their values before anything else is read, None when
+    it could not run). A copy missing is computed and stored as before."""
 
     limit = clamp_limit(limit)
     key = decode_cursor(cursor, "s", "uid")
-    hidden = blocked_either_way(uid)
-    items = [i for i in _ranked(uid) if i["uid"] not in hidden]
+    reads = _one_read(uid, also, also_then)
+    rel, ranked = reads if reads is not None else (None, None)
+    hidden = blocked_either_way(uid, rel)
+    items = [i for i in _ranked(uid, ranked) if i["uid"] not in hidden]
     if key:
         try:
             sc, after = float(key["s"]), str(key["uid"])

@@ -185,3 +185,66 @@ def test_media_posts_are_left_to_the_general_path(make_user, ctx):
     feeds.WARM_MISSES.clear()
     assert feeds.warm_first_page(reader.uid, 20) is None
     assert dict(feeds.WARM_MISSES) == {"media-share-or-friends": 1}
+
+
+def test_own_posts_alone_stay_warm_without_the_following_set(make_user, ctx, monkeypatch):
+    """Session 6 (the mix's probe): a reader whose page holds only their own
+    posts never has the following set reloaded by the general path (it asks
+    the set about others' posts only), so once the set expired every page
+    missed. The set decides only others' posts: without it such a page is
+    served warm, and a page with another's post still leaves it to the
+    general path, which answers exactly."""
+    from socialgraph.graph.people import FOLLOWING_KEY
+
+    me, other = make_user("ow"), make_user("ot")
+    mine = me.post("/api/v1/posts", json={"text": "mine alone"}).get_json()["id"]
+    warm(me)
+    stores.cache().delete(FOLLOWING_KEY.format(uid=me.uid))  # expired
+    feeds.WARM_MISSES.clear()
+    with monkeypatch.context() as m:
+        sent = record_redis_commands(m)
+        got = page(me)
+    assert not feeds.WARM_MISSES, dict(feeds.WARM_MISSES)
+    assert len([x for x in sent if b"LIMITS:" not in x]) == 1  # the rate limiter's own trips aside
+    assert [p["id"] for p in got["items"]] == [mine] and got == general(me.uid)
+    # another's post on the page: the set must decide
+    me.put(f"/api/v1/users/{other.username}/follow")
+    theirs = other.post("/api/v1/posts", json={"text": "theirs"}).get_json()["id"]
+    warm(me)
+    stores.cache().delete(FOLLOWING_KEY.format(uid=me.uid))
+    feeds.WARM_MISSES.clear()
+    got = page(me)
+    assert dict(feeds.WARM_MISSES) == {"following-copy-missing": 1}
+    assert [p["id"] for p in got["items"]] == [theirs, mine]
+
+
+def test_a_new_post_reaches_followers_with_its_copy(make_user, ctx):
+    """Session 6 (the mix's probe): the fan-out stored the entry but not the
+    post copy, so each new post sent its first reader's home page to the
+    general path (``post-copy-missing``). The fan-out reads the post through
+    its copy: the next page of a follower is warm and shows it."""
+    author, reader = make_user("au"), make_user("rd")
+    reader.put(f"/api/v1/users/{author.username}/follow")
+    author.post("/api/v1/posts", json={"text": "older"})
+    warm(reader)
+    pid = author.post("/api/v1/posts", json={"text": "fresh"}).get_json()["id"]  # jobs run inline in tests
+    # as under RQ, where the fan-out may run before anything else read the post: no copy yet
+    stores.read_cache().delete(postcache.KEY.format(id=pid))
+    feeds.fanout_post(pid, author.uid)  # idempotent
+    assert stores.read_cache().exists(postcache.KEY.format(id=pid))
+    feeds.WARM_MISSES.clear()
+    got = page(reader)
+    assert not feeds.WARM_MISSES, dict(feeds.WARM_MISSES)
+    assert got["items"][0]["id"] == pid and got == general(reader.uid)
+
+
+def test_an_empty_home_page_is_warm(make_user, ctx):
+    """Session 6: the general path of an empty page reloads neither the
+    following set nor the reactions copy, so an empty feed never went warm;
+    neither decides an empty page."""
+    lonely = make_user("ly")
+    warm(lonely)
+    feeds.WARM_MISSES.clear()
+    got = page(lonely)
+    assert not feeds.WARM_MISSES, dict(feeds.WARM_MISSES)
+    assert got["items"] == [] and got == general(lonely.uid)

@@ -1,0 +1,163 @@
+"""Gunicorn config (bench only, ``bench/bench_hot.py --warm-probe``): per
+request of the API's workers, whether each read left its one-round-trip warm
+path and why, under the real concurrent load (not a test; not for production).
+
+Every gthread request runs ``pre_request``, the app and ``post_request`` in one
+thread, so the store round trips (``bench.common.count_round_trips``) and the
+warm paths' miss reasons (``socialgraph.feeds.home._miss``,
+``socialgraph.content.warm._miss``) are counted per thread and attributed to
+the request, while the file ``$BENCH_PROBE_DIR/on`` exists (the bench makes
+it for the load's duration, holding the load's label). Each worker writes ``$BENCH_PROBE_DIR/probe-<pid>.json`` every
+200 requests and at exit: ``{"<label>/<route>": {"n", "warm", "cpu_ms" (thread CPU of the
+requests, summed), "reasons": {reason: n},
+"trips": {store: n}, "queries": {graph query or mongo command: n}}}``.
+
+A read is **warm** when it made exactly one Redis round trip and no MongoDB
+or graph one. Its reason when not: the warm path's miss reasons, else (profile,
+suggestions: no reason counters) the graph queries and MongoDB commands it made.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import threading
+import time
+from collections import Counter, defaultdict
+
+_local = threading.local()
+_lock = threading.Lock()
+_agg: dict = defaultdict(lambda: {"n": 0, "warm": 0, "cpu_ms": 0.0, "reasons": Counter(), "trips": Counter(),
+                                  "queries": Counter()})
+_done = [0]
+
+ROUTES = [("GET", re.compile(r"^/api/v1/feeds/home$"), "home_feed"),
+          ("GET", re.compile(r"^/api/v1/posts/[^/]+$"), "post"),
+          ("GET", re.compile(r"^/api/v1/posts/[^/]+/comments$"), "post_comments"),
+          ("GET", re.compile(r"^/api/v1/users/[^/]+$"), "profile"),
+          ("GET", re.compile(r"^/api/v1/me/suggestions$"), "suggestions"),
+          ("POST", re.compile(r"^/api/v1/posts$"), "create_post"),
+          ("PUT", re.compile(r"^/api/v1/posts/[^/]+/reaction$"), "react"),
+          ("POST", re.compile(r"^/api/v1/posts/[^/]+/comments$"), "comment")]
+READS = {"home_feed", "post", "post_comments", "profile", "suggestions"}
+
+
+class _PerThread:
+    """A Counter-like view of the current thread's counts."""
+
+    def __getitem__(self, k):
+        return _counts()[k]
+
+    def __setitem__(self, k, v):
+        _counts()[k] = v
+
+
+def _counts() -> Counter:
+    c = getattr(_local, "counts", None)
+    if c is None:
+        c = _local.counts = Counter()
+        _local.reasons = Counter()
+        _local.queries = Counter()
+    return c
+
+
+def _install() -> None:
+    from pymongo import monitoring
+
+    from bench.common import count_round_trips
+    from socialgraph.content import warm
+    from socialgraph.feeds import home
+    from socialgraph.stores import graphdb
+
+    count_round_trips(_PerThread())
+    for mod, prefix in ((home, "home"), (warm, "warm")):
+        orig = mod._miss
+
+        def miss(reason, _orig=orig, _p=prefix):
+            _counts()
+            _local.reasons[f"{_p}:{reason}"] += 1
+            return _orig(reason)
+
+        mod._miss = miss
+    for name in ("read", "write"):
+        fn = getattr(graphdb.GraphStore, name)
+
+        def wrapped(self, q, *a, _fn=fn, **kw):
+            _counts()
+            _local.queries[f"bolt:{q}"] += 1
+            return _fn(self, q, *a, **kw)
+
+        setattr(graphdb.GraphStore, name, wrapped)
+
+    class Listener(monitoring.CommandListener):
+        def started(self, event):
+            _counts()
+            coll = event.command.get(event.command_name)
+            _local.queries[f"mongo:{event.command_name}:{coll if isinstance(coll, str) else ''}"] += 1
+
+        def succeeded(self, event):
+            pass
+
+        def failed(self, event):
+            pass
+
+    monitoring.register(Listener())
+
+
+def _dump() -> None:
+    out_dir = os.environ.get("BENCH_PROBE_DIR")
+    if not out_dir:
+        return
+    with _lock:
+        data = {k: {"n": v["n"], "warm": v["warm"], "cpu_ms": v["cpu_ms"], "reasons": dict(v["reasons"]), "trips": dict(v["trips"]),
+                    "queries": dict(v["queries"])} for k, v in _agg.items()}
+    tmp = os.path.join(out_dir, f".probe-{os.getpid()}.json")
+    with open(tmp, "w") as fh:
+        json.dump(data, fh)
+    os.replace(tmp, os.path.join(out_dir, f"probe-{os.getpid()}.json"))
+
+
+def post_fork(server, worker):
+    _install()
+
+
+def pre_request(worker, req):
+    _counts().clear()
+    _local.reasons.clear()
+    _local.queries.clear()
+    _local.t0 = time.thread_time()
+
+
+def post_request(worker, req, environ, resp):
+    try:  # counted only while the bench's load runs (not its log-ins and warm-up), under its label
+        with open(os.path.join(os.environ.get("BENCH_PROBE_DIR", "/nonexistent"), "on")) as fh:
+            label = fh.read().strip()
+    except OSError:
+        return
+    route = next((name for method, rx, name in ROUTES if req.method == method and rx.match(req.path)), None)
+    if route is None:
+        return
+    route = f"{label}/{route}"
+    cpu_ms = (time.thread_time() - getattr(_local, "t0", time.thread_time())) * 1000
+    counts = _counts()
+    warm = counts["redis"] == 1 and not counts["mongo"] and not counts["bolt"]
+    with _lock:
+        a = _agg[route]
+        a["n"] += 1
+        a["cpu_ms"] += cpu_ms
+        a["trips"].update(counts)
+        a["queries"].update(_local.queries)
+        if route.rpartition("/")[2] in READS:
+            a["warm"] += warm
+            if not warm:
+                why = dict(_local.reasons) or {
+                    f"{k}": v for k, v in _local.queries.items()} or {f"redis-trips-{counts['redis']}": 1}
+                a["reasons"].update(why.keys() if _local.reasons else [" + ".join(sorted(why))])
+        _done[0] += 1
+        flush = _done[0] % 200 == 0
+    if flush:
+        _dump()
+
+
+def worker_exit(server, worker):
+    _dump()
