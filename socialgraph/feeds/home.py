@@ -148,7 +148,11 @@ def fanout_post(post_id: str, author_id: str) -> dict:
     posts are merged at read time). Returns ``{"batches": n, "hybrid": bool}``.
     Idempotent (ZADD of the same member and score).
     """
-    doc = stores.mongo().posts.find_one({"_id": _oid(post_id)}, {"created_at": 1, "group_id": 1})
+    # through the post copy: the job's next subscriber (the Mastodon stream push,
+    # events.ONE_JOB) and the followers' home pages read it there, so the post
+    # is read from MongoDB once (a copy made here) instead of twice
+    oid = _oid(post_id)
+    doc = postcache.get_post(oid) if oid is not None else None
     if doc is None or not current_app.config["FEED_FANOUT"] or doc.get("group_id"):
         return {"batches": 0, "hybrid": False}  # group posts are merged at read time
     score = datetime_to_ms(doc["created_at"])
