@@ -53,8 +53,13 @@ UNVERIFIED_ALLOWED = frozenset({
 
 def require_verified_email() -> None:
     """Raise :class:`EmailUnverified` (403) when the authenticated caller's
-    address is unverified and this request writes outside :data:`UNVERIFIED_ALLOWED`."""
+    address is unverified and this request writes outside :data:`UNVERIFIED_ALLOWED`.
+    A token issued after the verification says so itself
+    (:data:`socialgraph.accounts.service.VERIFIED_CLAIM`: no store read);
+    any other is checked against MongoDB."""
     if request.method in READ_METHODS or request.endpoint in UNVERIFIED_ALLOWED:
+        return
+    if get_jwt().get(accounts.VERIFIED_CLAIM):
         return
     uid = get_jwt_identity()
     if uid and not accounts.is_email_verified(uid):

@@ -401,11 +401,26 @@ def change_password(uid: str, current_password: str, new_password: str, current_
     return sessions.revoke_all(uid, except_sid=current_sid, reason="password-changed")
 
 
+#: access-token claim: the account had verified its email address when the
+#: token was issued (one MongoDB read then, instead of one per write:
+#: ``api.security.require_verified_email``). Sound because verification only
+#: ever goes one way (nothing sets ``email_verified`` back to False; a deleted
+#: account's tokens are refused by the revocation check); a token issued
+#: before the verification lacks it and is checked against MongoDB.
+VERIFIED_CLAIM = "ev"
+
+
+def _access_claims(uid: str, claims: dict) -> dict:
+    """``claims`` plus :data:`VERIFIED_CLAIM` when ``uid`` has verified its address."""
+    return {**claims, VERIFIED_CLAIM: 1} if is_email_verified(uid) else claims
+
+
 def issue_tokens(uid: str, sid: str | None = None, auth_ms: int | None = None) -> dict:
     """Access and refresh JWTs of session ``sid`` (a new id if none), carrying
     ``sid`` and ``auth_ms`` (the session's sign-in time, epoch ms; default now),
     which :func:`socialgraph.accounts.sessions.is_token_revoked` compares with
-    the account's cut-off. Without ``sid`` the durable session is recorded
+    the account's cut-off, and the access token ``ev`` (:func:`_access_claims`).
+    Without ``sid`` the durable session is recorded
     here (tokens of a session that is not in MongoDB are refused)."""
     if sid is None:
         sid = uuid.uuid4().hex
@@ -413,7 +428,7 @@ def issue_tokens(uid: str, sid: str | None = None, auth_ms: int | None = None) -
     claims = {"sid": sid, "auth_ms": auth_ms if auth_ms is not None else sessions.now_ms()}
     cfg = current_app.config
     return {
-        "access_token": create_access_token(identity=uid, additional_claims=claims),
+        "access_token": create_access_token(identity=uid, additional_claims=_access_claims(uid, claims)),
         "refresh_token": create_refresh_token(identity=uid, additional_claims=claims),
         "token_type": "Bearer",
         "expires_in": int(cfg["JWT_ACCESS_TOKEN_EXPIRES"].total_seconds()),
@@ -429,8 +444,9 @@ def refresh(uid: str, sid: str, auth_ms: int) -> dict:
     sessions.require_active(uid, sid, auth_ms)
     sessions.touch(sid)
     cfg = current_app.config
+    claims = _access_claims(uid, {"sid": sid, "auth_ms": auth_ms})
     return {
-        "access_token": create_access_token(identity=uid, additional_claims={"sid": sid, "auth_ms": auth_ms}),
+        "access_token": create_access_token(identity=uid, additional_claims=claims),
         "token_type": "Bearer",
         "expires_in": int(cfg["JWT_ACCESS_TOKEN_EXPIRES"].total_seconds()),
     }

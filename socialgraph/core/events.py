@@ -84,9 +84,23 @@ for _event in ("friend.accepted", "friend.removed", "user.blocked", "friend.requ
     SUBSCRIBERS.setdefault(_event, []).append("jobs.graph.suggestions_event")
 
 
-#: how a subscriber's job is queued: ``enqueue(job_path, **kwargs)``. The store
-#: layer sets it (:mod:`socialgraph.stores.clients`: RQ, with the MongoDB outbox
-#: when Redis is away), so this module depends on nothing of ours.
+#: events whose subscribers run one after the other in **one** RQ job
+#: (:data:`RUNNER`, ``jobs.events.run_subscribers``), queued on the lane of the
+#: first subscriber with the longest timeout of them. These are the mix's
+#: writes (a reaction, a comment, a new post) and their kin: each subscriber is
+#: a few milliseconds (a notification, one ``INTERACTED_WITH`` pair, the Mastodon
+#: stream push; a post's fan-out queues its follower batches as jobs of their own), while RQ's own
+#: bookkeeping of a job (enqueue, dequeue, heartbeats, finish: ~22 Redis round
+#: trips, ~2.5 ms of worker CPU, ``bench/bench_writes.py``) cost more than the
+#: work. A subscriber that fails inside the runner is queued again as its own
+#: job (its own retries), so one failing subscriber never re-runs the others.
+ONE_JOB = frozenset({"reaction.created", "comment.created", "user.mentioned", "post.shared", "post.created"})
+RUNNER = "jobs.events.run_subscribers"
+
+#: how a subscriber's job is queued: ``enqueue(job_path, route_as=None, **kwargs)``
+#: (``route_as``: the job paths a :data:`RUNNER` job runs, which pick its lane
+#: and timeout). The store layer sets it (:mod:`socialgraph.stores.clients`: RQ,
+#: with the MongoDB outbox when Redis is away), so this module depends on nothing of ours.
 _TRANSPORT: list[Callable[..., Any]] = []
 
 
@@ -98,11 +112,16 @@ def set_transport(enqueue: Callable[..., Any]) -> None:
 def publish(event: str, **payload: str) -> list[str]:
     """Queue every subscriber of ``event`` with ``payload``; returns the job paths.
 
-    Raises ``RuntimeError`` when no transport was installed (the store layer
-    was never imported)."""
+    The subscribers of an event in :data:`ONE_JOB` go in one :data:`RUNNER`
+    job (``subscribers=[paths]``, in :data:`SUBSCRIBERS` order); every other
+    subscriber is its own job. Raises ``RuntimeError`` when no transport was
+    installed (the store layer was never imported)."""
     jobs = SUBSCRIBERS.get(event, [])
     if jobs and not _TRANSPORT:
         raise RuntimeError("no event transport: import socialgraph.stores first")
+    if len(jobs) > 1 and event in ONE_JOB:
+        _TRANSPORT[0](RUNNER, route_as=tuple(jobs), event=event, subscribers=list(jobs), **payload)
+        return jobs
     for job in jobs:
         _TRANSPORT[0](job, event=event, **payload)
     return jobs

@@ -155,6 +155,8 @@ def fanout_post(post_id: str, author_id: str) -> dict:
     first reader of the post). Cost in the worker: the copy's ``MGET`` and
     store script besides the ``find``.
     """
+    # the job's next subscriber (the Mastodon stream push, events.ONE_JOB) reads
+    # the copy made here too: the post is read from MongoDB once, not twice
     oid = _oid(post_id)
     doc = postcache.get_posts([oid]).get(post_id) if oid is not None else None
     if doc is None or not current_app.config["FEED_FANOUT"] or doc.get("group_id"):

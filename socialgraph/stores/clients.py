@@ -331,4 +331,4 @@ def tasks():
 
 
 # domain events are queued as RQ jobs through this process's task queue
-events.set_transport(lambda job, **kwargs: tasks().enqueue(job, **kwargs))
+events.set_transport(lambda job, route_as=None, **kwargs: tasks().enqueue(job, route_as=route_as, **kwargs))

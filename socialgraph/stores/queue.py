@@ -113,7 +113,8 @@ class TaskQueue:
         return Queue(name or self.name, connection=self._redis(), is_async=self.is_async)
 
     def enqueue(self, func: str, *args: Any, job_id: str | None = None, job_timeout: int | None = None,
-                result_ttl: int | None = None, **kwargs: Any) -> str:
+                result_ttl: int | None = None, route_as: tuple[str, ...] | list[str] | None = None,
+                **kwargs: Any) -> str:
         """Queue ``func(*args, **kwargs)``; return ``"queued"`` or ``"outbox"``.
 
         ``args`` must be JSON-like ids and values. With ``RQ_ASYNC`` off (tests)
@@ -121,13 +122,17 @@ class TaskQueue:
         ``job_timeout``: seconds before RQ stops the job (:func:`timeout_for` when ``None``).
         ``result_ttl``: seconds the finished job (its hash, with the arguments) is
         kept, default :data:`RESULT_TTL`; 0 deletes it on success (account deletion).
+        ``route_as``: the job paths ``func`` runs on behalf of (the runner of
+        several event subscribers, :data:`socialgraph.core.events.ONE_JOB`): the
+        job goes to the lane of the first and gets the longest timeout of them.
         """
         from redis.exceptions import RedisError
 
+        lane, timeout = _route(func, route_as)
         try:
-            self.queue(self.queue_name_for(func)).enqueue(
+            self.queue(self.queue_name_for(lane)).enqueue(
                 func, args=args, kwargs=kwargs or None, job_id=job_id,
-                job_timeout=job_timeout or timeout_for(func), retry=_retry(),
+                job_timeout=job_timeout or timeout, retry=_retry(),
                 result_ttl=RESULT_TTL if result_ttl is None else result_ttl, failure_ttl=FAILURE_TTL)
             if self._outbox_dirty:  # Redis is back: move what waited while it was away
                 self._outbox_dirty = False
@@ -143,6 +148,7 @@ class TaskQueue:
             self._mongo().outbox.insert_one({
                 "func": func, "args": list(args), "kwargs": kwargs, "job_id": job_id,
                 "result_ttl": result_ttl, "created_at": datetime.now(timezone.utc),
+                **({"route_as": list(route_as)} if route_as else {}),
             })
             return "outbox"
 
@@ -221,9 +227,10 @@ class TaskQueue:
         moved = 0
         outbox = self._mongo().outbox
         for doc in outbox.find({}, sort=[("_id", 1)], limit=limit):
-            self.queue(self.queue_name_for(doc["func"])).enqueue(
+            lane, timeout = _route(doc["func"], doc.get("route_as"))
+            self.queue(self.queue_name_for(lane)).enqueue(
                 doc["func"], args=tuple(doc["args"]), kwargs=doc.get("kwargs") or None,
-                job_id=doc.get("job_id"), job_timeout=timeout_for(doc["func"]), retry=_retry(),
+                job_id=doc.get("job_id"), job_timeout=timeout, retry=_retry(),
                 result_ttl=RESULT_TTL if doc.get("result_ttl") is None else doc["result_ttl"],
                 failure_ttl=FAILURE_TTL)
             outbox.delete_one({"_id": doc["_id"]})
@@ -293,6 +300,14 @@ class TaskQueue:
         if not self._redis().set(REAP_LOCK_KEY, 1, nx=True, ex=max(1, REAP_EVERY - 1)):
             return 0
         return self.requeue_abandoned()
+
+
+def _route(func: str, route_as) -> tuple[str, int]:
+    """``(job path whose lane the job takes, timeout seconds)`` of job ``func``
+    run on behalf of ``route_as`` (None: ``func`` itself)."""
+    if not route_as:
+        return func, timeout_for(func)
+    return route_as[0], max(timeout_for(p) for p in route_as)
 
 
 def _retry():

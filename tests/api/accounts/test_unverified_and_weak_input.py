@@ -151,3 +151,23 @@ def test_real_display_names_are_kept(make_user):
         r = user.patch("/api/v1/me", json={"display_name": name})
         assert r.status_code == 200, (name, r.get_json())
         assert r.get_json()["display_name"] == name.strip()
+
+
+def test_a_token_issued_after_verification_says_so_and_writes_without_asking_mongodb(app, client, make_user):
+    from flask_jwt_extended import decode_token
+
+    user = make_user("ev_claim")
+    unverified = make_user("ev_claim_no", verified=False)
+    with app.app_context():
+        assert decode_token(user.headers["Authorization"].split()[1]).get(accounts.VERIFIED_CLAIM) == 1
+        assert accounts.VERIFIED_CLAIM not in decode_token(unverified.headers["Authorization"].split()[1])
+        # the claim is what the write checks: no account read (MongoDB changed behind its back here,
+        # which no real path does: verification only goes one way)
+        stores.mongo().accounts.update_one({"_id": user.uid}, {"$set": {"email_verified": False}})
+    try:
+        assert user.post("/api/v1/posts", json={"text": "claim says verified"}).status_code == 201
+        r = unverified.post("/api/v1/posts", json={"text": "no claim"})
+        assert r.status_code == 403 and r.get_json()["type"] == UNVERIFIED
+    finally:
+        with app.app_context():
+            stores.mongo().accounts.update_one({"_id": user.uid}, {"$set": {"email_verified": True}})
