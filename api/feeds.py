@@ -1,11 +1,11 @@
 """``/api/v1/feeds``: home feed and discovery."""
 from __future__ import annotations
 
-from flask import current_app
 from flask_smorest import Blueprint
 
 from socialgraph.accounts import sessions
 from socialgraph.feeds import home as feeds
+from socialgraph.http.conventions import json_page_response
 
 from .content_schemas import FullPostPage
 from .realtime_schemas import DiscoverArgs, HomePage
@@ -30,9 +30,9 @@ def home(args):
     (:func:`socialgraph.feeds.home.warm_first_page`); the schema documents it.
     """
     if not args.get("cursor") and not args.get("min_id") and not args.get("since_id"):
-        body = feeds.warm_first_page(current_uid(), args["limit"], sessions.pending())
-        if body is not None:
-            return current_app.response_class(body, mimetype="application/json")
+        warm = feeds.warm_first_page(current_uid(), args["limit"], sessions.pending())
+        if warm is not None:
+            return json_page_response(*warm)
     newer = args.get("min_id") or args.get("since_id")
     if newer:
         items = feeds.home_feed_newer(current_uid(), newer, args["limit"], adjacent=bool(args.get("min_id")))

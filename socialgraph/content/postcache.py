@@ -109,12 +109,19 @@ def _dumps(doc: dict) -> bytes:
     return orjson.dumps(out) + b"\n" + orjson.dumps(body(doc), option=orjson.OPT_SORT_KEYS)
 
 
+def split_raw(raw: bytes) -> tuple[bytes, bytes | None]:
+    """``(document JSON, body JSON or None)`` of a copy, both as the bytes stored
+    (a copy made before bodies has none); nothing parsed."""
+    head, _, tail = raw.partition(b"\n")
+    return head, (tail or None)
+
+
 def split(raw: bytes) -> tuple[dict, bytes | None]:
     """``(document fields as stored: ids and dates as strings, body JSON or None)``
     of a copy (a copy made before bodies has none): what the warm home page
     reads, without converting what it does not use."""
-    head, _, tail = raw.partition(b"\n")
-    return orjson.loads(head), (tail or None)
+    head, tail = split_raw(raw)
+    return orjson.loads(head), tail
 
 
 def _loads(raw: bytes) -> dict:

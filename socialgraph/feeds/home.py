@@ -578,6 +578,7 @@ return out
 """
 
 _NO_AUDIENCE_SETS: frozenset = frozenset()
+_NO_AUDIENCE = {"following": _NO_AUDIENCE_SETS, "friends": _NO_AUDIENCE_SETS, "close_friend_of": _NO_AUDIENCE_SETS}
 #: why :func:`warm_first_page` left pages to :func:`home_feed`, per reason (this process; benches print it)
 WARM_MISSES: Counter = Counter()
 
@@ -586,11 +587,11 @@ def _miss(reason: str) -> None:
     WARM_MISSES[reason] += 1
 
 
-def warm_first_page(uid: str, limit: int, token: dict | None = None) -> bytes | None:
-    """The first page of :func:`home_feed` as the JSON bytes of ``HomePage``
-    (``{"items", "next_cursor", "rebuilding": false}``), from **one** Redis
-    round trip, or None when this page is not the plain warm case and
-    :func:`home_feed` must answer.
+def warm_first_page(uid: str, limit: int, token: dict | None = None) -> tuple[bytes, str | None] | None:
+    """The first page of :func:`home_feed` as ``(JSON bytes of HomePage, its
+    next_cursor)`` (``{"items", "next_cursor", "rebuilding": false}``; the cursor
+    str or None), from **one** Redis round trip, or None when this page is not
+    the plain warm case and :func:`home_feed` must answer.
 
     ``token``: the access token's payload whose revocation check the caller
     deferred (:func:`socialgraph.accounts.sessions.defer_check`); it is
@@ -633,9 +634,8 @@ def warm_first_page(uid: str, limit: int, token: dict | None = None) -> bytes | 
     script = getattr(r, "_sg_warm_page", None)
     if script is None:  # one Script per client: its SHA1 computed once
         script = r._sg_warm_page = r.register_script(_WARM_PAGE_LUA)
-    res = script(
-        keys=keys, args=[_cfg("FEED_ACTIVE_DAYS") * 86400, asked, post_pre, post_post, short_pre, short_post,
-                         "post:"])
+    res = rediskeys.run_script(r, script, keys, [_cfg("FEED_ACTIVE_DAYS") * 86400, asked, post_pre, post_post,
+                                                 short_pre, short_post, "post:"])
     if token is not None:
         answer = sessions.verdict(token, res[0], res[1])
         sessions.settle(sessions.is_token_revoked(token) if answer is None else answer)
@@ -661,33 +661,33 @@ def warm_first_page(uid: str, limit: int, token: dict | None = None) -> bytes | 
     authors = [a.decode() for a in res[11]]
     following = {a for a, f in zip(authors, res[12]) if f}
     shorts = dict(zip(authors, res[13]))
-    audience = {"following": following, "friends": _NO_AUDIENCE_SETS, "close_friend_of": _NO_AUDIENCE_SETS}
-    page: list[tuple[int, str, dict, bytes, bytes | None]] = []
+    page: list[tuple[int, str, str, bytes, bytes | None]] = []
     for pid, score, raw, mine in zip(ids, scores, res[10], res[14]):
         if pid == COMPLETE:
             continue
         if raw is None:
             return _miss("post-copy-missing")  # not copied, or deleted: the general path reads MongoDB and drops it
-        doc, body = postcache.split(raw)
-        author = doc.get("author_id")
+        head, body = postcache.split_raw(raw)
+        author, general, own, followed = _copy_facts(head)
         if body is None:
             return _miss("no-body")
         if author in hidden:
             continue
         if author != uid and not res[8]:
             return _miss("following-copy-missing")  # expired (FOLLOWING_CACHE_SECONDS) or dropped by a follow
-        if doc.get("media_ids") or doc.get("share_of") or doc.get("visibility") in ("friends", "close_friends"):
+        if general:
             return _miss("media-share-or-friends")
-        if (author == uid or author in following) and visible_with(uid, doc, audience=audience, blocked=blocked):
-            page.append((score, pid, doc, body, mine))
+        shown = own if author == uid else followed and author in following
+        if shown:
+            page.append((score, pid, author, body, mine))
     if len(page) < want and not (exhausted and res[6] is not None):
         return _miss("short-chunk")  # a short chunk of a trimmed set: older posts come from MongoDB
     if page and not res[9]:
         return _miss("reactions-copy-missing")  # the viewer's reactions to the items are not copied
     base = current_app.config["PUBLIC_BASE_URL"]
     parts = [b'{"items":[']
-    for score, pid, doc, body, mine in page[:limit]:
-        raw_short = shorts.get(doc["author_id"])
+    for score, pid, author, body, mine in page[:limit]:
+        raw_short = shorts.get(author)
         if raw_short is None:
             return _miss("short-profile-missing")
         # the item: the cached body without its closing brace, then the viewer's fields (sorted keys)
@@ -700,7 +700,7 @@ def warm_first_page(uid: str, limit: int, token: dict | None = None) -> bytes | 
         at, pid = page[limit - 1][0], page[limit - 1][1]
         next_cursor = encode_cursor({"at": at, "id": pid})
     parts += (b'],"next_cursor":', orjson.dumps(next_cursor), b',"rebuilding":false}\n')
-    return b"".join(parts)
+    return b"".join(parts), next_cursor
 
 
 #: the key templates the warm page's script fills per post and per author (prefix, suffix)
@@ -708,6 +708,32 @@ _POST_KEY = key_template(postcache.KEY, "id")
 _SHORT_KEY = key_template(SHORT_KEY, "uid")
 #: what every warm item carries after its author (no media, no share)
 _ITEM_FIELDS = b',"media":[],"share_unavailable":false,"shared_post":null,"viewer_reaction":'
+
+
+#: a viewer id no account has (``_copy_facts`` asks the visibility rule for "a follower")
+_A_FOLLOWER = "\0follower"
+
+
+@lru_cache(maxsize=4096)
+def _copy_facts(head: bytes) -> tuple[str | None, bool, bool, bool]:
+    """What the warm page needs of a post copy's document line (its exact bytes,
+    :func:`socialgraph.content.postcache.split_raw`): ``(author uid, general,
+    own, followed)``. ``general``: a media post, a share or a friends / close
+    friends post (the general path answers); ``own``: the rule
+    :func:`~socialgraph.content.visibility.visible_with` shows it to its author;
+    ``followed``: the rule shows it to a follower of its author who is in no
+    group and blocks nobody (the warm page's viewer). A pure function of the
+    bytes, so remembered (issue 22: one JSON parse and two rule checks a post a
+    page otherwise); raises ``orjson.JSONDecodeError`` for a corrupt line, as
+    the parse did."""
+    doc = orjson.loads(head)
+    author = doc.get("author_id")
+    general = bool(doc.get("media_ids") or doc.get("share_of") or doc.get("visibility") in ("friends", "close_friends"))
+    own = visible_with(author, doc, audience=_NO_AUDIENCE, blocked=_NO_AUDIENCE_SETS)
+    followed = visible_with(_A_FOLLOWER, doc, blocked=_NO_AUDIENCE_SETS,
+                            audience={"following": frozenset([author]), "friends": _NO_AUDIENCE_SETS,
+                                      "close_friend_of": _NO_AUDIENCE_SETS})
+    return author, general, own, followed
 
 
 @lru_cache(maxsize=4096)

@@ -156,11 +156,29 @@ def _next_cursor(data: bytes) -> str | None:
     return str(value) if value else None
 
 
+#: the ``Response`` attribute that holds the top-level ``next_cursor`` of its
+#: body, set by the code that encoded the body (:func:`json_page_response`)
+NEXT_CURSOR_ATTR = "sg_next_cursor"
+_UNKNOWN = object()
+
+
+def json_page_response(body: bytes, next_cursor: str | None) -> Response:
+    """A 200 ``application/json`` answer of the already encoded ``body`` (a JSON
+    object whose top-level ``next_cursor`` is ``next_cursor``, str or None):
+    :func:`apply` writes its ``Link`` from ``next_cursor`` instead of parsing the
+    body again (issue 22: ~35 us for a home page of 20 posts); ETag and Vary as
+    for every answer."""
+    resp = current_app.response_class(body, mimetype="application/json")
+    setattr(resp, NEXT_CURSOR_ATTR, next_cursor)
+    return resp
+
+
 def apply(resp: Response) -> Response:
     """``after_request``: Location, Link, ETag / 304 (see the module docstring).
 
     Cost (issue 22): a 200 body is parsed only when it holds a ``next_cursor``
-    key (orjson), and werkzeug's conditional processing runs only when the
+    key (orjson) and the code that encoded it did not say its cursor
+    (:func:`json_page_response`), and werkzeug's conditional processing runs only when the
     request has a conditional header; the answers are the same."""
     status = resp.status_code
     if status == 201 and "Location" not in resp.headers:
@@ -171,7 +189,9 @@ def apply(resp: Response) -> Response:
     if status == 200 and request.method in ("GET", "HEAD"):
         data = _json_object(resp)
         if data is not None:
-            cursor = _next_cursor(data)
+            cursor = getattr(resp, NEXT_CURSOR_ATTR, _UNKNOWN)
+            if cursor is _UNKNOWN:
+                cursor = _next_cursor(data)
             if cursor:
                 resp.headers.add("Link", next_link(cursor))
         if data is not None or request.endpoint == "api-docs.openapi_json":

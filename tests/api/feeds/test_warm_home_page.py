@@ -61,8 +61,9 @@ def test_warm_page_is_the_schema_dump_of_the_general_path(make_user, ctx):
     other.post(f"/api/v1/posts/{p1}/comments", json={"text": "a comment"})
     warm(reader)
     feeds.WARM_MISSES.clear()
-    fast = feeds.warm_first_page(reader.uid, 20)
-    assert fast is not None, dict(feeds.WARM_MISSES)
+    warm_page = feeds.warm_first_page(reader.uid, 20)
+    assert warm_page is not None, dict(feeds.WARM_MISSES)
+    fast, cursor = warm_page
     expected = general(reader.uid)
     assert orjson.loads(fast) == expected
     got = {p["id"]: p for p in orjson.loads(fast)["items"]}
@@ -70,8 +71,10 @@ def test_warm_page_is_the_schema_dump_of_the_general_path(make_user, ctx):
     assert got[p2]["viewer_reaction"] == "love" and got[p1]["counts"]["comments"] == 1
     assert got[p3]["edited"] is True and got[p1]["hashtags"] == ["hops"]
     # a shorter page: the same next cursor as the general path
-    fast2 = orjson.loads(feeds.warm_first_page(reader.uid, 2))
+    body2, cursor2 = feeds.warm_first_page(reader.uid, 2)
+    fast2 = orjson.loads(body2)
     assert fast2 == general(reader.uid, 2) and fast2["next_cursor"] is not None
+    assert cursor2 == fast2["next_cursor"] and cursor is None
     # and through HTTP the answer is the fast one
     assert page(reader) == expected
 
@@ -248,3 +251,20 @@ def test_an_empty_home_page_is_warm(make_user, ctx):
     got = page(lonely)
     assert not feeds.WARM_MISSES, dict(feeds.WARM_MISSES)
     assert got["items"] == [] and got == general(lonely.uid)
+def test_warm_page_link_and_etag_come_without_parsing_the_page_again(make_user, ctx, monkeypatch):
+    from socialgraph.http import conventions
+
+    author, reader = make_user("au"), make_user("rd")
+    reader.put(f"/api/v1/users/{author.username}/follow")
+    for i in range(3):
+        author.post("/api/v1/posts", json={"text": f"linked {i}"})
+    for _ in range(2):
+        reader.get("/api/v1/feeds/home", query_string={"limit": 2})
+    monkeypatch.setattr(conventions, "_next_cursor", lambda data: (_ for _ in ()).throw(AssertionError("parsed")))
+    feeds.WARM_MISSES.clear()
+    r = reader.get("/api/v1/feeds/home", query_string={"limit": 2})
+    assert r.status_code == 200 and not feeds.WARM_MISSES, dict(feeds.WARM_MISSES)
+    cursor = r.get_json()["next_cursor"]
+    assert cursor and r.headers["Link"].endswith(f'cursor={cursor}>; rel="next"')
+    assert r.headers["ETag"] and r.headers["Vary"] == "Authorization"
+    assert "Link" not in reader.get("/api/v1/feeds/home", query_string={"limit": 20}).headers

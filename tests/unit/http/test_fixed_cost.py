@@ -47,6 +47,11 @@ def app():
     def surrogate():  # orjson refuses to write (and read) a lone surrogate: the standard library's JSON
         return jsonify({"next_cursor": "c3", "s": "\ud800"})
 
+    @app.get("/t/declared/<cursor>")
+    def declared(cursor):  # a body encoded elsewhere, its cursor said (the warm home page)
+        body = json.dumps({"items": [{"next_cursor": "inner"}], "next_cursor": None if cursor == "none" else cursor})
+        return conventions.json_page_response(body.encode(), None if cursor == "none" else cursor)
+
     @app.get("/t/array")
     def array():
         return jsonify([1, 2])
@@ -151,6 +156,20 @@ def test_a_body_is_parsed_only_for_its_next_cursor_and_conditionals_only_when_as
     assert len(parses) == 1 and conditionals == []  # orjson, once
     assert client.get("/api/v1/ping", headers={"If-None-Match": '"x"'}).status_code == 200
     assert conditionals == [1]
+
+
+def test_a_declared_cursor_makes_the_link_without_a_parse(client, monkeypatch):
+    parses = []
+    loads = conventions.orjson.loads
+    monkeypatch.setattr(conventions.orjson, "loads", lambda data: (parses.append(len(data)), loads(data))[1])
+    monkeypatch.setattr(conventions.json, "loads", lambda data: (parses.append(len(data)), json.loads(data))[1])
+    r = client.get("/t/declared/c9?limit=2")
+    assert r.headers["Link"] == '<https://api.example/t/declared/c9?limit=2&cursor=c9>; rel="next"'
+    assert r.headers["ETag"] == '"' + hashlib.sha256(r.get_data()).hexdigest()[:32] + '"'
+    assert r.headers["Vary"] == "Authorization" and r.mimetype == "application/json"
+    last = client.get("/t/declared/none")
+    assert "Link" not in last.headers and last.headers["ETag"]
+    assert parses == []
 
 
 # -- request size ----------------------------------------------------------------------
