@@ -634,8 +634,9 @@ def warm_first_page(uid: str, limit: int, token: dict | None = None) -> tuple[by
     script = getattr(r, "_sg_warm_page", None)
     if script is None:  # one Script per client: its SHA1 computed once
         script = r._sg_warm_page = r.register_script(_WARM_PAGE_LUA)
-    res = rediskeys.run_script(r, script, keys, [_cfg("FEED_ACTIVE_DAYS") * 86400, asked, post_pre, post_post,
-                                                 short_pre, short_post, "post:"])
+    res = script(
+        keys=keys, args=[_cfg("FEED_ACTIVE_DAYS") * 86400, asked, post_pre, post_post, short_pre, short_post,
+                         "post:"])
     if token is not None:
         answer = sessions.verdict(token, res[0], res[1])
         sessions.settle(sessions.is_token_revoked(token) if answer is None else answer)

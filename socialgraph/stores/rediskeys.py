@@ -34,9 +34,6 @@ from typing import Any, Sequence
 
 from redis.cluster import ClusterPipeline, RedisCluster
 from redis.crc import key_slot
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import NoScriptError
-from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from socialgraph.core.config import REDIS_CLUSTER_SCHEMES, is_cluster_url
 
@@ -104,41 +101,6 @@ def eval_many(client: Any, script: Any, calls: Sequence[tuple[Sequence[str], Seq
         for keys, args in calls:
             script(keys=list(keys), args=list(args), client=pipe)
     return pipe.execute()
-
-
-def run_script(client: Any, script: Any, keys: Sequence[str], args: Sequence[Any]) -> Any:
-    """``script(keys=keys, args=args)`` (a redis-py ``Script`` registered on
-    ``client``, a plain Redis, not a cluster) on one pooled connection: the
-    ``EVALSHA`` sent and its reply read with the connection's own
-    ``send_command`` / ``read_response``, the same bytes on the wire and the same
-    parsed reply, without the client's per-command layers (retry wrapper,
-    observability recorders, deprecation-argument checks: ~60 us of CPU for the
-    warm home page's script, a tenth of the page; issue 22).
-
-    Whatever is not the plain answer goes to the library's own call: a server
-    that does not know the script (``NoScriptError``: it loads it), a connection
-    that failed or timed out (the connection is dropped first; the library
-    reconnects and retries as configured). Other errors (a script error) are
-    raised as the library raises them. A connection is never returned to the
-    pool with a reply left unread."""
-    pool = client.connection_pool
-    conn = pool.get_connection()
-    try:
-        conn.send_command("EVALSHA", script.sha, len(keys), *keys, *args)
-        reply = conn.read_response()
-    except NoScriptError:
-        pool.release(conn)
-        return script(keys=keys, args=args, client=client)
-    except (RedisConnectionError, RedisTimeoutError, OSError):
-        conn.disconnect()
-        pool.release(conn)
-        return script(keys=keys, args=args, client=client)
-    except BaseException:
-        conn.disconnect()  # a reply may be half read (interrupted): never hand this connection on
-        pool.release(conn)
-        raise
-    pool.release(conn)
-    return reply
 
 
 def rename(pipe: Any, src: str, dst: str) -> None:
