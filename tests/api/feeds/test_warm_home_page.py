@@ -209,7 +209,7 @@ def test_followed_big_accounts_are_merged_on_the_warm_page(app, make_user, ctx):
     the two accounts with 5,000 followers); the warm script merges the
     account's author timeline with the set's entries, newest first."""
     with config(app, FEED_HYBRID_THRESHOLD=2):
-        star, reader, ids = _star_and_friend(app, make_user)
+        _star, reader, ids = _star_and_friend(app, make_user)
         assert ids[1] not in stores.cache().zrange(feeds.FEED_KEY.format(uid=reader.uid), 0, -1)
         warm(reader)
         feeds.WARM_MISSES.clear()
