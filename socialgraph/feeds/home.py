@@ -530,9 +530,16 @@ def home_feed(uid: str, cursor: str | None = None, limit: int | None = None) -> 
 #: copies of those entries (document + pre-serialised body), the viewer's
 #: follow flag and the short profile of each of their authors, and the
 #: viewer's reactions to them. Key names come from the modules that own them
-#: (KEYS 1-8; the per-post and per-author keys are built from the owners' key
-#: templates, ARGV 3-6). ARGV[1] feed TTL, ARGV[2] entries wanted, ARGV[7]
-#: the reaction target prefix. Returns a shorter reply when the feed is gone.
+#: (KEYS 1-8; the per-post, per-author and per-timeline keys are built from
+#: the owners' key templates, ARGV 3-6, 8-9). ARGV[1] feed TTL, ARGV[2]
+#: entries wanted, ARGV[7] the reaction target prefix. The author timelines
+#: of the followed big accounts (hybrid fan-out, :func:`author_timeline`) are
+#: merged with the set's entries by (score, id), newest first, as
+#: :func:`home_feed` merges them; reply 16 is how many leading entries are
+#: exact (no source holds an unread entry above them: a source that gave all
+#: it was asked for, or is trimmed, may hold older ones below its last), 17 is
+#: 1 when no source holds unread entries at all. Returns a shorter reply when
+#: the feed is gone (5) or a followed big account's timeline is (11).
 _WARM_PAGE_LUA = """
 local out = {}
 out[1] = redis.call('GET', KEYS[1])
@@ -544,13 +551,69 @@ if redis.call('EXPIRE', KEYS[5], tonumber(ARGV[1])) == 0 then
   return out
 end
 out[5] = 1
-local entries = redis.call('ZRANGE', KEYS[5], '+inf', '(0', 'BYSCORE', 'REV', 'LIMIT', 0, tonumber(ARGV[2]),
-                           'WITHSCORES')
-out[6] = entries
+local asked = tonumber(ARGV[2])
+local entries = redis.call('ZRANGE', KEYS[5], '+inf', '(0', 'BYSCORE', 'REV', 'LIMIT', 0, asked, 'WITHSCORES')
 out[7] = redis.call('ZSCORE', KEYS[5], '-')
 out[8] = redis.call('SMEMBERS', KEYS[6])
 out[9] = redis.call('EXISTS', KEYS[7])
 out[10] = redis.call('EXISTS', KEYS[8])
+-- cut: the highest (score, id) below which a source may hold entries not read
+-- (it gave all it was asked for, or it is trimmed: no marker); whole: none may
+local cut, whole = nil, true
+local function bound(list, marker)
+  if #list < 2 * asked and marker then return end
+  whole = false
+  if #list == 0 then
+    cut = {math.huge, ''}
+    return
+  end
+  local s, m = tonumber(list[#list]), list[#list - 1]
+  if not cut or s > cut[1] or (s == cut[1] and m > cut[2]) then cut = {s, m} end
+end
+bound(entries, out[7])
+out[6] = entries
+-- followed big accounts (hybrid fan-out): their author timelines merged in
+local all, seen, merged = {}, {}, false
+for i = 1, #entries, 2 do
+  seen[entries[i]] = true
+  all[#all + 1] = {entries[i], tonumber(entries[i + 1]), entries[i + 1]}
+end
+for _, b in ipairs(out[8]) do
+  if b ~= '-' then
+    local tkey = ARGV[8] .. b .. ARGV[9]
+    if redis.call('EXISTS', tkey) == 0 then
+      out[11] = 'timeline-missing'
+      return out
+    end
+    local t = redis.call('ZRANGE', tkey, '+inf', '(0', 'BYSCORE', 'REV', 'LIMIT', 0, asked, 'WITHSCORES')
+    bound(t, redis.call('ZSCORE', tkey, '-'))
+    for i = 1, #t, 2 do
+      if not seen[t[i]] then
+        seen[t[i]] = true
+        all[#all + 1] = {t[i], tonumber(t[i + 1]), t[i + 1]}
+      end
+    end
+    merged = true
+  end
+end
+if merged then
+  table.sort(all, function(a, b) return a[2] > b[2] or (a[2] == b[2] and a[1] > b[1]) end)
+  if #all > asked then whole = false end
+  entries = {}
+  for i = 1, math.min(#all, asked) do
+    entries[#entries + 1] = all[i][1]
+    entries[#entries + 1] = all[i][3]
+  end
+end
+out[6] = entries
+local exact = 0
+for i = 1, #entries, 2 do
+  local s = tonumber(entries[i + 1])
+  if cut and (s < cut[1] or (s == cut[1] and entries[i] < cut[2])) then break end
+  exact = exact + 1
+end
+out[16] = exact
+out[17] = whole and 1 or 0
 local posts, authors, seen, targets = {}, {}, {}, {}
 for i = 1, #entries, 2 do
   local v = redis.call('GET', ARGV[3] .. entries[i] .. ARGV[4])
@@ -599,13 +662,15 @@ def warm_first_page(uid: str, limit: int, token: dict | None = None) -> tuple[by
     when the cached verdict is missing), before anything else is decided.
 
     The plain warm case: fan-out on, one Redis server for copies and feeds,
-    the feed set exists, the viewer's block/mute and group copies
-    exist, the following set too when an entry read is another's post, the
-    reactions copy when the page has items, the viewer is in no group and follows no big
-    account, every entry's post copy exists with its body and its author's
+    the feed set exists, the viewer's block/mute, group and big-followee
+    copies exist, the following set too when an entry read is another's post,
+    the reactions copy when the page has items, the viewer is in no group, the
+    author timeline of every followed big account exists (merged with the
+    set's entries as :func:`home_feed` merges them), every entry's post copy
+    exists with its body and its author's
     short profile, no post on the page has media, is a share, or is for
     friends / close friends (those need the graph or presigned URLs), and
-    the entries read hold a full page (or the whole feed). The same rules as
+    the entries read hold a full page (or the whole feed and timelines). The same rules as
     :func:`home_feed` then decide, in memory: authors hidden by blocks and
     mutes left out, followed or own authors only, the visibility rule per
     post. Items are the cached viewer-independent body plus ``author``,
@@ -636,10 +701,12 @@ def warm_first_page(uid: str, limit: int, token: dict | None = None) -> tuple[by
         script = r._sg_warm_page = r.register_script(_WARM_PAGE_LUA)
     res = script(
         keys=keys, args=[_cfg("FEED_ACTIVE_DAYS") * 86400, asked, post_pre, post_post, short_pre, short_post,
-                         "post:"])
+                         "post:", *_TIMELINE_KEY])
     if token is not None:
         answer = sessions.verdict(token, res[0], res[1])
         sessions.settle(sessions.is_token_revoked(token) if answer is None else answer)
+    if len(res) == 11:
+        return _miss("timeline-missing")  # a followed big account's timeline: the general path builds it
     if len(res) < 15 or res[2] is None or res[3] is None:
         # the feed or a copy is gone: the general path rebuilds / refills (the reason names the first one gone)
         return _miss("feed-missing" if len(res) < 15 else "relations-copy-missing" if res[2] is None
@@ -647,18 +714,17 @@ def warm_first_page(uid: str, limit: int, token: dict | None = None) -> tuple[by
     # the following set (res[8]) decides only posts by others, the reactions copy (res[9]) only
     # a page with items: checked below, so a page of one's own posts or an empty one (whose general
     # path never reloads them) stays warm
+    entries = res[5]
     rel = orjson.loads(res[2])
     if orjson.loads(res[3]):
         return _miss("groups")  # group posts are merged from MongoDB
     blocked = set(rel["blocking"]) | set(rel["blocked_by"])
     hidden = blocked | set(rel["muting"])
-    big = {m.decode() for m in res[7]}
-    if not big or (big - {"-"}) - hidden:
-        return _miss("big-accounts")  # big set not cached, or followed big accounts to merge
-    entries = res[5]
-    ids = [entries[i].decode() for i in range(0, len(entries), 2)]
-    scores = [int(float(entries[i])) for i in range(1, len(entries), 2)]
-    exhausted = len(ids) < asked
+    if not res[7]:
+        return _miss("big-accounts")  # the big-followee set is not cached: the general path reads it
+    exact, whole = res[15], res[16] == 1
+    ids = [entries[i].decode() for i in range(0, 2 * exact, 2)]
+    scores = [int(float(entries[i])) for i in range(1, 2 * exact, 2)]
     authors = [a.decode() for a in res[11]]
     following = {a for a, f in zip(authors, res[12]) if f}
     shorts = dict(zip(authors, res[13]))
@@ -681,8 +747,8 @@ def warm_first_page(uid: str, limit: int, token: dict | None = None) -> tuple[by
         shown = own if author == uid else followed and author in following
         if shown:
             page.append((score, pid, author, body, mine))
-    if len(page) < want and not (exhausted and res[6] is not None):
-        return _miss("short-chunk")  # a short chunk of a trimmed set: older posts come from MongoDB
+    if len(page) < want and not whole:
+        return _miss("short-chunk")  # a short chunk, or a trimmed set or timeline: older posts from MongoDB
     if page and not res[9]:
         return _miss("reactions-copy-missing")  # the viewer's reactions to the items are not copied
     base = current_app.config["PUBLIC_BASE_URL"]
@@ -707,6 +773,7 @@ def warm_first_page(uid: str, limit: int, token: dict | None = None) -> tuple[by
 #: the key templates the warm page's script fills per post and per author (prefix, suffix)
 _POST_KEY = key_template(postcache.KEY, "id")
 _SHORT_KEY = key_template(SHORT_KEY, "uid")
+_TIMELINE_KEY = key_template(TIMELINE_KEY, "uid")
 #: what every warm item carries after its author (no media, no share)
 _ITEM_FIELDS = b',"media":[],"share_unavailable":false,"shared_post":null,"viewer_reaction":'
 

@@ -57,7 +57,8 @@ RELATION_KEY = "sg:relation:{viewer}:{username}"
 def profile_card(username: str, viewer: str | None = None,
                  prefetch: dict[str, tuple[bytes | None, str] | None] | None = None,
                  read: tuple[list[bytes | None], list[str] | None] | None = None,
-                 defer: list[tuple[str, str, str]] | None = None) -> tuple[dict | None, dict | None]:
+                 defer: list[tuple[str, str, str]] | None = None,
+                 viewer_friends: bool = False) -> tuple[dict | None, dict | None]:
     """``(card, relation)``. ``card``: the viewer-independent part of a profile
     (user, counts, privacy settings; None for an unknown user), a Redis copy
     (``sg:profile:<username>``, versioned, ``PROFILE_CACHE_SECONDS``) dropped
@@ -87,7 +88,11 @@ def profile_card(username: str, viewer: str | None = None,
     script): no ``MGET`` then, and ``prefetch`` is not read. ``defer``: a
     list that gets the copies to store, ``(key, version, value)``, instead of
     storing them here (the caller stores them in its next round trip, each only
-    if its version is unchanged)."""
+    if its version is unchanged). ``viewer_friends``: the caller holds no copy
+    of the viewer's friend list; a card read from the graph then also brings
+    it (``relation["viewer_friends"]``: the viewer's friends' usernames, None
+    for oneself or an owner with :data:`HUB_DEGREE` friends or more), in the
+    same query."""
     keys = [PROFILE_KEY.format(username=username)]
     if viewer:
         keys.append(RELATION_KEY.format(viewer=viewer, username=username))
@@ -109,7 +114,7 @@ def profile_card(username: str, viewer: str | None = None,
         g = stores.graph()
         if viewer:
             rows = g.read("graph/users/get_profile_card_for_viewer", username=username, viewer=viewer,
-                          hub_degree=HUB_DEGREE)
+                          hub_degree=HUB_DEGREE, viewer_friends=viewer_friends)
         else:
             rows = g.read("graph/users/get_profile_card", username=username)
         if not rows:
@@ -120,7 +125,7 @@ def profile_card(username: str, viewer: str | None = None,
             relation = {k: rows[0][k] for k in RELATION_FIELDS}
             puts.append((keys[1], relation))
             relation = {**relation, "owner_friends": rows[0]["owner_friends"],
-                        "mutual_names": rows[0]["mutual_names"]}
+                        "mutual_names": rows[0]["mutual_names"], "viewer_friends": rows[0]["viewer_friends"]}
     elif viewer and relation is None:
         degree = card["followers_count"] + card["following_count"] + card["friends_count"]
         query = "graph/users/get_viewer_relation_of_hub" if degree >= HUB_DEGREE else "graph/users/get_viewer_relation"

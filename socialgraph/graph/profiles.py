@@ -12,6 +12,7 @@ stored only if its version is unchanged (:mod:`socialgraph.stores.readcache`).
 """
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -90,13 +91,14 @@ def register_profile_flag(name: str, flag: Callable[[str | None, str], Any], pro
 #: template, 7-8 the shared-friends key template, 9-10 the owner's uid and
 #: friends count when the caller knows them ('' else), 11 the copies' TTL,
 #: 12 the number of copies to store first, 13 the number of probe reads; then
-#: four per copy (key, version key, version read before, value: stored only
-#: if the version is unchanged, as :func:`readcache.put_many`), then three per
+#: five per copy (key, version key, version read before, value, TTL seconds:
+#: stored only if the version is unchanged, as :func:`readcache.put_many`), then three per
 #: probe read (command, key, argument or ''; byte 1 stands for the owner).
 #: Reply: the values of KEYS 1-8, the friend lists (9 viewer, 11 owner) and
 #: their versions (10, 12), the shared-friends copy (13, for an owner with
 #: HUB_DEGREE friends or more, then 16 is 1), the owner's uid (14), the probe
-#: replies (15). The owner's uid and friends count come from the card copy
+#: replies (15); when the owner is not known (no card copy), 17 is whether the
+#: viewer's friend list copy exists (1/0) and 10 its version. The owner's uid and friends count come from the card copy
 #: (JSON of ``json.dumps``: an escaped string never holds ``"uid": "``), else
 #: from ARGV 9-10.
 _PROFILE_LUA = """
@@ -105,9 +107,9 @@ local function owned(s, owner)
 end
 local nputs, nprobes = tonumber(ARGV[12]), tonumber(ARGV[13])
 for i = 0, nputs - 1 do
-  local b = 14 + 4 * i
+  local b = 14 + 5 * i
   if (redis.call('GET', ARGV[b + 1]) or '0') == ARGV[b + 2] then
-    redis.call('SET', ARGV[b], ARGV[b + 3], 'EX', tonumber(ARGV[11]))
+    redis.call('SET', ARGV[b], ARGV[b + 3], 'EX', tonumber(ARGV[b + 4]))
   end
 end
 local out = {false, false, false, false, false, false, false, false, false, false,
@@ -129,7 +131,13 @@ local friends = card and tonumber(string.match(card, '"friends_count": (%d+)') o
 if not owner and ARGV[9] ~= '' then
   owner, friends = ARGV[9], tonumber(ARGV[10])
 end
-if not owner then return out end
+if not owner then
+  if viewer ~= '' then  -- a cold card: whether its query should bring the viewer's friend list too
+    out[17] = redis.call('EXISTS', KEYS[9])
+    out[10] = redis.call('GET', KEYS[10])
+  end
+  return out
+end
 out[14] = owner
 if viewer ~= '' and viewer ~= owner then
   out[10] = redis.call('GET', KEYS[10])
@@ -143,7 +151,7 @@ if viewer ~= '' and viewer ~= owner then
   end
 end
 local replies = {}
-local base = 14 + 4 * nputs
+local base = 14 + 5 * nputs
 for i = 0, nprobes - 1 do
   local b = base + 3 * i
   local cmd, key, arg = ARGV[b], owned(ARGV[b + 1], owner), ARGV[b + 2]
@@ -171,13 +179,17 @@ class _Reads:
     """What the profile's script read: ``card`` (copies, versions) of the card
     and relation keys, ``blocks`` (copy, version) of the viewer's block sets,
     ``friends`` the friend-list and shared-friends copies by key, ``flags``
-    the values the probes decided, ``owner`` the uid the card copy names."""
+    the values the probes decided, ``owner`` the uid the card copy names,
+    ``viewer_friends`` the version of the viewer's friend-list copy when the
+    script found no card copy and no friend-list copy (the card's query then
+    brings the list), else None."""
 
     card: tuple[list[bytes | None], list[str]]
     blocks: tuple[bytes | None, str] | None
     friends: dict[str, tuple]
     flags: dict[str, Any]
     owner: str | None
+    viewer_friends: str | None = None
 
 
 def _one_trip(username: str, viewer: str | None, also: list[str] | None,
@@ -187,7 +199,8 @@ def _one_trip(username: str, viewer: str | None, also: list[str] | None,
     copies and the session keys on two servers, a cluster), ``also_then``
     called with None first. ``owner``: (uid, friends count) when the caller
     knows them (the card came from the graph); ``puts``: copies
-    ``(key, version, value)`` to store first, each if its version is unchanged."""
+    ``(key, version, value[, TTL seconds])`` to store first, each if its
+    version is unchanged (TTL: ``PROFILE_CACHE_SECONDS`` unless given)."""
     r = stores.cache()
     if stores.read_cache() is not r or rediskeys.is_cluster(r):
         if also_then is not None:
@@ -204,7 +217,9 @@ def _one_trip(username: str, viewer: str | None, also: list[str] | None,
     mutual_pre, mutual_post = _around(MUTUAL_KEY.format(viewer=uid or "-", owner="\0"))
     probes = [(name, p) for name, p in PROFILE_FLAG_PROBES.items() if name in PROFILE_FLAGS]
     reads = [x for _name, p in probes for cmd, key, arg in p.reads for x in (cmd, key, arg or "")]
-    stores_first = [x for key, v0, value in puts for x in (key, readcache.version_key(key), v0, value)]
+    ttl = int(current_app.config["PROFILE_CACHE_SECONDS"])
+    stores_first = [x for key, v0, value, *life in puts
+                    for x in (key, readcache.version_key(key), v0, value, life[0] if life else ttl)]
     script = getattr(r, "_sg_profile", None)
     if script is None:  # one Script per client: its SHA1 computed once
         script = r._sg_profile = r.register_script(_PROFILE_LUA)
@@ -213,7 +228,7 @@ def _one_trip(username: str, viewer: str | None, also: list[str] | None,
                            keys[2], readcache.version_key(keys[2]), keys[3], readcache.version_key(keys[3])],
                      args=[uid, people.HUB_DEGREE, friends_pre, friends_post, fv_pre, fv_post, mutual_pre, mutual_post,
                            owner[0] if owner else "", owner[1] if owner else "",
-                           int(current_app.config["PROFILE_CACHE_SECONDS"]), len(puts), len(reads) // 3,
+                           ttl, len(puts), len(reads) // 3,
                            *stores_first, *reads])
     except RedisError:
         if also_then is not None:
@@ -241,7 +256,9 @@ def _one_trip(username: str, viewer: str | None, also: list[str] | None,
             i += len(p.reads)
             if value is not UNDECIDED:
                 flags[name] = value
-    return _Reads(card=card, blocks=blocks, friends=friends, flags=flags, owner=owner_uid)
+    viewer_friends = _version(res[9]) if owner_uid is None and len(res) > 16 and res[16] == 0 else None
+    return _Reads(card=card, blocks=blocks, friends=friends, flags=flags, owner=owner_uid,
+                  viewer_friends=viewer_friends)
 
 
 def get_profile(username: str, viewer: str | None = None, *, also: list[str] | None = None,
@@ -276,9 +293,15 @@ def get_profile(username: str, viewer: str | None = None, *, also: list[str] | N
         card, relation = profile_card(name, viewer, prefetch)  # + the viewer's block sets
         blocks = prefetch.get(blocks_key)
     else:
-        puts: list[tuple[str, str, str]] = []
-        card, relation = profile_card(name, viewer, read=reads.card, defer=puts)
+        puts: list[tuple] = []
+        card, relation = profile_card(name, viewer, read=reads.card, defer=puts,
+                                      viewer_friends=reads.viewer_friends is not None)
         blocks = reads.blocks
+        if reads.viewer_friends is not None and puts and (relation or {}).get("viewer_friends") is not None:
+            # the viewer's friend list came with the cold card: stored by the same second script
+            # (if its version read before the query is unchanged), which reads it back for the count
+            puts.append((FRIENDS_KEY.format(uid=viewer), reads.viewer_friends, json.dumps(relation["viewer_friends"]),
+                         int(current_app.config["FOLLOWING_CACHE_SECONDS"])))
         if card is not None and (puts or reads.owner != card["user"]["uid"]):
             # the copies the graph answered stored, and what the owner's uid keys, in one more trip
             later = _one_trip(name, viewer, None, None, (card["user"]["uid"], card["friends_count"]), puts)

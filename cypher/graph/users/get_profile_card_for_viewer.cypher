@@ -15,7 +15,13 @@
 // Oneself (a self view): no relation pattern is walked (each walked the
 // hub's 9,492 friendships; mutual_names 1.4 s), the flags are false and
 // mutual_names null (a self view shows no relation or mutual friends).
-// $username (lower-case), $viewer (uid), $hub_degree
+// viewer_friends: the viewer's friends' usernames when $viewer_friends (the
+// caller holds no copy of that list) and the owner is another user with fewer
+// than $hub_degree friends (the mutual-friend count intersects both lists),
+// else null: the same list as graph/friends/list_friend_usernames, in the
+// same round trip (issue 22 session 6: a MUSAE reader's first cold profile
+// ran that query too, 0.43 Bolt round trips a profile).
+// $username (lower-case), $viewer (uid), $hub_degree, $viewer_friends (bool)
 MATCH (u:User {username: $username})
 OPTIONAL MATCH (v:User {uid: $viewer})
 WITH u, v, v IS NOT NULL AND v.uid <> u.uid AS other,
@@ -39,6 +45,8 @@ RETURN u {.uid, .username, .display_name, .bio, .created_at,
        CASE WHEN other THEN EXISTS { (v)<-[:FRIEND_REQUEST]-(u) } ELSE false END AS request_received,
        CASE WHEN other THEN EXISTS { (v)-[:FOLLOW_REQUEST]->(u) } ELSE false END AS follow_requested,
        CASE WHEN friends_count < $hub_degree THEN [(u)-[:FRIENDS_WITH]-(x:User) | x.username] END AS owner_friends,
+       CASE WHEN $viewer_friends AND other AND friends_count < $hub_degree
+            THEN [(v)-[:FRIENDS_WITH]-(x:User) | x.username] END AS viewer_friends,
        CASE WHEN friends_count >= $hub_degree AND other
             THEN [(v)-[:FRIENDS_WITH]-(x:User) WHERE x.uid <> u.uid AND EXISTS { (x)-[:FRIENDS_WITH]-(u) } | x.username]
        END AS mutual_names

@@ -12,8 +12,10 @@ from api.realtime_schemas import HomePage
 from socialgraph import stores
 from socialgraph.accounts import sessions
 from socialgraph.content import postcache
+from socialgraph.content.reactions import REACTIONS_KEY
 from socialgraph.feeds import home as feeds
-from tests.conftest import record_redis_commands
+from socialgraph.graph import people as people_keys
+from tests.conftest import config, record_redis_commands
 
 
 def page(user, **params):
@@ -268,3 +270,69 @@ def test_warm_page_link_and_etag_come_without_parsing_the_page_again(make_user, 
     assert cursor and r.headers["Link"].endswith(f'cursor={cursor}>; rel="next"')
     assert r.headers["ETag"] and r.headers["Vary"] == "Authorization"
     assert "Link" not in reader.get("/api/v1/feeds/home", query_string={"limit": 20}).headers
+def _star_and_friend(app, make_user):
+    """A reader following a big account (two followers; threshold 2: merged at
+    read time) and a plain one (fanned out), with posts of both interleaved."""
+    star, fan, friend, reader = make_user("st"), make_user("fa"), make_user("fr"), make_user("rd")
+    for u in (star, friend):
+        assert reader.put(f"/api/v1/users/{u.username}/follow").status_code == 200
+    assert fan.put(f"/api/v1/users/{star.username}/follow").status_code == 200
+    warm(reader)
+    ids = [u.post("/api/v1/posts", json={"text": f"post {i}"}).get_json()["id"]
+           for i, u in enumerate((friend, star, friend, star, friend))]
+    stores.cache().delete(feeds.BIG_KEY.format(uid=reader.uid))
+    return star, reader, ids
+
+
+def test_followed_big_accounts_are_merged_on_the_warm_page(app, make_user, ctx):
+    """Issue 22 (session 6): a reader who follows a big account (hybrid fan-out)
+    was always left to the general path (MUSAE readers: 50 of 128 follow one of
+    the two accounts with 5,000 followers); the warm script merges the
+    account's author timeline with the set's entries, newest first."""
+    with config(app, FEED_HYBRID_THRESHOLD=2):
+        _star, reader, ids = _star_and_friend(app, make_user)
+        assert ids[1] not in stores.cache().zrange(feeds.FEED_KEY.format(uid=reader.uid), 0, -1)
+        warm(reader)
+        feeds.WARM_MISSES.clear()
+        warm_page = feeds.warm_first_page(reader.uid, 20)
+        assert warm_page is not None, dict(feeds.WARM_MISSES)
+        fast = warm_page[0]
+        assert orjson.loads(fast) == general(reader.uid)
+        assert [p["id"] for p in orjson.loads(fast)["items"]] == list(reversed(ids))
+        short = orjson.loads(feeds.warm_first_page(reader.uid, 2)[0])
+        assert short == general(reader.uid, 2) and short["next_cursor"] is not None
+        assert page(reader) == general(reader.uid)
+
+
+def test_a_trimmed_timeline_is_exact_on_the_warm_page(app, make_user, ctx):
+    """A big account's timeline without its completeness marker (trimmed) may
+    hold older posts only in MongoDB: the warm page uses the merged entries
+    above its oldest entry only, and leaves a page that needs more to the
+    general path."""
+    with config(app, FEED_HYBRID_THRESHOLD=2):
+        star, reader, ids = _star_and_friend(app, make_user)
+        warm(reader)
+        timeline = feeds.TIMELINE_KEY.format(uid=star.uid)
+        r = stores.cache()
+        r.zrem(timeline, feeds.COMPLETE, ids[1])  # trimmed: the star's older post is in MongoDB only
+        feeds.WARM_MISSES.clear()
+        assert feeds.warm_first_page(reader.uid, 20) is None
+        assert dict(feeds.WARM_MISSES) == {"short-chunk": 1}
+        assert [p["id"] for p in general(reader.uid)["items"]] == list(reversed(ids))
+        # the newest two are above the timeline's oldest entry: exact
+        assert orjson.loads(feeds.warm_first_page(reader.uid, 1)[0]) == general(reader.uid, 1)
+
+
+def test_an_empty_page_needs_no_following_or_reactions_copy(make_user, ctx):
+    """A reader whose feed holds no post (most MUSAE readers follow a few
+    accounts that never posted) has no reactions copy (it is made when a page
+    has posts): the empty page is still served warm."""
+    reader, quiet = make_user("rd"), make_user("qu")
+    assert reader.put(f"/api/v1/users/{quiet.username}/follow").status_code == 200
+    warm(reader)
+    stores.cache().delete(people_keys.FOLLOWING_KEY.format(uid=reader.uid),
+                          REACTIONS_KEY.format(uid=reader.uid))
+    feeds.WARM_MISSES.clear()
+    warm_page = feeds.warm_first_page(reader.uid, 20)
+    assert warm_page is not None, dict(feeds.WARM_MISSES)
+    assert orjson.loads(warm_page[0]) == general(reader.uid) == {"items": [], "next_cursor": None, "rebuilding": False}

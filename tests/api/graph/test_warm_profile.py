@@ -6,12 +6,15 @@ general path answers, refuse a revoked token, hide blocked users either way,
 and fall back to the general path when the script cannot run."""
 from __future__ import annotations
 
+import json
+
 import pytest
 from flask_jwt_extended import decode_token
 
 from socialgraph import stores
 from socialgraph.accounts import sessions
 from socialgraph.graph import people, profiles
+from socialgraph.graph.friends import FRIENDS_KEY
 from socialgraph.stores.localstack import free_port
 from tests.conftest import extra_app, record_redis_commands
 
@@ -212,3 +215,33 @@ def test_the_profile_without_redis_is_the_general_path(app_config, make_user, cl
         assert r.status_code == 200 and r.get_data() == healthy.get_data()
         r = c.get(f"/api/v1/users/{o.username}", headers={"Authorization": f"Bearer {v.tokens['access_token']}"})
         assert r.status_code == 503 and int(r.headers["Retry-After"]) > 0
+
+
+def test_a_cold_profile_brings_the_viewers_friend_list(make_user, ctx, graph_reads):
+    """Issue 22 (session 6): a viewer without a copy of their own friend list
+    opening a cold profile cost a second graph query for that list (MUSAE
+    readers: 0.43 a profile); the card's query brings it, the second script
+    stores it (its version read before the query), and the count is exact."""
+    v, o, c, d, e = (make_user(p) for p in ("vw", "ow", "cm", "vf", "nf"))
+    befriend(v, c)
+    befriend(o, c)
+    befriend(v, d)
+    friends_key = FRIENDS_KEY.format(uid=v.uid)
+    r = stores.read_cache()
+    r.delete(friends_key, people.PROFILE_KEY.format(username=o.username))
+    graph_reads.clear()
+    body = v.get(f"/api/v1/users/{o.username}").get_json()
+    assert body["mutual_friends"] == {"count": 1, "sample": [c.username]}
+    assert graph_reads == ["graph/users/get_profile_card_for_viewer"]
+    assert sorted(json.loads(r.get(friends_key))) == sorted([c.username, d.username])
+    # a new friendship drops the copy: the next cold card brings the new list
+    befriend(v, e)
+    befriend(o, e)
+    r.delete(people.PROFILE_KEY.format(username=o.username))
+    graph_reads.clear()
+    body = v.get(f"/api/v1/users/{o.username}").get_json()
+    assert body["mutual_friends"] == {"count": 2, "sample": sorted([c.username, e.username])}
+    assert graph_reads == ["graph/users/get_profile_card_for_viewer"]
+    # oneself: no list is read for the count
+    r.delete(friends_key, people.PROFILE_KEY.format(username=v.username))
+    assert v.get(f"/api/v1/users/{v.username}").get_json()["mutual_friends"] is None

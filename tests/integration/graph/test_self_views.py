@@ -28,13 +28,17 @@ def test_cold_card_for_oneself_walks_no_relation(ctx):
     me = _owner_with_friends(3)
     g = stores.graph()
     (own,) = g.read("graph/users/get_profile_card_for_viewer", username=me["username"].lower(),
-                    viewer=me["uid"], hub_degree=1)
-    assert own["mutual_names"] is None
+                    viewer=me["uid"], hub_degree=1, viewer_friends=True)
+    assert own["mutual_names"] is None and own["viewer_friends"] is None
     assert own["friends_count"] == 3 and own["followers_count"] == 3
     assert not any(own[k] for k in ("followed_by_viewer", "follows_viewer", "blocked", "friends",
                                     "request_sent", "request_received", "follow_requested"))
     friend = me["friends"][0]
     (other,) = g.read("graph/users/get_profile_card_for_viewer", username=me["username"].lower(),
-                      viewer=friend, hub_degree=1)
+                      viewer=friend, hub_degree=1, viewer_friends=True)
     assert other["friends"] is True and other["follows_viewer"] is False and other["followed_by_viewer"] is True
     assert other["mutual_names"] == []  # the friend's only friend is the owner
+    assert other["viewer_friends"] is None  # a hub owner: the shared names, not the list, count
+    (small,) = g.read("graph/users/get_profile_card_for_viewer", username=me["username"].lower(),
+                      viewer=friend, hub_degree=1000, viewer_friends=True)
+    assert small["viewer_friends"] == [me["username"]] and small["mutual_names"] is None
