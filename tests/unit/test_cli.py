@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+import flask
 import pytest
 
 import socialgraph
@@ -31,8 +32,13 @@ def _walk(group: click.Group, ctx: click.Context, path=()):
 
 def test_every_command_has_help_text():
     group = cli.make_group()
-    ctx = click.Context(group, info_name="socialgraph")
-    commands = dict(_walk(group, ctx))
+    # closed when done: FlaskGroup.get_command pushes the app it loads (create_app()
+    # with the default settings) as a resource of this context; left open, that app
+    # context outlived the test and every later CLI invocation ran on it (the
+    # default ports) instead of its own app
+    with click.Context(group, info_name="socialgraph") as ctx:
+        commands = dict(_walk(group, ctx))
+    assert not flask.current_app, "the command walk left an app context pushed"
     # ours, and those of the extensions the app registers
     for name in [("users", "create"), ("users", "set-role"), ("outbox", "drain"), ("worker",), ("dev",),
                  ("db", "init"), ("media", "cleanup"), ("doctor",)]:
