@@ -12,7 +12,9 @@ Bolt query's rate and mean wall time, and the home page's
 Usage: ``python bench/bench_reads_inprocess.py DATA_DIR N [cprofile]`` from the
 repo root, DATA_DIR a copy of ``bench_scale.py --data-dir D --load-only``'s
 ``D.pristine`` with ``D/bench-load.json`` (the run writes to it: copy again for
-a clean run). Env: ``KINDS`` (``profile,home``), ``NREADERS`` (128), ``SEED`` (7).
+a clean run). Env: ``KINDS`` (``profile,home``), ``NREADERS`` (128), ``SEED`` (7),
+``WARM_GRAPH`` (0: runs of ``bench_scale.warm_profile_query`` before measuring,
+which warm the graph server's JVM as ``bench_scale.py`` does before its load).
 """
 import cProfile
 import io
@@ -88,6 +90,8 @@ from socialgraph.feeds import home as feeds
 for h in toks:  # warm: feed sets built (RQ inline), then read once more
     client.get("/api/v1/feeds/home?limit=20", headers=h)
     client.get("/api/v1/feeds/home?limit=20", headers=h)
+if int(os.environ.get("WARM_GRAPH", "0")):
+    print(f"warm_profile_query: {bench_scale.warm_profile_query(data, int(os.environ['WARM_GRAPH'])):.1f} s")
 names = data["usernames"]; rng = random.Random(int(os.environ.get("SEED", "7")))
 
 def run(kind, k):

@@ -9,7 +9,9 @@
    over the degree ranking (same follows; MUSAE edges are mutual, so the
    model's followees follow it back and are its friends), serves the API
    under gunicorn (``--workers`` x ``--threads`` gthread, default 2 x 16,
-   rate limits off) with one RQ worker, and warms every account's feed;
+   rate limits off) with one RQ worker, warms every account's feed and the
+   graph server's profile query (:func:`warm_profile_query`: a freshly started
+   ArcadeDB JVM runs it 4x slower, p95 18 ms, for its first ~500 runs);
 3. runs locust headless (FastHttpUser) from a separate process at stepped
    concurrency (``--steps``, each ``--seconds`` long, closed loop, no think
    time), one step series per ``--loads``: ``ceiling`` (``GET /api/v1/ping``),
@@ -367,6 +369,31 @@ def warm_up(base: str, data: dict, app) -> None:
             time.sleep(1)
     for t in data["tokens"]:
         requests.get(f"{base}/api/v1/feeds/home", headers={"Authorization": t}, timeout=60)
+    with app.app_context():
+        warm_profile_query(data)
+
+
+def warm_profile_query(data: dict, n: int = 1500) -> float:
+    """Run a cold profile's graph query (``graph/users/get_profile_card_for_viewer``)
+    ``n`` times over Bolt, viewers the readers, owners users of ``data["ranked"]``
+    that the load never reads (not in ``data["usernames"]``); returns the seconds
+    taken. Warms the graph server's JVM (JIT) only: no Redis copy is made and the
+    measured users' pages stay cold. Issue 22 session 6 (w23q): on a freshly
+    started ArcadeDB the query took p50 4.2 / p95 18 ms over its first 250 runs
+    and p50 1.0 / p95 5 ms after 1,000 (same users, 1 client); warmed on other
+    users first, the first 250 were p50 1.0 / p95 4.7 ms. Needs an app context."""
+    from socialgraph import stores
+    from socialgraph.graph.people import HUB_DEGREE
+
+    measured = {u.lower() for u in data["usernames"]}
+    owners = [r["username"].lower() for r in data["ranked"] if r["username"].lower() not in measured]
+    rng = random.Random(5)
+    g = stores.graph()
+    t = time.perf_counter()
+    for i in range(n):
+        g.read("graph/users/get_profile_card_for_viewer", username=rng.choice(owners),
+               viewer=rng.choice(data["readers"])["uid"], hub_degree=HUB_DEGREE, viewer_friends=i % 2 == 0)
+    return time.perf_counter() - t
 
 
 def login_all(base: str, readers: list[dict]) -> list[str]:
