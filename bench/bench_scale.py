@@ -711,6 +711,8 @@ def run_peer(pg: Postgres, data, args, stack) -> dict:
             fh.write(f"{a + 1}\t{b + 1}\n{b + 1}\t{a + 1}\n")
         for r in data["readers"]:  # mutual, as in mirror_models
             for f in r["followees"]:
+                if f not in pid_of:  # not a MUSAE user (e.g. a Stack Exchange author): not in the peer
+                    continue
                 fh.write(f"{pid_of[r['uid']]}\t{pid_of[f]}\n{pid_of[f]}\t{pid_of[r['uid']]}\n")
     n_posts = 0
     app_ctx = None  # noqa: F841
