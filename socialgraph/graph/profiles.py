@@ -21,7 +21,6 @@ from typing import Any
 from flask import current_app
 from redis.exceptions import RedisError
 
-from socialgraph import stores
 from socialgraph.core.errors import NotFound
 from socialgraph.core.pagination import as_utc
 from socialgraph.core.text import normalise_username
@@ -35,7 +34,7 @@ from socialgraph.graph.people import (
 )
 from socialgraph.graph.relations import CACHE_KEY as BLOCKS_KEY
 from socialgraph.graph.relations import blocked_either_way
-from socialgraph.stores import readcache, rediskeys
+from socialgraph.stores import readcache
 
 log = logging.getLogger(__name__)
 
@@ -201,12 +200,9 @@ def _one_trip(username: str, viewer: str | None, also: list[str] | None,
     knows them (the card came from the graph); ``puts``: copies
     ``(key, version, value[, TTL seconds])`` to store first, each if its
     version is unchanged (TTL: ``PROFILE_CACHE_SECONDS`` unless given)."""
-    r = stores.cache()
-    if stores.read_cache() is not r or rediskeys.is_cluster(r):
-        if also_then is not None:
-            also_then(None)
+    r = readcache.one_trip_client(None if also_then is None else lambda: also_then(None))
+    if r is None:
         return None
-    readcache.replay_if_dirty()
     uid = viewer or ""
     keys = [PROFILE_KEY.format(username=username), RELATION_KEY.format(viewer=uid or "-", username=username),
             BLOCKS_KEY.format(uid=uid or "-"), FRIENDS_KEY.format(uid=uid or "-")]

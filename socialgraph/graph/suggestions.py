@@ -76,7 +76,7 @@ from socialgraph.graph import suggestions_model
 from socialgraph.graph.people import resolve_uid
 from socialgraph.graph.relations import CACHE_KEY as RELATIONS_KEY
 from socialgraph.graph.relations import blocked_either_way
-from socialgraph.stores import readcache, rediskeys
+from socialgraph.stores import readcache
 
 log = logging.getLogger(__name__)
 
@@ -402,12 +402,9 @@ def _one_read(uid: str, also: list[str] | None,
     decided), or None when it cannot run in one round trip (copies and
     session keys on two servers, a cluster, Redis away; ``also_then(None)``
     first)."""
-    r = stores.cache()
-    if stores.read_cache() is not r or rediskeys.is_cluster(r):
-        if also_then is not None:
-            also_then(None)
+    r = readcache.one_trip_client(None if also_then is None else lambda: also_then(None))
+    if r is None:
         return None
-    readcache.replay_if_dirty()
     extra = list(also or [])
     rel, ranked = RELATIONS_KEY.format(uid=uid), CACHE_KEY.format(uid=uid)
     try:

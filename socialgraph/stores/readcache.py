@@ -102,6 +102,22 @@ def replay_if_dirty() -> None:
             pass
 
 
+def one_trip_client(refused: Callable[[], None] | None = None):
+    """The Redis client for a read in one round trip that mixes copies with
+    session or feed keys: only when the copies live on the same server
+    (``stores.read_cache()`` is ``stores.cache()``) and it is not a cluster
+    (the keys would span slots), after :func:`replay_if_dirty`. Otherwise
+    None, and ``refused()`` is called first (a caller settles what it
+    deferred to the round trip, e.g. the token's revocation check)."""
+    r = stores.cache()
+    if stores.read_cache() is not r or rediskeys.is_cluster(r):
+        if refused is not None:
+            refused()
+        return None
+    replay_if_dirty()
+    return r
+
+
 def get_many(keys: list[str]) -> tuple[list[bytes | None], list[str]]:
     """``(copies, versions)`` of ``keys`` in one round trip (``MGET`` of the
     copies and their version keys; versions as strings, ``"0"`` when unset)."""
