@@ -152,11 +152,11 @@ def fanout_post(post_id: str, author_id: str) -> dict:
     MongoDB if missing, versioned), so the entry never reaches a feed before
     its copy: the followers' next warm pages find it (session 6: the mix's
     new posts were 2 % of its home pages leaving the warm path, each on the
-    first reader of the post). Cost in the worker: the copy's ``MGET`` and
-    store script besides the ``find``.
+    first reader of the post), and the job's next subscriber (the Mastodon
+    stream push, :data:`socialgraph.core.events.ONE_JOB`) finds the copy, so
+    the post is read from MongoDB once, not twice. Cost in the worker: the
+    copy's ``MGET`` and store script besides the ``find``.
     """
-    # the job's next subscriber (the Mastodon stream push, events.ONE_JOB) reads
-    # the copy made here too: the post is read from MongoDB once, not twice
     oid = _oid(post_id)
     doc = postcache.get_posts([oid]).get(post_id) if oid is not None else None
     if doc is None or not current_app.config["FEED_FANOUT"] or doc.get("group_id"):
@@ -571,7 +571,6 @@ local function bound(list, marker)
   if not cut or s > cut[1] or (s == cut[1] and m > cut[2]) then cut = {s, m} end
 end
 bound(entries, out[7])
-out[6] = entries
 -- followed big accounts (hybrid fan-out): their author timelines merged in
 local all, seen, merged = {}, {}, false
 for i = 1, #entries, 2 do
