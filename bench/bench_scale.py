@@ -374,7 +374,8 @@ def warm_up(base: str, data: dict, app) -> None:
 
 
 def warm_profile_query(data: dict, n: int = 1500) -> float:
-    """Run a cold profile's graph query (``graph/users/get_profile_card_for_viewer``)
+    """Run a cold profile's graph query (``graph/users/get_profile_card_for_viewer``,
+    every fourth run its hub viewers' twin ``..._for_hub_viewer``)
     ``n`` times over Bolt, viewers the readers, owners users of ``data["ranked"]``
     that the load never reads (not in ``data["usernames"]``); returns the seconds
     taken. Warms the graph server's JVM (JIT) only: no Redis copy is made and the
@@ -391,7 +392,8 @@ def warm_profile_query(data: dict, n: int = 1500) -> float:
     g = stores.graph()
     t = time.perf_counter()
     for i in range(n):
-        g.read("graph/users/get_profile_card_for_viewer", username=rng.choice(owners),
+        query = "graph/users/get_profile_card_for_hub_viewer" if i % 4 == 3 else "graph/users/get_profile_card_for_viewer"
+        g.read(query, username=rng.choice(owners),
                viewer=rng.choice(data["readers"])["uid"], hub_degree=HUB_DEGREE, viewer_friends=i % 2 == 0)
     return time.perf_counter() - t
 

@@ -58,7 +58,7 @@ def profile_card(username: str, viewer: str | None = None,
                  prefetch: dict[str, tuple[bytes | None, str] | None] | None = None,
                  read: tuple[list[bytes | None], list[str] | None] | None = None,
                  defer: list[tuple[str, str, str]] | None = None,
-                 viewer_friends: bool = False) -> tuple[dict | None, dict | None]:
+                 viewer_friends: bool = False, viewer_hub: bool = False) -> tuple[dict | None, dict | None]:
     """``(card, relation)``. ``card``: the viewer-independent part of a profile
     (user, counts, privacy settings; None for an unknown user), a Redis copy
     (``sg:profile:<username>``, versioned, ``PROFILE_CACHE_SECONDS``) dropped
@@ -92,7 +92,10 @@ def profile_card(username: str, viewer: str | None = None,
     of the viewer's friend list; a card read from the graph then also brings
     it (``relation["viewer_friends"]``: the viewer's friends' usernames, None
     for oneself or an owner with :data:`HUB_DEGREE` friends or more), in the
-    same query."""
+    same query. ``viewer_hub``: the viewer has :data:`HUB_DEGREE`
+    relationships or more (a hint from their copies): a cold card's query
+    then walks the relation patterns from the owner's side
+    (``graph/users/get_profile_card_for_hub_viewer``; same answers)."""
     keys = [PROFILE_KEY.format(username=username)]
     if viewer:
         keys.append(RELATION_KEY.format(viewer=viewer, username=username))
@@ -113,7 +116,8 @@ def profile_card(username: str, viewer: str | None = None,
     if card is None:
         g = stores.graph()
         if viewer:
-            rows = g.read("graph/users/get_profile_card_for_viewer", username=username, viewer=viewer,
+            query = "graph/users/get_profile_card_for_hub_viewer" if viewer_hub else "graph/users/get_profile_card_for_viewer"
+            rows = g.read(query, username=username, viewer=viewer,
                           hub_degree=HUB_DEGREE, viewer_friends=viewer_friends)
         else:
             rows = g.read("graph/users/get_profile_card", username=username)

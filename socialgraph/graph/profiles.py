@@ -84,7 +84,8 @@ def register_profile_flag(name: str, flag: Callable[[str | None, str], Any], pro
 #: KEYS: 1-2 the keys the caller reads with the profile (the token's session
 #: verdict and not-before cut-off; any key when none), 3 the card copy, 4 its
 #: version, 5-6 the relation copy and version, 7-8 the viewer's block sets
-#: and version, 9-10 the viewer's friend list and version.
+#: and version, 9-10 the viewer's friend list and version, 11 the viewer's
+#: following set (``people.FOLLOWING_KEY``).
 #: ARGV: 1 the viewer's uid ('' anonymous), 2 HUB_DEGREE, 3-4 the friend-list
 #: key template around the owner's uid (prefix, suffix), 5-6 its version key
 #: template, 7-8 the shared-friends key template, 9-10 the owner's uid and
@@ -97,7 +98,10 @@ def register_profile_flag(name: str, flag: Callable[[str | None, str], Any], pro
 #: their versions (10, 12), the shared-friends copy (13, for an owner with
 #: HUB_DEGREE friends or more, then 16 is 1), the owner's uid (14), the probe
 #: replies (15); when the owner is not known (no card copy), 17 is whether the
-#: viewer's friend list copy exists (1/0) and 10 its version. The owner's uid and friends count come from the card copy
+#: viewer's friend list copy exists (1/0) and 10 its version, 18 the size of
+#: the viewer's following set copy (``SCARD``, 0 when absent) and 19 the
+#: length of their friend-list copy in bytes (``STRLEN``, 0 when absent): the
+#: hints that the viewer is a hub (:func:`_viewer_is_hub`). The owner's uid and friends count come from the card copy
 #: (JSON of ``json.dumps``: an escaped string never holds ``"uid": "``), else
 #: from ARGV 9-10.
 _PROFILE_LUA = """
@@ -134,6 +138,8 @@ if not owner then
   if viewer ~= '' then  -- a cold card: whether its query should bring the viewer's friend list too
     out[17] = redis.call('EXISTS', KEYS[9])
     out[10] = redis.call('GET', KEYS[10])
+    out[18] = redis.call('SCARD', KEYS[11])
+    out[19] = redis.call('STRLEN', KEYS[9])
   end
   return out
 end
@@ -181,7 +187,8 @@ class _Reads:
     the values the probes decided, ``owner`` the uid the card copy names,
     ``viewer_friends`` the version of the viewer's friend-list copy when the
     script found no card copy and no friend-list copy (the card's query then
-    brings the list), else None."""
+    brings the list), else None; ``viewer_hub`` whether the viewer's copies
+    say they are a hub (:func:`_viewer_is_hub`; read only with no card copy)."""
 
     card: tuple[list[bytes | None], list[str]]
     blocks: tuple[bytes | None, str] | None
@@ -189,6 +196,22 @@ class _Reads:
     flags: dict[str, Any]
     owner: str | None
     viewer_friends: str | None = None
+    viewer_hub: bool = False
+
+
+#: A friend-list copy (``json.dumps`` of usernames) at least this long, in
+#: bytes, hints at :data:`people.HUB_DEGREE` friends or more: 12 bytes a name
+#: (MUSAE's usernames average 8-9 characters, plus quotes and ``", "``).
+HUB_FRIENDS_BYTES = 12 * people.HUB_DEGREE
+
+
+def _viewer_is_hub(following: int, friends_bytes: int) -> bool:
+    """Whether the viewer's copies say they have :data:`people.HUB_DEGREE`
+    relationships or more: a following set (``SCARD``) of that size, or a
+    friend-list copy of :data:`HUB_FRIENDS_BYTES` or more. Only a hint for
+    which side a cold card's relation patterns start from (the answers are
+    the same from either side): a viewer whose copies are cold counts as small."""
+    return following >= people.HUB_DEGREE or friends_bytes >= HUB_FRIENDS_BYTES
 
 
 def _one_trip(username: str, viewer: str | None, also: list[str] | None,
@@ -206,6 +229,7 @@ def _one_trip(username: str, viewer: str | None, also: list[str] | None,
     uid = viewer or ""
     keys = [PROFILE_KEY.format(username=username), RELATION_KEY.format(viewer=uid or "-", username=username),
             BLOCKS_KEY.format(uid=uid or "-"), FRIENDS_KEY.format(uid=uid or "-")]
+    following_key = people.FOLLOWING_KEY.format(uid=uid or "-")
     extra = list(also or [])[:2]
     extra += [keys[0]] * (2 - len(extra))
     friends_pre, friends_post = _around(FRIENDS_KEY.format(uid="\0"))
@@ -221,7 +245,8 @@ def _one_trip(username: str, viewer: str | None, also: list[str] | None,
         script = r._sg_profile = r.register_script(_PROFILE_LUA)
     try:
         res = script(keys=[*extra, keys[0], readcache.version_key(keys[0]), keys[1], readcache.version_key(keys[1]),
-                           keys[2], readcache.version_key(keys[2]), keys[3], readcache.version_key(keys[3])],
+                           keys[2], readcache.version_key(keys[2]), keys[3], readcache.version_key(keys[3]),
+                           following_key],
                      args=[uid, people.HUB_DEGREE, friends_pre, friends_post, fv_pre, fv_post, mutual_pre, mutual_post,
                            owner[0] if owner else "", owner[1] if owner else "",
                            ttl, len(puts), len(reads) // 3,
@@ -253,8 +278,9 @@ def _one_trip(username: str, viewer: str | None, also: list[str] | None,
             if value is not UNDECIDED:
                 flags[name] = value
     viewer_friends = _version(res[9]) if owner_uid is None and len(res) > 16 and res[16] == 0 else None
+    viewer_hub = owner_uid is None and len(res) > 18 and _viewer_is_hub(int(res[17]), int(res[18]))
     return _Reads(card=card, blocks=blocks, friends=friends, flags=flags, owner=owner_uid,
-                  viewer_friends=viewer_friends)
+                  viewer_friends=viewer_friends, viewer_hub=viewer_hub)
 
 
 def get_profile(username: str, viewer: str | None = None, *, also: list[str] | None = None,
@@ -291,7 +317,7 @@ def get_profile(username: str, viewer: str | None = None, *, also: list[str] | N
     else:
         puts: list[tuple] = []
         card, relation = profile_card(name, viewer, read=reads.card, defer=puts,
-                                      viewer_friends=reads.viewer_friends is not None)
+                                      viewer_friends=reads.viewer_friends is not None, viewer_hub=reads.viewer_hub)
         blocks = reads.blocks
         if reads.viewer_friends is not None and puts and (relation or {}).get("viewer_friends") is not None:
             # the viewer's friend list came with the cold card: stored by the same second script

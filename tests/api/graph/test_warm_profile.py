@@ -245,3 +245,47 @@ def test_a_cold_profile_brings_the_viewers_friend_list(make_user, ctx, graph_rea
     # oneself: no list is read for the count
     r.delete(friends_key, people.PROFILE_KEY.format(username=v.username))
     assert v.get(f"/api/v1/users/{v.username}").get_json()["mutual_friends"] is None
+
+
+def test_a_hub_viewers_cold_card_walks_from_the_owner_with_the_same_answer(make_user, ctx, monkeypatch, graph_reads,
+                                                                           subtests):
+    """Issue 22 session 7: the cold card's relation patterns started at the
+    viewer, so a viewer with 9,492 friends paid their relationships on every
+    cold card (p50 6.9 ms vs 0.75 from the owner). A viewer whose following
+    set copy holds HUB_DEGREE members gets ``get_profile_card_for_hub_viewer``,
+    and every relation field answers as from the viewer's side."""
+    monkeypatch.setattr(people, "HUB_DEGREE", 2)  # the viewer below follows 2: a hub
+    v, o, x, y = make_user("hv"), make_user("ho"), make_user("hx"), make_user("hy")
+    befriend(v, x)
+    befriend(o, x)
+    for u in (x, y):
+        assert v.put(f"/api/v1/users/{u.username}/follow").status_code in (200, 201, 204)
+    assert o.put(f"/api/v1/users/{v.username}/follow").status_code in (200, 201, 204)
+    assert v.post(f"/api/v1/users/{y.username}/friend-request").status_code == 201
+    people.following_uids(v.uid)  # the following set copy: SCARD 2
+    r = stores.read_cache()
+    for owner in (o, x, y):
+        with subtests.test(owner=owner.username):
+            r.delete(people.PROFILE_KEY.format(username=owner.username),
+                     people.RELATION_KEY.format(viewer=v.uid, username=owner.username))
+            graph_reads.clear()
+            hub_view = v.get(f"/api/v1/users/{owner.username}")
+            assert hub_view.status_code == 200
+            assert graph_reads == ["graph/users/get_profile_card_for_hub_viewer"]
+            r.delete(people.PROFILE_KEY.format(username=owner.username),
+                     people.RELATION_KEY.format(viewer=v.uid, username=owner.username))
+            r.delete(people.FOLLOWING_KEY.format(uid=v.uid), FRIENDS_KEY.format(uid=v.uid))  # no hint: a small viewer
+            graph_reads.clear()
+            small_view = v.get(f"/api/v1/users/{owner.username}")
+            assert graph_reads[0] == "graph/users/get_profile_card_for_viewer"
+            assert hub_view.get_json() == small_view.get_json()
+            people.following_uids(v.uid)
+    body = v.get(f"/api/v1/users/{o.username}").get_json()
+    assert body["follows_viewer"] and not body["followed_by_viewer"] and body["mutual_friends"]["count"] == 1
+    assert v.get(f"/api/v1/users/{y.username}").get_json()["followed_by_viewer"]
+
+
+def test_viewer_is_hub_hint():
+    assert profiles._viewer_is_hub(people.HUB_DEGREE, 0)
+    assert profiles._viewer_is_hub(0, profiles.HUB_FRIENDS_BYTES)
+    assert not profiles._viewer_is_hub(people.HUB_DEGREE - 1, profiles.HUB_FRIENDS_BYTES - 1)
