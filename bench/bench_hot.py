@@ -292,7 +292,8 @@ def closed_loop(stack, data, args) -> dict:
     from socialgraph.stores.localstack import free_port
 
     env = {**stack.env(), "SG_RQ_ASYNC": "true", "SG_RATELIMIT_ENABLED": "false", "SG_JWT_ACCESS_SECONDS": "86400"}
-    worker = subprocess.Popen([sys.executable, "-m", "socialgraph", "worker"], env={**__import__("os").environ, **env},
+    niced = ["nice", "-n", str(args.worker_nice)] if args.worker_nice else []
+    worker = subprocess.Popen([*niced, sys.executable, "-m", "socialgraph", "worker"], env={**__import__("os").environ, **env},
                               cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     port = free_port()
     probe_dir = None
@@ -447,6 +448,8 @@ def main() -> None:
                     help="--load: count per request under the load whether each read left its warm path and why "
                     "(bench/gunicorn_warm_probe.py in every API worker)")
     ap.add_argument("--write-nice", type=int, default=0, help="niceness of --write-pool's gunicorn")
+    ap.add_argument("--worker-nice", type=int, default=0,
+                    help="niceness of the RQ worker (as compose's SG_WORKER_CPU_SHARES: the jobs' CPU weight)")
     args = ap.parse_args()
     only = {w for w in args.only.split(",") if w}
 
