@@ -1,7 +1,7 @@
 """Post jobs."""
 from __future__ import annotations
 
-from socialgraph.content import comments, posts
+from socialgraph.content import comments, posts, reactions
 
 from . import in_app
 
@@ -25,3 +25,11 @@ def settle_comment(post_id: str, comment_id: str | None = None, parent_id: str |
     (``withdraw``), the post's and parent's counts recounted (idempotent,
     :func:`socialgraph.content.comments.settle_comment`)."""
     return comments.settle_comment(post_id, comment_id, parent_id, withdraw)
+
+
+@in_app
+def settle_reactions(target: str, user_id: str) -> dict | None:
+    """After a reaction write answered with an error: the target's reaction
+    counts recounted, the copies dropped (idempotent,
+    :func:`socialgraph.content.reactions.settle_reactions`)."""
+    return reactions.settle_reactions(target, user_id)

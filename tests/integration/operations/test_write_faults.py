@@ -31,7 +31,7 @@ from pymongo.errors import AutoReconnect
 
 from socialgraph import stores
 from socialgraph.accounts import deletion
-from socialgraph.content import comments, postcache, posts
+from socialgraph.content import comments, postcache, posts, reactions
 from socialgraph.core import clock
 from socialgraph.graph import blocks, follows, friends
 from socialgraph.graph.people import profile_card
@@ -395,3 +395,50 @@ def test_a_comment_whose_clean_up_fails_too_is_settled_by_the_job(ctx, monkeypat
     assert _stored_counts(pid) == (1, 1)
     assert [c["text"] for c in _thread_matches_the_store(pid)] == ["first"]
     _no_counter_findings(pid)
+
+
+def _reaction_counts(pid: str) -> tuple[dict, dict]:
+    """``(counts.reactions stored, reactions stored by type)`` of a post."""
+    db = stores.mongo()
+    stored = {k: v for k, v in db.posts.find_one({"_id": parse_id(pid, "post")})["counts"]["reactions"].items() if v}
+    counted: dict = {}
+    for r in db.reactions.find({"target": f"post:{pid}"}):
+        counted[r["type"]] = counted.get(r["type"], 0) + 1
+    return stored, counted
+
+
+@pytest.mark.parametrize("fault", ["the reaction's answer is lost", "the count write never reaches MongoDB",
+                                   "the removal's answer is lost"])
+def test_a_reaction_write_that_fails_half_way_leaves_the_counts_as_stored(ctx, monkeypatch, fault):
+    """The reaction stays as stored (a retry sets the same); the post's counts
+    are recounted from it (they stayed one off: the doctor found
+    "reactions {} stored, {'like': 1} counted"), and no copy shows the old ones."""
+    author, _ = new_user("wl")
+    fan, _ = new_user("wl")
+    pid = posts.create_post(author, "react to this")["id"]
+    other, _ = new_user("wl")
+    reactions.react("post", pid, other, "love")
+    assert posts.get_post(pid, fan)["counts"]["reactions"] == {"love": 1}  # the post copy is kept
+    if fault == "the removal's answer is lost":
+        reactions.react("post", pid, fan, "like")
+        hits = _fail_mongo(monkeypatch, "delete_one", lambda coll, args: coll == "reactions")
+    elif fault == "the reaction's answer is lost":
+        hits = _fail_mongo(monkeypatch, "insert_one", lambda coll, args: coll == "reactions")
+    else:
+        hits = _fail_mongo(monkeypatch, "update_one",
+                           lambda coll, args: coll == "posts" and "counts.reactions" in str(args[1]), applied=False)
+    with pytest.raises(AutoReconnect):
+        if fault == "the removal's answer is lost":
+            reactions.unreact("post", pid, fan)
+        else:
+            reactions.react("post", pid, fan, "like")
+    assert hits
+    monkeypatch.undo()
+    stored, counted = _reaction_counts(pid)
+    assert stored == counted
+    assert posts.get_post(pid, fan)["counts"]["reactions"] == counted
+    assert (reactions.viewer_reactions(fan, [f"post:{pid}"]).get(f"post:{pid}")
+            == (None if fault == "the removal's answer is lost" else "like"))
+    _no_counter_findings(pid)
+    if fault != "the removal's answer is lost":  # the writer's retry: the same reaction, counted once
+        assert reactions.react("post", pid, fan, "like")["counts"] == {"love": 1, "like": 1}
