@@ -33,3 +33,10 @@ def settle_reactions(target: str, user_id: str) -> dict | None:
     counts recounted, the copies dropped (idempotent,
     :func:`socialgraph.content.reactions.settle_reactions`)."""
     return reactions.settle_reactions(target, user_id)
+
+
+@in_app
+def settle_shares(post_id: str) -> int:
+    """After a share write answered with an error: the post's share count
+    recounted (idempotent, :func:`socialgraph.content.posts.settle_shares`)."""
+    return posts.settle_shares(post_id)

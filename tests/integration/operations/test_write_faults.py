@@ -14,7 +14,12 @@ the fault at one exact step, which a store stop can only hit by chance):
   and shared-friends copies of the people it was friends with;
 - a comment write (add, edit, delete) whose MongoDB step fails half-way:
   the thread copy ``sg:cthread:<post>`` shows what MongoDB holds (the
-  first page read from the copy equals the page read from MongoDB).
+  first page read from the copy equals the page read from MongoDB);
+- a comment, reply, reaction or share write whose step is applied with its
+  answer lost (or never applied, or MongoDB stays away for the clean-up):
+  the counts (``counts.comments``, ``reply_count``, ``counts.reactions``,
+  ``counts.shares``) equal what is stored (the doctor's ``counters`` check
+  finds nothing), recounted at once and by the ``jobs.posts.settle_*`` job.
 
 A fault is a Python exception raised at that step (``RuntimeError`` for a
 worker that dies, ``AutoReconnect``/``ServiceUnavailable`` for a store that
@@ -442,3 +447,32 @@ def test_a_reaction_write_that_fails_half_way_leaves_the_counts_as_stored(ctx, m
     _no_counter_findings(pid)
     if fault != "the removal's answer is lost":  # the writer's retry: the same reaction, counted once
         assert reactions.react("post", pid, fan, "like")["counts"] == {"love": 1, "like": 1}
+
+
+@pytest.mark.parametrize("fault", ["the share count never reaches MongoDB", "the unshare's answer is lost"])
+def test_a_share_write_that_fails_half_way_leaves_the_count_as_stored(ctx, monkeypatch, fault):
+    """The original's ``counts.shares`` is recounted from the stored shares (it
+    stayed one off, and a retried repost answered 409: one low for good)."""
+    author, _ = new_user("wh")
+    fan, _ = new_user("wh")
+    pid = posts.create_post(author, "share this")["id"]
+    oid = parse_id(pid, "post")
+    assert posts.get_post(pid, fan)["counts"]["shares"] == 0  # the post copy is kept
+    if fault == "the unshare's answer is lost":
+        repost = posts.share_post(pid, fan)
+        hits = _fail_mongo(monkeypatch, "delete_one", lambda coll, args: coll == "posts")
+    else:
+        hits = _fail_mongo(monkeypatch, "update_one",
+                           lambda coll, args: coll == "posts" and "counts.shares" in str(args[1]), applied=False)
+    with pytest.raises(AutoReconnect):
+        if fault == "the unshare's answer is lost":
+            posts.delete_post(repost["id"], fan)
+        else:
+            posts.share_post(pid, fan)
+    assert hits
+    monkeypatch.undo()
+    stored = stores.mongo().posts.count_documents({"share_of": oid})
+    assert stored == (0 if fault == "the unshare's answer is lost" else 1)
+    assert stores.mongo().posts.find_one({"_id": oid})["counts"]["shares"] == stored
+    assert posts.get_post(pid, fan)["counts"]["shares"] == stored
+    _no_counter_findings(pid)
