@@ -21,7 +21,8 @@ with a unique marker:
   multi-store write with compensation and the outbox);
 - ``POST /me/exports`` (MongoDB + an RQ job that writes the zip to S3).
 
-Afterwards it drains the outbox, waits for the jobs and checks that every
+Afterwards it drains the outbox, waits for the jobs (queued, running, and
+scheduled within a minute: retries, the settling of failed writes) and checks that every
 acknowledged post, comment, follow, registration (account *and* graph node,
 and its verification email) and export (ready, zip in S3) exists; that no
 registration was left half-written (account without node or vice versa);
@@ -269,7 +270,12 @@ def main() -> int:
                 pending_exports = db.exports.count_documents({"_id": {"$in": load.acked["export"]},
                                                              "status": {"$ne": "ready"}})
                 tq = stores.tasks()
+                # queued, running, and due within a minute: RQ's retries and the
+                # settling jobs of failed writes (jobs.posts.settle_*) wait in
+                # the scheduled registry, the periodic chains further out
+                soon = time.time() + 60
                 busy = sum(tq.queue(n).count + tq.queue(n).started_job_registry.count
+                           + tq.queue(n).connection.zcount(tq.queue(n).scheduled_job_registry.key, "-inf", soon)
                            for n in tq.queue_names)
                 mails = len(list(outbox_dir.glob("*.eml")))
                 if not pending_exports and not busy and not db.outbox.count_documents({}) \
