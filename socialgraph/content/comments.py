@@ -105,7 +105,7 @@ def add_comment(post_id: str, author_id: str, text: str, parent_id: str | None =
     try:
         try:
             doc["_id"] = db.comments.insert_one(doc).inserted_id
-        except PyMongoError:  # applied, and only its answer lost? (pymongo set doc["_id"] before sending)
+        except Exception:  # applied, and only its answer lost? (pymongo set doc["_id"] before sending)
             _unknown_outcome(db, post["_id"], doc.get("_id"), parent, counted=False)
             raise
         # the post must still exist, asked of the store after the insert: if it
