@@ -79,9 +79,14 @@ def add_comment(post_id: str, author_id: str, text: str, parent_id: str | None =
         # still a live comment of this post, so a deletion racing this reply
         # sees the reply coming and leaves a placeholder instead of
         # hard-deleting (delete_comment deletes only at reply_count 0)
-        parent = db.comments.find_one_and_update(
-            {"_id": parse_id(parent_id, "comment"), "post_id": post["_id"], "deleted": False},
-            {"$inc": {"reply_count": 1}}, return_document=ReturnDocument.AFTER)
+        parent_oid = parse_id(parent_id, "comment")
+        try:
+            parent = db.comments.find_one_and_update(
+                {"_id": parent_oid, "post_id": post["_id"], "deleted": False},
+                {"$inc": {"reply_count": 1}}, return_document=ReturnDocument.AFTER)
+        except PyMongoError:  # applied, and only its answer lost? the job recounts the parent
+            _settle_later(post["_id"], None, parent_oid)
+            raise
         if parent is None:
             raise NotFound("parent comment not found")
     now = clock.now()
@@ -100,10 +105,8 @@ def add_comment(post_id: str, author_id: str, text: str, parent_id: str | None =
     try:
         try:
             doc["_id"] = db.comments.insert_one(doc).inserted_id
-        except Exception:
-            _withdraw(db, doc.get("_id"))  # applied, and only its answer lost?
-            if parent:
-                db.comments.update_one({"_id": parent["_id"]}, {"$inc": {"reply_count": -1}})
+        except Exception:  # applied, and only its answer lost? (pymongo set doc["_id"] before sending)
+            _unknown_outcome(db, post["_id"], doc.get("_id"), parent, counted=False)
             raise
         # the post must still exist, asked of the store after the insert: if it
         # was deleted meanwhile its purge may already have run, so the comment
@@ -111,8 +114,7 @@ def add_comment(post_id: str, author_id: str, text: str, parent_id: str | None =
         try:
             counted = db.posts.update_one({"_id": post["_id"]}, {"$inc": {"counts.comments": 1}}).matched_count
         except PyMongoError:  # the writer is answered an error: the comment goes again
-            if _withdraw(db, doc["_id"]) and parent:
-                db.comments.update_one({"_id": parent["_id"]}, {"$inc": {"reply_count": -1}})
+            _unknown_outcome(db, post["_id"], doc["_id"], parent, counted=None)
             raise
         if not counted:
             db.comments.delete_one({"_id": doc["_id"]})
@@ -129,17 +131,98 @@ def add_comment(post_id: str, author_id: str, text: str, parent_id: str | None =
     return _present_comments([doc])[0]
 
 
-def _withdraw(db, comment_id) -> bool:
-    """Take out a comment whose write failed after (or while) it was inserted, unless
-    a reply hangs under it already; ``True`` if it went. A store that fails again
-    leaves it (uncounted: the doctor's ``counters`` check recounts the post)."""
-    if comment_id is None:
-        return False
+#: seconds after a comment write that failed half-way before
+#: :func:`settle_comment` runs for it as a job (past the store timeouts of
+#: every other write of the same post still under way then, whose own
+#: ``$inc`` a recount made before it lands would miss or count twice)
+SETTLE_SECONDS = 10
+
+
+def _unknown_outcome(db, post_oid, comment_oid, parent: dict | None, counted: bool | None) -> None:
+    """A comment write whose step raised (its outcome unknown: MongoDB may have
+    applied it and lost the answer) and whose writer is answered the error: the
+    comment is taken out again (unless a reply hangs under it already), the
+    parent's reservation undone once the comment is known gone, and, when the
+    post's ``$inc`` may have been applied (``counted`` None), the post's
+    ``counts.comments`` recounted from the stored comments at once; then
+    :func:`settle_comment` is queued :data:`SETTLE_SECONDS` later to do it all
+    again, idempotently (also what a MongoDB that fails again here leaves)."""
+    parent_settled = parent is None
     try:
-        return bool(db.comments.delete_one({"_id": comment_id, "reply_count": {"$not": {"$gt": 0}}}).deleted_count)
+        gone = True
+        if comment_oid is not None:
+            gone = bool(db.comments.delete_one(
+                {"_id": comment_oid, "reply_count": {"$not": {"$gt": 0}}}).deleted_count) \
+                or db.comments.find_one({"_id": comment_oid}, {"_id": 1}) is None
+        if gone and parent is not None:  # the reservation was applied (its answer came): undo it exactly once
+            db.comments.update_one({"_id": parent["_id"]}, {"$inc": {"reply_count": -1}})
+            parent_settled = True
+        if counted is None:
+            _recount_comments(db, post_oid)
+        elif gone and parent_settled:
+            return  # nothing counted, nothing left: exact already
     except PyMongoError as exc:
-        log.warning("could not take out comment %s after a failed write: %s", comment_id, exc)
-        return False
+        log.warning("comment %s on post %s: could not settle after a failed write now: %s",
+                    comment_oid, post_oid, exc)
+    _settle_later(post_oid, comment_oid, None if parent_settled else parent["_id"])
+
+
+def _settle_later(post_oid, comment_oid, parent_oid, withdraw: bool = True) -> None:
+    """Queue :func:`settle_comment` for these ids in :data:`SETTLE_SECONDS`;
+    a queue that fails too is logged (the doctor's ``counters`` check is left)."""
+    args = (str(post_oid), str(comment_oid) if comment_oid else None, str(parent_oid) if parent_oid else None,
+            withdraw)
+    try:
+        stores.tasks().enqueue_debounced(f"settle-comment:{args[1] or args[2] or args[0]}", SETTLE_SECONDS,
+                                         "jobs.posts.settle_comment", *args)
+    except Exception as exc:  # noqa: BLE001 - the writer is answered its own error, not this one
+        log.warning("could not queue the settling of comment %s on post %s: %s", args[1], args[0], exc)
+
+
+def _recount_comments(db, post_oid) -> int:
+    """Set the post's ``counts.comments`` to its live comments as stored
+    (placeholders, ``deleted: true``, not counted: the doctor's ``counters``
+    rule); returns the count. One indexed count and one update."""
+    n = db.comments.count_documents({"post_id": post_oid, "deleted": {"$ne": True}})
+    db.posts.update_one({"_id": post_oid}, {"$set": {"counts.comments": n}})
+    return n
+
+
+def settle_comment(post_id: str, comment_id: str | None = None, parent_id: str | None = None,
+                   withdraw: bool = True) -> dict:
+    """Make the stored counts agree with the stored comments after a comment
+    write whose writer was answered an error (a step raised after MongoDB may
+    have applied it): the comment ``comment_id`` (if given) is taken out
+    unless a reply hangs under it (``withdraw``: a new comment; a deletion
+    passes False and the comment stays as it is), its reactions go if it is
+    gone or a placeholder; the post's
+    ``counts.comments`` and, with ``parent_id``, the parent's ``reply_count``
+    are recounted from the stored comments (the doctor's ``counters`` rules)
+    and set; the post's copies are dropped. Idempotent (run as the job
+    ``jobs.posts.settle_comment``, :data:`SETTLE_SECONDS` after the write).
+
+    Returns ``{"withdrawn": bool, "comments": n, "replies": m | None}``.
+    Raises :class:`pymongo.errors.PyMongoError` while MongoDB does not answer
+    (the job is retried)."""
+    db = _db()
+    post_oid = parse_id(post_id, "post")
+    withdrawn = False
+    if comment_id:
+        cid = parse_id(comment_id, "comment")
+        if withdraw:
+            withdrawn = bool(db.comments.delete_one(
+                {"_id": cid, "reply_count": {"$not": {"$gt": 0}}}).deleted_count)
+        left = None if withdrawn else db.comments.find_one({"_id": cid}, {"deleted": 1})
+        if left is None or left.get("deleted"):
+            db.reactions.delete_many({"target": f"comment:{cid}"})
+    replies = None
+    if parent_id:
+        parent_oid = parse_id(parent_id, "comment")
+        replies = db.comments.count_documents({"post_id": post_oid, "parent_id": parent_oid})
+        db.comments.update_one({"_id": parent_oid}, {"$set": {"reply_count": replies}})
+    n = _recount_comments(db, post_oid)
+    postcache.forget(post_oid)
+    return {"withdrawn": withdrawn, "comments": n, "replies": replies}
 
 
 def _present_comments(docs: list[dict]) -> list[dict]:
@@ -407,8 +490,8 @@ def _remove(db, doc: dict, rewrite: bool = True) -> bool:
     # otherwise it stays as a placeholder. Either write matches only a live
     # comment, so of two racing deletions one counts. The post's copies are
     # dropped at the end also when a step fails half-way, so the thread copy
-    # never shows a comment MongoDB no longer holds (the count is the
-    # doctor's ``counters`` check's to repair then).
+    # never shows a comment MongoDB no longer holds; the count is recounted
+    # (at once, and by settle_comment's job later).
     done = False
     try:
         hard = not doc.get("reply_count") and db.comments.delete_one(
@@ -429,6 +512,14 @@ def _remove(db, doc: dict, rewrite: bool = True) -> bool:
         db.reactions.delete_many({"target": f"comment:{doc['_id']}"})
         db.posts.update_one({"_id": doc["post_id"]}, {"$inc": {"counts.comments": -1}})
         done = True
+    except PyMongoError:  # a step raised, maybe applied: recount now and again later, as a new comment's
+        try:
+            _recount_comments(db, doc["post_id"])
+        except PyMongoError as exc:
+            log.warning("comment %s: could not recount post %s after a failed deletion: %s",
+                        doc["_id"], doc["post_id"], exc)
+        _settle_later(doc["post_id"], doc["_id"], doc.get("parent_id"), withdraw=False)
+        raise
     finally:
         if not done:  # a step failed or a racing deletion won: drop, do not make again
             postcache.forget(doc["post_id"])

@@ -16,16 +16,23 @@ Documents:
   created_at}``, one per user and target (unique index).
 
 Counters are kept on the post/comment with ``$inc`` in the same request as
-the write they count. Only the author may edit or delete; a missing or
+the write they count. When a step of such a write raises (MongoDB may have
+applied it and lost the answer), the counts it touches are recounted from
+what is stored, at once and by a ``jobs.posts.settle_*`` job a few seconds
+later (:func:`socialgraph.content.comments.settle_comment`,
+:func:`socialgraph.content.reactions.settle_reactions`, :func:`settle_shares`). Only the author may edit or delete; a missing or
 malformed id is a 404, and so is a post the caller may not see
 (:func:`socialgraph.content.visibility.can_view_post`): every read path here
 (single post, lists, comments, reactions, history) applies that rule.
 """
 from __future__ import annotations
 
+import logging
+
 from bson import ObjectId
 from bson.errors import InvalidId
 from pymongo import ReturnDocument
+from pymongo.errors import PyMongoError
 
 from socialgraph import stores
 from socialgraph.content import media, postcache
@@ -54,6 +61,8 @@ from socialgraph.graph.people import resolve_uid, short_profiles
 from socialgraph.graph.privacy import is_private
 from socialgraph.graph.relations import blocked_either_way
 from socialgraph.stores.documents import parse_id
+
+log = logging.getLogger(__name__)
 
 MAX_TEXT = 5000
 MAX_COMMENT = 2000
@@ -264,9 +273,14 @@ def delete_post(post_id: str, actor: str, *, moderator: bool = False) -> None:
     doc = _get_doc(post_id) if moderator else _visible_doc(post_id, actor)
     if doc["author_id"] != actor and not moderator:
         raise Forbidden("only the author can delete this post")
-    res = _db().posts.delete_one({"_id": doc["_id"]})
-    if res.deleted_count and doc.get("share_of"):
-        _db().posts.update_one({"_id": doc["share_of"]}, {"$inc": {"counts.shares": -1}})
+    try:
+        res = _db().posts.delete_one({"_id": doc["_id"]})
+        if res.deleted_count and doc.get("share_of"):
+            _db().posts.update_one({"_id": doc["share_of"]}, {"$inc": {"counts.shares": -1}})
+    except PyMongoError:  # applied, and only its answer lost? the original's shares are recounted
+        if doc.get("share_of"):
+            _shares_unknown(doc["share_of"])
+        raise
     postcache.forget(doc["_id"], doc.get("share_of"))
     events.publish("post.deleted", post_id=str(doc["_id"]), author_id=doc["author_id"])
 
@@ -472,7 +486,8 @@ def share_post(post_id: str, user_id: str, text: str | None = None, visibility: 
     deleted or becomes hidden disappears, a quote shows ``shared_post: null``.
     Increments the original's ``counts.shares``; publishes ``post.shared``.
     Raises :class:`NotFound`, :class:`Forbidden`, :class:`Conflict`,
-    :class:`ValidationFailed`.
+    :class:`ValidationFailed`; a MongoDB error half-way after the original's
+    shares are recounted (:func:`_shares_unknown`).
     """
     original = _visible_doc(post_id, user_id)
     if original.get("share_of") and original.get("kind") == "repost":
@@ -484,12 +499,60 @@ def share_post(post_id: str, user_id: str, text: str | None = None, visibility: 
     if kind == "repost" and _db().posts.find_one({"author_id": user_id, "kind": "repost",
                                                   "share_of": original["_id"]}, {"_id": 1}):
         raise Conflict("you already reposted this post")
-    share = create_post(user_id, text, visibility=visibility, kind=kind, share_of=original["_id"])
-    _db().posts.update_one({"_id": original["_id"]}, {"$inc": {"counts.shares": 1}})
+    try:
+        share = create_post(user_id, text, visibility=visibility, kind=kind, share_of=original["_id"])
+        _db().posts.update_one({"_id": original["_id"]}, {"$inc": {"counts.shares": 1}})
+    except PyMongoError:  # the share stored, its count maybe not (or twice): recounted from the shares
+        _shares_unknown(original["_id"])
+        raise
     postcache.written(original["_id"])  # the share count, made again at once; the thread copy stays
     events.publish("post.shared", post_id=str(original["_id"]), share_id=share["id"], user_id=user_id,
                    owner_id=original["author_id"])
     return present_posts([_get_doc(share["id"])], user_id)[0]
+
+
+#: seconds after a share write that failed half-way before :func:`settle_shares`
+#: recounts the original again as a job (past the store timeouts of other
+#: share writes still under way then)
+SETTLE_SECONDS = 10
+
+
+def _recount_shares(oid) -> int:
+    """Set ``counts.shares`` of post ``oid`` to the posts stored with
+    ``share_of`` = it (reposts and quotes, the doctor's ``counters`` rule);
+    returns the count. One indexed count (index ``shares``), one update."""
+    n = _db().posts.count_documents({"share_of": oid})
+    _db().posts.update_one({"_id": oid}, {"$set": {"counts.shares": n}})
+    return n
+
+
+def _shares_unknown(oid) -> None:
+    """A share or unshare whose step raised (MongoDB may have applied it and
+    lost the answer; the writer is answered the error): the original's
+    ``counts.shares`` is recounted at once (if MongoDB answers) and again by
+    :func:`settle_shares` :data:`SETTLE_SECONDS` later; its copy is dropped."""
+    try:
+        _recount_shares(oid)
+    except PyMongoError as exc:
+        log.warning("could not recount the shares of post %s after a failed write now: %s", oid, exc)
+    postcache.forget_post(oid)
+    try:
+        stores.tasks().enqueue_debounced(f"settle-shares:{oid}", SETTLE_SECONDS, "jobs.posts.settle_shares",
+                                         str(oid))
+    except Exception as exc:  # noqa: BLE001 - the writer is answered its own error, not this one
+        log.warning("could not queue the recount of the shares of post %s: %s", oid, exc)
+
+
+def settle_shares(post_id: str) -> int:
+    """Recount ``counts.shares`` of ``post_id`` from the stored shares and drop
+    its copy, after a share write answered with an error. Idempotent (the job
+    ``jobs.posts.settle_shares``). Returns the count set. Raises
+    :class:`pymongo.errors.PyMongoError` while MongoDB does not answer (the job
+    is retried)."""
+    oid = parse_id(post_id, "post")
+    n = _recount_shares(oid)
+    postcache.forget_post(oid)
+    return n
 
 
 def unshare_post(post_id: str, user_id: str) -> bool:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import logging
 
 from flask import current_app
+from pymongo.errors import PyMongoError
+from redis.exceptions import RedisError
 
 from socialgraph import stores
 from socialgraph.content import postcache
@@ -62,26 +64,34 @@ def react(kind: str, target_id: str, user_id: str, reaction: str = "like") -> di
     when the target is deleted at the same moment),
     :class:`Conflict` when concurrent changes of the same reaction keep
     winning (:func:`_swap_reaction`). Publishes ``reaction.created`` for a
-    new or changed reaction.
+    new or changed reaction. A MongoDB error half-way (the reaction maybe
+    stored, its count maybe not) is raised after the target's counts are
+    recounted from the stored reactions (:func:`_unknown_outcome`).
     """
     if reaction not in REACTION_TYPES:
         raise ValidationFailed("unknown reaction type", errors=[
             {"field": "type", "message": "one of " + ", ".join(REACTION_TYPES)}])
     coll, doc, target, post = _target(kind, target_id, user_id)
     db = _db()
-    old_type = _swap_reaction(target, user_id, reaction)
-    inc = {}
-    if old_type is None:
-        inc[f"counts.reactions.{reaction}"] = 1
-    elif old_type != reaction:
-        inc[f"counts.reactions.{reaction}"] = 1
-        inc[f"counts.reactions.{old_type}"] = -1
-    if inc:
+    try:
+        old_type = _swap_reaction(target, user_id, reaction)
+        inc = {}
+        if old_type is None:
+            inc[f"counts.reactions.{reaction}"] = 1
+        elif old_type != reaction:
+            inc[f"counts.reactions.{reaction}"] = 1
+            inc[f"counts.reactions.{old_type}"] = -1
         # the target must still exist, asked of the store after the write (the
         # check above may have read a cached copy): if the post or comment was
         # deleted meanwhile, its purge may already have run, so the reaction
         # takes itself out again (a purge running later removes it anyway)
-        if not db[coll].update_one({"_id": doc["_id"], "deleted": {"$ne": True}}, {"$inc": inc}).matched_count:
+        matched = bool(inc) and db[coll].update_one({"_id": doc["_id"], "deleted": {"$ne": True}},
+                                                    {"$inc": inc}).matched_count
+    except PyMongoError:  # a write applied with its answer lost? the counts are recounted
+        _unknown_outcome(coll, doc["_id"], target, user_id, post["_id"])
+        raise
+    if inc:
+        if not matched:
             _db().reactions.delete_one({"target": target, "user_id": user_id})
             _reaction_written(coll, doc["_id"], user_id, target, None, post["_id"])
             raise NotFound(f"{kind} not found")
@@ -93,15 +103,94 @@ def react(kind: str, target_id: str, user_id: str, reaction: str = "like") -> di
 
 
 def unreact(kind: str, target_id: str, user_id: str) -> dict:
-    """Remove the user's reaction, if any. Returns ``{"reaction": None, "counts"}``."""
+    """Remove the user's reaction, if any. Returns ``{"reaction": None, "counts"}``.
+    Raises :class:`NotFound`; a MongoDB error half-way is raised after the
+    counts are recounted, as :func:`react`'s."""
     coll, doc, target, post = _target(kind, target_id, user_id)
     db = _db()
-    old = _remove_reaction(target, user_id)
+    try:
+        old = _remove_reaction(target, user_id)
+        if old is not None:
+            db[coll].update_one({"_id": doc["_id"]}, {"$inc": {f"counts.reactions.{old['type']}": -1}})
+    except PyMongoError:  # a write applied with its answer lost? the counts are recounted
+        _unknown_outcome(coll, doc["_id"], target, user_id, post["_id"])
+        raise
     fresh = None
     if old is not None:
-        db[coll].update_one({"_id": doc["_id"]}, {"$inc": {f"counts.reactions.{old['type']}": -1}})
         fresh = _reaction_written(coll, doc["_id"], user_id, target, None, post["_id"])
     return {"reaction": None, "counts": _counts(coll, doc["_id"], fresh)}
+
+
+#: seconds after a reaction write that failed half-way before
+#: :func:`settle_reactions` recounts its target again as a job (past the store
+#: timeouts of other writes on the target still under way then)
+SETTLE_SECONDS = 10
+
+
+def _recount(db, coll: str, oid, target: str) -> dict[str, int] | None:
+    """Set ``counts.reactions`` of the post or comment ``oid`` to its reactions
+    as stored (``{type: n}``, the doctor's ``counters`` rule); returns them,
+    or None when the target is gone. One indexed ``find`` of the target's
+    reactions (counted here: no ``$group``, which SecantusDB runs without its
+    indexes), one update."""
+    counts: dict[str, int] = {}
+    for r in db.reactions.find({"target": target}, {"type": 1, "_id": 0}):
+        counts[r["type"]] = counts.get(r["type"], 0) + 1
+    if not db[coll].update_one({"_id": oid}, {"$set": {"counts.reactions": counts}}).matched_count:
+        return None
+    return counts
+
+
+def _forget(coll: str, oid, user_id: str, post_oid) -> None:
+    """Drop the copies a reaction write may have left stale: the user's reactions
+    copy, and the post's copy (a post's reaction) or its thread copy (a comment's)."""
+    readcache.invalidate(REACTIONS_KEY.format(uid=user_id))
+    if coll == "posts":
+        postcache.forget_post(oid)
+    else:
+        postcache.forget_thread(post_oid)
+
+
+def _unknown_outcome(coll: str, oid, target: str, user_id: str, post_oid) -> None:
+    """A reaction write whose step raised (MongoDB may have applied it and lost
+    the answer; the writer is answered the error): the reaction stays as
+    stored, whatever it is (a retry sets the same: one per user and target),
+    and the target's counts are recounted from it at once (if MongoDB answers)
+    and again by :func:`settle_reactions` :data:`SETTLE_SECONDS` later; the
+    copies are dropped."""
+    try:
+        _recount(_db(), coll, oid, target)
+    except PyMongoError as exc:
+        log.warning("could not recount the reactions of %s after a failed write now: %s", target, exc)
+    try:
+        _forget(coll, oid, user_id, post_oid)
+    except RedisError as exc:
+        log.warning("could not drop the copies of %s after a failed write: %s", target, exc)
+    try:
+        stores.tasks().enqueue_debounced(f"settle-reactions:{target}:{user_id}", SETTLE_SECONDS,
+                                         "jobs.posts.settle_reactions", target, user_id)
+    except Exception as exc:  # noqa: BLE001 - the writer is answered its own error, not this one
+        log.warning("could not queue the recount of the reactions of %s: %s", target, exc)
+
+
+def settle_reactions(target: str, user_id: str) -> dict[str, int] | None:
+    """Recount ``counts.reactions`` of ``target`` (``"post:<id>"`` or
+    ``"comment:<id>"``) from the stored reactions and drop the copies
+    (``user_id``'s reactions copy, the post's or the thread's), after a
+    reaction write of ``user_id`` answered with an error. Idempotent (the job
+    ``jobs.posts.settle_reactions``). Returns the counts set (``{type: n}``),
+    None when the target is gone. Raises :class:`pymongo.errors.PyMongoError`
+    while MongoDB does not answer (the job is retried)."""
+    kind, _, raw = target.partition(":")
+    coll = "posts" if kind == "post" else "comments"
+    oid = parse_id(raw, kind)
+    db = _db()
+    doc = db[coll].find_one({"_id": oid}, {"post_id": 1})
+    if doc is None:
+        return None
+    counts = _recount(db, coll, oid, target)
+    _forget(coll, oid, user_id, doc.get("post_id"))
+    return counts
 
 
 #: compare-and-set attempts before a reaction write gives up (only concurrent
