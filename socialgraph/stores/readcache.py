@@ -219,13 +219,15 @@ KEPT_MS = 2000
 
 #: KEYS[1] copy, KEYS[2] version, KEYS[3] the copy's "kept" mark; ARGV[1]
 #: version TTL seconds, ARGV[2] :data:`KEPT_MS`. Bump the version; a copy that
-#: is there stays, for at most ARGV[2] ms more, marked as kept. Answers
-#: ``{new version, 1 if a copy was there}``.
+#: is there stays, for at most ARGV[2] ms more, marked as kept. A copy not
+#: there but still marked (an earlier writer's kept copy, dropped because a
+#: later write came in: :data:`_REPLACE_OR_DROP`) counts as there: this writer
+#: makes it. Answers ``{new version, 1 if a copy was there}``.
 _BUMP_KEEP = """
 local v = redis.call('INCR', KEYS[2])
 redis.call('EXPIRE', KEYS[2], tonumber(ARGV[1]))
 local ttl = redis.call('PTTL', KEYS[1])
-if ttl == -2 then return {v, 0} end
+if ttl == -2 and redis.call('EXISTS', KEYS[3]) == 0 then return {v, 0} end
 if ttl == -1 or ttl > tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2])) end
 redis.call('SET', KEYS[3], '1', 'PX', tonumber(ARGV[2]))
 return {v, 1}
@@ -234,8 +236,10 @@ return {v, 1}
 #: KEYS[1] copy, KEYS[2] version, KEYS[3] kept mark; ARGV[1] version answered
 #: by the bump, ARGV[2] TTL seconds, ARGV[3] value. Unchanged version: store
 #: the value (the mark goes). Else a later writer bumped: a copy still marked
-#: kept is the old one and goes; one without the mark was made after the last
-#: bump (by that writer or a reader) and stays. Answers 1 stored, 0 dropped, -1 left.
+#: kept is the old one and goes, the mark stays (the later writer makes the
+#: copy, and so does any writer whose bump comes before it has); one without
+#: the mark was made after the last bump (by that writer or a reader) and
+#: stays. Answers 1 stored, 0 dropped, -1 left.
 _REPLACE_OR_DROP = """
 local v = redis.call('GET', KEYS[2]) or '0'
 if v == ARGV[1] then
@@ -244,7 +248,7 @@ if v == ARGV[1] then
   return 1
 end
 if redis.call('EXISTS', KEYS[3]) == 1 then
-  redis.call('DEL', KEYS[1], KEYS[3])
+  redis.call('DEL', KEYS[1])
   return 0
 end
 return -1
