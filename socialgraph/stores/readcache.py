@@ -307,9 +307,11 @@ def keep_versions(*keys: str) -> list[tuple[str, bool]] | None:
 def replace_or_drop(items: Iterable[tuple[str, str, bytes | str, int]]) -> None:
     """The end of a write-through begun by :func:`keep_versions`: store each
     ``(key, version it answered, value read from the store after it, TTL
-    seconds)`` if the version is unchanged; else (a later write bumped it) drop the kept copy,
-    unless the copy was made again after that bump (by the later writer or a
-    reader: it is not older than this write, so it stays). One round trip.
+    seconds)`` if the version is unchanged; else (a later write bumped it)
+    drop the kept copy, unless the copy was made again after that bump (by the
+    later writer or a reader: it is not older than this write, so it stays);
+    the kept mark stays meanwhile, so every later writer, also one whose bump
+    comes after the drop, still makes the copy. One round trip.
     Redis failing here: the keys are invalidated (:func:`invalidate`: dropped,
     or kept to drop when Redis is back), never left serving the old copy."""
     items = list(items)
