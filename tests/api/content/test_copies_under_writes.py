@@ -201,7 +201,7 @@ def test_readers_are_served_the_copies_while_a_writer_makes_them_again(make_user
     and readers are served warm the state before the write (not answered yet),
     instead of all leaving for the store the writer is busy with; after the
     writer's answer they are served the write."""
-    author, fan, reader, pid, _cid = setup_thread(make_user)
+    _author, fan, reader, pid, _cid = setup_thread(make_user)
     post0, thread0 = warm.warm_post(reader.uid, pid), warm.warm_thread(reader.uid, pid, 20)
     assert post0 is not None and thread0 is not None
     seen = []
