@@ -8,8 +8,9 @@ read (not ``keywords`` or the edit ``history``), as JSON, for
 the copy after the store write (edit, delete, counts of comments, reactions
 and shares, pins, imports of user data): :func:`forget` (the copy and the
 thread copy), :func:`forget_post` (the copy alone, for writes that leave the
-comments as they are), or :func:`written`, which also makes the dropped copies
-again at once (write-through: the hot writes, reactions, comments, edits,
+comments as they are), or :func:`written`, which instead keeps the copies
+while the writer reads the store and replaces them before it answers
+(write-through in place: the hot writes, reactions, comments, edits,
 shares); the version check of :mod:`socialgraph.stores.readcache` keeps a
 concurrent reader, or an earlier writer, from storing the old document again.
 
