@@ -307,7 +307,8 @@ def closed_loop(stack, data, args) -> dict:
     if args.write_pool:
         ww, wt = (int(x) for x in args.write_pool.split("x"))
         wport = free_port()
-        write_server = start_gunicorn(env, wport, workers=ww, threads=wt, nice=args.write_nice)
+        write_server = start_gunicorn(env, wport, workers=ww, threads=wt, nice=args.write_nice,
+                                      config=str(REPO / "bench" / "gunicorn_warm_probe.py") if probe_dir else None)
         write_env = {"BENCH_WRITE_HOST": f"http://127.0.0.1:{wport}"}
     results: dict = {}
     try:
@@ -329,7 +330,7 @@ def closed_loop(stack, data, args) -> dict:
                    "-u", str(args.clients), "-r", str(args.clients), "-t", f"{args.seconds}s", "--host", base,
                    "--csv", str(prefix), "--only-summary", "--stop-timeout", "5", "--loglevel", "WARNING"]
             gen = subprocess.Popen(cmd, env={**__import__("os").environ, **write_env, "BENCH_DATA": str(data_file),
-                                             "BENCH_USER": which},
+                                             "BENCH_USER": which, "BENCH_HOT_POSTS": str(args.hot_posts or "")},
                                    cwd=REPO, stdout=subprocess.DEVNULL, stderr=open(f"{prefix}.log", "w"))
             if probe_dir:
                 (probe_dir / "on").write_text(f"{i + 1}:{which}")
@@ -400,7 +401,8 @@ def probe_report(probe_dir: Path) -> dict:
     for f in probe_dir.glob("probe-*.json"):
         for route, v in json.loads(f.read_text()).items():
             t = tot.setdefault(route, {"n": 0, "warm": 0, "cpu_ms": 0.0, "reasons": Counter(), "trips": Counter(),
-                                       "queries": Counter()})
+                                       "queries": Counter(), "samples": []})
+            t["samples"] += v.get("samples", [])
             t["n"] += v["n"]
             t["warm"] += v["warm"]
             t["cpu_ms"] += v.get("cpu_ms", 0.0)
@@ -419,6 +421,37 @@ def probe_report(probe_dir: Path) -> dict:
         if o["reasons"]:
             print(f"    misses: {dict(t['reasons'].most_common(8))}", flush=True)
         print(f"    queries/req: {o['queries_per_req']}", flush=True)
+        o["timing"] = _probe_timing(t["samples"])
+    return out
+
+
+def _probe_timing(samples: list) -> dict:
+    """Server-side wall ms (gunicorn's pre_request to post_request) of a route's
+    requests, all / warm / not warm: n, p50, p95, p99, and the mean wait on each
+    store and in ``postcache.written`` (the writer's drop-to-rebuild window);
+    the slowest 5 %'s warm share and waits; printed."""
+    from bench.common import percentile
+
+    out = {}
+    if not samples:
+        return out
+    walls = sorted(s[0] for s in samples)
+    p95 = percentile(walls, 95)
+    groups = {"all": samples, "warm": [s for s in samples if s[2]], "cold": [s for s in samples if not s[2]],
+              "slowest5%": [s for s in samples if s[0] >= p95]}
+    for name, g in groups.items():
+        if not g:
+            continue
+        w = [s[0] for s in g]
+        n = len(g)
+        out[name] = {"n": n, "p50": percentile(w, 50), "p95": percentile(w, 95), "p99": percentile(w, 99),
+                     "cpu_ms": round(sum(s[1] for s in g) / n, 2), "warm_share": round(sum(s[2] for s in g) / n, 3),
+                     "mongo_ms": round(sum(s[3] for s in g) / n, 2), "redis_ms": round(sum(s[4] for s in g) / n, 2),
+                     "bolt_ms": round(sum(s[5] for s in g) / n, 2), "written_ms": round(sum(s[6] for s in g) / n, 2)}
+        print(f"    server wall {name:<9} {out[name]}", flush=True)
+    cold = Counter(s[7] for s in samples if not s[2])
+    if cold:
+        print(f"    not-warm reasons: {dict(cold.most_common(6))}", flush=True)
     return out
 
 
@@ -447,6 +480,8 @@ def main() -> None:
     ap.add_argument("--warm-probe", action="store_true",
                     help="--load: count per request under the load whether each read left its warm path and why "
                     "(bench/gunicorn_warm_probe.py in every API worker)")
+    ap.add_argument("--hot-posts", type=int, default=0,
+                    help="--load mix: the post reads and writes on the first N of the 200 posts only (hot posts)")
     ap.add_argument("--write-nice", type=int, default=0, help="niceness of --write-pool's gunicorn")
     ap.add_argument("--worker-nice", type=int, default=0,
                     help="niceness of the RQ worker (as compose's SG_WORKER_CPU_SHARES: the jobs' CPU weight)")

@@ -30,6 +30,8 @@ _lock = threading.Lock()
 _agg: dict = defaultdict(lambda: {"n": 0, "warm": 0, "cpu_ms": 0.0, "reasons": Counter(), "trips": Counter(),
                                   "queries": Counter()})
 _done = [0]
+#: per request of each route: (wall ms, thread CPU ms, warm, mongo ms, redis ms, bolt ms, written ms, miss reason)
+_samples: dict = defaultdict(list)
 
 ROUTES = [("GET", re.compile(r"^/api/v1/feeds/home$"), "home_feed"),
           ("GET", re.compile(r"^/api/v1/posts/[^/]+$"), "post"),
@@ -58,6 +60,7 @@ def _counts() -> Counter:
         c = _local.counts = Counter()
         _local.reasons = Counter()
         _local.queries = Counter()
+        _local.waits = Counter()
     return c
 
 
@@ -70,6 +73,32 @@ def _install() -> None:
     from socialgraph.stores import graphdb
 
     count_round_trips(_PerThread())
+    import redis.connection
+
+    from socialgraph.content import postcache
+
+    rr = redis.connection.AbstractConnection.read_response
+
+    def read_response(self, *a, _rr=rr, **kw):  # the wait for a Redis reply (the send is not waited on)
+        t = time.perf_counter()
+        try:
+            return _rr(self, *a, **kw)
+        finally:
+            _counts()
+            _local.waits["redis"] += time.perf_counter() - t
+
+    redis.connection.AbstractConnection.read_response = read_response
+    wr = postcache.written
+
+    def written(*a, _wr=wr, **kw):  # a writer's window: from the copies' drop to their rebuild
+        t = time.perf_counter()
+        try:
+            return _wr(*a, **kw)
+        finally:
+            _counts()
+            _local.waits["written"] += time.perf_counter() - t
+
+    postcache.written = written
     for mod, prefix in ((home, "home"), (warm, "warm")):
         orig = mod._miss
 
@@ -85,7 +114,11 @@ def _install() -> None:
         def wrapped(self, q, *a, _fn=fn, **kw):
             _counts()
             _local.queries[f"bolt:{q}"] += 1
-            return _fn(self, q, *a, **kw)
+            t = time.perf_counter()
+            try:
+                return _fn(self, q, *a, **kw)
+            finally:
+                _local.waits["bolt"] += time.perf_counter() - t
 
         setattr(graphdb.GraphStore, name, wrapped)
 
@@ -96,10 +129,12 @@ def _install() -> None:
             _local.queries[f"mongo:{event.command_name}:{coll if isinstance(coll, str) else ''}"] += 1
 
         def succeeded(self, event):
-            pass
+            _counts()
+            _local.waits["mongo"] += event.duration_micros / 1e6
 
         def failed(self, event):
-            pass
+            _counts()
+            _local.waits["mongo"] += event.duration_micros / 1e6
 
     monitoring.register(Listener())
 
@@ -110,7 +145,7 @@ def _dump() -> None:
         return
     with _lock:
         data = {k: {"n": v["n"], "warm": v["warm"], "cpu_ms": v["cpu_ms"], "reasons": dict(v["reasons"]), "trips": dict(v["trips"]),
-                    "queries": dict(v["queries"])} for k, v in _agg.items()}
+                    "queries": dict(v["queries"]), "samples": list(_samples[k])} for k, v in _agg.items()}
     tmp = os.path.join(out_dir, f".probe-{os.getpid()}.json")
     with open(tmp, "w") as fh:
         json.dump(data, fh)
@@ -125,7 +160,9 @@ def pre_request(worker, req):
     _counts().clear()
     _local.reasons.clear()
     _local.queries.clear()
+    _local.waits.clear()
     _local.t0 = time.thread_time()
+    _local.w0 = time.perf_counter()
 
 
 def post_request(worker, req, environ, resp):
@@ -139,6 +176,7 @@ def post_request(worker, req, environ, resp):
         return
     route = f"{label}/{route}"
     cpu_ms = (time.thread_time() - getattr(_local, "t0", time.thread_time())) * 1000
+    wall_ms = (time.perf_counter() - getattr(_local, "w0", time.perf_counter())) * 1000
     counts = _counts()
     warm = counts["redis"] == 1 and not counts["mongo"] and not counts["bolt"]
     with _lock:
@@ -153,6 +191,10 @@ def post_request(worker, req, environ, resp):
                 why = dict(_local.reasons) or {
                     f"{k}": v for k, v in _local.queries.items()} or {f"redis-trips-{counts['redis']}": 1}
                 a["reasons"].update(why.keys() if _local.reasons else [" + ".join(sorted(why))])
+        w = _local.waits
+        _samples[route].append((round(wall_ms, 2), round(cpu_ms, 2), bool(warm), round(w["mongo"] * 1000, 2),
+                                round(w["redis"] * 1000, 2), round(w["bolt"] * 1000, 2), round(w["written"] * 1000, 2),
+                                ",".join(sorted(_local.reasons)) or ("" if warm else "+".join(sorted(_local.queries)))))
         _done[0] += 1
         flush = _done[0] % 200 == 0
     if flush:

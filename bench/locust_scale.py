@@ -24,6 +24,8 @@ WHICH = os.environ.get("BENCH_USER", "mix")
 _tokens = itertools.cycle(DATA["tokens"])
 #: BENCH_WRITE_HOST: the writes' own API pool (the proxy's method routing), else the same host
 _W = os.environ.get("BENCH_WRITE_HOST", "")
+#: BENCH_HOT_POSTS=N: the mix's post reads and writes on the first N posts only (hot posts); default all
+_POSTS = DATA["post_ids"][:int(os.environ.get("BENCH_HOT_POSTS") or 0) or None]
 
 
 class _Base(FastHttpUser):
@@ -56,7 +58,7 @@ class MixUser(ReadsUser):
 
     @task(15)
     def post_with_comments(self):
-        pid = random.choice(DATA["post_ids"])
+        pid = random.choice(_POSTS)
         self.client.get(f"/api/v1/posts/{pid}", headers=self.auth, name="post")
         self.client.get(f"/api/v1/posts/{pid}/comments?limit=20", headers=self.auth, name="post_comments")
 
@@ -67,13 +69,13 @@ class MixUser(ReadsUser):
 
     @task(10)
     def react(self):
-        pid = random.choice(DATA["post_ids"])
+        pid = random.choice(_POSTS)
         self.client.put(f"{_W}/api/v1/posts/{pid}/reaction", json={"type": random.choice(["like", "love", "laugh"])},
                         headers=self.auth, name="react")
 
     @task(5)
     def comment(self):
-        pid = random.choice(DATA["post_ids"])
+        pid = random.choice(_POSTS)
         self.client.post(f"{_W}/api/v1/posts/{pid}/comments", json={"text": "bench comment"},
                          headers=self.auth, name="comment")
 

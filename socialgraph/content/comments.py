@@ -331,19 +331,19 @@ def _level(post_oid, flt: dict, limit: int, blocked: list[str]) -> tuple[list[di
     return items, next_cursor, fetched
 
 
-def rebuild_thread_copy(post_oid, version: str) -> None:
-    """Make the thread copy of a post again, as :func:`list_comments` makes it
-    for its first page at the default page size (``limit`` absent or 20: what
-    clients send), stored only if the copy's version is still ``version``
-    (the one the writer's invalidation set, read before this store read:
-    :func:`socialgraph.content.postcache.written`). Called by the writer of a
-    comment (new, edit, deletion, reaction) after its durable write, so the
-    next reader of the thread finds it warm. Cost: one ``find`` for the top
-    level and one per comment with replies per inline level, the authors'
-    short profiles (one ``MGET`` when copied), one script."""
+def rebuild_thread_copy(post_oid) -> tuple[bytes, int]:
+    """``(value, TTL seconds)`` of a post's thread copy read from the store now,
+    as :func:`list_comments` makes it for its first page at the default page
+    size (``limit`` absent or 20: what clients send), for the writer of a
+    comment (new, edit, deletion, reaction) to store after its durable write
+    under the version its bump answered
+    (:func:`socialgraph.content.postcache.written`), so the next reader of the
+    thread finds it warm. Cost: one ``find`` for the top level and one per
+    comment with replies per inline level, the authors' short profiles (one
+    ``MGET`` when copied)."""
     limit = clamp_limit(None)
     items, next_cursor, fetched = _level(post_oid, {"post_id": post_oid, "parent_id": None}, limit, [])
-    _store_thread_copy(postcache.THREAD_KEY.format(id=post_oid), version, limit, items, next_cursor, fetched)
+    return _thread_value(limit, items, next_cursor, fetched), THREAD_COPY_SECONDS
 
 
 postcache.register_thread_builder(rebuild_thread_copy)
@@ -367,12 +367,15 @@ def _copy_item(it: dict, shorts: list[str], ids: list[str]) -> dict:
             "viewer_reaction": None, "replies": [_copy_item(r, shorts, ids) for r in it["replies"]]}
 
 
-def _store_thread_copy(copy_key: str, version: str, limit: int, items: list[dict], next_cursor, fetched) -> None:
+def _thread_value(limit: int, items: list[dict], next_cursor, fetched) -> bytes:
     shorts: list[str] = []
     ids: list[str] = []
     page = {"items": [_copy_item(it, shorts, ids) for it in items], "next_cursor": next_cursor}
-    value = thread_copy(limit, page, fetched, list(dict.fromkeys(shorts)), ids)
-    readcache.put_many([(copy_key, version, value)], THREAD_COPY_SECONDS)
+    return thread_copy(limit, page, fetched, list(dict.fromkeys(shorts)), ids)
+
+
+def _store_thread_copy(copy_key: str, version: str, limit: int, items: list[dict], next_cursor, fetched) -> None:
+    readcache.put_many([(copy_key, version, _thread_value(limit, items, next_cursor, fetched))], THREAD_COPY_SECONDS)
 
 
 def _attach_replies(post_oid, items: list[dict], depth_left: int, blocked: list[str] = (),

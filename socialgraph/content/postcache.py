@@ -8,8 +8,9 @@ read (not ``keywords`` or the edit ``history``), as JSON, for
 the copy after the store write (edit, delete, counts of comments, reactions
 and shares, pins, imports of user data): :func:`forget` (the copy and the
 thread copy), :func:`forget_post` (the copy alone, for writes that leave the
-comments as they are), or :func:`written`, which also makes the dropped copies
-again at once (write-through: the hot writes, reactions, comments, edits,
+comments as they are), or :func:`written`, which instead keeps the copies
+while the writer reads the store and replaces them before it answers
+(write-through in place: the hot writes, reactions, comments, edits,
 shares); the version check of :mod:`socialgraph.stores.readcache` keeps a
 concurrent reader, or an earlier writer, from storing the old document again.
 
@@ -203,56 +204,77 @@ def forget_thread(*post_ids) -> None:
     readcache.invalidate(*[THREAD_KEY.format(id=p) for p in post_ids if p is not None])
 
 
-#: ``(post ObjectId, version) -> None``: makes a post's thread copy again under
-#: ``version`` (registered by :mod:`socialgraph.content.comments`, which imports this module)
+#: ``(post ObjectId) -> (value bytes, TTL seconds)``: a post's thread copy read
+#: from the store now (registered by :mod:`socialgraph.content.comments`, which imports this module)
 _THREAD_BUILDERS: list = []
 
 
 def register_thread_builder(build) -> None:
-    """Register the function :func:`written` calls to make a dropped thread
-    copy again (one; a later registration replaces it)."""
+    """Register the function :func:`written` calls to read a thread copy again
+    from the store (one; a later registration replaces it)."""
     _THREAD_BUILDERS[:] = [build]
 
 
 def written(post_id, *, post: bool = True, thread: bool = False) -> dict | None:
     """After the durable write to one post's document (``post``) and/or to its
-    comment thread (``thread``): drop those copies, then make again at once
-    the ones that were there (**write-through**, issue 22), so the next reader
-    finds them warm instead of paying the general path.
+    comment thread (``thread``): make those copies again at once from the store
+    (**write-through in place**, issue 22), so no reader leaves the warm path
+    for it: the copies that are there are *kept* while the writer reads the
+    store (:func:`socialgraph.stores.readcache.keep_versions`: the version
+    bumped, the copy served for at most ``readcache.KEPT_MS`` more), then
+    replaced (:func:`socialgraph.stores.readcache.replace_or_drop`). Before
+    this, the copies were dropped first: every reader of the post between the
+    drop and the rebuild (tens of ms on a busy store) paid the general path on
+    the store the writer was busy with, and a second write in that window
+    found no copy, made none, and made the first writer's copy refused: the
+    copy stayed gone until the next reader made it.
 
-    Exactly right by :func:`socialgraph.stores.readcache.invalidate_versions`:
-    the bump answers the new versions, the store is read after it, and the copy
-    is stored only if no later write bumped the version meanwhile. A copy that
-    was not there is not made (a post nobody reads stays out of Redis). The
-    writer's cost: the bump (one pipeline, as :func:`forget`), then for a
-    post copy one ``find`` by id and one script; for a thread copy the thread
-    builder (the first page at the default page size: one ``find`` per level
-    with replies, the authors' short profiles, one script).
+    Readers meanwhile are served the state before this write, which is not
+    answered yet: the writer is answered after the copies are replaced or
+    dropped. Exactly right by the versions: the bump answers the new versions,
+    the store is read after it, and a copy is stored only if no later write
+    bumped the version meanwhile; if one did, the kept (old) copy is dropped
+    unless the later writer or a reader made it again already. A copy that was
+    not there is not made (a post nobody reads stays out of Redis). The
+    writer's cost: the bump (one round trip, as :func:`forget`), for a post
+    copy one ``find`` by id, for a thread copy the thread builder (the first
+    page at the default page size: one ``find`` per level with replies, the
+    authors' short profiles), then one round trip for both copies.
 
     Returns the post document read from MongoDB (its :data:`FIELDS`) when the
-    post copy was made again (what a reaction answers its counts from), else None. Redis away:
-    the keys are kept as :func:`forget` keeps them, nothing is made. A store
-    failing while a copy is made again is logged, not raised: the write is
-    durable and its copy already dropped, so the writer must not be answered
-    an error it would retry (a second comment)."""
+    post copy was made again (what a reaction answers its counts from), else
+    None. Redis away: the keys are kept as :func:`forget` keeps them, nothing
+    is made. A store failing while a copy is made again is logged, not raised,
+    and its kept copy dropped (:func:`socialgraph.stores.readcache.invalidate`):
+    the write is durable, so the writer must not be answered an error it would
+    retry (a second comment), nor be shown the copy without its write."""
     if post_id is None:
         return None
     oid = post_id if isinstance(post_id, ObjectId) else ObjectId(str(post_id))
     kinds = ([("post", KEY.format(id=oid))] if post else []) + ([("thread", THREAD_KEY.format(id=oid))] if thread else [])
-    bumped = readcache.invalidate_versions(*[key for _, key in kinds])
+    bumped = readcache.keep_versions(*[key for _, key in kinds])
     if not bumped:
         return None
     doc = None
+    made: list[tuple[str, str, bytes, int]] = []
     for (kind, key), (version, existed) in zip(kinds, bumped):
         if not existed:
             continue
         try:
             if kind == "post":
                 doc = stores.mongo().posts.find_one({"_id": oid}, _PROJECTION)  # not the edit history
-                if doc is not None:
-                    readcache.put_many([(key, version, _dumps(doc))], int(current_app.config["POST_CACHE_SECONDS"]))
+                if doc is None:
+                    readcache.invalidate(key)
+                    continue
+                made.append((key, version, _dumps(doc), int(current_app.config["POST_CACHE_SECONDS"])))
             elif _THREAD_BUILDERS:
-                _THREAD_BUILDERS[0](oid, version)
-        except (RedisError, PyMongoError) as exc:  # the write is done and the copy dropped: a reader makes it
+                made.append((key, version, *_THREAD_BUILDERS[0](oid)))
+            else:
+                readcache.invalidate(key)
+        except (RedisError, PyMongoError) as exc:  # the write is done: the kept copy goes, a reader makes it
             log.warning("could not make the %s copy of %s again: %s", kind, oid, exc)
+            readcache.invalidate(key)
+            if kind == "post":
+                doc = None
+    readcache.replace_or_drop(made)  # one round trip for both
     return doc

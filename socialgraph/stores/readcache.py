@@ -212,6 +212,118 @@ def invalidate_versions(*keys: str) -> list[tuple[str, bool]] | None:
         return None
 
 
+#: Milliseconds a copy kept by :func:`keep_versions` may still be served: a
+#: writer that never makes it again (its process gone between the bump and its
+#: :func:`replace_or_drop`) leaves the copy it was changing for at most this long.
+KEPT_MS = 2000
+
+#: KEYS[1] copy, KEYS[2] version, KEYS[3] the copy's "kept" mark; ARGV[1]
+#: version TTL seconds, ARGV[2] :data:`KEPT_MS`. Bump the version; a copy that
+#: is there stays, for at most ARGV[2] ms more, marked as kept. A copy not
+#: there but still marked (an earlier writer's kept copy, dropped because a
+#: later write came in: :data:`_REPLACE_OR_DROP`) counts as there: this writer
+#: makes it. Answers ``{new version, 1 if a copy was there}``.
+_BUMP_KEEP = """
+local v = redis.call('INCR', KEYS[2])
+redis.call('EXPIRE', KEYS[2], tonumber(ARGV[1]))
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl == -2 and redis.call('EXISTS', KEYS[3]) == 0 then return {v, 0} end
+if ttl == -1 or ttl > tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2])) end
+redis.call('SET', KEYS[3], '1', 'PX', tonumber(ARGV[2]))
+return {v, 1}
+"""
+
+#: KEYS[1] copy, KEYS[2] version, KEYS[3] kept mark; ARGV[1] version answered
+#: by the bump, ARGV[2] TTL seconds, ARGV[3] value. Unchanged version: store
+#: the value (the mark goes). Else a later writer bumped: a copy still marked
+#: kept is the old one and goes, the mark stays (the later writer makes the
+#: copy, and so does any writer whose bump comes before it has); one without
+#: the mark was made after the last bump (by that writer or a reader) and
+#: stays. Answers 1 stored, 0 dropped, -1 left.
+_REPLACE_OR_DROP = """
+local v = redis.call('GET', KEYS[2]) or '0'
+if v == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[3], 'EX', tonumber(ARGV[2]))
+  redis.call('DEL', KEYS[3])
+  return 1
+end
+if redis.call('EXISTS', KEYS[3]) == 1 then
+  redis.call('DEL', KEYS[1])
+  return 0
+end
+return -1
+"""
+
+
+def kept_key(key: str) -> str:
+    """The mark of a copy kept by :func:`keep_versions` until its writer made it
+    again: ``{key}:k``, in ``key``'s cluster slot."""
+    return companion(key, ":k")
+
+
+def _eval_each(text: str, calls: list[tuple[list[str], list]]) -> list:
+    """Run the script ``text`` once per ``(keys, args)`` of ``calls`` (each call's
+    keys in one slot) in one round trip on a single Redis (a pipeline of
+    ``EVALSHA``; the pipeline again the usual way after ``NOSCRIPT``), or
+    :func:`rediskeys.eval_many` on a cluster. Raises ``RedisError``."""
+    r = stores.read_cache()
+    script = r.register_script(text)
+    if not rediskeys.is_cluster(r):
+        pipe = r.pipeline(transaction=False)
+        for keys, args in calls:
+            pipe.evalsha(script.sha, len(keys), *keys, *args)
+        res = pipe.execute(raise_on_error=False)
+        if not any(isinstance(x, NoScriptError) for x in res):
+            for x in res:
+                if isinstance(x, Exception):
+                    raise x
+            return res
+    return rediskeys.eval_many(r, script, calls)
+
+
+def keep_versions(*keys: str) -> list[tuple[str, bool]] | None:
+    """For **write-through in place** (issue 22, the mix's post and thread
+    copies): after a store write, bump the versions of ``keys`` as
+    :func:`invalidate_versions` does but *keep* the copies that are there
+    (for at most :data:`KEPT_MS`, marked as kept), so readers keep being
+    served the copy while the writer reads the store and makes it again with
+    :func:`replace_or_drop`, instead of all leaving the warm path for the
+    store the writer is busy with. What they are served meanwhile is the state
+    before this write, which is not answered yet (the writer answers after
+    :func:`replace_or_drop`). Answers ``(the version the bump set, whether a
+    copy was there)`` per key, or None when Redis is away (the keys kept as
+    :func:`invalidate` keeps them, to drop when Redis is back). One round trip."""
+    if not keys:
+        return []
+    try:
+        res = _eval_each(_BUMP_KEEP, [([k, version_key(k), kept_key(k)], [VERSION_SECONDS, KEPT_MS]) for k in keys])
+    except RedisError:
+        log.warning("could not invalidate cached copies %s; kept to drop when Redis is back", keys)
+        _keep_pending(keys)
+        return None
+    return [(str(v), bool(there)) for v, there in res]
+
+
+def replace_or_drop(items: Iterable[tuple[str, str, bytes | str, int]]) -> None:
+    """The end of a write-through begun by :func:`keep_versions`: store each
+    ``(key, version it answered, value read from the store after it, TTL
+    seconds)`` if the version is unchanged; else (a later write bumped it)
+    drop the kept copy, unless the copy was made again after that bump (by the
+    later writer or a reader: it is not older than this write, so it stays);
+    the kept mark stays meanwhile, so every later writer, also one whose bump
+    comes after the drop, still makes the copy. One round trip.
+    Redis failing here: the keys are invalidated (:func:`invalidate`: dropped,
+    or kept to drop when Redis is back), never left serving the old copy."""
+    items = list(items)
+    if not items:
+        return
+    try:
+        _eval_each(_REPLACE_OR_DROP, [([k, version_key(k), kept_key(k)], [v, ttl, value]) for k, v, value, ttl in items])
+    except RedisError:
+        log.warning("could not store %d cached copies; dropping them", len(items))
+        invalidate(*[item[0] for item in items])
+
+
 #: KEYS[1] hash, KEYS[2] version; ARGV[1] version read before the store read,
 #: ARGV[2] TTL seconds, ARGV[3..] field, value, ... Replace the hash only when
 #: the version is unchanged.

@@ -143,20 +143,20 @@ def test_the_write_through_does_not_store_over_a_later_write(make_user, ctx, mon
     author, fan, other = make_user("au"), make_user("fa"), make_user("ot")
     pid = author.post("/api/v1/posts", json={"text": "race"}).get_json()["id"]
     assert fan.get(f"/api/v1/posts/{pid}").status_code == 200  # the copy is there
-    original = readcache.put_many
+    original = readcache.replace_or_drop
     done = []
 
-    def racing(items, ttl):
+    def racing(items):
         items = list(items)
         if not done:  # once: the other writer's durable write and bump come in between
             done.append(1)
             assert orjson.loads(items[0][2].partition(b"\n")[2])["counts"]["reactions"] == {"like": 1}
             reactions.react("post", pid, other.uid, "sad")  # stores its own copy (both reactions)
-        return original(items, ttl)
+        return original(items)
 
-    monkeypatch.setattr(readcache, "put_many", racing)
+    monkeypatch.setattr(readcache, "replace_or_drop", racing)
     assert fan.put(f"/api/v1/posts/{pid}/reaction", json={"type": "like"}).status_code == 200
-    monkeypatch.setattr(readcache, "put_many", original)
+    monkeypatch.setattr(readcache, "replace_or_drop", original)
     assert done
     copy = stores.cache().get(postcache.KEY.format(id=pid))
     assert orjson.loads(postcache.split(copy)[1])["counts"]["reactions"] == {"like": 1, "sad": 1}
@@ -174,3 +174,112 @@ def test_invalidate_versions_answers_the_bumped_versions_and_what_was_there(ctx,
     assert readcache.invalidate_versions(key) == [("2", True)]
     readcache.put_many([(key, "1", "stale")], 60)  # an older version: not stored
     assert stores.cache().get(key) is None
+
+
+def _while_the_writer_reads_the_store(monkeypatch, check):
+    """Run ``check()`` once, inside the next write-through, when the writer reads
+    the post document again after its durable write (its ``find_one`` with a
+    projection): the moment between the copies' bump and their rebuild."""
+    from pymongo.collection import Collection
+
+    real = Collection.find_one
+    ran = []
+
+    def find_one(self, *args, **kwargs):
+        if not ran and self.name == "posts" and len(args) > 1:
+            ran.append(1)
+            check()
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Collection, "find_one", find_one)
+    return ran
+
+
+def test_readers_are_served_the_copies_while_a_writer_makes_them_again(make_user, ctx, monkeypatch):
+    """Write-through in place: between a write's bump and its rebuild (the writer
+    reading the store, tens of ms on a busy one), the post and thread copies stay
+    and readers are served warm the state before the write (not answered yet),
+    instead of all leaving for the store the writer is busy with; after the
+    writer's answer they are served the write."""
+    _author, fan, reader, pid, _cid = setup_thread(make_user)
+    post0, thread0 = warm.warm_post(reader.uid, pid), warm.warm_thread(reader.uid, pid, 20)
+    assert post0 is not None and thread0 is not None
+    seen = []
+
+    def check():
+        warm.WARM_MISSES.clear()
+        seen.append((warm.warm_post(reader.uid, pid), warm.warm_thread(reader.uid, pid, 20), dict(warm.WARM_MISSES)))
+
+    ran = _while_the_writer_reads_the_store(monkeypatch, check)
+    new = fan.post(f"/api/v1/posts/{pid}/comments", json={"text": "c2"}).get_json()["id"]
+    assert ran and seen == [(post0, thread0, {})]  # warm, the thread before the comment
+    monkeypatch.undo()
+    page = orjson.loads(warm.warm_thread(reader.uid, pid, 20))
+    assert page["items"][-1]["id"] == new and page == general_thread(pid, reader.uid)
+    got = orjson.loads(warm.warm_post(reader.uid, pid))
+    assert got["counts"]["comments"] == orjson.loads(post0)["counts"]["comments"] + 1
+
+    post1 = warm.warm_post(reader.uid, pid)  # a reaction on the post: the same for the post copy
+    seen.clear()
+    ran = _while_the_writer_reads_the_store(monkeypatch, check)
+    assert fan.put(f"/api/v1/posts/{pid}/reaction", json={"type": "love"}).status_code == 200
+    assert ran and seen[0][0] == post1 and seen[0][2] == {}
+    monkeypatch.undo()
+    assert orjson.loads(warm.warm_post(reader.uid, pid))["counts"]["reactions"] == {"love": 1}
+    assert readcache.kept_key(postcache.KEY.format(id=pid)).encode() not in stores.cache().keys("*:k")
+
+
+def test_a_second_write_inside_the_first_ones_rebuild_leaves_both_copies_made(make_user, ctx, monkeypatch):
+    """A comment whose write-through starts while another comment's is under way
+    (the second bump between the first writer's bump and its store): the second
+    writer finds the copies kept, makes them with both comments, and the first
+    writer's older copy is not stored over them, so the next reader is served
+    warm. Dropped first, the copies were gone for the second writer (made none)
+    and refused to the first: the next reader left the warm path."""
+    author, fan, reader, pid, _cid = setup_thread(make_user)
+    second = []
+
+    def check():
+        second.append(comments.add_comment(pid, author.uid, "inside")["id"])
+
+    ran = _while_the_writer_reads_the_store(monkeypatch, check)
+    first = fan.post(f"/api/v1/posts/{pid}/comments", json={"text": "outside"}).get_json()["id"]
+    assert ran and second
+    monkeypatch.undo()
+    warm.WARM_MISSES.clear()
+    body = warm.warm_thread(reader.uid, pid, 20)
+    assert body is not None, dict(warm.WARM_MISSES)
+    page = orjson.loads(body)
+    assert {first, second[0]} <= {c["id"] for c in page["items"]} and page == general_thread(pid, reader.uid)
+    got = warm.warm_post(reader.uid, pid)
+    assert got is not None and orjson.loads(got) == general_post(pid, reader.uid)
+
+
+def test_a_kept_copy_lives_at_most_kept_ms_and_an_older_writer_drops_it(ctx):
+    """:func:`readcache.keep_versions` keeps a copy for at most ``KEPT_MS`` (a
+    writer gone before its rebuild leaves the old copy no longer); a writer
+    whose version was bumped again meanwhile drops the kept copy, but not one
+    made again after that bump."""
+    key = "sg:test:w24c:copy"
+    r = stores.cache()
+    r.delete(key, readcache.version_key(key), readcache.kept_key(key))
+    assert readcache.keep_versions(key) == [("1", False)]  # nothing there: nothing kept
+    assert not r.exists(key) and not r.exists(readcache.kept_key(key))
+    r.set(key, "old", ex=900)
+    (v_a, there), = readcache.keep_versions(key)
+    assert there and 0 < r.pttl(key) <= readcache.KEPT_MS and r.get(key) == b"old"
+    (v_b, _), = readcache.keep_versions(key)  # a second writer
+    readcache.replace_or_drop([(key, v_a, "a's view", 900)])  # refused: the old copy is dropped
+    assert r.get(key) is None and r.exists(readcache.kept_key(key))
+    (v_e, there), = readcache.keep_versions(key)  # a third writer, after the drop: still one to make it
+    assert there
+    readcache.replace_or_drop([(key, v_b, "b's view", 900)])  # refused: nothing to drop
+    assert r.get(key) is None
+    readcache.replace_or_drop([(key, v_e, "e's view", 900)])
+    assert r.get(key) == b"e's view" and r.ttl(key) > 800 and not r.exists(readcache.kept_key(key))
+    r.set(key, "old", ex=900)
+    (v_c, _), = readcache.keep_versions(key)
+    (v_d, _), = readcache.keep_versions(key)
+    readcache.replace_or_drop([(key, v_d, "d's view", 900)])  # the later writer first
+    readcache.replace_or_drop([(key, v_c, "c's view", 900)])  # refused, and d's copy is newer: it stays
+    assert r.get(key) == b"d's view"
