@@ -7,7 +7,7 @@ import logging
 
 from socialgraph import stores
 from socialgraph.graph import ordered, suggestions
-from socialgraph.graph.people import FOLLOWING_KEY, forget_profile
+from socialgraph.graph.people import FOLLOWERS_KEY, FOLLOWING_KEY, forget_profile
 from socialgraph.stores import readcache
 
 log = logging.getLogger(__name__)
@@ -20,14 +20,15 @@ def forget_following(*uids: str, suggestions_of: tuple[str, ...] | None = None) 
     changes the follower's only (a hub followed by thousands keeps its copy).
     The following sets are versioned copies when the read copies share their
     Redis (:func:`socialgraph.graph.people.following_uids`; the profile answers
-    "follows" from them): their versions bumped and the sets dropped by
+    "follows" from them, and from the followers sets,
+    :data:`socialgraph.graph.people.FOLLOWERS_KEY`): their versions bumped and the sets dropped by
     :func:`readcache.invalidate` (Redis away: kept and replayed). Else only
     dropped; if Redis is away their TTL bounds the staleness."""
     from redis.exceptions import RedisError
 
     keys = [FOLLOWING_KEY.format(uid=uid) for uid in uids]
-    if stores.read_cache() is stores.cache():
-        readcache.invalidate(*keys)
+    if stores.read_cache() is stores.cache():  # with the followers sets (the profile's, same versioning)
+        readcache.invalidate(*keys, *[FOLLOWERS_KEY.format(uid=uid) for uid in uids])
     else:
         try:
             stores.cache().delete(*keys)

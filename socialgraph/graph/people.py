@@ -55,8 +55,12 @@ RELATION_FIELDS = ("followed_by_viewer", "follows_viewer", "blocked", "friends",
 RELATION_KEY = "sg:relation:{viewer}:{username}"
 
 
-#: A user's pending requests (:func:`pending_requests`): versioned copy, dropped
-#: with the relation copies of every pair change (:func:`forget_relation`).
+#: A user's pending requests, ``{"sent", "received", "follow_sent"}``: the uids
+#: it sent a friend request to, received one from, and asked to follow (locked
+#: accounts), or ``{"over": true}`` when a list holds more than :data:`PENDING_MAX`
+#: (made by :func:`socialgraph.graph.profiles._fill_shared`). A versioned copy
+#: (:mod:`socialgraph.stores.readcache`), dropped with the relation copies by
+#: every pair change (:func:`forget_relation`).
 PENDING_KEY = "sg:pending:{uid}"
 
 #: The lists of a pending-requests copy: friend requests sent, received, follow requests sent.
@@ -69,6 +73,20 @@ PENDING_MAX = 1000
 #: Owners following more accounts than this get no following-set copy from a
 #: profile read (the profile asks the graph about the pair instead).
 FOLLOWING_SET_MAX = 10000
+
+#: The uids following a user (a versioned set, like :data:`FOLLOWING_KEY`;
+#: dropped with it by every follow change): "does the owner follow the viewer?"
+#: on a profile's first view, from the viewer's side (the viewer's copy serves
+#: the first views of every owner).
+FOLLOWERS_KEY = "sg:followers:{uid}"
+
+#: Users with more followers than this get no followers-set copy: the set then
+#: holds only :data:`OVER` (an author with 100,000 followers), and the owner's
+#: following set answers instead.
+FOLLOWERS_SET_MAX = 10000
+
+#: The member of a followers set too long to be copied.
+OVER = "!over"
 
 
 def profile_card(username: str, viewer: str | None = None,
@@ -191,27 +209,6 @@ def forget_pending(*uids: str) -> None:
     readcache.invalidate(*[PENDING_KEY.format(uid=u) for u in uids])
 
 
-def pending_requests(uid: str) -> dict[str, list[str]] | None:
-    """``{"sent", "received", "follow_sent"}``: the uids of the users ``uid``
-    sent a friend request to, received one from, and asked to follow (locked
-    accounts), still pending; ``None`` when a list holds more than
-    :data:`PENDING_MAX` (not copied: callers ask the graph about the pair).
-    A versioned Redis copy (:data:`PENDING_KEY`, ``PROFILE_CACHE_SECONDS``,
-    :func:`readcache.read_through`), else one graph query
-    (``graph/friends/list_pending_request_uids``). Redis away: the graph answers."""
-
-    def compute():
-        rows = stores.graph().read("graph/friends/list_pending_request_uids", uid=uid, cap=PENDING_MAX)
-        row = rows[0] if rows else dict.fromkeys(PENDING_FIELDS, [])
-        if any(row[k] is None for k in PENDING_FIELDS):
-            return {"over": True}
-        return {k: list(row[k]) for k in PENDING_FIELDS}
-
-    value = readcache.read_through(PENDING_KEY.format(uid=uid), int(current_app.config["PROFILE_CACHE_SECONDS"]),
-                                   compute)
-    return None if value.get("over") else value
-
-
 def forget_profile(*uids: str) -> None:
     """Drop the cached profile cards of ``uids`` (their usernames from the short profiles)."""
 
@@ -231,6 +228,17 @@ end
 redis.call('EXPIRE', KEYS[1], tonumber(ARGV[2]))
 return 1
 """
+
+
+def store_set(key: str, version: str, members: list[str], ttl: int) -> None:
+    """Store the set copy ``key`` (``members``; ``"-"`` alone for an empty set)
+    for ``ttl`` seconds if its version is still ``version`` (read before the
+    graph read; :data:`_SET_IF_UNCHANGED`). Raises ``RedisError``."""
+    r = stores.cache()
+    script = getattr(r, "_sg_set_if_unchanged", None)
+    if script is None:  # one Script per client: its SHA1 computed once
+        script = r._sg_set_if_unchanged = r.register_script(_SET_IF_UNCHANGED)
+    script(keys=[key, version_key(key)], args=[version, ttl, *(members or ["-"])])
 
 
 def following_uids(uid: str) -> list[str]:
@@ -256,10 +264,7 @@ def following_uids(uid: str) -> list[str]:
     uids = [row["uid"] for row in stores.graph().read("graph/follows/list_following_uids", uid=uid)]
     ttl = int(current_app.config["FOLLOWING_CACHE_SECONDS"])
     if versioned:
-        script = getattr(r, "_sg_following", None)
-        if script is None:  # one Script per client: its SHA1 computed once
-            script = r._sg_following = r.register_script(_SET_IF_UNCHANGED)
-        script(keys=[key, version_key(key)], args=[version[0].decode() if version[0] else "0", ttl, *(uids or ["-"])])
+        store_set(key, version[0].decode() if version[0] else "0", uids, ttl)
         return uids
     pipe = r.pipeline(transaction=True)
     pipe.sadd(key, *(uids or ["-"]))  # "-" marks a cached empty set

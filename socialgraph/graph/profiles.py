@@ -22,14 +22,16 @@ from typing import Any
 from flask import current_app
 from redis.exceptions import RedisError
 
+from socialgraph import stores
 from socialgraph.core.errors import NotFound
 from socialgraph.core.pagination import as_utc
 from socialgraph.core.text import normalise_username
 from socialgraph.graph import people
-from socialgraph.graph.friends import FRIENDS_KEY, MUTUAL_KEY, friend_usernames, profile_extras
+from socialgraph.graph.friends import FRIENDS_KEY, MUTUAL_KEY, profile_extras
 from socialgraph.graph.people import (
+    FOLLOWERS_KEY,
     FOLLOWING_KEY,
-    FOLLOWING_SET_MAX,
+    PENDING_FIELDS,
     PENDING_KEY,
     PROFILE_KEY,
     RELATION_FIELDS,
@@ -96,7 +98,8 @@ def register_profile_flag(name: str, flag: Callable[[str | None, str], Any], pro
 #: 12 the number of copies to store first, 13 the number of probe reads,
 #: 14 the viewer's following-set key ('' anonymous), 15-16 the following-set
 #: key template around the owner's uid, 17 the viewer's pending-requests copy
-#: key, 18 the owner's username when the caller knows it ('' else); then
+#: key, 18 the owner's username when the caller knows it ('' else), 19 the
+#: viewer's followers-set key; then
 #: five per copy (key, version key, version read before, value, TTL seconds:
 #: stored only if the version is unchanged, as :func:`readcache.put_many`), then three per
 #: probe read (command, key, argument or ''; byte 1 stands for the owner).
@@ -107,9 +110,10 @@ def register_profile_flag(name: str, flag: Callable[[str | None, str], Any], pro
 #: viewer's friend list copy exists (1/0) and 10 its version. 18, for a viewer
 #: other than the owner: the relation's shared copies (:func:`_shared_relation`),
 #: ``{viewer follows owner, owner follows viewer, friends}`` each 1/0 or -1
-#: when its copy is missing (the viewer's and the owner's following sets, the
-#: viewer's friend list searched for the owner's username), then the viewer's
-#: pending-requests copy. The owner's uid, username and friends count come from the card copy
+#: when its copy is missing (the viewer's following set; the viewer's followers
+#: set, else the owner's following set; the viewer's friend list searched for
+#: the owner's username), then the viewer's pending-requests copy and the
+#: state of the viewer's followers set (0 missing, 1 copied, 2 too long to copy). The owner's uid, username and friends count come from the card copy
 #: (JSON of ``json.dumps``: an escaped string never holds ``"uid": "``), else
 #: from ARGV 9-10 and 18.
 _PROFILE_LUA = """
@@ -118,7 +122,7 @@ local function owned(s, owner)
 end
 local nputs, nprobes = tonumber(ARGV[12]), tonumber(ARGV[13])
 for i = 0, nputs - 1 do
-  local b = 19 + 5 * i
+  local b = 20 + 5 * i
   if (redis.call('GET', ARGV[b + 1]) or '0') == ARGV[b + 2] then
     redis.call('SET', ARGV[b], ARGV[b + 3], 'EX', tonumber(ARGV[b + 4]))
   end
@@ -160,10 +164,16 @@ if viewer ~= '' and viewer ~= owner then
     out[9] = redis.call('GET', KEYS[9])
     out[11] = redis.call('GET', ARGV[3] .. owner .. ARGV[4])
   end
-  local rel = {-1, -1, -1, false}  -- how the viewer stands to the owner, from copies shared across pairs
+  local rel = {-1, -1, -1, false, 0}  -- how the viewer stands to the owner, from copies shared across pairs
   if redis.call('EXISTS', ARGV[14]) == 1 then rel[1] = redis.call('SISMEMBER', ARGV[14], owner) end
+  if redis.call('EXISTS', ARGV[19]) == 1 then  -- the viewer's followers, unless too many to copy
+    if redis.call('SISMEMBER', ARGV[19], '!over') == 1 then rel[5] = 2 else
+      rel[5] = 1
+      rel[2] = redis.call('SISMEMBER', ARGV[19], owner)
+    end
+  end
   local theirs = ARGV[15] .. owner .. ARGV[16]
-  if redis.call('EXISTS', theirs) == 1 then rel[2] = redis.call('SISMEMBER', theirs, viewer) end
+  if rel[2] == -1 and redis.call('EXISTS', theirs) == 1 then rel[2] = redis.call('SISMEMBER', theirs, viewer) end
   local list = out[9]
   if out[16] == 1 then list = redis.call('GET', KEYS[9]) end
   local name = card and string.match(card, '"username": "([^"\\\\]*)"')
@@ -175,7 +185,7 @@ if viewer ~= '' and viewer ~= owner then
   out[18] = rel
 end
 local replies = {}
-local base = 19 + 5 * nputs
+local base = 20 + 5 * nputs
 for i = 0, nprobes - 1 do
   local b = base + 3 * i
   local cmd, key, arg = ARGV[b], owned(ARGV[b + 1], owner), ARGV[b + 2]
@@ -257,6 +267,7 @@ def _one_trip(username: str, viewer: str | None, also: list[str] | None,
                            ttl, len(puts), len(reads) // 3,
                            FOLLOWING_KEY.format(uid=uid or "-"), following_pre, following_post,
                            PENDING_KEY.format(uid=uid or "-"), owner[2] if owner else "",
+                           FOLLOWERS_KEY.format(uid=uid or "-"),
                            *stores_first, *reads])
     except RedisError:
         if also_then is not None:
@@ -296,15 +307,18 @@ def _shared_relation(reads: _Reads) -> dict | None:
     when one of them is missing (or a pending-requests list is too long to be
     copied): followed_by_viewer from the viewer's following set
     (:data:`socialgraph.graph.people.FOLLOWING_KEY`), follows_viewer from the
-    owner's (bounded by the accounts one follows, where the viewer's followers
-    are not: an author with 100,000 followers), blocked from the viewer's block
+    viewer's followers set (:data:`socialgraph.graph.people.FOLLOWERS_KEY`:
+    one copy serves the viewer's first views of every owner), or for a viewer
+    with more than :data:`socialgraph.graph.people.FOLLOWERS_SET_MAX`
+    followers (an author with 100,000) from the owner's following set (bounded
+    by the accounts one follows: a hub following 9,000), blocked from the viewer's block
     sets, friends from the viewer's friend list, the three pending-request
     flags from the viewer's pending-requests copy
-    (:func:`socialgraph.graph.people.pending_requests`). Each copy is versioned
+    (:data:`socialgraph.graph.people.PENDING_KEY`). Each copy is versioned
     and dropped by every write that changes it, as the pair's own copy is."""
     if reads.shared is None or reads.blocks is None or reads.blocks[0] is None:
         return None
-    follows, followed, friends, pending = reads.shared
+    follows, followed, friends, pending, _followers = reads.shared
     if -1 in (follows, followed, friends) or pending is None:
         return None
     pending = json.loads(pending)
@@ -320,19 +334,48 @@ def _shared_relation(reads: _Reads) -> dict | None:
 def _fill_shared(reads: _Reads, viewer: str, card: dict) -> None:
     """After a first view of a warm card answered by the graph: make the shared
     copies :func:`_shared_relation` missed, so the viewer's next first views
-    (and every viewer's of this owner) need no pair query: the viewer's following set, friend list and pending requests, the
-    owner's following set (at most :data:`FOLLOWING_SET_MAX` entries). One
-    graph query each; Redis errors are left to the copies' next reader."""
-    follows, followed, friends, pending = reads.shared
+    need no pair query: the viewer's following and followers sets, friend list
+    and pending requests in one graph query
+    (``graph/users/list_viewer_relation_sets``), each stored only if its
+    version, read before the query, is unchanged; for a viewer with too many
+    followers to copy, the owner's following set (at most
+    :data:`socialgraph.graph.people.FOLLOWING_SET_MAX` entries). Redis errors are left to the copies'
+    next reader."""
+    follows, followed, friends, pending, followers = reads.shared
+    want = {"following": follows == -1, "followers": followed == -1 and followers == 0,
+            "friends": friends == -1, "pending": pending is None}
+    keys = {"following": FOLLOWING_KEY.format(uid=viewer), "followers": FOLLOWERS_KEY.format(uid=viewer),
+            "friends": FRIENDS_KEY.format(uid=viewer), "pending": PENDING_KEY.format(uid=viewer)}
     try:
-        if follows == -1:
-            people.following_uids(viewer)
-        if followed == -1 and card["following_count"] <= FOLLOWING_SET_MAX:
+        if any(want.values()):
+            asked = [k for k, w in want.items() if w]
+            versions = [(v.decode() if v else "0") for v in
+                        stores.read_cache().mget([readcache.version_key(keys[k]) for k in asked])]
+            v_of = dict(zip(asked, versions))
+            rows = stores.graph().read("graph/users/list_viewer_relation_sets", uid=viewer, cap=people.FOLLOWERS_SET_MAX,
+                                       pending_cap=people.PENDING_MAX, **want)
+            if rows:
+                row = rows[0]
+                short = int(current_app.config["FOLLOWING_CACHE_SECONDS"])
+                long = int(current_app.config["PROFILE_CACHE_SECONDS"])
+                if want["following"]:
+                    people.store_set(keys["following"], v_of["following"], row["following"], short)
+                if want["followers"]:
+                    if row["followers"] is None:  # too many to copy: the owner's following set answers
+                        followers = 2
+                    people.store_set(keys["followers"], v_of["followers"],
+                                     [people.OVER] if row["followers"] is None else row["followers"], long)
+                copies = []
+                if want["friends"]:
+                    copies.append((keys["friends"], v_of["friends"], json.dumps(row["friends"]), short))
+                if want["pending"]:
+                    over = any(row[k] is None for k in PENDING_FIELDS)
+                    value = {"over": True} if over else {k: row[k] for k in PENDING_FIELDS}
+                    copies.append((keys["pending"], v_of["pending"], json.dumps(value), long))
+                for ttl in {c[3] for c in copies}:
+                    readcache.put_many([c[:3] for c in copies if c[3] == ttl], ttl)
+        if followed == -1 and followers == 2 and card["following_count"] <= people.FOLLOWING_SET_MAX:
             people.following_uids(card["user"]["uid"])
-        if friends == -1:
-            friend_usernames([viewer])
-        if pending is None:
-            people.pending_requests(viewer)
     except RedisError:
         log.info("could not make the shared relation copies of %s", viewer)
 

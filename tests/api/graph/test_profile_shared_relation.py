@@ -8,11 +8,12 @@ reads from both ends, which must answer what the graph says, also after Redis
 lost every key (FLUSHALL)."""
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from socialgraph import stores
 from socialgraph.graph import people
-from socialgraph.stores import readcache
 from tests.conftest import record_redis_commands
 
 
@@ -61,8 +62,13 @@ def ok(resp, *codes):
     return resp
 
 
-@pytest.mark.parametrize("flush", [False, True], ids=["warm", "flushall"])
-def test_every_pair_write_is_seen_by_the_shared_relation(make_user, ctx, graph_reads, flush):
+@pytest.mark.parametrize("flush, followers_max", [(False, people.FOLLOWERS_SET_MAX), (True, people.FOLLOWERS_SET_MAX),
+                                                   (False, 0)], ids=["warm", "flushall", "owner-following-set"])
+def test_every_pair_write_is_seen_by_the_shared_relation(make_user, ctx, graph_reads, monkeypatch, flush,
+                                                         followers_max):
+    """``owner-following-set``: every viewer has too many followers to copy, so
+    ``follows_viewer`` comes from the owner's following set."""
+    monkeypatch.setattr(people, "FOLLOWERS_SET_MAX", followers_max)
     v, o = make_user("sv"), make_user("so")
     steps = [
         ("nothing", lambda: None),
@@ -139,13 +145,16 @@ def test_a_long_pending_list_is_not_copied(make_user, ctx, graph_reads, monkeypa
     v, o, p = make_user("lv"), make_user("lo"), make_user("lp")
     ok(v.post(f"/api/v1/users/{o.username}/friend-request"))
     ok(v.post(f"/api/v1/users/{p.username}/friend-request"))
-    assert people.pending_requests(v.uid) is None
-    assert people.pending_requests(o.uid) == {"sent": [], "received": [v.uid], "follow_sent": []}
-    for _ in range(2):
+    for _ in range(3):
         graph_reads.clear()
         assert seen(v, o) == truth(v, o) == {"followed_by_viewer": False, "follows_viewer": False,
                                              "friendship": "request_sent", "follow_requested": False}
         assert "graph/users/get_viewer_relation" in graph_reads
+    assert json.loads(stores.read_cache().get(people.PENDING_KEY.format(uid=v.uid))) == {"over": True}
+    seen(o, v)
+    seen(o, v)  # o's copy made: one request each way, under the cap
+    assert json.loads(stores.read_cache().get(people.PENDING_KEY.format(uid=o.uid))) == {
+        "sent": [], "received": [v.uid], "follow_sent": []}
 
 
 def test_a_hubs_friendship_is_read_from_the_viewers_friend_list(make_user, ctx, graph_reads, monkeypatch):

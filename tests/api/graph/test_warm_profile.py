@@ -140,15 +140,15 @@ def test_warm_profile_is_one_redis_round_trip(make_user, ctx, monkeypatch, graph
     graph_reads.clear()
     assert w.get(f"/api/v1/users/{o.username}").status_code == 200
     assert graph_reads == [] and len(_page_trips(sent)) == 1
-    # one shared copy missing (the owner's following set): the graph answers the relation, its copy
+    # one shared copy missing (the viewer's followers set): the graph answers the relation, its copy
     # stored by a second script, the missing shared copy made again
     stores.read_cache().delete(people.RELATION_KEY.format(viewer=w.uid, username=o.username),
-                               people.FOLLOWING_KEY.format(uid=o.uid))
+                               people.FOLLOWERS_KEY.format(uid=w.uid))
     sent.clear()
     graph_reads.clear()
     assert w.get(f"/api/v1/users/{o.username}").status_code == 200
-    assert graph_reads == ["graph/users/get_viewer_relation", "graph/follows/list_following_uids"]
-    assert len(_page_trips(sent)) == 4  # + the following set's read and its store
+    assert graph_reads == ["graph/users/get_viewer_relation", "graph/users/list_viewer_relation_sets"]
+    assert len(_page_trips(sent)) == 4  # + the missing copy's version read and its store
     # a cold card: the graph answers card and relation; their copies stored, the
     # owner's friend list and the stories index read, in one second script
     stores.read_cache().delete(people.PROFILE_KEY.format(username=o.username))
