@@ -1,10 +1,10 @@
 """Profiles as a viewer sees them: the card, the viewer's relation, the
 friendship fields and the per-viewer flags other packages register.
 
-A profile reads up to eight Redis copies (the card, the pair's relation or,
-on a first view of the pair, the following sets of both and the viewer's
-pending requests, the viewer's block sets, both friend lists or the shared
-friends of a hub, and what each flag needs) and, in a view that deferred it, the token's revocation
+A profile reads up to nine Redis copies (the card, the pair's relation or,
+on a first view of the pair, the viewer's following and followers sets (or the
+owner's following set) and pending requests, the viewer's block sets, both
+friend lists or the shared friends of a hub, and what each flag needs) and, in a view that deferred it, the token's revocation
 verdict. :func:`get_profile` reads them all in **one** Lua script
 (:data:`_PROFILE_LUA`, issue 22: under gunicorn's threads every round trip
 waits for the GIL again, so their number sets a read's latency under load);
@@ -399,10 +399,10 @@ def get_profile(username: str, viewer: str | None = None, *, also: list[str] | N
     the script could not run: Redis away or split, a cluster). Redis away:
     the graph answers, as it always did. The first view of a pair (no
     relation copy) is answered by copies shared across pairs, read in the
-    same script (:func:`_shared_relation`: the viewer's and the owner's
-    following sets, the viewer's block sets, friend list and pending
-    requests; issue 22, target 2c: ~9,600 pairs against ~1,000 profile reads
-    a run made nearly every read a first view); when one of them is missing,
+    same script (:func:`_shared_relation`: the viewer's following and
+    followers sets, block sets, friend list and pending requests; issue 22,
+    target 2c: ~9,600 pairs against ~1,000 profile reads a run made nearly
+    every read a first view); when one of them is missing,
     the relation's graph query and a second script that stores the pair's
     copy answer as before, and the missing shared copies are made after the
     answer (:func:`_fill_shared`). A card read from the graph: the same

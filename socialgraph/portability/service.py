@@ -620,7 +620,8 @@ def _objects_erase(uid: str) -> dict:
 
 
 #: Redis keys that belong to one user (patterns with ``{uid}``); other areas append theirs.
-REDIS_USER_KEYS = ["sg:following:{uid}", "{{sg:following:{uid}}}:v", "sg:login-fail:acct:{uid}",
+REDIS_USER_KEYS = ["sg:following:{uid}", "{{sg:following:{uid}}}:v", "sg:followers:{uid}", "{{sg:followers:{uid}}}:v",
+                   "sg:login-fail:acct:{uid}",
                    # home feed (socialgraph.feeds.home), author timeline, notifications
                    "sg:feed:{uid}", "sg:feed:big:{uid}", "sg:feed:rebuilding:{uid}", "sg:timeline:{uid}",
                    "sg:notif:last:{uid}", "sg:notif:mail:{uid}", "{{sg:notif:mail:{uid}}}:scheduled"]
