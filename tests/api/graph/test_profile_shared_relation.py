@@ -1,11 +1,11 @@
 """The profile's relation from copies shared across pairs (issue 22, target
 2c): on the first view of a pair, ``followed_by_viewer``, ``follows_viewer``,
 ``blocked``, ``friends`` and the three pending-request flags come from the
-viewer's following set, the owner's following set, the viewer's block sets,
-friend list and pending-requests copy, read in the profile's one script (no
-graph query). Each write kind that changes one of them is followed by profile
-reads from both ends, which must answer what the graph says, also after Redis
-lost every key (FLUSHALL)."""
+viewer's following and followers sets (the owner's following set for a viewer
+with too many followers to copy), block sets, friend list and pending-requests
+copy, read in the profile's one script (no graph query). Each write kind that
+changes one of them is followed by profile reads from both ends, which must
+answer what the graph says, also after Redis lost every key (FLUSHALL)."""
 from __future__ import annotations
 
 import json
@@ -201,3 +201,24 @@ def test_a_following_set_read_before_a_follow_is_not_stored_after_it(make_user, 
     assert raced and not stores.cache().exists(key)  # ... was not stored over the follow
     assert people.following_uids(v.uid) == [o.uid]
     assert stores.cache().smembers(key) == {o.uid.encode()}
+
+
+def test_an_account_deletion_leaves_no_stale_entry_in_the_shared_copies(make_user, ctx, graph_reads):
+    """A deleted user who followed the viewer and had asked to be friends: the
+    viewer's followers set and pending-requests copy are dropped with the
+    account (the related users' copies), and are made again without it."""
+    v, o, x = make_user("dv"), make_user("do"), make_user("dx")
+    ok(x.put(f"/api/v1/users/{v.username}/follow"))
+    ok(x.post(f"/api/v1/users/{v.username}/friend-request"))
+    for _ in range(3):
+        assert seen(v, o) == truth(v, o)
+    assert x.uid.encode() in stores.cache().smembers(people.FOLLOWERS_KEY.format(uid=v.uid))
+    assert x.uid in json.loads(stores.read_cache().get(people.PENDING_KEY.format(uid=v.uid)))["received"]
+    assert x.post("/api/v1/me/deletion", json={"password": x.password}).status_code == 202
+    assert not stores.cache().exists(people.FOLLOWERS_KEY.format(uid=v.uid))
+    assert not stores.read_cache().exists(people.PENDING_KEY.format(uid=v.uid))
+    for _ in range(3):
+        assert seen(v, o) == truth(v, o)
+    assert x.uid.encode() not in stores.cache().smembers(people.FOLLOWERS_KEY.format(uid=v.uid))
+    assert json.loads(stores.read_cache().get(people.PENDING_KEY.format(uid=v.uid)))["received"] == []
+    assert seen(v, x) == "not found"
