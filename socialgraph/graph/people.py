@@ -17,6 +17,7 @@ from socialgraph.core.pagination import as_utc
 from socialgraph.core.text import normalise_username
 from socialgraph.graph import usersearch
 from socialgraph.stores import readcache
+from socialgraph.stores.readcache import version_key
 
 log = logging.getLogger(__name__)
 
@@ -54,11 +55,46 @@ RELATION_FIELDS = ("followed_by_viewer", "follows_viewer", "blocked", "friends",
 RELATION_KEY = "sg:relation:{viewer}:{username}"
 
 
+#: A user's pending requests, ``{"sent", "received", "follow_sent"}``: the uids
+#: it sent a friend request to, received one from, and asked to follow (locked
+#: accounts), or ``{"over": true}`` when a list holds more than :data:`PENDING_MAX`
+#: (made by :func:`socialgraph.graph.profiles._fill_shared`). A versioned copy
+#: (:mod:`socialgraph.stores.readcache`), dropped with the relation copies by
+#: every pair change (:func:`forget_relation`).
+PENDING_KEY = "sg:pending:{uid}"
+
+#: The lists of a pending-requests copy: friend requests sent, received, follow requests sent.
+PENDING_FIELDS = ("sent", "received", "follow_sent")
+
+#: A pending-requests list longer than this is not copied (the copy says
+#: ``{"over": true}``; the profile asks the graph about the pair instead).
+PENDING_MAX = 1000
+
+#: Owners following more accounts than this get no following-set copy from a
+#: profile read (the profile asks the graph about the pair instead).
+FOLLOWING_SET_MAX = 10000
+
+#: The uids following a user (a versioned set, like :data:`FOLLOWING_KEY`;
+#: dropped with it by every follow change): "does the owner follow the viewer?"
+#: on a profile's first view, from the viewer's side (the viewer's copy serves
+#: the first views of every owner).
+FOLLOWERS_KEY = "sg:followers:{uid}"
+
+#: Users with more followers than this get no followers-set copy: the set then
+#: holds only :data:`OVER` (an author with 100,000 followers), and the owner's
+#: following set answers instead.
+FOLLOWERS_SET_MAX = 10000
+
+#: The member of a followers set too long to be copied.
+OVER = "!over"
+
+
 def profile_card(username: str, viewer: str | None = None,
                  prefetch: dict[str, tuple[bytes | None, str] | None] | None = None,
                  read: tuple[list[bytes | None], list[str] | None] | None = None,
                  defer: list[tuple[str, str, str]] | None = None,
-                 viewer_friends: bool = False, viewer_hub: bool = False) -> tuple[dict | None, dict | None]:
+                 viewer_friends: bool = False, relation: dict | None = None,
+                 viewer_hub: bool = False) -> tuple[dict | None, dict | None]:
     """``(card, relation)``. ``card``: the viewer-independent part of a profile
     (user, counts, privacy settings; None for an unknown user), a Redis copy
     (``sg:profile:<username>``, versioned, ``PROFILE_CACHE_SECONDS``) dropped
@@ -92,7 +128,11 @@ def profile_card(username: str, viewer: str | None = None,
     of the viewer's friend list; a card read from the graph then also brings
     it (``relation["viewer_friends"]``: the viewer's friends' usernames, None
     for oneself or an owner with :data:`HUB_DEGREE` friends or more), in the
-    same query. ``viewer_hub``: the viewer has :data:`HUB_DEGREE`
+    same query. ``relation``: how the viewer stands to the owner of the card
+    copy in ``read`` as the caller worked it out from copies shared across
+    pairs (:func:`socialgraph.graph.profiles._shared_relation`): used when
+    there is no pair copy, instead of the relation's graph query (and nothing
+    is stored for the pair). ``viewer_hub``: the viewer has :data:`HUB_DEGREE`
     relationships or more (a hint from their copies): a cold card's query
     then walks the relation patterns from the owner's side
     (``graph/users/get_profile_card_for_hub_viewer``; same answers)."""
@@ -111,7 +151,7 @@ def profile_card(username: str, viewer: str | None = None,
         for i, k in enumerate(extra, len(keys)):
             prefetch[k] = (copies[i], versions[i])
     card = _decode_card(copies[0]) if copies[0] else None
-    relation = json.loads(copies[1]) if viewer and copies[1] else None
+    relation = json.loads(copies[1]) if viewer and copies[1] else (relation if viewer else None)
     puts = []
     if card is None:
         g = stores.graph()
@@ -161,10 +201,17 @@ def _decode_card(raw: bytes) -> dict:
 
 def forget_relation(a: str, b: str) -> None:
     """After a change to the pair ``a``, ``b`` (follow, request, friendship,
-    block, mute): drop the cached relation copies of each towards the other."""
+    block, mute): drop the cached relation copies of each towards the other
+    and the pending-requests copies of both (:data:`PENDING_KEY`), in one
+    invalidation (Redis away: kept and replayed, :func:`readcache.invalidate`)."""
     names = {p["uid"]: p["username"] for p in short_profiles([a, b]).values() if p.get("username")}
     keys = [RELATION_KEY.format(viewer=x, username=names[y]) for x, y in ((a, b), (b, a)) if y in names]
-    readcache.invalidate(*keys)
+    readcache.invalidate(*keys, PENDING_KEY.format(uid=a), PENDING_KEY.format(uid=b))
+
+
+def forget_pending(*uids: str) -> None:
+    """Drop the pending-requests copies of ``uids`` (an account deletion's related users)."""
+    readcache.invalidate(*[PENDING_KEY.format(uid=u) for u in uids])
 
 
 def forget_profile(*uids: str) -> None:
@@ -174,17 +221,59 @@ def forget_profile(*uids: str) -> None:
     readcache.invalidate(*[PROFILE_KEY.format(username=n) for n in names])
 
 
+#: KEYS[1] the set, KEYS[2] its version; ARGV[1] version read before the graph
+#: read, ARGV[2] TTL seconds, ARGV[3..] members. Replace the set only when the
+#: version is unchanged (SADD 5,000 at a time: Lua's unpack limit is ~8,000 values).
+_SET_IF_UNCHANGED = """
+if (redis.call('GET', KEYS[2]) or '0') ~= ARGV[1] then return 0 end
+redis.call('DEL', KEYS[1])
+for i = 3, #ARGV, 5000 do
+  redis.call('SADD', KEYS[1], unpack(ARGV, i, math.min(i + 4999, #ARGV)))
+end
+redis.call('EXPIRE', KEYS[1], tonumber(ARGV[2]))
+return 1
+"""
+
+
+def store_set(key: str, version: str, members: list[str], ttl: int) -> None:
+    """Store the set copy ``key`` (``members``; ``"-"`` alone for an empty set)
+    for ``ttl`` seconds if its version is still ``version`` (read before the
+    graph read; :data:`_SET_IF_UNCHANGED`). Raises ``RedisError``."""
+    r = stores.cache()
+    script = getattr(r, "_sg_set_if_unchanged", None)
+    if script is None:  # one Script per client: its SHA1 computed once
+        script = r._sg_set_if_unchanged = r.register_script(_SET_IF_UNCHANGED)
+    script(keys=[key, version_key(key)], args=[version, ttl, *(members or ["-"])])
+
+
 def following_uids(uid: str) -> list[str]:
-    """All uids ``uid`` follows, cached in Redis for ``FOLLOWING_CACHE_SECONDS``."""
+    """All uids ``uid`` follows, cached in Redis for ``FOLLOWING_CACHE_SECONDS``
+    (a set, ``"-"`` marking an empty one). Versioned like a
+    :mod:`socialgraph.stores.readcache` copy when the read copies share its
+    Redis (the version read with the set, the set stored only if no follow
+    change bumped it meanwhile: :func:`socialgraph.graph.caches.forget_following`),
+    so the profile may answer "follows" from it exactly; else stored as read.
+    Raises ``RedisError`` when Redis is away."""
     r = stores.cache()
     key = FOLLOWING_KEY.format(uid=uid)
-    cached = r.smembers(key)
+    versioned = stores.read_cache() is r
+    if versioned:
+        readcache.replay_if_dirty()  # follow changes whose invalidation Redis missed
+    pipe = r.pipeline(transaction=False)
+    pipe.smembers(key)
+    if versioned:
+        pipe.get(version_key(key))
+    cached, *version = pipe.execute()
     if cached:
         return [m.decode() for m in cached if m != b"-"]
     uids = [row["uid"] for row in stores.graph().read("graph/follows/list_following_uids", uid=uid)]
+    ttl = int(current_app.config["FOLLOWING_CACHE_SECONDS"])
+    if versioned:
+        store_set(key, version[0].decode() if version[0] else "0", uids, ttl)
+        return uids
     pipe = r.pipeline(transaction=True)
     pipe.sadd(key, *(uids or ["-"]))  # "-" marks a cached empty set
-    pipe.expire(key, current_app.config["FOLLOWING_CACHE_SECONDS"])
+    pipe.expire(key, ttl)
     pipe.execute()
     return uids
 

@@ -435,6 +435,7 @@ def _profile_erase(uid: str) -> dict:
     if related:
         forget(*related)
         forget_following(*related)
+        people.forget_pending(*related)
 
         forget_friends(*related)
     return {"related": len(related)}
@@ -619,14 +620,15 @@ def _objects_erase(uid: str) -> dict:
 
 
 #: Redis keys that belong to one user (patterns with ``{uid}``); other areas append theirs.
-REDIS_USER_KEYS = ["sg:following:{uid}", "sg:login-fail:acct:{uid}",
+REDIS_USER_KEYS = ["sg:following:{uid}", "{{sg:following:{uid}}}:v", "sg:followers:{uid}", "{{sg:followers:{uid}}}:v",
+                   "sg:login-fail:acct:{uid}",
                    # home feed (socialgraph.feeds.home), author timeline, notifications
                    "sg:feed:{uid}", "sg:feed:big:{uid}", "sg:feed:rebuilding:{uid}", "sg:timeline:{uid}",
                    "sg:notif:last:{uid}", "sg:notif:mail:{uid}", "{{sg:notif:mail:{uid}}}:scheduled"]
 #: read copies of one user (socialgraph.stores.readcache, on SG_CACHE_REDIS_URL), each
 #: dropped with its version key (``readcache.version_key``)
 READ_COPY_KEYS = ["sg:rel:{uid}", "sg:groups:{uid}", "sg:reactions:{uid}", "sg:short:{uid}", "sg:friends:{uid}",
-                  "sg:suggest:{uid}"]
+                  "sg:suggest:{uid}", "sg:pending:{uid}"]
 
 
 #: Redis key patterns (``SCAN MATCH``) of one user: message rate windows, kept

@@ -130,15 +130,25 @@ def test_warm_profile_is_one_redis_round_trip(make_user, ctx, monkeypatch, graph
     # the rate limiter's own commands aside: one EVALSHA (verdict, card, relation, blocks, friends, stories)
     trips = _page_trips(sent)
     assert len(trips) == 1 and b"EVALSHA" in trips[0]
-    # the first view of a pair: the card's copy answers, the graph the relation, one put after
+    # the first view of a pair: the card's copy answers, the copies shared across pairs the relation
+    # (the viewer's following set, friend list, block sets and pending requests, the owner's following
+    # set): no graph query, the one script
     w = make_user("nw")
-    assert w.get(f"/api/v1/users/{o.username}").status_code == 200  # w's own copies (blocks, friends) made
+    assert w.get(f"/api/v1/users/{o.username}").status_code == 200  # w's own copies made
     stores.read_cache().delete(people.RELATION_KEY.format(viewer=w.uid, username=o.username))
     sent.clear()
     graph_reads.clear()
     assert w.get(f"/api/v1/users/{o.username}").status_code == 200
-    assert graph_reads == ["graph/users/get_viewer_relation"]
-    assert len(_page_trips(sent)) == 2  # the script, then the relation's copy stored by a second one
+    assert graph_reads == [] and len(_page_trips(sent)) == 1
+    # one shared copy missing (the viewer's followers set): the graph answers the relation, its copy
+    # stored by a second script, the missing shared copy made again
+    stores.read_cache().delete(people.RELATION_KEY.format(viewer=w.uid, username=o.username),
+                               people.FOLLOWERS_KEY.format(uid=w.uid))
+    sent.clear()
+    graph_reads.clear()
+    assert w.get(f"/api/v1/users/{o.username}").status_code == 200
+    assert graph_reads == ["graph/users/get_viewer_relation", "graph/users/list_viewer_relation_sets"]
+    assert len(_page_trips(sent)) == 4  # + the missing copy's version read and its store
     # a cold card: the graph answers card and relation; their copies stored, the
     # owner's friend list and the stories index read, in one second script
     stores.read_cache().delete(people.PROFILE_KEY.format(username=o.username))
