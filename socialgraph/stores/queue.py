@@ -20,6 +20,7 @@ RQ's own ``StartedJobRegistry.cleanup`` (which spends one retry).
 from __future__ import annotations
 
 import logging
+import time
 from datetime import datetime, timezone
 from typing import Any, Callable
 
@@ -67,6 +68,10 @@ REAP_LOCK_KEY = "sg:rq:reaper"
 #: RQ worker key TTL and maintenance interval (seconds)
 WORKER_TTL = 45
 MAINTENANCE_EVERY = 30
+#: a worker's own heartbeat between jobs (its key's TTL back to
+#: ``WORKER_TTL + 60`` s) goes out at most once per this many seconds
+#: (:class:`_ThriftyHeartbeat`); RQ sends three per job, three round trips each
+WORKER_BEAT_EVERY = 5
 
 
 def timeout_for(func: str) -> int:
@@ -330,10 +335,46 @@ def _heartbeat_loop(worker, job, stop) -> None:
             log.warning("job heartbeat failed: %s", exc)
 
 
+class _ThriftyHeartbeat:
+    """Mixin of our RQ workers: the worker's own heartbeat in one round trip,
+    and at most once per :data:`WORKER_BEAT_EVERY` seconds.
+
+    RQ 3 beats the worker (``HSET`` + two ``EXPIRE``, three round trips) after
+    each job, before each dequeue and after it: nine of a job's ~22 Redis round
+    trips on the job side (``bench/bench_writes.py``), each setting the same TTL
+    (``worker_ttl + 60`` = 105 s). Here such a beat (no ``timeout``, no
+    ``pipeline``) goes in one pipeline, and is skipped when the last one went
+    out less than :data:`WORKER_BEAT_EVERY` seconds ago and no beat with another
+    TTL came since (the worker's key then has at least 100 s left, while RQ
+    blocks at most ``worker_ttl - 15`` s between beats). Beats with a
+    ``timeout`` (a job's start, the fork worker's monitor) or in a caller's
+    ``pipeline`` (the suspension check) go out as RQ sends them; one with a
+    shorter TTL makes the next plain beat go out, one in a pipeline with the
+    default TTL counts as the last plain beat."""
+
+    _plain_beat_at: float | None = None
+
+    def heartbeat(self, timeout: int | None = None, pipeline=None):
+        at = time.monotonic()
+        if pipeline is not None:  # RQ's own pipeline (a job's start, the suspension check)
+            self._plain_beat_at = at if timeout is None else None
+            return super().heartbeat(timeout, pipeline=pipeline)
+        if timeout is not None:
+            self._plain_beat_at = None
+            return super().heartbeat(timeout)
+        if self._plain_beat_at is not None and at - self._plain_beat_at < WORKER_BEAT_EVERY:
+            return None
+        with self.connection.pipeline(transaction=False) as beat:
+            super().heartbeat(None, pipeline=beat)
+            beat.execute()
+        self._plain_beat_at = at
+        return None
+
+
 def _worker_classes():
     from rq import SimpleWorker, Worker
 
-    class LiveWorker(SimpleWorker):
+    class LiveWorker(_ThriftyHeartbeat, SimpleWorker):
         """RQ's ``SimpleWorker`` (jobs run in the worker process) whose running
         job keeps a short heartbeat (:data:`HEARTBEAT_TTL`) refreshed by a
         thread, instead of one TTL of ``job_timeout + 60`` s set at start."""
@@ -353,7 +394,7 @@ def _worker_classes():
             finally:
                 stop.set()
 
-    class LiveForkWorker(Worker):
+    class LiveForkWorker(_ThriftyHeartbeat, Worker):
         """RQ's forking ``Worker``; its monitor loop already beats every
         ``job_monitoring_interval``: beat every :data:`HEARTBEAT_EVERY` s
         with a :data:`HEARTBEAT_TTL` TTL."""
