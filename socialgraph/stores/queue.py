@@ -261,6 +261,39 @@ class TaskQueue:
             return self.enqueue(func, *args, **kwargs)
         return self.enqueue_in(seconds, func, *args, **kwargs)
 
+    def enqueue_once(self, key: str, func: str, *args: Any, ttl: int = 60, **kwargs: Any) -> str:
+        """Queue ``func(*args, **kwargs)`` now, unless a run queued under ``key``
+        has not started yet (it will see the caller's data: coalescing, e.g.
+        one mirror job for a burst of acts). The job calls :meth:`started_once`
+        with ``key`` before it reads anything, so a caller after that queues a
+        new run. Returns ``"pending"`` (a run is waiting) or what :meth:`enqueue`
+        returns (``RQ_ASYNC`` off: the job runs at once; Redis away: the outbox).
+
+        The marker (``sg:once:<key>``, queue Redis) expires after ``ttl``
+        seconds: a run that was lost (or waits longer in a backlog) is queued
+        again by the next caller after that; a marker lost early costs one
+        extra run. The job's work must be idempotent and find what is to do
+        in durable data (the caller's data written before this call)."""
+        from redis.exceptions import RedisError
+
+        if self.is_async:
+            try:
+                if not self._redis().set(f"sg:once:{key}", 1, nx=True, ex=max(1, int(ttl))):
+                    return "pending"
+            except RedisError:
+                pass  # the outbox keeps the job
+        return self.enqueue(func, *args, **kwargs)
+
+    def started_once(self, key: str) -> None:
+        """A run queued by :meth:`enqueue_once` under ``key`` has started: later
+        callers queue a new one. Redis away: nothing (the marker expires)."""
+        from redis.exceptions import RedisError
+
+        try:
+            self._redis().delete(f"sg:once:{key}")
+        except RedisError as exc:
+            log.warning("enqueue_once marker %s not cleared: %s", key, exc)
+
     def requeue_abandoned(self) -> int:
         """Hand back to their queues the jobs whose worker died mid-job.
 

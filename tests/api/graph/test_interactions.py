@@ -95,3 +95,63 @@ def test_erased_with_the_account(app, make_user):
         rows = stores.graph().run_text(
             "MATCH (u:User {uid: $b})-[i:INTERACTED_WITH]-() RETURN count(i) AS n", b=b.uid)
         assert rows[0]["n"] == 0
+
+
+def test_acts_wait_pending_until_one_coalesced_mirror_writes_all_their_pairs(app, make_user):
+    a, b, c = make_user("pa"), make_user("pb"), make_user("pc")
+    with app.app_context():
+        led = stores.mongo()[interactions.COLLECTION]
+        # five acts of two pairs, counted as an event job does (its mirror job not run yet)
+        for i in range(3):
+            assert interactions.record("reactions", a.uid, b.uid, f"post:x{i}") is True
+        assert interactions.record("comments", a.uid, c.uid, "c1") is True
+        assert interactions.record("mentions", a.uid, c.uid, "p1/") is True
+        assert interactions.record("reactions", a.uid, b.uid, "post:x0") is False  # a retry counts nothing
+        assert _figures(a, b) is None and _figures(a, c) is None  # nothing written per act
+        assert interactions.has_pending()
+        # batches of 2: the loop takes all five, one aggregation and one Cypher per batch
+        done = interactions.mirror_pending(batch=2)
+        assert done["acts"] >= 5 and done["pairs"] >= 2
+        assert _figures(a, b) == {"reactions": 3, "comments": 0, "mentions": 0, "shares": 0, "messages": 0}
+        assert _figures(a, c) == {"reactions": 0, "comments": 1, "mentions": 1, "shares": 0, "messages": 0}
+        assert led.count_documents({"a": a.uid, "pending": True}) == 0
+        # run again (RQ retry, a second worker): nothing changes
+        interactions.mirror_pending()
+        assert _figures(a, b)["reactions"] == 3
+
+
+def test_an_event_job_queues_the_mirror_once_while_a_run_waits(app, make_user, monkeypatch):
+    a, b = make_user("qa"), make_user("qb")
+    with app.app_context():
+        tq = stores.tasks()
+        queued: list[str] = []
+        monkeypatch.setattr(tq, "is_async", True)  # as in production: the mirror job is queued, not run
+        monkeypatch.setattr(tq, "enqueue", lambda func, *a, **kw: queued.append(func) or "queued")
+        stores.queue_redis().delete(f"sg:once:{interactions.MIRROR_KEY}")
+        for i in range(3):
+            assert interactions.on_event("reaction.created", target=f"post:q{i}", user_id=a.uid, owner_id=b.uid,
+                                         type="like") == 1
+        assert queued == [interactions.MIRROR_JOB]  # one run for the burst
+        assert _figures(a, b) is None
+        monkeypatch.setattr(tq, "is_async", False)
+        interactions.mirror_pending()  # the run starts: the next act queues a new one
+        assert _figures(a, b)["reactions"] == 3
+        monkeypatch.setattr(tq, "is_async", True)
+        interactions.on_event("reaction.created", target="post:q9", user_id=a.uid, owner_id=b.uid, type="like")
+        assert queued == [interactions.MIRROR_JOB] * 2
+        monkeypatch.setattr(tq, "is_async", False)
+        interactions.mirror_pending()
+        assert _figures(a, b)["reactions"] == 4
+
+
+def test_the_sweeper_mirrors_acts_whose_mirror_job_was_lost(app, make_user):
+    from socialgraph.operations import sweeper
+
+    a, b = make_user("sa"), make_user("sb")
+    with app.app_context():
+        interactions.record("shares", a.uid, b.uid, "s1")  # its job's mirror run lost
+        assert _figures(a, b) is None
+        assert sweeper.sweep()["interactions_mirror"] == "queued"  # RQ_ASYNC off: it ran at once
+        assert _figures(a, b)["shares"] == 1
+        assert not interactions.has_pending()
+        assert sweeper.sweep()["interactions_mirror"] == "none"
