@@ -142,7 +142,11 @@ def is_big(author_id: str) -> bool:
 
 def fanout_post(post_id: str, author_id: str) -> dict:
     """Fan-out on write of a new post: the author's own feed at once, then one
-    ``jobs.feeds.fanout_batch`` job per ``FEED_FANOUT_BATCH`` followers.
+    ``jobs.feeds.fanout_batch`` job per ``FEED_FANOUT_BATCH`` followers; an
+    author with fewer followers than that (one partial batch: most authors)
+    has it written here, in this job (:func:`fanout_batch`), since a job's
+    own RQ bookkeeping (~12 Redis round trips, ~1 ms of worker CPU,
+    ``bench/bench_writes.py``) cost more than a batch of a few dozen.
 
     Authors with ``FEED_HYBRID_THRESHOLD`` followers or more are skipped (their
     posts are merged at read time). Returns ``{"batches": n, "hybrid": bool}``.
@@ -168,8 +172,12 @@ def fanout_post(post_id: str, author_id: str) -> dict:
         return {"batches": 0, "hybrid": True}
     n = 0
     tasks = stores.tasks()
-    for uids in follower_batches(author_id):
-        tasks.enqueue("jobs.feeds.fanout_batch", post_id, author_id, score, uids)
+    batch = _cfg("FEED_FANOUT_BATCH")
+    for uids in follower_batches(author_id, batch):
+        if n == 0 and len(uids) < batch:  # the only batch: written in this job, not a job of its own
+            fanout_batch(post_id, author_id, score, uids)
+        else:
+            tasks.enqueue("jobs.feeds.fanout_batch", post_id, author_id, score, uids)
         n += 1
     return {"batches": n, "hybrid": False}
 
