@@ -370,7 +370,8 @@ def _heartbeat_loop(worker, job, stop) -> None:
 
 class _ThriftyHeartbeat:
     """Mixin of our RQ workers: the worker's own heartbeat in one round trip,
-    and at most once per :data:`WORKER_BEAT_EVERY` seconds.
+    and at most once per :data:`WORKER_BEAT_EVERY` seconds; no round trip for
+    a state the worker already wrote or the job's heartbeat at its end.
 
     RQ 3 beats the worker (``HSET`` + two ``EXPIRE``, three round trips) after
     each job, before each dequeue and after it: nine of a job's ~22 Redis round
@@ -402,6 +403,25 @@ class _ThriftyHeartbeat:
             beat.execute()
         self._plain_beat_at = at
         return None
+
+    def set_state(self, state: str, pipeline=None):
+        """RQ's, without the round trip when ``state`` is the one this worker
+        last wrote (RQ 3 writes ``idle`` at the end of each job and again
+        before the next dequeue)."""
+        if pipeline is None and state == getattr(self, "_state", None):
+            return None
+        return super().set_state(state, pipeline=pipeline)
+
+    def handle_execution_ended(self, job, queue, heartbeat_ttl: int):
+        """RQ's, with the job's ``last_heartbeat`` set in memory only: RQ 3
+        sends it as a round trip of its own (``HSET`` of the job hash, which no
+        registry reads: the started registry goes by the execution's
+        heartbeat), and the job hash is saved with it in the success pipeline
+        right after."""
+        from rq.utils import now
+
+        job.ended_at = now()
+        job.last_heartbeat = job.ended_at
 
 
 def _worker_classes():

@@ -46,6 +46,20 @@ class _RQBeat:
             self.connection.round_trips.extend([c] for c in cmds)
 
 
+    _state = "starting"
+
+    def set_state(self, state, pipeline=None):
+        self._state = state
+        if pipeline is not None:
+            pipeline.sent.append(("hset", "state", state))
+        else:
+            self.connection.round_trips.append([("hset", "state", state)])
+
+    def handle_execution_ended(self, job, queue, heartbeat_ttl):
+        job.ended_at = "now"
+        self.connection.round_trips.append([("hset", "job last_heartbeat")])
+
+
 class _Worker(_ThriftyHeartbeat, _RQBeat):
     pass
 
@@ -101,3 +115,24 @@ def test_beats_in_rqs_own_pipeline_go_out_and_one_with_the_default_ttl_counts_as
 def test_both_worker_classes_beat_thriftily():
     live, live_fork = queue._worker_classes()
     assert issubclass(live, _ThriftyHeartbeat) and issubclass(live_fork, _ThriftyHeartbeat)
+
+
+def test_a_state_already_written_is_not_written_again():
+    w = _Worker()
+    w.set_state("idle")  # the end of a job
+    w.set_state("idle")  # before the next dequeue: nothing sent
+    assert w.connection.round_trips == [[("hset", "state", "idle")]]
+    pipe = _Pipe(w.connection)
+    w.set_state("busy", pipeline=pipe)  # a job's start, in RQ's pipeline
+    w.set_state("idle")
+    assert pipe.sent == [("hset", "state", "busy")] and len(w.connection.round_trips) == 2
+
+
+def test_the_jobs_end_heartbeat_stays_in_memory_until_the_success_pipeline_saves_the_job():
+    from types import SimpleNamespace
+
+    w = _Worker()
+    job = SimpleNamespace(ended_at=None, last_heartbeat=None)
+    w.handle_execution_ended(job, None, 30)
+    assert job.ended_at is not None and job.last_heartbeat == job.ended_at
+    assert w.connection.round_trips == []
