@@ -58,7 +58,7 @@ def interaction_event(event: str, **payload: str) -> int:
 
 @in_app
 def mirror_interactions() -> dict:
-    """The coalesced ``INTERACTED_WITH`` mirror: every pending act's pair
-    written to the graph in batches (:func:`socialgraph.graph.interactions.mirror_pending`;
-    default lane, idempotent). Returns ``{"acts": n, "pairs": n}``."""
+    """The coalesced ``INTERACTED_WITH`` mirror: every marked pair written to
+    the graph in batches (:func:`socialgraph.graph.interactions.mirror_pending`;
+    default lane, idempotent). Returns ``{"pairs": n}``."""
     return interactions.mirror_pending()

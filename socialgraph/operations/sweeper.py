@@ -108,7 +108,7 @@ def sweep(older_than_seconds: int | None = None) -> dict:
     """One pass of the sweeper (the job's work). Returns ``{"requeued": n,
     "failed": n, "abandoned_jobs": n, "interactions_mirror": "none" | what
     :func:`socialgraph.graph.interactions.queue_mirror` returned}`` (the
-    coalesced ``INTERACTED_WITH`` mirror queued when acts are pending)."""
+    coalesced ``INTERACTED_WITH`` mirror queued when pairs are marked)."""
     counts = {"requeued": 0, "failed": 0, "abandoned_jobs": 0}
     for collection, docs in stuck_items(older_than_seconds).items():
         for doc in docs:
@@ -122,7 +122,7 @@ def sweep(older_than_seconds: int | None = None) -> dict:
             counts["abandoned_jobs"] = stores.tasks().requeue_abandoned()
         except Exception as exc:
             log.warning("sweeper: abandoned jobs not checked: %s", exc)
-    # acts whose coalesced mirror job was lost (Redis lost the queue but kept the marker)
+    # marked pairs whose coalesced mirror job was lost (its run marker outlived it)
     counts["interactions_mirror"] = interactions.queue_mirror() if interactions.has_pending() else "none"
     return counts
 

@@ -116,7 +116,6 @@ MONGO_INDEXES: dict[str, list[IndexModel]] = {
     "interactions": [
         IndexModel([("a", ASCENDING), ("b", ASCENDING)], name="by_pair"),
         IndexModel([("b", ASCENDING)], name="by_other"),
-        IndexModel([("pending", ASCENDING)], sparse=True, name="pending"),  # the coalesced mirror's queue
     ],
     # issue 19: Web Push subscriptions (one per session: _id = session id)
     "push_subscriptions": [
