@@ -15,7 +15,11 @@ the running job every :data:`HEARTBEAT_EVERY` seconds with a TTL of
 job's entry in RQ's started registry expires within that TTL instead of RQ's
 ``job_timeout + 60`` s, and :meth:`TaskQueue.requeue_abandoned` (run every
 :data:`REAP_EVERY` seconds by each worker) hands it back to its queue through
-RQ's own ``StartedJobRegistry.cleanup`` (which spends one retry).
+RQ's own ``StartedJobRegistry.cleanup`` (which spends one retry). Their own
+(worker) heartbeat between jobs is thrifty (:class:`_ThriftyHeartbeat`: one
+round trip, at most every :data:`WORKER_BEAT_EVERY` seconds).
+:meth:`TaskQueue.enqueue_once` coalesces the runs of one job (one waiting run
+for a burst of callers).
 """
 from __future__ import annotations
 
