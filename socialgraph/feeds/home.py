@@ -119,10 +119,10 @@ def _oid(value: str) -> ObjectId | None:
 
 
 # -- writing feeds ------------------------------------------------------------
-def follower_batches(author_id: str, batch: int | None = None):
-    """Yield lists of follower uids of ``author_id`` (``batch`` per list, keyset on uid)."""
+def follower_batches(author_id: str, batch: int | None = None, after: str | None = None):
+    """Yield lists of follower uids of ``author_id`` (``batch`` per list, keyset
+    on uid), those above ``after`` (a uid; None: from the first)."""
     batch = batch or _cfg("FEED_FANOUT_BATCH")
-    after = None
     while True:
         rows = stores.graph().read("feeds/list_follower_uids", uid=author_id, after=after, limit=batch)
         if not rows:
@@ -132,12 +132,6 @@ def follower_batches(author_id: str, batch: int | None = None):
         if len(uids) < batch:
             return
         after = uids[-1]
-
-
-def is_big(author_id: str) -> bool:
-    """True when ``author_id`` has at least ``FEED_HYBRID_THRESHOLD`` followers (merged at read)."""
-    rows = stores.graph().read("feeds/count_followers", uid=author_id)
-    return bool(rows) and rows[0]["followers"] >= _cfg("FEED_HYBRID_THRESHOLD")
 
 
 def fanout_post(post_id: str, author_id: str) -> dict:
@@ -159,7 +153,8 @@ def fanout_post(post_id: str, author_id: str) -> dict:
     first reader of the post), and the job's next subscriber (the Mastodon
     stream push, :data:`socialgraph.core.events.ONE_JOB`) finds the copy, so
     the post is read from MongoDB once, not twice. Cost in the worker: the
-    copy's ``MGET`` and store script besides the ``find``.
+    copy's ``MGET`` and store script besides the ``find``; the follower count
+    and the first batch in one graph query (``feeds/get_fanout_start``).
     """
     oid = _oid(post_id)
     doc = postcache.get_posts([oid]).get(post_id) if oid is not None else None
@@ -167,17 +162,23 @@ def fanout_post(post_id: str, author_id: str) -> dict:
         return {"batches": 0, "hybrid": False}  # group posts are merged at read time
     score = datetime_to_ms(doc["created_at"])
     push(post_id, score, [author_id])
-    if is_big(author_id):
+    batch = _cfg("FEED_FANOUT_BATCH")
+    # big (FEED_HYBRID_THRESHOLD followers or more: merged at read) and the first batch, one query
+    start = stores.graph().read("feeds/get_fanout_start", uid=author_id, limit=batch)
+    if start and start[0]["followers"] >= _cfg("FEED_HYBRID_THRESHOLD"):
         push_timeline(post_id, score, author_id)
         return {"batches": 0, "hybrid": True}
-    n = 0
+    first = list(start[0]["uids"]) if start else []
+    if not first:
+        return {"batches": 0, "hybrid": False}
+    if len(first) < batch:  # the only batch: written in this job, not a job of its own
+        fanout_batch(post_id, author_id, score, first)
+        return {"batches": 1, "hybrid": False}
     tasks = stores.tasks()
-    batch = _cfg("FEED_FANOUT_BATCH")
-    for uids in follower_batches(author_id, batch):
-        if n == 0 and len(uids) < batch:  # the only batch: written in this job, not a job of its own
-            fanout_batch(post_id, author_id, score, uids)
-        else:
-            tasks.enqueue("jobs.feeds.fanout_batch", post_id, author_id, score, uids)
+    tasks.enqueue("jobs.feeds.fanout_batch", post_id, author_id, score, first)
+    n = 1
+    for uids in follower_batches(author_id, batch, after=first[-1]):
+        tasks.enqueue("jobs.feeds.fanout_batch", post_id, author_id, score, uids)
         n += 1
     return {"batches": n, "hybrid": False}
 
