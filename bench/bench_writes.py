@@ -88,6 +88,9 @@ def main() -> None:
         client = app.test_client()
         ctx = app.app_context()
         ctx.push()
+        from socialgraph.stores.schema import ensure_all
+
+        ensure_all()  # the indexes of the code under test, as `socialgraph db init` on a deploy
         tokens = []
         for r in data["readers"][:16]:
             resp = client.post("/api/v1/auth/login", json={"login": r["username"], "password": PASSWORD})

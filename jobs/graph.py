@@ -50,5 +50,15 @@ def precompute_heavy_suggestions(source: str | None = None) -> dict:
 def interaction_event(event: str, **payload: str) -> int:
     """Subscriber of the engagement events (reaction, comment, mention, share,
     direct message): count the act once in the ledger and mirror the pair's
-    ``INTERACTED_WITH`` figures into the graph (idempotent). Returns the pairs written."""
+    ``INTERACTED_WITH`` figures into the graph through the coalesced mirror
+    (:func:`mirror_interactions`, queued unless one waits; idempotent).
+    Returns the acts counted now."""
     return interactions.on_event(event, **payload)
+
+
+@in_app
+def mirror_interactions() -> dict:
+    """The coalesced ``INTERACTED_WITH`` mirror: every marked pair written to
+    the graph in batches (:func:`socialgraph.graph.interactions.mirror_pending`;
+    default lane, idempotent). Returns ``{"pairs": n}``."""
+    return interactions.mirror_pending()

@@ -88,10 +88,14 @@ for _event in ("friend.accepted", "friend.removed", "user.blocked", "friend.requ
 #: (:data:`RUNNER`, ``jobs.events.run_subscribers``), queued on the lane of the
 #: first subscriber with the longest timeout of them. These are the mix's
 #: writes (a reaction, a comment, a new post) and their kin: each subscriber is
-#: a few milliseconds (a notification, one ``INTERACTED_WITH`` pair, the Mastodon
-#: stream push; a post's fan-out queues its follower batches as jobs of their own), while RQ's own
+#: a few milliseconds (a notification, one ledger insert and mark for the
+#: coalesced ``INTERACTED_WITH`` mirror, the Mastodon
+#: stream push; a post's fan-out writes one partial batch itself and queues larger
+#: ones as jobs of their own), while RQ's own
 #: bookkeeping of a job (enqueue, dequeue, heartbeats, finish: ~22 Redis round
-#: trips, ~2.5 ms of worker CPU, ``bench/bench_writes.py``) cost more than the
+#: trips, ~2.5 ms of worker CPU; ~10 round trips since our workers' thrifty
+#: heartbeat, :class:`socialgraph.stores.queue._ThriftyHeartbeat`;
+#: ``bench/bench_writes.py``) cost more than the
 #: work. A subscriber that fails inside the runner is queued again as its own
 #: job (its own retries), so one failing subscriber never re-runs the others.
 ONE_JOB = frozenset({"reaction.created", "comment.created", "user.mentioned", "post.shared", "post.created"})

@@ -119,10 +119,10 @@ def _oid(value: str) -> ObjectId | None:
 
 
 # -- writing feeds ------------------------------------------------------------
-def follower_batches(author_id: str, batch: int | None = None):
-    """Yield lists of follower uids of ``author_id`` (``batch`` per list, keyset on uid)."""
+def follower_batches(author_id: str, batch: int | None = None, after: str | None = None):
+    """Yield lists of follower uids of ``author_id`` (``batch`` per list, keyset
+    on uid), those above ``after`` (a uid; None: from the first)."""
     batch = batch or _cfg("FEED_FANOUT_BATCH")
-    after = None
     while True:
         rows = stores.graph().read("feeds/list_follower_uids", uid=author_id, after=after, limit=batch)
         if not rows:
@@ -134,15 +134,13 @@ def follower_batches(author_id: str, batch: int | None = None):
         after = uids[-1]
 
 
-def is_big(author_id: str) -> bool:
-    """True when ``author_id`` has at least ``FEED_HYBRID_THRESHOLD`` followers (merged at read)."""
-    rows = stores.graph().read("feeds/count_followers", uid=author_id)
-    return bool(rows) and rows[0]["followers"] >= _cfg("FEED_HYBRID_THRESHOLD")
-
-
 def fanout_post(post_id: str, author_id: str) -> dict:
     """Fan-out on write of a new post: the author's own feed at once, then one
-    ``jobs.feeds.fanout_batch`` job per ``FEED_FANOUT_BATCH`` followers.
+    ``jobs.feeds.fanout_batch`` job per ``FEED_FANOUT_BATCH`` followers; an
+    author with fewer followers than that (one partial batch: most authors)
+    has it written here, in this job (:func:`fanout_batch`), since a job's
+    own RQ bookkeeping (~12 Redis round trips, ~1 ms of worker CPU,
+    ``bench/bench_writes.py``) cost more than a batch of a few dozen.
 
     Authors with ``FEED_HYBRID_THRESHOLD`` followers or more are skipped (their
     posts are merged at read time). Returns ``{"batches": n, "hybrid": bool}``.
@@ -155,7 +153,8 @@ def fanout_post(post_id: str, author_id: str) -> dict:
     first reader of the post), and the job's next subscriber (the Mastodon
     stream push, :data:`socialgraph.core.events.ONE_JOB`) finds the copy, so
     the post is read from MongoDB once, not twice. Cost in the worker: the
-    copy's ``MGET`` and store script besides the ``find``.
+    copy's ``MGET`` and store script besides the ``find``; the follower count
+    and the first batch in one graph query (``feeds/get_fanout_start``).
     """
     oid = _oid(post_id)
     doc = postcache.get_posts([oid]).get(post_id) if oid is not None else None
@@ -163,12 +162,22 @@ def fanout_post(post_id: str, author_id: str) -> dict:
         return {"batches": 0, "hybrid": False}  # group posts are merged at read time
     score = datetime_to_ms(doc["created_at"])
     push(post_id, score, [author_id])
-    if is_big(author_id):
+    batch = _cfg("FEED_FANOUT_BATCH")
+    # big (FEED_HYBRID_THRESHOLD followers or more: merged at read) and the first batch, one query
+    start = stores.graph().read("feeds/get_fanout_start", uid=author_id, limit=batch)
+    if start and start[0]["followers"] >= _cfg("FEED_HYBRID_THRESHOLD"):
         push_timeline(post_id, score, author_id)
         return {"batches": 0, "hybrid": True}
-    n = 0
+    first = list(start[0]["uids"]) if start else []
+    if not first:
+        return {"batches": 0, "hybrid": False}
+    if len(first) < batch:  # the only batch: written in this job, not a job of its own
+        fanout_batch(post_id, author_id, score, first)
+        return {"batches": 1, "hybrid": False}
     tasks = stores.tasks()
-    for uids in follower_batches(author_id):
+    tasks.enqueue("jobs.feeds.fanout_batch", post_id, author_id, score, first)
+    n = 1
+    for uids in follower_batches(author_id, batch, after=first[-1]):
         tasks.enqueue("jobs.feeds.fanout_batch", post_id, author_id, score, uids)
         n += 1
     return {"batches": n, "hybrid": False}

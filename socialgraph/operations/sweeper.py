@@ -28,6 +28,7 @@ from flask import current_app
 
 from socialgraph import stores
 from socialgraph.core import clock
+from socialgraph.graph import interactions
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +106,9 @@ def _remove_original(doc: dict) -> None:
 
 def sweep(older_than_seconds: int | None = None) -> dict:
     """One pass of the sweeper (the job's work). Returns ``{"requeued": n,
-    "failed": n, "abandoned_jobs": n}``."""
+    "failed": n, "abandoned_jobs": n, "interactions_mirror": "none" | what
+    :func:`socialgraph.graph.interactions.queue_mirror` returned}`` (the
+    coalesced ``INTERACTED_WITH`` mirror queued when pairs are marked)."""
     counts = {"requeued": 0, "failed": 0, "abandoned_jobs": 0}
     for collection, docs in stuck_items(older_than_seconds).items():
         for doc in docs:
@@ -119,6 +122,8 @@ def sweep(older_than_seconds: int | None = None) -> dict:
             counts["abandoned_jobs"] = stores.tasks().requeue_abandoned()
         except Exception as exc:
             log.warning("sweeper: abandoned jobs not checked: %s", exc)
+    # marked pairs whose coalesced mirror job was lost (its run marker outlived it)
+    counts["interactions_mirror"] = interactions.queue_mirror() if interactions.has_pending() else "none"
     return counts
 
 

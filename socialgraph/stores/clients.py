@@ -248,6 +248,7 @@ def lane_routes(config: dict) -> dict[str, str]:
         "jobs.feeds.": feeds,
         "jobs.graph.": heavy,
         "jobs.graph.interaction_event": config["RQ_QUEUE"],  # one pair, milliseconds: not heavy work
+        "jobs.graph.mirror_interactions": config["RQ_QUEUE"],  # a batch of pairs, one Cypher: not heavy
         "jobs.accounts.build_export": heavy,
         "jobs.accounts.run_import": heavy,
         "jobs.accounts.delete_account": heavy,

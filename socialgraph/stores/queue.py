@@ -15,11 +15,16 @@ the running job every :data:`HEARTBEAT_EVERY` seconds with a TTL of
 job's entry in RQ's started registry expires within that TTL instead of RQ's
 ``job_timeout + 60`` s, and :meth:`TaskQueue.requeue_abandoned` (run every
 :data:`REAP_EVERY` seconds by each worker) hands it back to its queue through
-RQ's own ``StartedJobRegistry.cleanup`` (which spends one retry).
+RQ's own ``StartedJobRegistry.cleanup`` (which spends one retry). Their own
+(worker) heartbeat between jobs is thrifty (:class:`_ThriftyHeartbeat`: one
+round trip, at most every :data:`WORKER_BEAT_EVERY` seconds).
+:meth:`TaskQueue.enqueue_once` coalesces the runs of one job (one waiting run
+for a burst of callers).
 """
 from __future__ import annotations
 
 import logging
+import time
 from datetime import datetime, timezone
 from typing import Any, Callable
 
@@ -67,6 +72,10 @@ REAP_LOCK_KEY = "sg:rq:reaper"
 #: RQ worker key TTL and maintenance interval (seconds)
 WORKER_TTL = 45
 MAINTENANCE_EVERY = 30
+#: a worker's own heartbeat between jobs (its key's TTL back to
+#: ``WORKER_TTL + 60`` s) goes out at most once per this many seconds
+#: (:class:`_ThriftyHeartbeat`); RQ sends three per job, three round trips each
+WORKER_BEAT_EVERY = 5
 
 
 def timeout_for(func: str) -> int:
@@ -256,6 +265,39 @@ class TaskQueue:
             return self.enqueue(func, *args, **kwargs)
         return self.enqueue_in(seconds, func, *args, **kwargs)
 
+    def enqueue_once(self, key: str, func: str, *args: Any, ttl: int = 60, **kwargs: Any) -> str:
+        """Queue ``func(*args, **kwargs)`` now, unless a run queued under ``key``
+        has not started yet (it will see the caller's data: coalescing, e.g.
+        one mirror job for a burst of acts). The job calls :meth:`started_once`
+        with ``key`` before it reads anything, so a caller after that queues a
+        new run. Returns ``"pending"`` (a run is waiting) or what :meth:`enqueue`
+        returns (``RQ_ASYNC`` off: the job runs at once; Redis away: the outbox).
+
+        The marker (``sg:once:<key>``, queue Redis) expires after ``ttl``
+        seconds: a run that was lost (or waits longer in a backlog) is queued
+        again by the next caller after that; a marker lost early costs one
+        extra run. The job's work must be idempotent and find what is to do
+        in durable data (the caller's data written before this call)."""
+        from redis.exceptions import RedisError
+
+        if self.is_async:
+            try:
+                if not self._redis().set(f"sg:once:{key}", 1, nx=True, ex=max(1, int(ttl))):
+                    return "pending"
+            except RedisError:
+                pass  # the outbox keeps the job
+        return self.enqueue(func, *args, **kwargs)
+
+    def started_once(self, key: str) -> None:
+        """A run queued by :meth:`enqueue_once` under ``key`` has started: later
+        callers queue a new one. Redis away: nothing (the marker expires)."""
+        from redis.exceptions import RedisError
+
+        try:
+            self._redis().delete(f"sg:once:{key}")
+        except RedisError as exc:
+            log.warning("enqueue_once marker %s not cleared: %s", key, exc)
+
     def requeue_abandoned(self) -> int:
         """Hand back to their queues the jobs whose worker died mid-job.
 
@@ -330,10 +372,66 @@ def _heartbeat_loop(worker, job, stop) -> None:
             log.warning("job heartbeat failed: %s", exc)
 
 
+class _ThriftyHeartbeat:
+    """Mixin of our RQ workers: the worker's own heartbeat in one round trip,
+    and at most once per :data:`WORKER_BEAT_EVERY` seconds; no round trip for
+    a state the worker already wrote or the job's heartbeat at its end.
+
+    RQ 3 beats the worker (``HSET`` + two ``EXPIRE``, three round trips) after
+    each job, before each dequeue and after it: nine of a job's ~22 Redis round
+    trips on the job side (``bench/bench_writes.py``), each setting the same TTL
+    (``worker_ttl + 60`` = 105 s). Here such a beat (no ``timeout``, no
+    ``pipeline``) goes in one pipeline, and is skipped when the last one went
+    out less than :data:`WORKER_BEAT_EVERY` seconds ago and no beat with another
+    TTL came since (the worker's key then has at least 100 s left, while RQ
+    blocks at most ``worker_ttl - 15`` s between beats). Beats with a
+    ``timeout`` (a job's start, the fork worker's monitor) or in a caller's
+    ``pipeline`` (the suspension check) go out as RQ sends them; one with a
+    shorter TTL makes the next plain beat go out, one in a pipeline with the
+    default TTL counts as the last plain beat."""
+
+    _plain_beat_at: float | None = None
+
+    def heartbeat(self, timeout: int | None = None, pipeline=None):
+        at = time.monotonic()
+        if pipeline is not None:  # RQ's own pipeline (a job's start, the suspension check)
+            self._plain_beat_at = at if timeout is None else None
+            return super().heartbeat(timeout, pipeline=pipeline)
+        if timeout is not None:
+            self._plain_beat_at = None
+            return super().heartbeat(timeout)
+        if self._plain_beat_at is not None and at - self._plain_beat_at < WORKER_BEAT_EVERY:
+            return None
+        with self.connection.pipeline(transaction=False) as beat:
+            super().heartbeat(None, pipeline=beat)
+            beat.execute()
+        self._plain_beat_at = at
+        return None
+
+    def set_state(self, state: str, pipeline=None):
+        """RQ's, without the round trip when ``state`` is the one this worker
+        last wrote (RQ 3 writes ``idle`` at the end of each job and again
+        before the next dequeue)."""
+        if pipeline is None and state == getattr(self, "_state", None):
+            return None
+        return super().set_state(state, pipeline=pipeline)
+
+    def handle_execution_ended(self, job, queue, heartbeat_ttl: int):
+        """RQ's, with the job's ``last_heartbeat`` set in memory only: RQ 3
+        sends it as a round trip of its own (``HSET`` of the job hash, which no
+        registry reads: the started registry goes by the execution's
+        heartbeat), and the job hash is saved with it in the success pipeline
+        right after."""
+        from rq.utils import now
+
+        job.ended_at = now()
+        job.last_heartbeat = job.ended_at
+
+
 def _worker_classes():
     from rq import SimpleWorker, Worker
 
-    class LiveWorker(SimpleWorker):
+    class LiveWorker(_ThriftyHeartbeat, SimpleWorker):
         """RQ's ``SimpleWorker`` (jobs run in the worker process) whose running
         job keeps a short heartbeat (:data:`HEARTBEAT_TTL`) refreshed by a
         thread, instead of one TTL of ``job_timeout + 60`` s set at start."""
@@ -353,7 +451,7 @@ def _worker_classes():
             finally:
                 stop.set()
 
-    class LiveForkWorker(Worker):
+    class LiveForkWorker(_ThriftyHeartbeat, Worker):
         """RQ's forking ``Worker``; its monitor loop already beats every
         ``job_monitoring_interval``: beat every :data:`HEARTBEAT_EVERY` s
         with a :data:`HEARTBEAT_TTL` TTL."""

@@ -146,3 +146,20 @@ def test_rebuilding_feed_of_a_user_following_many_is_left_to_the_worker(app, mak
     assert body == {"items": [], "next_cursor": None, "rebuilding": True}
     feeds.rebuild_feed(reader.uid)
     assert len(reader.get("/api/v1/feeds/home").get_json()["items"]) == 1
+
+
+def test_a_new_posts_fanout_starts_with_one_graph_query(app, make_user, graph_reads):
+    """The follower count (hybrid or not) and the first batch come in one query
+    (feeds/get_fanout_start); a muter is left out of the batch but counted."""
+    author, fan, muter = make_user("fs"), make_user("ff"), make_user("fm")
+    for u in (fan, muter):
+        u.put(f"/api/v1/users/{author.username}/follow")
+        feed_ids(u)
+    muter.put(f"/api/v1/users/{author.username}/mute")
+    pid = author.post("/api/v1/posts", json={"text": "one query"}).get_json()["id"]
+    assert pid in zset(fan.uid) and pid not in zset(muter.uid)
+    graph_reads.clear()
+    assert feeds.fanout_post(pid, author.uid) == {"batches": 1, "hybrid": False}  # idempotent
+    assert [n for n in graph_reads if n.startswith("feeds/")] == ["feeds/get_fanout_start"]
+    with config(app, FEED_HYBRID_THRESHOLD=2):  # the muter counts as a follower: big
+        assert feeds.fanout_post(pid, author.uid) == {"batches": 0, "hybrid": True}

@@ -118,3 +118,35 @@ def test_trends_scan_reads_from_a_secondary_when_there_is_one(ctx):
     assert stores.analytics_mongo().read_preference == SecondaryPreferred()
     assert stores.mongo().read_preference == Primary()
     assert set(trends.compute()) == {"tags", "posts"}  # the stand-in server accepts the preference
+
+
+def test_an_author_with_one_partial_batch_of_followers_is_fanned_out_in_the_posts_own_job(app_config, request):
+    """Fewer followers than FEED_FANOUT_BATCH: the post's job writes their feeds
+    itself, no fanout_batch job is queued (its RQ bookkeeping cost more than the batch)."""
+    from rq import SimpleWorker
+    from rq.registry import FinishedJobRegistry
+
+    from socialgraph.accounts import service as accounts
+    from socialgraph.app import create_app
+
+    queue_name = unique("q")
+    app = create_app({**app_config, "RQ_ASYNC": True, "RQ_QUEUE": queue_name, "RQ_FEED_QUEUE": queue_name + "-feeds",
+                      "FEED_FANOUT_BATCH": 10})
+    request.addfinalizer(app.extensions["socialgraph"].close)
+    with app.app_context():
+        author = accounts.register(unique("au"), f"{unique('m')}@example.test", "a long enough password")
+        followers = [accounts.register(unique("fo"), f"{unique('m')}@example.test", "a long enough password")
+                     for _ in range(3)]
+        stores.graph().write("importers/merge_follows", rows=[{"a": f["uid"], "b": author["uid"]} for f in followers],
+                             created_at=clock.now())
+        set_degree_counts([author["uid"], *(f["uid"] for f in followers)])
+        for f in followers:
+            feeds.rebuild_feed(f["uid"])
+        post = posts.create_post(author["uid"], "one partial batch")
+        tq = stores.tasks()
+        q = tq.queue(tq.queue_name_for("jobs.feeds.fanout_batch"))
+        assert SimpleWorker([q], connection=stores.cache()).work(burst=True)
+        for f in followers:
+            assert stores.cache().zscore(feeds.FEED_KEY.format(uid=f["uid"]), post["id"]) is not None
+        finished = [q.fetch_job(j) for j in FinishedJobRegistry(queue=q).get_job_ids()]
+        assert [j.func_name for j in finished] == [events.RUNNER]  # the post's subscribers, nothing else

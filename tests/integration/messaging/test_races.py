@@ -93,3 +93,14 @@ def test_notify_drops_events_for_missing_or_deleting_recipients(ctx):
     stores.mongo().accounts.update_one({"_id": leaving}, {"$set": {"status": "deleting"}})
     assert notifications.notify(leaving, "follow", a, {}) is None
     assert stores.mongo().notifications.count_documents({"user_id": leaving}) == 0
+
+
+def test_a_notification_for_someone_without_an_account_reads_no_block_sets(ctx, graph_reads):
+    from socialgraph.graph.relations import CACHE_KEY
+
+    actor, _ = new_user("na")
+    author = "imported-author-" + actor  # a graph user without an account (an imported author)
+    assert notifications.handle_event("reaction.created", target="post:x", user_id=actor, owner_id=author,
+                                      type="like", post_id="x") == []
+    assert "graph/relations/list_block_uids" not in graph_reads
+    assert stores.cache().get(CACHE_KEY.format(uid=author)) is None  # no copy kept for a reader who never comes

@@ -37,6 +37,7 @@ def test_each_job_goes_to_its_lane():
         "jobs.graph.suggestions_event": "heavy",
         "jobs.graph.refresh_suggestions": "heavy",
         "jobs.graph.interaction_event": "default",  # one pair, milliseconds
+        "jobs.graph.mirror_interactions": "default",  # the coalesced mirror: a batch, one Cypher
         "jobs.accounts.build_export": "heavy",
         "jobs.accounts.run_import": "heavy",
         "jobs.accounts.delete_account": "heavy",
@@ -59,3 +60,25 @@ def test_every_job_is_retried_with_backoff():
     r = _retry()
     assert r.max == len(RETRY_INTERVALS) == 5
     assert r.intervals == RETRY_INTERVALS and RETRY_INTERVALS == sorted(RETRY_INTERVALS)
+
+
+def test_enqueue_once_queues_one_run_until_it_has_started():
+    from types import SimpleNamespace
+
+    marks: dict[str, int] = {}
+
+    def set_(key, value, nx=False, ex=None):
+        if nx and key in marks:
+            return None
+        marks[key] = value
+        return True
+
+    redis = SimpleNamespace(set=set_, delete=lambda key: marks.pop(key, None))
+    tq = TaskQueue(lambda: redis, lambda: None, "default", True)
+    queued: list[str] = []
+    tq.enqueue = lambda func, *a, **kw: queued.append(func) or "queued"
+    assert tq.enqueue_once("k", "jobs.x.y") == "queued"
+    assert tq.enqueue_once("k", "jobs.x.y") == "pending"
+    tq.started_once("k")
+    assert tq.enqueue_once("k", "jobs.x.y") == "queued"
+    assert queued == ["jobs.x.y", "jobs.x.y"]
