@@ -328,6 +328,18 @@ def closed_loop(stack, data, args) -> dict:
                                          "usernames": data["usernames"]}))
         for i, which in enumerate(w for w in args.load.split(",") if w):
             prefix = RESULTS / f"locust_hot_{which}_{args.clients}"
+            if args.warmup_seconds:  # the same load first, not recorded: the copies its first reads make
+                warm = subprocess.run(
+                    [sys.executable, "-m", "locust", "-f", str(REPO / "bench" / "locust_scale.py"), "--headless",
+                     "-u", str(args.clients), "-r", str(args.clients), "-t", f"{args.warmup_seconds}s",
+                     "--host", base, "--only-summary", "--stop-timeout", "5", "--loglevel", "ERROR"],
+                    env={**__import__("os").environ, **write_env, "BENCH_DATA": str(data_file),
+                         "BENCH_USER": which, "BENCH_HOT_POSTS": str(args.hot_posts or "")},
+                    cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=args.warmup_seconds + 120)
+                warmed = drain({"rq-worker": worker.pid, "graph": stack.procs["graph"].pid,
+                                "mongo": stack.procs["mongo"].pid})
+                print(f"  warm-up: {args.warmup_seconds} s of {which} (exit {warm.returncode}), its RQ backlog "
+                      f"drained in {warmed['drain_s']} s; the window below starts now", flush=True)
             cmd = [sys.executable, "-m", "locust", "-f", str(REPO / "bench" / "locust_scale.py"), "--headless",
                    "-u", str(args.clients), "-r", str(args.clients), "-t", f"{args.seconds}s", "--host", base,
                    "--csv", str(prefix), "--only-summary", "--stop-timeout", "5", "--loglevel", "WARNING"]
@@ -485,6 +497,9 @@ def main() -> None:
     ap.add_argument("--hot-posts", type=int, default=0,
                     help="--load mix: the post reads and writes on the first N of the 200 posts only (hot posts)")
     ap.add_argument("--write-nice", type=int, default=0, help="niceness of --write-pool's gunicorn")
+    ap.add_argument("--warmup-seconds", type=int, default=0,
+                    help="--load: run each load this long first, unrecorded, and drain its RQ backlog, so the "
+                    "measured window is the steady state (copies made by first reads), not a cold start")
     ap.add_argument("--worker-nice", type=int, default=0,
                     help="niceness of the RQ worker (as compose's SG_WORKER_CPU_SHARES: the jobs' CPU weight)")
     args = ap.parse_args()

@@ -90,6 +90,11 @@ def load_config(env: dict | None = None) -> dict:
         "REQUIRE_VERIFIED_EMAIL_TO_POST": _bool(env.get("SG_REQUIRE_VERIFIED_EMAIL"), False),
         "STORE_TIMEOUT_SECONDS": float(env.get("SG_STORE_TIMEOUT_SECONDS", "3")),
         "FOLLOWING_CACHE_SECONDS": _int(env, "SG_FOLLOWING_CACHE_SECONDS", 60),
+        # friend lists (sg:friends:<uid>) and a hub's shared friends (sg:mutual:...): versioned
+        # copies dropped by every friendship change, block and account deletion (usernames never
+        # change), so they may live as long as a profile card (issue 22 session 7: at 60 s an
+        # owner's list expired between two views and the profile's first read asked the graph)
+        "FRIENDS_CACHE_SECONDS": _int(env, "SG_FRIENDS_CACHE_SECONDS", 900),
         # Redis copies read by every page (socialgraph.stores.readcache): post documents, short
         # profiles, a user's reactions, group memberships
         "POST_CACHE_SECONDS": _int(env, "SG_POST_CACHE_SECONDS", 900),

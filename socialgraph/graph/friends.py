@@ -312,7 +312,7 @@ def mutual_count_with_hub(viewer: str, hub: str,
     caching the hub's whole friend list. ``{"count", "sample"}``.
 
     The shared names are kept in Redis (``sg:mutual:<viewer>:<hub>``,
-    ``FOLLOWING_CACHE_SECONDS``) with the versions of both friend-list
+    ``FRIENDS_CACHE_SECONDS``) with the versions of both friend-list
     copies (``sg:friends:<uid>``) read before the query: the copy counts
     only while both versions are unchanged, and every friendship change,
     block or account deletion touching either user bumps theirs
@@ -340,7 +340,7 @@ def mutual_count_with_hub(viewer: str, hub: str,
     if versions is not None:
         try:
             stores.read_cache().set(key, json.dumps({"v": versions, "names": common}),
-                                    ex=int(current_app.config["FOLLOWING_CACHE_SECONDS"]))
+                                    ex=int(current_app.config["FRIENDS_CACHE_SECONDS"]))
         except RedisError:
             log.warning("could not store the shared friends of %s and %s", viewer, hub)
     return {"count": len(common), "sample": common[:3]}
@@ -374,7 +374,7 @@ def friend_usernames(uids: list[str], known: dict[str, list[str]] | None = None,
                      prefetched: dict[str, tuple[bytes | None, str]] | None = None,
                      as_sets: bool = False) -> dict[str, list[str]] | dict[str, frozenset[str]]:
     """``uid -> usernames of their friends`` for those of ``uids`` that exist:
-    Redis copies (``sg:friends:<uid>``, versioned, ``FOLLOWING_CACHE_SECONDS``;
+    Redis copies (``sg:friends:<uid>``, versioned, ``FRIENDS_CACHE_SECONDS``;
     dropped by every friendship change and block), the rest in one graph query.
     ``known``: lists the caller read from the graph just now, used where no
     copy is but not stored (they were read before the copy's version, so
@@ -404,7 +404,7 @@ def friend_usernames(uids: list[str], known: dict[str, list[str]] | None = None,
         if versions is not None:
             v_of = dict(zip(uids, versions))
             readcache.put_many(((FRIENDS_KEY.format(uid=u), v_of[u], json.dumps(f)) for u, f in found.items()),
-                               int(current_app.config["FOLLOWING_CACHE_SECONDS"]))
+                               int(current_app.config["FRIENDS_CACHE_SECONDS"]))
     return out
 
 

@@ -392,7 +392,8 @@ def _fill_shared(reads: _Reads, viewer: str, card: dict) -> None:
                                      [people.OVER] if row["followers"] is None else row["followers"], long)
                 copies = []
                 if want["friends"]:
-                    copies.append((keys["friends"], v_of["friends"], json.dumps(row["friends"]), short))
+                    copies.append((keys["friends"], v_of["friends"], json.dumps(row["friends"]),
+                                   int(current_app.config["FRIENDS_CACHE_SECONDS"])))
                 if want["pending"]:
                     over = any(row[k] is None for k in PENDING_FIELDS)
                     value = {"over": True} if over else {k: row[k] for k in PENDING_FIELDS}
@@ -458,7 +459,7 @@ def get_profile(username: str, viewer: str | None = None, *, also: list[str] | N
             # the viewer's friend list came with the cold card: stored by the same second script
             # (if its version read before the query is unchanged), which reads it back for the count
             puts.append((FRIENDS_KEY.format(uid=viewer), reads.viewer_friends, json.dumps(relation["viewer_friends"]),
-                         int(current_app.config["FOLLOWING_CACHE_SECONDS"])))
+                         int(current_app.config["FRIENDS_CACHE_SECONDS"])))
         if card is not None and (puts or reads.owner != card["user"]["uid"]):
             # the copies the graph answered stored, and what the owner's uid keys, in one more trip
             later = _one_trip(name, viewer, None, None,

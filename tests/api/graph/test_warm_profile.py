@@ -299,3 +299,21 @@ def test_viewer_is_hub_hint():
     assert profiles._viewer_is_hub(people.HUB_DEGREE, 0)
     assert profiles._viewer_is_hub(0, profiles.HUB_FRIENDS_BYTES)
     assert not profiles._viewer_is_hub(people.HUB_DEGREE - 1, profiles.HUB_FRIENDS_BYTES - 1)
+
+
+def test_friend_list_copies_live_as_long_as_the_card(make_user, app, ctx):
+    """Issue 22 session 7: the friend lists the mutual-friend count reads lived
+    FOLLOWING_CACHE_SECONDS (60 s), so an owner's list expired between two
+    views and the next profile asked the graph again. They are versioned copies
+    dropped by every friendship change: they live FRIENDS_CACHE_SECONDS."""
+    assert app.config["FRIENDS_CACHE_SECONDS"] > app.config["FOLLOWING_CACHE_SECONDS"]
+    v, o, c = make_user("fv"), make_user("fo"), make_user("fc")
+    befriend(v, c)
+    befriend(o, c)
+    r = stores.read_cache()
+    r.delete(FRIENDS_KEY.format(uid=v.uid), FRIENDS_KEY.format(uid=o.uid))
+    for _ in range(2):
+        assert v.get(f"/api/v1/users/{o.username}").get_json()["mutual_friends"]["count"] == 1
+    for uid in (v.uid, o.uid):
+        ttl = r.ttl(FRIENDS_KEY.format(uid=uid))
+        assert app.config["FOLLOWING_CACHE_SECONDS"] < ttl <= app.config["FRIENDS_CACHE_SECONDS"], (uid, ttl)
