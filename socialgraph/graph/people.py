@@ -221,31 +221,6 @@ def forget_profile(*uids: str) -> None:
     readcache.invalidate(*[PROFILE_KEY.format(username=n) for n in names])
 
 
-#: KEYS[1] the set, KEYS[2] its version; ARGV[1] version read before the graph
-#: read, ARGV[2] TTL seconds, ARGV[3..] members. Replace the set only when the
-#: version is unchanged (SADD 5,000 at a time: Lua's unpack limit is ~8,000 values).
-_SET_IF_UNCHANGED = """
-if (redis.call('GET', KEYS[2]) or '0') ~= ARGV[1] then return 0 end
-redis.call('DEL', KEYS[1])
-for i = 3, #ARGV, 5000 do
-  redis.call('SADD', KEYS[1], unpack(ARGV, i, math.min(i + 4999, #ARGV)))
-end
-redis.call('EXPIRE', KEYS[1], tonumber(ARGV[2]))
-return 1
-"""
-
-
-def store_set(key: str, version: str, members: list[str], ttl: int) -> None:
-    """Store the set copy ``key`` (``members``; ``"-"`` alone for an empty set)
-    for ``ttl`` seconds if its version is still ``version`` (read before the
-    graph read; :data:`_SET_IF_UNCHANGED`). Raises ``RedisError``."""
-    r = stores.cache()
-    script = getattr(r, "_sg_set_if_unchanged", None)
-    if script is None:  # one Script per client: its SHA1 computed once
-        script = r._sg_set_if_unchanged = r.register_script(_SET_IF_UNCHANGED)
-    script(keys=[key, version_key(key)], args=[version, ttl, *(members or ["-"])])
-
-
 def following_uids(uid: str) -> list[str]:
     """All uids ``uid`` follows, cached in Redis for ``FOLLOWING_CACHE_SECONDS``
     (a set, ``"-"`` marking an empty one). Versioned like a
@@ -269,7 +244,7 @@ def following_uids(uid: str) -> list[str]:
     uids = [row["uid"] for row in stores.graph().read("graph/follows/list_following_uids", uid=uid)]
     ttl = int(current_app.config["FOLLOWING_CACHE_SECONDS"])
     if versioned:
-        store_set(key, version[0].decode() if version[0] else "0", uids, ttl)
+        readcache.put_set(key, version[0].decode() if version[0] else "0", uids, ttl)
         return uids
     pipe = r.pipeline(transaction=True)
     pipe.sadd(key, *(uids or ["-"]))  # "-" marks a cached empty set

@@ -384,11 +384,11 @@ def _fill_shared(reads: _Reads, viewer: str, card: dict) -> None:
                 short = int(current_app.config["FOLLOWING_CACHE_SECONDS"])
                 long = int(current_app.config["PROFILE_CACHE_SECONDS"])
                 if want["following"]:
-                    people.store_set(keys["following"], v_of["following"], row["following"], short)
+                    readcache.put_set(keys["following"], v_of["following"], row["following"], short)
                 if want["followers"]:
                     if row["followers"] is None:  # too many to copy: the owner's following set answers
                         followers = 2
-                    people.store_set(keys["followers"], v_of["followers"],
+                    readcache.put_set(keys["followers"], v_of["followers"],
                                      [people.OVER] if row["followers"] is None else row["followers"], long)
                 copies = []
                 if want["friends"]:

@@ -154,6 +154,32 @@ def put_many(items: Iterable[tuple[str, str, bytes | str]], ttl: int) -> None:
         log.warning("could not store %d cached copies", len(items))
 
 
+#: KEYS[1] the set, KEYS[2] its version; ARGV[1] version read before the store
+#: read, ARGV[2] TTL seconds, ARGV[3..] members. Replace the set only when the
+#: version is unchanged (SADD 5,000 at a time: Lua's unpack limit is ~8,000 values).
+_SET_MEMBERS_IF_UNCHANGED = """
+if (redis.call('GET', KEYS[2]) or '0') ~= ARGV[1] then return 0 end
+redis.call('DEL', KEYS[1])
+for i = 3, #ARGV, 5000 do
+  redis.call('SADD', KEYS[1], unpack(ARGV, i, math.min(i + 4999, #ARGV)))
+end
+redis.call('EXPIRE', KEYS[1], tonumber(ARGV[2]))
+return 1
+"""
+
+
+def put_set(key: str, version: str, members: list[str], ttl: int) -> None:
+    """:func:`put_many` for a set copy: store ``members`` (``"-"`` alone for an
+    empty set) at ``key`` for ``ttl`` seconds if its version is still
+    ``version`` (read before the store read; :data:`_SET_MEMBERS_IF_UNCHANGED`).
+    Raises ``RedisError``."""
+    r = stores.read_cache()
+    script = getattr(r, "_sg_set_members_if_unchanged", None)
+    if script is None:  # one Script per client: its SHA1 computed once
+        script = r._sg_set_members_if_unchanged = r.register_script(_SET_MEMBERS_IF_UNCHANGED)
+    script(keys=[key, version_key(key)], args=[version, ttl, *(members or ["-"])])
+
+
 def read_through(key: str, ttl: int, compute: Callable[[], Any], *, encode: Callable[[Any], str] = json.dumps,
                  decode: Callable[[bytes], Any] = json.loads) -> Any:
     """The copy at ``key`` (decoded), else ``compute()``, stored for ``ttl``
